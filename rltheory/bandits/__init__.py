@@ -1,0 +1,3 @@
+"""rltheory.bandits."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""rltheory.distributional."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""rltheory.experiments."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""rltheory.linear."""
+
+__all__: list[str] = []

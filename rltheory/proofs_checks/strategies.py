@@ -1,0 +1,144 @@
+"""Public hypothesis strategies for rltheory objects.
+
+All strategies are keyword-only and composable: sizes and domains are either
+fixed values or strategies themselves.
+
+Examples
+--------
+>>> from hypothesis import given, settings
+>>> from rltheory.proofs_checks.strategies import finite_mdps
+>>> @settings(max_examples=5, derandomize=True, database=None)
+... @given(finite_mdps(n_states=3, n_actions=2))
+... def check(mdp):
+...     assert mdp.n_states == 3
+>>> check()
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+import scipy.sparse as sp
+from hypothesis import strategies as st
+
+__all__ = ["stochastic_matrices", "finite_mdps", "policies", "discounts"]
+
+
+def _as_strategy(x):
+    return x if isinstance(x, st.SearchStrategy) else st.just(x)
+
+
+@st.composite
+def stochastic_matrices(draw, *, n_rows=st.integers(1, 6), n_cols=st.integers(1, 6), sparsity=0.3, exact=False):
+    """Row-stochastic matrices ``(n_rows, n_cols)``.
+
+    Entries are drawn non-negative, a fraction ``sparsity`` of them set to 0
+    (never a whole row), then each row is normalized. With ``exact=True`` the
+    matrix is an object array of :class:`fractions.Fraction` with rows summing
+    to exactly 1.
+    """
+    n, m = draw(_as_strategy(n_rows)), draw(_as_strategy(n_cols))
+    if exact:
+        ints = draw(st.lists(st.lists(st.integers(0, 5), min_size=m, max_size=m), min_size=n, max_size=n))
+        out = np.empty((n, m), dtype=object)
+        for i, row in enumerate(ints):
+            if sum(row) == 0:
+                row = list(row)
+                row[draw(st.integers(0, m - 1))] = 1
+            total = sum(row)
+            out[i] = [Fraction(x, total) for x in row]
+        return out
+    weights = draw(
+        st.lists(
+            st.lists(st.floats(0.01, 1.0, allow_nan=False), min_size=m, max_size=m), min_size=n, max_size=n
+        )
+    )
+    w = np.array(weights, dtype=float).reshape(n, m)
+    zeros = draw(st.lists(st.booleans(), min_size=n * m, max_size=n * m)) if sparsity > 0 else [False] * (n * m)
+    zero = np.array(zeros, dtype=bool).reshape(n, m)
+    zero &= np.array(draw(st.lists(st.floats(0, 1), min_size=n * m, max_size=n * m))).reshape(n, m) < sparsity * 2
+    zero[np.arange(n), np.argmax(w, axis=1)] = False  # keep one entry per row
+    w[zero] = 0.0
+    return w / w.sum(axis=1, keepdims=True)
+
+
+def discounts(*, min_value=0.0, max_value=0.99):
+    """Discount factors in ``[min_value, max_value]``."""
+    return st.floats(min_value, max_value, allow_nan=False)
+
+
+@st.composite
+def finite_mdps(
+    draw,
+    *,
+    n_states=st.integers(1, 6),
+    n_actions=st.integers(1, 4),
+    gamma=discounts(),
+    reward_range=(-1.0, 1.0),
+    sparse=False,
+    exact=False,
+    action_mask=False,
+):
+    """Random discounted :class:`~rltheory.tabular.FiniteMDP` instances.
+
+    Parameters
+    ----------
+    n_states, n_actions : int or strategy
+    gamma : float or strategy
+        With ``exact=True`` a float gamma is converted to the nearest
+        Fraction with denominator at most 100.
+    reward_range : (float, float)
+    sparse : bool or strategy
+        Store ``P`` as CSR ``(S*A, S)``.
+    exact : bool
+        Build from Fractions (small integers over small denominators).
+    action_mask : bool
+        Draw a random action mask (every state keeps at least one action).
+    """
+    from rltheory.tabular import FiniteMDP
+
+    S, A = draw(_as_strategy(n_states)), draw(_as_strategy(n_actions))
+    g = draw(_as_strategy(gamma))
+    P = draw(stochastic_matrices(n_rows=S * A, n_cols=S, exact=exact))
+    lo, hi = reward_range
+    if exact:
+        R = np.array(
+            [Fraction(draw(st.integers(int(lo * 10), int(hi * 10))), 10) for _ in range(S * A)], dtype=object
+        ).reshape(S, A)
+        g = Fraction(g).limit_denominator(100)
+        if g >= 1:
+            g = Fraction(99, 100)
+        P = P.reshape(S, A, S)
+    else:
+        R = np.array(
+            draw(st.lists(st.floats(lo, hi, allow_nan=False), min_size=S * A, max_size=S * A))
+        ).reshape(S, A)
+        P = sp.csr_array(P) if draw(_as_strategy(sparse)) else P.reshape(S, A, S)
+    mask = None
+    if action_mask and A > 1:
+        m = np.array(draw(st.lists(st.booleans(), min_size=S * A, max_size=S * A))).reshape(S, A)
+        m[np.arange(S), draw(st.lists(st.integers(0, A - 1), min_size=S, max_size=S))] = True
+        mask = m
+    return FiniteMDP(P, R, gamma=g, action_mask=mask)
+
+
+@st.composite
+def policies(draw, mdp, *, deterministic=False):
+    """Policies of ``mdp``: ``(S,)`` int actions or ``(S, A)`` probabilities.
+
+    Respects ``mdp.action_mask``.
+    """
+    S, A = mdp.n_states, mdp.n_actions
+    mask = np.asarray(mdp.action_mask)
+    if deterministic:
+        acts = []
+        for s in range(S):
+            allowed = np.flatnonzero(mask[s])
+            acts.append(int(allowed[draw(st.integers(0, len(allowed) - 1))]))
+        return np.array(acts, dtype=np.int64)
+    w = np.array(draw(st.lists(st.floats(0.0, 1.0), min_size=S * A, max_size=S * A))).reshape(S, A)
+    w = np.where(mask, w, 0.0)
+    empty = w.sum(axis=1) == 0
+    w[empty] = mask[empty].astype(float)
+    return w / w.sum(axis=1, keepdims=True)

@@ -1,0 +1,1 @@
+"""``rltheory solve``: solve an MDP file and print a certified answer."""
