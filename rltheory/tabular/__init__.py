@@ -6,9 +6,13 @@ and returns a frozen result dataclass.
 
 from rltheory.tabular._model import FiniteMDP
 from rltheory.tabular._operators import bellman_operator, greedy_policy, q_values
+from rltheory.tabular._policy_evaluation import PolicyEvaluationResult, discounted_occupancy, policy_evaluation
 
 __all__ = [
     "FiniteMDP",
+    "PolicyEvaluationResult",
+    "discounted_occupancy",
+    "policy_evaluation",
     "bellman_operator",
     "greedy_policy",
     "q_values",
