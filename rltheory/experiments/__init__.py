@@ -1,3 +1,34 @@
-"""rltheory.experiments."""
+"""rltheory.experiments: many runs x many configurations on an executor.
 
-__all__: list[str] = []
+:func:`run_experiment` cuts every configuration's runs into chunks, maps
+:func:`rltheory.bandits.simulate` over them on an executor (in-process by
+default, local processes, or a Dask cluster), writes each finished chunk
+atomically with a configuration hash (so ``resume=True`` picks up an
+interrupted run), and returns curves bit-identical whatever the executor and
+the chunking. :data:`CATALOGUE` holds the named paper reproductions behind
+``rltheory reproduce NAME`` and ``rltheory list``.
+"""
+
+from rltheory.experiments._executors import SerialExecutor, executor_width, make_executor
+from rltheory.experiments._runner import (
+    DEFAULT_CHUNK_SIZE,
+    ExperimentConfig,
+    ExperimentResult,
+    SummaryRow,
+    config_seed,
+    format_summary,
+    run_experiment,
+)
+
+__all__ = [
+    "DEFAULT_CHUNK_SIZE",
+    "ExperimentConfig",
+    "ExperimentResult",
+    "SerialExecutor",
+    "SummaryRow",
+    "config_seed",
+    "executor_width",
+    "format_summary",
+    "make_executor",
+    "run_experiment",
+]

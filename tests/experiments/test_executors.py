@@ -1,0 +1,97 @@
+"""Tests of rltheory.experiments._executors: the serial executor and make_executor."""
+
+import concurrent.futures as cf
+import sys
+
+import numpy as np
+import pytest
+
+from rltheory.experiments import SerialExecutor, executor_width, make_executor
+
+
+def _draws(seed, n):
+    """A deterministic picklable task: n uniforms from the generator seeded by ``seed``."""
+    return np.random.default_rng(seed).random(n)
+
+
+def _boom(x):
+    raise ZeroDivisionError(f"boom {x}")
+
+
+def _interrupt():
+    raise KeyboardInterrupt
+
+
+def test_serial_executor_returns_finished_futures():
+    with SerialExecutor() as ex:
+        fut = ex.submit(_draws, 3, 4)
+        assert fut.done()
+        np.testing.assert_array_equal(fut.result(), _draws(3, 4))
+        assert list(ex.map(pow, [2, 3], [3, 2])) == [8, 9]
+
+
+def test_serial_executor_stores_exceptions_but_not_keyboard_interrupt():
+    ex = SerialExecutor()
+    fut = ex.submit(_boom, 1)
+    assert isinstance(fut.exception(), ZeroDivisionError)
+    with pytest.raises(KeyboardInterrupt):
+        ex.submit(_interrupt)
+
+
+def test_serial_executor_refuses_work_after_shutdown():
+    ex = SerialExecutor()
+    ex.shutdown()
+    with pytest.raises(RuntimeError, match="shutdown"):
+        ex.submit(pow, 2, 2)
+
+
+def test_make_executor_default_and_one_worker_are_serial():
+    with make_executor() as ex:
+        assert isinstance(ex, SerialExecutor)
+        assert executor_width(ex) == 1
+    with make_executor(workers=1) as ex:
+        assert isinstance(ex, SerialExecutor)
+
+
+def test_process_pool_gives_the_same_numbers():
+    with make_executor(workers=2) as ex:
+        assert isinstance(ex, cf.ProcessPoolExecutor)
+        assert executor_width(ex) == 2
+        got = [f.result() for f in [ex.submit(_draws, s, 5) for s in range(4)]]
+    for s, g in enumerate(got):
+        np.testing.assert_array_equal(g, _draws(s, 5))
+
+
+@pytest.mark.parametrize("workers", [0, -1, 2.5, True, "2"])
+def test_make_executor_rejects_bad_worker_counts(workers):
+    with pytest.raises(ValueError, match="workers"):
+        with make_executor(workers=workers):
+            pass
+
+
+def test_make_executor_rejects_workers_with_scheduler_and_bad_addresses():
+    with pytest.raises(ValueError, match="exclusive"):
+        with make_executor(workers=2, scheduler="tcp://127.0.0.1:8786"):
+            pass
+    with pytest.raises(ValueError, match="tcp://HOST:PORT"):
+        with make_executor(scheduler="localhost"):
+            pass
+
+
+def test_make_executor_without_distributed_says_what_to_install(monkeypatch):
+    monkeypatch.setitem(sys.modules, "distributed", None)  # makes `import distributed` fail
+    with pytest.raises(ValueError, match=r"rltheory\[dist\]"):
+        with make_executor(scheduler="tcp://127.0.0.1:1"):
+            pass
+
+
+def test_dask_scheduler_executor_gives_the_same_numbers():
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(
+        n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None
+    ) as cluster:
+        with make_executor(scheduler=cluster.scheduler_address) as ex:
+            assert executor_width(ex) == 2
+            got = [f.result() for f in [ex.submit(_draws, s, 5) for s in range(3)]]
+    for s, g in enumerate(got):
+        np.testing.assert_array_equal(g, _draws(s, 5))
