@@ -7,12 +7,15 @@ and returns a frozen result dataclass.
 from rltheory.tabular._model import FiniteMDP
 from rltheory.tabular._operators import bellman_operator, greedy_policy, q_values
 from rltheory.tabular._policy_evaluation import PolicyEvaluationResult, discounted_occupancy, policy_evaluation
+from rltheory.tabular._policy_iteration import PolicyIterationResult, policy_iteration
 
 __all__ = [
     "FiniteMDP",
     "PolicyEvaluationResult",
+    "PolicyIterationResult",
     "discounted_occupancy",
     "policy_evaluation",
+    "policy_iteration",
     "bellman_operator",
     "greedy_policy",
     "q_values",
