@@ -8,11 +8,14 @@ from rltheory.tabular._model import FiniteMDP
 from rltheory.tabular._operators import bellman_operator, greedy_policy, q_values
 from rltheory.tabular._policy_evaluation import PolicyEvaluationResult, discounted_occupancy, policy_evaluation
 from rltheory.tabular._policy_iteration import PolicyIterationResult, policy_iteration
+from rltheory.tabular._finite_horizon import FiniteHorizonResult, backward_induction
 
 __all__ = [
+    "FiniteHorizonResult",
     "FiniteMDP",
     "PolicyEvaluationResult",
     "PolicyIterationResult",
+    "backward_induction",
     "discounted_occupancy",
     "policy_evaluation",
     "policy_iteration",
