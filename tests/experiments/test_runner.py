@@ -1,0 +1,380 @@
+"""Tests of rltheory.experiments._runner.
+
+Two layers. The chunk machinery (_execute + _ChunkStore: executors, chunking,
+atomic chunk files, hashes, resume) is exercised with a small deterministic
+picklable task whose run i depends only on (seed, i), exactly the property the
+runner relies on from ``rltheory.bandits.simulate``. Then ``run_experiment``
+itself on real bandit simulations.
+
+The identities asserted: for a task whose run i is a function of (seed, i) only,
+the concatenation of chunks [a, b) equals the single-chunk computation bit for
+bit, whatever the executor and the chunk boundaries; a resumed run equals the
+uninterrupted one.
+"""
+
+import dataclasses
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rltheory.experiments import SerialExecutor, make_executor
+from rltheory.experiments._runner import (
+    _check_curve_range,
+    _ChunkJob,
+    _ChunkStore,
+    _chunk_ranges,
+    _execute,
+    _sha256_bytes,
+)
+
+# --------------------------------------------------------------------------- fake task
+
+N_STEPS = 6
+
+
+@dataclasses.dataclass(frozen=True)
+class FakeCurve:
+    """Minimal stand-in for RegretCurve: runs [run_start, run_start + n) of a deterministic task."""
+
+    run_start: int
+    regret: np.ndarray
+
+    def save(self, path):
+        np.savez(path, run_start=np.int64(self.run_start), regret=self.regret)
+
+    @classmethod
+    def load(cls, path):
+        with np.load(path, allow_pickle=False) as z:
+            return cls(int(z["run_start"]), z["regret"])
+
+    @classmethod
+    def concatenate(cls, parts):
+        return cls(parts[0].run_start, np.concatenate([p.regret for p in parts]))
+
+
+def fake_chunk(seed, start, stop):
+    """Run i = cumulative sum of N_STEPS uniforms from default_rng([seed, i])."""
+    rows = [np.random.default_rng([seed, i]).random(N_STEPS).cumsum() for i in range(start, stop)]
+    return FakeCurve(start, np.array(rows))
+
+
+def dying_chunk(seed, start, stop, die_at):
+    """Like fake_chunk, but the worker process dies on the chunk starting at ``die_at``."""
+    if start == die_at:
+        os._exit(3)
+    return fake_chunk(seed, start, stop)
+
+
+def interrupting_chunk(seed, start, stop, stop_at):
+    """Like fake_chunk, but Ctrl-C arrives on the chunk starting at ``stop_at``."""
+    if start == stop_at:
+        raise KeyboardInterrupt
+    return fake_chunk(seed, start, stop)
+
+
+def slow_chunk(seed, start, stop):
+    time.sleep(0.3)
+    return fake_chunk(seed, start, stop)
+
+
+def make_jobs(n_configs, n_runs, chunk_size, *, task=fake_chunk, extra=()):
+    jobs = []
+    for k in range(n_configs):
+        for a, b in _chunk_ranges(n_runs, chunk_size):
+            desc = {"config": k, "seed": 100 + k, "run_start": a, "run_stop": b}
+            jobs.append(
+                _ChunkJob(
+                    index=k,
+                    start=a,
+                    stop=b,
+                    task=task,
+                    args=(100 + k, a, b) + tuple(extra),
+                    digest=_sha256_bytes(json.dumps(desc, sort_keys=True).encode()),
+                    description=desc,
+                )
+            )
+    return jobs
+
+
+def make_store(tmp_path, n_configs, *, resume=True):
+    return _ChunkStore(
+        tmp_path,
+        [f"cfg {k}" for k in range(n_configs)],
+        description={"format": "rltheory-experiment", "test": True},
+        load=FakeCurve.load,
+        check=_check_curve_range,
+        resume=resume,
+    )
+
+
+def assemble(jobs, results, n_configs):
+    return [
+        FakeCurve.concatenate([r for j, r in zip(jobs, results) if j.index == k]).regret for k in range(n_configs)
+    ]
+
+
+def reference(n_configs, n_runs):
+    return [fake_chunk(100 + k, 0, n_runs).regret for k in range(n_configs)]
+
+
+def run(jobs, store=None, executor=None):
+    executor = executor or SerialExecutor()
+    store is None or store.prepare(jobs)
+    return _execute(jobs, executor=executor, store=store, progress=False)
+
+
+# --------------------------------------------------------------------------- executors and chunking
+
+
+@pytest.mark.parametrize("chunk_size", [1, 3, 7, 10])
+def test_chunking_is_bit_identical(chunk_size):
+    jobs = make_jobs(2, 10, chunk_size)
+    results, reused = run(jobs)
+    assert reused == 0
+    for got, want in zip(assemble(jobs, results, 2), reference(2, 10)):
+        np.testing.assert_array_equal(got, want)
+
+
+def test_process_pool_is_bit_identical_to_in_process():
+    jobs = make_jobs(2, 9, 2)
+    serial, _ = run(jobs)
+    with make_executor(workers=2) as ex:
+        pooled, _ = run(jobs, executor=ex)
+    for a, b in zip(assemble(jobs, serial, 2), assemble(jobs, pooled, 2)):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_dask_local_cluster_is_bit_identical_to_in_process(tmp_path):
+    distributed = pytest.importorskip("distributed")
+    jobs = make_jobs(2, 9, 2)
+    serial, _ = run(jobs)
+    with distributed.LocalCluster(
+        n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None
+    ) as cluster:
+        with make_executor(scheduler=cluster.scheduler_address) as ex:
+            remote, _ = run(jobs, store=make_store(tmp_path, 2), executor=ex)
+    for a, b in zip(assemble(jobs, serial, 2), assemble(jobs, remote, 2)):
+        np.testing.assert_array_equal(a, b)
+    # every chunk landed on disk (written by the driver, not the workers)
+    assert len(list(tmp_path.glob("chunks/*/runs-*.json"))) == len(jobs)
+
+
+# --------------------------------------------------------------------------- chunk files and resume
+
+
+def test_every_chunk_is_written_with_a_manifest(tmp_path):
+    jobs = make_jobs(2, 6, 4)
+    run(jobs, store=make_store(tmp_path, 2))
+    store = make_store(tmp_path, 2)
+    for job in jobs:
+        data, manifest = store.paths(job)
+        m = json.loads(manifest.read_text())
+        assert m["config_sha256"] == job.digest
+        assert set(m["files"]) == {data.name}
+    assert not list(tmp_path.rglob(".tmp-*"))  # no temporary left behind
+
+
+def test_resume_reuses_every_valid_chunk(tmp_path):
+    jobs = make_jobs(2, 6, 2)
+    first, _ = run(jobs, store=make_store(tmp_path, 2))
+    store = make_store(tmp_path, 2)
+    again, reused = run(jobs, store=store)
+    assert reused == len(jobs) and store.rejected == []
+    for a, b in zip(assemble(jobs, first, 2), assemble(jobs, again, 2)):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_without_resume_everything_is_recomputed(tmp_path):
+    jobs = make_jobs(1, 4, 2)
+    run(jobs, store=make_store(tmp_path, 1))
+    _, reused = run(jobs, store=make_store(tmp_path, 1, resume=False))
+    assert reused == 0
+
+
+def test_resume_after_keyboard_interrupt_equals_uninterrupted_run(tmp_path):
+    jobs = make_jobs(1, 10, 2, task=interrupting_chunk, extra=(6,))
+    with pytest.raises(KeyboardInterrupt):
+        run(jobs, store=make_store(tmp_path, 1))
+    # the three chunks finished before Ctrl-C are on disk
+    assert len(list(tmp_path.glob("chunks/*/runs-*.json"))) == 3
+    store = make_store(tmp_path, 1)
+    results, reused = run(make_jobs(1, 10, 2), store=store)
+    assert reused == 3 and store.rejected == []
+    np.testing.assert_array_equal(assemble(jobs, results, 1)[0], reference(1, 10)[0])
+
+
+def test_resume_after_a_killed_worker_equals_uninterrupted_run(tmp_path):
+    jobs = make_jobs(1, 12, 2, task=dying_chunk, extra=(8,))
+    with make_executor(workers=2) as ex:
+        with pytest.raises(Exception) as info:
+            run(jobs, store=make_store(tmp_path, 1), executor=ex)
+    assert "BrokenProcessPool" in type(info.value).__name__ or "terminated" in str(info.value)
+    written = len(list(tmp_path.glob("chunks/*/runs-*.json")))
+    store = make_store(tmp_path, 1)
+    results, reused = run(make_jobs(1, 12, 2), store=store)
+    assert reused == written and store.rejected == []
+    np.testing.assert_array_equal(assemble(jobs, results, 1)[0], reference(1, 12)[0])
+
+
+_KILLED_SCRIPT = textwrap.dedent(
+    """
+    import sys
+    sys.path.insert(0, {root!r})
+    from tests.experiments.test_runner import make_jobs, make_store, run, slow_chunk
+    from pathlib import Path
+    jobs = make_jobs(1, 40, 2, task=slow_chunk)
+    run(jobs, store=make_store(Path({out!r}), 1))
+    """
+)
+
+
+def test_resume_after_the_process_is_killed_equals_uninterrupted_run(tmp_path):
+    root = str(Path(__file__).resolve().parents[2])
+    script = _KILLED_SCRIPT.format(root=root, out=str(tmp_path))
+    proc = subprocess.Popen([sys.executable, "-c", script], cwd=root)
+    try:
+        while len(list(tmp_path.glob("chunks/*/runs-*.json"))) < 3:
+            if proc.poll() is not None:
+                pytest.fail(f"the child process ended early with code {proc.returncode}")
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGKILL)
+    finally:
+        proc.wait()
+    written = len(list(tmp_path.glob("chunks/*/runs-*.json")))
+    assert 3 <= written < 20
+    store = make_store(tmp_path, 1)
+    results, reused = run(make_jobs(1, 40, 2), store=store)
+    assert reused == written and store.rejected == []
+    np.testing.assert_array_equal(assemble(make_jobs(1, 40, 2), results, 1)[0], reference(1, 40)[0])
+
+
+def _corrupt(path):
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize("damage", ["corrupt-data", "delete-data", "delete-manifest", "garble-manifest"])
+def test_damaged_chunks_are_recomputed(tmp_path, damage):
+    jobs = make_jobs(2, 6, 2)
+    run(jobs, store=make_store(tmp_path, 2))
+    victim = jobs[4]
+    data, manifest = make_store(tmp_path, 2).paths(victim)
+    if damage == "corrupt-data":
+        _corrupt(data)
+    elif damage == "delete-data":
+        data.unlink()
+    elif damage == "delete-manifest":
+        manifest.unlink()
+    else:
+        manifest.write_text("{not json")
+    store = make_store(tmp_path, 2)
+    results, reused = run(jobs, store=store)
+    assert reused == len(jobs) - 1
+    assert len(store.rejected) == 1 and data.name in store.rejected[0]
+    for got, want in zip(assemble(jobs, results, 2), reference(2, 6)):
+        np.testing.assert_array_equal(got, want)
+    # the recomputed chunk is valid on disk again
+    again = make_store(tmp_path, 2)
+    assert run(jobs, store=again)[1] == len(jobs) and again.rejected == []
+
+
+def test_chunk_of_another_configuration_is_not_mixed_in(tmp_path):
+    jobs = make_jobs(2, 6, 2)
+    run(jobs, store=make_store(tmp_path, 2))
+    store = make_store(tmp_path, 2)
+    # copy config 1's chunk [0, 2) (data + manifest) over config 0's chunk [0, 2)
+    for src, dst in zip(store.paths(jobs[3]), store.paths(jobs[0])):
+        dst.write_bytes(src.read_bytes())
+    results, reused = run(jobs, store=store)
+    assert reused == len(jobs) - 1
+    assert "hash mismatch" in store.rejected[0]
+    for got, want in zip(assemble(jobs, results, 2), reference(2, 6)):
+        np.testing.assert_array_equal(got, want)
+
+
+def test_chunk_with_the_wrong_runs_is_not_mixed_in(tmp_path):
+    jobs = make_jobs(1, 6, 2)
+    run(jobs, store=make_store(tmp_path, 1))
+    store = make_store(tmp_path, 1)
+    data, manifest = store.paths(jobs[1])
+    # well-formed file and a manifest with the right hash, but holding runs [0, 2)
+    fake_chunk(100, 0, 2).save(data)
+    m = json.loads(manifest.read_text())
+    import hashlib
+
+    m["files"] = {data.name: hashlib.sha256(data.read_bytes()).hexdigest()}
+    manifest.write_text(json.dumps(m))
+    results, reused = run(jobs, store=store)
+    assert reused == 2 and "instead of [2, 4)" in store.rejected[0]
+    np.testing.assert_array_equal(assemble(jobs, results, 1)[0], reference(1, 6)[0])
+
+
+# --------------------------------------------------------------------------- bad results folders
+
+
+def test_out_dir_that_is_a_file_is_rejected(tmp_path):
+    target = tmp_path / "results"
+    target.write_text("not a folder")
+    with pytest.raises(ValueError, match="is not a folder"):
+        run(make_jobs(1, 2, 1), store=make_store(target, 1))
+
+
+def test_file_where_a_chunk_folder_is_expected_is_rejected(tmp_path):
+    jobs = make_jobs(1, 2, 1)
+    store = make_store(tmp_path, 1)
+    store.config_dir(0).parent.mkdir(parents=True)
+    store.config_dir(0).write_text("oops")
+    (tmp_path / "experiment.json").write_text(json.dumps({"format": "rltheory-experiment"}))
+    with pytest.raises(ValueError, match="should be a folder but is a file"):
+        run(jobs, store=store)
+
+
+def test_folder_where_a_chunk_file_is_expected_is_rejected(tmp_path):
+    jobs = make_jobs(1, 2, 1)
+    run(jobs, store=make_store(tmp_path, 1))
+    data, _ = make_store(tmp_path, 1).paths(jobs[0])
+    data.unlink()
+    data.mkdir()
+    with pytest.raises(ValueError, match="should be a chunk file but is a folder"):
+        run(jobs, store=make_store(tmp_path, 1))
+
+
+def test_foreign_files_with_our_names_are_rejected(tmp_path):
+    (tmp_path / "chunks").mkdir()
+    with pytest.raises(ValueError, match="not files of an rltheory experiment"):
+        run(make_jobs(1, 2, 1), store=make_store(tmp_path, 1))
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "experiment.json").write_text(json.dumps({"some": "thing else"}))
+    with pytest.raises(ValueError, match="not written by rltheory"):
+        run(make_jobs(1, 2, 1), store=make_store(other, 1))
+    (other / "experiment.json").write_text("\x00garbage")
+    with pytest.raises(ValueError, match="not an rltheory experiment marker"):
+        run(make_jobs(1, 2, 1), store=make_store(other, 1))
+
+
+@pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0, reason="root ignores file permissions")
+def test_unwritable_out_dir_is_rejected(tmp_path):
+    target = tmp_path / "ro"
+    target.mkdir()
+    target.chmod(0o500)
+    try:
+        with pytest.raises(ValueError, match="not writable|cannot create"):
+            run(make_jobs(1, 2, 1), store=make_store(target, 1))
+    finally:
+        target.chmod(0o700)
+
+
+@pytest.mark.skipif(not os.path.isdir("/sys/kernel"), reason="needs Linux sysfs (a folder nobody can write)")
+def test_out_dir_that_cannot_be_created_is_rejected():
+    with pytest.raises(ValueError, match="cannot create"):
+        run(make_jobs(1, 2, 1), store=make_store(Path("/sys/rltheory-no-such/results"), 1))
