@@ -9,7 +9,15 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["q_values_reference", "bellman_backup_reference", "policy_backup_reference"]
+__all__ = [
+    "q_values_reference",
+    "bellman_backup_reference",
+    "policy_backup_reference",
+    "backup_span_reference",
+    "gauss_seidel_sweep_reference",
+    "iterate_reference",
+    "stream_sum_reference",
+]
 
 
 def q_values_reference(P, R, gamma, v, action_mask=None):
@@ -43,3 +51,63 @@ def policy_backup_reference(P, R, gamma, v, policy):
     """One evaluation backup ``T^pi v`` for a deterministic ``policy`` (S,)."""
     q = q_values_reference(P, R, gamma, v)
     return q[np.arange(q.shape[0]), policy]
+
+
+def backup_span_reference(P, R, gamma, v, action_mask=None):
+    """One optimality backup ``(T v, greedy policy, min(T v - v), max(T v - v))``.
+
+    The quantities of the MacQueen/Porteus bounds (Puterman 2005, Thm 6.6.3).
+    """
+    tv, policy, _ = bellman_backup_reference(P, R, gamma, v, action_mask)
+    d = tv - v
+    return tv, policy, float(d.min()), float(d.max())
+
+
+def gauss_seidel_sweep_reference(P, R, gamma, v, action_mask=None):
+    """In-place Gauss-Seidel sweep over states ``0..S-1``: ``(v, policy, max |change|)``.
+
+    State ``s`` is backed up with the values of states ``< s`` already
+    updated in this sweep (Puterman 2005, Sec. 6.3.3).
+    """
+    S, A = R.shape
+    v = np.array(v, dtype=float)
+    policy = np.empty(S, dtype=np.int64)
+    delta = 0.0
+    for s in range(S):
+        rows = P[s * A : (s + 1) * A] if P.ndim == 2 else P[s]
+        q = R[s] + gamma * np.asarray(rows @ v).ravel()
+        if action_mask is not None:
+            q = np.where(action_mask[s], q, -np.inf)
+        policy[s] = int(np.argmax(q))
+        delta = max(delta, abs(q[policy[s]] - v[s]))
+        v[s] = q[policy[s]]
+    return v, policy, delta
+
+
+def iterate_reference(P, R, gamma, v, action_mask=None, *, m=0, tol=0.0, max_iter=1000):
+    """Value iteration (``m = 0``) or modified policy iteration (``m > 0``), Jacobi.
+
+    Each iteration backs up ``v`` (``T v``, greedy ``pi``, ``d = T v - v``),
+    stops when ``gamma / (1 - gamma) * (max d - min d) <= tol`` or after
+    ``max_iter`` backups, and otherwise moves to ``(T^pi)^m T v`` (Puterman
+    2005, Sec. 6.5.1). Returns ``(iterations, converged, v, T v, pi, min d,
+    max d)`` where ``v`` is the last iterate, as the compiled loop does.
+    """
+    v = np.array(v, dtype=float)
+    it = 0
+    while True:
+        it += 1
+        tv, policy, dmin, dmax = backup_span_reference(P, R, gamma, v, action_mask)
+        if gamma / (1.0 - gamma) * (dmax - dmin) <= tol:
+            return it, True, v, tv, policy, dmin, dmax
+        if it >= max_iter:
+            return it, False, v, tv, policy, dmin, dmax
+        u = tv
+        for _ in range(m):
+            u = policy_backup_reference(P, R, gamma, u, policy)
+        v = u
+
+
+def stream_sum_reference(P):
+    """Sum of all stored entries of ``P`` (dense array or CSR ``data``)."""
+    return float(np.sum(P.data if P.ndim == 2 else P))
