@@ -9,17 +9,30 @@ from rltheory.tabular._operators import bellman_operator, greedy_policy, q_value
 from rltheory.tabular._policy_evaluation import PolicyEvaluationResult, discounted_occupancy, policy_evaluation
 from rltheory.tabular._policy_iteration import PolicyIterationResult, policy_iteration
 from rltheory.tabular._finite_horizon import FiniteHorizonResult, backward_induction
+from rltheory.tabular._linear_programming import LinearProgramResult, linear_programming
+from rltheory.tabular._value_iteration import (
+    ModifiedPolicyIterationResult,
+    ValueIterationResult,
+    modified_policy_iteration,
+    value_iteration,
+)
 
 __all__ = [
     "FiniteHorizonResult",
     "FiniteMDP",
+    "LinearProgramResult",
     "PolicyEvaluationResult",
     "PolicyIterationResult",
     "backward_induction",
     "discounted_occupancy",
+    "linear_programming",
     "policy_evaluation",
     "policy_iteration",
     "bellman_operator",
     "greedy_policy",
     "q_values",
+    "ModifiedPolicyIterationResult",
+    "ValueIterationResult",
+    "modified_policy_iteration",
+    "value_iteration",
 ]
