@@ -1,0 +1,29 @@
+"""Environments: classic finite MDPs from the literature and converters.
+
+Every function returns a validated :class:`~rltheory.tabular.FiniteMDP`.
+
+* :func:`gridworld` (with :func:`cell_to_state`, :func:`state_to_cell`,
+  :func:`plot_gridworld`): compass-move gridworlds with slip, walls and
+  terminal cells; vectorized and sparse for large grids.
+* :func:`river_swim`: RiverSwim (Strehl & Littman, 2008).
+* :func:`chain`: the n-chain (Dearden et al., 1998; Strens, 2000).
+* :func:`garnet`: random Garnet MDPs (Archibald et al., 1995).
+* :func:`from_gymnasium`: a Gymnasium toy-text environment's table.
+"""
+
+from rltheory.tabular.envs._classic import chain, river_swim
+from rltheory.tabular.envs._garnet import garnet
+from rltheory.tabular.envs._gridworld import GRID_ACTIONS, cell_to_state, gridworld, plot_gridworld, state_to_cell
+from rltheory.tabular.envs._gymnasium import from_gymnasium
+
+__all__ = [
+    "GRID_ACTIONS",
+    "cell_to_state",
+    "chain",
+    "from_gymnasium",
+    "garnet",
+    "gridworld",
+    "plot_gridworld",
+    "river_swim",
+    "state_to_cell",
+]
