@@ -1,0 +1,266 @@
+r"""The linear-programming formulation of a discounted MDP (primal and dual), via cvxpy."""
+
+from __future__ import annotations
+
+import numbers
+from dataclasses import dataclass
+
+import cvxpy as cp
+import numpy as np
+import scipy.sparse as sp
+
+from rltheory._validation import check_probability_vector, readonly
+from rltheory.tabular._model import FiniteMDP
+from rltheory.tabular._policy_evaluation import _check_infinite_horizon
+
+__all__ = ["LinearProgramResult", "linear_programming"]
+
+_DEFAULT_SOLVERS = ("CLARABEL", "HIGHS")
+
+
+@dataclass(frozen=True, eq=False)
+class LinearProgramResult:
+    r"""Result of :func:`linear_programming`.
+
+    Attributes
+    ----------
+    v : numpy.ndarray, shape (S,)
+        Primal solution, :math:`v^*` up to the solver accuracy.
+    policy : numpy.ndarray of int64, shape (S,)
+        :math:`\pi(s) = \arg\max_a x(s,a)` read off the dual solution.
+    occupancy : numpy.ndarray, shape (S, A)
+        Dual solution :math:`x(s,a)`, the discounted occupancy measure of an
+        optimal policy from :math:`\mu` (total mass :math:`1/(1-\gamma)`,
+        zero on disallowed actions).
+    objective : float
+        :math:`\mu^\top v` (primal objective).
+    duality_gap : float
+        :math:`|\mu^\top v - \sum_{s,a} r(s,a) x(s,a)|`.
+    primal_infeasibility : float
+        :math:`\max(0, \max_{(s,a)} [r(s,a) + \gamma P v(s,a) - v(s)])`.
+    dual_infeasibility : float
+        :math:`\max(\max_{s,a} (-x(s,a))^+,\ \|\text{flow}(x) - \mu\|_\infty)`.
+    value_error_bound : float
+        A certified bound :math:`\|v - v^*\|_\infty \le` ``value_error_bound``
+        derived from the three residuals (see Notes of
+        :func:`linear_programming`).
+    status : str
+        The cvxpy status (always ``"optimal"`` for a returned result).
+    solver : str
+    """
+
+    v: np.ndarray
+    policy: np.ndarray
+    occupancy: np.ndarray
+    objective: float
+    duality_gap: float
+    primal_infeasibility: float
+    dual_infeasibility: float
+    value_error_bound: float
+    status: str
+    solver: str
+
+
+def _constraint_matrix(mdp: FiniteMDP):
+    """Rows ``(s, a)`` allowed: ``M = E - gamma P`` (CSR) and the matching rewards and indices."""
+    S, A = mdp.n_states, mdp.n_actions
+    pairs = np.argwhere(np.asarray(mdp.action_mask))  # row-major: (s, a) sorted
+    rows = pairs[:, 0] * A + pairs[:, 1]
+    if mdp.is_sparse:
+        P_rows = sp.csr_array(mdp.P[rows])
+    else:
+        P_rows = sp.csr_array(np.asarray(mdp.P).reshape(S * A, S)[rows])
+    E = sp.csr_array((np.ones(len(rows)), (np.arange(len(rows)), pairs[:, 0])), shape=(len(rows), S))
+    M = sp.csr_array(E - mdp.gamma * P_rows)
+    r = np.asarray(mdp.R)[pairs[:, 0], pairs[:, 1]]
+    return M, r, pairs
+
+
+def _build(mdp: FiniteMDP, mu: np.ndarray):
+    """Pure builder of the primal LP; returns ``(problem, v, constraint, M, r, pairs)``."""
+    M, r, pairs = _constraint_matrix(mdp)
+    v = cp.Variable(mdp.n_states, name="v")
+    constraint = M @ v >= r
+    problem = cp.Problem(cp.Minimize(mu @ v), [constraint])
+    return problem, v, constraint, M, r, pairs
+
+
+def _choose_solver(solver) -> str:
+    installed = cp.installed_solvers()
+    if solver is None:
+        for name in _DEFAULT_SOLVERS:
+            if name in installed:
+                return name
+        raise ValueError(f"none of the default LP solvers {_DEFAULT_SOLVERS} is installed (installed: {installed})")
+    if not isinstance(solver, str) or solver.upper() not in installed:
+        raise ValueError(f"solver = {solver!r} is not an installed cvxpy solver; installed: {installed}")
+    return solver.upper()
+
+
+def linear_programming(
+    mdp: FiniteMDP, *, solver: str | None = None, tol: float = 1e-7, weights=None, solver_options: dict | None = None
+) -> LinearProgramResult:
+    r"""Solve a discounted MDP as a linear program, checking the certificate.
+
+    Primal (Puterman 2005, Sec. 6.9.1), with positive weights :math:`\mu`:
+
+    .. math::
+
+        \min_v \ \sum_s \mu(s) v(s) \quad \text{s.t.}\quad
+        v(s) - \gamma \sum_{s'} P(s'|s,a) v(s') \ge r(s,a)
+        \quad \text{for all allowed } (s,a).
+
+    Its unique solution is :math:`v^*` (every feasible :math:`v` satisfies
+    :math:`v \ge Tv`, hence :math:`v \ge v^*`). Dual, over occupancy measures:
+
+    .. math::
+
+        \max_{x \ge 0} \ \sum_{s,a} r(s,a)\, x(s,a) \quad \text{s.t.}\quad
+        \sum_a x(j,a) - \gamma \sum_{s,a} P(j|s,a)\, x(s,a) = \mu(j)
+        \quad \text{for all } j.
+
+    Feasible :math:`x` are exactly the discounted occupancy measures
+    :math:`d^\pi_\mu` of stationary randomized policies, and an optimal
+    :math:`x` yields an optimal policy :math:`\pi(a|s) \propto x(s,a)`
+    (Puterman 2005, Theorem 6.9.1 and Corollary 6.9.2). One cvxpy problem
+    is built (sparse constraint matrix for sparse models) and solved; the
+    dual solution is read from the constraint's multipliers.
+
+    Every solve is checked, in this order: the solver status must be
+    ``optimal`` (not infeasible, unbounded, or ``optimal_inaccurate``); then
+    primal infeasibility :math:`\le \mathrm{tol}\cdot\max(1, \|v\|_\infty)`,
+    dual infeasibility :math:`\le \mathrm{tol}\cdot\max(1, \sum x)`, and the
+    duality gap :math:`\le \mathrm{tol}\cdot\max(1, |\mu^\top v|)`.
+
+    Notes
+    -----
+    *Certified error bound.* Let :math:`\epsilon_p` be the primal
+    infeasibility, so :math:`v \ge Tv - \epsilon_p`; then
+    :math:`w = v + \epsilon_p/(1-\gamma)` satisfies :math:`w \ge Tw`, hence
+    :math:`w \ge v^*` (Puterman 2005, Theorem 6.2.2(a)), i.e.
+    :math:`v - v^* \ge -c`, :math:`c = \epsilon_p/(1-\gamma)`. With
+    :math:`x^+ = \max(x, 0)` and :math:`\delta = M^\top x^+ - \mu`
+    (:math:`M` the constraint matrix), :math:`M v^* \ge r` gives
+    :math:`r^\top x^+ \le \mu^\top v^* + \|v^*\|_\infty \|\delta\|_1`, so
+    :math:`\mu^\top (v - v^*) \le U := |\mu^\top v - r^\top x^+| +
+    \tfrac{\|r\|_\infty}{1-\gamma}\|\delta\|_1`. Together,
+    :math:`\|v - v^*\|_\infty \le \max\big(c, (U + c)/\min_s \mu(s)\big)`,
+    reported as ``value_error_bound``.
+
+    Parameters
+    ----------
+    mdp : FiniteMDP
+        A discounted model (``gamma < 1``, no horizon).
+    solver : str, optional
+        A cvxpy solver name; default ``"CLARABEL"``, else ``"HIGHS"``.
+    tol : float
+        Acceptance threshold of the certificate (see above).
+    weights : array_like, shape (S,), optional
+        :math:`\mu`, strictly positive, summing to 1. Default:
+        ``mdp.initial_distribution`` if set, else uniform.
+    solver_options : dict, optional
+        Keyword arguments for this call's ``problem.solve`` (e.g. solver
+        tolerances). Global solver state is never touched.
+
+    Returns
+    -------
+    LinearProgramResult
+
+    Raises
+    ------
+    ValueError
+        On a finite-horizon or ``gamma = 1`` model, weights that are not a
+        strictly positive distribution, an unknown solver, or a bad ``tol``.
+    RuntimeError
+        When the solver status is not optimal or the certificate check fails.
+
+    References
+    ----------
+    M. L. Puterman, *Markov Decision Processes*, Wiley 2005, Sec. 6.9.
+    F. d'Epenoux, "A probabilistic production and inventory problem",
+    *Management Science* 10(1), 1963.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rltheory.tabular import FiniteMDP, linear_programming
+    >>> P = np.array([[[0.5, 0.5], [0.0, 1.0]], [[0.0, 1.0], [0.0, 1.0]]])
+    >>> R = np.array([[5.0, 10.0], [-1.0, -1.0]])
+    >>> res = linear_programming(FiniteMDP(P, R, gamma=0.5))
+    >>> np.round(res.v, 6), res.policy, res.status
+    (array([ 9., -2.]), array([1, 0]), 'optimal')
+    """
+    _check_infinite_horizon(mdp, "linear_programming")
+    if mdp.gamma >= 1.0:
+        raise ValueError(
+            "linear_programming handles discounted models (gamma < 1); for gamma = 1 with terminal "
+            "states use policy_iteration"
+        )
+    if isinstance(tol, bool) or not isinstance(tol, numbers.Real) or not np.isfinite(tol) or tol <= 0:
+        raise ValueError(f"tol = {tol!r} must be a positive finite number")
+    if solver_options is not None and not isinstance(solver_options, dict):
+        raise ValueError(f"solver_options must be a dict, got {type(solver_options).__name__}")
+    S, A = mdp.n_states, mdp.n_actions
+    if weights is None:
+        mu = np.full(S, 1.0 / S) if mdp.initial_distribution is None else np.asarray(mdp.initial_distribution)
+        name = "weights (uniform)" if mdp.initial_distribution is None else "mdp.initial_distribution"
+    else:
+        mu = check_probability_vector("weights", weights, S)
+        name = "weights"
+    if (mu <= 0).any():
+        s = int(np.argmax(mu <= 0))
+        raise ValueError(
+            f"{name}[{s}] = {float(mu[s])!r}: the LP weights must be strictly positive, otherwise v is "
+            "not determined on that state; pass weights= with positive entries"
+        )
+    solver_name = _choose_solver(solver)
+
+    problem, v_var, constraint, M, r, pairs = _build(mdp, mu)
+    problem.solve(solver=solver_name, **(solver_options or {}))
+    # ---- 1. status
+    if problem.status != cp.OPTIMAL:
+        raise RuntimeError(
+            f"the LP solver {solver_name} ended with status {problem.status!r} (expected 'optimal'); "
+            "try another solver or tighter solver_options"
+        )
+    v = np.asarray(v_var.value, dtype=float)
+    x = np.asarray(constraint.dual_value, dtype=float).ravel()
+    # ---- 2. primal feasibility: M v >= r
+    primal_inf = float(max(0.0, np.max(r - M @ v)))
+    # ---- 3. dual feasibility: x >= 0 and M^T x = mu (flow constraints)
+    dual_inf = float(max(0.0, np.max(-x), np.max(np.abs(M.T @ x - mu))))
+    # ---- 4. duality gap
+    objective = float(mu @ v)
+    gap = float(abs(objective - r @ x))
+    checks = [
+        ("primal infeasibility", primal_inf, tol * max(1.0, float(np.max(np.abs(v))))),
+        ("dual infeasibility", dual_inf, tol * max(1.0, float(np.sum(np.abs(x))))),
+        ("duality gap", gap, tol * max(1.0, abs(objective))),
+    ]
+    for what, value, limit in checks:
+        if not np.isfinite(value) or value > limit:
+            raise RuntimeError(
+                f"LP certificate check failed with solver {solver_name}: {what} = {value:.3e} > {limit:.3e} "
+                f"(tol = {tol:g}); tighten the solver tolerances via solver_options or raise tol"
+            )
+    # certified bound on ||v - v*||_inf (Notes; Puterman 2005, Theorem 6.2.2(a) for the lower side)
+    c = primal_inf / (1.0 - mdp.gamma)
+    x_plus = np.maximum(x, 0.0)
+    delta = M.T @ x_plus - mu
+    U = abs(objective - float(r @ x_plus)) + float(np.max(np.abs(r))) / (1.0 - mdp.gamma) * float(np.sum(np.abs(delta)))
+    error_bound = float(max(c, (U + c) / float(np.min(mu))))
+    occupancy = np.zeros((S, A))
+    occupancy[pairs[:, 0], pairs[:, 1]] = x
+    policy = np.argmax(np.where(np.asarray(mdp.action_mask), occupancy, -np.inf), axis=1).astype(np.int64)
+    return LinearProgramResult(
+        v=readonly(v),
+        policy=readonly(policy),
+        occupancy=readonly(occupancy),
+        objective=objective,
+        duality_gap=gap,
+        primal_infeasibility=primal_inf,
+        dual_infeasibility=dual_inf,
+        value_error_bound=error_bound,
+        status=str(problem.status),
+        solver=solver_name,
+    )
