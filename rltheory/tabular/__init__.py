@@ -10,7 +10,6 @@ from rltheory.tabular._policy_evaluation import PolicyEvaluationResult, discount
 from rltheory.tabular._policy_iteration import PolicyIterationResult, policy_iteration
 from rltheory.tabular._finite_horizon import FiniteHorizonResult, backward_induction
 from rltheory.tabular._linear_programming import LinearProgramResult, linear_programming
-from rltheory.tabular._linear_programming import LinearProgramResult, linear_programming
 from rltheory.tabular._value_iteration import (
     ModifiedPolicyIterationResult,
     ValueIterationResult,
@@ -22,12 +21,10 @@ __all__ = [
     "FiniteHorizonResult",
     "FiniteMDP",
     "LinearProgramResult",
-    "LinearProgramResult",
     "PolicyEvaluationResult",
     "PolicyIterationResult",
     "backward_induction",
     "discounted_occupancy",
-    "linear_programming",
     "linear_programming",
     "policy_evaluation",
     "policy_iteration",
