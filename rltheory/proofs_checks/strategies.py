@@ -22,7 +22,15 @@ import numpy as np
 import scipy.sparse as sp
 from hypothesis import strategies as st
 
-__all__ = ["stochastic_matrices", "finite_mdps", "policies", "discounts"]
+__all__ = [
+    "stochastic_matrices",
+    "finite_mdps",
+    "policies",
+    "rational_policies",
+    "discounts",
+    "value_vectors",
+    "bounded_distributions",
+]
 
 
 def _as_strategy(x):
@@ -142,3 +150,49 @@ def policies(draw, mdp, *, deterministic=False):
     empty = w.sum(axis=1) == 0
     w[empty] = mask[empty].astype(float)
     return w / w.sum(axis=1, keepdims=True)
+
+
+@st.composite
+def rational_policies(draw, mdp, *, deterministic=st.booleans()):
+    """Policies of ``mdp`` with exact rational probabilities: ``(S, A)`` object arrays of Fraction.
+
+    Rows sum to exactly 1; disallowed actions (``action_mask``) get 0. With
+    ``deterministic`` true every row is a unit vector.
+    """
+    S, A = mdp.n_states, mdp.n_actions
+    mask = np.asarray(mdp.action_mask)
+    det = draw(_as_strategy(deterministic))
+    out = np.empty((S, A), dtype=object)
+    for s in range(S):
+        allowed = np.flatnonzero(mask[s])
+        if det:
+            weights = [0] * len(allowed)
+            weights[draw(st.integers(0, len(allowed) - 1))] = 1
+        else:
+            weights = draw(st.lists(st.integers(0, 4), min_size=len(allowed), max_size=len(allowed)))
+            if sum(weights) == 0:
+                weights[draw(st.integers(0, len(allowed) - 1))] = 1
+        total = sum(weights)
+        out[s] = [Fraction(0)] * A
+        for a, w in zip(allowed, weights):
+            out[s, a] = Fraction(w, total)
+    return out
+
+
+def value_vectors(n, *, magnitude=100.0):
+    """Float vectors of length ``n`` with entries in ``[-magnitude, magnitude]``."""
+    from hypothesis.extra.numpy import arrays
+
+    return arrays(np.float64, n, elements=st.floats(-magnitude, magnitude, allow_nan=False, allow_subnormal=False))
+
+
+@st.composite
+def bounded_distributions(draw, *, n_atoms=st.integers(1, 5), low=0.0, high=1.0):
+    """Finite distributions on ``[low, high]``: ``(atoms, probabilities)`` float arrays.
+
+    Atoms are distinct; probabilities are positive and sum to 1 up to rounding.
+    """
+    k = draw(_as_strategy(n_atoms))
+    atoms = draw(st.lists(st.floats(low, high, allow_nan=False), min_size=k, max_size=k, unique=True))
+    w = np.array(draw(st.lists(st.floats(0.05, 1.0), min_size=k, max_size=k)))
+    return np.array(atoms, dtype=float), w / w.sum()

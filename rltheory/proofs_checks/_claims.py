@@ -1,0 +1,7 @@
+"""Imports every claim module so that the registry is complete.
+
+Claim modules register themselves on import. Modules whose subject package is
+not available (e.g. a solver that is not built) are skipped, never stubbed.
+"""
+
+from rltheory.proofs_checks import _claims_dp  # noqa: F401

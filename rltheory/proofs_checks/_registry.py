@@ -1,0 +1,435 @@
+"""The claim registry: :class:`Claim`, :class:`CheckResult`, and running checks.
+
+A *claim* is a theorem (or lemma, or inequality) that rltheory relies on,
+stated in words and LaTeX, with its source, and a *check* that tests it
+numerically. Checks search for counterexamples (with hypothesis for claims
+quantified over instances, with seeded Monte Carlo for statistical claims) and
+report the *slack* of the tightest instance.
+
+Slack convention (every claim): ``slack >= 0`` means the instance satisfies the
+claim, ``slack < 0`` that it violates it; the slack is in the natural units of
+the claim (e.g. ``gamma * ||v - w|| - ||T v - T w||`` for a contraction) and
+already includes the stated floating-point allowance. ``worst_slack`` is the
+minimum over all instances tried.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import multiprocessing
+import re
+import time
+import traceback
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+
+__all__ = [
+    "Claim",
+    "CheckContext",
+    "CheckResult",
+    "Counterexample",
+    "claim",
+    "register",
+    "get_claim",
+    "list_claims",
+    "run_claims",
+    "recheck",
+]
+
+KINDS = ("identity", "inequality", "rate", "lower-bound", "counterexample")
+
+#: Entropy used for Monte Carlo claims when no seed is given (runs stay reproducible).
+DEFAULT_SEED = 0
+
+_REGISTRY: dict[str, "Claim"] = {}
+_ID_RE = re.compile(r"^[a-z0-9][a-z0-9_\-]*(\.[a-z0-9][a-z0-9_\-]*)*$")
+
+
+@dataclass(frozen=True)
+class CheckContext:
+    """What a check is allowed to spend and how it draws randomness.
+
+    Attributes
+    ----------
+    examples : int
+        Effort budget: ``max_examples`` of the hypothesis search for claims
+        quantified over instances; Monte Carlo claims scale their number of
+        replications with it (each documents how).
+    seed : int or None
+        ``None``: hypothesis runs derandomized and Monte Carlo claims use
+        :data:`DEFAULT_SEED`; an integer seeds both. Either way a run is
+        reproducible.
+    """
+
+    examples: int = 100
+    seed: int | None = None
+
+    def __post_init__(self):
+        if isinstance(self.examples, bool) or not isinstance(self.examples, (int, np.integer)) or self.examples < 1:
+            raise ValueError(f"examples = {self.examples!r} must be an integer >= 1")
+        if self.seed is not None and (
+            isinstance(self.seed, bool) or not isinstance(self.seed, (int, np.integer)) or self.seed < 0
+        ):
+            raise ValueError(f"seed = {self.seed!r} must be a non-negative integer or None")
+
+    def seed_sequence(self, *key: int) -> np.random.SeedSequence:
+        """A :class:`numpy.random.SeedSequence` for this run, optionally keyed by integers."""
+        base = DEFAULT_SEED if self.seed is None else int(self.seed)
+        return np.random.SeedSequence([base, *[int(k) for k in key]])
+
+
+@dataclass(frozen=True, eq=False)
+class Counterexample:
+    """An instance on which a claim failed, with what is needed to reproduce it.
+
+    Attributes
+    ----------
+    instance : object
+        The exact instance (arrays, models, parameters), as passed to the
+        claim's ``evaluate``; ``recheck(claim, counterexample)`` re-runs it.
+    slack : float
+        Its slack (negative).
+    text : str
+        A full-precision, human-readable rendering of ``instance``.
+    seed : int or None
+        The seed of the run that found it.
+    reproduction : str or None
+        The hypothesis ``@reproduce_failure(...)`` decorator, when hypothesis
+        found the instance.
+    """
+
+    instance: Any
+    slack: float
+    text: str
+    seed: int | None = None
+    reproduction: str | None = None
+
+
+@dataclass(frozen=True, eq=False)
+class CheckResult:
+    """The outcome of checking one claim.
+
+    Attributes
+    ----------
+    claim_id : str
+    passed : bool
+    n_instances : int
+        Instances evaluated (hypothesis examples including shrinking, or
+        Monte Carlo experiments).
+    worst_slack : float
+        Minimum slack over the instances (``>= 0`` holds, ``< 0`` violates);
+        ``nan`` when the check errored before evaluating anything.
+    counterexample : Counterexample or None
+        ``None`` when the claim passed.
+    seconds : float
+        Wall-clock time of the check.
+    fitted_exponent : float or None
+        For rate claims: the fitted exponent (or linear rate) ...
+    exponent_ci : (float, float) or None
+        ... its bootstrap confidence interval ...
+    claimed_exponent : float or None
+        ... and the exponent of the published rate.
+    rate : rltheory.proofs_checks.rates.RateFit or None
+        The full fit (data and fitted line), used for plots in reports.
+    message : str
+        One line of detail (what was checked; the error if the check raised).
+    """
+
+    claim_id: str
+    passed: bool
+    n_instances: int
+    worst_slack: float
+    counterexample: Counterexample | None
+    seconds: float
+    fitted_exponent: float | None = None
+    exponent_ci: tuple[float, float] | None = None
+    claimed_exponent: float | None = None
+    rate: Any = None
+    message: str = ""
+
+
+@dataclass(frozen=True, eq=False)
+class Claim:
+    """A registered claim.
+
+    Attributes
+    ----------
+    id : str
+        Dotted identifier, e.g. ``"bellman.optimality.contraction"``.
+    statement : str
+        The claim in words, including its quantifiers and hypotheses.
+    latex : str
+        The claim as a LaTeX formula.
+    source : str
+        Paper/book with theorem or equation number.
+    kind : str
+        ``"identity"``, ``"inequality"``, ``"rate"``, ``"lower-bound"`` or
+        ``"counterexample"`` (a claim that something can fail: it passes when
+        the check *finds* an instance).
+    tags : tuple of str
+    check : callable
+        ``check(ctx: CheckContext) -> CheckResult``; the search.
+    evaluate : callable or None
+        ``evaluate(instance) -> float``: the slack of a single instance, so
+        that a reported counterexample can be re-checked.
+    published_form : str or None
+        For rate claims, the rate as published (e.g. ``"E[R_T] <= 8 sum_i ln T / Delta_i + ..."``).
+    claimed_exponent : float or None
+        For rate claims, the exponent (or linear rate) the fit is compared with.
+    """
+
+    id: str
+    statement: str
+    latex: str
+    source: str
+    kind: str
+    tags: tuple[str, ...]
+    check: Callable[[CheckContext], CheckResult] = field(repr=False)
+    evaluate: Callable[[Any], float] | None = field(default=None, repr=False)
+    published_form: str | None = None
+    claimed_exponent: float | None = None
+
+    def __post_init__(self):
+        if not isinstance(self.id, str) or not _ID_RE.match(self.id):
+            raise ValueError(f"claim id {self.id!r} must be dotted lowercase words, e.g. 'bellman.contraction'")
+        if self.kind not in KINDS:
+            raise ValueError(f"claim {self.id!r}: kind {self.kind!r} must be one of {KINDS}")
+        for name in ("statement", "latex", "source"):
+            if not isinstance(getattr(self, name), str) or not getattr(self, name).strip():
+                raise ValueError(f"claim {self.id!r}: {name} must be a non-empty string")
+        if not callable(self.check):
+            raise ValueError(f"claim {self.id!r}: check must be callable")
+        if self.kind == "rate" and not self.published_form:
+            raise ValueError(f"rate claim {self.id!r} must store the published form of its rate")
+        object.__setattr__(self, "tags", tuple(self.tags))
+
+    def run(self, *, examples: int = 100, seed: int | None = None) -> CheckResult:
+        """Run the check and time it; an exception inside the check is a failure.
+
+        Examples
+        --------
+        >>> from rltheory.proofs_checks import get_claim
+        >>> result = get_claim("bellman.optimality.contraction").run(examples=5)
+        >>> result.passed, result.worst_slack >= 0
+        (True, True)
+        """
+        ctx = CheckContext(examples=examples, seed=seed)
+        start = time.perf_counter()
+        try:
+            result = self.check(ctx)
+        except Exception as exc:  # a crashing check is reported, never hidden
+            tb = traceback.format_exception_only(type(exc), exc)[-1].strip()
+            return CheckResult(
+                claim_id=self.id,
+                passed=False,
+                n_instances=0,
+                worst_slack=float("nan"),
+                counterexample=None,
+                seconds=time.perf_counter() - start,
+                claimed_exponent=self.claimed_exponent,
+                message=f"check raised {tb}",
+            )
+        if not isinstance(result, CheckResult):
+            raise TypeError(f"check of claim {self.id!r} returned {type(result).__name__}, expected CheckResult")
+        return _replace(result, seconds=time.perf_counter() - start)
+
+
+def _replace(result: CheckResult, **changes) -> CheckResult:
+    from dataclasses import replace
+
+    return replace(result, **changes)
+
+
+def register(c: Claim) -> Claim:
+    """Add ``c`` to the registry; a second claim with the same id is an error."""
+    if not isinstance(c, Claim):
+        raise ValueError(f"register expects a Claim, got {type(c).__name__}")
+    if c.id in _REGISTRY and _REGISTRY[c.id] is not c:
+        raise ValueError(f"a claim with id {c.id!r} is already registered")
+    _REGISTRY[c.id] = c
+    return c
+
+
+def claim(
+    *,
+    id: str,
+    statement: str,
+    latex: str,
+    source: str,
+    kind: str,
+    tags=(),
+    evaluate: Callable[[Any], float] | None = None,
+    published_form: str | None = None,
+    claimed_exponent: float | None = None,
+    registry: bool = True,
+):
+    """Decorator registering ``check(ctx) -> CheckResult`` as a :class:`Claim`.
+
+    With ``registry=False`` the claim is built but not registered (useful for
+    throw-away claims in tests). Returns the :class:`Claim`.
+
+    Examples
+    --------
+    >>> from rltheory.proofs_checks import claim, CheckResult
+    >>> @claim(id="demo.trivial", statement="0 <= 1", latex="0 \\\\le 1",
+    ...        source="arithmetic", kind="inequality", registry=False)
+    ... def trivial(ctx):
+    ...     return CheckResult("demo.trivial", True, 1, 1.0, None, 0.0)
+    >>> trivial.run().passed
+    True
+    """
+
+    def decorate(check):
+        c = Claim(
+            id=id,
+            statement=statement,
+            latex=latex,
+            source=source,
+            kind=kind,
+            tags=tuple(tags),
+            check=check,
+            evaluate=evaluate,
+            published_form=published_form,
+            claimed_exponent=claimed_exponent,
+        )
+        return register(c) if registry else c
+
+    return decorate
+
+
+def _ensure_loaded():
+    # the claim modules register themselves on import
+    import rltheory.proofs_checks._claims  # noqa: F401
+
+
+def get_claim(id: str) -> Claim:
+    """The registered claim with this id (``ValueError`` naming close ids otherwise)."""
+    _ensure_loaded()
+    try:
+        return _REGISTRY[id]
+    except KeyError:
+        import difflib
+
+        close = difflib.get_close_matches(str(id), list(_REGISTRY), n=3)
+        hint = f"; did you mean {', '.join(close)}?" if close else "; see `rltheory check --list`"
+        raise ValueError(f"no claim with id {id!r}{hint}") from None
+
+
+def list_claims(tag: str | None = None) -> tuple[Claim, ...]:
+    """Registered claims sorted by id, optionally only those carrying ``tag``.
+
+    Examples
+    --------
+    >>> from rltheory.proofs_checks import list_claims
+    >>> all(c.source for c in list_claims(tag="dp"))
+    True
+    """
+    _ensure_loaded()
+    claims = sorted(_REGISTRY.values(), key=lambda c: c.id)
+    if tag is not None:
+        claims = [c for c in claims if tag in c.tags]
+    return tuple(claims)
+
+
+def _select(ids, tag) -> list[Claim]:
+    if ids is not None and tag is not None:
+        raise ValueError("give claim ids or a tag, not both")
+    if ids is None:
+        selected = list(list_claims(tag))
+        if tag is not None and not selected:
+            known = sorted({t for c in list_claims() for t in c.tags})
+            raise ValueError(f"no claim has tag {tag!r}; known tags: {', '.join(known)}")
+        return selected
+    if isinstance(ids, str):
+        ids = [ids]
+    return [get_claim(i) for i in ids]
+
+
+def _run_one(claim_id: str, examples: int, seed: int | None) -> CheckResult:
+    return get_claim(claim_id).run(examples=examples, seed=seed)
+
+
+def run_claims(
+    ids=None,
+    *,
+    tag: str | None = None,
+    examples: int = 100,
+    seed: int | None = None,
+    workers: int = 1,
+    progress: bool | None = None,
+) -> tuple[CheckResult, ...]:
+    """Check several claims and return their results in selection order.
+
+    Parameters
+    ----------
+    ids : str or sequence of str, optional
+        Claim ids; default all claims (or all with ``tag``).
+    tag : str, optional
+        Select the claims carrying this tag.
+    examples : int
+        Effort budget per claim (see :class:`CheckContext`).
+    seed : int, optional
+        ``None`` = derandomized/default-seeded; results are reproducible
+        either way and do not depend on ``workers``.
+    workers : int
+        Number of processes; ``1`` runs in this process.
+    progress : bool, optional
+        Show a tqdm bar; default only when stderr is a terminal.
+
+    Examples
+    --------
+    >>> from rltheory.proofs_checks import run_claims
+    >>> [r.passed for r in run_claims("bellman.evaluation.monotone", examples=5)]
+    [True]
+    """
+    from tqdm.auto import tqdm
+
+    if isinstance(workers, bool) or not isinstance(workers, (int, np.integer)) or workers < 1:
+        raise ValueError(f"workers = {workers!r} must be an integer >= 1")
+    CheckContext(examples=examples, seed=seed)  # validates
+    selected = _select(ids, tag)
+    if progress is None:
+        import sys
+
+        progress = sys.stderr.isatty()
+    bar = tqdm(total=len(selected), desc="rltheory check", unit="claim", disable=not progress)
+    results: dict[str, CheckResult] = {}
+    try:
+        if workers == 1 or len(selected) <= 1:
+            for c in selected:
+                bar.set_postfix_str(c.id)
+                results[c.id] = c.run(examples=examples, seed=seed)
+                bar.update()
+        else:
+            ctx = multiprocessing.get_context("spawn")
+            with concurrent.futures.ProcessPoolExecutor(max_workers=int(workers), mp_context=ctx) as pool:
+                futures = {pool.submit(_run_one, c.id, examples, seed): c.id for c in selected}
+                for fut in concurrent.futures.as_completed(futures):
+                    results[futures[fut]] = fut.result()
+                    bar.set_postfix_str(futures[fut])
+                    bar.update()
+    finally:
+        bar.close()
+    return tuple(results[c.id] for c in selected)
+
+
+def recheck(c: Claim | str, counterexample: Counterexample) -> float:
+    """Re-evaluate a reported counterexample; returns its slack (negative if it still fails).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rltheory.proofs_checks import get_claim, recheck, Counterexample
+    >>> from rltheory.tabular import FiniteMDP
+    >>> mdp = FiniteMDP(np.ones((1, 1, 1)), np.zeros((1, 1)), gamma=0.5)
+    >>> cx = Counterexample((mdp, np.array([0.0]), np.array([1.0])), 0.0, "")
+    >>> recheck("bellman.optimality.contraction", cx) >= 0
+    True
+    """
+    if isinstance(c, str):
+        c = get_claim(c)
+    if c.evaluate is None:
+        raise ValueError(f"claim {c.id!r} has no single-instance evaluate; re-run its check with the reported seed")
+    return float(c.evaluate(counterexample.instance))
