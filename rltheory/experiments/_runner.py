@@ -19,8 +19,8 @@ Results folder layout (``out_dir``)::
 A chunk is written the moment it finishes, atomically (temporary file in the
 same folder, then :func:`os.replace`), the manifest last. ``resume=True`` reuses
 a chunk only if its manifest parses, names the expected configuration hash
-(sha256 of the canonical JSON of bandit spec, policy spec, horizon,
-checkpoints, seeds, run range and rltheory version) and the sha256 of every
+(sha256 of the canonical JSON of the sha256 of the bandit spec, the policy
+spec, horizon, checkpoints, seeds, run range and rltheory version) and the sha256 of every
 data file, and if the loaded curve covers exactly the expected runs; anything
 else is recomputed and overwritten, never mixed in.
 """
@@ -277,6 +277,14 @@ def _atomic_save(save: Callable[[Path], None], path: Path):
         shutil.rmtree(tmpdir, ignore_errors=True)
 
 
+def _spec_for_marker(bandit, limit=100_000):
+    """The bandit spec for ``experiment.json``, or its sha256 when the JSON is large."""
+    text = _canonical_json(bandit.to_spec())
+    if len(text) <= limit:
+        return bandit.to_spec()
+    return {"type": type(bandit).__name__, "sha256": _sha256_bytes(text.encode("ascii"))}
+
+
 # --------------------------------------------------------------------------- chunk plan
 
 
@@ -332,9 +340,16 @@ def _plan(configs, *, horizon, n_runs, seed, checkpoints, chunk_size):
     jobs = []
     for k, cfg in enumerate(configs):
         cseed = config_seed(seed, k)
+        # The bandit spec can be large (a SequenceBandit holds its reward table):
+        # it enters the chunk hash through its own sha256, computed once.
+        try:
+            bandit_json = _canonical_json(cfg.bandit.to_spec())
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"config {cfg.name!r}: bandit spec is not canonical JSON: {exc}") from exc
         base = {
             "kind": "rltheory.bandits.simulate",
-            "bandit": cfg.bandit.to_spec(),
+            "bandit_type": type(cfg.bandit).__name__,
+            "bandit_sha256": _sha256_bytes(bandit_json.encode("ascii")),
             "policy": cfg.policy.to_spec(),
             "horizon": horizon,
             "checkpoints": checkpoints,
@@ -793,7 +808,7 @@ def run_experiment(
             "checkpoints": checkpoints,
             "chunk_size": chunk_size,
             "configs": [
-                {"name": c.name, "bandit": c.bandit.to_spec(), "policy": c.policy.to_spec()} for c in configs
+                {"name": c.name, "bandit": _spec_for_marker(c.bandit), "policy": c.policy.to_spec()} for c in configs
             ],
         }
         store = _ChunkStore(

@@ -1,0 +1,176 @@
+"""The catalogue of named paper reproductions behind ``rltheory reproduce NAME``.
+
+Each :class:`Reproduction` records what to simulate (a builder of
+:class:`ExperimentConfig` s for a given horizon), where it comes from, the
+default size (chosen so that the default run is a coffee break on a laptop)
+and the paper's full size, and which theory curves to overlay on the plot.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from rltheory.experiments._runner import ExperimentConfig
+
+__all__ = ["Reproduction", "CATALOGUE", "get_reproduction"]
+
+
+@dataclass(frozen=True)
+class Reproduction:
+    """A named, cited experiment.
+
+    Attributes
+    ----------
+    name : str
+        Command-line name (``rltheory reproduce NAME``).
+    description : str
+        One line: what is simulated and what the figure shows.
+    citation : str
+        The paper, with the figure / section reproduced.
+    build_configs : callable
+        ``build_configs(horizon) -> tuple of ExperimentConfig`` (the horizon is
+        needed by instances that are a reward table of that length).
+    horizon, n_runs : int
+        Default size.
+    full_horizon, full_runs : int
+        The full setting, reached with ``--horizon`` / ``--runs``: the longest
+        horizon of the reproduced figure and enough runs for tight confidence
+        bands (the run counts are this package's choice, not the paper's).
+    overlays : tuple of str
+        Theory curves drawn on the plot (keys of
+        :data:`rltheory.experiments._plots.OVERLAYS`).
+    log_x : bool
+        Logarithmic time axis.
+
+    Examples
+    --------
+    >>> rep = get_reproduction("bernoulli-two-arms")
+    >>> rep.overlays, rep.log_x
+    (('lai-robbins',), True)
+    """
+
+    name: str
+    description: str
+    citation: str
+    build_configs: Callable
+    horizon: int
+    n_runs: int
+    full_horizon: int
+    full_runs: int
+    overlays: tuple = ()
+    log_x: bool = False
+
+    def configs(self, horizon=None):
+        """The configurations for ``horizon`` (default :attr:`horizon`)."""
+        return tuple(self.build_configs(self.horizon if horizon is None else horizon))
+
+
+def _bernoulli_policies():
+    """The index and Bayesian policies that apply to Bernoulli rewards in [0, 1]."""
+    from rltheory import bandits as b
+
+    return (
+        b.UCB1(),
+        b.UCBV(),
+        b.MOSS(),
+        b.KLUCB(),
+        b.KLUCBPlus(),
+        b.ThompsonSampling(),
+        b.BayesUCB(),
+        b.IMED(),
+    )
+
+
+def _bernoulli_configs(means):
+    def build(horizon):
+        from rltheory import bandits as b
+
+        bandit = b.BernoulliBandit(means)
+        return tuple(ExperimentConfig(p.name, bandit, p) for p in _bernoulli_policies())
+
+    return build
+
+
+def _adversarial_configs(horizon):
+    from rltheory import bandits as b
+
+    stochastic = b.BernoulliBandit((0.5, 0.45, 0.45, 0.4))
+    # Oblivious piecewise-stationary table, fixed seed: the same adversary for every run.
+    adversary = b.SequenceBandit.adversarial(horizon, 4, seed=20020101)
+    configs = []
+    for label, bandit in (("stochastic", stochastic), ("adversarial", adversary)):
+        for p in (b.EXP3(), b.EXP3IX(), b.TsallisINF()):
+            configs.append(ExperimentConfig(f"{p.name} ({label})", bandit, p))
+    return tuple(configs)
+
+
+CATALOGUE = {
+    rep.name: rep
+    for rep in (
+        Reproduction(
+            name="bernoulli-two-arms",
+            description="Two Bernoulli arms (0.9, 0.8): regret of UCB1, UCB-V, MOSS, KL-UCB, KL-UCB+, "
+            "Thompson sampling, Bayes-UCB and IMED against the Lai-Robbins lower bound, log time axis",
+            citation="Garivier & Cappe (2011), The KL-UCB algorithm for bounded stochastic bandits and beyond, "
+            "COLT, JMLR W&CP 19:359-376, Sec. 6, scenario 1 and Fig. 1; Lai & Robbins (1985), Thm 2",
+            build_configs=_bernoulli_configs((0.9, 0.8)),
+            horizon=10_000,
+            n_runs=100,
+            full_horizon=1_000_000,
+            full_runs=5_000,
+            overlays=("lai-robbins",),
+            log_x=True,
+        ),
+        Reproduction(
+            name="bernoulli-ten-arms",
+            description="Ten Bernoulli arms with low means (0.1, 0.05 x3, 0.02 x3, 0.01 x3): the same policies "
+            "against the Lai-Robbins lower bound, log time axis",
+            citation="Garivier & Cappe (2011), The KL-UCB algorithm for bounded stochastic bandits and beyond, "
+            "COLT, JMLR W&CP 19:359-376, Sec. 6, scenario 2 and Fig. 2; Lai & Robbins (1985), Thm 2",
+            build_configs=_bernoulli_configs((0.1, 0.05, 0.05, 0.05, 0.02, 0.02, 0.02, 0.01, 0.01, 0.01)),
+            horizon=20_000,
+            n_runs=100,
+            full_horizon=100_000,
+            full_runs=5_000,
+            overlays=("lai-robbins",),
+            log_x=True,
+        ),
+        Reproduction(
+            name="adversarial",
+            description="EXP3, EXP3-IX and Tsallis-INF on a stochastic 4-armed Bernoulli instance and on an "
+            "oblivious piecewise-stationary reward table, with the sqrt(T K log K) EXP3 bound",
+            citation="Auer, Cesa-Bianchi, Freund & Schapire (2002), The nonstochastic multiarmed bandit problem, "
+            "SIAM J. Comput. 32(1), Cor. 3.2; Neu (2015), NeurIPS, Thm 1; Zimmert & Seldin (2021), "
+            "Tsallis-INF, JMLR 22(28), Thm 1",
+            build_configs=_adversarial_configs,
+            horizon=10_000,
+            n_runs=50,
+            full_horizon=100_000,
+            full_runs=500,
+            overlays=("exp3-bound",),
+            log_x=False,
+        ),
+    )
+}
+
+
+def get_reproduction(name):
+    """The catalogue entry ``name``.
+
+    Raises
+    ------
+    ValueError
+        For an unknown name; the message lists the known ones.
+
+    Examples
+    --------
+    >>> get_reproduction("nope")
+    Traceback (most recent call last):
+    ...
+    ValueError: unknown reproduction 'nope'; known: adversarial, bernoulli-ten-arms, bernoulli-two-arms
+    """
+    try:
+        return CATALOGUE[name]
+    except (KeyError, TypeError):
+        raise ValueError(f"unknown reproduction {name!r}; known: {', '.join(sorted(CATALOGUE))}") from None
