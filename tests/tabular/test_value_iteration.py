@@ -1,0 +1,229 @@
+"""Value iteration and modified policy iteration: the certified guarantees.
+
+Theorems checked (tolerance = the theorem's bound + rounding slack, see
+tests/tabular/test_kernels.py):
+- MacQueen (1966) / Porteus (1971) / Puterman (2005) Thm. 6.6.3:
+  v_lower <= v^pi <= v* <= v_upper, hence ||v - v*|| <= bound / 2 for the
+  midpoint and ||v* - v^pi|| <= policy_suboptimality_bound.
+- Contraction (Puterman 2005, Thm. 6.2.3): ||v_k - v*|| <= gamma^k ||v_0 - v*||.
+- Reduction identities (DESIGN.md 7): MPI with m = 0 is VI; large m is PI.
+- Monotone MPI from T v0 >= v0 (Puterman 2005, Sec. 6.5.2): v_n increases to v*.
+"""
+
+import dataclasses
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from rltheory.proofs_checks.strategies import finite_mdps
+from rltheory.tabular import (
+    FiniteMDP,
+    ModifiedPolicyIterationResult,
+    ValueIterationResult,
+    bellman_operator,
+    modified_policy_iteration,
+    value_iteration,
+)
+from rltheory.tabular import _kernels as K
+from rltheory.tabular import _reference as ref
+from rltheory.tabular._operators import _kernel_inputs
+from tests.tabular.test_kernels import fp_slack
+
+mdps = finite_mdps(n_states=st.integers(1, 7), n_actions=st.integers(1, 4), sparse=st.booleans(), action_mask=True)
+
+
+def optimal(mdp):
+    v, pi, err = ref.optimal_values_reference(mdp.P, mdp.R, mdp.gamma, mdp.action_mask)
+    return v, err
+
+
+def check_certificate(mdp, res, tol):
+    v_star, err = optimal(mdp)
+    slack = err + fp_slack(mdp)
+    assert np.all(res.v_lower <= v_star + slack) and np.all(v_star <= res.v_upper + slack)
+    assert res.bound == pytest.approx(np.max(res.v_upper - res.v_lower), rel=1e-9, abs=slack)
+    assert np.max(np.abs(res.v - v_star)) <= res.bound / 2 + slack
+    if res.converged:
+        assert res.bound <= tol
+    # the greedy policy's true value, by an exact dense solve
+    v_pi = ref.policy_values_reference(mdp.P, mdp.R, mdp.gamma, res.policy)
+    assert np.all(mdp.action_mask[np.arange(mdp.n_states), res.policy])
+    assert np.max(v_star - v_pi) <= res.policy_suboptimality_bound + slack
+    assert res.policy_suboptimality_bound <= mdp.gamma * res.bound + slack
+    # q at the returned v: ||q - q*|| <= gamma ||v - v*||
+    q_star = ref.q_values_reference(mdp.P, mdp.R, mdp.gamma, v_star, mdp.action_mask)
+    ok = mdp.action_mask
+    assert np.max(np.abs(res.q[ok] - q_star[ok])) <= mdp.gamma * res.bound / 2 + slack
+    # residual = ||d||_inf >= span(d) / 2, so bound = gamma/(1-gamma) span(d) <= 2 gamma/(1-gamma) residual
+    assert res.bound <= 2 * mdp.gamma / (1 - mdp.gamma) * res.residual + slack
+    return v_star
+
+
+@given(mdps, st.sampled_from(["jacobi", "gauss-seidel"]), st.sampled_from([1e-3, 1e-8]))
+def test_value_iteration_certificate(mdp, method, tol):
+    res = value_iteration(mdp, tol=tol, method=method)
+    assert isinstance(res, ValueIterationResult) and res.method == method and res.converged
+    check_certificate(mdp, res, tol)
+
+
+@given(mdps, st.integers(1, 5), st.sampled_from(["jacobi", "gauss-seidel"]))
+def test_bounds_hold_when_not_converged(mdp, max_iter, method):
+    res = value_iteration(mdp, tol=0.0, max_iter=max_iter, method=method)
+    assert res.iterations <= max_iter
+    check_certificate(mdp, res, 0.0)
+
+
+@given(mdps, st.integers(0, 8), st.sampled_from([1e-3, 1e-8]))
+def test_mpi_certificate(mdp, m, tol):
+    res = modified_policy_iteration(mdp, m=m, tol=tol)
+    assert isinstance(res, ModifiedPolicyIterationResult) and res.m == m and res.converged
+    check_certificate(mdp, res, tol)
+
+
+@settings(max_examples=30)
+@given(mdps, st.integers(1, 40))
+def test_vi_error_after_k_sweeps(mdp, k):
+    """||v_k - v*|| <= gamma^k ||v_0 - v*|| for the raw Jacobi iterates (Puterman 2005, Thm. 6.2.3)."""
+    v_star, err = optimal(mdp)
+    kind, P, mask, use_mask = _kernel_inputs(mdp)
+    v0 = np.zeros(mdp.n_states)
+    v, tv, pi = v0.copy(), np.empty(mdp.n_states), np.empty(mdp.n_states, dtype=np.int64)
+    fn = K.iterate_dense if kind == "dense" else K.iterate_csr
+    it, conv, _, _ = fn(*P, mdp.R, mdp.gamma, v, mask, use_mask, 0, False, 0.0, k, tv, pi)
+    if not conv:  # tv is v_k = T^k v_0
+        assert it == k
+        lhs = np.max(np.abs(tv - v_star))
+        assert lhs <= mdp.gamma**k * np.max(np.abs(v0 - v_star)) + (1 + mdp.gamma**k) * err + fp_slack(mdp)
+
+
+@given(mdps)
+def test_gauss_seidel_and_jacobi_reach_the_same_fixed_point(mdp):
+    a = value_iteration(mdp, tol=1e-8, method="jacobi")
+    b = value_iteration(mdp, tol=1e-8, method="gauss-seidel")
+    assert np.max(np.abs(a.v - b.v)) <= (a.bound + b.bound) / 2 + 2 * fp_slack(mdp)
+
+
+@given(finite_mdps(n_states=st.integers(1, 7), n_actions=st.integers(1, 4), action_mask=True),
+       st.sampled_from(["jacobi", "gauss-seidel", "mpi"]))
+def test_dense_and_sparse_inputs_agree(mdp, method):
+    sparse = FiniteMDP(sp.csr_array(np.asarray(mdp.P).reshape(-1, mdp.n_states)), mdp.R, gamma=mdp.gamma,
+                       action_mask=mdp.action_mask)
+    if method == "mpi":
+        a, b = modified_policy_iteration(mdp, m=3), modified_policy_iteration(sparse, m=3)
+    else:
+        a, b = value_iteration(mdp, method=method), value_iteration(sparse, method=method)
+    assert np.max(np.abs(a.v - b.v)) <= (a.bound + b.bound) / 2 + 2 * fp_slack(mdp)
+
+
+@given(mdps, st.sampled_from([1e-4, 1e-9]), st.integers(1, 200))
+def test_mpi_with_m0_is_value_iteration(mdp, tol, max_iter):
+    v0 = np.linspace(-1.0, 1.0, mdp.n_states)
+    a = value_iteration(mdp, tol=tol, max_iter=max_iter, v0=v0)
+    b = modified_policy_iteration(mdp, m=0, tol=tol, max_iter=max_iter, v0=v0)
+    assert a.iterations == b.iterations and a.converged == b.converged
+    for f in ("v", "q", "policy", "v_lower", "v_upper"):
+        np.testing.assert_array_equal(getattr(a, f), getattr(b, f))
+    assert a.bound == b.bound and a.policy_suboptimality_bound == b.policy_suboptimality_bound
+
+
+@settings(max_examples=30)
+@given(finite_mdps(n_states=st.integers(1, 7), n_actions=st.integers(1, 4), sparse=st.booleans()))
+def test_mpi_with_large_m_agrees_with_policy_iteration(mdp):
+    from rltheory.tabular import policy_iteration
+
+    pi_res = policy_iteration(mdp)
+    v_pi = ref.policy_values_reference(mdp.P, mdp.R, mdp.gamma, pi_res.policy)  # exact evaluation
+    res = modified_policy_iteration(mdp, m=2000, tol=1e-10)
+    assert res.converged
+    _, err = optimal(mdp)
+    assert np.max(np.abs(res.v - v_pi)) <= res.bound / 2 + err + fp_slack(mdp)
+    assert np.max(np.abs(pi_res.v - v_pi)) <= err + fp_slack(mdp)
+
+
+@settings(max_examples=30)
+@given(mdps, st.integers(1, 6))
+def test_mpi_default_start_is_monotone(mdp, m):
+    """From v0 = min r / (1 - gamma): T v0 >= v0 and v_n increases to v* (Puterman 2005, Sec. 6.5.2)."""
+    v_star, err = optimal(mdp)
+    slack = err + fp_slack(mdp)
+    v0 = np.full(mdp.n_states, mdp.R[mdp.action_mask].min() / (1 - mdp.gamma))
+    assert np.all(bellman_operator(mdp, v0) >= v0 - fp_slack(mdp))
+    kind, P, mask, use_mask = _kernel_inputs(mdp)
+    fn = K.iterate_dense if kind == "dense" else K.iterate_csr
+    prev = v0
+    for n in range(1, 6):
+        v, tv, pi = v0.copy(), np.empty(mdp.n_states), np.empty(mdp.n_states, dtype=np.int64)
+        fn(*P, mdp.R, mdp.gamma, v, mask, use_mask, m, False, 0.0, n, tv, pi)
+        assert np.all(v >= prev - fp_slack(mdp)) and np.all(v <= v_star + slack)
+        prev = v
+    res = modified_policy_iteration(mdp, m=m, tol=1e-9)
+    assert res.converged
+
+
+def test_gamma_zero_is_one_backup():
+    R = np.array([[1.0, 3.0], [2.0, -1.0]])
+    res = value_iteration(FiniteMDP(np.ones((2, 2, 2)) / 2, R, gamma=0.0))
+    assert res.iterations == 1 and res.bound == 0.0 and res.converged
+    np.testing.assert_array_equal(res.v, [3.0, 2.0])
+    np.testing.assert_array_equal(res.policy, [1, 0])
+
+
+def test_results_are_frozen():
+    res = value_iteration(FiniteMDP(np.ones((1, 1, 1)), np.ones((1, 1)), gamma=0.5))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        res.bound = 0.0
+
+
+# ------------------------------------------------------------------------ errors
+def _small():
+    return FiniteMDP(np.ones((2, 2, 2)) / 2, np.zeros((2, 2)), gamma=0.9)
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(tol=-1.0), "tol"),
+        (dict(tol=float("nan")), "tol"),
+        (dict(tol=True), "tol"),
+        (dict(max_iter=0), "max_iter"),
+        (dict(max_iter=2.5), "max_iter"),
+        (dict(method="newton"), "method"),
+        (dict(v0=np.zeros(3)), r"v0 has shape"),
+        (dict(v0=np.array([0.0, np.nan])), r"v0\[1\]"),
+    ],
+)
+def test_value_iteration_bad_input(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        value_iteration(_small(), **kwargs)
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(m=-1), "m = -1"),
+        (dict(m=1.5), "m = 1.5"),
+        (dict(tol=-1e-3), "tol"),
+        (dict(max_iter=0), "max_iter"),
+        (dict(v0=np.zeros((2, 1))), "v0 has shape"),
+        (dict(v0=[np.inf, 0.0]), r"v0\[0\]"),
+    ],
+)
+def test_mpi_bad_input(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        modified_policy_iteration(_small(), **kwargs)
+
+
+def test_undiscounted_and_finite_horizon_models_are_refused():
+    P = np.zeros((2, 1, 2))
+    P[:, 0, 1] = 1.0
+    R = np.array([[1.0], [0.0]])
+    ssp = FiniteMDP(P, R, gamma=1.0, terminal_states=[1])
+    finite = FiniteMDP(P, R, gamma=0.9, horizon=3)
+    for solver in (value_iteration, modified_policy_iteration):
+        with pytest.raises(ValueError, match="policy_iteration"):
+            solver(ssp)
+        with pytest.raises(ValueError, match="backward_induction"):
+            solver(finite)
