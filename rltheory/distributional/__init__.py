@@ -1,3 +1,62 @@
-"""rltheory.distributional."""
+"""Distributional dynamic programming on known tabular models.
 
-__all__: list[str] = []
+Return-distribution representations (finite support, categorical, quantile),
+exact return laws and Monte Carlo checks, the distributional Bellman
+operators and their categorical / quantile projections (compiled kernels
+with NumPy references), projected policy evaluation with certified bounds,
+probability metrics, risk functionals, and stock-augmented optimization of
+return-distribution objectives (CVaR, homeostatic band probability,
+mean-variance) with a brute-force oracle.
+"""
+
+from rltheory.distributional._evaluation import (
+    CategoricalEvaluationResult,
+    QuantileEvaluationResult,
+    categorical_policy_evaluation,
+    quantile_policy_evaluation,
+)
+from rltheory.distributional._metrics import (
+    cramer_distance,
+    kolmogorov_distance,
+    supremum_distance,
+    wasserstein_distance,
+)
+from rltheory.distributional._operators import (
+    ContractionRatio,
+    InstabilityExample,
+    categorical_bellman_operator,
+    categorical_projection,
+    contraction_ratio,
+    distributional_bellman_operator,
+    greedy_instability_example,
+    quantile_bellman_operator,
+    quantile_projection,
+)
+from rltheory.distributional._representations import (
+    CategoricalDistribution,
+    FiniteDistribution,
+    QuantileDistribution,
+)
+
+__all__ = [
+    "CategoricalDistribution",
+    "CategoricalEvaluationResult",
+    "ContractionRatio",
+    "FiniteDistribution",
+    "InstabilityExample",
+    "QuantileDistribution",
+    "QuantileEvaluationResult",
+    "categorical_bellman_operator",
+    "categorical_policy_evaluation",
+    "categorical_projection",
+    "contraction_ratio",
+    "cramer_distance",
+    "distributional_bellman_operator",
+    "greedy_instability_example",
+    "kolmogorov_distance",
+    "quantile_bellman_operator",
+    "quantile_policy_evaluation",
+    "quantile_projection",
+    "supremum_distance",
+    "wasserstein_distance",
+]
