@@ -12,6 +12,7 @@ import numbers
 import os
 import tempfile
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -475,7 +476,7 @@ class FiniteMDP:
         try:
             with np.load(path, allow_pickle=False) as npz:
                 data = {k: npz[k] for k in npz.files}
-        except (ValueError, OSError, EOFError, zipfile.BadZipFile, KeyError) as exc:
+        except (ValueError, OSError, EOFError, zipfile.BadZipFile, KeyError, zlib.error) as exc:
             raise ValueError(f"cannot read MDP file {path!r}: {exc}") from None
 
         def need(key):
@@ -485,8 +486,9 @@ class FiniteMDP:
 
         if str(need("format")) != _FILE_FORMAT:
             raise ValueError(f"{path!r} is not an rltheory FiniteMDP file (format {str(data['format'])!r})")
-        if int(need("version")) != _FILE_VERSION:
-            raise ValueError(f"{path!r} has FiniteMDP file version {int(data['version'])}, expected {_FILE_VERSION}")
+        version = need("version")
+        if version.shape != () or version.dtype.kind not in "iu" or int(version) != _FILE_VERSION:
+            raise ValueError(f"{path!r} has FiniteMDP file version {version.tolist()!r}, expected {_FILE_VERSION}")
         try:
             if "P_data" in data:
                 shape = tuple(int(x) for x in need("P_shape"))
@@ -499,7 +501,10 @@ class FiniteMDP:
                 P = np.vectorize(Fraction, otypes=[object])(need("P_exact"))
                 R = np.vectorize(Fraction, otypes=[object])(need("R_exact"))
                 gamma = Fraction(str(need("gamma_exact")))
-            horizon = int(need("horizon"))
+            horizon = need("horizon")
+            if horizon.shape != () or horizon.dtype.kind not in "iu":
+                raise ValueError(f"horizon entry {horizon.tolist()!r} is not an integer")
+            horizon = int(horizon)
             return cls(
                 P,
                 R,
