@@ -1,0 +1,325 @@
+"""RegretCurve: the frozen result of :func:`rltheory.bandits.simulate`."""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import numbers
+import zipfile
+from dataclasses import dataclass
+from statistics import NormalDist
+
+import numpy as np
+
+from .._validation import readonly
+
+__all__ = ["RegretCurve", "SlopeFit"]
+
+_FORMAT = "rltheory.bandits.RegretCurve/1"
+#: Number of bootstrap resamples for confidence bands and slope intervals.
+N_BOOTSTRAP = 2000
+# spawn_key tag of the bootstrap stream, disjoint from the run streams (0, 1, ...)
+_BOOTSTRAP_TAG = 2**62 + 1
+_SLOPE_TAG = 2**62 + 2
+
+
+def _bootstrap_weights(n_runs: int, seed: int, tag: int, size: int) -> np.ndarray:
+    """``(size, n_runs)`` multinomial resampling weights (each row sums to 1)."""
+    rng = np.random.default_rng(np.random.SeedSequence(int(seed), spawn_key=(tag,)))
+    return rng.multinomial(n_runs, np.full(n_runs, 1.0 / n_runs), size=size).astype(np.float64) / n_runs
+
+
+def summarize(regret: np.ndarray, confidence: float, interval: str, seed: int):
+    """Mean and two-sided ``confidence`` interval of the mean over runs (axis 0).
+
+    ``interval="normal"``: ``mean +- z * s / sqrt(n)`` with ``z`` the
+    ``(1 + confidence) / 2`` normal quantile and ``s`` the sample standard
+    deviation (CLT interval).  ``interval="bootstrap"``: percentile interval of
+    ``N_BOOTSTRAP`` resampled means (Efron & Tibshirani 1993, Sec. 13.3) drawn
+    from a stream fixed by ``seed``.  With a single run both bounds are NaN.
+    """
+    n = regret.shape[0]
+    mean = regret.mean(axis=0)
+    if n < 2:
+        nan = np.full_like(mean, np.nan)
+        return mean, nan, nan.copy()
+    if interval == "normal":
+        z = NormalDist().inv_cdf(0.5 + confidence / 2.0)
+        half = z * regret.std(axis=0, ddof=1) / math.sqrt(n)
+        return mean, mean - half, mean + half
+    means = _bootstrap_weights(n, seed, _BOOTSTRAP_TAG, N_BOOTSTRAP) @ regret
+    lo, hi = np.quantile(means, [0.5 - confidence / 2.0, 0.5 + confidence / 2.0], axis=0)
+    return mean, lo, hi
+
+
+@dataclass(frozen=True)
+class SlopeFit:
+    """Log-log least-squares fit ``log mean(t) ~ intercept + slope * log t``.
+
+    ``lower``/``upper`` is the percentile bootstrap interval of the slope over
+    runs at level ``confidence``.
+    """
+
+    slope: float
+    intercept: float
+    lower: float
+    upper: float
+    confidence: float
+    t_min: int
+    t_max: int
+    n_points: int
+
+
+@dataclass(frozen=True)
+class RegretCurve:
+    r"""Regret of ``n_runs`` independent runs at checkpoint times.
+
+    Attributes
+    ----------
+    times : (C,) int64
+        Increasing checkpoint times in ``[1, T]``; ``times[-1] == T``.
+    regret : (n_runs, C) float64
+        Pseudo-regret :math:`\sum_{s \le t}\Delta_{A_s}` (for a
+        :class:`SequenceBandit`, :math:`\sum_{s\le t} x_{s,i^*} - x_{s,A_s}`
+        with :math:`i^*` the best fixed arm over the horizon).
+    realized_regret : (n_runs, C) float64
+        :math:`t\mu^* - \sum_{s\le t} X_s` (for a :class:`SequenceBandit`,
+        :math:`\max_i \sum_{s\le t} x_{s,i} - \sum_{s \le t} x_{s,A_s}`).
+    pulls : (n_runs, C, K) int64
+        Pull counts of each arm up to each checkpoint.
+    run_start : int
+        Global index of the first run (runs are ``run_start + j``).
+    mean, lower, upper : (C,) float64
+        Mean pseudo-regret and its ``confidence`` interval (``interval`` kind).
+    final : (n_runs,) float64
+        Pseudo-regret at the horizon.
+    metadata : dict
+        JSON-serialisable: bandit and policy specs, seed, horizon, versions.
+    confidence : float
+    interval : str
+        ``"normal"`` or ``"bootstrap"``.
+    """
+
+    times: np.ndarray
+    regret: np.ndarray
+    realized_regret: np.ndarray
+    pulls: np.ndarray
+    run_start: int
+    mean: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+    final: np.ndarray
+    metadata: dict
+    confidence: float = 0.95
+    interval: str = "normal"
+
+    def __post_init__(self):
+        n, c = np.shape(self.regret)
+        for name, shape in (
+            ("times", (c,)),
+            ("realized_regret", (n, c)),
+            ("mean", (c,)),
+            ("lower", (c,)),
+            ("upper", (c,)),
+            ("final", (n,)),
+        ):
+            if np.shape(getattr(self, name)) != shape:
+                raise ValueError(f"{name} has shape {np.shape(getattr(self, name))}, expected {shape}")
+        if np.ndim(self.pulls) != 3 or np.shape(self.pulls)[:2] != (n, c):
+            raise ValueError(f"pulls has shape {np.shape(self.pulls)}, expected ({n}, {c}, K)")
+        for name in ("times", "regret", "realized_regret", "pulls", "mean", "lower", "upper", "final"):
+            object.__setattr__(self, name, readonly(getattr(self, name)))
+
+    # ------------------------------------------------------------------ build
+    @classmethod
+    def from_runs(cls, times, regret, realized_regret, pulls, run_start, metadata, confidence=0.95, interval="normal"):
+        """Build a curve from per-run arrays, computing the summary statistics."""
+        regret = np.asarray(regret, dtype=np.float64)
+        mean, lower, upper = summarize(regret, confidence, interval, int(metadata.get("seed", 0)))
+        return cls(
+            times=np.asarray(times, dtype=np.int64),
+            regret=regret,
+            realized_regret=np.asarray(realized_regret, dtype=np.float64),
+            pulls=np.asarray(pulls, dtype=np.int64),
+            run_start=int(run_start),
+            mean=mean,
+            lower=lower,
+            upper=upper,
+            final=regret[:, -1].copy(),
+            metadata=metadata,
+            confidence=float(confidence),
+            interval=interval,
+        )
+
+    @property
+    def n_runs(self) -> int:
+        return int(self.regret.shape[0])
+
+    @property
+    def horizon(self) -> int:
+        return int(self.times[-1])
+
+    @classmethod
+    def concatenate(cls, curves) -> "RegretCurve":
+        """Merge chunks of one experiment (same times, metadata, confidence, interval).
+
+        Chunks are ordered by ``run_start`` and must cover contiguous run
+        ranges; the summary is recomputed over all runs, so chunked and
+        unchunked simulations give identical curves.
+        """
+        curves = list(curves)
+        if not curves:
+            raise ValueError("concatenate needs at least one curve")
+        for k, c in enumerate(curves):
+            if not isinstance(c, RegretCurve):
+                raise ValueError(f"curves[{k}] is a {type(c).__name__}, not a RegretCurve")
+        first = curves[0]
+        for k, c in enumerate(curves[1:], start=1):
+            if not np.array_equal(c.times, first.times):
+                raise ValueError(f"curves[{k}] has different checkpoint times")
+            if c.metadata != first.metadata:
+                raise ValueError(f"curves[{k}] has different metadata (another experiment)")
+            if c.confidence != first.confidence or c.interval != first.interval:
+                raise ValueError(f"curves[{k}] has a different confidence level or interval kind")
+            if c.pulls.shape[2] != first.pulls.shape[2]:
+                raise ValueError(f"curves[{k}] has a different number of arms")
+        curves.sort(key=lambda c: c.run_start)
+        for a, b in zip(curves, curves[1:]):
+            if b.run_start != a.run_start + a.n_runs:
+                raise ValueError(
+                    f"runs are not contiguous: [{a.run_start}, {a.run_start + a.n_runs}) is followed by run {b.run_start}"
+                )
+        return cls.from_runs(
+            first.times,
+            np.concatenate([c.regret for c in curves]),
+            np.concatenate([c.realized_regret for c in curves]),
+            np.concatenate([c.pulls for c in curves]),
+            curves[0].run_start,
+            first.metadata,
+            first.confidence,
+            first.interval,
+        )
+
+    # --------------------------------------------------------------- analysis
+    def slope(self, t_min=None, t_max=None) -> SlopeFit:
+        r"""Least-squares slope of :math:`\log \bar R(t)` against :math:`\log t` on ``[t_min, t_max]``.
+
+        Only checkpoints with a positive mean regret enter.  The interval is a
+        percentile bootstrap over runs (``N_BOOTSTRAP`` resamples from a
+        stream fixed by the experiment's seed) at level ``self.confidence``.
+        A slope near 1/2 indicates :math:`\sqrt T` regret, near 0 (on a long
+        window) logarithmic regret, near 1 linear regret.
+        """
+        lo = int(self.times[0]) if t_min is None else t_min
+        hi = int(self.times[-1]) if t_max is None else t_max
+        for name, v in (("t_min", lo), ("t_max", hi)):
+            if isinstance(v, bool) or not isinstance(v, numbers.Real):
+                raise ValueError(f"{name} must be a number, got {v!r}")
+        if lo >= hi:
+            raise ValueError(f"t_min = {lo} must be < t_max = {hi}")
+        sel = (self.times >= lo) & (self.times <= hi) & (self.mean > 0)
+        if sel.sum() < 2:
+            raise ValueError(f"fewer than 2 checkpoints with positive mean regret in [{lo}, {hi}]")
+        x = np.log(self.times[sel].astype(np.float64))
+        slope, intercept = np.polyfit(x, np.log(self.mean[sel]), 1)
+        n = self.n_runs
+        if n < 2:
+            lower = upper = math.nan
+        else:
+            means = _bootstrap_weights(n, int(self.metadata.get("seed", 0)), _SLOPE_TAG, N_BOOTSTRAP) @ self.regret[:, sel]
+            ok = (means > 0).all(axis=1)
+            xc = x - x.mean()
+            slopes = (np.log(means[ok]) @ xc) / (xc @ xc)
+            lower, upper = np.quantile(slopes, [0.5 - self.confidence / 2, 0.5 + self.confidence / 2])
+        return SlopeFit(
+            slope=float(slope),
+            intercept=float(intercept),
+            lower=float(lower),
+            upper=float(upper),
+            confidence=self.confidence,
+            t_min=int(self.times[sel][0]),
+            t_max=int(self.times[sel][-1]),
+            n_points=int(sel.sum()),
+        )
+
+    def plot(self, ax=None, label=None, *, logx=True, logy=False, band=True, **kwargs):
+        """Plot the mean regret and its confidence band; returns the matplotlib Axes."""
+        if ax is None:
+            import matplotlib.pyplot as plt
+
+            _, ax = plt.subplots()
+        if label is None:
+            label = self.metadata.get("policy", {}).get("type")
+        (line,) = ax.plot(self.times, self.mean, label=label, **kwargs)
+        if band and self.n_runs > 1:
+            ax.fill_between(self.times, self.lower, self.upper, color=line.get_color(), alpha=0.2, linewidth=0)
+        if logx:
+            ax.set_xscale("log")
+        if logy:
+            ax.set_yscale("log")
+        ax.set_xlabel("t")
+        ax.set_ylabel("regret")
+        return ax
+
+    # --------------------------------------------------------------------- io
+    def to_csv(self, path) -> None:
+        """Write ``time, mean, lower, upper`` (one row per checkpoint)."""
+        with open(path, "w", newline="") as fh:
+            w = csv.writer(fh)
+            w.writerow(["time", "mean", "lower", "upper"])
+            for row in zip(self.times.tolist(), self.mean.tolist(), self.lower.tolist(), self.upper.tolist()):
+                w.writerow(row)
+
+    def save(self, path) -> None:
+        """Save as ``.npz`` (no pickles); metadata is stored as a JSON string."""
+        np.savez_compressed(
+            path,
+            format=np.array(_FORMAT),
+            times=self.times,
+            regret=self.regret,
+            realized_regret=self.realized_regret,
+            pulls=self.pulls,
+            run_start=np.array(self.run_start, dtype=np.int64),
+            mean=self.mean,
+            lower=self.lower,
+            upper=self.upper,
+            confidence=np.array(self.confidence),
+            interval=np.array(self.interval),
+            metadata=np.array(json.dumps(self.metadata, sort_keys=True)),
+        )
+
+    @classmethod
+    def load(cls, path) -> "RegretCurve":
+        """Load a curve written by :meth:`save`; a foreign or corrupted file raises ``ValueError``."""
+        keys = ("times", "regret", "realized_regret", "pulls", "run_start", "mean", "lower", "upper", "confidence", "interval", "metadata")
+        try:
+            with np.load(path, allow_pickle=False) as z:
+                if "format" not in z.files or str(z["format"]) != _FORMAT:
+                    raise ValueError(f"{path} is not a {_FORMAT} file")
+                missing = [k for k in keys if k not in z.files]
+                if missing:
+                    raise ValueError(f"{path} lacks the arrays {missing}")
+                d = {k: z[k] for k in keys}
+            metadata = json.loads(str(d["metadata"]))
+            regret = d["regret"].astype(np.float64, copy=False)
+            return cls(
+                times=d["times"].astype(np.int64, copy=False),
+                regret=regret,
+                realized_regret=d["realized_regret"].astype(np.float64, copy=False),
+                pulls=d["pulls"].astype(np.int64, copy=False),
+                run_start=int(d["run_start"]),
+                mean=d["mean"],
+                lower=d["lower"],
+                upper=d["upper"],
+                final=regret[:, -1].copy() if regret.ndim == 2 and regret.shape[1] else np.zeros(0),
+                metadata=metadata,
+                confidence=float(d["confidence"]),
+                interval=str(d["interval"]),
+            )
+        except ValueError as exc:
+            if str(exc).startswith(str(path)):
+                raise
+            raise ValueError(f"{path} is not a valid RegretCurve file: {exc}") from exc
+        except (OSError, EOFError, KeyError, TypeError, zipfile.BadZipFile, json.JSONDecodeError) as exc:
+            raise ValueError(f"{path} is not a valid RegretCurve file: {exc}") from exc

@@ -1,0 +1,1151 @@
+"""Bandit policies: frozen parameter dataclasses around compiled state machines.
+
+A policy is three Numba functions over explicit arrays, plus a frozen
+dataclass holding its parameters:
+
+* ``init(params, state)`` fills ``state`` (``float64`` of shape
+  ``(state_rows(K, T), K)``, zeroed by the engine) in place;
+* ``select(params, state, t, rng) -> int`` returns the arm of round ``t``
+  (1-based) and may draw from ``rng`` (a ``uint64[4]`` xoshiro256++ state, see
+  :mod:`rltheory.bandits._rng`: ``rng_uniform``, ``rng_normal``, ``rng_beta``,
+  ...);
+* ``update(params, state, t, arm, reward, rng)`` records the reward.
+
+``params`` is the ``float64`` vector returned by ``param_vector(K, T)``.  The
+engine (:func:`rltheory.bandits.simulate`) calls ``init`` once per run and then
+``select``/``update`` once per round, inside a compiled ``prange`` loop over
+runs.  A user policy is written the same way: subclass :class:`Policy` as a
+frozen dataclass, set ``name`` and the three functions (wrapped in
+``staticmethod``), and define ``state_rows`` and ``param_vector`` (see the
+example in :class:`Policy`).  Built-in policies also ship a cached,
+specialised engine kernel; a user policy goes through a generic kernel that
+Numba compiles once per process.
+
+Unless stated otherwise, ties in an index are broken towards the lowest arm,
+and index policies first pull every arm once (rounds ``1..K``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import numbers
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+from numba import njit
+
+from ._rng import rng_beta, rng_integers, rng_normal, rng_uniform
+
+__all__ = [
+    "BayesUCB",
+    "EXP3",
+    "EXP3IX",
+    "EpsilonGreedy",
+    "ExploreThenCommit",
+    "IMED",
+    "KLUCB",
+    "KLUCBPlus",
+    "MOSS",
+    "Policy",
+    "ThompsonSampling",
+    "TsallisINF",
+    "UCB1",
+    "UCBV",
+    "policy_from_spec",
+]
+
+_EPS = 1e-15
+_REGISTRY: dict[str, type] = {}
+
+
+# ----------------------------------------------------------------------------
+# compiled helpers
+# ----------------------------------------------------------------------------
+
+
+@njit(cache=True)
+def _first_unplayed(state):
+    """Lowest arm with zero pulls (row 0 of ``state``), or -1."""
+    for a in range(state.shape[1]):
+        if state[0, a] == 0.0:
+            return a
+    return -1
+
+
+@njit(cache=True)
+def _record_mean(state, arm, reward):
+    state[0, arm] += 1.0
+    state[1, arm] += reward
+
+
+@njit(cache=True)
+def _noop_init(params, state):
+    pass
+
+
+@njit(cache=True)
+def _mean_update(params, state, t, arm, reward, rng):
+    _record_mean(state, arm, reward)
+
+
+@njit(cache=True)
+def kl_bernoulli(p, q):
+    """Bernoulli KL ``d(p, q)`` with both arguments clipped to ``[1e-15, 1-1e-15]``."""
+    p = min(max(p, _EPS), 1.0 - _EPS)
+    q = min(max(q, _EPS), 1.0 - _EPS)
+    return p * math.log(p / q) + (1.0 - p) * math.log((1.0 - p) / (1.0 - q))
+
+
+@njit(cache=True)
+def klucb_bernoulli(p, level):
+    r"""``max{q in [p, 1]: d(p, q) <= level}`` by safeguarded Newton.
+
+    Newton on the convex increasing map :math:`q \mapsto d(p, q) - level`
+    started at the Pinsker bound :math:`p + \sqrt{level/2}` (where it is
+    :math:`\ge 0` because :math:`d(p,q) \ge 2(q-p)^2`) decreases
+    monotonically to the root, so every iterate is an upper bound of the
+    exact index (the optimistic side).
+    """
+    if level <= 0.0:
+        return p
+    if p >= 1.0:
+        return 1.0
+    q = p + math.sqrt(0.5 * level)
+    if q >= 1.0 - _EPS:
+        q = 1.0 - _EPS
+        if kl_bernoulli(p, q) <= level:
+            return 1.0
+    for _ in range(100):
+        f = kl_bernoulli(p, q) - level
+        if f <= 1e-12:
+            break
+        fp = (q - p) / (q * (1.0 - q))
+        q_new = q - f / fp
+        if q_new <= p:
+            q_new = 0.5 * (q + p)
+        if q - q_new < 1e-15:
+            break
+        q = q_new
+    return q
+
+
+@njit(cache=True)
+def _sample_discrete(p, u):
+    acc = 0.0
+    n = p.shape[0]
+    for i in range(n):
+        acc += p[i]
+        if u < acc:
+            return i
+    for i in range(n - 1, -1, -1):  # rounding: last arm with positive mass
+        if p[i] > 0.0:
+            return i
+    return n - 1
+
+
+@njit(cache=True)
+def _betacf(a, b, x):
+    # continued fraction of the incomplete beta function, modified Lentz
+    # (Press et al., Numerical Recipes, 3rd ed., Sec. 6.4, eq. 6.4.5)
+    tiny = 1e-300
+    qab = a + b
+    qap = a + 1.0
+    qam = a - 1.0
+    c = 1.0
+    d = 1.0 - qab * x / qap
+    if abs(d) < tiny:
+        d = tiny
+    d = 1.0 / d
+    h = d
+    for m in range(1, 1000):
+        m2 = 2 * m
+        aa = m * (b - m) * x / ((qam + m2) * (a + m2))
+        d = 1.0 + aa * d
+        if abs(d) < tiny:
+            d = tiny
+        c = 1.0 + aa / c
+        if abs(c) < tiny:
+            c = tiny
+        d = 1.0 / d
+        h *= d * c
+        aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2))
+        d = 1.0 + aa * d
+        if abs(d) < tiny:
+            d = tiny
+        c = 1.0 + aa / c
+        if abs(c) < tiny:
+            c = tiny
+        d = 1.0 / d
+        de = d * c
+        h *= de
+        if abs(de - 1.0) < 1e-15:
+            break
+    return h
+
+
+@njit(cache=True)
+def beta_cdf(x, a, b):
+    """Regularised incomplete beta ``I_x(a, b)`` (Numerical Recipes eq. 6.4.9)."""
+    if x <= 0.0:
+        return 0.0
+    if x >= 1.0:
+        return 1.0
+    lbt = math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b) + a * math.log(x) + b * math.log1p(-x)
+    if x < (a + 1.0) / (a + b + 2.0):
+        return math.exp(lbt) * _betacf(a, b, x) / a
+    return 1.0 - math.exp(lbt) * _betacf(b, a, 1.0 - x) / b
+
+
+@njit(cache=True)
+def beta_quantile(level, a, b):
+    """Quantile of Beta(a, b) at ``level`` by 60 bisection steps (error < 2**-60)."""
+    if level <= 0.0:
+        return 0.0
+    if level >= 1.0:
+        return 1.0
+    lo = 0.0
+    hi = 1.0
+    for _ in range(60):
+        mid = 0.5 * (lo + hi)
+        if beta_cdf(mid, a, b) < level:
+            lo = mid
+        else:
+            hi = mid
+    return 0.5 * (lo + hi)
+
+
+@njit(cache=True)
+def normal_quantile(level):
+    """Standard normal quantile: bisection on ``erfc`` to full precision."""
+    if level <= 0.0:
+        return -np.inf
+    if level >= 1.0:
+        return np.inf
+    lo = -40.0
+    hi = 40.0
+    for _ in range(200):
+        mid = 0.5 * (lo + hi)
+        if mid == lo or mid == hi:
+            break
+        if 0.5 * math.erfc(-mid / math.sqrt(2.0)) < level:
+            lo = mid
+        else:
+            hi = mid
+    return 0.5 * (lo + hi)
+
+
+# ----------------------------------------------------------------------------
+# the Policy base class
+# ----------------------------------------------------------------------------
+
+
+def _check_real(name, value, *, low=None, high=None, low_open=False, allow_none=False):
+    if value is None and allow_none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(float(value)):
+        raise ValueError(f"{name} must be a finite real number, got {value!r}")
+    v = float(value)
+    if low is not None and (v < low or (low_open and v == low)):
+        raise ValueError(f"{name} = {value!r} must be {'>' if low_open else '>='} {low}")
+    if high is not None and v > high:
+        raise ValueError(f"{name} = {value!r} must be <= {high}")
+    return v
+
+
+def _check_choice(name, value, choices):
+    if value not in choices:
+        raise ValueError(f"{name} = {value!r} must be one of {choices}")
+    return value
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Base class of bandit policies (see the module docstring for the protocol).
+
+    Subclasses are frozen dataclasses whose fields are the parameters; they
+    set the class attributes ``name``, ``init``, ``select``, ``update`` (Numba
+    functions wrapped in ``staticmethod``) and override :meth:`state_rows`
+    and :meth:`param_vector`.  Defining a subclass registers its ``name`` for
+    :func:`policy_from_spec`.
+
+    Examples
+    --------
+    A user policy ("follow the leader" after one pull of every arm), run by
+    the engine exactly like a built-in one:
+
+    >>> import numpy as np
+    >>> from dataclasses import dataclass
+    >>> from numba import njit
+    >>> from rltheory.bandits import BernoulliBandit, Policy, simulate
+    >>> @njit
+    ... def ftl_select(params, state, t, rng):
+    ...     K = state.shape[1]
+    ...     if t <= K:
+    ...         return t - 1
+    ...     return int(np.argmax(state[1] / state[0]))
+    >>> @njit
+    ... def ftl_update(params, state, t, arm, reward, rng):
+    ...     state[0, arm] += 1.0
+    ...     state[1, arm] += reward
+    >>> @njit
+    ... def ftl_init(params, state):
+    ...     pass
+    >>> @dataclass(frozen=True)
+    ... class FollowTheLeader(Policy):
+    ...     name = "FollowTheLeader"
+    ...     init = staticmethod(ftl_init)
+    ...     select = staticmethod(ftl_select)
+    ...     update = staticmethod(ftl_update)
+    ...     def state_rows(self, n_arms, horizon):
+    ...         return 2
+    >>> curve = simulate(BernoulliBandit([0.9, 0.5]), FollowTheLeader(), 100, 4, checkpoints=5)
+    >>> curve.pulls[:, -1].sum(axis=1).tolist()
+    [100, 100, 100, 100]
+    """
+
+    name: ClassVar[str] = "Policy"
+    init: ClassVar = staticmethod(_noop_init)
+    select: ClassVar = None
+    update: ClassVar = None
+    #: Cached engine kernel specialised to this policy (built-ins only).
+    _kernel: ClassVar = None
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        name = cls.__dict__.get("name")
+        if isinstance(name, str):
+            previous = _REGISTRY.get(name)
+            if previous is not None and previous.__module__ == __name__ and cls.__module__ != __name__:
+                raise ValueError(f"policy name {name!r} is taken by a built-in policy")
+            _REGISTRY[name] = cls
+
+    def state_rows(self, n_arms: int, horizon: int) -> int:
+        """Number of rows of the ``(rows, n_arms)`` float64 state array."""
+        return 2
+
+    def param_vector(self, n_arms: int, horizon: int) -> np.ndarray:
+        """The ``float64`` parameter vector passed to the compiled functions."""
+        return np.zeros(1)
+
+    def params(self) -> dict:
+        """Parameters as a JSON-serialisable dict."""
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+
+    def to_spec(self) -> dict:
+        """``{"type": name, "params": params()}``, inverted by :func:`policy_from_spec`."""
+        return {"type": self.name, "params": self.params()}
+
+
+def policy_from_spec(spec: dict) -> Policy:
+    """Rebuild a policy from ``policy.to_spec()`` (built-in or registered subclass).
+
+    Examples
+    --------
+    >>> policy_from_spec(UCB1(alpha=1.5).to_spec())
+    UCB1(alpha=1.5)
+    """
+    if not isinstance(spec, dict) or "type" not in spec:
+        raise ValueError(f"a policy spec is a dict with a 'type' key, got {spec!r:.200}")
+    kind = spec["type"]
+    if kind not in _REGISTRY:
+        raise ValueError(f"unknown policy type {kind!r}; known: {sorted(_REGISTRY)}")
+    params = spec.get("params", {})
+    if not isinstance(params, dict):
+        raise ValueError(f"policy spec 'params' must be a dict, got {params!r}")
+    try:
+        return _REGISTRY[kind](**params)
+    except TypeError as exc:
+        raise ValueError(f"bad parameters for {kind}: {sorted(params)}") from exc
+
+
+# ----------------------------------------------------------------------------
+# epsilon-greedy
+# ----------------------------------------------------------------------------
+
+
+@njit(cache=True)
+def _eg_select(params, state, t, rng):
+    a = _first_unplayed(state)
+    if a >= 0:
+        return a
+    K = state.shape[1]
+    if params[1] > 0.0:
+        # Auer et al. (2002), Sec. 3: eps_n = min{1, cK / (d^2 n)}
+        eps = min(1.0, params[2] * K / (params[3] * params[3] * t))
+    else:
+        eps = params[0]
+    if rng_uniform(rng) < eps:
+        return rng_integers(rng, K)
+    best = 0
+    bv = -np.inf
+    for i in range(K):
+        v = state[1, i] / state[0, i]
+        if v > bv:
+            bv = v
+            best = i
+    return best
+
+
+@dataclass(frozen=True)
+class EpsilonGreedy(Policy):
+    r"""epsilon-greedy, constant or with the decaying schedule of Auer et al. (2002).
+
+    After one pull of every arm, round ``t`` explores (a uniform arm) with
+    probability :math:`\varepsilon_t` and otherwise plays the best empirical
+    mean.  ``schedule="constant"``: :math:`\varepsilon_t = \varepsilon`
+    (linear regret).  ``schedule="decaying"``: :math:`\varepsilon_t =
+    \min\{1, cK/(d^2 t)\}`; Auer, Cesa-Bianchi & Fischer (2002), *Finite-time
+    analysis of the multiarmed bandit problem*, Theorem 3: for
+    :math:`c > 5` and :math:`0 < d \le \min_i \Delta_i` the probability of a
+    suboptimal pull at time ``t`` is :math:`O(c/(d^2 t))`, hence logarithmic
+    regret.
+
+    Examples
+    --------
+    >>> EpsilonGreedy(schedule="decaying", c=6.0, d=0.1).params()
+    {'epsilon': 0.1, 'schedule': 'decaying', 'c': 6.0, 'd': 0.1}
+    """
+
+    epsilon: float = 0.1
+    schedule: str = "constant"
+    c: float = 5.0
+    d: float = 0.1
+
+    name: ClassVar[str] = "EpsilonGreedy"
+    select: ClassVar = staticmethod(_eg_select)
+    update: ClassVar = staticmethod(_mean_update)
+
+    def __post_init__(self):
+        object.__setattr__(self, "epsilon", _check_real("epsilon", self.epsilon, low=0.0, high=1.0))
+        _check_choice("schedule", self.schedule, ("constant", "decaying"))
+        object.__setattr__(self, "c", _check_real("c", self.c, low=0.0, low_open=True))
+        object.__setattr__(self, "d", _check_real("d", self.d, low=0.0, low_open=True, high=1.0))
+
+    def param_vector(self, n_arms, horizon):
+        return np.array([self.epsilon, 1.0 if self.schedule == "decaying" else 0.0, self.c, self.d])
+
+
+# ----------------------------------------------------------------------------
+# explore-then-commit
+# ----------------------------------------------------------------------------
+
+
+@njit(cache=True)
+def _etc_init(params, state):
+    state[2, 0] = -1.0
+
+
+@njit(cache=True)
+def _etc_select(params, state, t, rng):
+    K = state.shape[1]
+    m = params[0]
+    if t <= m * K:
+        return (t - 1) % K
+    if state[2, 0] < 0.0:
+        best = 0
+        bv = -np.inf
+        for i in range(K):
+            v = state[1, i] / state[0, i]
+            if v > bv:
+                bv = v
+                best = i
+        state[2, 0] = best
+    return int(state[2, 0])
+
+
+@dataclass(frozen=True)
+class ExploreThenCommit(Policy):
+    r"""Explore-then-commit: ``m`` round-robin pulls of each arm, then the empirical best forever.
+
+    Lattimore & Szepesvári (2020), *Bandit Algorithms*, Algorithm 1 and
+    Theorem 6.1: for 1-subgaussian arms and :math:`mK \le n`,
+    :math:`R_n \le m\sum_i\Delta_i + (n - mK)\sum_i \Delta_i
+    \exp(-m\Delta_i^2/4)`.
+
+    Examples
+    --------
+    >>> ExploreThenCommit(m=10).params()
+    {'m': 10}
+    """
+
+    m: int = 10
+
+    name: ClassVar[str] = "ExploreThenCommit"
+    init: ClassVar = staticmethod(_etc_init)
+    select: ClassVar = staticmethod(_etc_select)
+    update: ClassVar = staticmethod(_mean_update)
+
+    def __post_init__(self):
+        if isinstance(self.m, bool) or not isinstance(self.m, numbers.Integral) or self.m < 1:
+            raise ValueError(f"m = {self.m!r} must be an integer >= 1")
+        object.__setattr__(self, "m", int(self.m))
+
+    def state_rows(self, n_arms, horizon):
+        return 3
+
+    def param_vector(self, n_arms, horizon):
+        return np.array([float(self.m)])
+
+
+# ----------------------------------------------------------------------------
+# UCB1, UCB-V, MOSS
+# ----------------------------------------------------------------------------
+
+
+@njit(cache=True)
+def _ucb1_select(params, state, t, rng):
+    a = _first_unplayed(state)
+    if a >= 0:
+        return a
+    # Auer et al. (2002), Fig. 1: mean_j + sqrt(2 ln n / n_j), n = plays so far = t - 1
+    c = params[0] * math.log(t - 1.0)
+    best = 0
+    bv = -np.inf
+    for i in range(state.shape[1]):
+        n = state[0, i]
+        v = state[1, i] / n + math.sqrt(c / n)
+        if v > bv:
+            bv = v
+            best = i
+    return best
+
+
+@dataclass(frozen=True)
+class UCB1(Policy):
+    r"""UCB1 of Auer, Cesa-Bianchi & Fischer (2002).
+
+    After one pull of each arm, play :math:`\arg\max_j \bar x_j +
+    \sqrt{\alpha \ln n / n_j}` where ``n`` is the number of plays so far
+    (``t - 1`` in round ``t``) and :math:`n_j` the pulls of arm ``j``.
+    With :math:`\alpha = 2` and rewards in ``[0, 1]``, Theorem 1 of Auer et al.
+    (2002) bounds the expected regret after ``n`` plays by
+    :math:`8\sum_{i:\Delta_i>0}\ln n/\Delta_i + (1+\pi^2/3)\sum_j\Delta_j`
+    (:func:`ucb1_regret_bound`).
+
+    Examples
+    --------
+    >>> UCB1().to_spec()
+    {'type': 'UCB1', 'params': {'alpha': 2.0}}
+    """
+
+    alpha: float = 2.0
+
+    name: ClassVar[str] = "UCB1"
+    select: ClassVar = staticmethod(_ucb1_select)
+    update: ClassVar = staticmethod(_mean_update)
+
+    def __post_init__(self):
+        object.__setattr__(self, "alpha", _check_real("alpha", self.alpha, low=0.0))
+
+    def param_vector(self, n_arms, horizon):
+        return np.array([self.alpha])
+
+
+@njit(cache=True)
+def _ucbv_update(params, state, t, arm, reward, rng):
+    state[0, arm] += 1.0
+    state[1, arm] += reward
+    state[2, arm] += reward * reward
+
+
+@njit(cache=True)
+def _ucbv_select(params, state, t, rng):
+    a = _first_unplayed(state)
+    if a >= 0:
+        return a
+    # Audibert, Munos & Szepesvari (2009), eq. (1): E_{s,t} = zeta log t,
+    # B = mean + sqrt(2 V E / s) + c 3 b E / s
+    e = params[0] * math.log(t)
+    c3b = 3.0 * params[1] * params[2]
+    best = 0
+    bv = -np.inf
+    for i in range(state.shape[1]):
+        s = state[0, i]
+        mean = state[1, i] / s
+        var = max(state[2, i] / s - mean * mean, 0.0)
+        v = mean + math.sqrt(2.0 * var * e / s) + c3b * e / s
+        if v > bv:
+            bv = v
+            best = i
+    return best
+
+
+@dataclass(frozen=True)
+class UCBV(Policy):
+    r"""UCB-V (Audibert, Munos & Szepesvári 2009, *Theor. Comput. Sci.* 410).
+
+    Index :math:`\bar X_{k,s} + \sqrt{2 V_{k,s}\mathcal E_{s,t}/s} +
+    3cb\,\mathcal E_{s,t}/s` with :math:`\mathcal E_{s,t} = \zeta\log t`,
+    :math:`V_{k,s}` the empirical (biased) variance and rewards in
+    ``[0, b]``.  Theorem 3 of the paper gives logarithmic regret
+    :math:`O(\sum_k (\sigma_k^2/\Delta_k + 2b)\log n)` for :math:`c = 1`,
+    :math:`\zeta > 1`.
+
+    Examples
+    --------
+    >>> UCBV().params()
+    {'zeta': 1.2, 'c': 1.0, 'b': 1.0}
+    """
+
+    zeta: float = 1.2
+    c: float = 1.0
+    b: float = 1.0
+
+    name: ClassVar[str] = "UCBV"
+    select: ClassVar = staticmethod(_ucbv_select)
+    update: ClassVar = staticmethod(_ucbv_update)
+
+    def __post_init__(self):
+        object.__setattr__(self, "zeta", _check_real("zeta", self.zeta, low=0.0, low_open=True))
+        object.__setattr__(self, "c", _check_real("c", self.c, low=0.0))
+        object.__setattr__(self, "b", _check_real("b", self.b, low=0.0, low_open=True))
+
+    def state_rows(self, n_arms, horizon):
+        return 3
+
+    def param_vector(self, n_arms, horizon):
+        return np.array([self.zeta, self.c, self.b])
+
+
+@njit(cache=True)
+def _moss_select(params, state, t, rng):
+    a = _first_unplayed(state)
+    if a >= 0:
+        return a
+    K = state.shape[1]
+    n = params[0]
+    best = 0
+    bv = -np.inf
+    for i in range(K):
+        s = state[0, i]
+        # Audibert & Bubeck (2009), eq. (4): mean + sqrt(max(log(n / (K s)), 0) / s)
+        v = state[1, i] / s + math.sqrt(max(math.log(n / (K * s)), 0.0) / s)
+        if v > bv:
+            bv = v
+            best = i
+    return best
+
+
+@dataclass(frozen=True)
+class MOSS(Policy):
+    r"""MOSS, Minimax Optimal Strategy in the Stochastic case (Audibert & Bubeck 2009).
+
+    Index :math:`\bar X_{i,s} + \sqrt{\max(\log(n/(Ks)), 0)/s}` with the
+    horizon ``n`` (taken from :func:`simulate`).  Audibert & Bubeck (2009),
+    *Minimax policies for adversarial and stochastic bandits*, COLT,
+    Theorem 5: :math:`\sup \mathbb E R_n \le 49\sqrt{nK}` for rewards in
+    ``[0, 1]`` (:func:`moss_regret_bound`).
+
+    Examples
+    --------
+    >>> MOSS().params()
+    {}
+    """
+
+    name: ClassVar[str] = "MOSS"
+    select: ClassVar = staticmethod(_moss_select)
+    update: ClassVar = staticmethod(_mean_update)
+
+    def param_vector(self, n_arms, horizon):
+        return np.array([float(horizon)])
+
+
+# ----------------------------------------------------------------------------
+# KL-UCB, KL-UCB+
+# ----------------------------------------------------------------------------
+
+
+@njit(cache=True)
+def _klucb_select(params, state, t, rng):
+    a = _first_unplayed(state)
+    if a >= 0:
+        return a
+    c = params[0]
+    gaussian = params[1] > 0.0
+    sigma = params[2]
+    plus = params[3] > 0.0
+    logt = math.log(t)
+    best = 0
+    bv = -np.inf
+    for i in range(state.shape[1]):
+        n = state[0, i]
+        mean = state[1, i] / n
+        # Garivier & Cappe (2011), Alg. 1: N_a d(mean, q) <= log t + c log log t;
+        # KL-UCB+ (Kaufmann 2018, eq. (7)): log(t / N_a) + c log log(t / N_a)
+        r = logt - math.log(n) if plus else logt
+        if r > 1.0:
+            delta = r + c * math.log(r)
+        else:
+            delta = max(r, 0.0)
+        level = delta / n
+        if gaussian:
+            v = mean + sigma * math.sqrt(2.0 * level)
+        else:
+            v = klucb_bernoulli(mean, level)
+        if v > bv:
+            bv = v
+            best = i
+    return best
+
+
+def _family_params(family, sigma):
+    _check_choice("family", family, ("bernoulli", "gaussian"))
+    return _check_real("sigma", sigma, low=0.0, low_open=True)
+
+
+@dataclass(frozen=True)
+class KLUCB(Policy):
+    r"""KL-UCB (Garivier & Cappé 2011, *The KL-UCB algorithm for bounded stochastic bandits and beyond*, COLT).
+
+    Index :math:`\max\{q \ge \hat\mu_a: N_a\, d(\hat\mu_a, q) \le \log t +
+    c\log\log t\}` (the ``log log`` term is dropped while ``log t <= 1``).
+    ``family="bernoulli"``: :math:`d` is the Bernoulli KL, the index is
+    computed exactly by a safeguarded Newton iteration
+    (:func:`klucb_bernoulli`); ``family="gaussian"``: closed form
+    :math:`\hat\mu_a + \sigma\sqrt{2\delta/N_a}`.  Garivier & Cappé (2011),
+    Theorem 1 (``c = 3``, rewards in ``[0, 1]``): :math:`\limsup
+    \mathbb E[N_n(a)]/\log n \le 1/d(\mu_a, \mu^*)`, matching the
+    Lai-Robbins bound for Bernoulli arms.  ``c = 0`` is the paper's
+    recommended practical choice (Sec. 6).
+
+    Examples
+    --------
+    >>> KLUCB(c=3.0).params()
+    {'c': 3.0, 'family': 'bernoulli', 'sigma': 1.0}
+    """
+
+    c: float = 0.0
+    family: str = "bernoulli"
+    sigma: float = 1.0
+
+    name: ClassVar[str] = "KLUCB"
+    select: ClassVar = staticmethod(_klucb_select)
+    update: ClassVar = staticmethod(_mean_update)
+    _plus: ClassVar[float] = 0.0
+
+    def __post_init__(self):
+        object.__setattr__(self, "c", _check_real("c", self.c, low=0.0))
+        object.__setattr__(self, "sigma", _family_params(self.family, self.sigma))
+
+    def param_vector(self, n_arms, horizon):
+        return np.array([self.c, 1.0 if self.family == "gaussian" else 0.0, self.sigma, self._plus])
+
+
+@dataclass(frozen=True)
+class KLUCBPlus(KLUCB):
+    r"""KL-UCB+: KL-UCB with exploration :math:`\log(t/N_a) + c\log\log(t/N_a)`.
+
+    Suggested by Garivier & Cappé (2011, Sec. 6); asymptotic optimality for
+    exponential families proved by Kaufmann (2018), *On Bayesian index
+    policies for sequential resource allocation*, Ann. Statist. 46(2),
+    Theorem 7.
+
+    Examples
+    --------
+    >>> KLUCBPlus().to_spec()["type"]
+    'KLUCBPlus'
+    """
+
+    name: ClassVar[str] = "KLUCBPlus"
+    _plus: ClassVar[float] = 1.0
+
+
+# ----------------------------------------------------------------------------
+# Thompson sampling, Bayes-UCB
+# ----------------------------------------------------------------------------
+
+
+@njit(cache=True)
+def _ts_update(params, state, t, arm, reward, rng):
+    if params[0] == 0.0:
+        # Agrawal & Goyal (2012), Alg. 2: binarise a [0, 1] reward by a Bernoulli trial
+        r = reward
+        if reward != 0.0 and reward != 1.0:
+            r = 1.0 if rng_uniform(rng) < reward else 0.0
+        state[0, arm] += 1.0
+        state[1, arm] += r
+    else:
+        state[0, arm] += 1.0
+        state[1, arm] += reward
+
+
+@njit(cache=True)
+def _ts_select(params, state, t, rng):
+    best = 0
+    bv = -np.inf
+    sigma = params[1]
+    for i in range(state.shape[1]):
+        n = state[0, i]
+        s = state[1, i]
+        if params[0] == 0.0:
+            # posterior Beta(S + 1, F + 1) of a uniform prior
+            v = rng_beta(rng, s + 1.0, n - s + 1.0)
+        else:
+            # Agrawal & Goyal (2013), Alg. 2: N(S / (n + 1), sigma^2 / (n + 1))
+            v = s / (n + 1.0) + sigma / math.sqrt(n + 1.0) * rng_normal(rng)
+        if v > bv:
+            bv = v
+            best = i
+    return best
+
+
+def _prior_code(prior, sigma):
+    _check_choice("prior", prior, ("beta", "gaussian"))
+    return _check_real("sigma", sigma, low=0.0, low_open=True)
+
+
+@dataclass(frozen=True)
+class ThompsonSampling(Policy):
+    r"""Thompson sampling with a Beta-Bernoulli or a Gaussian model.
+
+    ``prior="beta"``: sample :math:`\theta_i \sim \mathrm{Beta}(S_i+1,
+    F_i+1)`, play the argmax; ``[0, 1]`` rewards are binarised by a Bernoulli
+    trial (Agrawal & Goyal 2012, *Analysis of Thompson sampling for the
+    multi-armed bandit problem*, COLT, Algorithm 2).  Kaufmann, Korda & Munos
+    (2012), *Thompson sampling: an asymptotically optimal finite-time
+    analysis*, ALT, Theorem 1: for Bernoulli arms
+    :math:`\mathbb E[N_n(a)] \le (1+\varepsilon)\log n/d(\mu_a,\mu^*) +
+    C(\varepsilon)`, i.e. Lai-Robbins optimality.  ``prior="gaussian"``:
+    :math:`\theta_i \sim N(S_i/(n_i+1), \sigma^2/(n_i+1))` (Agrawal & Goyal
+    2013, *Further optimal regret bounds for Thompson sampling*, AISTATS,
+    Algorithm 2, Theorem 1).
+
+    Examples
+    --------
+    >>> ThompsonSampling().params()
+    {'prior': 'beta', 'sigma': 1.0}
+    """
+
+    prior: str = "beta"
+    sigma: float = 1.0
+
+    name: ClassVar[str] = "ThompsonSampling"
+    select: ClassVar = staticmethod(_ts_select)
+    update: ClassVar = staticmethod(_ts_update)
+
+    def __post_init__(self):
+        object.__setattr__(self, "sigma", _prior_code(self.prior, self.sigma))
+
+    def param_vector(self, n_arms, horizon):
+        return np.array([0.0 if self.prior == "beta" else 1.0, self.sigma])
+
+
+@njit(cache=True)
+def _bayesucb_select(params, state, t, rng):
+    beta_prior = params[1] == 0.0
+    if not beta_prior:
+        a = _first_unplayed(state)
+        if a >= 0:
+            return a
+    # Kaufmann, Cappe & Garivier (2012), Alg. 1: quantile 1 - 1 / (t (log n)^c)
+    level = 1.0 - 1.0 / (t * math.log(params[3]) ** params[0])
+    z = 0.0
+    if not beta_prior:
+        z = normal_quantile(level)
+    best = 0
+    bv = -np.inf
+    for i in range(state.shape[1]):
+        n = state[0, i]
+        s = state[1, i]
+        if beta_prior:
+            v = beta_quantile(level, s + 1.0, n - s + 1.0)
+        else:
+            v = s / n + params[2] / math.sqrt(n) * z
+        if v > bv:
+            bv = v
+            best = i
+    return best
+
+
+@dataclass(frozen=True)
+class BayesUCB(Policy):
+    r"""Bayes-UCB (Kaufmann, Cappé & Garivier 2012, *On Bayesian upper confidence bounds for bandit problems*, AISTATS).
+
+    Index: the quantile of order :math:`1 - 1/(t(\log n)^c)` of the posterior
+    of arm ``i`` (``n`` the horizon).  ``prior="beta"``: Beta(S+1, F+1)
+    posterior (fractional rewards enter as fractional counts), quantile by
+    bisection on the regularised incomplete beta function; Theorem 1 of the
+    paper (``c >= 5``) gives :math:`\mathbb E[N_n(a)] \le
+    (1+\varepsilon)\log n/d(\mu_a,\mu^*) + o(\log n)`.  ``prior="gaussian"``
+    (flat prior, known ``sigma``, one initial pull per arm): :math:`\hat\mu_i
+    + \sigma\Phi^{-1}(\cdot)/\sqrt{n_i}`.  ``c = 0`` is the practical choice
+    of the paper's experiments.
+
+    Examples
+    --------
+    >>> BayesUCB(c=5.0).params()
+    {'c': 5.0, 'prior': 'beta', 'sigma': 1.0}
+    """
+
+    c: float = 0.0
+    prior: str = "beta"
+    sigma: float = 1.0
+
+    name: ClassVar[str] = "BayesUCB"
+    select: ClassVar = staticmethod(_bayesucb_select)
+    update: ClassVar = staticmethod(_mean_update)
+
+    def __post_init__(self):
+        object.__setattr__(self, "c", _check_real("c", self.c, low=0.0))
+        object.__setattr__(self, "sigma", _prior_code(self.prior, self.sigma))
+
+    def param_vector(self, n_arms, horizon):
+        if self.c > 0 and horizon < 3:
+            raise ValueError(f"BayesUCB with c > 0 needs horizon >= 3 (log n > 1), got {horizon}")
+        return np.array([self.c, 0.0 if self.prior == "beta" else 1.0, self.sigma, float(max(horizon, 3))])
+
+
+# ----------------------------------------------------------------------------
+# IMED
+# ----------------------------------------------------------------------------
+
+
+@njit(cache=True)
+def _imed_select(params, state, t, rng):
+    a = _first_unplayed(state)
+    if a >= 0:
+        return a
+    K = state.shape[1]
+    mstar = -np.inf
+    for i in range(K):
+        mstar = max(mstar, state[1, i] / state[0, i])
+    best = 0
+    bv = np.inf
+    for i in range(K):
+        n = state[0, i]
+        mean = state[1, i] / n
+        if mean >= mstar:
+            div = 0.0
+        elif params[0] > 0.0:
+            div = (mean - mstar) ** 2 / (2.0 * params[1] * params[1])
+        else:
+            div = kl_bernoulli(mean, mstar)
+        # Honda & Takemura (2015), eq. (3): I_i = N_i D(F_i, mu*) + log N_i, play argmin
+        v = n * div + math.log(n)
+        if v < bv:
+            bv = v
+            best = i
+    return best
+
+
+@dataclass(frozen=True)
+class IMED(Policy):
+    r"""IMED, Indexed Minimum Empirical Divergence (Honda & Takemura 2015, JMLR 16).
+
+    Play :math:`\arg\min_i N_i D(\hat\mu_i, \hat\mu^*) + \log N_i`.  ``D`` is
+    the divergence of the model: Bernoulli KL (``family="bernoulli"``, the
+    :math:`K_{\inf}` of two-point/[0,1] models at the worst case) or Gaussian
+    KL with known ``sigma``.  Honda & Takemura (2015), *Non-asymptotic analysis
+    of a new bandit algorithm for semi-bounded rewards*, Theorem 5:
+    asymptotically optimal, :math:`\mathbb E[N_n(i)] \le (1+\delta)\log n /
+    K_{\inf} + O(1)`.
+
+    Examples
+    --------
+    >>> IMED().params()
+    {'family': 'bernoulli', 'sigma': 1.0}
+    """
+
+    family: str = "bernoulli"
+    sigma: float = 1.0
+
+    name: ClassVar[str] = "IMED"
+    select: ClassVar = staticmethod(_imed_select)
+    update: ClassVar = staticmethod(_mean_update)
+
+    def __post_init__(self):
+        object.__setattr__(self, "sigma", _family_params(self.family, self.sigma))
+
+    def param_vector(self, n_arms, horizon):
+        return np.array([1.0 if self.family == "gaussian" else 0.0, self.sigma])
+
+
+# ----------------------------------------------------------------------------
+# adversarial: EXP3, EXP3-IX, Tsallis-INF
+# ----------------------------------------------------------------------------
+
+
+@njit(cache=True)
+def _exp3_select(params, state, t, rng):
+    K = state.shape[1]
+    gamma = params[0]
+    m = -np.inf
+    for i in range(K):
+        m = max(m, state[0, i])
+    total = 0.0
+    for i in range(K):
+        total += math.exp(state[0, i] - m)
+    for i in range(K):
+        # Auer et al. (2002b), Fig. 1: p_i = (1 - gamma) w_i / sum_j w_j + gamma / K
+        state[1, i] = (1.0 - gamma) * math.exp(state[0, i] - m) / total + gamma / K
+    return _sample_discrete(state[1], rng_uniform(rng))
+
+
+@njit(cache=True)
+def _exp3_update(params, state, t, arm, reward, rng):
+    K = state.shape[1]
+    # Auer et al. (2002b), Fig. 1: w_j <- w_j exp(gamma xhat_j / K), xhat_j = x_j / p_j
+    state[0, arm] += params[0] * (reward / state[1, arm]) / K
+
+
+@dataclass(frozen=True)
+class EXP3(Policy):
+    r"""EXP3 (Auer, Cesa-Bianchi, Freund & Schapire 2002b, *The nonstochastic multiarmed bandit problem*, SIAM J. Comput. 32(1)).
+
+    Exponential weights on importance-weighted rewards mixed with uniform
+    exploration ``gamma`` (Fig. 1 of the paper; log-weights are kept for
+    numerical stability).  ``gamma=None`` uses Corollary 3.2's tuning
+    :math:`\gamma = \min\{1, \sqrt{K\ln K/((e-1)g)}\}` with ``g = T`` (the
+    horizon, an upper bound on the best arm's total reward for rewards in
+    ``[0, 1]``), for which :math:`G_{\max} - \mathbb E[G_{\rm Exp3}] \le
+    2\sqrt{e-1}\sqrt{gK\ln K}` (:func:`exp3_regret_bound`).
+
+    Examples
+    --------
+    >>> EXP3().params()
+    {'gamma': None}
+    """
+
+    gamma: float | None = None
+
+    name: ClassVar[str] = "EXP3"
+    select: ClassVar = staticmethod(_exp3_select)
+    update: ClassVar = staticmethod(_exp3_update)
+
+    def __post_init__(self):
+        g = _check_real("gamma", self.gamma, low=0.0, low_open=True, high=1.0, allow_none=True)
+        object.__setattr__(self, "gamma", g)
+
+    def gamma_for(self, n_arms: int, horizon: int) -> float:
+        """The exploration rate used for ``n_arms`` arms and horizon ``horizon``."""
+        if self.gamma is not None:
+            return self.gamma
+        # Auer et al. (2002b), Corollary 3.2 with g = T
+        return min(1.0, math.sqrt(n_arms * math.log(n_arms) / ((math.e - 1.0) * horizon)))
+
+    def param_vector(self, n_arms, horizon):
+        return np.array([self.gamma_for(n_arms, horizon)])
+
+
+@njit(cache=True)
+def _exp3ix_select(params, state, t, rng):
+    K = state.shape[1]
+    eta = params[0]
+    m = np.inf
+    for i in range(K):
+        m = min(m, state[0, i])
+    total = 0.0
+    for i in range(K):
+        w = math.exp(-eta * (state[0, i] - m))
+        state[1, i] = w
+        total += w
+    for i in range(K):
+        state[1, i] /= total
+    return _sample_discrete(state[1], rng_uniform(rng))
+
+
+@njit(cache=True)
+def _exp3ix_update(params, state, t, arm, reward, rng):
+    # Neu (2015), Alg. 1: implicit exploration, lhat = loss / (p + gamma)
+    state[0, arm] += (1.0 - reward) / (state[1, arm] + params[1])
+
+
+@dataclass(frozen=True)
+class EXP3IX(Policy):
+    r"""EXP3-IX (Neu 2015, *Explore no more: improved high-probability regret bounds for non-stochastic bandits*, NeurIPS).
+
+    Exponential weights on the losses ``1 - x`` with the implicit-exploration
+    estimate :math:`\hat\ell_{t,i} = \ell_{t,i}1\{I_t=i\}/(p_{t,i}+\gamma)`.
+    ``eta=None``/``gamma=None`` use Theorem 1's tuning
+    :math:`\eta = \sqrt{2\log K/(KT)}`, :math:`\gamma = \eta/2`, for which with
+    probability :math:`1-\delta` the regret is at most
+    :math:`2\sqrt{2KT\log K} + (\sqrt{2KT/\log K}+1)\log(2/\delta)`.
+
+    Examples
+    --------
+    >>> EXP3IX().params()
+    {'eta': None, 'gamma': None}
+    """
+
+    eta: float | None = None
+    gamma: float | None = None
+
+    name: ClassVar[str] = "EXP3IX"
+    select: ClassVar = staticmethod(_exp3ix_select)
+    update: ClassVar = staticmethod(_exp3ix_update)
+
+    def __post_init__(self):
+        object.__setattr__(self, "eta", _check_real("eta", self.eta, low=0.0, low_open=True, allow_none=True))
+        object.__setattr__(self, "gamma", _check_real("gamma", self.gamma, low=0.0, allow_none=True))
+
+    def param_vector(self, n_arms, horizon):
+        # Neu (2015), Theorem 1: eta = sqrt(2 log K / (K T)), gamma = eta / 2
+        eta = self.eta if self.eta is not None else math.sqrt(2.0 * math.log(n_arms) / (n_arms * horizon))
+        gamma = self.gamma if self.gamma is not None else eta / 2.0
+        return np.array([eta, gamma])
+
+
+@njit(cache=True)
+def _tsallis_select(params, state, t, rng):
+    K = state.shape[1]
+    # Zimmert & Seldin (2021), Alg. 1 with alpha = 1/2: eta_t = 2 / sqrt(t),
+    # w_i = 4 (eta (Lhat_i - x))^-2 with x < min Lhat such that sum w = 1 (Newton)
+    eta = 2.0 / math.sqrt(t)
+    lmin = np.inf
+    for i in range(K):
+        lmin = min(lmin, state[0, i])
+    x = lmin - 2.0 / eta  # there sum w >= 1: Newton from the right of the root
+    for _ in range(100):
+        sw = 0.0
+        sw32 = 0.0
+        for i in range(K):
+            w = 4.0 / (eta * (state[0, i] - x)) ** 2
+            sw += w
+            sw32 += w**1.5
+        f = sw - 1.0
+        if abs(f) < 1e-13:
+            break
+        x_new = x - f / (eta * sw32)
+        if x_new == x:
+            break
+        x = x_new
+    total = 0.0
+    for i in range(K):
+        w = 4.0 / (eta * (state[0, i] - x)) ** 2
+        state[1, i] = w
+        total += w
+    for i in range(K):
+        state[1, i] /= total
+    return _sample_discrete(state[1], rng_uniform(rng))
+
+
+@njit(cache=True)
+def _tsallis_update(params, state, t, arm, reward, rng):
+    # importance-weighted loss estimate (Zimmert & Seldin 2021, eq. (IW))
+    state[0, arm] += (1.0 - reward) / state[1, arm]
+
+
+@dataclass(frozen=True)
+class TsallisINF(Policy):
+    r"""Tsallis-INF with :math:`\alpha = 1/2` (Zimmert & Seldin 2021, JMLR 22).
+
+    Follow-the-regularised-leader with the 1/2-Tsallis entropy:
+    :math:`w_{t,i} = 4(\eta_t(\hat L_{t-1,i} - x_t))^{-2}` with the normaliser
+    :math:`x_t` found by Newton's method, :math:`\eta_t = 2/\sqrt t` and the
+    importance-weighted loss estimator on losses ``1 - x``.  Zimmert &
+    Seldin (2021), *Tsallis-INF: an optimal algorithm for stochastic and
+    adversarial bandits*, Theorem 1: pseudo-regret at most
+    :math:`4\sqrt{KT} + 1` against any oblivious adversary, and
+    logarithmic regret in the stochastic regime (Theorem 4).
+
+    Examples
+    --------
+    >>> TsallisINF().params()
+    {}
+    """
+
+    name: ClassVar[str] = "TsallisINF"
+    select: ClassVar = staticmethod(_tsallis_select)
+    update: ClassVar = staticmethod(_tsallis_update)
