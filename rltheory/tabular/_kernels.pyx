@@ -62,46 +62,49 @@ cdef struct PMat:
 
 
 # ----------------------------------------------------------------- building blocks
+cdef extern from *:
+    """
+    /* Row kernels in plain C so that GCC can build an AVX2 clone next to the
+       baseline one (function multiversioning, picked at load time). Both
+       clones compute the same eight lanes in the same order with separate
+       multiply and add (no FMA, no reassociation), so results are
+       bit-identical whichever clone runs. */
+    #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+    #define RLT_CLONES __attribute__((target_clones("avx2", "default")))
+    #else
+    #define RLT_CLONES
+    #endif
+    RLT_CLONES
+    static double rlt_dot(const double *p, const double *v, Py_ssize_t n) {
+        double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+        Py_ssize_t t = 0;
+        for (; t + 8 <= n; t += 8)
+            for (int j = 0; j < 8; ++j) { double prod = p[t + j] * v[t + j]; acc[j] = acc[j] + prod; }
+        for (; t < n; ++t) { double prod = p[t] * v[t]; acc[0] = acc[0] + prod; }
+        return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+    }
+    RLT_CLONES
+    static double rlt_sum(const double *p, Py_ssize_t n) {
+        double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+        Py_ssize_t t = 0;
+        for (; t + 8 <= n; t += 8)
+            for (int j = 0; j < 8; ++j) acc[j] = acc[j] + p[t + j];
+        for (; t < n; ++t) acc[0] = acc[0] + p[t];
+        return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+    }
+    """
+    double rlt_dot(const double* p, const double* v, Py_ssize_t n) noexcept nogil
+    double rlt_sum(const double* p, Py_ssize_t n) noexcept nogil
+
+
 cdef inline double _dot(const double* p, const double* v, Py_ssize_t n) noexcept nogil:
-    """sum_t p[t] v[t] with eight accumulators in a fixed order."""
-    cdef double a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0
-    cdef double a4 = 0.0, a5 = 0.0, a6 = 0.0, a7 = 0.0
-    cdef Py_ssize_t t = 0
-    while t + 8 <= n:
-        a0 = a0 + p[t] * v[t]
-        a1 = a1 + p[t + 1] * v[t + 1]
-        a2 = a2 + p[t + 2] * v[t + 2]
-        a3 = a3 + p[t + 3] * v[t + 3]
-        a4 = a4 + p[t + 4] * v[t + 4]
-        a5 = a5 + p[t + 5] * v[t + 5]
-        a6 = a6 + p[t + 6] * v[t + 6]
-        a7 = a7 + p[t + 7] * v[t + 7]
-        t = t + 8
-    while t < n:
-        a0 = a0 + p[t] * v[t]
-        t = t + 1
-    return ((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7))
+    """sum_t p[t] v[t] with eight independent lanes in a fixed order (SIMD-friendly)."""
+    return rlt_dot(p, v, n)
 
 
 cdef inline double _sum(const double* p, Py_ssize_t n) noexcept nogil:
-    """sum_t p[t] with the same access pattern as :func:`_dot`."""
-    cdef double a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0
-    cdef double a4 = 0.0, a5 = 0.0, a6 = 0.0, a7 = 0.0
-    cdef Py_ssize_t t = 0
-    while t + 8 <= n:
-        a0 = a0 + p[t]
-        a1 = a1 + p[t + 1]
-        a2 = a2 + p[t + 2]
-        a3 = a3 + p[t + 3]
-        a4 = a4 + p[t + 4]
-        a5 = a5 + p[t + 5]
-        a6 = a6 + p[t + 6]
-        a7 = a7 + p[t + 7]
-        t = t + 8
-    while t < n:
-        a0 = a0 + p[t]
-        t = t + 1
-    return ((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7))
+    """sum_t p[t] with the same eight-lane pattern as :func:`_dot`."""
+    return rlt_sum(p, n)
 
 
 cdef inline double _rowdot(const PMat* M, Py_ssize_t r, const double* v) noexcept nogil:
