@@ -2,6 +2,8 @@ r"""Howard's policy iteration, in floating point or in exact rational arithmetic
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import numbers
 from dataclasses import dataclass
 from fractions import Fraction
@@ -10,6 +12,7 @@ import numpy as np
 import scipy.sparse as sp
 from sympy import QQ
 from sympy.polys.matrices import DomainMatrix
+from threadpoolctl import ThreadpoolController
 
 from rltheory._validation import readonly
 from rltheory.tabular._model import FiniteMDP
@@ -17,6 +20,22 @@ from rltheory.tabular._operators import q_values
 from rltheory.tabular._policy_evaluation import _check_infinite_horizon, _check_proper, _is_ssp, _solve
 
 __all__ = ["PolicyIterationResult", "policy_iteration"]
+
+#: Up to this many states the float loop runs with BLAS capped to one thread
+#: (DESIGN.md, "Threads on small machines": each iteration's LU is small, and
+#: waking BLAS workers every iteration costs more than it saves).
+_SINGLE_THREAD_MAX_STATES = 2000
+
+
+@functools.lru_cache(maxsize=1)
+def _controller() -> ThreadpoolController:
+    return ThreadpoolController()
+
+
+def _blas_scope(n_states: int):
+    if n_states <= _SINGLE_THREAD_MAX_STATES:
+        return _controller().limit(limits=1, user_api="blas")  # restored on exit; nothing global persists
+    return contextlib.nullcontext()
 
 
 @dataclass(frozen=True, eq=False)
@@ -265,6 +284,13 @@ def policy_iteration(
     RuntimeError
         If ``max_iter`` evaluations do not suffice.
 
+    Notes
+    -----
+    Up to 2000 states the floating-point loop runs with BLAS capped to one
+    thread (threadpoolctl, restored on return): each iteration's solve is
+    small and waking BLAS workers every iteration costs more than it saves
+    on small machines (DESIGN.md, "Threads on small machines").
+
     References
     ----------
     R. A. Howard, *Dynamic Programming and Markov Processes*, MIT Press, 1960.
@@ -294,16 +320,21 @@ def policy_iteration(
             "exact=True needs a model built from rationals (mdp.is_exact is False): pass P, R and gamma "
             "as fractions.Fraction (or integers / sympy Rationals) to a dense FiniteMDP"
         )
+    pi = _initial_policy(mdp, v0_policy, mdp.R_exact if exact else mdp.R)
+    with _blas_scope(mdp.n_states):
+        return _iterate(mdp, pi, max_iter, tie_tol, exact, v0_policy is not None)
+
+
+def _iterate(mdp, pi, max_iter, tie_tol, exact, v0_given) -> PolicyIterationResult:
     S = mdp.n_states
     states = np.arange(S)
     mask = np.asarray(mdp.action_mask)
-    pi = _initial_policy(mdp, v0_policy, mdp.R_exact if exact else mdp.R)
     history = []
     v_exact = None
     for k in range(max_iter):
         P_pi, r_pi = _policy_rows(mdp, pi)
         if _is_ssp(mdp):
-            _check_proper_step(mdp, P_pi, k, v0_policy is not None)
+            _check_proper_step(mdp, P_pi, k, v0_given)
         if exact:
             v_exact = _exact_evaluate(mdp, pi)
             v = v_exact.astype(float)
