@@ -163,6 +163,19 @@ def test_gridworld_large_is_sparse_and_structured():
     assert np.count_nonzero(row) == 4
 
 
+def test_gridworld_walls_as_mask_equal_walls_as_cells():
+    mask = np.zeros((3, 4), dtype=bool)
+    mask[1, 1] = mask[0, 3] = True
+    a = gridworld((3, 4), walls=mask, slip=0.2, step_reward=-1.0)
+    b = gridworld((3, 4), walls=[(1, 1), (0, 3)], slip=0.2, step_reward=-1.0)
+    c = gridworld("...#\n.#..\n...G", slip=0.2, step_reward=-1.0)
+    assert a.n_states == 10
+    for other in (b, c):
+        assert np.array_equal(a.P, other.P) and np.array_equal(a.R, other.R)
+    with pytest.raises(ValueError, match=r"walls mask has shape \(2, 2\)"):
+        gridworld((3, 4), walls=np.zeros((2, 2), dtype=bool))
+
+
 def test_gridworld_auto_sparse_threshold():
     assert not gridworld((10, 10)).is_sparse
     assert gridworld((30, 30)).is_sparse
@@ -539,6 +552,12 @@ def test_from_gymnasium_merges_duplicates_and_terminates():
 def test_from_gymnasium_rejects_bad_tables(table, match):
     with pytest.raises(ValueError, match=match):
         from_gymnasium(_TableEnv(table), gamma=0.9)
+
+
+@needs_gym
+def test_from_gymnasium_rejects_bad_sparse_flag():
+    with pytest.raises(ValueError, match="sparse = 'auto' must be True, False or None"):
+        from_gymnasium(_TableEnv({0: {0: [(1.0, 0, 0.0, True)]}}), sparse="auto")
 
 
 @needs_gym

@@ -90,6 +90,8 @@ def from_gymnasium(env, *, gamma=1.0, sparse: bool | None = None) -> FiniteMDP:
         import gymnasium  # noqa: F401  (lazy: an optional dependency)
     except ImportError:
         raise ImportError(f"from_gymnasium needs Gymnasium: {_INSTALL_HINT}") from None
+    if sparse is not None and not isinstance(sparse, (bool, np.bool_)):
+        raise ValueError(f"sparse = {sparse!r} must be True, False or None")
     base, table = _transition_table(env)
 
     S = len(table)
