@@ -12,6 +12,7 @@ import sys
 from rltheory import __version__
 from rltheory.tabular._cli import add_solve_command
 from rltheory.experiments._cli import add_list_command, add_reproduce_command
+from rltheory.proofs_checks._cli import add_check_command
 
 #: Functions ``f(subparsers)`` that add one subcommand each; a subcommand
 #: parser sets ``func`` to a callable ``func(args) -> int`` (the exit code).
@@ -19,6 +20,7 @@ COMMAND_BUILDERS = [
     add_solve_command,
     add_reproduce_command,
     add_list_command,
+    add_check_command,
 ]
 
 

@@ -315,10 +315,17 @@ def _exact_mdps(draw, n_states=st.integers(1, 4), n_actions=st.integers(1, 3)):
 _PI_ITERATIONS: list[int] = []
 
 
-def _pi_slack(mdp):
+@st.composite
+def _pi_instances(draw):
+    mdp = draw(_exact_mdps())
+    return mdp, draw(policies(mdp, deterministic=True))
+
+
+def _pi_slack(instance):
     from rltheory.tabular import policy_iteration
 
-    res = policy_iteration(mdp, exact=True)
+    mdp, start = instance
+    res = policy_iteration(mdp, exact=True, v0_policy=start)
     _PI_ITERATIONS.append(int(res.iterations))
     n_policies = int(np.prod(np.asarray(mdp.action_mask).sum(axis=1), dtype=object))
     vstar, _ = analytic.optimal_value(mdp)
@@ -331,7 +338,7 @@ def _pi_slack(mdp):
 
 def _pi_check(ctx: CheckContext) -> CheckResult:
     _PI_ITERATIONS.clear()
-    out = search(_exact_mdps(), _pi_slack, max_examples=ctx.examples, seed=ctx.seed)
+    out = search(_pi_instances(), _pi_slack, max_examples=ctx.examples, seed=ctx.seed)
     its = np.array(_PI_ITERATIONS) if _PI_ITERATIONS else np.zeros(1, dtype=int)
     return CheckResult(
         claim_id="pi.monotone-termination",
@@ -353,7 +360,8 @@ register(
         id="pi.monotone-termination",
         statement=(
             "Policy iteration (rltheory.tabular.policy_iteration, exact rational mode) produces non-decreasing values "
-            "v_{k+1} >= v_k, stops after at most prod_s |A(s)| evaluations, and returns exactly v*."
+            "v_{k+1} >= v_k, stops after at most prod_s |A(s)| evaluations, and returns exactly v*, from any "
+            "deterministic starting policy."
         ),
         latex=r"v^{\pi_{k+1}} \ge v^{\pi_k},\quad K \le \textstyle\prod_s |A(s)|,\quad v^{\pi_K} = v^*",
         source=f"R. A. Howard (1960); {PUTERMAN}, Proposition 6.4.1 and Theorem 6.4.2",
@@ -521,5 +529,67 @@ register(
             "simulation-lemma", _simulation_instances(), _simulation_slack, ctx, "slack = bound - ||Q - Q_hat|| + fp allowance"
         ),
         evaluate=_simulation_slack,
+    )
+)
+
+
+# ------------------------------------------------------------- LP duality
+@st.composite
+def _lp_instances(draw):
+    return draw(
+        finite_mdps(n_states=st.integers(1, 4), n_actions=st.integers(1, 3), gamma=discounts(max_value=0.95), sparse=st.booleans(), action_mask=True)
+    )
+
+
+def _lp_slack(mdp):
+    from rltheory.tabular import linear_programming
+
+    res = linear_programming(mdp)
+    tol = 1e-7  # linear_programming's default acceptance threshold
+    S, A = mdp.n_states, mdp.n_actions
+    mu = np.full(S, 1.0 / S)  # the solver's default weights
+    vstar = _v_star(mdp)
+    x = np.asarray(res.occupancy)
+    P = mdp.P.toarray().reshape(S, A, S) if mdp.is_sparse else np.asarray(mdp.P)
+    mask = np.asarray(mdp.action_mask)
+    flow = x.sum(axis=1) - mdp.gamma * np.einsum("sa,saj->j", np.where(mask, x, 0.0), P)
+    mass = max(1.0, float(x.sum()))
+    fp = 8 * U * (S * A + 2) * mass * (1 + float(np.max(np.abs(mdp.R))) / (1 - mdp.gamma))
+    margins = [
+        # LP optimum = v*: the certified value error bound covers the distance to the exact v*
+        res.value_error_bound - _inf(res.v - vstar) + 4 * U * _inf(vstar),
+        # occupancy feasible: flow constraints and x >= 0 within the solver's acceptance threshold
+        tol * mass - _inf(flow - mu) + fp,
+        float(np.min(x, initial=0.0)) + tol * mass,
+        # strong duality with the exact optimum: |mu.v* - r.x| <= gap + |mu.(v - v*)|
+        res.duality_gap + res.value_error_bound - abs(float(mu @ vstar) - float(np.sum(np.where(mask, x * np.asarray(mdp.R), 0.0)))) + fp,
+    ]
+    return min(margins)
+
+
+register(
+    Claim(
+        id="lp.duality",
+        statement=(
+            "LP duality for discounted MDPs, via rltheory.tabular.linear_programming: the primal optimum is v* "
+            "(within the returned certified value_error_bound of the exact v*), the dual solution is a feasible "
+            "occupancy measure (flow constraints sum_a x(j,a) - gamma sum_{s,a} P(j|s,a) x(s,a) = mu(j), x >= 0), "
+            "and mu^T v* equals the dual objective r^T x up to the reported duality gap."
+        ),
+        latex=(
+            r"\min_{v:\, v \ge r_a + \gamma P_a v} \mu^\top v = \mu^\top v^* = "
+            r"\max_{x \ge 0:\, E^\top x - \gamma P^\top x = \mu} r^\top x"
+        ),
+        source=f"{PUTERMAN}, Sec. 6.9.1, Theorem 6.9.1 and Corollary 6.9.2; F. d'Epenoux (1963), Management Sci. 10(1)",
+        kind="identity",
+        tags=("dp", "lp", "fast"),
+        check=lambda ctx: _search_check(
+            "lp.duality",
+            _lp_instances(),
+            _lp_slack,
+            CheckContext(examples=max(1, ctx.examples // 4), seed=ctx.seed),
+            "slack = min of the four certificate margins (value units); examples/4 LP solves",
+        ),
+        evaluate=_lp_slack,
     )
 )

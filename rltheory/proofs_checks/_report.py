@@ -42,8 +42,11 @@ def format_table(results) -> str:
     Examples
     --------
     >>> from rltheory.proofs_checks import run_claims, format_table
-    >>> print(format_table(run_claims("bellman.optimality.monotone", examples=3)).splitlines()[0])
-    claim                        source                                            instances  worst slack  verdict  rate
+    >>> table = format_table(run_claims("bellman.optimality.monotone", examples=3))
+    >>> table.splitlines()[0].split()
+    ['claim', 'source', 'instances', 'worst', 'slack', 'verdict', 'rate']
+    >>> table.splitlines()[-1]
+    '1 passed, 0 failed'
     """
     header = ("claim", "source", "instances", "worst slack", "verdict", "rate")
     rows = [(c.id, _short_source(c.source), str(r.n_instances), _slack(r.worst_slack), _verdict(r), rate) for c, r, rate in _rows(results)]

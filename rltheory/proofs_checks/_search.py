@@ -52,7 +52,9 @@ class _Violation(AssertionError):
 _BLOB_RE = re.compile(r"(@reproduce_failure\([^)]*\))")
 
 
-def search(strategy, slack: Callable[[Any], float], *, max_examples: int = 100, seed: int | None = None) -> SearchOutcome:
+def search(
+    strategy, slack: Callable[[Any], float], *, max_examples: int = 100, seed: int | None = None, shrink: bool = True
+) -> SearchOutcome:
     """Search ``strategy`` for an instance with negative ``slack``.
 
     Parameters
@@ -63,6 +65,9 @@ def search(strategy, slack: Callable[[Any], float], *, max_examples: int = 100, 
         ``slack(instance) -> float``; ``>= 0`` when the claim holds.
     max_examples : int
         Hypothesis budget.
+    shrink : bool
+        Shrink a violating instance to a minimal one (hypothesis' shrink
+        phase; can cost seconds on model-valued strategies).
     seed : int, optional
         ``None`` runs hypothesis derandomized; an integer seeds it. Both are
         reproducible.
@@ -75,7 +80,7 @@ def search(strategy, slack: Callable[[Any], float], *, max_examples: int = 100, 
     >>> out.counterexample.instance, out.counterexample.slack
     (51, -1.0)
     """
-    from hypothesis import HealthCheck, Verbosity, given, settings, target
+    from hypothesis import HealthCheck, Phase, Verbosity, given, settings, target
     from hypothesis import seed as hypothesis_seed
 
     state = {"n": 0, "worst": math.inf, "last_fail": None, "error": None}
@@ -109,6 +114,7 @@ def search(strategy, slack: Callable[[Any], float], *, max_examples: int = 100, 
         verbosity=Verbosity.quiet,
         suppress_health_check=list(HealthCheck),
         report_multiple_bugs=False,
+        phases=[p for p in Phase if shrink or p is not Phase.shrink],
     )
     test = given(strategy)(body)
     test = conf(test)
@@ -166,7 +172,8 @@ def property_claim(
 
     def decorate(slack):
         def check(ctx: CheckContext) -> CheckResult:
-            out = search(strategy(), slack, max_examples=ctx.examples, seed=ctx.seed)
+            # a "counterexample" claim only needs a witness, not a minimal one
+            out = search(strategy(), slack, max_examples=ctx.examples, seed=ctx.seed, shrink=kind != "counterexample")
             found = out.counterexample is not None
             passed = found if kind == "counterexample" else not found
             detail = message

@@ -25,8 +25,9 @@ Examples
 >>> analytic.value_function(mdp, np.array([0, 0])).T
 Matrix([[2, 2/3]])
 >>> g = sympy.Symbol("gamma")
->>> analytic.value_function(mdp, np.array([0, 0]), gamma=g)[1]
-gamma/((1 - gamma)*(2 - gamma))
+>>> v1 = analytic.value_function(mdp, np.array([0, 0]), gamma=g)[1]
+>>> sympy.simplify(v1 - g / ((1 - g) * (2 - g))) == 0  # v(1) = gamma / ((1 - gamma)(2 - gamma))
+True
 """
 
 from __future__ import annotations

@@ -122,17 +122,17 @@ def _check_xy(x, y, name_x: str, positive_x: bool, positive_y: bool):
     for name, arr in ((name_x, x), ("y", y)):
         bad = ~np.isfinite(arr)
         if bad.any():
-            raise ValueError(f"{name}{list(np.argwhere(bad)[0])} is {arr[tuple(np.argwhere(bad)[0])]!r}; must be finite")
+            raise ValueError(f"{name}{np.argwhere(bad)[0].tolist()} is {float(arr[tuple(np.argwhere(bad)[0])])!r}; must be finite")
     if positive_x and (x <= 0).any():
         i = int(np.argmax(x <= 0))
-        raise ValueError(f"{name_x}[{i}] = {x[i]!r} must be > 0 (a log is taken)")
+        raise ValueError(f"{name_x}[{i}] = {float(x[i])!r} must be > 0 (a log is taken)")
     if np.unique(x).size < 2:
         raise ValueError(f"{name_x} needs at least two distinct values")
     if positive_y:
         means = y.mean(axis=1)
         if (means <= 0).any():
             i = int(np.argmax(means <= 0))
-            raise ValueError(f"y at point {i} has mean {means[i]!r}; must be > 0 (a log is taken)")
+            raise ValueError(f"y at point {i} has mean {float(means[i])!r}; must be > 0 (a log is taken)")
     return x, y, replicated
 
 

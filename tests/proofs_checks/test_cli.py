@@ -1,0 +1,88 @@
+"""`rltheory check` end to end: table, report files, exit codes, --list."""
+
+import re
+import xml.etree.ElementTree as ET
+from html.parser import HTMLParser
+
+from hypothesis import strategies as st
+
+from rltheory.cli import main
+from rltheory.proofs_checks import property_claim
+from rltheory.proofs_checks._registry import _REGISTRY
+
+
+def test_check_fast_claim_writes_markdown_report(tmp_path, capsys):
+    report = tmp_path / "out.md"
+    code = main(["check", "--claim", "bellman.optimality.monotone", "--claim", "vi.linear-rate",
+                 "--examples", "5", "--report", str(report), "--no-progress"])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "bellman.optimality.monotone" in out and "2 passed, 0 failed" in out
+    text = report.read_text()
+    rows = [line for line in text.splitlines() if line.startswith("| [")]
+    assert len(rows) == 2 and all(line.count("|") == 7 for line in rows)  # 6 cells per row
+    assert "| PASS |" in rows[0]
+    # the rate claim has its plot next to the report, linked from it
+    png = tmp_path / "out_vi_linear-rate.png"
+    assert png.exists() and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "](out_vi_linear-rate.png)" in text
+
+
+class _TagBalance(HTMLParser):
+    VOID = {"meta", "img", "br", "hr", "link", "input"}
+
+    def __init__(self):
+        super().__init__()
+        self.stack = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag not in self.VOID:
+            self.stack.append(tag)
+
+    def handle_startendtag(self, tag, attrs):
+        pass  # <x ... /> is balanced by itself
+
+    def handle_endtag(self, tag):
+        assert self.stack and self.stack.pop() == tag, f"unbalanced </{tag}>"
+
+
+def test_html_report_is_well_formed(tmp_path):
+    report = tmp_path / "out.html"
+    assert main(["check", "--tag", "vi", "--examples", "3", "--report", str(report), "--no-progress"]) == 0
+    text = report.read_text()
+    parser = _TagBalance()
+    parser.feed(text)
+    parser.close()
+    assert parser.stack == []
+    root = ET.fromstring(text.replace("<!DOCTYPE html>", ""))  # also well-formed XML
+    cells = [td.text for tr in root.iter("tr") for td in tr.findall("td")]
+    assert "PASS" in cells
+    assert root.find(".//img").get("src") == "out_vi_linear-rate.png"
+
+
+def test_failing_claim_exits_nonzero_and_prints_counterexample(tmp_path, monkeypatch, capsys):
+    c = property_claim(
+        id="test.cli-false", statement="every integer in [0, 100] is < 50", latex="x < 50",
+        source="none: deliberately false", kind="inequality", strategy=lambda: st.integers(0, 100), registry=False,
+    )(lambda x: 49.5 - x)
+    monkeypatch.setitem(_REGISTRY, c.id, c)
+    report = tmp_path / "fail.md"
+    code = main(["check", "--claim", c.id, "--examples", "20", "--report", str(report), "--no-progress"])
+    captured = capsys.readouterr()
+    assert code == 1
+    assert "FAIL" in captured.out and "test.cli-false FAILED" in captured.err and "reproduce_failure" in captured.err
+    text = report.read_text()
+    assert "Counterexample (slack -0.5" in text and "\n50\n" in text
+
+
+def test_list_and_bad_arguments(capsys, tmp_path):
+    assert main(["check", "--list"]) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"^bellman\.optimality\.contraction\s+\[inequality; .*\]\s+M\. L\. Puterman", out, re.M)
+    assert main(["check", "--list", "--tag", "concentration"]) == 0
+    listed = capsys.readouterr().out.splitlines()
+    assert listed and all(line.startswith("concentration.") for line in listed)
+    assert main(["check", "--claim", "no.such.claim", "--no-progress"]) == 2
+    assert "no claim with id" in capsys.readouterr().err
+    assert main(["check", "--tag", "vi", "--report", str(tmp_path / "r.txt")]) == 2
+    assert main(["check", "--tag", "vi", "--report", str(tmp_path / "missing" / "r.md")]) == 2
