@@ -11,7 +11,7 @@ Higham, *Accuracy and Stability of Numerical Algorithms* (2nd ed., SIAM 2002):
 * Gaussian elimination with partial pivoting is backward stable with a
   backward error of ``gamma_{3n} * rho_n`` (Higham Theorem 9.4) and growth
   factor ``rho_n <= 2^(n-1)`` (Higham eq. (9.14)), so the forward error is at
-  most ``kappa_inf(A) * 3n * u * 2^(n-1)`` to first order (Higham eq. (7.x)).
+  most ``kappa_inf(A) * 3n * u * 2^(n-1)`` to first order (Higham Theorem 7.2).
 """
 
 from __future__ import annotations

@@ -32,7 +32,6 @@ True
 
 from __future__ import annotations
 
-import itertools
 from fractions import Fraction
 
 import numpy as np
@@ -249,9 +248,3 @@ def optimal_value(mdp, *, max_iterations: int | None = None):
         policy = new
     raise RuntimeError(f"exact policy iteration did not stop within {limit} iterations")  # pragma: no cover
 
-
-def _all_deterministic_policies(mdp):
-    mask = np.asarray(mdp.action_mask)
-    choices = [np.flatnonzero(mask[s]) for s in range(mdp.n_states)]
-    for combo in itertools.product(*choices):
-        yield np.array(combo, dtype=np.int64)
