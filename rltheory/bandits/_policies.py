@@ -200,20 +200,38 @@ def beta_cdf(x, a, b):
 
 @njit(cache=True)
 def beta_quantile(level, a, b):
-    """Quantile of Beta(a, b) at ``level`` by 60 bisection steps (error < 2**-60)."""
+    """Quantile of Beta(a, b) at ``level``: Newton on ``I_x(a, b)`` safeguarded by bisection.
+
+    A bracket ``[lo, hi]`` of the root is kept; a Newton step leaving it is
+    replaced by the midpoint, so the iteration converges like bisection in
+    the worst case and quadratically near the root.  Stops when the bracket
+    or the step is below ``1e-14``.
+    """
     if level <= 0.0:
         return 0.0
     if level >= 1.0:
         return 1.0
+    lbeta = math.lgamma(a) + math.lgamma(b) - math.lgamma(a + b)
     lo = 0.0
     hi = 1.0
-    for _ in range(60):
-        mid = 0.5 * (lo + hi)
-        if beta_cdf(mid, a, b) < level:
-            lo = mid
+    x = a / (a + b)
+    for _ in range(200):
+        f = beta_cdf(x, a, b) - level
+        if f < 0.0:
+            lo = x
         else:
-            hi = mid
-    return 0.5 * (lo + hi)
+            hi = x
+        if hi - lo < 1e-14:
+            break
+        dens = math.exp((a - 1.0) * math.log(x) + (b - 1.0) * math.log1p(-x) - lbeta)
+        x_new = x - f / dens if dens > 0.0 else 0.5 * (lo + hi)
+        if not (x_new > lo and x_new < hi):
+            x_new = 0.5 * (lo + hi)
+        if abs(x_new - x) < 1e-14:
+            x = x_new
+            break
+        x = x_new
+    return x
 
 
 @njit(cache=True)
@@ -850,6 +868,10 @@ def _bayesucb_select(params, state, t, rng):
         n = state[0, i]
         s = state[1, i]
         if beta_prior:
+            # the quantile exceeds bv iff I_bv(a, b) < level: one CDF evaluation
+            # rules out most arms without computing their quantile
+            if bv > 0.0 and beta_cdf(bv, s + 1.0, n - s + 1.0) >= level:
+                continue
             v = beta_quantile(level, s + 1.0, n - s + 1.0)
         else:
             v = s / n + params[2] / math.sqrt(n) * z
