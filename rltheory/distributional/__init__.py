@@ -15,6 +15,12 @@ from rltheory.distributional._evaluation import (
     categorical_policy_evaluation,
     quantile_policy_evaluation,
 )
+from rltheory.distributional._exact import (
+    ExactReturnDistribution,
+    MonteCarloReturns,
+    exact_return_distribution,
+    monte_carlo_returns,
+)
 from rltheory.distributional._metrics import (
     cramer_distance,
     kolmogorov_distance,
@@ -42,8 +48,10 @@ __all__ = [
     "CategoricalDistribution",
     "CategoricalEvaluationResult",
     "ContractionRatio",
+    "ExactReturnDistribution",
     "FiniteDistribution",
     "InstabilityExample",
+    "MonteCarloReturns",
     "QuantileDistribution",
     "QuantileEvaluationResult",
     "categorical_bellman_operator",
@@ -52,8 +60,10 @@ __all__ = [
     "contraction_ratio",
     "cramer_distance",
     "distributional_bellman_operator",
+    "exact_return_distribution",
     "greedy_instability_example",
     "kolmogorov_distance",
+    "monte_carlo_returns",
     "quantile_bellman_operator",
     "quantile_policy_evaluation",
     "quantile_projection",
