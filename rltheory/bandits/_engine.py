@@ -218,8 +218,9 @@ def checkpoint_times(horizon: int, checkpoints=200) -> np.ndarray:
 
 
 def _bandit_arrays(bandit, horizon):
-    K = bandit.n_arms
-    dummy = np.zeros((1, K))
+    if not isinstance(bandit, (BernoulliBandit, GaussianBandit, BoundedBandit, SequenceBandit)):
+        raise ValueError(f"bandit must be a BernoulliBandit, GaussianBandit, BoundedBandit or SequenceBandit, got {type(bandit).__name__}")
+    dummy = np.zeros((1, bandit.n_arms))
     if isinstance(bandit, BernoulliBandit):
         return _BERNOULLI, np.asarray(bandit.means, dtype=np.float64), np.zeros(1), dummy, bandit.best_arm, np.array(bandit.gaps), bandit.best_mean
     if isinstance(bandit, GaussianBandit):

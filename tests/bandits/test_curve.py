@@ -1,0 +1,92 @@
+"""RegretCurve: summary statistics, slope, save/load, csv, plot, concatenate."""
+
+import json
+import math
+from statistics import NormalDist
+
+import numpy as np
+import pytest
+
+from rltheory.bandits import EpsilonGreedy, RegretCurve, UCB1, BernoulliBandit, simulate
+
+B = BernoulliBandit([0.6, 0.4])
+
+
+@pytest.fixture(scope="module")
+def curve():
+    return simulate(B, UCB1(), 2000, 20, seed=1, checkpoints=25)
+
+
+def test_normal_interval_is_the_clt_interval(curve):
+    z = NormalDist().inv_cdf(0.975)
+    half = z * curve.regret.std(axis=0, ddof=1) / math.sqrt(curve.n_runs)
+    np.testing.assert_allclose(curve.upper - curve.mean, half, atol=1e-12)
+    np.testing.assert_allclose(curve.mean, curve.regret.mean(axis=0))
+
+
+def test_bootstrap_interval_is_seeded_and_brackets_the_mean():
+    a = simulate(B, UCB1(), 500, 30, seed=2, checkpoints=10, interval="bootstrap")
+    b = simulate(B, UCB1(), 500, 30, seed=2, checkpoints=10, interval="bootstrap")
+    np.testing.assert_array_equal(a.lower, b.lower)
+    assert (a.lower <= a.mean + 1e-12).all() and (a.mean <= a.upper + 1e-12).all()
+
+
+def test_slope_of_linear_regret_is_one():
+    # constant epsilon-greedy has linear regret: eps (K-1)/K gap per round
+    c = simulate(B, EpsilonGreedy(epsilon=0.5), 20000, 10, seed=0, checkpoints=30)
+    fit = c.slope(t_min=1000)
+    assert abs(fit.slope - 1.0) < 0.05 and fit.lower <= fit.slope <= fit.upper
+
+
+def test_save_load_round_trip(tmp_path, curve):
+    path = tmp_path / "c.npz"
+    curve.save(path)
+    back = RegretCurve.load(path)
+    for name in ("times", "regret", "realized_regret", "pulls", "mean", "lower", "upper", "final"):
+        np.testing.assert_array_equal(getattr(back, name), getattr(curve, name))
+    assert back.metadata == curve.metadata and back.run_start == curve.run_start
+    json.dumps(back.metadata)
+
+
+def test_load_rejects_foreign_and_corrupted_files(tmp_path, curve):
+    foreign = tmp_path / "f.npz"
+    np.savez(foreign, x=np.arange(3))
+    with pytest.raises(ValueError, match="not"):
+        RegretCurve.load(foreign)
+    good = tmp_path / "g.npz"
+    curve.save(good)
+    bad = tmp_path / "b.npz"
+    bad.write_bytes(good.read_bytes()[:200])
+    with pytest.raises(ValueError):
+        RegretCurve.load(bad)
+    text = tmp_path / "t.npz"
+    text.write_text("hello")
+    with pytest.raises(ValueError):
+        RegretCurve.load(text)
+
+
+def test_csv_and_plot(tmp_path, curve):
+    curve.to_csv(tmp_path / "c.csv")
+    lines = (tmp_path / "c.csv").read_text().splitlines()
+    assert lines[0] == "time,mean,lower,upper" and len(lines) == curve.times.size + 1
+    import matplotlib
+
+    matplotlib.use("Agg")
+    ax = curve.plot(label="UCB1")
+    assert ax.get_xscale() == "log" and ax.get_lines()[0].get_label() == "UCB1"
+
+
+def test_concatenate_validation(curve):
+    other_seed = simulate(B, UCB1(), 2000, 5, seed=9, checkpoints=25, run_start=20)
+    with pytest.raises(ValueError, match="metadata"):
+        RegretCurve.concatenate([curve, other_seed])
+    gap = simulate(B, UCB1(), 2000, 5, seed=1, checkpoints=25, run_start=30)
+    with pytest.raises(ValueError, match="contiguous"):
+        RegretCurve.concatenate([curve, gap])
+    other_times = simulate(B, UCB1(), 2000, 5, seed=1, checkpoints=10, run_start=20)
+    with pytest.raises(ValueError, match="times"):
+        RegretCurve.concatenate([curve, other_times])
+    with pytest.raises(ValueError):
+        RegretCurve.concatenate([])
+    with pytest.raises(ValueError, match="t_min"):
+        curve.slope(t_min=100, t_max=10)
