@@ -10,6 +10,24 @@ from rltheory.tabular._policy_evaluation import PolicyEvaluationResult, discount
 from rltheory.tabular._policy_iteration import PolicyIterationResult, policy_iteration
 from rltheory.tabular._finite_horizon import FiniteHorizonResult, backward_induction
 from rltheory.tabular._linear_programming import LinearProgramResult, linear_programming
+from rltheory.tabular._average_reward import (
+    AverageRewardLPResult,
+    AverageRewardPolicyIterationResult,
+    ChainClasses,
+    GainBiasResult,
+    MDPClassification,
+    PluginEstimateResult,
+    RelativeValueIterationResult,
+    average_reward_linear_programming,
+    average_reward_plugin,
+    average_reward_policy_iteration,
+    chain_classes,
+    classify,
+    gain_and_bias,
+    mixing_time,
+    relative_value_iteration,
+    stationary_distribution,
+)
 from rltheory.tabular._value_iteration import (
     ModifiedPolicyIterationResult,
     ValueIterationResult,
@@ -18,6 +36,22 @@ from rltheory.tabular._value_iteration import (
 )
 
 __all__ = [
+    "AverageRewardLPResult",
+    "AverageRewardPolicyIterationResult",
+    "ChainClasses",
+    "GainBiasResult",
+    "MDPClassification",
+    "PluginEstimateResult",
+    "RelativeValueIterationResult",
+    "average_reward_linear_programming",
+    "average_reward_plugin",
+    "average_reward_policy_iteration",
+    "chain_classes",
+    "classify",
+    "gain_and_bias",
+    "mixing_time",
+    "relative_value_iteration",
+    "stationary_distribution",
     "FiniteHorizonResult",
     "FiniteMDP",
     "LinearProgramResult",

@@ -93,8 +93,11 @@ class FiniteMDP:
         to ``r(s, a) = \sum_{s'} P(s'|s,a) r(s, a, s')``.
     gamma : float
         Discount factor in ``[0, 1)``. ``gamma = 1`` is allowed with
-        ``terminal_states`` (undiscounted episodic / stochastic shortest path)
-        or with a finite ``horizon``.
+        ``terminal_states`` (undiscounted episodic / stochastic shortest path),
+        with a finite ``horizon``, or alone: an average-reward model, solved by
+        ``relative_value_iteration``, ``average_reward_policy_iteration``,
+        ``average_reward_linear_programming`` and ``gain_and_bias`` (the
+        discounted solvers refuse it).
     horizon : int, optional
         Number of decision epochs ``H >= 1`` of a finite-horizon problem.
     terminal_states : sequence of int, optional
@@ -286,15 +289,9 @@ class FiniteMDP:
             terminal = readonly(terminal)
 
         # ---- discount
-        allow_one = horizon is not None or (terminal is not None and terminal.size > 0)
-        if isinstance(self.gamma, numbers.Real) and not isinstance(self.gamma, bool) and float(self.gamma) == 1.0 and not allow_one:
-            raise ValueError(
-                "gamma = 1 needs terminal_states (undiscounted episodic / stochastic shortest path) "
-                "or a finite horizon; an infinite-horizon undiscounted criterion is average reward"
-            )
-        gamma = check_discount(
-            float(self.gamma) if _is_rational_scalar(self.gamma) else self.gamma, allow_one=allow_one
-        )
+        # gamma = 1 without terminal states or horizon is an average-reward model: the functions of
+        # rltheory.tabular._average_reward solve it; the discounted solvers refuse it and point there
+        gamma = check_discount(float(self.gamma) if _is_rational_scalar(self.gamma) else self.gamma, allow_one=True)
 
         # ---- initial distribution
         init = None

@@ -65,6 +65,12 @@ def _check_infinite_horizon(mdp, who: str) -> None:
             f"{who} solves infinite-horizon problems, but this model has horizon={mdp.horizon}; "
             "use rltheory.tabular.backward_induction for finite-horizon models"
         )
+    if mdp.gamma == 1.0 and (mdp.terminal_states is None or mdp.terminal_states.size == 0):
+        raise ValueError(
+            f"{who} needs gamma < 1 or terminal states; gamma = 1 without terminal states is the average-reward "
+            "criterion: use rltheory.tabular.gain_and_bias, relative_value_iteration, "
+            "average_reward_policy_iteration or average_reward_linear_programming"
+        )
 
 
 def _is_ssp(mdp: FiniteMDP) -> bool:

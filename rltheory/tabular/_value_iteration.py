@@ -119,6 +119,11 @@ def _check_discounted(mdp: FiniteMDP, solver: str) -> None:
             f"{solver} solves infinite-horizon discounted models; this model has horizon {mdp.horizon}: "
             "use backward_induction"
         )
+    if mdp.gamma >= 1.0 and (mdp.terminal_states is None or mdp.terminal_states.size == 0):
+        raise ValueError(
+            f"{solver} needs gamma < 1; gamma = 1 without terminal states is the average-reward criterion: "
+            "use rltheory.tabular.relative_value_iteration or average_reward_policy_iteration"
+        )
     if mdp.gamma >= 1.0:
         raise ValueError(
             f"{solver} needs gamma < 1 for its contraction certificate; gamma = {mdp.gamma!r} "

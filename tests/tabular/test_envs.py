@@ -295,7 +295,8 @@ def test_river_swim_osband_variant_and_sizes():
     with pytest.raises(ValueError, match="variant = 'x'"):
         river_swim(variant="x")
     with pytest.raises(ValueError, match="gamma"):
-        river_swim(gamma=1.0)
+        river_swim(gamma=1.5)
+    assert river_swim(gamma=1.0).gamma == 1.0  # an average-reward model
 
 
 # -------------------------------------------------------------------- chain
@@ -382,7 +383,7 @@ def test_garnet_distribution_moments():
         ((10, 2, 0), {}, "branching = 0"),
         ((10, 2, 2), {"reward": "gauss"}, "reward = 'gauss'"),
         ((10, 2, 2), {"rng": "seed"}, "rng must be a Generator"),
-        ((10, 2, 2), {"gamma": 1.0}, "gamma = 1 needs terminal_states"),
+        ((10, 2, 2), {"gamma": 1.5}, "gamma"),
         ((10, 2, 2), {"sparse": None}, "sparse = None must be True or False"),
     ],
 )
