@@ -18,7 +18,7 @@ __all__ = ["plot_experiment", "OVERLAYS"]
 #: Theory curves that can be drawn over a panel, by name.
 OVERLAYS = {
     "lai-robbins": "Lai-Robbins asymptotic lower bound sum_i Delta_i log t / KL(mu_i, mu*) (Lai & Robbins 1985, Thm 2)",
-    "exp3-bound": "EXP3 regret bound sqrt(2 t K log K) (Bubeck & Cesa-Bianchi 2012, Thm 3.1)",
+    "exp3-bound": "EXP3 regret bound 2 sqrt(e-1) sqrt(t K ln K) (Auer, Cesa-Bianchi, Freund & Schapire 2002, Cor. 3.2)",
 }
 
 
@@ -50,10 +50,11 @@ def _overlay_lai_robbins(ax, bandit, times):
 def _overlay_exp3_bound(ax, bandit, times):
     from rltheory import bandits as b
 
-    # Bubeck & Cesa-Bianchi (2012), Theorem 3.1: EXP3 tuned for horizon t has
-    # pseudo-regret at most sqrt(2 t K log K); drawn as a function of t.
-    values = np.array([float(b.exp3_regret_bound(int(t), bandit.n_arms)) for t in times])
-    ax.plot(times, values, color="black", linestyle=":", linewidth=1.5, label=r"$\sqrt{2tK\log K}$ (EXP3 bound)")
+    # Auer, Cesa-Bianchi, Freund & Schapire (2002), Corollary 3.2: EXP3 tuned for
+    # horizon T (g = T) has weak regret at most 2 sqrt(e - 1) sqrt(T K ln K); drawn
+    # as a function of the horizon t.
+    values = np.asarray(b.exp3_regret_bound(bandit, times), dtype=float)
+    ax.plot(times, values, color="black", linestyle=":", linewidth=1.5, label=r"EXP3 bound $2\sqrt{e-1}\sqrt{tK\ln K}$")
 
 
 _OVERLAY_FUNCS = {"lai-robbins": _overlay_lai_robbins, "exp3-bound": _overlay_exp3_bound}
@@ -105,13 +106,12 @@ def plot_experiment(result, *, overlays=(), log_x=False, title=None, path=None):
         times = None
         for cfg in cfgs:
             curve = result.curves[cfg.name]
-            curve.plot(ax=ax, label=cfg.name)
+            curve.plot(ax=ax, label=cfg.name, logx=log_x)
             times = np.asarray(curve.times, dtype=float)
         positive = times[times >= 1]
         for name in overlays:
             _OVERLAY_FUNCS[name](ax, bandit, positive)
-        if log_x:
-            ax.set_xscale("log")
+        ax.set_xscale("log" if log_x else "linear")
         ax.set_xlabel("time t")
         ax.set_ylabel("regret")
         ax.set_title(_bandit_title(bandit), fontsize=9)

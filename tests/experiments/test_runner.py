@@ -378,3 +378,140 @@ def test_unwritable_out_dir_is_rejected(tmp_path):
 def test_out_dir_that_cannot_be_created_is_rejected():
     with pytest.raises(ValueError, match="cannot create"):
         run(make_jobs(1, 2, 1), store=make_store(Path("/sys/rltheory-no-such/results"), 1))
+
+
+# --------------------------------------------------------------------------- run_experiment on real simulations
+
+from rltheory.experiments import ExperimentConfig, ExperimentResult, SummaryRow, run_experiment  # noqa: E402
+
+
+def small_configs():
+    from rltheory.bandits import EXP3, KLUCB, UCB1, BernoulliBandit, SequenceBandit
+
+    two = BernoulliBandit([0.6, 0.4])
+    seq = SequenceBandit.adversarial(150, 3, seed=5)
+    return [
+        ExperimentConfig("ucb1", two, UCB1()),
+        ExperimentConfig("klucb", two, KLUCB()),
+        ExperimentConfig("exp3 on a sequence", seq, EXP3()),
+    ]
+
+
+SIZE = dict(horizon=150, n_runs=7, seed=11, checkpoints=15, progress=False)
+
+
+def assert_same_curves(a, b):
+    assert list(a.curves) == list(b.curves)
+    for name in a.curves:
+        ca, cb = a.curves[name], b.curves[name]
+        for field in ("times", "regret", "realized_regret", "pulls", "mean", "lower", "upper"):
+            np.testing.assert_array_equal(getattr(ca, field), getattr(cb, field), err_msg=f"{name}.{field}")
+    assert a.summary == b.summary or all(
+        # nan != nan: compare field by field treating nan as equal
+        np.array_equal(
+            np.array(dataclasses.astuple(ra)[2:], dtype=float), np.array(dataclasses.astuple(rb)[2:], dtype=float),
+            equal_nan=True,
+        )
+        for ra, rb in zip(a.summary, b.summary)
+    )
+
+
+@pytest.fixture(scope="module")
+def reference_result():
+    return run_experiment(small_configs(), chunk_size=7, **SIZE)
+
+
+def test_single_chunk_equals_one_simulate_call_per_config(reference_result):
+    from rltheory.bandits import simulate
+    from rltheory.experiments import config_seed
+
+    for k, cfg in enumerate(small_configs()):
+        direct = simulate(cfg.bandit, cfg.policy, 150, 7, seed=config_seed(11, k), checkpoints=15)
+        np.testing.assert_array_equal(reference_result.curves[cfg.name].regret, direct.regret)
+
+
+@pytest.mark.parametrize("chunk_size", [1, 3, None])
+def test_run_experiment_chunk_size_does_not_change_numbers(reference_result, chunk_size):
+    assert_same_curves(run_experiment(small_configs(), chunk_size=chunk_size, **SIZE), reference_result)
+
+
+def test_run_experiment_process_pool_and_dask_match_in_process(reference_result, tmp_path):
+    distributed = pytest.importorskip("distributed")
+    with make_executor(workers=2) as ex:
+        pooled = run_experiment(small_configs(), chunk_size=2, executor=ex, **SIZE)
+    assert_same_curves(pooled, reference_result)
+    with distributed.LocalCluster(
+        n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None
+    ) as cluster:
+        with make_executor(scheduler=cluster.scheduler_address) as ex:
+            remote = run_experiment(small_configs(), chunk_size=3, executor=ex, out_dir=tmp_path, **SIZE)
+    assert_same_curves(remote, reference_result)
+
+
+def test_run_experiment_result_schema_and_summary(reference_result):
+    from rltheory.bandits import lai_robbins_curve
+
+    r = reference_result
+    assert isinstance(r, ExperimentResult) and r.out_dir is None
+    assert r.chunks_computed == 3 and r.chunks_reused == 0
+    assert [row.name for row in r.summary] == ["ucb1", "klucb", "exp3 on a sequence"]
+    for cfg, row in zip(small_configs(), r.summary):
+        assert isinstance(row, SummaryRow)
+        curve = r.curves[cfg.name]
+        assert curve.regret.shape == (7, curve.times.size)
+        assert row.final_mean == curve.mean[-1]
+        assert row.final_lower <= row.final_mean <= row.final_upper
+    # the ratio to the Lai-Robbins curve C log T (Lai & Robbins 1985, Thm 2) for stochastic instances only
+    bandit = small_configs()[0].bandit
+    assert r.summary[0].lai_robbins_ratio == pytest.approx(
+        r.summary[0].final_mean / float(lai_robbins_curve(bandit, [150])[0]), rel=1e-12
+    )
+    assert np.isnan(r.summary[2].lai_robbins_ratio)
+    table = r.format_summary()
+    assert "klucb" in table and "R(T)/LR(T)" in table
+
+
+def test_run_experiment_writes_and_resumes(tmp_path, reference_result):
+    first = run_experiment(small_configs(), chunk_size=3, out_dir=tmp_path, **SIZE)
+    assert_same_curves(first, reference_result)
+    assert (tmp_path / "summary.csv").exists() and (tmp_path / "experiment.json").exists()
+    assert len(list((tmp_path / "curves").glob("*.npz"))) == 3
+    chunks = sorted(tmp_path.glob("chunks/*/runs-*.npz"))
+    assert len(chunks) == 9
+    chunks[4].unlink()  # one chunk lost
+    _corrupt(chunks[7])  # one chunk corrupted
+    resumed = run_experiment(small_configs(), chunk_size=3, out_dir=tmp_path, resume=True, **SIZE)
+    assert resumed.chunks_reused == 7 and resumed.chunks_computed == 2
+    assert len(resumed.chunks_rejected) == 2
+    assert_same_curves(resumed, reference_result)
+
+
+def test_run_experiment_does_not_mix_in_chunks_of_another_experiment(tmp_path):
+    from rltheory.bandits import MOSS
+
+    run_experiment(small_configs(), chunk_size=3, out_dir=tmp_path, **SIZE)
+    other = small_configs()
+    other[0] = ExperimentConfig("ucb1", other[0].bandit, MOSS())  # same name and folder, other policy
+    resumed = run_experiment(other, chunk_size=3, out_dir=tmp_path, resume=True, **SIZE)
+    assert resumed.chunks_reused == 6 and resumed.chunks_computed == 3
+    assert all("hash mismatch" in m for m in resumed.chunks_rejected)
+    assert_same_curves(resumed, run_experiment(other, chunk_size=7, **SIZE))
+    # a different seed shares no chunk
+    reseeded = run_experiment(other, chunk_size=3, out_dir=tmp_path, resume=True, **dict(SIZE, seed=12))
+    assert reseeded.chunks_reused == 0
+
+
+def test_run_experiment_rejects_bad_arguments():
+    configs = small_configs()
+    with pytest.raises(ValueError, match="unique"):
+        run_experiment([configs[0], configs[0]], **SIZE)
+    with pytest.raises(ValueError, match="resume=True needs out_dir"):
+        run_experiment(configs, resume=True, **SIZE)
+    with pytest.raises(ValueError, match="chunk_size"):
+        run_experiment(configs, chunk_size=0, **SIZE)
+    with pytest.raises(ValueError, match="horizon"):
+        run_experiment(configs, **dict(SIZE, horizon=0))
+    with pytest.raises(ValueError, match="seed"):
+        run_experiment(configs, **dict(SIZE, seed=-1))
+    with pytest.raises(ValueError, match="configs\\[0\\]"):
+        run_experiment([("a", 1, 2)], **SIZE)

@@ -1,0 +1,63 @@
+"""Tests of rltheory.experiments._catalogue: the named reproductions."""
+
+import json
+import pickle
+
+import numpy as np
+import pytest
+
+from rltheory.experiments import ExperimentConfig
+from rltheory.experiments._catalogue import CATALOGUE, Reproduction, get_reproduction
+from rltheory.experiments._plots import OVERLAYS
+
+
+def test_catalogue_names_match_keys_and_overlays_exist():
+    assert set(CATALOGUE) == {"bernoulli-two-arms", "bernoulli-ten-arms", "adversarial"}
+    for name, rep in CATALOGUE.items():
+        assert isinstance(rep, Reproduction) and rep.name == name
+        assert rep.description and rep.citation
+        assert set(rep.overlays) <= set(OVERLAYS)
+        assert rep.horizon <= rep.full_horizon and rep.n_runs <= rep.full_runs
+
+
+@pytest.mark.parametrize("name", sorted(CATALOGUE))
+def test_configs_are_valid_picklable_and_uniquely_named(name):
+    configs = get_reproduction(name).configs(500)
+    assert configs and all(isinstance(c, ExperimentConfig) for c in configs)
+    names = [c.name for c in configs]
+    assert len(set(names)) == len(names)
+    for c in configs:
+        json.dumps(c.bandit.to_spec())
+        json.dumps(c.policy.to_spec())
+        back = pickle.loads(pickle.dumps(c))
+        assert back.bandit.to_spec() == c.bandit.to_spec() and back.policy.to_spec() == c.policy.to_spec()
+
+
+def test_garivier_cappe_scenarios_have_the_papers_means():
+    # Garivier & Cappe (2011), Sec. 6: scenario 1 (0.9, 0.8); scenario 2 the ten low means.
+    two = get_reproduction("bernoulli-two-arms").configs()
+    ten = get_reproduction("bernoulli-ten-arms").configs()
+    for cfg in two:
+        assert type(cfg.bandit).__name__ == "BernoulliBandit"
+        np.testing.assert_array_equal(cfg.bandit.means, [0.9, 0.8])
+    for cfg in ten:
+        np.testing.assert_array_equal(
+            cfg.bandit.means, [0.1, 0.05, 0.05, 0.05, 0.02, 0.02, 0.02, 0.01, 0.01, 0.01]
+        )
+    policies = {c.policy.name for c in two}
+    assert {"UCB1", "KLUCB", "ThompsonSampling"} <= policies
+
+
+def test_adversarial_entry_runs_each_adversarial_policy_on_both_instances():
+    configs = get_reproduction("adversarial").configs(300)
+    kinds = {(type(c.bandit).__name__, c.policy.name) for c in configs}
+    for policy in ("EXP3", "EXP3IX", "TsallisINF"):
+        assert ("BernoulliBandit", policy) in kinds and ("SequenceBandit", policy) in kinds
+    for c in configs:
+        if type(c.bandit).__name__ == "SequenceBandit":
+            assert c.bandit.n_rounds == 300  # a reward table covering the horizon
+
+
+def test_unknown_reproduction_names_the_known_ones():
+    with pytest.raises(ValueError, match="bernoulli-two-arms"):
+        get_reproduction("bernoulli-three-arms")
