@@ -199,7 +199,7 @@ class BoundedBandit(_BanditMixin):
     Examples
     --------
     >>> b = BoundedBandit([2.0, 1.0], [1.0, 1.0])
-    >>> [round(m, 4) for m in b.means]
+    >>> b.means.round(4).tolist()
     [0.6667, 0.5]
     """
 

@@ -127,7 +127,7 @@ def ucb1_regret_bound(bandit, times):
     Examples
     --------
     >>> round(ucb1_regret_bound(BernoulliBandit([0.9, 0.8]), 1000), 2)
-    553.04
+    553.05
     """
     _bounded(bandit, "ucb1_regret_bound")
     t = _horizons(times)
@@ -227,7 +227,7 @@ def exp3_regret_bound(bandit, times, *, g=None):
     Examples
     --------
     >>> round(exp3_regret_bound(BernoulliBandit([0.5, 0.4]), 10**4), 2)
-    218.93
+    308.68
     """
     if not isinstance(bandit, (BernoulliBandit, BoundedBandit, SequenceBandit)):
         raise ValueError(f"exp3_regret_bound needs rewards in [0, 1] (Bernoulli, Bounded or Sequence bandit), got {type(bandit).__name__}")
