@@ -1,3 +1,56 @@
-"""rltheory.linear."""
+"""rltheory.linear: linear function approximation.
 
-__all__: list[str] = []
+* features for finite MDPs (:func:`one_hot_features`, :func:`polynomial_features`,
+  :func:`fourier_features`, :func:`random_features`, :func:`state_action_features`,
+  :func:`check_features`);
+* linear policy evaluation: the TD fixed point and its bounds
+  (:func:`td_fixed_point`, :func:`projection`, :func:`mspbe`,
+  :func:`stationary_distribution`) and compiled learners (:func:`td`,
+  :func:`lstd`, :func:`gtd2`, :func:`tdc`, :func:`baird_counterexample`).
+"""
+
+from rltheory.linear._features import (
+    check_features,
+    fourier_features,
+    one_hot_features,
+    polynomial_features,
+    random_features,
+    state_action_features,
+)
+from rltheory.linear._td import (
+    BairdCounterexample,
+    LSTDResult,
+    TDFixedPointResult,
+    TDLearningResult,
+    baird_counterexample,
+    gtd2,
+    lstd,
+    mspbe,
+    projection,
+    stationary_distribution,
+    td,
+    td_fixed_point,
+    tdc,
+)
+
+__all__ = [
+    "BairdCounterexample",
+    "LSTDResult",
+    "TDFixedPointResult",
+    "TDLearningResult",
+    "baird_counterexample",
+    "check_features",
+    "fourier_features",
+    "gtd2",
+    "lstd",
+    "mspbe",
+    "one_hot_features",
+    "polynomial_features",
+    "projection",
+    "random_features",
+    "state_action_features",
+    "stationary_distribution",
+    "td",
+    "td_fixed_point",
+    "tdc",
+]
