@@ -49,6 +49,9 @@ def main(argv=None) -> int:
     except (ValueError, FileNotFoundError) as exc:
         print(f"rltheory {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # e.g. `rltheory solve ... | head`
+        sys.stderr.close()
+        return 0
     except KeyboardInterrupt:
         print(f"rltheory {args.command}: interrupted", file=sys.stderr)
         return 130

@@ -63,7 +63,8 @@ def _solve(mdp, method, tol, m):
         res = tabular.policy_iteration(mdp)
         v, policy, iterations = res.v, res.policy, res.iterations
     else:  # lp
-        res = tabular.linear_programming(mdp)
+        # uniform LP weights: v is then determined on every state, whatever mdp.initial_distribution is
+        res = tabular.linear_programming(mdp, weights=np.full(mdp.n_states, 1.0 / mdp.n_states))
         v, policy, iterations = res.v, res.policy, None
     if mdp.gamma == 1.0:
         return v, policy, iterations, None, "exact evaluation (no discount certificate)"
