@@ -87,6 +87,16 @@ def plot_experiment(result, *, overlays=(), log_x=False, title=None, path=None):
     ------
     ValueError
         For an unknown overlay name.
+
+    Examples
+    --------
+    >>> from rltheory.bandits import BernoulliBandit, KLUCB
+    >>> from rltheory.experiments import ExperimentConfig, run_experiment
+    >>> cfg = ExperimentConfig("KL-UCB", BernoulliBandit([0.9, 0.8]), KLUCB())
+    >>> res = run_experiment([cfg], horizon=300, n_runs=3, checkpoints=10, progress=False)
+    >>> fig = plot_experiment(res, overlays=("lai-robbins",), log_x=True)
+    >>> [line.get_label() for line in fig.axes[0].get_lines()]
+    ['KL-UCB', 'Lai-Robbins lower bound']
     """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure

@@ -433,6 +433,12 @@ class _ChunkStore:
             for p in self.paths(job):
                 if p.exists() and not p.is_file():
                     raise ValueError(f"out_dir: {str(p)!r} should be a chunk file but is a folder")
+        outputs = [root / "summary.csv"] + [
+            root / "curves" / f"{k:03d}-{_slug(name)}{ext}" for k, name in enumerate(self.names) for ext in (".npz", ".csv")
+        ]
+        for p in outputs:
+            if p.exists() and not p.is_file():
+                raise ValueError(f"out_dir: {str(p)!r} should be a file but is a folder")
         # writability: actually write (permissions alone lie for root and on odd file systems)
         try:
             for k in sorted({j.index for j in jobs}):
@@ -767,10 +773,15 @@ def run_experiment(
 
     Examples
     --------
-    >>> run_experiment([], horizon=10, n_runs=2)
-    Traceback (most recent call last):
-    ...
-    ValueError: configs: expected at least one ExperimentConfig
+    >>> from rltheory.bandits import BernoulliBandit, KLUCB, UCB1
+    >>> bandit = BernoulliBandit([0.9, 0.8])
+    >>> configs = [ExperimentConfig("UCB1", bandit, UCB1()), ExperimentConfig("KL-UCB", bandit, KLUCB())]
+    >>> res = run_experiment(configs, horizon=500, n_runs=6, chunk_size=4, checkpoints=20, progress=False)
+    >>> res.curves["UCB1"].regret.shape[0], res.chunks_computed
+    (6, 4)
+    >>> one = run_experiment(configs, horizon=500, n_runs=6, chunk_size=6, checkpoints=20, progress=False)
+    >>> bool((one.curves["KL-UCB"].regret == res.curves["KL-UCB"].regret).all())  # chunking-invariant
+    True
     """
     configs = tuple(configs)
     if not configs:

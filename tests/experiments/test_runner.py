@@ -515,3 +515,11 @@ def test_run_experiment_rejects_bad_arguments():
         run_experiment(configs, **dict(SIZE, seed=-1))
     with pytest.raises(ValueError, match="configs\\[0\\]"):
         run_experiment([("a", 1, 2)], **SIZE)
+
+
+def test_folder_where_an_output_file_is_expected_is_rejected_before_any_work(tmp_path):
+    (tmp_path / "summary.csv").mkdir()
+    (tmp_path / "experiment.json").write_text(json.dumps({"format": "rltheory-experiment"}))
+    with pytest.raises(ValueError, match="summary.csv.*should be a file but is a folder"):
+        run_experiment(small_configs(), out_dir=tmp_path, **SIZE)
+    assert not list(tmp_path.glob("chunks/*/runs-*"))
