@@ -28,6 +28,16 @@ from rltheory.tabular._average_reward import (
     relative_value_iteration,
     stationary_distribution,
 )
+from rltheory.tabular._regularized import (
+    MirrorDescentVIResult,
+    SoftPolicyIterationResult,
+    SoftValueIterationResult,
+    mirror_descent_value_iteration,
+    regularized_policy_evaluation,
+    soft_bellman_operator,
+    soft_policy_iteration,
+    soft_value_iteration,
+)
 from rltheory.tabular._value_iteration import (
     ModifiedPolicyIterationResult,
     ValueIterationResult,
@@ -52,6 +62,14 @@ __all__ = [
     "mixing_time",
     "relative_value_iteration",
     "stationary_distribution",
+    "MirrorDescentVIResult",
+    "SoftPolicyIterationResult",
+    "SoftValueIterationResult",
+    "mirror_descent_value_iteration",
+    "regularized_policy_evaluation",
+    "soft_bellman_operator",
+    "soft_policy_iteration",
+    "soft_value_iteration",
     "FiniteHorizonResult",
     "FiniteMDP",
     "LinearProgramResult",
