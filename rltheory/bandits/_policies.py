@@ -513,6 +513,14 @@ class ExploreThenCommit(Policy):
 
 
 @njit(cache=True)
+def _ucb1_update(params, state, t, arm, reward, rng):
+    state[0, arm] += 1.0
+    state[1, arm] += reward
+    state[2, arm] = state[1, arm] / state[0, arm]  # cached mean
+    state[3, arm] = 1.0 / state[0, arm]  # cached 1 / n_j
+
+
+@njit(cache=True)
 def _ucb1_select(params, state, t, rng):
     a = _first_unplayed(state)
     if a >= 0:
@@ -522,8 +530,7 @@ def _ucb1_select(params, state, t, rng):
     best = 0
     bv = -np.inf
     for i in range(state.shape[1]):
-        n = state[0, i]
-        v = state[1, i] / n + math.sqrt(c / n)
+        v = state[2, i] + math.sqrt(c * state[3, i])
         if v > bv:
             bv = v
             best = i
@@ -552,10 +559,13 @@ class UCB1(Policy):
 
     name: ClassVar[str] = "UCB1"
     select: ClassVar = staticmethod(_ucb1_select)
-    update: ClassVar = staticmethod(_mean_update)
+    update: ClassVar = staticmethod(_ucb1_update)
 
     def __post_init__(self):
         object.__setattr__(self, "alpha", _check_real("alpha", self.alpha, low=0.0))
+
+    def state_rows(self, n_arms, horizon):
+        return 4
 
     def param_vector(self, n_arms, horizon):
         return np.array([self.alpha])
