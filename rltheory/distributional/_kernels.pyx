@@ -25,6 +25,15 @@ from libc.stdint cimport int64_t
 from libc.stdlib cimport free, malloc, qsort
 
 
+#: Minimum work (multiply-adds) before a kernel uses OpenMP threads. Below it
+#: (e.g. a 1000-state garnet sweep with 51 atoms, ~2e6 operations, ~1 ms) the
+#: fork/join and barrier cost dominates, and on a loaded 2-core box a
+#: descheduled worker made the threaded sweep 10x slower than the serial one
+#: (benchmarks/bench_distributional.py).
+PARALLEL_WORK = 4_000_000
+cdef Py_ssize_t _PARALLEL_WORK = PARALLEL_WORK
+
+
 cdef struct Pair:
     double x
     double w
@@ -79,7 +88,7 @@ def categorical_project(const double[:, ::1] atoms, const double[:, ::1] probs,
     """Project each row of ``(atoms, probs)`` (N, K) onto ``support`` (m,) into ``out`` (N, m)."""
     cdef Py_ssize_t N = atoms.shape[0], K = atoms.shape[1], m = support.shape[0]
     cdef Py_ssize_t i, j, k
-    for i in prange(N, nogil=True, schedule="static", use_threads_if=N * K > 20000):
+    for i in prange(N, nogil=True, schedule="static", use_threads_if=N * K * 8 > _PARALLEL_WORK):
         for j in range(m):
             out[i, j] = 0.0
         for k in range(K):
@@ -91,7 +100,7 @@ def quantile_project(const double[:, ::1] atoms, const double[:, ::1] probs, dou
     cdef Py_ssize_t N = atoms.shape[0], K = atoms.shape[1], n = out.shape[1]
     cdef Py_ssize_t i, k
     cdef Pair* buf
-    with nogil, parallel(use_threads_if=N * K > 20000):
+    with nogil, parallel(use_threads_if=N * K * 8 > _PARALLEL_WORK):
         buf = <Pair*> malloc(K * sizeof(Pair))
         for i in prange(N, schedule="static"):
             for k in range(K):
@@ -106,12 +115,12 @@ def categorical_sweep(const int64_t[::1] indptr, const int64_t[::1] indices, con
                       const double[::1] support, const double[:, ::1] probs_in, double[:, ::1] out):
     r"""``out = Pi_C T^pi probs_in``: mix next-state laws per (s, a), then project the shifted atoms."""
     cdef Py_ssize_t S = R.shape[0], A = R.shape[1], m = support.shape[0]
-    cdef Py_ssize_t s, a, j, k, row, s2
-    cdef double w, pk, r
+    cdef Py_ssize_t s, a, j, k, row, s2, l
+    cdef double w, pk, r, x, wu
     cdef double* mix
-    with nogil, parallel(use_threads_if=indices.shape[0] * m > 20000):
+    with nogil, parallel(use_threads_if=indices.shape[0] * m > _PARALLEL_WORK):
         mix = <double*> malloc(m * sizeof(double))
-        for s in prange(S, schedule="static"):
+        for s in prange(S, schedule="dynamic", chunksize=16):
             for j in range(m):
                 out[s, j] = 0.0
             for a in range(A):
@@ -127,8 +136,26 @@ def categorical_sweep(const int64_t[::1] indptr, const int64_t[::1] indices, con
                     for j in range(m):
                         mix[j] += pk * probs_in[s2, j]
                 r = R[s, a]
+                if m == 1:
+                    out[s, 0] += w * mix[0]
+                    continue
+                # the atoms r + gamma z_j increase with j (gamma >= 0), so the
+                # bracketing index l only moves right: a merge walk replaces the
+                # bisection of _project_atom (same l, same weights)
+                l = 0
                 for j in range(m):
-                    _project_atom(r + gamma * support[j], w * mix[j], &support[0], m, &out[s, 0])
+                    x = r + gamma * support[j]
+                    pk = w * mix[j]
+                    if x <= support[0]:
+                        out[s, 0] += pk
+                    elif x >= support[m - 1]:
+                        out[s, m - 1] += pk
+                    else:
+                        while support[l + 1] <= x:
+                            l = l + 1
+                        wu = (x - support[l]) / (support[l + 1] - support[l])
+                        out[s, l] += pk * (1.0 - wu)
+                        out[s, l + 1] += pk * wu
         free(mix)
 
 
@@ -140,9 +167,9 @@ def quantile_sweep(const int64_t[::1] indptr, const int64_t[::1] indices, const 
     cdef Py_ssize_t s, a, j, k, row, s2, K
     cdef double w, r
     cdef Pair* buf
-    with nogil, parallel(use_threads_if=indices.shape[0] * n > 20000):
+    with nogil, parallel(use_threads_if=indices.shape[0] * n * 16 > _PARALLEL_WORK):
         buf = <Pair*> malloc(max_atoms * sizeof(Pair))
-        for s in prange(S, schedule="static"):
+        for s in prange(S, schedule="dynamic", chunksize=4):
             K = 0
             for a in range(A):
                 if pi[s, a] == 0.0:
