@@ -17,6 +17,7 @@ from rltheory.linear._features import (
     random_features,
     state_action_features,
 )
+from rltheory.linear._design import DesignResult, g_optimal_design, log_det_design_cvxpy
 from rltheory.linear._td import (
     BairdCounterexample,
     LSTDResult,
@@ -35,13 +36,16 @@ from rltheory.linear._td import (
 
 __all__ = [
     "BairdCounterexample",
+    "DesignResult",
     "LSTDResult",
     "TDFixedPointResult",
     "TDLearningResult",
     "baird_counterexample",
     "check_features",
     "fourier_features",
+    "g_optimal_design",
     "gtd2",
+    "log_det_design_cvxpy",
     "lstd",
     "mspbe",
     "one_hot_features",
