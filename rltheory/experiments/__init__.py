@@ -9,7 +9,9 @@ the chunking. :data:`CATALOGUE` holds the named paper reproductions behind
 ``rltheory reproduce NAME`` and ``rltheory list``.
 """
 
+from rltheory.experiments._catalogue import CATALOGUE, Reproduction, get_reproduction
 from rltheory.experiments._executors import SerialExecutor, executor_width, make_executor
+from rltheory.experiments._plots import OVERLAYS, plot_experiment
 from rltheory.experiments._runner import (
     DEFAULT_CHUNK_SIZE,
     ExperimentConfig,
@@ -21,14 +23,19 @@ from rltheory.experiments._runner import (
 )
 
 __all__ = [
+    "CATALOGUE",
     "DEFAULT_CHUNK_SIZE",
     "ExperimentConfig",
     "ExperimentResult",
+    "OVERLAYS",
+    "Reproduction",
     "SerialExecutor",
     "SummaryRow",
     "config_seed",
     "executor_width",
     "format_summary",
+    "get_reproduction",
     "make_executor",
+    "plot_experiment",
     "run_experiment",
 ]

@@ -53,6 +53,19 @@ def test_reproduce_with_two_workers_gives_the_same_summary(tmp_path, capsys):
     assert (tmp_path / "a" / "summary.csv").read_bytes() == (tmp_path / "b" / "summary.csv").read_bytes()
 
 
+@pytest.mark.slow  # the fast version is test_runner's run_experiment on a LocalCluster
+def test_reproduce_on_a_dask_scheduler_gives_the_same_summary(tmp_path, capsys):
+    distributed = pytest.importorskip("distributed")
+    common = ["reproduce", "adversarial", "--runs", "3", "--horizon", "200", "--no-progress"]
+    assert main(common + ["--out", str(tmp_path / "a")]) == 0
+    with distributed.LocalCluster(
+        n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None
+    ) as cluster:
+        assert main(common + ["--out", str(tmp_path / "c"), "--scheduler", cluster.scheduler_address]) == 0
+    capsys.readouterr()
+    assert (tmp_path / "a" / "summary.csv").read_bytes() == (tmp_path / "c" / "summary.csv").read_bytes()
+
+
 def test_reproduce_unknown_name_and_bad_folder_exit_with_code_2(tmp_path, capsys):
     assert main(["reproduce", "nope", "--out", str(tmp_path)]) == 2
     assert "unknown reproduction 'nope'" in capsys.readouterr().err
