@@ -7,3 +7,4 @@ not available (e.g. a solver that is not built) are skipped, never stubbed.
 from rltheory.proofs_checks import _claims_dp  # noqa: F401
 from rltheory.proofs_checks import _claims_concentration  # noqa: F401
 from rltheory.proofs_checks import _claims_bandits  # noqa: F401
+from rltheory.proofs_checks import _claims_distributional  # noqa: F401
