@@ -514,26 +514,53 @@ class ExploreThenCommit(Policy):
 
 @njit(cache=True)
 def _ucb1_update(params, state, t, arm, reward, rng):
-    state[0, arm] += 1.0
-    state[1, arm] += reward
-    state[2, arm] = state[1, arm] / state[0, arm]  # cached mean
-    state[3, arm] = 1.0 / state[0, arm]  # cached 1 / n_j
+    n = state[0, arm] + 1.0
+    s = state[1, arm] + reward
+    state[0, arm] = n
+    state[1, arm] = s
+    state[2, arm] = s / n  # the mean, computed exactly as in the index
+    state[3, arm] = 1.0 / math.sqrt(n)  # for the screening pass of _ucb1_select only
 
 
 @njit(cache=True)
 def _ucb1_select(params, state, t, rng):
-    a = _first_unplayed(state)
-    if a >= 0:
-        return a
-    # Auer et al. (2002), Fig. 1: mean_j + sqrt(2 ln n / n_j), n = plays so far = t - 1
+    K = state.shape[1]
+    if t <= K:
+        # rounds 1..K play arms 0..K-1 in order (each round plays the lowest unplayed arm)
+        return _first_unplayed(state)
+    # Auer et al. (2002), Fig. 1: argmax_j mean_j + sqrt(alpha ln n / n_j), n = plays so far = t - 1
     c = params[0] * math.log(t - 1.0)
+    # Screening pass: a_j = mean_j + sqrt(c) / sqrt(n_j) is the index up to a
+    # few ulps (|a_j - index_j| <= 7u sqrt(c) + 3u |index_j|, u = 2**-53), so
+    # only arms with a_j >= max_i a_i - tol, tol = 1e-12 (|max a| + sqrt(c)),
+    # can be the argmax of the exact index.  With a single such arm it is the
+    # argmax; otherwise the exact index decides among them (ties -> lowest
+    # arm), so the choice is bit-for-bit that of the exact formula.
+    sc = math.sqrt(c)
     best = 0
     bv = -np.inf
-    for i in range(state.shape[1]):
-        v = state[2, i] + math.sqrt(c * state[3, i])
+    for i in range(K):
+        v = state[2, i] + sc * state[3, i]
         if v > bv:
             bv = v
             best = i
+    thr = bv - 1e-12 * (abs(bv) + sc)
+    if not (thr > -np.inf):  # non-finite indices: exact pass over every arm
+        thr = -np.inf
+    n_cand = 0
+    for i in range(K):
+        if state[2, i] + sc * state[3, i] >= thr:
+            n_cand += 1
+    if n_cand == 1:
+        return best
+    best = 0
+    bv = -np.inf
+    for i in range(K):
+        if state[2, i] + sc * state[3, i] >= thr:
+            v = state[2, i] + math.sqrt(c / state[0, i])
+            if v > bv:
+                bv = v
+                best = i
     return best
 
 
