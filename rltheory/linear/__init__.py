@@ -17,6 +17,7 @@ from rltheory.linear._features import (
     random_features,
     state_action_features,
 )
+from rltheory.linear._bandits import LinearBandit, LinTS, LinUCB, PhasedElimination, oful_radius, simulate_linear
 from rltheory.linear._design import DesignResult, g_optimal_design, log_det_design_cvxpy
 from rltheory.linear._td import (
     BairdCounterexample,
@@ -38,6 +39,10 @@ __all__ = [
     "BairdCounterexample",
     "DesignResult",
     "LSTDResult",
+    "LinTS",
+    "LinUCB",
+    "LinearBandit",
+    "PhasedElimination",
     "TDFixedPointResult",
     "TDLearningResult",
     "baird_counterexample",
@@ -49,9 +54,11 @@ __all__ = [
     "lstd",
     "mspbe",
     "one_hot_features",
+    "oful_radius",
     "polynomial_features",
     "projection",
     "random_features",
+    "simulate_linear",
     "state_action_features",
     "stationary_distribution",
     "td",
