@@ -52,18 +52,26 @@ def _run_reproduce(args):
     n_runs = rep.n_runs if args.runs is None else args.runs
     out = Path(args.out) if args.out is not None else Path("rltheory-results") / rep.name
     configs = rep.configs(horizon)
-    with make_executor(workers=args.workers, scheduler=args.scheduler) as executor:
-        result = run_experiment(
-            configs,
-            horizon=horizon,
-            n_runs=n_runs,
-            seed=args.seed,
-            out_dir=out,
-            executor=executor,
-            chunk_size=args.chunk_size,
-            resume=args.resume,
-            progress=not args.no_progress,
-        )
+    try:
+        with make_executor(workers=args.workers, scheduler=args.scheduler) as executor:
+            result = run_experiment(
+                configs,
+                horizon=horizon,
+                n_runs=n_runs,
+                seed=args.seed,
+                out_dir=out,
+                executor=executor,
+                chunk_size=args.chunk_size,
+                resume=args.resume,
+                progress=not args.no_progress,
+            )
+    except Exception as exc:
+        if not _is_lost_worker(exc):
+            raise
+        raise ValueError(
+            f"a worker died ({type(exc).__name__}: {exc}); the finished chunks are saved in {str(out)!r}: "
+            "rerun the same command with --resume"
+        ) from exc
     png = out / f"{rep.name}.png"
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".png", dir=out)
     os.close(fd)
@@ -81,6 +89,15 @@ def _run_reproduce(args):
     print(result.format_summary())
     print(f"wrote {png}, {out / 'summary.csv'}, {out / 'curves'}/*.npz and *.csv")
     return 0
+
+
+def _is_lost_worker(exc):
+    """A worker process died: a broken local pool or Dask's KilledWorker."""
+    import concurrent.futures
+
+    if isinstance(exc, concurrent.futures.BrokenExecutor):
+        return True
+    return type(exc).__name__ == "KilledWorker" and type(exc).__module__.startswith("distributed")
 
 
 def add_reproduce_command(subparsers):

@@ -5,7 +5,10 @@ import csv
 import numpy as np
 import pytest
 
+import os
+
 from rltheory.cli import main
+from rltheory.experiments import _runner
 from rltheory.experiments._catalogue import CATALOGUE
 
 
@@ -81,3 +84,31 @@ def test_reproduce_rejects_workers_with_scheduler_and_bad_numbers():
     assert info.value.code == 2
     with pytest.raises(SystemExit):
         main(["reproduce", "adversarial", "--runs", "0"])
+
+
+def dying_simulate(bandit, policy, horizon, n_runs, run_start, seed, checkpoints):
+    """The runner's chunk task, except that the worker dies on the chunk starting at run 2."""
+    if run_start == 2:
+        os._exit(9)
+    return _runner._simulate_chunk(bandit, policy, horizon, n_runs, run_start, seed, checkpoints)
+
+
+def test_a_dead_worker_is_reported_and_resume_completes_the_run(tmp_path, capsys, monkeypatch):
+    common = ["reproduce", "adversarial", "--runs", "4", "--horizon", "100", "--no-progress", "--chunk-size", "1"]
+    monkeypatch.setattr(_runner, "_plan", _patched_plan(_runner._plan))
+    assert main(common + ["--out", str(tmp_path / "a"), "--workers", "2"]) == 2
+    assert "rerun the same command with --resume" in capsys.readouterr().err
+    monkeypatch.undo()
+    assert main(common + ["--out", str(tmp_path / "a"), "--workers", "2", "--resume"]) == 0
+    assert main(common + ["--out", str(tmp_path / "b")]) == 0
+    capsys.readouterr()
+    assert (tmp_path / "a" / "summary.csv").read_bytes() == (tmp_path / "b" / "summary.csv").read_bytes()
+
+
+def _patched_plan(plan):
+    import dataclasses
+
+    def patched(*args, **kwargs):
+        return [dataclasses.replace(job, task=dying_simulate) for job in plan(*args, **kwargs)]
+
+    return patched
