@@ -723,6 +723,7 @@ def relative_value_iteration(
     tol : float
         Target span of :math:`Tw - w` (absolute, reward units).
     max_iter : int
+        Number of updates (``0``: bounds at ``w = 0`` only).
     aperiodicity : float in (0, 1]
         :math:`\tau`; ``1`` is plain RVI (may oscillate on periodic models).
     reference_state : int
@@ -739,7 +740,7 @@ def relative_value_iteration(
     """
     _check_model(mdp, "relative_value_iteration")
     tol = _check_real("tol", tol, 0.0, np.inf)
-    max_iter = _check_int("max_iter", max_iter, 1)
+    max_iter = _check_int("max_iter", max_iter, 0)
     tau = _check_real("aperiodicity", aperiodicity, 0.0, 1.0, lo_open=True)
     ref = _check_int("reference_state", reference_state, 0)
     if ref >= mdp.n_states:
