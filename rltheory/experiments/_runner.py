@@ -20,7 +20,8 @@ A chunk is written the moment it finishes, atomically (temporary file in the
 same folder, then :func:`os.replace`), the manifest last. ``resume=True`` reuses
 a chunk only if its manifest parses, names the expected configuration hash
 (sha256 of the canonical JSON of the sha256 of the bandit spec, the policy
-spec, horizon, checkpoints, seeds, run range and rltheory version) and the sha256 of every
+spec, horizon, checkpoints, seeds, run range, rltheory version, and the
+versions of numpy / numba / Python with a digest of the simulation source) and the sha256 of every
 data file, and if the loaded curve covers exactly the expected runs; anything
 else is recomputed and overwritten, never mixed in.
 """
@@ -336,8 +337,33 @@ def _chunk_ranges(n_runs, chunk_size):
     return [(a, min(a + chunk_size, n_runs)) for a in range(0, n_runs, chunk_size)]
 
 
+def _engine_fingerprint():
+    """Versions and source digest of the simulation code, part of every chunk hash.
+
+    A chunk computed by other code (an edited kernel, another numpy / numba /
+    Python, which can change the floating-point results) gets another hash and
+    is recomputed instead of being mixed in.
+    """
+    import platform
+
+    import numba
+
+    import rltheory.bandits as bandits_pkg
+
+    h = hashlib.sha256()
+    for path in sorted(Path(bandits_pkg.__file__).parent.glob("*.py")):
+        h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return {
+        "bandits_source_sha256": h.hexdigest(),
+        "numpy": np.__version__,
+        "numba": numba.__version__,
+        "python": platform.python_version(),
+    }
+
+
 def _plan(configs, *, horizon, n_runs, seed, checkpoints, chunk_size):
     jobs = []
+    engine = _engine_fingerprint()
     for k, cfg in enumerate(configs):
         cseed = config_seed(seed, k)
         # The bandit spec can be large (a SequenceBandit holds its reward table):
@@ -357,6 +383,7 @@ def _plan(configs, *, horizon, n_runs, seed, checkpoints, chunk_size):
             "config_index": k,
             "config_seed": cseed,
             "rltheory": __version__,
+            "engine": engine,
         }
         for a, b in _chunk_ranges(n_runs, chunk_size):
             desc = dict(base, run_start=a, run_stop=b)

@@ -523,3 +523,13 @@ def test_folder_where_an_output_file_is_expected_is_rejected_before_any_work(tmp
     with pytest.raises(ValueError, match="summary.csv.*should be a file but is a folder"):
         run_experiment(small_configs(), out_dir=tmp_path, **SIZE)
     assert not list(tmp_path.glob("chunks/*/runs-*"))
+
+
+def test_chunks_of_other_simulation_code_are_recomputed(tmp_path, monkeypatch):
+    run_experiment(small_configs(), chunk_size=7, out_dir=tmp_path, **SIZE)
+    from rltheory.experiments import _runner
+
+    original = _runner._engine_fingerprint
+    monkeypatch.setattr(_runner, "_engine_fingerprint", lambda: dict(original(), numpy="0.0-other"))
+    resumed = run_experiment(small_configs(), chunk_size=7, out_dir=tmp_path, resume=True, **SIZE)
+    assert resumed.chunks_reused == 0 and len(resumed.chunks_rejected) == 3
