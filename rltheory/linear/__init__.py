@@ -19,6 +19,16 @@ from rltheory.linear._features import (
 )
 from rltheory.linear._bandits import LinearBandit, LinTS, LinUCB, PhasedElimination, oful_radius, simulate_linear
 from rltheory.linear._design import DesignResult, g_optimal_design, log_det_design_cvxpy
+from rltheory.linear._linear_mdp import (
+    FQIResult,
+    LinearMDP,
+    fitted_q_iteration,
+    langevin_ridge_samples,
+    lmc_lsvi,
+    lsvi_ucb,
+    lsvi_ucb_reference,
+    ula_gaussian_moments,
+)
 from rltheory.linear._td import (
     BairdCounterexample,
     LSTDResult,
@@ -38,6 +48,8 @@ from rltheory.linear._td import (
 __all__ = [
     "BairdCounterexample",
     "DesignResult",
+    "FQIResult",
+    "LinearMDP",
     "LSTDResult",
     "LinTS",
     "LinUCB",
@@ -47,10 +59,15 @@ __all__ = [
     "TDLearningResult",
     "baird_counterexample",
     "check_features",
+    "fitted_q_iteration",
     "fourier_features",
     "g_optimal_design",
     "gtd2",
+    "langevin_ridge_samples",
+    "lmc_lsvi",
     "log_det_design_cvxpy",
+    "lsvi_ucb",
+    "lsvi_ucb_reference",
     "lstd",
     "mspbe",
     "one_hot_features",
@@ -64,4 +81,5 @@ __all__ = [
     "td",
     "td_fixed_point",
     "tdc",
+    "ula_gaussian_moments",
 ]
