@@ -473,12 +473,12 @@ def _q_star(mdp) -> np.ndarray:
 
     res = policy_iteration(mdp)
     P = _dense_P(mdp)
-    return np.where(np.asarray(mdp.action_mask), np.asarray(mdp.R) + mdp.gamma * np.einsum("saj,j->sa", P, res.v), -np.inf)
+    return np.where(np.asarray(mdp.action_mask), np.asarray(mdp.R) + mdp.gamma * np.einsum("saj,j->sa", P, res.v), 0.0)
 
 
 def _q_pi(mdp, pi) -> np.ndarray:
     v, q = regularized_policy_evaluation(mdp, pi, 0.0)
-    return q
+    return np.where(np.asarray(mdp.action_mask), q, 0.0)
 
 
 def mirror_descent_value_iteration(
