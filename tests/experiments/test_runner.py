@@ -25,7 +25,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rltheory.experiments import SerialExecutor, make_executor
+from rltheory.experiments import (
+    ExperimentConfig,
+    ExperimentResult,
+    SerialExecutor,
+    SummaryRow,
+    make_executor,
+    run_experiment,
+)
 from rltheory.experiments._runner import (
     _check_curve_range,
     _ChunkJob,
@@ -381,9 +388,6 @@ def test_out_dir_that_cannot_be_created_is_rejected():
 
 
 # --------------------------------------------------------------------------- run_experiment on real simulations
-
-from rltheory.experiments import ExperimentConfig, ExperimentResult, SummaryRow, run_experiment  # noqa: E402
-
 
 def small_configs():
     from rltheory.bandits import EXP3, KLUCB, UCB1, BernoulliBandit, SequenceBandit
