@@ -1,12 +1,29 @@
 """rltheory.linear: linear function approximation.
 
-* features for finite MDPs (:func:`one_hot_features`, :func:`polynomial_features`,
+* Features for finite MDPs: :func:`one_hot_features`, :func:`polynomial_features`,
   :func:`fourier_features`, :func:`random_features`, :func:`state_action_features`,
-  :func:`check_features`);
-* linear policy evaluation: the TD fixed point and its bounds
-  (:func:`td_fixed_point`, :func:`projection`, :func:`mspbe`,
+  :func:`check_features`.
+* Linear policy evaluation: the TD fixed point with the Tsitsiklis-Van Roy
+  bounds (:func:`td_fixed_point`, :func:`projection`, :func:`mspbe`,
   :func:`stationary_distribution`) and compiled learners (:func:`td`,
-  :func:`lstd`, :func:`gtd2`, :func:`tdc`, :func:`baird_counterexample`).
+  :func:`lstd`, :func:`gtd2`, :func:`tdc`) with :func:`baird_counterexample`.
+* Linear and contextual bandits (their public home): :class:`LinearBandit`,
+  :class:`LinUCB` (OFUL), :class:`LinTS`, :class:`PhasedElimination`,
+  :func:`simulate_linear` (a :class:`~rltheory.bandits.RegretCurve`),
+  :func:`oful_radius`; G-optimal design (:func:`g_optimal_design`,
+  :func:`log_det_design_cvxpy`); misspecification and sparsity
+  (:class:`MisspecifiedLinearBandit`, :func:`design_baseline`,
+  :func:`sparse_support_enumeration`).
+* Linear MDPs: :class:`LinearMDP`, :func:`lsvi_ucb`, :func:`lmc_lsvi`,
+  :func:`fitted_q_iteration`, and the Langevin check
+  (:func:`langevin_ridge_samples`, :func:`ula_gaussian_moments`).
+
+Examples
+--------
+>>> import numpy as np
+>>> from rltheory.linear import g_optimal_design
+>>> g_optimal_design(np.eye(3)).weights.round(3).tolist()
+[0.333, 0.333, 0.333]
 """
 
 from rltheory.linear._features import (
@@ -29,6 +46,12 @@ from rltheory.linear._linear_mdp import (
     lsvi_ucb_reference,
     ula_gaussian_moments,
 )
+from rltheory.linear._misspecified import (
+    MisspecifiedLinearBandit,
+    MisspecifiedResult,
+    design_baseline,
+    sparse_support_enumeration,
+)
 from rltheory.linear._td import (
     BairdCounterexample,
     LSTDResult,
@@ -50,6 +73,8 @@ __all__ = [
     "DesignResult",
     "FQIResult",
     "LinearMDP",
+    "MisspecifiedLinearBandit",
+    "MisspecifiedResult",
     "LSTDResult",
     "LinTS",
     "LinUCB",
@@ -59,6 +84,7 @@ __all__ = [
     "TDLearningResult",
     "baird_counterexample",
     "check_features",
+    "design_baseline",
     "fitted_q_iteration",
     "fourier_features",
     "g_optimal_design",
@@ -76,6 +102,7 @@ __all__ = [
     "projection",
     "random_features",
     "simulate_linear",
+    "sparse_support_enumeration",
     "state_action_features",
     "stationary_distribution",
     "td",
