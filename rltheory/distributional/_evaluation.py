@@ -27,7 +27,7 @@ import numbers
 from dataclasses import dataclass
 
 import numpy as np
-from tqdm.auto import tqdm
+from tqdm import tqdm  # plain bars: tqdm.auto warns in kernels without ipywidgets
 
 from rltheory._validation import check_shape, readonly
 from rltheory.distributional import _kernels

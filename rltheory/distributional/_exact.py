@@ -33,7 +33,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
-from tqdm.auto import tqdm
+from tqdm import tqdm  # plain bars: tqdm.auto warns in kernels without ipywidgets
 
 from rltheory._validation import readonly
 from rltheory.distributional._operators import csr_arrays, merge_atoms

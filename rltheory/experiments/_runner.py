@@ -558,7 +558,7 @@ class _ChunkStore:
 
 
 def _progress_bar(total, initial, progress, desc):
-    from tqdm.auto import tqdm
+    from tqdm import tqdm  # plain bars: tqdm.auto warns in kernels without ipywidgets
 
     # disable=None: tqdm turns itself off when stderr is not a terminal.
     return tqdm(total=total, initial=initial, desc=desc, unit="chunk", disable=None if progress else True)

@@ -384,7 +384,7 @@ def run_claims(
     >>> [r.passed for r in run_claims("bellman.evaluation.monotone", examples=5)]
     [True]
     """
-    from tqdm.auto import tqdm
+    from tqdm import tqdm  # plain bars: tqdm.auto warns in kernels without ipywidgets
 
     if isinstance(workers, bool) or not isinstance(workers, (int, np.integer)) or workers < 1:
         raise ValueError(f"workers = {workers!r} must be an integer >= 1")

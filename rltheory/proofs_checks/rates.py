@@ -269,7 +269,7 @@ def sweep(fn, values, *, n_repeats: int = 1, seed: int | None = 0, progress: boo
     >>> s.outputs.shape
     (3, 4)
     """
-    from tqdm.auto import tqdm
+    from tqdm import tqdm  # plain bars: tqdm.auto warns in kernels without ipywidgets
 
     values = np.asarray(values)
     if values.ndim != 1 or values.size == 0:
