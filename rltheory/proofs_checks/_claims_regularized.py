@@ -549,3 +549,91 @@ def _pmd_mean_slack(instance):
     rho = step.policy[0] / pi
     grad = r - tau * (np.log(rho) + 1) - tau * k * (rho - 1)
     return 1e-8 * (1 + tau * (1 + k)) - float(np.ptp(grad))
+
+
+# ------------------------------------------------------------- control as inference (Levine 2018)
+LEVINE = "S. Levine, Reinforcement learning and control as probabilistic inference: tutorial and review, arXiv:1805.00909 (2018)"
+
+
+@st.composite
+def _horizon_mdps(draw, deterministic):
+    from rltheory.tabular import FiniteMDP
+
+    S, A, H = draw(st.integers(1, 3)), draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    P = np.zeros((S, A, S))
+    for s in range(S):
+        for a in range(A):
+            if deterministic:
+                P[s, a, draw(st.integers(0, S - 1))] = 1.0
+            else:
+                w = np.array(draw(st.lists(st.integers(0, 4), min_size=S, max_size=S)), dtype=float)
+                if w.sum() == 0:
+                    w[draw(st.integers(0, S - 1))] = 1.0
+                P[s, a] = w / w.sum()
+    R = np.array(draw(st.lists(st.floats(-3, 3), min_size=S * A, max_size=S * A))).reshape(S, A)
+    return FiniteMDP(P, R, gamma=1.0, horizon=H), draw(st.integers(0, S - 1))
+
+
+def _inference_tol(mdp):
+    H = mdp.horizon
+    return 64 * _EPS * H * (1 + H * float(np.max(np.abs(mdp.R))) + np.log(mdp.n_actions * mdp.n_states + 1))
+
+
+@property_claim(
+    id="inference.deterministic-soft-q",
+    statement=(
+        "Control as inference with deterministic dynamics: the log backward message log p(O_{t:H} | s, a) equals the "
+        "soft (maximum-entropy) Q-function, and the trajectory posterior p(tau | O, s_0) equals the law of trajectories "
+        "of the soft-optimal policy (exact enumeration, H <= 3)."
+    ),
+    latex=r"\log\beta_t(s,a) = Q^{soft}_t(s,a),\qquad p(\tau\mid\mathcal O_{0:H-1}, s_0) = \prod_t \pi^{soft}_t(a_t|s_t)",
+    source=f"{LEVINE}, Sec. 2.3-2.4 (eqs. (9)-(14)) and Sec. 3",
+    kind="identity",
+    tags=("regularized", "inference", "fast"),
+    strategy=lambda: _horizon_mdps(True),
+    message="slack = allowance - max(|log beta - Q_soft|, |p_post - p_soft|)",
+)
+def _inference_det_slack(instance):
+    from rltheory.tabular import control_as_inference, trajectory_laws
+
+    mdp, s0 = instance
+    res = control_as_inference(mdp)
+    fin = np.isfinite(res.soft_q)
+    err = float(np.max(np.abs(res.q[fin] - res.soft_q[fin]), initial=0.0))
+    laws = trajectory_laws(mdp, initial_distribution=np.eye(mdp.n_states)[s0])
+    err = max(err, float(np.max(np.abs(laws.posterior - laws.soft_optimal))))
+    return _inference_tol(mdp) - err
+
+
+@property_claim(
+    id="inference.optimistic-backup",
+    statement=(
+        "Control as inference with stochastic dynamics: the inference backup r + log E e^{V(s')} dominates the soft backup "
+        "r + E V^{soft}(s') (optimism, Jensen), and the trajectory posterior factorizes as the posterior policy times "
+        "the tilted dynamics P(s'|s,a) e^{V_{t+1}(s')} / E e^{V_{t+1}}, not the true dynamics."
+    ),
+    latex=r"Q^{inf}_t \ge Q^{soft}_t,\qquad p(\tau|\mathcal O) = \prod_t \pi^{post}_t(a_t|s_t)\,\frac{P(s_{t+1}|s_t,a_t)e^{V_{t+1}(s_{t+1})}}{\mathbb{E}_{s'}e^{V_{t+1}(s')}}",
+    source=f"{LEVINE}, Sec. 3 (the optimism problem of exact inference with stochastic dynamics, eq. (15)-(16))",
+    kind="inequality",
+    tags=("regularized", "inference", "fast"),
+    strategy=lambda: _horizon_mdps(False),
+    message="slack = min(min(Q_inf - Q_soft), allowance - max factorization error) + allowance",
+)
+def _inference_opt_slack(instance):
+    from rltheory.tabular import control_as_inference, trajectory_laws
+
+    mdp, s0 = instance
+    res = control_as_inference(mdp)
+    tol = _inference_tol(mdp)
+    fin = np.isfinite(res.soft_q)
+    m1 = float(np.min(res.q[fin] - res.soft_q[fin], initial=0.0)) + tol
+    laws = trajectory_laws(mdp, initial_distribution=np.eye(mdp.n_states)[s0])
+    H = mdp.horizon
+    worst = 0.0
+    for row, p in zip(laws.trajectories, laws.posterior):
+        prob = 1.0
+        for t in range(H):
+            s, a, s2 = row[2 * t], row[2 * t + 1], row[2 * t + 2]
+            prob *= res.policy[t, s, a] * res.posterior_transitions[t, s, a, s2]
+        worst = max(worst, abs(prob - p))
+    return min(m1, tol - worst)

@@ -50,6 +50,13 @@ from rltheory.tabular._policy_optimization import (
     softmax_policy_gradient,
     trust_region_policy_optimization,
 )
+from rltheory.tabular._inference import (
+    InferenceResult,
+    TrajectoryLaws,
+    control_as_inference,
+    kl_regularized_posterior,
+    trajectory_laws,
+)
 from rltheory.tabular._value_iteration import (
     ModifiedPolicyIterationResult,
     ValueIterationResult,
@@ -92,6 +99,11 @@ __all__ = [
     "softmax_policy",
     "softmax_policy_gradient",
     "trust_region_policy_optimization",
+    "InferenceResult",
+    "TrajectoryLaws",
+    "control_as_inference",
+    "kl_regularized_posterior",
+    "trajectory_laws",
     "FiniteHorizonResult",
     "FiniteMDP",
     "LinearProgramResult",
