@@ -214,18 +214,18 @@ def sparse_support_enumeration(bandit: MisspecifiedLinearBandit, sparsity: int, 
     r"""Support enumeration with an :math:`\epsilon`-grid (the upper-bound construction for sparse :math:`\theta`).
 
     For every support :math:`T`, :math:`|T| = s`, and every grid point
-    :math:`\vartheta\in(h\mathbb{Z})^T\cap[-B,B]^T` with
-    :math:`h = 2\epsilon/L`, :math:`L = \max_a\|a\|_1`, query
+    :math:`\vartheta\in(h_T\mathbb{Z})^T\cap[-B-h_T/2,B+h_T/2]^T` with
+    :math:`h_T = 2\epsilon/L_T`, :math:`L_T = \max_a\|a_T\|_1 \le s\max_{a,i}|a_i|`, query
     :math:`b_\vartheta = \arg\max_a\langle a,\vartheta\rangle` and return the
     queried arm with the largest observed reward. The true :math:`\theta`
-    (:math:`s`-sparse, :math:`\|\theta\|_\infty\le B`) has a grid point with
-    :math:`\max_a|\langle a,\vartheta-\theta\rangle|\le(h/2)L=\epsilon`, and then
+    (:math:`s`-sparse on :math:`T`, :math:`\|\theta\|_\infty\le B`) has a grid point
+    with :math:`\max_a|\langle a,\vartheta-\theta\rangle|\le(h_T/2)L_T=\epsilon`, and then
 
     .. math:: f(a^*) - f(b_\vartheta) \le \langle a^*-b_\vartheta,\theta\rangle + 2\epsilon
               \le \langle a^*-b_\vartheta,\vartheta\rangle + 4\epsilon \le 4\epsilon ,
 
     so the returned arm is :math:`4\epsilon`-optimal (``guarantee``), with
-    :math:`\binom ds(2\lceil B/h\rceil+1)^s = O(\epsilon^{-s}d^s)`
+    :math:`\sum_T(2\lceil B/h_T\rceil+1)^s \le \binom ds(2\lceil sBA_{\max}/(2\epsilon)\rceil+1)^s = O(\epsilon^{-s}d^s)`
     candidates (``candidates``; Dong & Yang 2023's rate) and at most
     ``min(K, candidates)`` distinct queries.
 
@@ -243,16 +243,20 @@ def sparse_support_enumeration(bandit: MisspecifiedLinearBandit, sparsity: int, 
         raise ValueError("sparse_support_enumeration needs epsilon > 0 (the grid spacing is 2 epsilon / L)")
     if np.abs(bandit.theta).max() > theta_bound:
         raise ValueError(f"||theta||_inf = {np.abs(bandit.theta).max()!r} exceeds theta_bound = {theta_bound!r}")
-    L = float(np.abs(X).sum(axis=1).max())
-    h = 2.0 * eps / L
-    m = int(math.ceil(theta_bound / h))  # grid covers [-B, B] with spacing h: nearest point within h/2
-    grid1 = h * np.arange(-m, m + 1)
-    G = np.array(list(itertools.product(grid1, repeat=int(sparsity))))  # (n_g, s)
     queried = np.zeros(K, dtype=bool)
     n_cand = 0
     for T in itertools.combinations(range(d), int(sparsity)):
-        scores = X[:, T] @ G.T  # (K, n_g)
-        queried[np.argmax(scores, axis=0)] = True
+        XT = X[:, T]
+        L = float(np.abs(XT).sum(axis=1).max())  # max_a ||a_T||_1 <= s max |a_i|: independent of d
+        if L == 0.0:
+            queried[0] = True
+            n_cand += 1
+            continue
+        h = 2.0 * eps / L
+        m = int(math.ceil(theta_bound / h))  # grid covers [-B, B] with spacing h: nearest point within h/2
+        grid1 = h * np.arange(-m, m + 1)
+        G = np.array(list(itertools.product(grid1, repeat=int(sparsity))))  # (n_g, s)
+        queried[np.argmax(XT @ G.T, axis=0)] = True
         n_cand += G.shape[0]
     idx = np.flatnonzero(queried)
     arm = int(idx[np.argmax(f[idx])])
