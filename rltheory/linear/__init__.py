@@ -17,6 +17,8 @@
 * Linear MDPs: :class:`LinearMDP`, :func:`lsvi_ucb`, :func:`lmc_lsvi`,
   :func:`fitted_q_iteration`, and the Langevin check
   (:func:`langevin_ridge_samples`, :func:`ula_gaussian_moments`).
+* Reproductions (:func:`run_linear_reproduction`, :data:`LINEAR_REPRODUCTIONS`):
+  ``"linear-bandit"`` and ``"linear-mdp"`` regret curves, chunked over any executor.
 
 Examples
 --------
@@ -52,6 +54,7 @@ from rltheory.linear._misspecified import (
     design_baseline,
     sparse_support_enumeration,
 )
+from rltheory.linear._reproductions import LINEAR_REPRODUCTIONS, LinearReproductionResult, run_linear_reproduction
 from rltheory.linear._td import (
     BairdCounterexample,
     LSTDResult,
@@ -72,11 +75,13 @@ __all__ = [
     "BairdCounterexample",
     "DesignResult",
     "FQIResult",
+    "LINEAR_REPRODUCTIONS",
     "LSTDResult",
     "LinTS",
     "LinUCB",
     "LinearBandit",
     "LinearMDP",
+    "LinearReproductionResult",
     "MisspecifiedLinearBandit",
     "MisspecifiedResult",
     "PhasedElimination",
@@ -101,6 +106,7 @@ __all__ = [
     "polynomial_features",
     "projection",
     "random_features",
+    "run_linear_reproduction",
     "simulate_linear",
     "sparse_support_enumeration",
     "state_action_features",
