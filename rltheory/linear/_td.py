@@ -823,3 +823,50 @@ def lstd(mdp, features, policy, *, behavior=None, lambda_=0.0, regularization=0.
     prep = _prepare(mdp, features, policy, behavior, None, n_steps, n_runs, seed, checkpoints, initial_distribution, "lstd")
     o = _launch(_LSTD, prep, mdp.gamma, lam, 1.0, 0.0, 0.0, 1.0, _nonneg("regularization", regularization))
     return LSTDResult(prep["times"], o[0], o[0][:, -1], o[2], o[3], prep["seed"])
+
+
+def td_reference_run(algorithm: str, mdp: FiniteMDP, features, policy, *, behavior=None, lambda_=0.0, alpha=0.01, beta=0.05,
+                     decay=0.0, decay_offset=1.0, theta0=None, n_steps=100, seed=0, initial_distribution=None) -> np.ndarray:
+    r"""Plain-Python/NumPy twin of the compiled learners for run 0 (``"td"``, ``"gtd2"``, ``"tdc"``; final theta).
+
+    Draws from the same xoshiro256++ stream (:class:`rltheory.bandits._rng.PyXoshiro`)
+    with the same sampling rule, so the compiled kernel must return the same
+    iterate up to floating-point reassociation (it uses the same operation order).
+    """
+    from ..bandits._rng import PyXoshiro
+
+    code = {"td": _TD, "gtd2": _GTD2, "tdc": _TDC}[algorithm]
+    prep = _prepare(mdp, features, policy, behavior, theta0, n_steps, 1, seed, 1, initial_distribution, "td_reference_run")
+    g = PyXoshiro(run_states(prep["seed"], np.arange(1), 1)[0, 0])
+
+    def draw(cum):
+        u = g.uniform()
+        for i in range(cum.shape[0] - 1):
+            if u < cum[i]:
+                return i
+        return cum.shape[0] - 1
+
+    phi, gamma = prep["phi"], float(mdp.gamma)
+    theta = prep["theta0"].copy()
+    w = np.zeros_like(theta)
+    e = np.zeros_like(theta)
+    s = draw(prep["cum0"])
+    for t in range(n_steps):
+        a = draw(prep["cumMu"][s])
+        s2 = draw(prep["cumP"][s, a])
+        r, p = prep["R"][s, a], prep["rho"][s, a]
+        step = alpha / (1.0 + t / decay_offset) ** decay
+        bstep = beta / (1.0 + t / decay_offset) ** decay
+        delta = r + gamma * (phi[s2] @ theta) - phi[s] @ theta
+        if code == _TD:
+            e = p * (gamma * lambda_ * e + phi[s])
+            theta = theta + step * delta * e
+        else:
+            pw = phi[s] @ w
+            if code == _GTD2:
+                theta = theta + step * p * (phi[s] - gamma * phi[s2]) * pw
+            else:
+                theta = theta + step * p * (delta * phi[s] - gamma * phi[s2] * pw)
+            w = w + bstep * p * (delta - pw) * phi[s]
+        s = s2
+    return theta

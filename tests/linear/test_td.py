@@ -209,3 +209,22 @@ def test_learner_validation():
         gtd2(bc.mdp, bc.features, bc.target, behavior=bc.behavior, n_steps=0)
     with pytest.raises(ValueError, match="theta0"):
         td(bc.mdp, bc.features, bc.target, behavior=bc.behavior, theta0=np.zeros(3))
+
+
+@pytest.mark.parametrize("algorithm", ["td", "gtd2", "tdc"])
+def test_compiled_learners_match_the_numpy_reference(algorithm):
+    from rltheory.linear import gtd2 as g2, td as t0, tdc as tc
+    from rltheory.linear._td import td_reference_run
+
+    mdp, rng = _positive_mdp(13, 5, 2, 0.9)
+    phi = random_features(5, 3, rng=rng)
+    pi = rng.dirichlet(np.ones(2), size=5)
+    mu = rng.dirichlet(np.ones(2), size=5)
+    kw = dict(behavior=mu, alpha=0.05, decay=0.6, decay_offset=10.0, n_steps=3_000, seed=4)
+    fn = {"td": t0, "gtd2": g2, "tdc": tc}[algorithm]
+    extra = {"lambda_": 0.7} if algorithm == "td" else {"beta": 0.1}
+    res = fn(mdp, phi, pi, checkpoints=1, **kw, **extra)
+    ref = td_reference_run(algorithm, mdp, phi, pi, **kw, **extra)
+    # same samples, same operations up to reassociation of d-term dot products: a few ulps per step, amplified
+    # by at most the number of steps
+    assert np.allclose(res.theta[0], ref, rtol=0, atol=1e-9 * (1 + np.abs(ref).max()))
