@@ -9,14 +9,23 @@ callers pass validated, C-contiguous arrays and preallocated ``out`` arrays.
 ``mask`` is the ``(S, A)`` action mask viewed as ``uint8``; it is only read
 when ``use_mask`` is true.
 
-Numerics: no fast-math. Each row dot product ``sum_t P[s,a,t] v[t]`` uses
-eight independent accumulators in a fixed order (so the compiler may
-vectorise it without reassociation), which makes results independent of the
-number of threads. ``max`` / ``argmax`` over actions keep the first maximum
-(ties go to the lowest action).
+Numerics: no fast-math, no FMA contraction. Each dense row dot product
+``sum_t P[s,a,t] v[t]`` uses sixteen independent lanes (lane ``j`` sums the
+terms ``t = j mod 16`` in increasing ``t``; the remaining ``n mod 16`` terms
+are added in order after a fixed reduction tree), written with GCC vector
+extensions so the AVX-512, AVX2 and baseline clones compute the same lanes in
+the same order: results are bit-identical whichever clone runs, and
+independent of the number of threads. CSR rows are summed in stored order.
+``max`` / ``argmax`` over actions keep the first maximum (ties go to the
+lowest action).
+
+Storage kinds (dense, CSR int32, CSR int64) are separate compiled
+specialisations (a fused struct type), and the masked and unmasked paths are
+separate loops, so no kind or mask test runs per row.
 
 Parallelism: states are split into a fixed number of contiguous chunks and
-the chunks are distributed with ``prange`` (OpenMP, static schedule). Min and
+the chunks are distributed with ``prange`` (OpenMP, dynamic schedule, so a
+descheduled thread on a busy machine does not hold up the others). Min and
 max reductions are written per chunk and reduced serially afterwards, so they
 are race-free and deterministic. Small problems (fewer than ``PARALLEL_WORK``
 multiply-adds per sweep) run serially: on a small machine waking OpenMP
@@ -38,6 +47,8 @@ PARALLEL_WORK = 200_000
 N_CHUNKS = 256
 #: A Gauss-Seidel run certifies (one Jacobi backup) at least every this many sweeps.
 GS_CHECK_EVERY = 10
+#: Number of independent lanes of the dense row dot product and of the stream sum.
+DOT_LANES = 16
 
 cdef Py_ssize_t _PARALLEL_WORK = PARALLEL_WORK
 cdef Py_ssize_t _N_CHUNKS = N_CHUNKS
@@ -48,91 +59,190 @@ ctypedef fused idx_t:
     int64_t
 
 
-cdef struct PMat:
-    int kind                 # 0 dense, 1 CSR int32, 2 CSR int64
-    Py_ssize_t S
-    Py_ssize_t A
-    const double* dense      # (S*A, S) row-major
-    const double* data
-    const int32_t* ind32
-    const int32_t* ptr32
-    const int64_t* ind64
-    const int64_t* ptr64
-    Py_ssize_t work          # multiply-adds of one full backup
-
-
 # ----------------------------------------------------------------- building blocks
 cdef extern from *:
     """
-    /* Row kernels in plain C so that GCC can build an AVX2 clone next to the
-       baseline one (function multiversioning, picked at load time). Both
-       clones compute the same eight lanes in the same order with separate
-       multiply and add (no FMA, no reassociation), so results are
-       bit-identical whichever clone runs. */
+    /* Row kernels in plain C so that GCC can build AVX-512 and AVX2 clones next
+       to the baseline one (function multiversioning, picked at load time).
+       The sixteen lanes are two 8-double vectors of GCC's vector extension:
+       element-wise IEEE multiply and add, lowered to zmm, ymm or xmm
+       instructions, so every clone computes the same lanes in the same order.
+       fp-contract=off forbids fusing multiply and add into FMA (the AVX-512
+       clone would otherwise do so), so results are bit-identical whichever
+       clone runs. */
+    #include <string.h>
+    #include <stdlib.h>
     #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
-    #define RLT_CLONES __attribute__((target_clones("avx2", "default")))
+    #define RLT_CLONES __attribute__((target_clones("avx512f", "avx2", "default"), optimize("fp-contract=off")))
+    #elif defined(__GNUC__) && !defined(__clang__)
+    #define RLT_CLONES __attribute__((optimize("fp-contract=off")))
     #else
     #define RLT_CLONES
     #endif
+    #if defined(__clang__)
+    #pragma STDC FP_CONTRACT OFF
+    #endif
+    #if defined(__GNUC__)
+    typedef double rlt_v8d __attribute__((vector_size(64)));
+    #define RLT_LOAD(dst, ptr) memcpy(&(dst), (ptr), sizeof(rlt_v8d))
+    /* fixed tree over the sixteen lanes: lo holds lanes 0..7, hi lanes 8..15 */
+    #define RLT_HSUM16(lo, hi, res) do { rlt_v8d c_ = (lo) + (hi); \
+        (res) = ((c_[0] + c_[4]) + (c_[2] + c_[6])) + ((c_[1] + c_[5]) + (c_[3] + c_[7])); } while (0)
+
     RLT_CLONES
     static double rlt_dot(const double *p, const double *v, Py_ssize_t n) {
-        double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+        rlt_v8d lo = {0, 0, 0, 0, 0, 0, 0, 0}, hi = {0, 0, 0, 0, 0, 0, 0, 0}, x, y;
+        double r;
         Py_ssize_t t = 0;
-        for (; t + 8 <= n; t += 8)
-            for (int j = 0; j < 8; ++j) { double prod = p[t + j] * v[t + j]; acc[j] = acc[j] + prod; }
-        for (; t < n; ++t) { double prod = p[t] * v[t]; acc[0] = acc[0] + prod; }
-        return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+        for (; t + 16 <= n; t += 16) {
+            rlt_v8d px, py;
+            RLT_LOAD(px, p + t); RLT_LOAD(x, v + t);
+            RLT_LOAD(py, p + t + 8); RLT_LOAD(y, v + t + 8);
+            px = px * x; py = py * y;
+            lo = lo + px; hi = hi + py;
+        }
+        RLT_HSUM16(lo, hi, r);
+        for (; t < n; ++t) { double prod = p[t] * v[t]; r = r + prod; }
+        return r;
     }
     RLT_CLONES
     static double rlt_sum(const double *p, Py_ssize_t n) {
-        double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+        rlt_v8d lo = {0, 0, 0, 0, 0, 0, 0, 0}, hi = {0, 0, 0, 0, 0, 0, 0, 0}, x, y;
+        double r;
         Py_ssize_t t = 0;
-        for (; t + 8 <= n; t += 8)
-            for (int j = 0; j < 8; ++j) acc[j] = acc[j] + p[t + j];
-        for (; t < n; ++t) acc[0] = acc[0] + p[t];
-        return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+        for (; t + 16 <= n; t += 16) {
+            RLT_LOAD(x, p + t); RLT_LOAD(y, p + t + 8);
+            lo = lo + x; hi = hi + y;
+        }
+        RLT_HSUM16(lo, hi, r);
+        for (; t < n; ++t) r = r + p[t];
+        return r;
     }
+    #else
+    static double rlt_dot(const double *p, const double *v, Py_ssize_t n) {
+        double acc[16] = {0}; double r; Py_ssize_t t = 0; int j;
+        for (; t + 16 <= n; t += 16) for (j = 0; j < 16; ++j) { double prod = p[t + j] * v[t + j]; acc[j] = acc[j] + prod; }
+        for (j = 0; j < 8; ++j) acc[j] = acc[j] + acc[j + 8];
+        r = ((acc[0] + acc[4]) + (acc[2] + acc[6])) + ((acc[1] + acc[5]) + (acc[3] + acc[7]));
+        for (; t < n; ++t) { double prod = p[t] * v[t]; r = r + prod; }
+        return r;
+    }
+    static double rlt_sum(const double *p, Py_ssize_t n) {
+        double acc[16] = {0}; double r; Py_ssize_t t = 0; int j;
+        for (; t + 16 <= n; t += 16) for (j = 0; j < 16; ++j) acc[j] = acc[j] + p[t + j];
+        for (j = 0; j < 8; ++j) acc[j] = acc[j] + acc[j + 8];
+        r = ((acc[0] + acc[4]) + (acc[2] + acc[6])) + ((acc[1] + acc[5]) + (acc[3] + acc[7]));
+        for (; t < n; ++t) r = r + p[t];
+        return r;
+    }
+    #endif
+    /* 64-byte aligned buffer (whole-vector loads of v never straddle a cache
+       line); release with free(). NULL on failure. */
+    static double *rlt_alloc(Py_ssize_t n) {
+        void *p = NULL;
+        size_t bytes = (size_t)(n > 0 ? n : 1) * sizeof(double);
+        bytes = (bytes + 63) & ~(size_t)63;
+    #if defined(_WIN32)
+        p = malloc(bytes);
+    #else
+        if (posix_memalign(&p, 64, bytes) != 0) p = NULL;
+    #endif
+        return (double *)p;
+    }
+    static int rlt_is_aligned(const double *p) { return ((size_t)p & 63) == 0; }
     """
     double rlt_dot(const double* p, const double* v, Py_ssize_t n) noexcept nogil
     double rlt_sum(const double* p, Py_ssize_t n) noexcept nogil
+    double* rlt_alloc(Py_ssize_t n) noexcept nogil
+    bint rlt_is_aligned(const double* p) noexcept nogil
 
 
-cdef inline double _dot(const double* p, const double* v, Py_ssize_t n) noexcept nogil:
-    """sum_t p[t] v[t] with eight independent lanes in a fixed order (SIMD-friendly)."""
-    return rlt_dot(p, v, n)
+# ------------------------------------------------------------ storage kinds
+cdef struct DenseP:
+    Py_ssize_t S
+    Py_ssize_t A
+    const double* P          # (S*A, S) row-major
+    Py_ssize_t work          # multiply-adds of one full backup
+
+cdef struct Csr32P:
+    Py_ssize_t S
+    Py_ssize_t A
+    const double* data
+    const int32_t* ind
+    const int32_t* ptr
+    Py_ssize_t work
+
+cdef struct Csr64P:
+    Py_ssize_t S
+    Py_ssize_t A
+    const double* data
+    const int64_t* ind
+    const int64_t* ptr
+    Py_ssize_t work
+
+# one compiled copy of every loop per storage kind (no runtime kind branch)
+ctypedef fused mat_t:
+    DenseP
+    Csr32P
+    Csr64P
 
 
-cdef inline double _sum(const double* p, Py_ssize_t n) noexcept nogil:
-    """sum_t p[t] with the same eight-lane pattern as :func:`_dot`."""
-    return rlt_sum(p, n)
-
-
-cdef inline double _rowdot(const PMat* M, Py_ssize_t r, const double* v) noexcept nogil:
-    """sum_t P[r, t] v[t] for row r = s*A + a."""
+cdef inline double _rowdot(const mat_t* M, Py_ssize_t r, const double* v) noexcept nogil:
+    """sum_t P[r, t] v[t] for row r = s*A + a (CSR: stored order)."""
     cdef Py_ssize_t k, k1
     cdef double acc = 0.0
-    if M.kind == 0:
-        return _dot(M.dense + r * M.S, v, M.S)
-    if M.kind == 1:
-        k1 = M.ptr32[r + 1]
-        for k in range(M.ptr32[r], k1):
-            acc = acc + M.data[k] * v[M.ind32[k]]
+    if mat_t is DenseP:
+        return rlt_dot(M.P + r * M.S, v, M.S)
     else:
-        k1 = M.ptr64[r + 1]
-        for k in range(M.ptr64[r], k1):
-            acc = acc + M.data[k] * v[M.ind64[k]]
-    return acc
+        k1 = M.ptr[r + 1]
+        for k in range(M.ptr[r], k1):
+            acc = acc + M.data[k] * v[M.ind[k]]
+        return acc
 
 
-cdef inline double _state_max(const PMat* M, const double* R, double gamma, const double* v,
-                              const uint8_t* mask, bint use_mask, Py_ssize_t s,
-                              int64_t* best_a) noexcept nogil:
+cdef inline double _state_max(const mat_t* M, const double* R, double gamma, const double* v,
+                              Py_ssize_t s, int64_t* best_a) noexcept nogil:
+    """max_a [R[s,a] + gamma P[s,a,:] v] over all actions; first argmax."""
+    cdef Py_ssize_t a, A = M.A, r0 = s * M.A, k, k0, k1
+    cdef double q, acc, best
+    cdef int64_t ba = 0
+    if mat_t is DenseP:
+        best = R[r0] + gamma * _rowdot(M, r0, v)
+        for a in range(1, A):
+            q = R[r0 + a] + gamma * _rowdot(M, r0 + a, v)
+            if q > best:
+                best = q
+                ba = a
+    else:
+        # all A rows of state s form one indptr range
+        k0 = M.ptr[r0]
+        acc = 0.0
+        k1 = M.ptr[r0 + 1]
+        for k in range(k0, k1):
+            acc = acc + M.data[k] * v[M.ind[k]]
+        best = R[r0] + gamma * acc
+        for a in range(1, A):
+            k0 = k1
+            k1 = M.ptr[r0 + a + 1]
+            acc = 0.0
+            for k in range(k0, k1):
+                acc = acc + M.data[k] * v[M.ind[k]]
+            q = R[r0 + a] + gamma * acc
+            if q > best:
+                best = q
+                ba = a
+    best_a[0] = ba
+    return best
+
+
+cdef inline double _state_max_masked(const mat_t* M, const double* R, double gamma, const double* v,
+                                     const uint8_t* mask, Py_ssize_t s, int64_t* best_a) noexcept nogil:
     """max_a [R[s,a] + gamma P[s,a,:] v] over allowed actions; first argmax."""
     cdef Py_ssize_t a, A = M.A
     cdef double q, best = -INFINITY
     cdef int64_t ba = -1
     for a in range(A):
-        if use_mask and not mask[s * A + a]:
+        if not mask[s * A + a]:
             continue
         q = R[s * A + a] + gamma * _rowdot(M, s * A + a, v)
         if ba < 0 or q > best:
@@ -151,28 +261,47 @@ cdef inline Py_ssize_t _chunk_lo(Py_ssize_t c, Py_ssize_t nc, Py_ssize_t S) noex
 
 
 # --------------------------------------------------------------------- sweeps
-cdef void _backup(const PMat* M, const double* R, double gamma, const double* v,
-                  const uint8_t* mask, bint use_mask, double* tv, int64_t* pi,
-                  double* cmin, double* cmax, double* dmin, double* dmax) noexcept nogil:
-    """Jacobi optimality backup tv = T v, pi = greedy(v); min/max of tv - v."""
-    cdef Py_ssize_t S = M.S, nc = _n_chunks(S)
-    cdef Py_ssize_t c, s, lo, hi
-    cdef double d, lmin, lmax
-    cdef bint par = M.work >= _PARALLEL_WORK
-    for c in prange(nc, schedule="static", use_threads_if=par):
-        lo = _chunk_lo(c, nc, S)
-        hi = _chunk_lo(c + 1, nc, S)
-        lmin = INFINITY
-        lmax = -INFINITY
+cdef inline void _backup_range(const mat_t* M, const double* R, double gamma, const double* v,
+                               const uint8_t* mask, bint use_mask, Py_ssize_t lo, Py_ssize_t hi,
+                               double* tv, int64_t* pi, double* cmin, double* cmax) noexcept nogil:
+    cdef Py_ssize_t s
+    cdef double t, d, lmin = INFINITY, lmax = -INFINITY
+    if use_mask:
         for s in range(lo, hi):
-            tv[s] = _state_max(M, R, gamma, v, mask, use_mask, s, &pi[s])
-            d = tv[s] - v[s]
+            t = _state_max_masked(M, R, gamma, v, mask, s, &pi[s])
+            tv[s] = t
+            d = t - v[s]
             if d < lmin:
                 lmin = d
             if d > lmax:
                 lmax = d
-        cmin[c] = lmin
-        cmax[c] = lmax
+    else:
+        for s in range(lo, hi):
+            t = _state_max(M, R, gamma, v, s, &pi[s])
+            tv[s] = t
+            d = t - v[s]
+            if d < lmin:
+                lmin = d
+            if d > lmax:
+                lmax = d
+    cmin[0] = lmin
+    cmax[0] = lmax
+
+
+cdef void _backup(const mat_t* M, const double* R, double gamma, const double* v,
+                  const uint8_t* mask, bint use_mask, double* tv, int64_t* pi,
+                  double* cmin, double* cmax, double* dmin, double* dmax) noexcept nogil:
+    """Jacobi optimality backup tv = T v, pi = greedy(v); min/max of tv - v."""
+    cdef Py_ssize_t S = M.S, nc = _n_chunks(S)
+    cdef Py_ssize_t c
+    cdef double lmin, lmax
+    if M.work >= _PARALLEL_WORK:
+        for c in prange(nc, schedule="dynamic"):
+            _backup_range(M, R, gamma, v, mask, use_mask, _chunk_lo(c, nc, S), _chunk_lo(c + 1, nc, S),
+                          tv, pi, &cmin[c], &cmax[c])
+    else:
+        nc = 1
+        _backup_range(M, R, gamma, v, mask, use_mask, 0, S, tv, pi, &cmin[0], &cmax[0])
     lmin = INFINITY
     lmax = -INFINITY
     for c in range(nc):
@@ -184,75 +313,96 @@ cdef void _backup(const PMat* M, const double* R, double gamma, const double* v,
     dmax[0] = lmax
 
 
-cdef double _gauss_seidel(const PMat* M, const double* R, double gamma, double* v,
+cdef double _gauss_seidel(const mat_t* M, const double* R, double gamma, double* v,
                           const uint8_t* mask, bint use_mask, int64_t* pi) noexcept nogil:
     """In-place Gauss-Seidel sweep (states in increasing order); sup of the change."""
     cdef Py_ssize_t s
-    cdef double new, delta = 0.0
-    for s in range(M.S):
-        new = _state_max(M, R, gamma, v, mask, use_mask, s, &pi[s])
-        if fabs(new - v[s]) > delta:
-            delta = fabs(new - v[s])
-        v[s] = new
+    cdef double new, ch, delta = 0.0
+    if use_mask:
+        for s in range(M.S):
+            new = _state_max_masked(M, R, gamma, v, mask, s, &pi[s])
+            ch = fabs(new - v[s])
+            if ch > delta:
+                delta = ch
+            v[s] = new
+    else:
+        for s in range(M.S):
+            new = _state_max(M, R, gamma, v, s, &pi[s])
+            ch = fabs(new - v[s])
+            if ch > delta:
+                delta = ch
+            v[s] = new
     return delta
 
 
-cdef void _policy_sweep(const PMat* M, const double* R, double gamma, const double* v,
+cdef inline void _policy_range(const mat_t* M, const double* R, double gamma, const double* v,
+                               const int64_t* pi, double* out, Py_ssize_t lo, Py_ssize_t hi) noexcept nogil:
+    cdef Py_ssize_t s, r, A = M.A
+    for s in range(lo, hi):
+        r = s * A + pi[s]
+        out[s] = R[r] + gamma * _rowdot(M, r, v)
+
+
+cdef void _policy_sweep(const mat_t* M, const double* R, double gamma, const double* v,
                         const int64_t* pi, double* out) noexcept nogil:
     """out = T^pi v for a deterministic policy pi."""
-    cdef Py_ssize_t S = M.S, A = M.A, nc = _n_chunks(S)
-    cdef Py_ssize_t c, s, lo, hi, r
-    cdef bint par = (M.work // A) >= _PARALLEL_WORK
-    for c in prange(nc, schedule="static", use_threads_if=par):
-        lo = _chunk_lo(c, nc, S)
-        hi = _chunk_lo(c + 1, nc, S)
-        for s in range(lo, hi):
-            r = s * A + pi[s]
-            out[s] = R[r] + gamma * _rowdot(M, r, v)
+    cdef Py_ssize_t S = M.S, nc = _n_chunks(S)
+    cdef Py_ssize_t c
+    if (M.work // M.A) >= _PARALLEL_WORK:
+        for c in prange(nc, schedule="dynamic"):
+            _policy_range(M, R, gamma, v, pi, out, _chunk_lo(c, nc, S), _chunk_lo(c + 1, nc, S))
+    else:
+        _policy_range(M, R, gamma, v, pi, out, 0, S)
 
 
-cdef void _q_values(const PMat* M, const double* R, double gamma, const double* v,
+cdef inline void _q_range(const mat_t* M, const double* R, double gamma, const double* v,
+                          const uint8_t* mask, bint use_mask, double* q, Py_ssize_t lo, Py_ssize_t hi) noexcept nogil:
+    cdef Py_ssize_t s, a, A = M.A
+    for s in range(lo, hi):
+        for a in range(A):
+            if use_mask and not mask[s * A + a]:
+                q[s * A + a] = -INFINITY
+            else:
+                q[s * A + a] = R[s * A + a] + gamma * _rowdot(M, s * A + a, v)
+
+
+cdef void _q_values(const mat_t* M, const double* R, double gamma, const double* v,
                     const uint8_t* mask, bint use_mask, double* q) noexcept nogil:
-    cdef Py_ssize_t S = M.S, A = M.A, nc = _n_chunks(S)
-    cdef Py_ssize_t c, s, a, lo, hi
-    cdef bint par = M.work >= _PARALLEL_WORK
-    for c in prange(nc, schedule="static", use_threads_if=par):
-        lo = _chunk_lo(c, nc, S)
-        hi = _chunk_lo(c + 1, nc, S)
-        for s in range(lo, hi):
-            for a in range(A):
-                if use_mask and not mask[s * A + a]:
-                    q[s * A + a] = -INFINITY
-                else:
-                    q[s * A + a] = R[s * A + a] + gamma * _rowdot(M, s * A + a, v)
+    cdef Py_ssize_t S = M.S, nc = _n_chunks(S)
+    cdef Py_ssize_t c
+    if M.work >= _PARALLEL_WORK:
+        for c in prange(nc, schedule="dynamic"):
+            _q_range(M, R, gamma, v, mask, use_mask, q, _chunk_lo(c, nc, S), _chunk_lo(c + 1, nc, S))
+    else:
+        _q_range(M, R, gamma, v, mask, use_mask, q, 0, S)
 
 
-cdef double _stream(const PMat* M, double* csum) noexcept nogil:
+cdef inline double _stream_range(const mat_t* M, Py_ssize_t lo, Py_ssize_t hi) noexcept nogil:
+    cdef Py_ssize_t S = M.S, A = M.A
+    if mat_t is DenseP:
+        return rlt_sum(M.P + lo * A * S, (hi - lo) * A * S)
+    else:
+        return rlt_sum(M.data + M.ptr[lo * A], M.ptr[hi * A] - M.ptr[lo * A])
+
+
+cdef double _stream(const mat_t* M, double* csum) noexcept nogil:
     """Sum of all stored entries of P, chunked over states like the backups."""
-    cdef Py_ssize_t S = M.S, A = M.A, nc = _n_chunks(S)
-    cdef Py_ssize_t c, lo, hi, k0, k1
+    cdef Py_ssize_t S = M.S, nc = _n_chunks(S)
+    cdef Py_ssize_t c
     cdef double total = 0.0
-    cdef bint par = M.work >= _PARALLEL_WORK
-    for c in prange(nc, schedule="static", use_threads_if=par):
-        lo = _chunk_lo(c, nc, S)
-        hi = _chunk_lo(c + 1, nc, S)
-        if M.kind == 0:
-            csum[c] = _sum(M.dense + lo * A * S, (hi - lo) * A * S)
-        elif M.kind == 1:
-            k0 = M.ptr32[lo * A]
-            k1 = M.ptr32[hi * A]
-            csum[c] = _sum(M.data + k0, k1 - k0)
-        else:
-            k0 = M.ptr64[lo * A]
-            k1 = M.ptr64[hi * A]
-            csum[c] = _sum(M.data + k0, k1 - k0)
+    if M.work >= _PARALLEL_WORK:
+        for c in prange(nc, schedule="dynamic"):
+            csum[c] = _stream_range(M, _chunk_lo(c, nc, S), _chunk_lo(c + 1, nc, S))
+    else:
+        for c in range(nc):
+            csum[c] = _stream_range(M, _chunk_lo(c, nc, S), _chunk_lo(c + 1, nc, S))
     for c in range(nc):
         total = total + csum[c]
     return total
 
 
 # ------------------------------------------------------------------- the loops
-cdef int _iterate(const PMat* M, const double* R, double gamma, double* v_io,
+cdef int _iterate(const mat_t* M, const double* R, double gamma, double* v_io,
                   const uint8_t* mask, bint use_mask, Py_ssize_t m, bint gauss_seidel,
                   double tol, Py_ssize_t max_iter, double* tv_out, int64_t* pi,
                   Py_ssize_t* n_iter, double* dmin, double* dmax) noexcept nogil:
@@ -268,9 +418,10 @@ cdef int _iterate(const PMat* M, const double* R, double gamma, double* v_io,
     cdef double c_bound = gamma / (1.0 - gamma)
     cdef double delta
     cdef bint check = True, converged = False
-    cdef double* b0 = <double*> malloc(S * sizeof(double))
-    cdef double* b1 = <double*> malloc(S * sizeof(double))
-    cdef double* b2 = <double*> malloc(S * sizeof(double))
+    # iterates live in 64-byte aligned buffers (aligned vector loads of v)
+    cdef double* b0 = rlt_alloc(S)
+    cdef double* b1 = rlt_alloc(S)
+    cdef double* b2 = rlt_alloc(S)
     cdef double* cmin = <double*> malloc(nc * sizeof(double))
     cdef double* cmax = <double*> malloc(nc * sizeof(double))
     cdef double* pv
@@ -322,45 +473,64 @@ cdef int _iterate(const PMat* M, const double* R, double gamma, double* v_io,
 
 
 # --------------------------------------------------------------- construction
-cdef PMat _dense(const double[:, :, ::1] P):
-    cdef PMat M
-    M.kind = 0
+cdef DenseP _dense(const double[:, :, ::1] P):
+    cdef DenseP M
     M.S = P.shape[0]
     M.A = P.shape[1]
-    M.dense = &P[0, 0, 0]
-    M.data = NULL
-    M.ind32 = NULL
-    M.ptr32 = NULL
-    M.ind64 = NULL
-    M.ptr64 = NULL
+    M.P = &P[0, 0, 0]
     M.work = M.S * M.A * M.S
     return M
 
 
-cdef PMat _csr(const double[::1] data, const idx_t[::1] indices, const idx_t[::1] indptr,
-               Py_ssize_t S, Py_ssize_t A):
-    cdef PMat M
+cdef Csr32P _csr32(const double[::1] data, const int32_t[::1] indices, const int32_t[::1] indptr,
+                   Py_ssize_t S, Py_ssize_t A):
+    cdef Csr32P M
     M.S = S
     M.A = A
-    M.dense = NULL
     M.data = &data[0] if data.shape[0] > 0 else NULL
-    M.ind32 = NULL
-    M.ptr32 = NULL
-    M.ind64 = NULL
-    M.ptr64 = NULL
-    if idx_t is int32_t:
-        M.kind = 1
-        M.ind32 = &indices[0] if indices.shape[0] > 0 else NULL
-        M.ptr32 = &indptr[0]
-    else:
-        M.kind = 2
-        M.ind64 = &indices[0] if indices.shape[0] > 0 else NULL
-        M.ptr64 = &indptr[0]
+    M.ind = &indices[0] if indices.shape[0] > 0 else NULL
+    M.ptr = &indptr[0]
     M.work = data.shape[0] + S * A
     return M
 
 
-cdef tuple _run_backup(const PMat* M, const double[:, ::1] R, double gamma, const double[::1] v,
+cdef Csr64P _csr64(const double[::1] data, const int64_t[::1] indices, const int64_t[::1] indptr,
+                   Py_ssize_t S, Py_ssize_t A):
+    cdef Csr64P M
+    M.S = S
+    M.A = A
+    M.data = &data[0] if data.shape[0] > 0 else NULL
+    M.ind = &indices[0] if indices.shape[0] > 0 else NULL
+    M.ptr = &indptr[0]
+    M.work = data.shape[0] + S * A
+    return M
+
+
+cdef class _AlignedV:
+    """A 64-byte aligned view of ``v`` for the dense kernels (a copy when ``v`` is not aligned)."""
+    cdef double* buf
+    cdef const double* ptr
+
+    def __cinit__(self):
+        self.buf = NULL
+        self.ptr = NULL
+
+    cdef int set(self, const double* v, Py_ssize_t S) except -1:
+        if rlt_is_aligned(v):
+            self.ptr = v
+            return 0
+        self.buf = rlt_alloc(S)
+        if self.buf == NULL:
+            raise MemoryError()
+        memcpy(self.buf, v, S * sizeof(double))
+        self.ptr = self.buf
+        return 0
+
+    def __dealloc__(self):
+        free(self.buf)
+
+
+cdef tuple _run_backup(const mat_t* M, const double[:, ::1] R, double gamma, const double* v,
                        const uint8_t[:, ::1] mask, bint use_mask, double[::1] tv, int64_t[::1] pi):
     cdef Py_ssize_t nc = _n_chunks(M.S)
     cdef double dmin = 0.0, dmax = 0.0
@@ -370,12 +540,12 @@ cdef tuple _run_backup(const PMat* M, const double[:, ::1] R, double gamma, cons
         free(cmin); free(cmax)
         raise MemoryError()
     with nogil:
-        _backup(M, &R[0, 0], gamma, &v[0], &mask[0, 0], use_mask, &tv[0], &pi[0], cmin, cmax, &dmin, &dmax)
+        _backup(M, &R[0, 0], gamma, v, &mask[0, 0], use_mask, &tv[0], &pi[0], cmin, cmax, &dmin, &dmax)
     free(cmin); free(cmax)
     return dmin, dmax
 
 
-cdef tuple _run_iterate(const PMat* M, const double[:, ::1] R, double gamma, double[::1] v,
+cdef tuple _run_iterate(const mat_t* M, const double[:, ::1] R, double gamma, double[::1] v,
                         const uint8_t[:, ::1] mask, bint use_mask, Py_ssize_t m, bint gauss_seidel,
                         double tol, Py_ssize_t max_iter, double[::1] tv, int64_t[::1] pi):
     cdef Py_ssize_t n_iter = 0
@@ -389,7 +559,7 @@ cdef tuple _run_iterate(const PMat* M, const double[:, ::1] R, double gamma, dou
     return n_iter, bool(status), dmin, dmax
 
 
-cdef double _run_stream(const PMat* M):
+cdef double _run_stream(const mat_t* M) except? -1.0:
     cdef Py_ssize_t nc = _n_chunks(M.S)
     cdef double total
     cdef double* csum = <double*> malloc(nc * sizeof(double))
@@ -406,39 +576,56 @@ def bellman_backup_dense(const double[:, :, ::1] P, const double[:, ::1] R, doub
                          const double[::1] v, const uint8_t[:, ::1] mask, bint use_mask,
                          double[::1] tv, int64_t[::1] pi):
     """tv = T v, pi = greedy(v) (ties to lowest action); return (min, max) of tv - v."""
-    cdef PMat M = _dense(P)
-    return _run_backup(&M, R, gamma, v, mask, use_mask, tv, pi)
+    cdef DenseP M = _dense(P)
+    cdef _AlignedV va = _AlignedV()
+    va.set(&v[0], M.S)
+    return _run_backup(&M, R, gamma, va.ptr, mask, use_mask, tv, pi)
 
 
 def bellman_backup_csr(const double[::1] data, const idx_t[::1] indices, const idx_t[::1] indptr,
                        const double[:, ::1] R, double gamma, const double[::1] v,
                        const uint8_t[:, ::1] mask, bint use_mask, double[::1] tv, int64_t[::1] pi):
     """CSR version of :func:`bellman_backup_dense`."""
-    cdef PMat M = _csr(data, indices, indptr, R.shape[0], R.shape[1])
-    return _run_backup(&M, R, gamma, v, mask, use_mask, tv, pi)
+    cdef Csr32P M32
+    cdef Csr64P M64
+    if idx_t is int32_t:
+        M32 = _csr32(data, indices, indptr, R.shape[0], R.shape[1])
+        return _run_backup(&M32, R, gamma, &v[0], mask, use_mask, tv, pi)
+    else:
+        M64 = _csr64(data, indices, indptr, R.shape[0], R.shape[1])
+        return _run_backup(&M64, R, gamma, &v[0], mask, use_mask, tv, pi)
 
 
 def q_values_dense(const double[:, :, ::1] P, const double[:, ::1] R, double gamma,
                    const double[::1] v, const uint8_t[:, ::1] mask, bint use_mask, double[:, ::1] q):
     """q = R + gamma P v, -inf on masked actions."""
-    cdef PMat M = _dense(P)
+    cdef DenseP M = _dense(P)
+    cdef _AlignedV va = _AlignedV()
+    va.set(&v[0], M.S)
     with nogil:
-        _q_values(&M, &R[0, 0], gamma, &v[0], &mask[0, 0], use_mask, &q[0, 0])
+        _q_values(&M, &R[0, 0], gamma, va.ptr, &mask[0, 0], use_mask, &q[0, 0])
 
 
 def q_values_csr(const double[::1] data, const idx_t[::1] indices, const idx_t[::1] indptr,
                  const double[:, ::1] R, double gamma, const double[::1] v,
                  const uint8_t[:, ::1] mask, bint use_mask, double[:, ::1] q):
     """CSR version of :func:`q_values_dense`."""
-    cdef PMat M = _csr(data, indices, indptr, R.shape[0], R.shape[1])
-    with nogil:
-        _q_values(&M, &R[0, 0], gamma, &v[0], &mask[0, 0], use_mask, &q[0, 0])
+    cdef Csr32P M32
+    cdef Csr64P M64
+    if idx_t is int32_t:
+        M32 = _csr32(data, indices, indptr, R.shape[0], R.shape[1])
+        with nogil:
+            _q_values(&M32, &R[0, 0], gamma, &v[0], &mask[0, 0], use_mask, &q[0, 0])
+    else:
+        M64 = _csr64(data, indices, indptr, R.shape[0], R.shape[1])
+        with nogil:
+            _q_values(&M64, &R[0, 0], gamma, &v[0], &mask[0, 0], use_mask, &q[0, 0])
 
 
 def gauss_seidel_sweep_dense(const double[:, :, ::1] P, const double[:, ::1] R, double gamma,
                              double[::1] v, const uint8_t[:, ::1] mask, bint use_mask, int64_t[::1] pi):
     """One in-place Gauss-Seidel sweep over states 0..S-1; return max_s |change|."""
-    cdef PMat M = _dense(P)
+    cdef DenseP M = _dense(P)
     cdef double delta
     with nogil:
         delta = _gauss_seidel(&M, &R[0, 0], gamma, &v[0], &mask[0, 0], use_mask, &pi[0])
@@ -449,28 +636,44 @@ def gauss_seidel_sweep_csr(const double[::1] data, const idx_t[::1] indices, con
                            const double[:, ::1] R, double gamma, double[::1] v,
                            const uint8_t[:, ::1] mask, bint use_mask, int64_t[::1] pi):
     """CSR version of :func:`gauss_seidel_sweep_dense`."""
-    cdef PMat M = _csr(data, indices, indptr, R.shape[0], R.shape[1])
+    cdef Csr32P M32
+    cdef Csr64P M64
     cdef double delta
-    with nogil:
-        delta = _gauss_seidel(&M, &R[0, 0], gamma, &v[0], &mask[0, 0], use_mask, &pi[0])
+    if idx_t is int32_t:
+        M32 = _csr32(data, indices, indptr, R.shape[0], R.shape[1])
+        with nogil:
+            delta = _gauss_seidel(&M32, &R[0, 0], gamma, &v[0], &mask[0, 0], use_mask, &pi[0])
+    else:
+        M64 = _csr64(data, indices, indptr, R.shape[0], R.shape[1])
+        with nogil:
+            delta = _gauss_seidel(&M64, &R[0, 0], gamma, &v[0], &mask[0, 0], use_mask, &pi[0])
     return delta
 
 
 def policy_sweep_dense(const double[:, :, ::1] P, const double[:, ::1] R, double gamma,
                        const double[::1] v, const int64_t[::1] pi, double[::1] out):
     """out = T^pi v for a deterministic policy pi (S,)."""
-    cdef PMat M = _dense(P)
+    cdef DenseP M = _dense(P)
+    cdef _AlignedV va = _AlignedV()
+    va.set(&v[0], M.S)
     with nogil:
-        _policy_sweep(&M, &R[0, 0], gamma, &v[0], &pi[0], &out[0])
+        _policy_sweep(&M, &R[0, 0], gamma, va.ptr, &pi[0], &out[0])
 
 
 def policy_sweep_csr(const double[::1] data, const idx_t[::1] indices, const idx_t[::1] indptr,
                      const double[:, ::1] R, double gamma, const double[::1] v,
                      const int64_t[::1] pi, double[::1] out):
     """CSR version of :func:`policy_sweep_dense`."""
-    cdef PMat M = _csr(data, indices, indptr, R.shape[0], R.shape[1])
-    with nogil:
-        _policy_sweep(&M, &R[0, 0], gamma, &v[0], &pi[0], &out[0])
+    cdef Csr32P M32
+    cdef Csr64P M64
+    if idx_t is int32_t:
+        M32 = _csr32(data, indices, indptr, R.shape[0], R.shape[1])
+        with nogil:
+            _policy_sweep(&M32, &R[0, 0], gamma, &v[0], &pi[0], &out[0])
+    else:
+        M64 = _csr64(data, indices, indptr, R.shape[0], R.shape[1])
+        with nogil:
+            _policy_sweep(&M64, &R[0, 0], gamma, &v[0], &pi[0], &out[0])
 
 
 def iterate_dense(const double[:, :, ::1] P, const double[:, ::1] R, double gamma, double[::1] v,
@@ -483,7 +686,7 @@ def iterate_dense(const double[:, :, ::1] P, const double[:, ::1] R, double gamm
     ``(iterations, converged, min(tv - v), max(tv - v))``. Needs gamma < 1
     and max_iter >= 1.
     """
-    cdef PMat M = _dense(P)
+    cdef DenseP M = _dense(P)
     return _run_iterate(&M, R, gamma, v, mask, use_mask, m, gauss_seidel, tol, max_iter, tv, pi)
 
 
@@ -492,18 +695,30 @@ def iterate_csr(const double[::1] data, const idx_t[::1] indices, const idx_t[::
                 const uint8_t[:, ::1] mask, bint use_mask, Py_ssize_t m, bint gauss_seidel,
                 double tol, Py_ssize_t max_iter, double[::1] tv, int64_t[::1] pi):
     """CSR version of :func:`iterate_dense`."""
-    cdef PMat M = _csr(data, indices, indptr, R.shape[0], R.shape[1])
-    return _run_iterate(&M, R, gamma, v, mask, use_mask, m, gauss_seidel, tol, max_iter, tv, pi)
+    cdef Csr32P M32
+    cdef Csr64P M64
+    if idx_t is int32_t:
+        M32 = _csr32(data, indices, indptr, R.shape[0], R.shape[1])
+        return _run_iterate(&M32, R, gamma, v, mask, use_mask, m, gauss_seidel, tol, max_iter, tv, pi)
+    else:
+        M64 = _csr64(data, indices, indptr, R.shape[0], R.shape[1])
+        return _run_iterate(&M64, R, gamma, v, mask, use_mask, m, gauss_seidel, tol, max_iter, tv, pi)
 
 
 def stream_sum_dense(const double[:, :, ::1] P):
     """Sum of all entries of P: a read-only pass with the backups' layout."""
-    cdef PMat M = _dense(P)
+    cdef DenseP M = _dense(P)
     return _run_stream(&M)
 
 
 def stream_sum_csr(const double[::1] data, const idx_t[::1] indices, const idx_t[::1] indptr,
                    Py_ssize_t S, Py_ssize_t A):
     """Sum of the stored entries of the CSR matrix (reads ``data`` only)."""
-    cdef PMat M = _csr(data, indices, indptr, S, A)
-    return _run_stream(&M)
+    cdef Csr32P M32
+    cdef Csr64P M64
+    if idx_t is int32_t:
+        M32 = _csr32(data, indices, indptr, S, A)
+        return _run_stream(&M32)
+    else:
+        M64 = _csr64(data, indices, indptr, S, A)
+        return _run_stream(&M64)
