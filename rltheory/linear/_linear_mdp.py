@@ -39,6 +39,7 @@ __all__ = [
     "fitted_q_iteration",
     "langevin_ridge_samples",
     "lmc_lsvi",
+    "lmc_lsvi_reference",
     "lsvi_ucb",
     "lsvi_ucb_reference",
     "ula_gaussian_moments",
@@ -546,6 +547,69 @@ def lsvi_ucb_reference(mdp: LinearMDP, n_episodes: int, *, beta: float, regulari
                 w = np.zeros(d)
             bonus = beta * np.sqrt(np.maximum(np.einsum("kd,de,ke->k", flat, Li, flat), 0.0))
             Q = np.minimum(flat @ w + bonus, H - h).reshape(S, A)
+            V[h] = Q.max(axis=1)
+            pol[h] = Q.argmax(axis=1)
+        reg += float(rho @ (vstar - mdp.policy_values(pol)[0]))
+        out[k] = reg
+        s = draw(cum0)
+        for h in range(H):
+            a = int(pol[h, s])
+            s2 = draw(cumP[h, s, a])
+            data[h].append((s, a, R[h, s, a], s2))
+            s = s2
+    return out
+
+
+def lmc_lsvi_reference(mdp: LinearMDP, n_episodes: int, *, regularization: float = 1.0, inverse_temperature: float = 1.0,
+                       n_langevin_steps: int = 20, step_scale: float = 0.25, n_samples: int = 1, seed: int = 0) -> np.ndarray:
+    r"""Plain NumPy LMC-LSVI (run 0 of :func:`lmc_lsvi`, same xoshiro256++ stream): regressions re-solved from stored data.
+
+    :math:`\Lambda_h` and :math:`\sum_\tau\phi_\tau y_\tau` are rebuilt every episode; the Langevin
+    iterations, the optimistic maximum over samples and the warm start are those of :func:`lmc_lsvi`.
+    Returns the cumulative regret per episode.
+    """
+    from ..bandits._rng import PyXoshiro
+
+    phi, P, cumP, R, cum0, rho = _arrays(mdp)
+    S, A, d = phi.shape
+    H = mdp.horizon
+    vstar = mdp.optimal_values()[0][0]
+    g = PyXoshiro(run_states(seed, np.arange(1), 1)[0, 0])
+
+    def draw(cum):
+        u = g.uniform()
+        for i in range(cum.shape[0] - 1):
+            if u < cum[i]:
+                return i
+        return cum.shape[0] - 1
+
+    data = [[] for _ in range(H)]
+    W = np.zeros((H, d))
+    out = np.empty(n_episodes)
+    reg = 0.0
+    for k in range(n_episodes):
+        V = np.zeros((H + 1, S))
+        pol = np.zeros((H, S), dtype=np.int64)
+        for h in range(H - 1, -1, -1):
+            Lam = regularization * np.eye(d)
+            target = np.zeros(d)
+            for s, a, r, s2 in data[h]:
+                Lam += np.outer(phi[s, a], phi[s, a])
+                target += phi[s, a] * (r + V[h + 1, s2])
+            eta = step_scale / np.linalg.eigvalsh(Lam)[-1]
+            sd = math.sqrt(2.0 * eta / inverse_temperature)
+            best_q = np.full((S, A), -np.inf)
+            first = None
+            for m in range(n_samples):
+                w = W[h].copy()
+                for _ in range(n_langevin_steps):
+                    grad = 2.0 * (Lam @ w - target)
+                    w = w - eta * grad + sd * np.array([g.normal() for _ in range(d)])
+                if m == 0:
+                    first = w.copy()
+                best_q = np.maximum(best_q, phi @ w)
+            W[h] = first
+            Q = np.minimum(np.maximum(best_q, 0.0), H - h)
             V[h] = Q.max(axis=1)
             pol[h] = Q.argmax(axis=1)
         reg += float(rho @ (vstar - mdp.policy_values(pol)[0]))

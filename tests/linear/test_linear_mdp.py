@@ -138,3 +138,14 @@ def test_fqi_with_misspecified_features_runs():
     mdp = chain(6, gamma=0.8)
     res = fitted_q_iteration(mdp, random_features(12, 4, rng=0), 10)
     assert res.q.shape == (11, 6, 2) and np.isfinite(res.q_errors).all()
+
+
+def test_lmc_lsvi_kernel_equals_numpy_reference():
+    from rltheory.linear import lmc_lsvi_reference
+
+    m = LinearMDP.random(5, 2, 3, horizon=3, rng=5)
+    K = 40
+    kw = dict(inverse_temperature=5.0, n_langevin_steps=6, n_samples=2, seed=7)
+    ref = lmc_lsvi_reference(m, K, **kw)
+    curve = lmc_lsvi(m, K, n_runs=1, checkpoints=np.arange(1, K + 1), **kw)
+    assert np.allclose(curve.regret[0], ref, rtol=0, atol=1e-9 * K * m.horizon)
