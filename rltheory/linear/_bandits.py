@@ -456,6 +456,37 @@ def linucb_reference_run(bandit: LinearBandit, policy: LinUCB, horizon: int, env
     return np.array(played)
 
 
+def lints_reference_run(bandit: LinearBandit, policy: LinTS, horizon: int, env_state, pol_state):
+    """Plain NumPy LinTS on PyXoshiro streams: a fresh Cholesky factor of V every round (O(d^3)).
+
+    Returns the arms played; the compiled kernel (rank-one Cholesky updates) must play the same ones.
+    """
+    import scipy.linalg
+
+    from ..bandits._rng import PyXoshiro
+
+    env, pol = PyXoshiro(env_state), PyXoshiro(pol_state)
+    arms, means = bandit.arms, bandit.means
+    N, K, d = arms.shape
+    V = policy.regularization * np.eye(d)
+    bvec = np.zeros(d)
+    v = bandit.noise_sigma if policy.scale is None else policy.scale
+    played = []
+    for _ in range(horizon):
+        ctx = 0 if N == 1 else env.integers(N)
+        X = arms[ctx]
+        th = np.linalg.solve(V, bvec)
+        z = np.array([pol.normal() for _ in range(d)])
+        L = np.linalg.cholesky(V)
+        sample = th + v * scipy.linalg.solve_triangular(L.T, z, lower=False)  # N(theta_hat, v^2 V^-1)
+        a = int(np.argmax(X @ sample))
+        r = means[ctx, a] + bandit.noise_sigma * env.normal()
+        V += np.outer(X[a], X[a])
+        bvec += X[a] * r
+        played.append(a)
+    return np.array(played)
+
+
 # --------------------------------------------------------------------------- phased elimination
 
 

@@ -94,3 +94,17 @@ def test_lints_and_phased_elimination_learn_an_easy_instance():
         share = curve.pulls[:, -1, 0] / 20_000
         assert share.min() > 0.8, pol.name
         assert curve.slope(t_min=2_000).upper < 1.0
+
+
+@pytest.mark.parametrize("n_contexts", [1, 5])
+def test_compiled_lints_plays_like_the_numpy_reference(n_contexts):
+    """Rank-one Cholesky updates give the factor of V: the same posterior samples as a fresh factorization."""
+    from rltheory.linear._bandits import lints_reference_run
+
+    bandit = LinearBandit.random(4, 10, n_contexts=n_contexts, noise_sigma=0.5, rng=4)
+    pol = LinTS(regularization=2.0)
+    T = 300
+    states = run_states(6, np.arange(1), 2)
+    ref = lints_reference_run(bandit, pol, T, states[0, 0], states[0, 1])
+    curve = simulate_linear(bandit, pol, T, 1, seed=6, checkpoints=np.arange(1, T + 1))
+    assert np.array_equal(_played(curve, 10), ref)
