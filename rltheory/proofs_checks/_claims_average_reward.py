@@ -132,13 +132,14 @@ def _rvi_instances(draw):
     message="slack = min(g* - lower, upper - g*, min g^pi - lower) + fp allowance",
 )
 def _odoni_slack(instance):
-    from rltheory.tabular import average_reward_policy_iteration, relative_value_iteration
+    from rltheory.tabular import average_reward_policy_iteration, gain_and_bias, relative_value_iteration
 
     mdp, k, tau = instance
     g_star = float(average_reward_policy_iteration(mdp).gain[0])
     res = relative_value_iteration(mdp, tol=0.0, max_iter=k, aperiodicity=tau)
-    fp = 64 * _EPS * mdp.n_states * (1 + float(np.max(np.abs(mdp.R))) + float(np.max(np.abs(res.relative_values))))
-    return min(g_star - res.gain_lower, res.gain_upper - g_star, float(np.min(res.gain)) - res.gain_lower) + fp
+    fp = 64 * _EPS * mdp.n_states * (1 + float(np.max(np.abs(mdp.R))) + float(np.max(np.abs(res.bias))))
+    g_pi = float(np.min(gain_and_bias(mdp, res.policy).gain))
+    return min(g_star - res.gain_lower, res.gain_upper - g_star, g_pi - res.gain_lower) + fp
 
 
 # ------------------------------------------------------------- Laurent expansion

@@ -156,17 +156,19 @@ class RelativeValueIterationResult:
     Attributes
     ----------
     gain : numpy.ndarray, shape (S,)
-        Gain of the returned policy (exact evaluation).
+        The certified estimate :math:`(g_{lower} + g_{upper})/2` on every
+        state (the optimal gain of a weakly communicating model is
+        constant): :math:`|g^* - g| \le (g_{upper} - g_{lower})/2`.
     bias : numpy.ndarray, shape (S,)
-        Bias of the returned policy (normalized :math:`P^* h = 0`).
+        The last iterate :math:`w` (relative values, ``w[reference_state] = 0``):
+        an approximate solution of :math:`g^* + h = T h`, i.e. the optimal
+        bias up to an additive constant (use :func:`gain_and_bias` for the
+        normalized bias of ``policy``).
     policy : numpy.ndarray of int64, shape (S,)
-        Greedy policy with respect to the last iterate.
-    relative_values : numpy.ndarray, shape (S,)
-        The last iterate :math:`w` (``w[reference_state] = 0``), an
-        approximate solution of :math:`g^* + w = T w`.
+        Greedy policy with respect to ``bias``; its gain satisfies
+        :math:`g^{\pi} \ge g_{lower}` on every state.
     gain_lower, gain_upper : float
-        :math:`\min_s (Tw - w)(s) \le g^* \le \max_s (Tw - w)(s)`, and also
-        ``gain >= gain_lower`` on every state.
+        :math:`\min_s (Tw - w)(s) \le g^* \le \max_s (Tw - w)(s)`.
     iterations : int
     converged : bool
         ``gain_upper - gain_lower <= tol``.
@@ -175,7 +177,6 @@ class RelativeValueIterationResult:
     gain: np.ndarray
     bias: np.ndarray
     policy: np.ndarray
-    relative_values: np.ndarray
     gain_lower: float
     gain_upper: float
     iterations: int
@@ -558,23 +559,41 @@ def _dense_P(mdp: FiniteMDP) -> np.ndarray:
     return mdp.P.toarray().reshape(S, A, S) if mdp.is_sparse else np.asarray(mdp.P)
 
 
-def _end_components(P: np.ndarray, mask: np.ndarray) -> list[np.ndarray]:
-    """Maximal end components (de Alfaro 1997, Algorithm 3.1): refine SCCs, drop leaving actions."""
-    S = P.shape[0]
-    allowed = mask.copy()
+def _support_rows(mdp: FiniteMDP) -> sp.csr_array:
+    """Boolean support of P as a CSR (S*A, S) matrix (row s*A + a), without densifying sparse models."""
+    S, A = mdp.n_states, mdp.n_actions
+    if mdp.is_sparse:
+        M = sp.csr_array(mdp.P, copy=True)
+        M.data = (M.data > 0).astype(np.int8)
+    else:
+        M = sp.csr_array((np.asarray(mdp.P).reshape(S * A, S) > 0).astype(np.int8))
+    M.eliminate_zeros()
+    return M
+
+
+def _end_components(M: sp.csr_array, mask: np.ndarray) -> list[np.ndarray]:
+    """Maximal end components (de Alfaro 1997, Algorithm 3.1): refine SCCs, drop leaving actions.
+
+    ``M`` is the (S*A, S) support in CSR form, ``mask`` the (S, A) action mask; O(nnz) per refinement.
+    """
+    S, A = mask.shape
+    row_state = np.repeat(np.arange(S), A)
+    allowed = mask.reshape(-1).copy()
     alive = np.ones(S, dtype=bool)
     while True:
-        adj = np.zeros((S, S), dtype=bool)
-        for a in range(P.shape[1]):
-            adj |= (P[:, a, :] > 0) & allowed[:, a][:, None]
-        adj &= alive[:, None] & alive[None, :]
-        _, labels = connected_components(sp.csr_array(adj), directed=True, connection="strong")
+        keep = sp.diags_array(allowed.astype(float))
+        sel = sp.csr_array((np.ones(S * A), (row_state, np.arange(S * A))), shape=(S, S * A))
+        adj = sp.csr_array(sel @ keep @ M)
+        adj = sp.csr_array(sp.diags_array(alive.astype(float)) @ adj @ sp.diags_array(alive.astype(float)))
+        _, labels = connected_components(adj, directed=True, connection="strong")
         labels = np.where(alive, labels, -1)
-        # an action leaving its state's component (or going to a dead state) is removed
-        same = labels[:, None] == labels[None, :]
-        leaves = np.einsum("saj,sj->sa", (P > 0).astype(np.int8), (~same).astype(np.int8)) > 0
-        new_allowed = allowed & ~leaves & alive[:, None]
-        new_alive = alive & new_allowed.any(axis=1)
+        # an action leaving its state's component (or reaching a dead state) is removed
+        coo = M.tocoo()
+        bad = (labels[coo.col] != labels[row_state[coo.row]]) | ~alive[coo.col]
+        leaves = np.zeros(S * A, dtype=bool)
+        leaves[coo.row[bad]] = True
+        new_allowed = allowed & ~leaves & alive[row_state]
+        new_alive = alive & new_allowed.reshape(S, A).any(axis=1)
         if np.array_equal(new_allowed, allowed) and np.array_equal(new_alive, alive):
             break
         allowed, alive = new_allowed, new_alive
@@ -628,7 +647,7 @@ def classify(mdp: FiniteMDP, *, max_policies: int = 4096) -> MDPClassification:
     for a in range(mdp.n_actions):
         adj |= (P[:, a, :] > 0) & mask[:, a][:, None]
     n_scc, _ = connected_components(sp.csr_array(adj), directed=True, connection="strong")
-    ecs = _end_components(P, mask)
+    ecs = _end_components(_support_rows(mdp), mask)
     in_ec = np.zeros(S, dtype=bool)
     for c in ecs:
         in_ec[c] = True
@@ -658,7 +677,7 @@ def classify(mdp: FiniteMDP, *, max_policies: int = 4096) -> MDPClassification:
 
 # ====================================================================== relative value iteration
 def _require_weakly_communicating(mdp: FiniteMDP, who: str) -> None:
-    ecs = _end_components(_dense_P(mdp), np.asarray(mdp.action_mask))
+    ecs = _end_components(_support_rows(mdp), np.asarray(mdp.action_mask))
     if len(ecs) != 1:
         raise ValueError(
             f"{who} needs a weakly communicating model (constant optimal gain); this one has {len(ecs)} maximal end "
@@ -764,12 +783,10 @@ def relative_value_iteration(
             break
         w = w + tau * (tw - w)
         w -= w[ref]
-    ev = gain_and_bias(mdp, pi.copy())
     return RelativeValueIterationResult(
-        gain=ev.gain,
-        bias=ev.bias,
+        gain=readonly(np.full(S, 0.5 * (dmin + dmax))),
+        bias=readonly(w.copy()),
         policy=readonly(pi.copy()),
-        relative_values=readonly(w.copy()),
         gain_lower=float(dmin),
         gain_upper=float(dmax),
         iterations=it,

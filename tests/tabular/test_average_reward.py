@@ -243,11 +243,17 @@ def test_rvi_bounds_bracket_the_optimal_gain(mdp):
     g_star = average_reward_policy_iteration(mdp).gain[0]
     tol = 1e-9
     res = relative_value_iteration(mdp, tol=tol)
-    fp = 64 * EPS * mdp.n_states * (1 + np.max(np.abs(mdp.R)) + np.max(np.abs(res.relative_values)))
+    fp = 64 * EPS * mdp.n_states * (1 + np.max(np.abs(mdp.R)) + np.max(np.abs(res.bias)))
     assert res.converged and res.gain_upper - res.gain_lower <= tol
     # Odoni bounds (Puterman Theorem 8.5.5) and g^pi >= min(Tw - w)
     assert res.gain_lower - fp <= g_star <= res.gain_upper + fp
-    assert np.all(res.gain >= res.gain_lower - fp) and np.all(res.gain <= g_star + fp)
+    assert np.all(np.abs(res.gain - g_star) <= (res.gain_upper - res.gain_lower) / 2 + fp)
+    g_pi = gain_and_bias(mdp, res.policy).gain
+    assert np.all(g_pi >= res.gain_lower - fp) and np.all(g_pi <= g_star + fp)
+    # the relative values solve the optimality equation up to the span: |T h - h - g*| <= span
+    P = _dense(mdp)
+    Th = np.max(np.where(np.asarray(mdp.action_mask), np.asarray(mdp.R) + P @ res.bias, -np.inf), axis=1)
+    assert np.max(np.abs(Th - res.bias - g_star)) <= tol + fp
     # a few sweeps only: the bounds still bracket g*
     short = relative_value_iteration(mdp, tol=0.0, max_iter=3)
     assert short.gain_lower - fp <= g_star <= short.gain_upper + fp and short.iterations <= 3
@@ -261,6 +267,7 @@ def test_rvi_pi_lp_agree_on_the_optimal_gain(seed):
     pi_res = average_reward_policy_iteration(mdp)
     rvi = relative_value_iteration(mdp, tol=1e-10)
     lp = average_reward_linear_programming(mdp)
+    assert gain_and_bias(mdp, rvi.policy).gain.min() >= rvi.gain_lower - 1e-12
     g = pi_res.gain[0]
     assert rvi.gain_lower - 1e-12 <= g <= rvi.gain_upper + 1e-12
     assert lp.gain.min() >= g - 1e-9 and lp.objective <= lp.gain_upper and g <= lp.gain_upper + 1e-12
