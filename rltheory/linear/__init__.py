@@ -15,10 +15,12 @@
   (:class:`MisspecifiedLinearBandit`, :func:`design_baseline`,
   :func:`sparse_support_enumeration`).
 * Linear MDPs: :class:`LinearMDP`, :func:`lsvi_ucb`, :func:`lmc_lsvi`,
-  :func:`fitted_q_iteration`, and the Langevin check
-  (:func:`langevin_ridge_samples`, :func:`ula_gaussian_moments`).
-* Reproductions (:func:`run_linear_reproduction`, :data:`LINEAR_REPRODUCTIONS`):
-  ``"linear-bandit"`` and ``"linear-mdp"`` regret curves, chunked over any executor.
+  their agent records :class:`LSVIUCB`, :class:`LMCLSVI` run by
+  :func:`simulate_linear_mdp`, :func:`fitted_q_iteration`, and the Langevin
+  check (:func:`langevin_ridge_samples`, :func:`ula_gaussian_moments`).
+
+The ``linear-bandit`` and ``linear-mdp`` paper reproductions live in the
+experiments catalogue (``rltheory reproduce linear-bandit``).
 
 Examples
 --------
@@ -39,6 +41,8 @@ from rltheory.linear._features import (
 from rltheory.linear._bandits import LinearBandit, LinTS, LinUCB, PhasedElimination, oful_radius, simulate_linear
 from rltheory.linear._design import DesignResult, g_optimal_design, log_det_design_cvxpy
 from rltheory.linear._linear_mdp import (
+    LMCLSVI,
+    LSVIUCB,
     FQIResult,
     LinearMDP,
     fitted_q_iteration,
@@ -47,6 +51,7 @@ from rltheory.linear._linear_mdp import (
     lmc_lsvi_reference,
     lsvi_ucb,
     lsvi_ucb_reference,
+    simulate_linear_mdp,
     ula_gaussian_moments,
 )
 from rltheory.linear._misspecified import (
@@ -55,7 +60,6 @@ from rltheory.linear._misspecified import (
     design_baseline,
     sparse_support_enumeration,
 )
-from rltheory.linear._reproductions import LINEAR_REPRODUCTIONS, LinearReproductionResult, run_linear_reproduction
 from rltheory.linear._td import (
     BairdCounterexample,
     LSTDResult,
@@ -76,13 +80,13 @@ __all__ = [
     "BairdCounterexample",
     "DesignResult",
     "FQIResult",
-    "LINEAR_REPRODUCTIONS",
+    "LMCLSVI",
     "LSTDResult",
+    "LSVIUCB",
     "LinTS",
     "LinUCB",
     "LinearBandit",
     "LinearMDP",
-    "LinearReproductionResult",
     "MisspecifiedLinearBandit",
     "MisspecifiedResult",
     "PhasedElimination",
@@ -108,8 +112,8 @@ __all__ = [
     "polynomial_features",
     "projection",
     "random_features",
-    "run_linear_reproduction",
     "simulate_linear",
+    "simulate_linear_mdp",
     "sparse_support_enumeration",
     "state_action_features",
     "stationary_distribution",

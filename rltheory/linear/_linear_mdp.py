@@ -19,9 +19,11 @@ matrix), so :math:`\sum_\tau\phi_\tau V_{h+1}(s'_\tau) = M_h V_{h+1}` costs
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import numbers
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 from numba import njit, prange
@@ -35,6 +37,8 @@ from ._features import check_features
 
 __all__ = [
     "FQIResult",
+    "LMCLSVI",
+    "LSVIUCB",
     "LinearMDP",
     "fitted_q_iteration",
     "langevin_ridge_samples",
@@ -42,6 +46,7 @@ __all__ = [
     "lmc_lsvi_reference",
     "lsvi_ucb",
     "lsvi_ucb_reference",
+    "simulate_linear_mdp",
     "ula_gaussian_moments",
 ]
 
@@ -174,6 +179,26 @@ class LinearMDP:
         mu = g.dirichlet(np.full(S, c), size=(H, d))
         theta = g.uniform(0.0, 1.0, size=(H, d))
         return cls(phi, mu, theta, np.full(S, 1.0 / S))
+
+    def to_spec(self) -> dict:
+        """JSON-serialisable description: every defining array as nested lists (exact float reprs).
+
+        Examples
+        --------
+        >>> m = LinearMDP.random(3, 2, 2, horizon=2, rng=0)
+        >>> spec = m.to_spec()
+        >>> spec["type"], len(spec["features"]), len(spec["mu"])
+        ('LinearMDP', 3, 2)
+        >>> LinearMDP(spec["features"], spec["mu"], spec["theta"], spec["initial_distribution"]).to_spec() == spec
+        True
+        """
+        return {
+            "type": "LinearMDP",
+            "features": self.features.tolist(),
+            "mu": self.mu.tolist(),
+            "theta": self.theta.tolist(),
+            "initial_distribution": self.initial_distribution.tolist(),
+        }
 
     def optimal_values(self):
         r"""Backward induction: ``(V, Q, policy)`` with ``V`` (H+1, S), ``Q`` (H, S, A), ``policy`` (H, S) (ties -> lowest action).
@@ -500,6 +525,144 @@ def lmc_lsvi(mdp: LinearMDP, n_episodes: int, *, regularization: float = 1.0, in
     M = _int("n_samples", n_samples, 1)
     spec = {"type": "LMC-LSVI", "regularization": lam, "inverse_temperature": bt, "n_langevin_steps": J, "step_scale": eta, "n_samples": M}
     return _run(_LMC, mdp, n_episodes, n_runs, seed, checkpoints, run_start, lam, 0.0, eta, bt, J, M, spec)
+
+
+# --------------------------------------------------------------------------- agent records
+
+
+@dataclass(frozen=True)
+class LSVIUCB:
+    r"""Configuration of :func:`lsvi_ucb` (Jin, Yang, Wang & Jordan 2020, Algorithm 1) for :func:`simulate_linear_mdp`.
+
+    A frozen record of the algorithm's parameters (the algorithm itself is
+    :func:`lsvi_ucb`), with ``name``, :meth:`params` and :meth:`to_spec` like
+    the bandit policies, so that an experiment can hash and label it.
+
+    Parameters
+    ----------
+    beta : float >= 0 or None
+        Bonus multiplier; ``None`` = Theorem 3.1's :math:`dH\sqrt{\log(2dT/\delta)}` (c = 1).
+    regularization : float > 0
+        :math:`\lambda`.
+    delta : float > 0
+        Only used when ``beta`` is ``None``.
+
+    Examples
+    --------
+    >>> LSVIUCB(beta=0.5).to_spec()
+    {'type': 'LSVI-UCB', 'params': {'beta': 0.5, 'regularization': 1.0, 'delta': 0.01}}
+    >>> LSVIUCB(beta=-1.0)
+    Traceback (most recent call last):
+    ...
+    ValueError: beta = -1.0 must be a finite real >= 0.0
+    """
+
+    beta: float | None = None
+    regularization: float = 1.0
+    delta: float = 0.01
+
+    name: ClassVar[str] = "LSVI-UCB"
+
+    def __post_init__(self):
+        if self.beta is not None:
+            object.__setattr__(self, "beta", _real("beta", self.beta))
+        object.__setattr__(self, "regularization", _real("regularization", self.regularization, low_open=True))
+        object.__setattr__(self, "delta", _real("delta", self.delta, low_open=True))
+
+    def params(self) -> dict:
+        """Parameters as a JSON-serialisable dict."""
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+
+    def to_spec(self) -> dict:
+        """``{"type": name, "params": params()}``."""
+        return {"type": self.name, "params": self.params()}
+
+
+@dataclass(frozen=True)
+class LMCLSVI:
+    r"""Configuration of :func:`lmc_lsvi` (Ishfaq et al. 2024, Algorithm 1) for :func:`simulate_linear_mdp`.
+
+    Parameters
+    ----------
+    regularization : float > 0
+    inverse_temperature : float > 0
+        :math:`\beta_K`.
+    n_langevin_steps : int >= 1
+        :math:`J`.
+    step_scale : float in (0, 0.5)
+        :math:`\eta\,\lambda_{\max}(\Lambda_h)`.
+    n_samples : int >= 1
+        :math:`M` (optimistic maximum over samples when > 1).
+
+    Examples
+    --------
+    >>> LMCLSVI(inverse_temperature=10.0).params()["inverse_temperature"]
+    10.0
+    >>> LMCLSVI(step_scale=0.5)
+    Traceback (most recent call last):
+    ...
+    ValueError: step_scale = 0.5 must be < 0.5 (the Langevin step must satisfy eta * lambda_max(2 Lambda) < 1)
+    """
+
+    regularization: float = 1.0
+    inverse_temperature: float = 1.0
+    n_langevin_steps: int = 20
+    step_scale: float = 0.25
+    n_samples: int = 1
+
+    name: ClassVar[str] = "LMC-LSVI"
+
+    def __post_init__(self):
+        object.__setattr__(self, "regularization", _real("regularization", self.regularization, low_open=True))
+        object.__setattr__(self, "inverse_temperature", _real("inverse_temperature", self.inverse_temperature, low_open=True))
+        object.__setattr__(self, "n_langevin_steps", _int("n_langevin_steps", self.n_langevin_steps, 1))
+        eta = _real("step_scale", self.step_scale, low_open=True)
+        if eta >= 0.5:
+            raise ValueError(f"step_scale = {eta!r} must be < 0.5 (the Langevin step must satisfy eta * lambda_max(2 Lambda) < 1)")
+        object.__setattr__(self, "step_scale", eta)
+        object.__setattr__(self, "n_samples", _int("n_samples", self.n_samples, 1))
+
+    def params(self) -> dict:
+        """Parameters as a JSON-serialisable dict."""
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+
+    def to_spec(self) -> dict:
+        """``{"type": name, "params": params()}``."""
+        return {"type": self.name, "params": self.params()}
+
+
+def simulate_linear_mdp(mdp: LinearMDP, agent, n_episodes: int, n_runs: int = 1, *, seed: int = 0, checkpoints=100,
+                        run_start: int = 0) -> RegretCurve:
+    r"""Run the agent ``agent`` (:class:`LSVIUCB` or :class:`LMCLSVI`) on ``mdp`` for ``n_runs`` runs of ``n_episodes`` episodes.
+
+    Calls :func:`lsvi_ucb` or :func:`lmc_lsvi` with the record's parameters.
+    Run ``i`` draws only from ``SeedSequence(seed, spawn_key=(i,))``, so
+    chunks ``run_start = 0, n_runs = 5`` and ``run_start = 5, n_runs = 5``
+    reproduce one call with ``n_runs = 10`` bit for bit (the semantics of
+    :func:`rltheory.bandits.simulate` and :func:`simulate_linear`).
+
+    Returns
+    -------
+    RegretCurve
+        ``times`` are episodes; ``regret`` (= ``realized_regret``) the exact
+        cumulative regret :math:`\sum_k\rho^\top(V_1^* - V_1^{\pi_k})`.
+
+    Examples
+    --------
+    >>> m = LinearMDP.random(5, 2, 3, horizon=4, rng=0)
+    >>> whole = simulate_linear_mdp(m, LSVIUCB(beta=0.5), 60, 4, seed=2, checkpoints=3)
+    >>> parts = [simulate_linear_mdp(m, LSVIUCB(beta=0.5), 60, 2, seed=2, checkpoints=3, run_start=a) for a in (0, 2)]
+    >>> bool((RegretCurve.concatenate(parts).regret == whole.regret).all())
+    True
+    """
+    if isinstance(agent, LSVIUCB):
+        return lsvi_ucb(mdp, n_episodes, beta=agent.beta, regularization=agent.regularization, delta=agent.delta,
+                        n_runs=n_runs, seed=seed, checkpoints=checkpoints, run_start=run_start)
+    if isinstance(agent, LMCLSVI):
+        return lmc_lsvi(mdp, n_episodes, regularization=agent.regularization, inverse_temperature=agent.inverse_temperature,
+                        n_langevin_steps=agent.n_langevin_steps, step_scale=agent.step_scale, n_samples=agent.n_samples,
+                        n_runs=n_runs, seed=seed, checkpoints=checkpoints, run_start=run_start)
+    raise ValueError(f"agent must be LSVIUCB or LMCLSVI, got {type(agent).__name__}")
 
 
 def lsvi_ucb_reference(mdp: LinearMDP, n_episodes: int, *, beta: float, regularization: float = 1.0, seed: int = 0) -> np.ndarray:
