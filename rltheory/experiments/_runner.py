@@ -1,12 +1,19 @@
 """The chunked experiment runner: many runs x many configurations on an executor.
 
-Every configuration ``(bandit, policy)`` is simulated for ``n_runs`` runs of
-``horizon`` steps. The runs are cut into chunks ``[start, stop)``; each chunk is
-one call ``simulate(bandit, policy, horizon, stop - start, run_start=start,
-seed=config_seed)`` sent to an executor. Because run ``i`` of
-:func:`rltheory.bandits.simulate` draws its randomness from ``(seed, i)`` only,
-chunks computed anywhere concatenate into the same numbers bit for bit, whatever
-the executor, the number of workers and the chunk size.
+Every configuration ``(problem, policy)`` is simulated for ``n_runs`` runs of
+``horizon`` steps (episodes for a linear MDP). The runs are cut into chunks
+``[start, stop)``; each chunk is one simulator call with ``run_start=start``
+and ``seed=config_seed`` sent to an executor. The simulator is chosen by the
+problem's type (:data:`_SIMULATORS`):
+
+* a :mod:`rltheory.bandits` instance -> :func:`rltheory.bandits.simulate`;
+* a :class:`rltheory.linear.LinearBandit` -> :func:`rltheory.linear.simulate_linear`;
+* a :class:`rltheory.linear.LinearMDP` -> :func:`rltheory.linear.simulate_linear_mdp`
+  (agents :class:`~rltheory.linear.LSVIUCB`, :class:`~rltheory.linear.LMCLSVI`).
+
+All three draw run ``i``'s randomness from ``(seed, i)`` only, so chunks
+computed anywhere concatenate into the same numbers bit for bit, whatever the
+executor, the number of workers and the chunk size.
 
 Results folder layout (``out_dir``)::
 
@@ -21,7 +28,9 @@ same folder, then :func:`os.replace`), the manifest last. ``resume=True`` reuses
 a chunk only if its manifest parses, names the expected configuration hash
 (sha256 of the canonical JSON of the sha256 of the bandit spec, the policy
 spec, horizon, checkpoints, seeds, run range, rltheory version, and the
-versions of numpy / numba / Python with a digest of the simulation source) and the sha256 of every
+versions of numpy / numba / Python with a digest of the simulation source:
+``rltheory/bandits/*.py``, plus ``rltheory/linear/*.py`` for linear
+problems) and the sha256 of every
 data file, and if the loaded curve covers exactly the expected runs; anything
 else is recomputed and overwritten, never mixed in.
 """
@@ -38,6 +47,7 @@ import math
 import os
 import re
 import shutil
+import sys
 import tempfile
 import types
 from dataclasses import dataclass, field
@@ -75,16 +85,24 @@ _TMP_PREFIX = ".tmp-"
 
 @dataclass(frozen=True)
 class ExperimentConfig:
-    """One line of an experiment: a named ``(bandit, policy)`` pair.
+    """One line of an experiment: a named ``(problem, policy)`` pair.
 
     Parameters
     ----------
     name : str
         Label, unique within an experiment (legend, file names, summary).
-    bandit : bandit instance
-        Any :mod:`rltheory.bandits` instance (``to_spec()``, ``n_arms``, ...).
-    policy : policy
-        Any :mod:`rltheory.bandits` policy (``name``, ``to_spec()``).
+    bandit : problem instance
+        The problem, which also selects the simulator: any
+        :mod:`rltheory.bandits` instance (``to_spec()``, ``n_arms``, ...), a
+        :class:`rltheory.linear.LinearBandit` or a
+        :class:`rltheory.linear.LinearMDP`.
+    policy : policy or agent
+        For a bandit instance, any :mod:`rltheory.bandits` policy; for a
+        ``LinearBandit``, :class:`~rltheory.linear.LinUCB`,
+        :class:`~rltheory.linear.LinTS` or
+        :class:`~rltheory.linear.PhasedElimination`; for a ``LinearMDP``,
+        :class:`~rltheory.linear.LSVIUCB` or :class:`~rltheory.linear.LMCLSVI`.
+        It needs ``name`` and ``to_spec()``.
 
     Examples
     --------
@@ -107,6 +125,7 @@ class ExperimentConfig:
                 raise ValueError(
                     f"ExperimentConfig {self.name!r}: {what} must be a {what} instance with to_spec(), got {obj!r}"
                 )
+        _check_pairing(self.name, self.bandit, self.policy)
 
 
 @dataclass(frozen=True)
@@ -129,7 +148,8 @@ class SummaryRow:
     lai_robbins_ratio : float
         Mean regret at ``T`` divided by the Lai-Robbins curve
         ``sum_i Delta_i log(T) / KL(mu_i, mu*)`` at ``T`` (Lai & Robbins 1985,
-        Theorem 2); ``nan`` for non-stochastic instances.
+        Theorem 2); ``nan`` for non-stochastic instances, linear bandits and
+        linear MDPs.
     """
 
     name: str
@@ -286,23 +306,94 @@ def _spec_for_marker(bandit, limit=100_000):
     return {"type": type(bandit).__name__, "sha256": _sha256_bytes(text.encode("ascii"))}
 
 
-# --------------------------------------------------------------------------- chunk plan
+# --------------------------------------------------------------------------- simulator dispatch
 
 
-def _simulate_chunk(bandit, policy, horizon, n_runs, run_start, seed, checkpoints):
-    """Task sent to the executor: one chunk of runs (module-level, picklable)."""
+def _problem_kind(problem):
+    """``"linear-bandit"``, ``"linear-mdp"`` or ``"bandit"``, from the problem's type.
+
+    ``rltheory.linear`` is looked up in ``sys.modules`` rather than imported: if
+    it was never imported, no object can be an instance of its classes, and
+    experiments on plain bandits do not pay for importing it.
+    """
+    linear = sys.modules.get("rltheory.linear")
+    if linear is not None:
+        if isinstance(problem, linear.LinearBandit):
+            return "linear-bandit"
+        if isinstance(problem, linear.LinearMDP):
+            return "linear-mdp"
+    return "bandit"
+
+
+def _linear_policy_types(kind):
+    """The policy types a linear problem of ``kind`` accepts; every linear policy type for ``"bandit"``."""
+    linear = sys.modules.get("rltheory.linear")
+    if linear is None:
+        return ()
+    bandit_policies = (linear.LinUCB, linear.LinTS, linear.PhasedElimination)
+    mdp_agents = (linear.LSVIUCB, linear.LMCLSVI)
+    return {"linear-bandit": bandit_policies, "linear-mdp": mdp_agents}.get(kind, bandit_policies + mdp_agents)
+
+
+def _check_pairing(name, problem, policy):
+    """A clear ``ValueError`` now, rather than an error in a worker, for a policy the problem's simulator rejects."""
+    kind = _problem_kind(problem)
+    accepted = _linear_policy_types(kind)
+    if kind == "bandit":
+        if isinstance(policy, accepted):
+            raise ValueError(
+                f"ExperimentConfig {name!r}: {type(policy).__name__} is a policy of rltheory.linear; "
+                f"it runs on a LinearBandit or a LinearMDP, not on a {type(problem).__name__}"
+            )
+    elif not isinstance(policy, accepted):
+        raise ValueError(
+            f"ExperimentConfig {name!r}: a {type(problem).__name__} needs a policy among "
+            f"{', '.join(t.__name__ for t in accepted)}, got {type(policy).__name__}"
+        )
+
+
+def _bandit_chunk(bandit, policy, horizon, n_runs, run_start, seed, checkpoints):
     from rltheory.bandits import simulate
 
     return simulate(
-        bandit,
-        policy,
-        horizon,
-        n_runs,
-        seed=seed,
-        checkpoints=checkpoints,
-        run_start=run_start,
-        progress=False,
+        bandit, policy, horizon, n_runs, seed=seed, checkpoints=checkpoints, run_start=run_start, progress=False
     )
+
+
+def _linear_bandit_chunk(bandit, policy, horizon, n_runs, run_start, seed, checkpoints):
+    from rltheory.linear import simulate_linear
+
+    return simulate_linear(
+        bandit, policy, horizon, n_runs, seed=seed, checkpoints=checkpoints, run_start=run_start, progress=False
+    )
+
+
+def _linear_mdp_chunk(mdp, agent, horizon, n_runs, run_start, seed, checkpoints):
+    from rltheory.linear import simulate_linear_mdp
+
+    return simulate_linear_mdp(mdp, agent, horizon, n_runs, seed=seed, checkpoints=checkpoints, run_start=run_start)
+
+
+#: problem kind -> (simulator name recorded in the chunk hash, chunk function)
+_SIMULATORS = {
+    "bandit": ("rltheory.bandits.simulate", _bandit_chunk),
+    "linear-bandit": ("rltheory.linear.simulate_linear", _linear_bandit_chunk),
+    "linear-mdp": ("rltheory.linear.simulate_linear_mdp", _linear_mdp_chunk),
+}
+
+
+def _simulate_chunk(bandit, policy, horizon, n_runs, run_start, seed, checkpoints):
+    """Task sent to the executor: one chunk of runs (module-level, picklable).
+
+    Runs ``[run_start, run_start + n_runs)`` of the simulator of the problem's
+    type (:data:`_SIMULATORS`); ``horizon`` is the number of episodes for a
+    linear MDP.
+    """
+    _, chunk = _SIMULATORS[_problem_kind(bandit)]
+    return chunk(bandit, policy, horizon, n_runs, run_start, seed, checkpoints)
+
+
+# --------------------------------------------------------------------------- chunk plan
 
 
 def _load_regret_curve(path):
@@ -361,11 +452,26 @@ def _engine_fingerprint():
     }
 
 
+def _linear_source_digest():
+    """sha256 of ``rltheory/linear/*.py``: added to the chunk hash of linear problems."""
+    import rltheory.linear as linear_pkg
+
+    h = hashlib.sha256()
+    for path in sorted(Path(linear_pkg.__file__).parent.glob("*.py")):
+        h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
 def _plan(configs, *, horizon, n_runs, seed, checkpoints, chunk_size):
     jobs = []
     engine = _engine_fingerprint()
+    kinds = [_problem_kind(cfg.bandit) for cfg in configs]
+    if any(kind != "bandit" for kind in kinds):
+        # the linear simulators use the bandits engine's streams and curves, and their own kernels
+        linear_engine = dict(engine, linear_source_sha256=_linear_source_digest())
     for k, cfg in enumerate(configs):
         cseed = config_seed(seed, k)
+        simulator, _ = _SIMULATORS[kinds[k]]
         # The bandit spec can be large (a SequenceBandit holds its reward table):
         # it enters the chunk hash through its own sha256, computed once.
         try:
@@ -373,7 +479,7 @@ def _plan(configs, *, horizon, n_runs, seed, checkpoints, chunk_size):
         except (TypeError, ValueError) as exc:
             raise ValueError(f"config {cfg.name!r}: bandit spec is not canonical JSON: {exc}") from exc
         base = {
-            "kind": "rltheory.bandits.simulate",
+            "kind": simulator,
             "bandit_type": type(cfg.bandit).__name__,
             "bandit_sha256": _sha256_bytes(bandit_json.encode("ascii")),
             "policy": cfg.policy.to_spec(),
@@ -383,7 +489,7 @@ def _plan(configs, *, horizon, n_runs, seed, checkpoints, chunk_size):
             "config_index": k,
             "config_seed": cseed,
             "rltheory": __version__,
-            "engine": engine,
+            "engine": engine if kinds[k] == "bandit" else linear_engine,
         }
         for a, b in _chunk_ranges(n_runs, chunk_size):
             desc = dict(base, run_start=a, run_stop=b)
@@ -624,6 +730,8 @@ def _execute(jobs, *, executor, store, progress, desc="chunks"):
 
 
 def _lai_robbins_ratio(bandit, mean_final, horizon):
+    if _problem_kind(bandit) != "bandit":
+        return math.nan  # no Lai-Robbins constant for linear bandits / linear MDPs
     from rltheory import bandits as _b
 
     sequence_type = getattr(_b, "SequenceBandit", None)
@@ -751,16 +859,19 @@ def run_experiment(
     ``k``-th child of ``np.random.SeedSequence(seed)``); its runs
     ``0..n_runs-1`` are split into chunks ``[a, b)`` of ``chunk_size`` runs and
     each chunk is one call ``simulate(bandit, policy, horizon, b - a,
-    run_start=a, seed=config_seed(seed, k), checkpoints=checkpoints)``. Since run
-    ``i`` of ``simulate`` depends only on ``(seed, i)``, the returned curves are
-    bit-identical for every executor and every chunk size.
+    run_start=a, seed=config_seed(seed, k), checkpoints=checkpoints)`` of the
+    problem's simulator (:func:`rltheory.bandits.simulate`,
+    :func:`rltheory.linear.simulate_linear` or
+    :func:`rltheory.linear.simulate_linear_mdp`). Since run ``i`` of each
+    depends only on ``(seed, i)``, the returned curves are bit-identical for
+    every executor and every chunk size.
 
     Parameters
     ----------
     configs : sequence of ExperimentConfig
         Unique names.
     horizon, n_runs : int
-        Steps per run and runs per configuration.
+        Steps per run (episodes for a linear MDP) and runs per configuration.
     seed : int
         Master seed.
     out_dir : str or path-like, optional
@@ -778,7 +889,7 @@ def run_experiment(
         corrupted, of another configuration or of another run range are
         recomputed (listed in ``chunks_rejected``), never mixed in.
     checkpoints : int
-        Checkpoints per curve (passed to ``simulate``).
+        Checkpoints per curve (passed to the simulator).
     progress : bool
         tqdm bar over chunks (also off when stderr is not a terminal).
 
