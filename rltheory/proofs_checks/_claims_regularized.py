@@ -260,7 +260,7 @@ register(
             "inference of the posterior pi*. Checked symbolically (sympy, 3 actions) and numerically on random instances."
         ),
         latex=r"\mathbb{E}_\pi r - \beta\,\mathrm{KL}(\pi\|\pi_0) = \beta\log Z - \beta\,\mathrm{KL}(\pi\|\pi^*)",
-        source="T. Korbak, E. Perez, C. Buckley, RL with KL penalties is better viewed as Bayesian inference, Findings of EMNLP 2022, Sec. 3 (eq. 4-6)",
+        source="T. Korbak, E. Perez, C. Buckley, RL with KL penalties is better viewed as Bayesian inference, Findings of EMNLP 2022, Sec. 3",
         kind="identity",
         tags=("regularized", "kl", "exact", "fast"),
         check=_kl_check,
@@ -466,7 +466,7 @@ def _pmd_instances(draw):
         "state at every step: V^{pi_{k+1}} >= V^{pi_k} pointwise."
     ),
     latex=r"V^{\pi_{k+1}}(s) \ge V^{\pi_k}(s)\quad\forall s, k",
-    source="L. Xiao, JMLR 23 (2022), Lemma 6 (three-point descent lemma); G. Lan, Math. Program. 198 (2023), Lemma 5; Tomar et al. (MDPO), ICLR 2022",
+    source="L. Xiao, JMLR 23 (2022), Sec. 4 (three-point descent lemma for PMD); G. Lan, Math. Program. 198 (2023), Sec. 3; Tomar et al. (MDPO), ICLR 2022",
     kind="inequality",
     tags=("policy-gradient", "pmd", "fast"),
     strategy=lambda: _pmd_instances(),
@@ -587,7 +587,7 @@ def _inference_tol(mdp):
         "of the soft-optimal policy (exact enumeration, H <= 3)."
     ),
     latex=r"\log\beta_t(s,a) = Q^{soft}_t(s,a),\qquad p(\tau\mid\mathcal O_{0:H-1}, s_0) = \prod_t \pi^{soft}_t(a_t|s_t)",
-    source=f"{LEVINE}, Sec. 2.3-2.4 (eqs. (9)-(14)) and Sec. 3",
+    source=f"{LEVINE}, Sec. 2.3-2.4 (backward messages, posterior policy) and Sec. 3",
     kind="identity",
     tags=("regularized", "inference", "fast"),
     strategy=lambda: _horizon_mdps(True),
@@ -613,7 +613,7 @@ def _inference_det_slack(instance):
         "the tilted dynamics P(s'|s,a) e^{V_{t+1}(s')} / E e^{V_{t+1}}, not the true dynamics."
     ),
     latex=r"Q^{inf}_t \ge Q^{soft}_t,\qquad p(\tau|\mathcal O) = \prod_t \pi^{post}_t(a_t|s_t)\,\frac{P(s_{t+1}|s_t,a_t)e^{V_{t+1}(s_{t+1})}}{\mathbb{E}_{s'}e^{V_{t+1}(s')}}",
-    source=f"{LEVINE}, Sec. 3 (the optimism problem of exact inference with stochastic dynamics, eq. (15)-(16))",
+    source=f"{LEVINE}, Sec. 3 (the optimism problem of exact inference with stochastic dynamics)",
     kind="inequality",
     tags=("regularized", "inference", "fast"),
     strategy=lambda: _horizon_mdps(False),

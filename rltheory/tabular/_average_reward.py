@@ -197,8 +197,8 @@ class AverageRewardPolicyIterationResult:
     iterations : int
         Number of policy evaluations.
     gains_history : numpy.ndarray, shape (iterations, S)
-        Gain of every evaluated policy (non-decreasing, Puterman Prop. 9.2.?
-        see :func:`average_reward_policy_iteration`).
+        Gain of every evaluated policy (non-decreasing; Puterman 2005,
+        Prop. 9.2.1).
     """
 
     gain: np.ndarray
@@ -572,7 +572,7 @@ def _support_rows(mdp: FiniteMDP) -> sp.csr_array:
 
 
 def _end_components(M: sp.csr_array, mask: np.ndarray) -> list[np.ndarray]:
-    """Maximal end components (de Alfaro 1997, Algorithm 3.1): refine SCCs, drop leaving actions.
+    """Maximal end components (de Alfaro 1997, PhD thesis, Stanford): refine SCCs, drop leaving actions.
 
     ``M`` is the (S*A, S) support in CSR form, ``mask`` the (S, A) action mask; O(nnz) per refinement.
     """

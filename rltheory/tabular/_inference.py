@@ -4,7 +4,7 @@ Attach to every step an "optimality" variable with
 :math:`p(\mathcal O_t = 1 \mid s_t, a_t) = e^{r(s_t, a_t)}` and put a prior
 :math:`p(a|s)` (default uniform over allowed actions) on actions. The backward
 messages :math:`\beta_t(s,a) = p(\mathcal O_{t:H} \mid s_t = s, a_t = a)` obey
-(Levine 2018, eqs. (9)-(10))
+(Levine 2018, Sec. 2.3)
 
 .. math::
 
@@ -19,7 +19,7 @@ and in log space, :math:`Q_t = \log \beta_t(s,a)`, :math:`V_t = \log \beta_t(s)`
     V_t(s) = \log \sum_a p(a|s)\, e^{Q_t(s,a)}.
 
 The posterior policy is :math:`p(a_t|s_t,\mathcal O_{t:H}) = p(a|s)
-e^{Q_t(s,a) - V_t(s)}` (Levine, eq. (14)). The *soft* (maximum-entropy)
+e^{Q_t(s,a) - V_t(s)}` (Levine, Sec. 2.3). The *soft* (maximum-entropy)
 backup instead uses :math:`\mathbb{E}_{s'} V_{t+1}(s')`; by Jensen the
 inference backup is optimistic, :math:`Q^{inf}_t \ge Q^{soft}_t`, with
 equality for deterministic dynamics (Levine, Sec. 2.4-3): then the log
@@ -164,7 +164,7 @@ def control_as_inference(mdp: FiniteMDP, prior=None) -> InferenceResult:
     with np.errstate(divide="ignore"):
         logP = np.log(P)
     for t in range(H - 1, -1, -1):
-        # log E_{s'} e^{V_{t+1}(s')} (Levine 2018, eq. (10) in log space): log-sum-exp over successors
+        # log E_{s'} e^{V_{t+1}(s')} (Levine 2018, Sec. 2.3, in log space): log-sum-exp over successors
         m = logsumexp(logP + v[t + 1][None, None, :], axis=2)
         q[t] = np.where(mask, R + m, -np.inf)
         v[t] = logsumexp(q[t] + lp, axis=1)

@@ -194,7 +194,7 @@ def policy_gradient(mdp: FiniteMDP, theta, initial_distribution=None) -> np.ndar
     with :math:`d_\mu^\pi(s) = \sum_t \gamma^t \Pr^\pi_\mu(s_t = s)` the
     (unnormalized, mass :math:`1/(1-\gamma)`) discounted state occupancy and
     :math:`A^\pi = Q^\pi - V^\pi` (Agarwal, Kakade, Lee & Mahajan 2021,
-    JMLR 22, Lemma 40 / eq. (12); Mei et al. 2020, Lemma 1). Zero on masked
+    JMLR 22, Sec. 4 (softmax parameterization); Mei et al. 2020, Lemma 1). Zero on masked
     actions.
 
     Examples
@@ -303,7 +303,7 @@ def softmax_policy_gradient(
         pi = pis[-1]
         v, q = ev.value(pi)
         d = ev.occupancy(pi, mu)
-        grad = np.where(ev.mask, d[:, None] * pi * (q - v[:, None]), 0.0)  # Agarwal et al. 2021, Lemma 40
+        grad = np.where(ev.mask, d[:, None] * pi * (q - v[:, None]), 0.0)  # Agarwal et al. 2021, Sec. 4; Mei et al. 2020, Lemma 1
         theta = theta + eta * grad
         pis.append(softmax_policy(theta, mdp.action_mask))
     return _run(mdp, ev, pis, np.full(n, eta), mu)
@@ -323,7 +323,7 @@ def natural_policy_gradient(
 
     Cen, Cheng, Chen, Wei & Chi (2022), "Fast global convergence of natural
     policy gradient methods with entropy regularization", Oper. Res. 70(4),
-    eq. (17)/(18): with :math:`0 < \eta \le (1-\gamma)/\tau`,
+    Sec. 2 (NPG update under softmax parameterization): with :math:`0 < \eta \le (1-\gamma)/\tau`,
 
     .. math::
 
@@ -364,7 +364,7 @@ def natural_policy_gradient(
     for _ in range(n):
         _, q = ev.value(pi)
         with np.errstate(divide="ignore"):
-            logits = np.where(ev.mask, alpha * np.log(pi) + eta * q / (1 - mdp.gamma), -np.inf)  # Cen et al. eq. (18)
+            logits = np.where(ev.mask, alpha * np.log(pi) + eta * q / (1 - mdp.gamma), -np.inf)  # Cen et al. 2022, Sec. 2 update rule
         logits -= logits.max(axis=1, keepdims=True)
         pi = np.exp(logits)
         pi /= pi.sum(axis=1, keepdims=True)
@@ -427,7 +427,7 @@ def policy_mirror_descent(
 
     Guarantees (exact evaluation): the values improve monotonically,
     :math:`V^{\pi_{k+1}} \ge V^{\pi_k}` pointwise (Xiao 2022, JMLR 23,
-    Lemma 6 / Lan 2022 Lemma 5 — three-point lemma); with geometrically
+    Sec. 4 / Lan 2022, Sec. 3 — three-point lemma); with geometrically
     increasing steps :math:`\eta_{k+1} \ge \eta_k/\gamma` the gap converges
     linearly at rate :math:`\gamma` (Xiao 2022, Sec. 4.2, linear convergence
     with increasing step sizes; Lan 2022, Math. Program. 198, Thm. 3/5;
@@ -576,7 +576,7 @@ def trust_region_policy_optimization(
     solved per state: the maximizer is :math:`\pi_k e^{A/\lambda}/Z` with the
     multiplier :math:`\lambda \ge 0` set by bisection so the constraint is
     active (or the greedy restriction when it is feasible). Schulman et al.
-    2015 (TRPO, eq. (12), per-state constraint); Tomar et al. 2022, Sec. 3.
+    2015 (TRPO, the KL-constrained surrogate problem, here per state); Tomar et al. 2022, Sec. 3.
 
     Examples
     --------

@@ -51,7 +51,7 @@ def test_policy_gradient_matches_finite_differences(mdp, data):
     h = 1e-5
     mask = np.asarray(mdp.action_mask)
     # central differences: error <= h^2/6 * sup|third derivative| + rounding eps * |V| / h; V is smooth with
-    # derivatives bounded by O(1/(1-gamma)^4) (Mei et al. 2020, Lemma 7 gives 8/(1-gamma)^3 for the Hessian)
+    # derivatives bounded by O(1/(1-gamma)^4) (Mei et al. 2020: V is 8/(1-gamma)^3-smooth in theta)
     tol = h**2 * 50 / (1 - mdp.gamma) ** 4 * _scale(mdp) + 16 * EPS * _scale(mdp) * S / h
     for s in range(S):
         for a in range(A):
@@ -131,7 +131,7 @@ def test_cen_linear_rate_fit():
 @settings(max_examples=30)
 @given(_mdps, st.sampled_from(["kl", "euclidean"]), st.floats(0.01, 10.0))
 def test_pmd_improves_monotonically(mdp, divergence, eta):
-    # Xiao 2022, Lemma 6 / Lan 2022, Lemma 5: exact PMD never decreases the value in any state
+    # Xiao 2022, Sec. 4 / Lan 2022, Sec. 3: exact PMD never decreases the value in any state
     res = policy_mirror_descent(mdp, np.full(15, eta), divergence=divergence)
     fp = 64 * mdp.n_states * EPS * _scale(mdp) / (1 - mdp.gamma)
     assert np.all(np.diff(res.values, axis=0) >= -fp)

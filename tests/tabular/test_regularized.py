@@ -129,7 +129,7 @@ def test_temperature_zero_is_value_iteration(mdp):
 
 @pytest.mark.parametrize("tau", [1.0, 0.1, 0.01, 0.001])
 def test_small_temperature_limit_entropy_bound(tau):
-    # 0 <= v*_tau - v* <= tau log|A| / (1 - gamma) (entropy in [0, log|A|]; Geist et al. 2019, Prop. 3)
+    # 0 <= v*_tau - v* <= tau log|A| / (1 - gamma) (entropy in [0, log|A|]; Geist et al. 2019, Sec. 3)
     rng = np.random.default_rng(3)
     S, A, g = 6, 3, 0.9
     mdp = FiniteMDP(rng.dirichlet(np.ones(S), size=(S, A)), rng.uniform(0, 1, (S, A)), gamma=g)
