@@ -393,7 +393,7 @@ def regularized_policy_evaluation(mdp: FiniteMDP, policy, temperature: float, re
     if tau > 0 and np.isinf(terms).any():
         s = int(np.argwhere(np.isinf(terms))[0][0])
         raise ValueError(f"policy puts mass outside the support of reference_policy in state {s}: infinite KL")
-    kl = terms.sum(axis=1)
+    kl = terms.sum(axis=1) if tau > 0 else np.zeros(mdp.n_states)
     P = _dense_P(mdp)
     S = mdp.n_states
     R = np.asarray(mdp.R)

@@ -334,3 +334,17 @@ def test_bad_inputs():
         gain_and_bias("mdp", [0, 0])
     with pytest.raises(ValueError, match="horizon"):
         classify(FiniteMDP(P, np.ones((2, 1)), gamma=1.0, horizon=3))
+
+
+def test_lp_policy_on_states_without_occupancy():
+    # weakly communicating, multichain: {1, 2} both self-loop; only state 2 is rewarded. The LP's occupancy sits on 2,
+    # so the actions of 0 and 1 come from the primal h (and PI polishing): every state must reach 2 (gain 1).
+    P = np.zeros((3, 2, 3))
+    P[0, 0, 1] = P[0, 1, 2] = P[1, 0, 1] = P[1, 1, 2] = P[2, 0, 2] = P[2, 1, 1] = 1.0
+    R = np.zeros((3, 2))
+    R[2, 0] = 1.0
+    mdp = FiniteMDP(P, R, gamma=1.0)
+    res = average_reward_linear_programming(mdp)
+    np.testing.assert_allclose(res.gain, 1.0, atol=1e-12)
+    assert res.gain_upper >= 1.0 - 1e-12 and abs(res.objective - 1.0) <= 1e-6
+    np.testing.assert_allclose(gain_and_bias(mdp, res.policy).gain, average_reward_policy_iteration(mdp).gain, atol=1e-12)
