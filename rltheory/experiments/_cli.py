@@ -75,7 +75,16 @@ def _run_reproduce(args):
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".png", dir=out)
     os.close(fd)
     try:
-        plot_experiment(result, overlays=rep.overlays, log_x=rep.log_x, title=rep.name, path=tmp)
+        plot_experiment(
+            result,
+            overlays=rep.overlays,
+            log_x=rep.log_x,
+            log_y=rep.log_y,
+            panels=rep.panels,
+            final_vs_dim=rep.final_vs_dim,
+            title=rep.name,
+            path=tmp,
+        )
         os.replace(tmp, png)
     finally:
         if os.path.exists(tmp):
@@ -130,7 +139,15 @@ def _run_list(args):
         rep = CATALOGUE[name]
         print(name)
         for label, text in (("", rep.description), ("cite: ", rep.citation)):
-            print(textwrap.fill(label + text, width=max(40, width - 1), initial_indent="    ", subsequent_indent="      "))
+            print(
+                textwrap.fill(
+                    label + text,
+                    width=max(40, width - 1),
+                    initial_indent="    ",
+                    subsequent_indent="      ",
+                    break_on_hyphens=False,  # keep names such as LSVI-UCB and KL-UCB whole
+                )
+            )
         print(
             f"    default: T = {rep.horizon}, {rep.n_runs} runs; full: --horizon {rep.full_horizon} --runs {rep.full_runs}"
         )

@@ -12,13 +12,18 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["plot_experiment", "OVERLAYS"]
+__all__ = ["plot_experiment", "OVERLAYS", "PANELS"]
 
 #: Theory curves that can be drawn over a panel, by name.
 OVERLAYS = {
     "lai-robbins": "Lai-Robbins asymptotic lower bound sum_i Delta_i log t / KL(mu_i, mu*) (Lai & Robbins 1985, Thm 2)",
     "exp3-bound": "EXP3 regret bound 2 sqrt(e-1) sqrt(t K ln K) (Auer, Cesa-Bianchi, Freund & Schapire 2002, Cor. 3.2)",
+    "sqrt-t": "reference slope 1/2: c sqrt(t) through the largest final mean regret of the panel (the sqrt(T) rate of "
+    "OFUL, Abbasi-Yadkori, Pal & Szepesvari 2011, Thm 3, and of LSVI-UCB, Jin et al. 2020, Thm 3.1, up to logs)",
 }
+
+#: Panel layouts of :func:`plot_experiment`.
+PANELS = ("instance", "single")
 
 
 def _bandit_key(bandit):
@@ -27,7 +32,15 @@ def _bandit_key(bandit):
 
 
 def _bandit_title(bandit):
+    from rltheory.experiments._runner import _problem_kind
+
     kind = type(bandit).__name__
+    problem = _problem_kind(bandit)
+    if problem == "linear-bandit":
+        contexts = f", {bandit.n_contexts} contexts" if bandit.is_contextual else ""
+        return f"{kind} (d={bandit.dim}, K={bandit.n_arms}{contexts}, sigma={bandit.noise_sigma:g})"
+    if problem == "linear-mdp":
+        return f"{kind} (S={bandit.n_states}, A={bandit.n_actions}, d={bandit.dim}, H={bandit.horizon})"
     means = np.asarray(bandit.means)
     if kind == "SequenceBandit":
         return f"{kind} (K={bandit.n_arms}, adversarial reward table)"
@@ -35,10 +48,45 @@ def _bandit_title(bandit):
     return f"{kind}({shown}{', ...' if means.size > 10 else ''})"
 
 
-def _overlay_lai_robbins(ax, bandit, times):
-    from rltheory import bandits as b
+def _series_label(cfg):
+    """Legend of the final-regret-vs-d panel: the policy and the problem's sizes other than d."""
+    from rltheory.experiments._runner import _problem_kind
 
-    if isinstance(bandit, getattr(b, "SequenceBandit", ())):
+    problem, kind = cfg.bandit, _problem_kind(cfg.bandit)
+    policy = str(getattr(cfg.policy, "name", type(cfg.policy).__name__))
+    if kind == "linear-bandit":
+        return f"{policy}, K={problem.n_arms}"
+    if kind == "linear-mdp":
+        return f"{policy}, S={problem.n_states}, A={problem.n_actions}, H={problem.horizon}"
+    return policy
+
+
+def _final_vs_dim_panel(ax, result):
+    """Final mean regret (with its confidence interval) against the dimension d, one line per series."""
+    series = {}
+    for cfg in result.configs:
+        dim = getattr(cfg.bandit, "dim", None)
+        if dim is None:
+            raise ValueError(f"final_vs_dim: configuration {cfg.name!r} has a {type(cfg.bandit).__name__} without dim")
+        curve = result.curves[cfg.name]
+        series.setdefault(_series_label(cfg), []).append(
+            (int(dim), float(curve.mean[-1]), float(curve.lower[-1]), float(curve.upper[-1]))
+        )
+    for label, points in series.items():
+        d, m, lo, hi = (np.array(v) for v in zip(*sorted(points)))
+        ax.errorbar(d, m, yerr=np.vstack([m - lo, hi - m]), marker="o", capsize=3, label=label)
+    ax.set_xlabel("dimension d")
+    ax.set_ylabel(f"regret at T = {result.horizon}")
+    ax.set_title("final regret vs d", fontsize=9)
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=7, loc="upper left")
+
+
+def _overlay_lai_robbins(ax, bandit, times, curves):
+    from rltheory import bandits as b
+    from rltheory.experiments._runner import _problem_kind
+
+    if _problem_kind(bandit) != "bandit" or isinstance(bandit, getattr(b, "SequenceBandit", ())):
         return
     # Lai & Robbins (1985), Theorem 2: the regret of a uniformly good policy is
     # asymptotically at least sum_{i: Delta_i > 0} Delta_i log t / KL(mu_i, mu*).
@@ -46,9 +94,12 @@ def _overlay_lai_robbins(ax, bandit, times):
     ax.plot(times, curve, color="black", linestyle="--", linewidth=1.5, label="Lai-Robbins lower bound")
 
 
-def _overlay_exp3_bound(ax, bandit, times):
+def _overlay_exp3_bound(ax, bandit, times, curves):
     from rltheory import bandits as b
+    from rltheory.experiments._runner import _problem_kind
 
+    if _problem_kind(bandit) != "bandit":
+        return
     # Auer, Cesa-Bianchi, Freund & Schapire (2002), Corollary 3.2: EXP3 tuned for
     # horizon T (g = T) has weak regret at most 2 sqrt(e - 1) sqrt(T K ln K); drawn
     # as a function of the horizon t.
@@ -56,14 +107,30 @@ def _overlay_exp3_bound(ax, bandit, times):
     ax.plot(times, values, color="black", linestyle=":", linewidth=1.5, label=r"EXP3 bound $2\sqrt{e-1}\sqrt{tK\ln K}$")
 
 
-_OVERLAY_FUNCS = {"lai-robbins": _overlay_lai_robbins, "exp3-bound": _overlay_exp3_bound}
+def _overlay_sqrt_t(ax, bandit, times, curves):
+    # A guide for the eye, not a bound: c sqrt(t) with c = max_curve R_bar(T) / sqrt(T), so that on
+    # log-log axes a curve parallel to it grows like sqrt(t) (Abbasi-Yadkori et al. 2011, Thm 3:
+    # O(d sqrt(T) log T) for OFUL; Jin et al. 2020, Thm 3.1: O(sqrt(d^3 H^3 T) log) for LSVI-UCB).
+    final_t = float(times[-1])
+    c = max(float(np.asarray(curve.mean)[-1]) for curve in curves) / np.sqrt(final_t)
+    if not np.isfinite(c) or c <= 0:
+        return
+    ax.plot(times, c * np.sqrt(times), color="black", linestyle="--", linewidth=1.2, label=r"slope 1/2 ($\propto\sqrt{t}$)")
 
 
-def plot_experiment(result, *, overlays=(), log_x=False, title=None, path=None):
-    """Regret curves of an :class:`ExperimentResult`, one panel per bandit instance.
+_OVERLAY_FUNCS = {
+    "lai-robbins": _overlay_lai_robbins,
+    "exp3-bound": _overlay_exp3_bound,
+    "sqrt-t": _overlay_sqrt_t,
+}
+
+
+def plot_experiment(result, *, overlays=(), log_x=False, log_y=False, panels="instance", final_vs_dim=False,
+                    title=None, path=None):
+    """Regret curves of an :class:`ExperimentResult`, one panel per problem instance (or one panel).
 
     Each configuration is drawn with ``RegretCurve.plot`` (mean regret and its
-    confidence band) in the panel of its bandit; the requested ``overlays``
+    confidence band) in the panel of its problem; the requested ``overlays``
     (keys of :data:`OVERLAYS`) are drawn in every panel where they apply.
 
     Parameters
@@ -71,8 +138,14 @@ def plot_experiment(result, *, overlays=(), log_x=False, title=None, path=None):
     result : ExperimentResult
     overlays : sequence of str
         Names from :data:`OVERLAYS`.
-    log_x : bool
-        Logarithmic time axis (the style of Garivier & Cappé 2011, Fig. 1).
+    log_x, log_y : bool
+        Logarithmic time / regret axis (log-log shows a regret rate t^a as a line of slope a).
+    panels : {"instance", "single"}
+        One panel per problem instance, or every configuration in one panel.
+    final_vs_dim : bool
+        Add a panel of the final mean regret (with its confidence interval)
+        against the problem dimension ``d`` (linear bandits, linear MDPs), one
+        line per policy and problem size other than ``d``.
     title : str, optional
         Figure title.
     path : str or path-like, optional
@@ -85,7 +158,7 @@ def plot_experiment(result, *, overlays=(), log_x=False, title=None, path=None):
     Raises
     ------
     ValueError
-        For an unknown overlay name.
+        For an unknown overlay name or panel layout, or ``final_vs_dim`` on problems without ``dim``.
 
     Examples
     --------
@@ -100,32 +173,43 @@ def plot_experiment(result, *, overlays=(), log_x=False, title=None, path=None):
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
+    from rltheory.experiments._runner import _problem_kind
+
     unknown = [o for o in overlays if o not in _OVERLAY_FUNCS]
     if unknown:
         raise ValueError(f"overlays: unknown {unknown}; known: {sorted(_OVERLAY_FUNCS)}")
+    if panels not in PANELS:
+        raise ValueError(f"panels: expected one of {PANELS}, got {panels!r}")
     groups = {}
     for cfg in result.configs:
-        groups.setdefault(_bandit_key(cfg.bandit), []).append(cfg)
-    n = len(groups)
+        key = "all" if panels == "single" else _bandit_key(cfg.bandit)
+        groups.setdefault(key, []).append(cfg)
+    n = len(groups) + bool(final_vs_dim)
     fig = Figure(figsize=(6.4 * n, 4.6), layout="constrained")
     FigureCanvasAgg(fig)
     axes = fig.subplots(1, n, squeeze=False)[0]
     for ax, cfgs in zip(axes, groups.values()):
         bandit = cfgs[0].bandit
         times = None
-        for cfg in cfgs:
-            curve = result.curves[cfg.name]
-            curve.plot(ax=ax, label=cfg.name, logx=log_x)
+        curves = [result.curves[cfg.name] for cfg in cfgs]
+        for cfg, curve in zip(cfgs, curves):
+            curve.plot(ax=ax, label=cfg.name, logx=log_x, logy=log_y)
             times = np.asarray(curve.times, dtype=float)
         positive = times[times >= 1]
         for name in overlays:
-            _OVERLAY_FUNCS[name](ax, bandit, positive)
+            _OVERLAY_FUNCS[name](ax, bandit, positive, curves)
         ax.set_xscale("log" if log_x else "linear")
-        ax.set_xlabel("time t")
+        ax.set_yscale("log" if log_y else "linear")
+        ax.set_xlabel("episode k" if _problem_kind(bandit) == "linear-mdp" else "time t")
         ax.set_ylabel("regret")
-        ax.set_title(_bandit_title(bandit), fontsize=9)
+        if len({_bandit_key(cfg.bandit) for cfg in cfgs}) == 1:
+            ax.set_title(_bandit_title(bandit), fontsize=9)
+        else:
+            ax.set_title(f"{len(cfgs)} configurations ({type(bandit).__name__} instances)", fontsize=9)
         ax.grid(True, which="both", alpha=0.3)
         ax.legend(fontsize=7, loc="upper left")
+    if final_vs_dim:
+        _final_vs_dim_panel(axes[-1], result)
     if title:
         fig.suptitle(f"{title}  ({result.n_runs} runs, T = {result.horizon})")
     if path is not None:

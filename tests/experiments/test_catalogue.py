@@ -8,15 +8,15 @@ import pytest
 
 from rltheory.experiments import ExperimentConfig
 from rltheory.experiments._catalogue import CATALOGUE, Reproduction, get_reproduction
-from rltheory.experiments._plots import OVERLAYS
+from rltheory.experiments._plots import OVERLAYS, PANELS
 
 
 def test_catalogue_names_match_keys_and_overlays_exist():
-    assert set(CATALOGUE) == {"bernoulli-two-arms", "bernoulli-ten-arms", "adversarial"}
+    assert set(CATALOGUE) == {"bernoulli-two-arms", "bernoulli-ten-arms", "adversarial", "linear-bandit", "linear-mdp"}
     for name, rep in CATALOGUE.items():
         assert isinstance(rep, Reproduction) and rep.name == name
         assert rep.description and rep.citation
-        assert set(rep.overlays) <= set(OVERLAYS)
+        assert set(rep.overlays) <= set(OVERLAYS) and rep.panels in PANELS
         assert rep.horizon <= rep.full_horizon and rep.n_runs <= rep.full_runs
 
 
@@ -56,6 +56,33 @@ def test_adversarial_entry_runs_each_adversarial_policy_on_both_instances():
     for c in configs:
         if type(c.bandit).__name__ == "SequenceBandit":
             assert c.bandit.n_rounds == 300  # a reward table covering the horizon
+
+
+def test_linear_bandit_entry_is_linucb_on_the_unit_sphere_grid():
+    from rltheory.linear import LinearBandit, LinUCB
+
+    rep = get_reproduction("linear-bandit")
+    configs = rep.configs()
+    assert {(c.bandit.dim, c.bandit.n_arms) for c in configs} == {(d, k) for d in (5, 10, 20) for k in (50, 1000)}
+    for c in configs:
+        assert isinstance(c.bandit, LinearBandit) and c.policy == LinUCB()
+        # Abbasi-Yadkori et al. (2011), Thm 3 assumes |<x, theta>| <= 1: unit arms and ||theta|| = 1 = S
+        np.testing.assert_allclose(np.linalg.norm(c.bandit.arms, axis=-1), 1.0, rtol=1e-12)
+        np.testing.assert_allclose(np.linalg.norm(c.bandit.theta), c.policy.theta_bound, rtol=1e-12)
+    assert "Thm 3" in rep.citation and rep.final_vs_dim and "sqrt-t" in rep.overlays
+
+
+def test_linear_mdp_entry_runs_both_agents_on_each_instance():
+    from rltheory.linear import LMCLSVI, LSVIUCB, LinearMDP
+
+    rep = get_reproduction("linear-mdp")
+    configs = rep.configs()
+    instances = {id(c.bandit) for c in configs}
+    assert len(instances) == 2 and all(isinstance(c.bandit, LinearMDP) for c in configs)
+    for inst in instances:
+        kinds = {type(c.policy) for c in configs if id(c.bandit) == inst}
+        assert kinds == {LSVIUCB, LMCLSVI}
+    assert "Thm 3.1" in rep.citation and "Ishfaq" in rep.citation
 
 
 def test_unknown_reproduction_names_the_known_ones():

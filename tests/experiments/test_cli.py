@@ -48,6 +48,30 @@ def test_reproduce_end_to_end_writes_png_csv_npz_and_prints_the_summary(tmp_path
     assert (out / "summary.csv").read_bytes() == before
 
 
+def test_list_shows_the_linear_entries(capsys):
+    assert main(["list"]) == 0
+    out = capsys.readouterr().out
+    assert "linear-bandit" in out and "linear-mdp" in out and "Abbasi-Yadkori" in out
+
+
+def test_reproduce_linear_bandit_end_to_end(tmp_path, capsys):
+    out = tmp_path / "lin"
+    argv = ["reproduce", "linear-bandit", "--horizon", "200", "--runs", "4", "--out", str(out), "--no-progress"]
+    assert main(argv) == 0
+    text = capsys.readouterr().out
+    configs = CATALOGUE["linear-bandit"].configs(200)
+    assert (out / "linear-bandit.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    with open(out / "summary.csv") as f:
+        rows = list(csv.DictReader(f))
+    assert [r["name"] for r in rows] == [c.name for c in configs]
+    assert all(r["lai_robbins_ratio"] == "nan" and int(r["n_runs"]) == 4 for r in rows)
+    assert len(list((out / "curves").glob("*.npz"))) == len(configs) == len(list((out / "curves").glob("*.csv")))
+    table = text[text.index("config"):].splitlines()[1 : 1 + len(configs)]
+    assert [line.rsplit(None, 1)[-1] for line in table] == ["-"] * len(configs)  # no Lai-Robbins ratio
+    assert main(argv + ["--resume"]) == 0
+    assert f"{len(configs)} chunk(s) reused, 0 computed" in capsys.readouterr().out
+
+
 def test_reproduce_with_two_workers_gives_the_same_summary(tmp_path, capsys):
     common = ["reproduce", "adversarial", "--runs", "3", "--horizon", "200", "--no-progress"]
     assert main(common + ["--out", str(tmp_path / "a")]) == 0

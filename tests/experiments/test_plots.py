@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from rltheory.experiments import run_experiment
+from rltheory.experiments import ExperimentConfig, run_experiment
 from rltheory.experiments._catalogue import get_reproduction
 from rltheory.experiments._plots import plot_experiment
 
@@ -40,3 +40,29 @@ def test_lai_robbins_overlay_is_the_theory_curve(tmp_path):
 def test_unknown_overlay_is_rejected(adversarial_result):
     with pytest.raises(ValueError, match="unknown"):
         plot_experiment(adversarial_result, overlays=("nope",))
+
+
+def test_sqrt_reference_single_panel_and_final_regret_vs_d():
+    from rltheory.linear import LinearBandit, LinUCB
+
+    configs = [
+        ExperimentConfig(f"d={d}", LinearBandit.random(d, 6, rng=d), LinUCB()) for d in (2, 4)
+    ]
+    result = run_experiment(configs, horizon=100, n_runs=3, checkpoints=10, progress=False)
+    fig = plot_experiment(result, overlays=("sqrt-t",), log_x=True, log_y=True, panels="single", final_vs_dim=True)
+    curves_ax, dim_ax = fig.axes
+    assert curves_ax.get_yscale() == "log"
+    (ref,) = [ln for ln in curves_ax.get_lines() if "slope 1/2" in ln.get_label()]
+    x, y = ref.get_data()
+    # c sqrt(t) through the largest final mean regret: slope exactly 1/2 in log-log
+    np.testing.assert_allclose(np.diff(np.log(y)) / np.diff(np.log(x)), 0.5, rtol=1e-12)
+    assert y[-1] == pytest.approx(max(result.curves[c.name].mean[-1] for c in configs), rel=1e-12)
+    (series,) = [c for c in dim_ax.containers if c.get_label() == "LinUCB, K=6"]  # errorbar: mean and CI vs d
+    data_line = series.lines[0]
+    np.testing.assert_array_equal(data_line.get_xdata(), [2, 4])
+    np.testing.assert_array_equal(data_line.get_ydata(), [result.curves[c.name].mean[-1] for c in configs])
+
+
+def test_unknown_panel_layout_is_rejected(adversarial_result):
+    with pytest.raises(ValueError, match="panels"):
+        plot_experiment(adversarial_result, panels="grid")

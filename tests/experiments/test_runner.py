@@ -537,3 +537,99 @@ def test_chunks_of_other_simulation_code_are_recomputed(tmp_path, monkeypatch):
     monkeypatch.setattr(_runner, "_engine_fingerprint", lambda: dict(original(), numpy="0.0-other"))
     resumed = run_experiment(small_configs(), chunk_size=7, out_dir=tmp_path, resume=True, **SIZE)
     assert resumed.chunks_reused == 0 and len(resumed.chunks_rejected) == 3
+
+
+# --------------------------------------------------------------------------- linear problems: the same runner
+
+
+def linear_configs():
+    from rltheory.linear import LMCLSVI, LSVIUCB, LinearBandit, LinearMDP, LinTS, LinUCB
+
+    bandit = LinearBandit.random(3, 8, noise_sigma=0.5, rng=1)
+    mdp = LinearMDP.random(5, 2, 3, horizon=3, rng=2)
+    return [
+        ExperimentConfig("linucb", bandit, LinUCB()),
+        ExperimentConfig("lints", bandit, LinTS()),
+        ExperimentConfig("lsvi-ucb", mdp, LSVIUCB(beta=0.5)),
+        ExperimentConfig("lmc-lsvi", mdp, LMCLSVI(inverse_temperature=10.0, n_langevin_steps=5)),
+    ]
+
+
+LINEAR_SIZE = dict(horizon=60, n_runs=5, seed=4, checkpoints=6, progress=False)
+
+
+@pytest.fixture(scope="module")
+def linear_reference():
+    return run_experiment(linear_configs(), chunk_size=5, **LINEAR_SIZE)
+
+
+def test_linear_single_chunk_equals_one_direct_simulator_call(linear_reference):
+    # the runner dispatches on the problem type: LinearBandit -> simulate_linear, LinearMDP -> simulate_linear_mdp
+    from rltheory.experiments import config_seed
+    from rltheory.linear import LinearBandit, simulate_linear, simulate_linear_mdp
+
+    for k, cfg in enumerate(linear_configs()):
+        run = simulate_linear if isinstance(cfg.bandit, LinearBandit) else simulate_linear_mdp
+        direct = run(cfg.bandit, cfg.policy, 60, 5, seed=config_seed(4, k), checkpoints=6)
+        np.testing.assert_array_equal(linear_reference.curves[cfg.name].regret, direct.regret)
+        np.testing.assert_array_equal(linear_reference.curves[cfg.name].pulls, direct.pulls)
+
+
+def test_linear_configs_process_pool_and_chunking_are_bit_identical(linear_reference):
+    # run i depends only on (seed, i) in simulate_linear and in lsvi_ucb / lmc_lsvi (run_start semantics)
+    with make_executor(workers=2) as ex:
+        pooled = run_experiment(linear_configs(), chunk_size=2, executor=ex, **LINEAR_SIZE)
+    assert_same_curves(pooled, linear_reference)
+    assert_same_curves(run_experiment(linear_configs(), chunk_size=1, **LINEAR_SIZE), linear_reference)
+
+
+def test_linear_summary_has_no_lai_robbins_ratio(linear_reference):
+    assert [row.policy for row in linear_reference.summary] == ["LinUCB", "LinTS", "LSVI-UCB", "LMC-LSVI"]
+    assert all(np.isnan(row.lai_robbins_ratio) for row in linear_reference.summary)
+    for line in linear_reference.format_summary().splitlines()[1:]:
+        assert line.split()[-1] == "-"
+
+
+def test_linear_resume_after_deleting_a_chunk(tmp_path, linear_reference):
+    first = run_experiment(linear_configs(), chunk_size=2, out_dir=tmp_path, **LINEAR_SIZE)
+    assert_same_curves(first, linear_reference)
+    chunks = sorted(tmp_path.glob("chunks/*/runs-*.npz"))
+    assert len(chunks) == 4 * 3
+    chunks[7].unlink()
+    resumed = run_experiment(linear_configs(), chunk_size=2, out_dir=tmp_path, resume=True, **LINEAR_SIZE)
+    assert resumed.chunks_reused == 11 and resumed.chunks_computed == 1 and len(resumed.chunks_rejected) == 1
+    assert_same_curves(resumed, linear_reference)
+
+
+def test_linear_chunk_hash_covers_the_instance_and_the_linear_sources(tmp_path, monkeypatch):
+    from rltheory.bandits import UCB1, BernoulliBandit
+    from rltheory.experiments import _runner
+    from rltheory.linear import LinearBandit
+
+    configs = [ExperimentConfig("ucb1", BernoulliBandit([0.6, 0.4]), UCB1())] + linear_configs()[:1]
+    run_experiment(configs, chunk_size=5, out_dir=tmp_path, **LINEAR_SIZE)
+    # same name and sizes, theta moved by one ulp-ish amount: the instance's arrays are in the hash
+    bandit = configs[1].bandit
+    moved = LinearBandit(bandit.arms[0], bandit.theta * (1 + 1e-15), bandit.noise_sigma)
+    other = configs[:1] + [ExperimentConfig("linucb", moved, configs[1].policy)]
+    res = run_experiment(other, chunk_size=5, out_dir=tmp_path, resume=True, **LINEAR_SIZE)
+    assert res.chunks_reused == 1 and "hash mismatch" in res.chunks_rejected[0]
+    # edited linear code: the linear chunk is recomputed, the bandit chunk is not
+    monkeypatch.setattr(_runner, "_linear_source_digest", lambda: "0" * 64)
+    res = run_experiment(other, chunk_size=5, out_dir=tmp_path, resume=True, **LINEAR_SIZE)
+    assert res.chunks_reused == 1 and res.chunks_computed == 1
+
+
+def test_policy_that_the_problem_simulator_rejects_is_refused_up_front():
+    from rltheory.bandits import UCB1, BernoulliBandit
+    from rltheory.linear import LSVIUCB, LinUCB
+
+    bandit, mdp = linear_configs()[0].bandit, linear_configs()[2].bandit
+    with pytest.raises(ValueError, match="LinearBandit needs a policy among LinUCB"):
+        ExperimentConfig("x", bandit, LSVIUCB())
+    with pytest.raises(ValueError, match="LinearMDP needs a policy among LSVIUCB, LMCLSVI"):
+        ExperimentConfig("x", mdp, LinUCB())
+    with pytest.raises(ValueError, match="UCB1"):
+        ExperimentConfig("x", mdp, UCB1())
+    with pytest.raises(ValueError, match="not on a BernoulliBandit"):
+        ExperimentConfig("x", BernoulliBandit([0.5, 0.4]), LinUCB())
