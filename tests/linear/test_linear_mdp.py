@@ -149,3 +149,31 @@ def test_lmc_lsvi_kernel_equals_numpy_reference():
     ref = lmc_lsvi_reference(m, K, **kw)
     curve = lmc_lsvi(m, K, n_runs=1, checkpoints=np.arange(1, K + 1), **kw)
     assert np.allclose(curve.regret[0], ref, rtol=0, atol=1e-9 * K * m.horizon)
+
+
+def test_agent_records_run_the_algorithms_with_their_parameters():
+    import json
+
+    from rltheory.bandits import RegretCurve
+    from rltheory.linear import LMCLSVI, LSVIUCB, lmc_lsvi, lsvi_ucb, simulate_linear_mdp
+
+    m = LinearMDP.random(5, 2, 3, horizon=3, rng=7)
+    agent = LMCLSVI(inverse_temperature=10.0, n_langevin_steps=5, n_samples=2)
+    got = simulate_linear_mdp(m, agent, 40, 3, seed=5, checkpoints=4)
+    want = lmc_lsvi(m, 40, inverse_temperature=10.0, n_langevin_steps=5, n_samples=2, n_runs=3, seed=5, checkpoints=4)
+    np.testing.assert_array_equal(got.regret, want.regret)
+    got = simulate_linear_mdp(m, LSVIUCB(beta=0.3), 40, 3, seed=5, checkpoints=4)
+    np.testing.assert_array_equal(got.regret, lsvi_ucb(m, 40, beta=0.3, n_runs=3, seed=5, checkpoints=4).regret)
+    # chunk semantics: runs [0, 1) + [1, 3) = runs [0, 3)
+    parts = [simulate_linear_mdp(m, LSVIUCB(beta=0.3), 40, n, seed=5, checkpoints=4, run_start=a) for a, n in ((0, 1), (1, 2))]
+    np.testing.assert_array_equal(RegretCurve.concatenate(parts).regret, got.regret)
+    # the spec covers every defining array and survives JSON
+    spec = json.loads(json.dumps(m.to_spec()))
+    back = LinearMDP(spec["features"], spec["mu"], spec["theta"], spec["initial_distribution"])
+    for name in ("features", "mu", "theta", "initial_distribution", "P", "R"):
+        np.testing.assert_array_equal(getattr(back, name), getattr(m, name))
+    assert json.loads(json.dumps(agent.to_spec())) == {"type": "LMC-LSVI", "params": agent.params()}
+    with pytest.raises(ValueError, match="agent must be LSVIUCB or LMCLSVI"):
+        simulate_linear_mdp(m, "LSVI-UCB", 10)
+    with pytest.raises(ValueError, match="n_langevin_steps"):
+        LMCLSVI(n_langevin_steps=0)
