@@ -138,6 +138,32 @@ cdef extern from *:
         return r;
     }
     #endif
+    /* out[s] = R[s] + gamma * sum_j data[s*W + j] v[ind[s*W + j]] for s in [lo, hi):
+       rows padded to width W with zero entries. The sum starts at +0.0, so it
+       is never -0.0, and adding a padding term 0.0 * v[.] = +-0.0 leaves it
+       unchanged: the result equals the unpadded stored-order sum bit for bit. */
+    #define RLT_ELL_BODY(W)                                                          \
+        for (s = lo; s < hi; ++s) {                                                  \
+            const double *d = data + s * (W); const int32_t *i = ind + s * (W);      \
+            double acc = 0.0; int j;                                                 \
+            for (j = 0; j < (W); ++j) { double prod = d[j] * v[i[j]]; acc = acc + prod; } \
+            out[s] = R[s] + gamma * acc;                                             \
+        }
+    static void rlt_ell_sweep(const double *data, const int32_t *ind, Py_ssize_t W, const double *R,
+                              double gamma, const double *v, double *out, Py_ssize_t lo, Py_ssize_t hi) {
+        Py_ssize_t s;
+        switch (W) {
+        case 1: RLT_ELL_BODY(1) break;
+        case 2: RLT_ELL_BODY(2) break;
+        case 3: RLT_ELL_BODY(3) break;
+        case 4: RLT_ELL_BODY(4) break;
+        case 5: RLT_ELL_BODY(5) break;
+        case 6: RLT_ELL_BODY(6) break;
+        case 7: RLT_ELL_BODY(7) break;
+        case 8: RLT_ELL_BODY(8) break;
+        default: RLT_ELL_BODY(W) break;
+        }
+    }
     /* 64-byte aligned buffer (whole-vector loads of v never straddle a cache
        line); release with free(). NULL on failure. */
     static double *rlt_alloc(Py_ssize_t n) {
@@ -156,6 +182,8 @@ cdef extern from *:
     double rlt_dot(const double* p, const double* v, Py_ssize_t n) noexcept nogil
     double rlt_sum(const double* p, Py_ssize_t n) noexcept nogil
     double* rlt_alloc(Py_ssize_t n) noexcept nogil
+    void rlt_ell_sweep(const double* data, const int32_t* ind, Py_ssize_t W, const double* R, double gamma,
+                       const double* v, double* out, Py_ssize_t lo, Py_ssize_t hi) noexcept nogil
     bint rlt_is_aligned(const double* p) noexcept nogil
 
 
@@ -408,11 +436,13 @@ cdef struct Compact:
     Csr32P M                 # S rows (A = 1): row s is row s*A + pi[s] of the model
     double* R                # R[s, pi[s]]
     Py_ssize_t cap           # capacity of data/ind
+    Py_ssize_t W             # > 0: ELL layout, every row padded to W entries (row s at s*W)
 
 
 cdef int _compact_init(const mat_t* M, Compact* C) noexcept nogil:
     """Allocate a compact policy matrix; capacity sum_s max_a nnz(s, a). 0 ok, -1 unusable."""
-    cdef Py_ssize_t s, a, n, cap = 0, S = M.S, A = M.A
+    cdef Py_ssize_t s, a, n, cap = 0, W = 0, S = M.S, A = M.A
+    C.W = 0
     C.M.S = S
     C.M.A = 1
     C.M.data = NULL
@@ -428,8 +458,15 @@ cdef int _compact_init(const mat_t* M, Compact* C) noexcept nogil:
                 if M.ptr[s * A + a + 1] - M.ptr[s * A + a] > n:
                     n = M.ptr[s * A + a + 1] - M.ptr[s * A + a]
             cap = cap + n
+            if n > W:
+                W = n
         if cap >= 2147483647 or S >= 2147483647:
             return -1
+        # short rows: pad to a fixed width (branch-free rows) when that costs < 50% more entries
+        C.W = 0
+        if W <= 8 and S * W <= cap + cap // 2:
+            C.W = W if W > 0 else 1
+            cap = S * C.W
         C.cap = cap
         C.M.data = <double*> malloc((cap if cap > 0 else 1) * sizeof(double))
         C.M.ind = <int32_t*> malloc((cap if cap > 0 else 1) * sizeof(int32_t))
@@ -455,7 +492,23 @@ cdef void _compact_gather(const mat_t* M, const double* R, const int64_t* pi, Co
     cdef double* data = <double*> C.M.data
     cdef int32_t* ind = <int32_t*> C.M.ind
     cdef int32_t* ptr = <int32_t*> C.M.ptr
+    cdef Py_ssize_t W = C.W
     if mat_t is not DenseP:
+        if W > 0:
+            for s in range(S):
+                r = s * A + pi[s]
+                C.R[s] = R[r]
+                j = s * W
+                for k in range(M.ptr[r], M.ptr[r + 1]):
+                    data[j] = M.data[k]
+                    ind[j] = <int32_t> M.ind[k]
+                    j = j + 1
+                while j < (s + 1) * W:
+                    data[j] = 0.0
+                    ind[j] = 0
+                    j = j + 1
+            C.M.work = S * W + S
+            return
         ptr[0] = 0
         for s in range(S):
             r = s * A + pi[s]
@@ -471,6 +524,9 @@ cdef void _compact_gather(const mat_t* M, const double* R, const int64_t* pi, Co
 cdef inline void _compact_range(const Compact* C, double gamma, const double* v, double* out,
                                 Py_ssize_t lo, Py_ssize_t hi) noexcept nogil:
     cdef Py_ssize_t s
+    if C.W > 0:
+        rlt_ell_sweep(C.M.data, C.M.ind, C.W, C.R, gamma, v, out, lo, hi)
+        return
     for s in range(lo, hi):
         out[s] = C.R[s] + gamma * _rowdot(&C.M, s, v)
 
