@@ -21,7 +21,12 @@ lowest action).
 
 Storage kinds (dense, CSR int32, CSR int64) are separate compiled
 specialisations (a fused struct type), and the masked and unmasked paths are
-separate loops, so no kind or mask test runs per row.
+separate loops, so no kind or mask test runs per row. Dense kernels read ``v``
+from a 64-byte aligned buffer (a copy when the caller's is not aligned).
+Whole CSR loops narrow int64 indices to int32 once (when they fit), and CSR
+modified policy iteration runs its ``m`` evaluation sweeps on a compact copy
+of the policy's rows (padded to a fixed width when rows are short); both keep
+every sum in stored order, so results are the same bit for bit.
 
 Parallelism: states are split into a fixed number of contiguous chunks and
 the chunks are distributed with ``prange`` (OpenMP, dynamic schedule, so a
@@ -55,6 +60,9 @@ DOT_LANES = 16
 cdef Py_ssize_t _PARALLEL_WORK = PARALLEL_WORK
 cdef Py_ssize_t _N_CHUNKS = N_CHUNKS
 cdef Py_ssize_t _GS_CHECK_EVERY = GS_CHECK_EVERY
+#: A whole loop first re-times the thread mode it is not using after this many steps.
+THREAD_PROBE_EVERY = 16
+cdef Py_ssize_t _THREAD_PROBE_EVERY = THREAD_PROBE_EVERY
 
 ctypedef fused idx_t:
     int32_t
@@ -164,6 +172,20 @@ cdef extern from *:
         default: RLT_ELL_BODY(W) break;
         }
     }
+    #include <time.h>
+    #ifdef _OPENMP
+    #include <omp.h>
+    static int rlt_max_threads(void) { return omp_get_max_threads(); }
+    #else
+    static int rlt_max_threads(void) { return 1; }
+    #endif
+    /* wall-clock seconds (C11 timespec_get): used only to choose between the
+       serial and the parallel sweep, which compute identical results */
+    static double rlt_now(void) {
+        struct timespec ts;
+        if (timespec_get(&ts, TIME_UTC) != TIME_UTC) return 0.0;
+        return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+    }
     /* 64-byte aligned buffer (whole-vector loads of v never straddle a cache
        line); release with free(). NULL on failure. */
     static double *rlt_alloc(Py_ssize_t n) {
@@ -182,6 +204,8 @@ cdef extern from *:
     double rlt_dot(const double* p, const double* v, Py_ssize_t n) noexcept nogil
     double rlt_sum(const double* p, Py_ssize_t n) noexcept nogil
     double* rlt_alloc(Py_ssize_t n) noexcept nogil
+    double rlt_now() noexcept nogil
+    int rlt_max_threads() noexcept nogil
     void rlt_ell_sweep(const double* data, const int32_t* ind, Py_ssize_t W, const double* R, double gamma,
                        const double* v, double* out, Py_ssize_t lo, Py_ssize_t hi) noexcept nogil
     bint rlt_is_aligned(const double* p) noexcept nogil
@@ -320,12 +344,12 @@ cdef inline void _backup_range(const mat_t* M, const double* R, double gamma, co
 
 cdef void _backup(const mat_t* M, const double* R, double gamma, const double* v,
                   const uint8_t* mask, bint use_mask, double* tv, int64_t* pi,
-                  double* cmin, double* cmax, double* dmin, double* dmax) noexcept nogil:
+                  double* cmin, double* cmax, double* dmin, double* dmax, bint serial=False) noexcept nogil:
     """Jacobi optimality backup tv = T v, pi = greedy(v); min/max of tv - v."""
     cdef Py_ssize_t S = M.S, nc = _n_chunks(S)
     cdef Py_ssize_t c
     cdef double lmin, lmax
-    if M.work >= _PARALLEL_WORK:
+    if M.work >= _PARALLEL_WORK and not serial:
         for c in prange(nc, schedule="dynamic"):
             _backup_range(M, R, gamma, v, mask, use_mask, _chunk_lo(c, nc, S), _chunk_lo(c + 1, nc, S),
                           tv, pi, &cmin[c], &cmax[c])
@@ -374,11 +398,11 @@ cdef inline void _policy_range(const mat_t* M, const double* R, double gamma, co
 
 
 cdef void _policy_sweep(const mat_t* M, const double* R, double gamma, const double* v,
-                        const int64_t* pi, double* out) noexcept nogil:
+                        const int64_t* pi, double* out, bint serial=False) noexcept nogil:
     """out = T^pi v for a deterministic policy pi."""
     cdef Py_ssize_t S = M.S, nc = _n_chunks(S)
     cdef Py_ssize_t c
-    if (M.work // M.A) >= _PARALLEL_WORK:
+    if (M.work // M.A) >= _PARALLEL_WORK and not serial:
         for c in prange(nc, schedule="dynamic"):
             _policy_range(M, R, gamma, v, pi, out, _chunk_lo(c, nc, S), _chunk_lo(c + 1, nc, S))
     else:
@@ -531,11 +555,12 @@ cdef inline void _compact_range(const Compact* C, double gamma, const double* v,
         out[s] = C.R[s] + gamma * _rowdot(&C.M, s, v)
 
 
-cdef void _compact_sweep(const Compact* C, double gamma, const double* v, double* out) noexcept nogil:
+cdef void _compact_sweep(const Compact* C, double gamma, const double* v, double* out,
+                         bint serial=False) noexcept nogil:
     """out = T^pi v on the compact policy rows (same arithmetic as :func:`_policy_sweep`)."""
     cdef Py_ssize_t S = C.M.S, nc = _n_chunks(S)
     cdef Py_ssize_t c
-    if C.M.work >= _PARALLEL_WORK:
+    if C.M.work >= _PARALLEL_WORK and not serial:
         for c in prange(nc, schedule="dynamic"):
             _compact_range(C, gamma, v, out, _chunk_lo(c, nc, S), _chunk_lo(c + 1, nc, S))
     else:
@@ -560,6 +585,11 @@ cdef int _iterate(const mat_t* M, const double* R, double gamma, double* v_io,
     cdef double delta
     cdef bint check = True, converged = False
     cdef Compact C
+    cdef bint eligible = M.work >= _PARALLEL_WORK and rlt_max_threads() > 1
+    cdef bint serial = False
+    cdef Py_ssize_t n_backup = 0, next_probe = 2 + _THREAD_PROBE_EVERY, probe_gap = _THREAD_PROBE_EVERY
+    cdef bint probing = False
+    cdef double t0, t_ser = INFINITY, t_par = INFINITY
     # CSR MPI: the m evaluation sweeps read a compact copy of the policy's rows
     # (one gather per improvement instead of m strided passes over all rows)
     cdef bint compact = m >= 2 and _compact_init(M, &C) == 0
@@ -592,7 +622,39 @@ cdef int _iterate(const mat_t* M, const double* R, double gamma, double* v_io,
                 check = True
             continue
         check = False
-        _backup(M, R, gamma, pv, mask, use_mask, ptv, pi, cmin, cmax, dmin, dmax)
+        # Threads or not: when the sweep is big enough for threads, the first
+        # backup runs serial and the second parallel, both timed; the loop then
+        # uses the faster (for backups and evaluation sweeps) and re-times the
+        # other after THREAD_PROBE_EVERY backups (doubling the wait, up to
+        # 1024, each time it loses again). On a loaded machine a parallel sweep
+        # waits for a descheduled worker at every barrier (milliseconds), so
+        # serial can win. Either way the results are identical (per-state
+        # work, per-chunk reductions).
+        if eligible:
+            n_backup = n_backup + 1
+            probing = n_backup <= 2 or n_backup == next_probe
+            if n_backup <= 2:
+                serial = n_backup == 1
+            elif n_backup == next_probe:
+                serial = not (t_ser < t_par)
+            else:
+                serial = t_ser < t_par
+            t0 = rlt_now()
+        _backup(M, R, gamma, pv, mask, use_mask, ptv, pi, cmin, cmax, dmin, dmax, serial)
+        if eligible:
+            # the latest backup time of each mode counts
+            t0 = rlt_now() - t0
+            if probing and n_backup > 2:
+                # a probe that loses doubles the wait before the next one
+                if (serial and t0 >= t_par) or (not serial and t0 >= t_ser):
+                    probe_gap = probe_gap * 2 if probe_gap < 1024 else probe_gap
+                else:
+                    probe_gap = _THREAD_PROBE_EVERY
+                next_probe = n_backup + probe_gap
+            if serial:
+                t_ser = t0
+            else:
+                t_par = t0
         # certified stopping rule: max(v_upper - v_lower) = gamma/(1-gamma) span(Tv - v)
         # (MacQueen 1966; Porteus 1971; Puterman 2005, Thm 6.6.3)
         if c_bound * (dmax[0] - dmin[0]) <= tol:
@@ -606,10 +668,11 @@ cdef int _iterate(const mat_t* M, const double* R, double gamma, double* v_io,
         if compact:
             _compact_gather(M, R, pi, &C)
         for k in range(m):
+            # evaluation sweeps follow the chosen mode (serial during a probe)
             if compact:
-                _compact_sweep(&C, gamma, cur, pw)
+                _compact_sweep(&C, gamma, cur, pw, serial or probing)
             else:
-                _policy_sweep(M, R, gamma, cur, pi, pw)
+                _policy_sweep(M, R, gamma, cur, pi, pw, serial or probing)
             tmp = cur
             cur = pw
             pw = tmp
