@@ -124,7 +124,7 @@ def _kernel_klucb(params, n_rows, kind, arm_a, arm_b, table, horizon, times, bes
 @njit(cache=True, parallel=True)
 def _kernel_ts(params, n_rows, kind, arm_a, arm_b, table, horizon, times, best_arm, gaps, mu_star, env, pol, o_reg, o_real, o_pulls, errors):
     for r in prange(env.shape[0]):
-        errors[r] = _run_one(P._noop_init, P._ts_select, P._ts_update, params, n_rows, kind, arm_a, arm_b, table, horizon, times, best_arm, gaps, mu_star, env[r], pol[r], o_reg[r], o_real[r], o_pulls[r])
+        errors[r] = _run_one(P._ts_init, P._ts_select, P._ts_update, params, n_rows, kind, arm_a, arm_b, table, horizon, times, best_arm, gaps, mu_star, env[r], pol[r], o_reg[r], o_real[r], o_pulls[r])
 
 @njit(cache=True, parallel=True)
 def _kernel_bayesucb(params, n_rows, kind, arm_a, arm_b, table, horizon, times, best_arm, gaps, mu_star, env, pol, o_reg, o_real, o_pulls, errors):

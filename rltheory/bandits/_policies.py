@@ -36,7 +36,7 @@ from typing import ClassVar
 import numpy as np
 from numba import njit
 
-from ._rng import rng_beta, rng_integers, rng_normal, rng_uniform
+from ._rng import rng_gamma_dc, rng_integers, rng_normal, rng_uniform
 
 __all__ = [
     "BayesUCB",
@@ -812,6 +812,29 @@ class KLUCBPlus(KLUCB):
 # ----------------------------------------------------------------------------
 
 
+@njit(cache=True, inline="always")
+def _ts_shape_constants(state, arm):
+    # Marsaglia & Tsang (2000) constants d = a - 1/3, c = 1 / sqrt(9 d) of the
+    # two Gamma draws of the Beta(S + 1, F + 1) posterior sample, cached per
+    # arm (they change only when the arm is pulled); the same expressions as
+    # rng_gamma, so the draws are bit-identical to rng_beta(S + 1, F + 1)
+    a = state[1, arm] + 1.0
+    b = state[0, arm] - state[1, arm] + 1.0
+    da = a - 1.0 / 3.0
+    db = b - 1.0 / 3.0
+    state[2, arm] = da
+    state[3, arm] = 1.0 / math.sqrt(9.0 * da)
+    state[4, arm] = db
+    state[5, arm] = 1.0 / math.sqrt(9.0 * db)
+
+
+@njit(cache=True)
+def _ts_init(params, state):
+    if params[0] == 0.0:
+        for i in range(state.shape[1]):
+            _ts_shape_constants(state, i)
+
+
 @njit(cache=True)
 def _ts_update(params, state, t, arm, reward, rng):
     if params[0] == 0.0:
@@ -821,6 +844,7 @@ def _ts_update(params, state, t, arm, reward, rng):
             r = 1.0 if rng_uniform(rng) < reward else 0.0
         state[0, arm] += 1.0
         state[1, arm] += r
+        _ts_shape_constants(state, arm)
     else:
         state[0, arm] += 1.0
         state[1, arm] += reward
@@ -831,15 +855,19 @@ def _ts_select(params, state, t, rng):
     best = 0
     bv = -np.inf
     sigma = params[1]
+    beta_prior = params[0] == 0.0
     for i in range(state.shape[1]):
-        n = state[0, i]
-        s = state[1, i]
-        if params[0] == 0.0:
-            # posterior Beta(S + 1, F + 1) of a uniform prior
-            v = rng_beta(rng, s + 1.0, n - s + 1.0)
+        if beta_prior:
+            # posterior Beta(S + 1, F + 1) of a uniform prior, as X / (X + Y) with
+            # X ~ Gamma(S + 1), Y ~ Gamma(F + 1) (rng_beta); S, F are integers
+            # (binarised rewards), so both shapes are >= 1 and no boost is needed
+            x = rng_gamma_dc(rng, state[2, i], state[3, i])
+            y = rng_gamma_dc(rng, state[4, i], state[5, i])
+            v = x / (x + y)
         else:
             # Agrawal & Goyal (2013), Alg. 2: N(S / (n + 1), sigma^2 / (n + 1))
-            v = s / (n + 1.0) + sigma / math.sqrt(n + 1.0) * rng_normal(rng)
+            n = state[0, i]
+            v = state[1, i] / (n + 1.0) + sigma / math.sqrt(n + 1.0) * rng_normal(rng)
         if v > bv:
             bv = v
             best = i
@@ -877,11 +905,15 @@ class ThompsonSampling(Policy):
     sigma: float = 1.0
 
     name: ClassVar[str] = "ThompsonSampling"
+    init: ClassVar = staticmethod(_ts_init)
     select: ClassVar = staticmethod(_ts_select)
     update: ClassVar = staticmethod(_ts_update)
 
     def __post_init__(self):
         object.__setattr__(self, "sigma", _prior_code(self.prior, self.sigma))
+
+    def state_rows(self, n_arms, horizon):
+        return 6
 
     def param_vector(self, n_arms, horizon):
         return np.array([0.0 if self.prior == "beta" else 1.0, self.sigma])
