@@ -363,8 +363,11 @@ def natural_policy_gradient(
     alpha = 1 - eta * tau / (1 - mdp.gamma)
     for _ in range(n):
         _, q = ev.value(pi)
+        # alpha = 0 (the largest step eta = (1 - gamma) / tau) drops the prior term exactly,
+        # instead of forming 0 * log(0) = nan where a probability has underflowed to 0
         with np.errstate(divide="ignore"):
-            logits = np.where(ev.mask, alpha * np.log(pi) + eta * q / (1 - mdp.gamma), -np.inf)  # Cen et al. 2022, Sec. 2 update rule
+            prior = alpha * np.log(pi, where=ev.mask, out=np.zeros_like(pi)) if alpha != 0 else 0.0
+        logits = np.where(ev.mask, prior + eta * q / (1 - mdp.gamma), -np.inf)  # Cen et al. 2022, Sec. 2 update rule
         logits -= logits.max(axis=1, keepdims=True)
         pi = np.exp(logits)
         pi /= pi.sum(axis=1, keepdims=True)
