@@ -200,6 +200,73 @@ def _mdvi_sum_slack(instance):
     return max(1e-10, allowance) - worst
 
 
+
+def _mdvi_error_averaging_check(ctx: CheckContext) -> CheckResult:
+    from dataclasses import replace
+
+    from rltheory.proofs_checks.rates import fit_power_law
+    from rltheory.tabular import error_propagation_experiment
+
+    eps, delta = 0.01, 1e-3
+    res = error_propagation_experiment([0.8, 0.9, 0.95, 0.975, 0.9875], epsilon=eps, kl_weight=1.0, margin=delta)
+    g, K, H = res.gammas, res.n_iter, res.horizons
+    bt = 2 * g * eps / (1 - g) ** 2  # Bertsekas & Tsitsiklis (1996), Prop. 6.1
+    closed = (1 - delta) * (1 - g ** (K - 3)) * bt  # AVI's greedy pi_K stays at the error wave's front K - 2
+    tol = 1e-9 * bt
+    slacks = {
+        "AVI loss = closed form": float(np.min(tol - np.abs(res.avi_loss - closed))),
+        "AVI loss <= 2 g eps/(1-g)^2": float(np.min(bt + tol - res.avi_loss)),
+        "MD-VI q-loss at K <= Thm 1": float(np.min(res.mdvi_bound - res.mdvi_last_loss)),
+        "MD-VI loss <= 2 eps H": float(np.min(2 * eps * H - res.mdvi_loss)),
+    }
+    fit_avi = fit_power_law(H, res.avi_loss, seed=ctx.seed)
+    slacks["AVI exponent >= 1.8 (one-sided)"] = fit_avi.ci[1] - 1.8
+    fit_md = fit_power_law(H, res.mdvi_loss, seed=ctx.seed)
+    out = _rate_result(
+        "mdvi.error-averaging",
+        fit_md,
+        1.0,
+        len(g),
+        f"adversarial chain, eps={eps}, lambda=1, H in {np.round(H).astype(int).tolist()}; AVI {fit_avi.describe()}; "
+        + ", ".join(f"{k}: slack {v:.3g}" for k, v in slacks.items())
+        + "; MD-VI",
+    )
+    worst = min(min(slacks.values()), out.worst_slack)
+    return replace(out, passed=bool(worst >= 0), worst_slack=worst)
+
+
+register(
+    Claim(
+        id="mdvi.error-averaging",
+        statement=(
+            "With the same persistent moving evaluation errors eps_k = eps (1_{k+1} - 1_k) (||eps_k|| = eps) on a "
+            "deterministic chain, approximate VI's greedy policies lose exactly (1-delta)(1-gamma^{K-3}) 2 gamma eps/"
+            "(1-gamma)^2 (Bertsekas-Tsitsiklis's bound attained up to 1-delta; fitted exponent in H = 1/(1-gamma) "
+            ">= 1.8), while KL-regularized MD-VI (lambda = 1, tau = 0) stays within Vieillard et al.'s Theorem 1 bound "
+            "2/(1-gamma) ||(1/k) sum_j eps_j|| + 4/(1-gamma)^2 (r_max + gamma lambda log|A|)/k and its asymptotic "
+            "loss grows at most linearly in H (fitted exponent not significantly above 1): errors are averaged, not "
+            "accumulated."
+        ),
+        latex=(
+            r"\limsup_k\|v^*-v^{\pi_k}_{AVI}\|_\infty \le \frac{2\gamma\epsilon}{(1-\gamma)^2}\ \text{(tight)},\qquad "
+            r"\|q^*-q^{\pi_k}_{MD\text{-}VI}\|_\infty \le \frac{2}{1-\gamma}\Big\|\frac1k\sum_{j=1}^k\epsilon_j\Big\|_\infty"
+            r" + \frac{4}{(1-\gamma)^2}\frac{r_{max}+\gamma\lambda\ln|A|}{k}"
+        ),
+        source=(
+            f"{VIEILLARD}, Theorem 1; D. P. Bertsekas, J. N. Tsitsiklis, Neuro-Dynamic Programming (1996), Prop. 6.1; "
+            "tightness chain in the style of B. Scherrer, B. Lesner, NIPS 2012"
+        ),
+        kind="rate",
+        tags=("regularized", "mdvi", "rate", "fast"),
+        check=_mdvi_error_averaging_check,
+        published_form=(
+            "AVI: limsup_k ||v* - v^{pi_k}||_inf <= 2 gamma eps / (1-gamma)^2 (B&T Prop. 6.1); MD-VI (tau = 0): "
+            "||q* - q^{pi_k}||_inf <= 2/(1-gamma) ||(1/k) sum_{j=1}^k eps_j||_inf + 4/(1-gamma)^2 (r_max + gamma lambda ln|A|)/k "
+            "(Vieillard et al. 2020, Thm 1)"
+        ),
+        claimed_exponent=1.0,
+    )
+)
 # ------------------------------------------------------------- KL penalty as Bayesian inference
 def _kl_identity_slack(instance):
     r, pi0, pi, beta = instance

@@ -29,9 +29,11 @@ from rltheory.tabular._average_reward import (
     stationary_distribution,
 )
 from rltheory.tabular._regularized import (
+    ErrorPropagationResult,
     MirrorDescentVIResult,
     SoftPolicyIterationResult,
     SoftValueIterationResult,
+    error_propagation_experiment,
     mirror_descent_value_iteration,
     regularized_policy_evaluation,
     soft_bellman_operator,
@@ -81,9 +83,11 @@ __all__ = [
     "mixing_time",
     "relative_value_iteration",
     "stationary_distribution",
+    "ErrorPropagationResult",
     "MirrorDescentVIResult",
     "SoftPolicyIterationResult",
     "SoftValueIterationResult",
+    "error_propagation_experiment",
     "mirror_descent_value_iteration",
     "regularized_policy_evaluation",
     "soft_bellman_operator",
