@@ -4,8 +4,8 @@
   :func:`fourier_features`, :func:`random_features`, :func:`state_action_features`,
   :func:`check_features`.
 * Linear policy evaluation: the TD fixed point with the Tsitsiklis-Van Roy
-  bounds (:func:`td_fixed_point`, :func:`projection`, :func:`mspbe`,
-  :func:`stationary_distribution`) and compiled learners (:func:`td`,
+  bounds (:func:`td_fixed_point`, :func:`projection`, :func:`mspbe`; default
+  weights from :func:`rltheory.tabular.stationary_distribution`) and compiled learners (:func:`td`,
   :func:`lstd`, :func:`gtd2`, :func:`tdc`) with :func:`baird_counterexample`.
 * Linear and contextual bandits (their public home): :class:`LinearBandit`,
   :class:`LinUCB` (OFUL), :class:`LinTS`, :class:`PhasedElimination`,
@@ -70,7 +70,6 @@ from rltheory.linear._td import (
     lstd,
     mspbe,
     projection,
-    stationary_distribution,
     td,
     td_fixed_point,
     tdc,
@@ -116,7 +115,6 @@ __all__ = [
     "simulate_linear_mdp",
     "sparse_support_enumeration",
     "state_action_features",
-    "stationary_distribution",
     "td",
     "td_fixed_point",
     "tdc",

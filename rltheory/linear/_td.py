@@ -4,7 +4,7 @@ Exact objects (NumPy/SciPy, for a :class:`~rltheory.tabular.FiniteMDP`, a
 policy :math:`\pi`, state features :math:`\Phi \in \mathbb{R}^{S\times d}` and
 weights :math:`D = \mathrm{diag}(\xi)`):
 
-* :func:`stationary_distribution` -- :math:`\xi^\top P^\pi = \xi^\top`;
+* the default weights :math:`\xi^\top P^\pi = \xi^\top` come from :func:`rltheory.tabular.stationary_distribution` (GTH);
 * :func:`projection` -- :math:`\Pi v = \Phi(\Phi^\top D\Phi)^{-1}\Phi^\top D v`;
 * :func:`td_fixed_point` -- the solution of the projected Bellman equation
   :math:`\Phi\theta = \Pi T^{(\lambda)}\Phi\theta` with its error bounds;
@@ -31,6 +31,7 @@ from numba import njit, prange
 from .._validation import check_discount, check_finite, check_probability_vector, readonly
 from ..bandits._rng import rng_uniform, run_states
 from ..tabular import FiniteMDP, policy_evaluation
+from ..tabular import stationary_distribution as tabular_stationary_distribution
 from ._features import check_features
 
 __all__ = [
@@ -43,7 +44,6 @@ __all__ = [
     "lstd",
     "mspbe",
     "projection",
-    "stationary_distribution",
     "td",
     "td_fixed_point",
     "tdc",
@@ -75,37 +75,15 @@ def _check_weights(weights, S: int) -> np.ndarray:
     return check_probability_vector("weights", weights, S, atol=1e-8)
 
 
-def stationary_distribution(mdp: FiniteMDP, policy) -> np.ndarray:
-    r"""The stationary distribution :math:`\xi` of the chain :math:`P^\pi`: :math:`\xi^\top P^\pi = \xi^\top`, :math:`\sum_s \xi_s = 1`.
+def _policy_stationary_distribution(mdp: FiniteMDP, policy) -> np.ndarray:
+    """Stationary distribution of :math:`P^\\pi` (GTH, :func:`rltheory.tabular.stationary_distribution`).
 
-    Computed as the null space of :math:`(P^\pi)^\top - I` (SVD,
-    :func:`scipy.linalg.null_space`).
-
-    Raises
-    ------
-    ValueError
-        When the chain has more than one closed recurrent class (the
-        stationary distribution is not unique; pass ``weights`` explicitly).
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from rltheory.tabular import FiniteMDP
-    >>> mdp = FiniteMDP(np.array([[[0.5, 0.5]], [[1.0, 0.0]]]), np.zeros((2, 1)), gamma=0.9)
-    >>> stationary_distribution(mdp, np.zeros(2, dtype=int)).round(4).tolist()
-    [0.6667, 0.3333]
+    Re-raises the non-uniqueness error with the hint to pass ``weights``.
     """
-    Ppi = _dense(mdp.policy_transition(policy))
-    S = Ppi.shape[0]
-    ns = scipy.linalg.null_space(Ppi.T - np.eye(S), rcond=1e-10)
-    if ns.shape[1] != 1:
-        raise ValueError(
-            f"the chain P^pi has {ns.shape[1]} independent stationary distributions (several closed classes); "
-            "pass weights explicitly"
-        )
-    xi = ns[:, 0] / ns[:, 0].sum()
-    xi = np.clip(xi, 0.0, None)
-    return readonly(xi / xi.sum())
+    try:
+        return readonly(tabular_stationary_distribution(mdp.policy_transition(policy)))
+    except ValueError as exc:
+        raise ValueError(f"{exc}; pass weights explicitly") from None
 
 
 def projection(features, v, weights) -> np.ndarray:
@@ -248,7 +226,7 @@ def td_fixed_point(mdp: FiniteMDP, policy, features, weights=None, *, lambda_: f
         Full column rank on the support of ``weights``.
     weights : array_like, shape (S,), optional
         Diagonal of :math:`D`, a probability vector; default the stationary
-        distribution of :math:`P^\pi` (:func:`stationary_distribution`).
+        distribution of :math:`P^\pi` (:func:`rltheory.tabular.stationary_distribution`).
     lambda_ : float in [0, 1]
 
     Returns
@@ -278,7 +256,7 @@ def td_fixed_point(mdp: FiniteMDP, policy, features, weights=None, *, lambda_: f
     Ppi = _dense(mdp.policy_transition(policy))
     rpi = np.asarray(mdp.policy_reward(policy), dtype=np.float64)
     gamma = float(mdp.gamma)
-    xi = stationary_distribution(mdp, policy) if weights is None else _check_weights(weights, S)
+    xi = _policy_stationary_distribution(mdp, policy) if weights is None else _check_weights(weights, S)
     stationary = float(np.abs(xi @ Ppi - xi).sum()) <= STATIONARY_ATOL
     I = np.eye(S)
     M = np.linalg.solve(I - lam * gamma * Ppi, np.column_stack([(I - gamma * Ppi) @ phi, rpi]))
@@ -348,7 +326,7 @@ def mspbe(mdp: FiniteMDP, policy, features, theta, weights=None) -> float:
     if theta.shape != (phi.shape[1],):
         raise ValueError(f"theta has shape {theta.shape}, expected ({phi.shape[1]},)")
     check_finite("theta", theta)
-    xi = stationary_distribution(mdp, policy) if weights is None else _check_weights(weights, S)
+    xi = _policy_stationary_distribution(mdp, policy) if weights is None else _check_weights(weights, S)
     Ppi = _dense(mdp.policy_transition(policy))
     v = phi @ theta
     delta = np.asarray(mdp.policy_reward(policy), dtype=np.float64) + mdp.gamma * (Ppi @ v) - v

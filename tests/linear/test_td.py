@@ -14,13 +14,12 @@ from rltheory.linear import (
     polynomial_features,
     projection,
     random_features,
-    stationary_distribution,
     td,
     td_fixed_point,
     tdc,
 )
 from rltheory.proofs_checks.strategies import finite_mdps, policies
-from rltheory.tabular import FiniteMDP, policy_evaluation
+from rltheory.tabular import FiniteMDP, policy_evaluation, stationary_distribution
 
 EPS = np.finfo(float).eps
 
@@ -104,13 +103,15 @@ def test_projection_is_idempotent_and_orthogonal():
 def test_stationary_distribution_and_errors():
     mdp, _ = _positive_mdp(1, 5, 2, 0.9)
     pi = np.ones((5, 2)) / 2
-    xi = stationary_distribution(mdp, pi)
+    # default weights are the stationary distribution of P^pi (rltheory.tabular's GTH)
+    xi = td_fixed_point(mdp, pi, np.eye(5)).weights
     assert np.allclose(xi @ mdp.policy_transition(pi), xi, atol=1e-13)
+    np.testing.assert_array_equal(xi, stationary_distribution(mdp.policy_transition(pi)))
     P = np.zeros((2, 1, 2))
     P[0, 0, 0] = P[1, 0, 1] = 1.0
     two_classes = FiniteMDP(P, np.zeros((2, 1)), gamma=0.5)
-    with pytest.raises(ValueError, match="2 independent stationary"):
-        stationary_distribution(two_classes, np.zeros(2, dtype=int))
+    with pytest.raises(ValueError, match="2 recurrent classes.*pass weights explicitly"):
+        td_fixed_point(two_classes, np.zeros(2, dtype=int), np.eye(2))
     with pytest.raises(ValueError, match="rows"):
         td_fixed_point(mdp, pi, np.eye(3))
     with pytest.raises(ValueError, match="lambda_"):
@@ -179,7 +180,7 @@ def test_baird_expected_off_policy_td_is_unstable():
     """Expected off-policy TD theta <- theta + alpha (b - A theta) diverges iff A has an eigenvalue with Re < 0."""
     bc = baird_counterexample()
     D = np.full(7, 1.0 / 7.0)
-    assert np.allclose(stationary_distribution(bc.mdp, bc.behavior), D, atol=1e-14)
+    assert np.allclose(stationary_distribution(bc.mdp.policy_transition(bc.behavior)), D, atol=1e-14)
     Ppi = bc.mdp.policy_transition(bc.target)
     A = bc.features.T @ np.diag(D) @ (np.eye(7) - bc.mdp.gamma * Ppi) @ bc.features
     assert np.linalg.eigvals(A).real.min() < 0
