@@ -53,6 +53,7 @@ from numba import njit
 __all__ = [
     "PyXoshiro",
     "rng_beta",
+    "rng_categorical",
     "rng_gamma",
     "rng_gamma_dc",
     "rng_integers",
@@ -149,6 +150,21 @@ def rng_uniform(s):
 def rng_uniform_open(s):
     """Uniform double in the open interval ``(0, 1)``."""
     return (float(_next_u64(s) >> _U11) + 0.5) * _TWO_M53
+
+
+@njit(cache=True, inline="always")
+def rng_categorical(s, cum):
+    """Index ``i`` with probability ``cum[i] - cum[i-1]`` (inverse CDF, linear scan).
+
+    ``cum`` is a cumulative distribution (non-decreasing, last entry 1); the
+    last index absorbs rounding (``u >= cum[-2]``).
+    """
+    u = rng_uniform(s)
+    n = cum.shape[0]
+    for i in range(n - 1):
+        if u < cum[i]:
+            return i
+    return n - 1
 
 
 @njit(cache=True)
@@ -295,6 +311,14 @@ class PyXoshiro:
 
     def uniform_open(self) -> float:
         return (float(self.next_u64() >> 11) + 0.5) * _TWO_M53
+
+    def categorical(self, cum) -> int:
+        """Twin of :func:`rng_categorical`: inverse CDF of ``cum`` by a linear scan."""
+        u = self.uniform()
+        for i in range(len(cum) - 1):
+            if u < cum[i]:
+                return i
+        return len(cum) - 1
 
     def integers(self, n: int) -> int:
         return min(int(self.uniform() * n), n - 1)

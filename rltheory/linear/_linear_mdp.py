@@ -31,7 +31,7 @@ from numba import njit, prange
 from .._validation import PROBABILITY_SUM_ATOL, as_generator, check_discount, check_finite, check_probability_vector, readonly
 from ..bandits._curve import RegretCurve
 from ..bandits._engine import _versions, checkpoint_times
-from ..bandits._rng import rng_normal, rng_uniform, run_states
+from ..bandits._rng import rng_categorical, rng_normal, run_states
 from ..tabular import FiniteMDP
 from ._features import check_features
 
@@ -230,16 +230,6 @@ class LinearMDP:
 _UCB, _LMC = 0, 1
 
 
-@njit(cache=True, inline="always")
-def _draw(cum, s):
-    u = rng_uniform(s)
-    n = cum.shape[0]
-    for i in range(n - 1):
-        if u < cum[i]:
-            return i
-    return n - 1
-
-
 @njit(cache=True)
 def _run_lsvi(algo, phi, P, cumP, R, cum0, rho, vstar, n_episodes, lam, beta, eta_scale, inv_temp, n_lmc, n_samples, times, rng, o_reg, o_pulls):
     S, A, d = phi.shape
@@ -364,11 +354,11 @@ def _run_lsvi(algo, phi, P, cumP, R, cum0, rho, vstar, n_episodes, lam, beta, et
             gap += rho[s] * (vstar[s] - Vn[s])
         reg += gap
         # ---- act and update the sufficient statistics
-        s = _draw(cum0, rng)
+        s = rng_categorical(rng, cum0)
         for h in range(H):
             a = pol[h, s]
             counts[a] += 1
-            s2 = _draw(cumP[h, s, a], rng)
+            s2 = rng_categorical(rng, cumP[h, s, a])
             r = R[h, s, a]
             x = phi[s, a]
             q = 0.0
@@ -683,12 +673,7 @@ def lsvi_ucb_reference(mdp: LinearMDP, n_episodes: int, *, beta: float, regulari
     vstar = mdp.optimal_values()[0][0]
     g = PyXoshiro(run_states(seed, np.arange(1), 1)[0, 0])
 
-    def draw(cum):
-        u = g.uniform()
-        for i in range(cum.shape[0] - 1):
-            if u < cum[i]:
-                return i
-        return cum.shape[0] - 1
+    draw = g.categorical
 
     data = [[] for _ in range(H)]  # (s, a, r, s2)
     out = np.empty(n_episodes)
@@ -739,12 +724,7 @@ def lmc_lsvi_reference(mdp: LinearMDP, n_episodes: int, *, regularization: float
     vstar = mdp.optimal_values()[0][0]
     g = PyXoshiro(run_states(seed, np.arange(1), 1)[0, 0])
 
-    def draw(cum):
-        u = g.uniform()
-        for i in range(cum.shape[0] - 1):
-            if u < cum[i]:
-                return i
-        return cum.shape[0] - 1
+    draw = g.categorical
 
     data = [[] for _ in range(H)]
     W = np.zeros((H, d))

@@ -25,11 +25,10 @@ import numbers
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.linalg
 from numba import njit, prange
 
 from .._validation import check_discount, check_finite, check_probability_vector, readonly
-from ..bandits._rng import rng_uniform, run_states
+from ..bandits._rng import rng_categorical, run_states
 from ..tabular import FiniteMDP, policy_evaluation
 from ..tabular import stationary_distribution as tabular_stationary_distribution
 from ._features import check_features
@@ -395,16 +394,6 @@ _TD, _GTD2, _TDC, _LSTD = 0, 1, 2, 3
 _NAMES = {_TD: "td", _GTD2: "gtd2", _TDC: "tdc", _LSTD: "lstd"}
 
 
-@njit(cache=True, inline="always")
-def _draw(cum, s):
-    u = rng_uniform(s)
-    n = cum.shape[0]
-    for i in range(n - 1):
-        if u < cum[i]:
-            return i
-    return n - 1
-
-
 @njit(cache=True)
 def _run_td(algo, cumP, cumMu, rho, R, phi, cum0, gamma, lam, alpha, beta, decay, offset, reg, theta0, times, rng, o_theta, o_w, o_A, o_b):
     S, d = phi.shape
@@ -413,12 +402,12 @@ def _run_td(algo, cumP, cumMu, rho, R, phi, cum0, gamma, lam, alpha, beta, decay
     e = np.zeros(d)
     A = np.zeros((d, d))
     b = np.zeros(d)
-    s = _draw(cum0, rng)
+    s = rng_categorical(rng, cum0)
     c = 0
     n_steps = times[times.shape[0] - 1]
     for t in range(n_steps):
-        a = _draw(cumMu[s], rng)
-        s2 = _draw(cumP[s, a], rng)
+        a = rng_categorical(rng, cumMu[s])
+        s2 = rng_categorical(rng, cumP[s, a])
         r = R[s, a]
         p = rho[s, a]
         step = alpha / (1.0 + t / offset) ** decay
@@ -817,12 +806,7 @@ def td_reference_run(algorithm: str, mdp: FiniteMDP, features, policy, *, behavi
     prep = _prepare(mdp, features, policy, behavior, theta0, n_steps, 1, seed, 1, initial_distribution, "td_reference_run")
     g = PyXoshiro(run_states(prep["seed"], np.arange(1), 1)[0, 0])
 
-    def draw(cum):
-        u = g.uniform()
-        for i in range(cum.shape[0] - 1):
-            if u < cum[i]:
-                return i
-        return cum.shape[0] - 1
+    draw = g.categorical
 
     phi, gamma = prep["phi"], float(mdp.gamma)
     theta = prep["theta0"].copy()

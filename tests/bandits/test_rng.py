@@ -6,7 +6,16 @@ import numpy as np
 from numba import njit
 from scipy import stats
 
-from rltheory.bandits._rng import PyXoshiro, rng_beta, rng_gamma, rng_next, rng_normal, rng_uniform, run_states
+from rltheory.bandits._rng import (
+    PyXoshiro,
+    rng_beta,
+    rng_categorical,
+    rng_gamma,
+    rng_next,
+    rng_normal,
+    rng_uniform,
+    run_states,
+)
 
 
 @njit
@@ -61,3 +70,26 @@ def test_samplers_have_the_right_laws():
     for a in (0.3, 1.0, 7.5):
         assert stats.kstest(_draw(st.copy(), 50_000, 2, a, 0), "gamma", args=(a,)).pvalue > 1e-3
     assert stats.kstest(_draw(st.copy(), 50_000, 3, 2.0, 5.0), "beta", args=(2.0, 5.0)).pvalue > 1e-3
+
+
+@njit(cache=True)
+def _categorical_draws(state, cum, n):
+    out = np.empty(n, dtype=np.int64)
+    for k in range(n):
+        out[k] = rng_categorical(state, cum)
+    return out
+
+
+def test_categorical_matches_its_twin_and_its_probabilities():
+    p = np.array([0.1, 0.0, 0.45, 0.45])
+    cum = np.cumsum(p)
+    state = run_states(11, np.array([0]), 1)[0, 0]
+    n = 100_000
+    draws = _categorical_draws(state.copy(), cum, n)
+    twin = PyXoshiro(state.copy())
+    assert [twin.categorical(cum) for _ in range(500)] == draws[:500].tolist()
+    counts = np.bincount(draws, minlength=4)
+    assert counts[1] == 0  # a zero-probability index is never drawn
+    # chi-square goodness of fit on the positive cells, level 1e-6
+    pos = p > 0
+    assert stats.chisquare(counts[pos], n * p[pos]).pvalue > 1e-6
