@@ -1,22 +1,42 @@
-"""Shared input validation and RNG helpers.
+"""The one validation module of rltheory.
 
-Every public entry point of rltheory validates its inputs once and raises a
-:class:`ValueError` whose message names *what* is wrong and *where* (the index
-and the offending value). Nothing is silently repaired.
+Every public entry point validates its inputs once, with the checks below, and
+raises a :class:`ValueError` whose message names *what* is wrong and *where*
+(the argument, the index and the offending value). Nothing is silently
+repaired. Subpackages do not define private scalar validators of their own.
+
+Conventions shared by every iterative solver and learner:
+
+* ``tol`` is a finite real ``> 0`` (:func:`check_tol`);
+* ``max_iter`` is an int ``>= 0`` (:func:`check_max_iter`); ``max_iter = 0``
+  returns the initial iterate, with ``converged`` true only when its own
+  certificate already meets ``tol``. Hitting ``max_iter`` never raises: the
+  result says ``converged=False``;
+* randomness enters through ``rng=`` (:func:`as_generator`), except the
+  simulation engine's integer root ``seed`` of its per-run streams.
 """
 
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
 
 __all__ = [
+    "PROBABILITY_SUM_ATOL",
     "as_generator",
+    "check_choice",
     "check_discount",
     "check_finite",
+    "check_int",
+    "check_iteration_settings",
+    "check_max_iter",
+    "check_probability",
     "check_probability_vector",
+    "check_real",
     "check_shape",
+    "check_tol",
     "readonly",
 ]
 
@@ -97,3 +117,100 @@ def as_generator(rng) -> np.random.Generator:
             raise ValueError(f"rng must be a Generator, an int seed, a SeedSequence or None, got {rng!r}")
         return np.random.default_rng(rng)
     raise ValueError(f"rng must be a Generator, an int seed, a SeedSequence or None, got {rng!r}")
+
+
+def check_int(name: str, value, *, low: int | None = None, high: int | None = None) -> int:
+    """Validate an integer (Python or NumPy, not ``bool``) in ``[low, high]`` and return it as ``int``.
+
+    Examples
+    --------
+    >>> check_int("n_runs", 3, low=1)
+    3
+    >>> check_int("n_runs", 0, low=1)
+    Traceback (most recent call last):
+    ...
+    ValueError: n_runs = 0 must be >= 1
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise ValueError(f"{name} must be an int, got {value!r}")
+    v = int(value)
+    if low is not None and v < low:
+        raise ValueError(f"{name} = {v} must be >= {low}")
+    if high is not None and v > high:
+        raise ValueError(f"{name} = {v} must be <= {high}")
+    return v
+
+
+def check_real(
+    name: str,
+    value,
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    low_open: bool = False,
+    high_open: bool = False,
+    allow_inf: bool = False,
+) -> float:
+    """Validate a real number (not ``bool``, not NaN) in the stated interval and return it as ``float``.
+
+    ``low_open`` / ``high_open`` exclude the end points; infinities are refused
+    unless ``allow_inf`` (and then still checked against the bounds).
+
+    Examples
+    --------
+    >>> check_real("delta", 0.05, low=0.0, high=1.0, low_open=True, high_open=True)
+    0.05
+    >>> check_real("delta", 1.0, low=0.0, high=1.0, low_open=True, high_open=True)
+    Traceback (most recent call last):
+    ...
+    ValueError: delta = 1.0 must be < 1.0
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ValueError(f"{name} must be a real number, got {value!r}")
+    v = float(value)
+    if math.isnan(v) or (math.isinf(v) and not allow_inf):
+        raise ValueError(f"{name} must be a finite real number, got {value!r}")
+    if low is not None and (v < low or (low_open and v == low)):
+        raise ValueError(f"{name} = {value!r} must be {'>' if low_open else '>='} {low}")
+    if high is not None and (v > high or (high_open and v == high)):
+        raise ValueError(f"{name} = {value!r} must be {'<' if high_open else '<='} {high}")
+    return v
+
+
+def check_probability(name: str, value, *, open_low: bool = True, open_high: bool = True) -> float:
+    """A probability level such as ``delta`` or a confidence: by default in the open interval ``(0, 1)``.
+
+    Examples
+    --------
+    >>> check_probability("confidence", 0.95)
+    0.95
+    """
+    return check_real(name, value, low=0.0, high=1.0, low_open=open_low, high_open=open_high)
+
+
+def check_choice(name: str, value, choices):
+    """Return ``value`` when it is one of ``choices``; otherwise a ``ValueError`` listing them.
+
+    Examples
+    --------
+    >>> check_choice("bonus", "bernstein", ("hoeffding", "bernstein"))
+    'bernstein'
+    """
+    if not isinstance(value, (str, int, float, type(None))) or value not in choices:
+        raise ValueError(f"{name} = {value!r} must be one of {tuple(choices)}")
+    return value
+
+
+def check_tol(tol, name: str = "tol") -> float:
+    """A stopping tolerance: a finite real ``> 0``."""
+    return check_real(name, tol, low=0.0, low_open=True)
+
+
+def check_max_iter(max_iter, name: str = "max_iter") -> int:
+    """An iteration cap: an int ``>= 0`` (0 returns the initial iterate, see the module docstring)."""
+    return check_int(name, max_iter, low=0)
+
+
+def check_iteration_settings(tol, max_iter) -> tuple[float, int]:
+    """``(check_tol(tol), check_max_iter(max_iter))``: the settings of every iterative solver."""
+    return check_tol(tol), check_max_iter(max_iter)
