@@ -101,7 +101,7 @@ def bench_speed(repeats):
     threads = numba.get_num_threads()
     res = {}
     for name, policy, ref in (("UCB1", UCB1(), numpy_ucb1), ("Thompson", ThompsonSampling(), numpy_thompson)):
-        simulate(bandit, policy, 1000, 4)  # warm (compile or load the cache)
+        simulate(bandit, policy, n_rounds=1000, n_runs=4)  # warm (compile or load the cache)
         t_nb, curve = best_of(repeats, simulate, bandit, policy, T, RUNS, checkpoints=200)
         numba.set_num_threads(1)
         try:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import os
 
 import numpy as np
 
@@ -32,6 +33,7 @@ __all__ = [
     "check_int",
     "check_iteration_settings",
     "check_max_iter",
+    "check_memory",
     "check_probability",
     "check_probability_vector",
     "check_real",
@@ -214,3 +216,50 @@ def check_max_iter(max_iter, name: str = "max_iter") -> int:
 def check_iteration_settings(tol, max_iter) -> tuple[float, int]:
     """``(check_tol(tol), check_max_iter(max_iter))``: the settings of every iterative solver."""
     return check_tol(tol), check_max_iter(max_iter)
+
+
+#: Fraction of physical memory above which an up-front allocation is refused.
+MEMORY_FRACTION = 0.5
+
+
+def physical_memory_bytes() -> int | None:
+    """Total physical memory in bytes, or ``None`` when the platform does not say."""
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE")) * int(os.sysconf("SC_PHYS_PAGES"))
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def _format_bytes(n: float) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB", "PiB"):
+        if n < 1024 or unit == "PiB":
+            return f"{n:.1f} {unit}" if unit != "B" else f"{int(n)} B"
+        n /= 1024.0
+    return f"{n:.1f} PiB"  # pragma: no cover
+
+
+def check_memory(what: str, n_bytes: float, *, limit: float | None = None, advice: str = "") -> None:
+    """Refuse, before allocating, an array that cannot fit.
+
+    ``limit`` defaults to :data:`MEMORY_FRACTION` of the physical memory (no
+    check when the platform does not report it). The message says how much
+    ``what`` would need, the limit, and ``advice``.
+
+    Examples
+    --------
+    >>> check_memory("the checkpoint arrays", 2**20, limit=2**30)
+    >>> check_memory("a dense P", 15 * 2**40, limit=2**30, advice="pass P as a scipy.sparse matrix")
+    Traceback (most recent call last):
+    ...
+    ValueError: a dense P would need 15.0 TiB, more than the limit of 1.0 GiB; pass P as a scipy.sparse matrix
+    """
+    if limit is None:
+        total = physical_memory_bytes()
+        if total is None:
+            return
+        limit = MEMORY_FRACTION * total
+    if n_bytes > limit:
+        tail = f"; {advice}" if advice else ""
+        raise ValueError(
+            f"{what} would need {_format_bytes(float(n_bytes))}, more than the limit of {_format_bytes(float(limit))}{tail}"
+        )

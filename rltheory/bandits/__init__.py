@@ -1,22 +1,25 @@
-"""rltheory.bandits: bandit instances, compiled policies, the simulation engine and theory curves.
+"""rltheory.bandits: bandit instances, bandit agents (policies) and theory curves.
 
->>> from rltheory.bandits import BernoulliBandit, KLUCB, simulate, lai_robbins_constant
+Instances (:class:`BernoulliBandit`, :class:`GaussianBandit`,
+:class:`BoundedBandit`, :class:`SequenceBandit`) are problems of the
+``"bandit"`` kind of :func:`rltheory.simulation.simulate`; policies are
+:class:`BanditAgent` records (UCB1, KL-UCB, Thompson sampling, EXP3, ...)
+compiled into the engine, and a user policy is written the same way.
+Divergences and KL-UCB indices (:func:`bernoulli_kl`, :func:`klucb_bernoulli`,
+...) are compiled and callable from Python and from agents.
+
+>>> from rltheory.bandits import BernoulliBandit, KLUCB, lai_robbins_constant
+>>> from rltheory.simulation import simulate
 >>> bandit = BernoulliBandit([0.9, 0.8])
 >>> round(lai_robbins_constant(bandit), 3)
 2.252
+>>> simulate(bandit, KLUCB(), n_rounds=1000, n_runs=4, seed=0).regret.shape[0]
+4
 """
 
-from ._curve import RegretCurve, SlopeFit
-from ._engine import checkpoint_times, simulate
-from ._instances import (
-    BernoulliBandit,
-    BoundedBandit,
-    GaussianBandit,
-    SequenceBandit,
-    bandit_from_spec,
-    bernoulli_kl,
-    gaussian_kl,
-)
+from . import _engine  # noqa: F401  (registers the "bandit" problem kind)
+from ._instances import BernoulliBandit, BoundedBandit, GaussianBandit, SequenceBandit, bandit_from_spec
+from ._kl import bernoulli_kl, gaussian_kl, klucb_bernoulli, klucb_gaussian
 from ._policies import (
     EXP3,
     EXP3IX,
@@ -25,16 +28,14 @@ from ._policies import (
     MOSS,
     UCB1,
     UCBV,
+    BanditAgent,
     BayesUCB,
     EpsilonGreedy,
     ExploreThenCommit,
     KLUCBPlus,
-    Policy,
     ThompsonSampling,
     TsallisINF,
-    policy_from_spec,
 )
-from ._rng import rng_beta, rng_gamma, rng_integers, rng_normal, rng_uniform, rng_uniform_open
 from ._theory import (
     exp3_regret_bound,
     klucb_regret_bound,
@@ -46,6 +47,7 @@ from ._theory import (
 )
 
 __all__ = [
+    "BanditAgent",
     "BayesUCB",
     "BernoulliBandit",
     "BoundedBandit",
@@ -58,31 +60,21 @@ __all__ = [
     "KLUCB",
     "KLUCBPlus",
     "MOSS",
-    "Policy",
-    "RegretCurve",
     "SequenceBandit",
-    "SlopeFit",
     "ThompsonSampling",
     "TsallisINF",
     "UCB1",
     "UCBV",
     "bandit_from_spec",
     "bernoulli_kl",
-    "checkpoint_times",
     "exp3_regret_bound",
     "gaussian_kl",
+    "klucb_bernoulli",
+    "klucb_gaussian",
     "klucb_regret_bound",
     "lai_robbins_constant",
     "lai_robbins_curve",
     "minimax_lower_bound",
     "moss_regret_bound",
-    "policy_from_spec",
-    "rng_beta",
-    "rng_gamma",
-    "rng_integers",
-    "rng_normal",
-    "rng_uniform",
-    "rng_uniform_open",
-    "simulate",
     "ucb1_regret_bound",
 ]

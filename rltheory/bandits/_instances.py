@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .._validation import as_generator, check_finite, check_shape, readonly
+from ._kl import bernoulli_kl, gaussian_kl
 
 __all__ = [
     "BernoulliBandit",
@@ -22,49 +23,7 @@ __all__ = [
     "GaussianBandit",
     "SequenceBandit",
     "bandit_from_spec",
-    "bernoulli_kl",
-    "gaussian_kl",
 ]
-
-#: Numerical clip used by the Bernoulli KL on the boundary of [0, 1].
-KL_EPS = 1e-15
-
-
-def bernoulli_kl(p: float, q: float) -> float:
-    r"""Bernoulli relative entropy :math:`d(p, q) = p\log\frac pq + (1-p)\log\frac{1-p}{1-q}`.
-
-    Uses the conventions :math:`0\log 0 = 0` and :math:`d(p, q) = +\infty`
-    when ``q`` is 0 or 1 and ``p != q``.
-
-    Examples
-    --------
-    >>> round(bernoulli_kl(0.8, 0.9), 6)
-    0.044403
-    """
-    p = float(p)
-    q = float(q)
-    if p == q:
-        return 0.0
-    if q <= 0.0 or q >= 1.0:
-        return math.inf
-    out = 0.0
-    if p > 0.0:
-        out += p * math.log(p / q)
-    if p < 1.0:
-        out += (1.0 - p) * math.log((1.0 - p) / (1.0 - q))
-    return out
-
-
-def gaussian_kl(p: float, q: float, sigma: float = 1.0) -> float:
-    r"""KL between :math:`N(p, \sigma^2)` and :math:`N(q, \sigma^2)`: :math:`(p-q)^2 / (2\sigma^2)`.
-
-    Examples
-    --------
-    >>> gaussian_kl(0.0, 1.0)
-    0.5
-    """
-    return (float(p) - float(q)) ** 2 / (2.0 * float(sigma) ** 2)
-
 
 def _real_vector(name: str, values, *, low=None, high=None) -> np.ndarray:
     try:

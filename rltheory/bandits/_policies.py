@@ -1,25 +1,22 @@
-"""Bandit policies: frozen parameter dataclasses around compiled state machines.
+"""Bandit policies: agents of the ``"bandit"`` kind (:class:`BanditAgent`).
 
-A policy is three Numba functions over explicit arrays, plus a frozen
-dataclass holding its parameters:
+A bandit agent is a frozen dataclass of its parameters (see
+:class:`rltheory.simulation.Agent`) whose class holds three Numba functions
+over explicit state:
 
-* ``init(params, state)`` fills ``state`` (``float64`` of shape
-  ``(state_rows(K, T), K)``, zeroed by the engine) in place;
+* ``init(params, n_arms) -> state`` allocates and fills the run's state (any
+  Numba value; built-ins use a ``float64`` array ``(rows, n_arms)``);
 * ``select(params, state, t, rng) -> int`` returns the arm of round ``t``
-  (1-based) and may draw from ``rng`` (a ``uint64[4]`` xoshiro256++ state, see
-  :mod:`rltheory.bandits._rng`: ``rng_uniform``, ``rng_normal``, ``rng_beta``,
-  ...);
+  (1-based) and may draw from ``rng`` (a ``uint64[4]`` xoshiro256++ state:
+  :func:`rltheory.simulation.rng_uniform`, ``rng_normal``, ``rng_beta``, ...);
 * ``update(params, state, t, arm, reward, rng)`` records the reward.
 
-``params`` is the ``float64`` vector returned by ``param_vector(K, T)``.  The
-engine (:func:`rltheory.bandits.simulate`) calls ``init`` once per run and then
-``select``/``update`` once per round, inside a compiled ``prange`` loop over
-runs.  A user policy is written the same way: subclass :class:`Policy` as a
-frozen dataclass, set ``name`` and the three functions (wrapped in
-``staticmethod``), and define ``state_rows`` and ``param_vector`` (see the
-example in :class:`Policy`).  Built-in policies also ship a cached,
-specialised engine kernel; a user policy goes through a generic kernel that
-Numba compiles once per process.
+``params`` is the agent's ``Params`` record (a :class:`typing.NamedTuple`,
+read by name), built by :meth:`~rltheory.simulation.Agent.compiled_params`.
+:func:`rltheory.simulation.simulate` calls ``init`` once per run and then
+``select``/``update`` once per round, inside one compiled ``prange`` loop over
+runs, in a kernel generated once per agent class; a user policy is written the
+same way (see :class:`BanditAgent`).
 
 Unless stated otherwise, ties in an index are broken towards the lowest arm,
 and index policies first pull every arm once (rounds ``1..K``).
@@ -27,18 +24,19 @@ and index policies first pull every arm once (rounds ``1..K``).
 
 from __future__ import annotations
 
-import dataclasses
 import math
-import numbers
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, NamedTuple
 
 import numpy as np
 from numba import njit
 
-from ._rng import rng_gamma_dc, rng_integers, rng_normal, rng_uniform
+from .._validation import check_choice, check_int, check_probability, check_real
+from ..simulation import Agent, rng_gamma_dc, rng_integers, rng_normal, rng_uniform
+from ._kl import _kl_clipped, klucb_bernoulli, klucb_gaussian
 
 __all__ = [
+    "BanditAgent",
     "BayesUCB",
     "EXP3",
     "EXP3IX",
@@ -48,16 +46,11 @@ __all__ = [
     "KLUCB",
     "KLUCBPlus",
     "MOSS",
-    "Policy",
     "ThompsonSampling",
     "TsallisINF",
     "UCB1",
     "UCBV",
-    "policy_from_spec",
 ]
-
-_EPS = 1e-15
-_REGISTRY: dict[str, type] = {}
 
 
 # ----------------------------------------------------------------------------
@@ -81,54 +74,19 @@ def _record_mean(state, arm, reward):
 
 
 @njit(cache=True)
-def _noop_init(params, state):
-    pass
+def _two_rows(params, n_arms):
+    """State of the mean-based policies: row 0 pulls, row 1 reward sums."""
+    return np.zeros((2, n_arms))
+
+
+@njit(cache=True)
+def _three_rows(params, n_arms):
+    return np.zeros((3, n_arms))
 
 
 @njit(cache=True)
 def _mean_update(params, state, t, arm, reward, rng):
     _record_mean(state, arm, reward)
-
-
-@njit(cache=True)
-def kl_bernoulli(p, q):
-    """Bernoulli KL ``d(p, q)`` with both arguments clipped to ``[1e-15, 1-1e-15]``."""
-    p = min(max(p, _EPS), 1.0 - _EPS)
-    q = min(max(q, _EPS), 1.0 - _EPS)
-    return p * math.log(p / q) + (1.0 - p) * math.log((1.0 - p) / (1.0 - q))
-
-
-@njit(cache=True)
-def klucb_bernoulli(p, level):
-    r"""``max{q in [p, 1]: d(p, q) <= level}`` by safeguarded Newton.
-
-    Newton on the convex increasing map :math:`q \mapsto d(p, q) - level`
-    started at the Pinsker bound :math:`p + \sqrt{level/2}` (where it is
-    :math:`\ge 0` because :math:`d(p,q) \ge 2(q-p)^2`) decreases
-    monotonically to the root, so every iterate is an upper bound of the
-    exact index (the optimistic side).
-    """
-    if level <= 0.0:
-        return p
-    if p >= 1.0:
-        return 1.0
-    q = p + math.sqrt(0.5 * level)
-    if q >= 1.0 - _EPS:
-        q = 1.0 - _EPS
-        if kl_bernoulli(p, q) <= level:
-            return 1.0
-    for _ in range(100):
-        f = kl_bernoulli(p, q) - level
-        if f <= 1e-12:
-            break
-        fp = (q - p) / (q * (1.0 - q))
-        q_new = q - f / fp
-        if q_new <= p:
-            q_new = 0.5 * (q + p)
-        if q - q_new < 1e-15:
-            break
-        q = q_new
-    return q
 
 
 @njit(cache=True)
@@ -255,48 +213,34 @@ def normal_quantile(level):
 
 
 # ----------------------------------------------------------------------------
-# the Policy base class
+# the bandit agent base class
 # ----------------------------------------------------------------------------
 
 
-def _check_real(name, value, *, low=None, high=None, low_open=False, allow_none=False):
-    if value is None and allow_none:
-        return None
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(float(value)):
-        raise ValueError(f"{name} must be a finite real number, got {value!r}")
-    v = float(value)
-    if low is not None and (v < low or (low_open and v == low)):
-        raise ValueError(f"{name} = {value!r} must be {'>' if low_open else '>='} {low}")
-    if high is not None and v > high:
-        raise ValueError(f"{name} = {value!r} must be <= {high}")
-    return v
-
-
-def _check_choice(name, value, choices):
-    if value not in choices:
-        raise ValueError(f"{name} = {value!r} must be one of {choices}")
-    return value
-
-
 @dataclass(frozen=True)
-class Policy:
-    """Base class of bandit policies (see the module docstring for the protocol).
+class BanditAgent(Agent):
+    """Base class of bandit policies: agents of the ``"bandit"`` problem kind.
 
     Subclasses are frozen dataclasses whose fields are the parameters; they
-    set the class attributes ``name``, ``init``, ``select``, ``update`` (Numba
-    functions wrapped in ``staticmethod``) and override :meth:`state_rows`
-    and :meth:`param_vector`.  Defining a subclass registers its ``name`` for
-    :func:`policy_from_spec`.
+    set ``name``, the three compiled functions ``init``, ``select``,
+    ``update`` (wrapped in ``staticmethod``; see the module docstring) and,
+    when the functions read parameters, ``Params`` (a ``NamedTuple``) and
+    :meth:`~rltheory.simulation.Agent.compiled_params`. Defining a subclass
+    registers its ``name`` for :func:`rltheory.simulation.agent_from_spec`.
 
     Examples
     --------
-    A user policy ("follow the leader" after one pull of every arm), run by
-    the engine exactly like a built-in one:
+    A user policy ("follow the leader" after one pull of every arm), compiled
+    into the engine exactly like a built-in one:
 
     >>> import numpy as np
     >>> from dataclasses import dataclass
     >>> from numba import njit
-    >>> from rltheory.bandits import BernoulliBandit, Policy, simulate
+    >>> from rltheory.bandits import BanditAgent, BernoulliBandit
+    >>> from rltheory.simulation import simulate
+    >>> @njit
+    ... def ftl_init(params, n_arms):
+    ...     return np.zeros((2, n_arms))
     >>> @njit
     ... def ftl_select(params, state, t, rng):
     ...     K = state.shape[1]
@@ -307,80 +251,39 @@ class Policy:
     ... def ftl_update(params, state, t, arm, reward, rng):
     ...     state[0, arm] += 1.0
     ...     state[1, arm] += reward
-    >>> @njit
-    ... def ftl_init(params, state):
-    ...     pass
     >>> @dataclass(frozen=True)
-    ... class FollowTheLeader(Policy):
+    ... class FollowTheLeader(BanditAgent):
     ...     name = "FollowTheLeader"
     ...     init = staticmethod(ftl_init)
     ...     select = staticmethod(ftl_select)
     ...     update = staticmethod(ftl_update)
-    ...     def state_rows(self, n_arms, horizon):
-    ...         return 2
-    >>> curve = simulate(BernoulliBandit([0.9, 0.5]), FollowTheLeader(), 100, 4, checkpoints=5)
+    >>> curve = simulate(BernoulliBandit([0.9, 0.5]), FollowTheLeader(), n_rounds=100, n_runs=4, checkpoints=5)
     >>> curve.pulls[:, -1].sum(axis=1).tolist()
     [100, 100, 100, 100]
     """
 
-    name: ClassVar[str] = "Policy"
-    init: ClassVar = staticmethod(_noop_init)
+    name: ClassVar[str] = "BanditAgent"
+    kind: ClassVar[str] = "bandit"
+    slots: ClassVar[tuple[str, ...]] = ("init", "select", "update")
+    init: ClassVar = None
     select: ClassVar = None
     update: ClassVar = None
-    #: Cached engine kernel specialised to this policy (built-ins only).
-    _kernel: ClassVar = None
-
-    def __init_subclass__(cls, **kwargs):
-        super().__init_subclass__(**kwargs)
-        name = cls.__dict__.get("name")
-        if isinstance(name, str):
-            previous = _REGISTRY.get(name)
-            if previous is not None and previous.__module__ == __name__ and cls.__module__ != __name__:
-                raise ValueError(f"policy name {name!r} is taken by a built-in policy")
-            _REGISTRY[name] = cls
-
-    def state_rows(self, n_arms: int, horizon: int) -> int:
-        """Number of rows of the ``(rows, n_arms)`` float64 state array."""
-        return 2
-
-    def param_vector(self, n_arms: int, horizon: int) -> np.ndarray:
-        """The ``float64`` parameter vector passed to the compiled functions."""
-        return np.zeros(1)
-
-    def params(self) -> dict:
-        """Parameters as a JSON-serialisable dict."""
-        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
-
-    def to_spec(self) -> dict:
-        """``{"type": name, "params": params()}``, inverted by :func:`policy_from_spec`."""
-        return {"type": self.name, "params": self.params()}
 
 
-def policy_from_spec(spec: dict) -> Policy:
-    """Rebuild a policy from ``policy.to_spec()`` (built-in or registered subclass).
-
-    Examples
-    --------
-    >>> policy_from_spec(UCB1(alpha=1.5).to_spec())
-    UCB1(alpha=1.5)
-    """
-    if not isinstance(spec, dict) or "type" not in spec:
-        raise ValueError(f"a policy spec is a dict with a 'type' key, got {spec!r:.200}")
-    kind = spec["type"]
-    if kind not in _REGISTRY:
-        raise ValueError(f"unknown policy type {kind!r}; known: {sorted(_REGISTRY)}")
-    params = spec.get("params", {})
-    if not isinstance(params, dict):
-        raise ValueError(f"policy spec 'params' must be a dict, got {params!r}")
-    try:
-        return _REGISTRY[kind](**params)
-    except TypeError as exc:
-        raise ValueError(f"bad parameters for {kind}: {sorted(params)}") from exc
+def _optional_real(name, value, **bounds):
+    return None if value is None else check_real(name, value, **bounds)
 
 
 # ----------------------------------------------------------------------------
 # epsilon-greedy
 # ----------------------------------------------------------------------------
+
+
+class _EpsilonGreedyParams(NamedTuple):
+    epsilon: float
+    decaying: bool
+    c: float
+    d: float
 
 
 @njit(cache=True)
@@ -389,11 +292,11 @@ def _eg_select(params, state, t, rng):
     if a >= 0:
         return a
     K = state.shape[1]
-    if params[1] > 0.0:
+    if params.decaying:
         # Auer et al. (2002), Sec. 3: eps_n = min{1, cK / (d^2 n)}
-        eps = min(1.0, params[2] * K / (params[3] * params[3] * t))
+        eps = min(1.0, params.c * K / (params.d * params.d * t))
     else:
-        eps = params[0]
+        eps = params.epsilon
     if rng_uniform(rng) < eps:
         return rng_integers(rng, K)
     best = 0
@@ -407,7 +310,7 @@ def _eg_select(params, state, t, rng):
 
 
 @dataclass(frozen=True)
-class EpsilonGreedy(Policy):
+class EpsilonGreedy(BanditAgent):
     r"""epsilon-greedy, constant or with the decaying schedule of Auer et al. (2002).
 
     After one pull of every arm, round ``t`` explores (a uniform arm) with
@@ -432,17 +335,19 @@ class EpsilonGreedy(Policy):
     d: float = 0.1
 
     name: ClassVar[str] = "EpsilonGreedy"
+    Params: ClassVar = _EpsilonGreedyParams
+    init: ClassVar = staticmethod(_two_rows)
     select: ClassVar = staticmethod(_eg_select)
     update: ClassVar = staticmethod(_mean_update)
 
     def __post_init__(self):
-        object.__setattr__(self, "epsilon", _check_real("epsilon", self.epsilon, low=0.0, high=1.0))
-        _check_choice("schedule", self.schedule, ("constant", "decaying"))
-        object.__setattr__(self, "c", _check_real("c", self.c, low=0.0, low_open=True))
-        object.__setattr__(self, "d", _check_real("d", self.d, low=0.0, low_open=True, high=1.0))
+        object.__setattr__(self, "epsilon", check_real("epsilon", self.epsilon, low=0.0, high=1.0))
+        check_choice("schedule", self.schedule, ("constant", "decaying"))
+        object.__setattr__(self, "c", check_real("c", self.c, low=0.0, low_open=True))
+        object.__setattr__(self, "d", check_real("d", self.d, low=0.0, low_open=True, high=1.0))
 
-    def param_vector(self, n_arms, horizon):
-        return np.array([self.epsilon, 1.0 if self.schedule == "decaying" else 0.0, self.c, self.d])
+    def compiled_params(self, problem, budget):
+        return _EpsilonGreedyParams(self.epsilon, self.schedule == "decaying", self.c, self.d)
 
 
 # ----------------------------------------------------------------------------
@@ -450,15 +355,21 @@ class EpsilonGreedy(Policy):
 # ----------------------------------------------------------------------------
 
 
+class _ExploreThenCommitParams(NamedTuple):
+    m: float
+
+
 @njit(cache=True)
-def _etc_init(params, state):
-    state[2, 0] = -1.0
+def _etc_init(params, n_arms):
+    state = np.zeros((3, n_arms))
+    state[2, 0] = -1.0  # the committed arm, once chosen
+    return state
 
 
 @njit(cache=True)
 def _etc_select(params, state, t, rng):
     K = state.shape[1]
-    m = params[0]
+    m = params.m
     if t <= m * K:
         return (t - 1) % K
     if state[2, 0] < 0.0:
@@ -474,7 +385,7 @@ def _etc_select(params, state, t, rng):
 
 
 @dataclass(frozen=True)
-class ExploreThenCommit(Policy):
+class ExploreThenCommit(BanditAgent):
     r"""Explore-then-commit: ``m`` round-robin pulls of each arm, then the empirical best forever.
 
     Lattimore & Szepesvári (2020), *Bandit Algorithms*, Algorithm 1 and
@@ -491,25 +402,31 @@ class ExploreThenCommit(Policy):
     m: int = 10
 
     name: ClassVar[str] = "ExploreThenCommit"
+    Params: ClassVar = _ExploreThenCommitParams
     init: ClassVar = staticmethod(_etc_init)
     select: ClassVar = staticmethod(_etc_select)
     update: ClassVar = staticmethod(_mean_update)
 
     def __post_init__(self):
-        if isinstance(self.m, bool) or not isinstance(self.m, numbers.Integral) or self.m < 1:
-            raise ValueError(f"m = {self.m!r} must be an integer >= 1")
-        object.__setattr__(self, "m", int(self.m))
+        object.__setattr__(self, "m", check_int("m", self.m, low=1))
 
-    def state_rows(self, n_arms, horizon):
-        return 3
-
-    def param_vector(self, n_arms, horizon):
-        return np.array([float(self.m)])
+    def compiled_params(self, problem, budget):
+        return _ExploreThenCommitParams(float(self.m))
 
 
 # ----------------------------------------------------------------------------
 # UCB1, UCB-V, MOSS
 # ----------------------------------------------------------------------------
+
+
+class _UCB1Params(NamedTuple):
+    alpha: float
+
+
+@njit(cache=True)
+def _ucb1_init(params, n_arms):
+    """Rows: pulls, reward sums, means, 1 / sqrt(pulls)."""
+    return np.zeros((4, n_arms))
 
 
 @njit(cache=True)
@@ -529,7 +446,7 @@ def _ucb1_select(params, state, t, rng):
         # rounds 1..K play arms 0..K-1 in order (each round plays the lowest unplayed arm)
         return _first_unplayed(state)
     # Auer et al. (2002), Fig. 1: argmax_j mean_j + sqrt(alpha ln n / n_j), n = plays so far = t - 1
-    c = params[0] * math.log(t - 1.0)
+    c = params.alpha * math.log(t - 1.0)
     # Screening pass: a_j = mean_j + sqrt(c) / sqrt(n_j) is the index up to a
     # few ulps (|a_j - index_j| <= 7u sqrt(c) + 3u |index_j|, u = 2**-53), so
     # only arms with a_j >= max_i a_i - tol, tol = 1e-12 (|max a| + sqrt(c)),
@@ -565,7 +482,7 @@ def _ucb1_select(params, state, t, rng):
 
 
 @dataclass(frozen=True)
-class UCB1(Policy):
+class UCB1(BanditAgent):
     r"""UCB1 of Auer, Cesa-Bianchi & Fischer (2002).
 
     After one pull of each arm, play :math:`\arg\max_j \bar x_j +
@@ -585,17 +502,19 @@ class UCB1(Policy):
     alpha: float = 2.0
 
     name: ClassVar[str] = "UCB1"
+    Params: ClassVar = _UCB1Params
+    init: ClassVar = staticmethod(_ucb1_init)
     select: ClassVar = staticmethod(_ucb1_select)
     update: ClassVar = staticmethod(_ucb1_update)
 
     def __post_init__(self):
-        object.__setattr__(self, "alpha", _check_real("alpha", self.alpha, low=0.0))
+        object.__setattr__(self, "alpha", check_real("alpha", self.alpha, low=0.0))
 
-    def state_rows(self, n_arms, horizon):
-        return 4
 
-    def param_vector(self, n_arms, horizon):
-        return np.array([self.alpha])
+class _UCBVParams(NamedTuple):
+    zeta: float
+    c: float
+    b: float
 
 
 @njit(cache=True)
@@ -612,8 +531,8 @@ def _ucbv_select(params, state, t, rng):
         return a
     # Audibert, Munos & Szepesvari (2009), eq. (1): E_{s,t} = zeta log t,
     # B = mean + sqrt(2 V E / s) + c 3 b E / s
-    e = params[0] * math.log(t)
-    c3b = 3.0 * params[1] * params[2]
+    e = params.zeta * math.log(t)
+    c3b = 3.0 * params.c * params.b
     best = 0
     bv = -np.inf
     for i in range(state.shape[1]):
@@ -628,7 +547,7 @@ def _ucbv_select(params, state, t, rng):
 
 
 @dataclass(frozen=True)
-class UCBV(Policy):
+class UCBV(BanditAgent):
     r"""UCB-V (Audibert, Munos & Szepesvári 2009, *Theor. Comput. Sci.* 410).
 
     Index :math:`\bar X_{k,s} + \sqrt{2 V_{k,s}\mathcal E_{s,t}/s} +
@@ -649,19 +568,19 @@ class UCBV(Policy):
     b: float = 1.0
 
     name: ClassVar[str] = "UCBV"
+    Params: ClassVar = _UCBVParams
+    init: ClassVar = staticmethod(_three_rows)
     select: ClassVar = staticmethod(_ucbv_select)
     update: ClassVar = staticmethod(_ucbv_update)
 
     def __post_init__(self):
-        object.__setattr__(self, "zeta", _check_real("zeta", self.zeta, low=0.0, low_open=True))
-        object.__setattr__(self, "c", _check_real("c", self.c, low=0.0))
-        object.__setattr__(self, "b", _check_real("b", self.b, low=0.0, low_open=True))
+        object.__setattr__(self, "zeta", check_real("zeta", self.zeta, low=0.0, low_open=True))
+        object.__setattr__(self, "c", check_real("c", self.c, low=0.0))
+        object.__setattr__(self, "b", check_real("b", self.b, low=0.0, low_open=True))
 
-    def state_rows(self, n_arms, horizon):
-        return 3
 
-    def param_vector(self, n_arms, horizon):
-        return np.array([self.zeta, self.c, self.b])
+class _MOSSParams(NamedTuple):
+    n: float  # the horizon
 
 
 @njit(cache=True)
@@ -670,7 +589,7 @@ def _moss_select(params, state, t, rng):
     if a >= 0:
         return a
     K = state.shape[1]
-    n = params[0]
+    n = params.n
     best = 0
     bv = -np.inf
     for i in range(K):
@@ -684,7 +603,7 @@ def _moss_select(params, state, t, rng):
 
 
 @dataclass(frozen=True)
-class MOSS(Policy):
+class MOSS(BanditAgent):
     r"""MOSS, Minimax Optimal Strategy in the Stochastic case (Audibert & Bubeck 2009).
 
     Index :math:`\bar X_{i,s} + \sqrt{\max(\log(n/(Ks)), 0)/s}` with the
@@ -700,11 +619,13 @@ class MOSS(Policy):
     """
 
     name: ClassVar[str] = "MOSS"
+    Params: ClassVar = _MOSSParams
+    init: ClassVar = staticmethod(_two_rows)
     select: ClassVar = staticmethod(_moss_select)
     update: ClassVar = staticmethod(_mean_update)
 
-    def param_vector(self, n_arms, horizon):
-        return np.array([float(horizon)])
+    def compiled_params(self, problem, budget):
+        return _MOSSParams(float(budget))
 
 
 # ----------------------------------------------------------------------------
@@ -712,15 +633,22 @@ class MOSS(Policy):
 # ----------------------------------------------------------------------------
 
 
+class _KLUCBParams(NamedTuple):
+    c: float
+    gaussian: bool
+    sigma: float
+    plus: bool
+
+
 @njit(cache=True)
 def _klucb_select(params, state, t, rng):
     a = _first_unplayed(state)
     if a >= 0:
         return a
-    c = params[0]
-    gaussian = params[1] > 0.0
-    sigma = params[2]
-    plus = params[3] > 0.0
+    c = params.c
+    gaussian = params.gaussian
+    sigma = params.sigma
+    plus = params.plus
     logt = math.log(t)
     best = 0
     bv = -np.inf
@@ -736,7 +664,7 @@ def _klucb_select(params, state, t, rng):
             delta = max(r, 0.0)
         level = delta / n
         if gaussian:
-            v = mean + sigma * math.sqrt(2.0 * level)
+            v = klucb_gaussian(mean, level, sigma)
         else:
             v = klucb_bernoulli(mean, level)
         if v > bv:
@@ -746,12 +674,12 @@ def _klucb_select(params, state, t, rng):
 
 
 def _family_params(family, sigma):
-    _check_choice("family", family, ("bernoulli", "gaussian"))
-    return _check_real("sigma", sigma, low=0.0, low_open=True)
+    check_choice("family", family, ("bernoulli", "gaussian"))
+    return check_real("sigma", sigma, low=0.0, low_open=True)
 
 
 @dataclass(frozen=True)
-class KLUCB(Policy):
+class KLUCB(BanditAgent):
     r"""KL-UCB (Garivier & Cappé 2011, *The KL-UCB algorithm for bounded stochastic bandits and beyond*, COLT).
 
     Index :math:`\max\{q \ge \hat\mu_a: N_a\, d(\hat\mu_a, q) \le \log t +
@@ -776,16 +704,18 @@ class KLUCB(Policy):
     sigma: float = 1.0
 
     name: ClassVar[str] = "KLUCB"
+    Params: ClassVar = _KLUCBParams
+    init: ClassVar = staticmethod(_two_rows)
     select: ClassVar = staticmethod(_klucb_select)
     update: ClassVar = staticmethod(_mean_update)
-    _plus: ClassVar[float] = 0.0
+    _plus: ClassVar[bool] = False
 
     def __post_init__(self):
-        object.__setattr__(self, "c", _check_real("c", self.c, low=0.0))
+        object.__setattr__(self, "c", check_real("c", self.c, low=0.0))
         object.__setattr__(self, "sigma", _family_params(self.family, self.sigma))
 
-    def param_vector(self, n_arms, horizon):
-        return np.array([self.c, 1.0 if self.family == "gaussian" else 0.0, self.sigma, self._plus])
+    def compiled_params(self, problem, budget):
+        return _KLUCBParams(self.c, self.family == "gaussian", self.sigma, self._plus)
 
 
 @dataclass(frozen=True)
@@ -804,7 +734,7 @@ class KLUCBPlus(KLUCB):
     """
 
     name: ClassVar[str] = "KLUCBPlus"
-    _plus: ClassVar[float] = 1.0
+    _plus: ClassVar[bool] = True
 
 
 # ----------------------------------------------------------------------------
@@ -828,16 +758,24 @@ def _ts_shape_constants(state, arm):
     state[5, arm] = 1.0 / math.sqrt(9.0 * db)
 
 
+class _ThompsonParams(NamedTuple):
+    beta_prior: bool
+    sigma: float
+
+
 @njit(cache=True)
-def _ts_init(params, state):
-    if params[0] == 0.0:
-        for i in range(state.shape[1]):
+def _ts_init(params, n_arms):
+    """Rows: pulls, (binarised) successes, and the four cached Gamma constants of each arm."""
+    state = np.zeros((6, n_arms))
+    if params.beta_prior:
+        for i in range(n_arms):
             _ts_shape_constants(state, i)
+    return state
 
 
 @njit(cache=True)
 def _ts_update(params, state, t, arm, reward, rng):
-    if params[0] == 0.0:
+    if params.beta_prior:
         # Agrawal & Goyal (2012), Alg. 2: binarise a [0, 1] reward by a Bernoulli trial
         r = reward
         if reward != 0.0 and reward != 1.0:
@@ -854,8 +792,8 @@ def _ts_update(params, state, t, arm, reward, rng):
 def _ts_select(params, state, t, rng):
     best = 0
     bv = -np.inf
-    sigma = params[1]
-    beta_prior = params[0] == 0.0
+    sigma = params.sigma
+    beta_prior = params.beta_prior
     for i in range(state.shape[1]):
         if beta_prior:
             # posterior Beta(S + 1, F + 1) of a uniform prior, as X / (X + Y) with
@@ -875,12 +813,12 @@ def _ts_select(params, state, t, rng):
 
 
 def _prior_code(prior, sigma):
-    _check_choice("prior", prior, ("beta", "gaussian"))
-    return _check_real("sigma", sigma, low=0.0, low_open=True)
+    check_choice("prior", prior, ("beta", "gaussian"))
+    return check_real("sigma", sigma, low=0.0, low_open=True)
 
 
 @dataclass(frozen=True)
-class ThompsonSampling(Policy):
+class ThompsonSampling(BanditAgent):
     r"""Thompson sampling with a Beta-Bernoulli or a Gaussian model.
 
     ``prior="beta"``: sample :math:`\theta_i \sim \mathrm{Beta}(S_i+1,
@@ -905,6 +843,7 @@ class ThompsonSampling(Policy):
     sigma: float = 1.0
 
     name: ClassVar[str] = "ThompsonSampling"
+    Params: ClassVar = _ThompsonParams
     init: ClassVar = staticmethod(_ts_init)
     select: ClassVar = staticmethod(_ts_select)
     update: ClassVar = staticmethod(_ts_update)
@@ -912,22 +851,26 @@ class ThompsonSampling(Policy):
     def __post_init__(self):
         object.__setattr__(self, "sigma", _prior_code(self.prior, self.sigma))
 
-    def state_rows(self, n_arms, horizon):
-        return 6
+    def compiled_params(self, problem, budget):
+        return _ThompsonParams(self.prior == "beta", self.sigma)
 
-    def param_vector(self, n_arms, horizon):
-        return np.array([0.0 if self.prior == "beta" else 1.0, self.sigma])
+
+class _BayesUCBParams(NamedTuple):
+    c: float
+    beta_prior: bool
+    sigma: float
+    n: float  # the horizon (at least 3, so that log n > 1)
 
 
 @njit(cache=True)
 def _bayesucb_select(params, state, t, rng):
-    beta_prior = params[1] == 0.0
+    beta_prior = params.beta_prior
     if not beta_prior:
         a = _first_unplayed(state)
         if a >= 0:
             return a
     # Kaufmann, Cappe & Garivier (2012), Alg. 1: quantile 1 - 1 / (t (log n)^c)
-    level = 1.0 - 1.0 / (t * math.log(params[3]) ** params[0])
+    level = 1.0 - 1.0 / (t * math.log(params.n) ** params.c)
     z = 0.0
     if not beta_prior:
         z = normal_quantile(level)
@@ -943,7 +886,7 @@ def _bayesucb_select(params, state, t, rng):
                 continue
             v = beta_quantile(level, s + 1.0, n - s + 1.0)
         else:
-            v = s / n + params[2] / math.sqrt(n) * z
+            v = s / n + params.sigma / math.sqrt(n) * z
         if v > bv:
             bv = v
             best = i
@@ -951,7 +894,7 @@ def _bayesucb_select(params, state, t, rng):
 
 
 @dataclass(frozen=True)
-class BayesUCB(Policy):
+class BayesUCB(BanditAgent):
     r"""Bayes-UCB (Kaufmann, Cappé & Garivier 2012, *On Bayesian upper confidence bounds for bandit problems*, AISTATS).
 
     Index: the quantile of order :math:`1 - 1/(t(\log n)^c)` of the posterior
@@ -975,22 +918,29 @@ class BayesUCB(Policy):
     sigma: float = 1.0
 
     name: ClassVar[str] = "BayesUCB"
+    Params: ClassVar = _BayesUCBParams
+    init: ClassVar = staticmethod(_two_rows)
     select: ClassVar = staticmethod(_bayesucb_select)
     update: ClassVar = staticmethod(_mean_update)
 
     def __post_init__(self):
-        object.__setattr__(self, "c", _check_real("c", self.c, low=0.0))
+        object.__setattr__(self, "c", check_real("c", self.c, low=0.0))
         object.__setattr__(self, "sigma", _prior_code(self.prior, self.sigma))
 
-    def param_vector(self, n_arms, horizon):
-        if self.c > 0 and horizon < 3:
-            raise ValueError(f"BayesUCB with c > 0 needs horizon >= 3 (log n > 1), got {horizon}")
-        return np.array([self.c, 0.0 if self.prior == "beta" else 1.0, self.sigma, float(max(horizon, 3))])
+    def compiled_params(self, problem, budget):
+        if self.c > 0 and budget < 3:
+            raise ValueError(f"BayesUCB with c > 0 needs n_rounds >= 3 (log n > 1), got {budget}")
+        return _BayesUCBParams(self.c, self.prior == "beta", self.sigma, float(max(budget, 3)))
 
 
 # ----------------------------------------------------------------------------
 # IMED
 # ----------------------------------------------------------------------------
+
+
+class _IMEDParams(NamedTuple):
+    gaussian: bool
+    sigma: float
 
 
 @njit(cache=True)
@@ -1009,10 +959,10 @@ def _imed_select(params, state, t, rng):
         mean = state[1, i] / n
         if mean >= mstar:
             div = 0.0
-        elif params[0] > 0.0:
-            div = (mean - mstar) ** 2 / (2.0 * params[1] * params[1])
+        elif params.gaussian:
+            div = (mean - mstar) ** 2 / (2.0 * params.sigma * params.sigma)
         else:
-            div = kl_bernoulli(mean, mstar)
+            div = _kl_clipped(mean, mstar)
         # Honda & Takemura (2015), eq. (3): I_i = N_i D(F_i, mu*) + log N_i, play argmin
         v = n * div + math.log(n)
         if v < bv:
@@ -1022,7 +972,7 @@ def _imed_select(params, state, t, rng):
 
 
 @dataclass(frozen=True)
-class IMED(Policy):
+class IMED(BanditAgent):
     r"""IMED, Indexed Minimum Empirical Divergence (Honda & Takemura 2015, JMLR 16).
 
     Play :math:`\arg\min_i N_i D(\hat\mu_i, \hat\mu^*) + \log N_i`.  ``D`` is
@@ -1043,14 +993,16 @@ class IMED(Policy):
     sigma: float = 1.0
 
     name: ClassVar[str] = "IMED"
+    Params: ClassVar = _IMEDParams
+    init: ClassVar = staticmethod(_two_rows)
     select: ClassVar = staticmethod(_imed_select)
     update: ClassVar = staticmethod(_mean_update)
 
     def __post_init__(self):
         object.__setattr__(self, "sigma", _family_params(self.family, self.sigma))
 
-    def param_vector(self, n_arms, horizon):
-        return np.array([1.0 if self.family == "gaussian" else 0.0, self.sigma])
+    def compiled_params(self, problem, budget):
+        return _IMEDParams(self.family == "gaussian", self.sigma)
 
 
 # ----------------------------------------------------------------------------
@@ -1058,10 +1010,14 @@ class IMED(Policy):
 # ----------------------------------------------------------------------------
 
 
+class _EXP3Params(NamedTuple):
+    gamma: float
+
+
 @njit(cache=True)
 def _exp3_select(params, state, t, rng):
     K = state.shape[1]
-    gamma = params[0]
+    gamma = params.gamma
     m = -np.inf
     for i in range(K):
         m = max(m, state[0, i])
@@ -1078,11 +1034,11 @@ def _exp3_select(params, state, t, rng):
 def _exp3_update(params, state, t, arm, reward, rng):
     K = state.shape[1]
     # Auer et al. (2002b), Fig. 1: w_j <- w_j exp(gamma xhat_j / K), xhat_j = x_j / p_j
-    state[0, arm] += params[0] * (reward / state[1, arm]) / K
+    state[0, arm] += params.gamma * (reward / state[1, arm]) / K
 
 
 @dataclass(frozen=True)
-class EXP3(Policy):
+class EXP3(BanditAgent):
     r"""EXP3 (Auer, Cesa-Bianchi, Freund & Schapire 2002b, *The nonstochastic multiarmed bandit problem*, SIAM J. Comput. 32(1)).
 
     Exponential weights on importance-weighted rewards mixed with uniform
@@ -1102,11 +1058,13 @@ class EXP3(Policy):
     gamma: float | None = None
 
     name: ClassVar[str] = "EXP3"
+    Params: ClassVar = _EXP3Params
+    init: ClassVar = staticmethod(_two_rows)
     select: ClassVar = staticmethod(_exp3_select)
     update: ClassVar = staticmethod(_exp3_update)
 
     def __post_init__(self):
-        g = _check_real("gamma", self.gamma, low=0.0, low_open=True, high=1.0, allow_none=True)
+        g = _optional_real("gamma", self.gamma, low=0.0, low_open=True, high=1.0)
         object.__setattr__(self, "gamma", g)
 
     def gamma_for(self, n_arms: int, horizon: int) -> float:
@@ -1116,14 +1074,19 @@ class EXP3(Policy):
         # Auer et al. (2002b), Corollary 3.2 with g = T
         return min(1.0, math.sqrt(n_arms * math.log(n_arms) / ((math.e - 1.0) * horizon)))
 
-    def param_vector(self, n_arms, horizon):
-        return np.array([self.gamma_for(n_arms, horizon)])
+    def compiled_params(self, problem, budget):
+        return _EXP3Params(self.gamma_for(problem.n_arms, budget))
+
+
+class _EXP3IXParams(NamedTuple):
+    eta: float
+    gamma: float
 
 
 @njit(cache=True)
 def _exp3ix_select(params, state, t, rng):
     K = state.shape[1]
-    eta = params[0]
+    eta = params.eta
     m = np.inf
     for i in range(K):
         m = min(m, state[0, i])
@@ -1140,11 +1103,11 @@ def _exp3ix_select(params, state, t, rng):
 @njit(cache=True)
 def _exp3ix_update(params, state, t, arm, reward, rng):
     # Neu (2015), Alg. 1: implicit exploration, lhat = loss / (p + gamma)
-    state[0, arm] += (1.0 - reward) / (state[1, arm] + params[1])
+    state[0, arm] += (1.0 - reward) / (state[1, arm] + params.gamma)
 
 
 @dataclass(frozen=True)
-class EXP3IX(Policy):
+class EXP3IX(BanditAgent):
     r"""EXP3-IX (Neu 2015, *Explore no more: improved high-probability regret bounds for non-stochastic bandits*, NeurIPS).
 
     Exponential weights on the losses ``1 - x`` with the implicit-exploration
@@ -1164,18 +1127,21 @@ class EXP3IX(Policy):
     gamma: float | None = None
 
     name: ClassVar[str] = "EXP3IX"
+    Params: ClassVar = _EXP3IXParams
+    init: ClassVar = staticmethod(_two_rows)
     select: ClassVar = staticmethod(_exp3ix_select)
     update: ClassVar = staticmethod(_exp3ix_update)
 
     def __post_init__(self):
-        object.__setattr__(self, "eta", _check_real("eta", self.eta, low=0.0, low_open=True, allow_none=True))
-        object.__setattr__(self, "gamma", _check_real("gamma", self.gamma, low=0.0, allow_none=True))
+        object.__setattr__(self, "eta", _optional_real("eta", self.eta, low=0.0, low_open=True))
+        object.__setattr__(self, "gamma", _optional_real("gamma", self.gamma, low=0.0))
 
-    def param_vector(self, n_arms, horizon):
+    def compiled_params(self, problem, budget):
+        n_arms, horizon = problem.n_arms, budget
         # Neu (2015), Theorem 1: eta = sqrt(2 log K / (K T)), gamma = eta / 2
         eta = self.eta if self.eta is not None else math.sqrt(2.0 * math.log(n_arms) / (n_arms * horizon))
         gamma = self.gamma if self.gamma is not None else eta / 2.0
-        return np.array([eta, gamma])
+        return _EXP3IXParams(eta, gamma)
 
 
 @njit(cache=True)
@@ -1219,7 +1185,7 @@ def _tsallis_update(params, state, t, arm, reward, rng):
 
 
 @dataclass(frozen=True)
-class TsallisINF(Policy):
+class TsallisINF(BanditAgent):
     r"""Tsallis-INF with :math:`\alpha = 1/2` (Zimmert & Seldin 2021, JMLR 22).
 
     Follow-the-regularised-leader with the 1/2-Tsallis entropy:
@@ -1238,5 +1204,6 @@ class TsallisINF(Policy):
     """
 
     name: ClassVar[str] = "TsallisINF"
+    init: ClassVar = staticmethod(_two_rows)
     select: ClassVar = staticmethod(_tsallis_select)
     update: ClassVar = staticmethod(_tsallis_update)

@@ -12,7 +12,8 @@ import numbers
 
 import numpy as np
 
-from ._instances import BernoulliBandit, BoundedBandit, GaussianBandit, SequenceBandit, bernoulli_kl
+from ._instances import BernoulliBandit, BoundedBandit, GaussianBandit, SequenceBandit
+from ._kl import bernoulli_kl
 
 __all__ = [
     "exp3_regret_bound",

@@ -7,17 +7,18 @@
   bounds (:func:`td_fixed_point`, :func:`projection`, :func:`mspbe`; default
   weights from :func:`rltheory.tabular.stationary_distribution`) and compiled learners (:func:`td`,
   :func:`lstd`, :func:`gtd2`, :func:`tdc`) with :func:`baird_counterexample`.
-* Linear and contextual bandits (their public home): :class:`LinearBandit`,
-  :class:`LinUCB` (OFUL), :class:`LinTS`, :class:`PhasedElimination`,
-  :func:`simulate_linear` (a :class:`~rltheory.bandits.RegretCurve`),
-  :func:`oful_radius`; G-optimal design (:func:`g_optimal_design`,
+* Linear and contextual bandits (their public home): :class:`LinearBandit`
+  (a problem of :func:`rltheory.simulation.simulate`), the agents
+  :class:`LinUCB` (OFUL) and :class:`LinTS` and their base
+  :class:`LinearBanditAgent` (for user agents), :func:`oful_radius`;
+  G-optimal design (:func:`g_optimal_design`,
   :func:`log_det_design_cvxpy`); misspecification and sparsity
   (:class:`MisspecifiedLinearBandit`, :func:`design_baseline`,
   :func:`sparse_support_enumeration`).
-* Linear MDPs: :class:`LinearMDP`, :func:`lsvi_ucb`, :func:`lmc_lsvi`,
-  their agent records :class:`LSVIUCB`, :class:`LMCLSVI` run by
-  :func:`simulate_linear_mdp`, :func:`fitted_q_iteration`, and the Langevin
-  check (:func:`langevin_ridge_samples`, :func:`ula_gaussian_moments`).
+* Linear MDPs: :class:`LinearMDP` (an episodic problem of
+  :func:`rltheory.simulation.simulate`), the agents :class:`LSVIUCB` and
+  :class:`LMCLSVI`, :func:`fitted_q_iteration`, and the Langevin check
+  (:func:`langevin_ridge_samples`, :func:`ula_gaussian_moments`).
 
 The ``linear-bandit`` and ``linear-mdp`` paper reproductions live in the
 experiments catalogue (``rltheory reproduce linear-bandit``).
@@ -38,22 +39,13 @@ from rltheory.linear._features import (
     random_features,
     state_action_features,
 )
-from rltheory.linear._bandits import LinearBandit, LinTS, LinUCB, PhasedElimination, oful_radius, simulate_linear
+from rltheory.linear._linear_bandit import LinearBandit, oful_radius
+from rltheory.linear._linear_bandit_agents import LinearBanditAgent, LinTS, LinUCB
 from rltheory.linear._design import DesignResult, g_optimal_design, log_det_design_cvxpy
-from rltheory.linear._linear_mdp import (
-    LMCLSVI,
-    LSVIUCB,
-    FQIResult,
-    LinearMDP,
-    fitted_q_iteration,
-    langevin_ridge_samples,
-    lmc_lsvi,
-    lmc_lsvi_reference,
-    lsvi_ucb,
-    lsvi_ucb_reference,
-    simulate_linear_mdp,
-    ula_gaussian_moments,
-)
+from rltheory.linear._fqi import FQIResult, fitted_q_iteration
+from rltheory.linear._langevin import langevin_ridge_samples, ula_gaussian_moments
+from rltheory.linear._linear_mdp import LinearMDP
+from rltheory.linear._lsvi import LMCLSVI, LSVIUCB
 from rltheory.linear._misspecified import (
     MisspecifiedLinearBandit,
     MisspecifiedResult,
@@ -85,10 +77,10 @@ __all__ = [
     "LinTS",
     "LinUCB",
     "LinearBandit",
+    "LinearBanditAgent",
     "LinearMDP",
     "MisspecifiedLinearBandit",
     "MisspecifiedResult",
-    "PhasedElimination",
     "TDFixedPointResult",
     "TDLearningResult",
     "baird_counterexample",
@@ -99,20 +91,14 @@ __all__ = [
     "g_optimal_design",
     "gtd2",
     "langevin_ridge_samples",
-    "lmc_lsvi",
-    "lmc_lsvi_reference",
     "log_det_design_cvxpy",
     "lstd",
-    "lsvi_ucb",
-    "lsvi_ucb_reference",
     "mspbe",
     "oful_radius",
     "one_hot_features",
     "polynomial_features",
     "projection",
     "random_features",
-    "simulate_linear",
-    "simulate_linear_mdp",
     "sparse_support_enumeration",
     "state_action_features",
     "td",

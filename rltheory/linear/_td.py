@@ -28,7 +28,7 @@ import numpy as np
 from numba import njit, prange
 
 from .._validation import check_discount, check_finite, check_probability_vector, readonly
-from ..bandits._rng import rng_categorical, run_states
+from ..simulation import rng_categorical, run_states
 from ..tabular import FiniteMDP, policy_evaluation
 from ..tabular import stationary_distribution as tabular_stationary_distribution
 from ._features import check_features
@@ -796,11 +796,11 @@ def td_reference_run(algorithm: str, mdp: FiniteMDP, features, policy, *, behavi
                      decay=0.0, decay_offset=1.0, theta0=None, n_steps=100, seed=0, initial_distribution=None) -> np.ndarray:
     r"""Plain-Python/NumPy twin of the compiled learners for run 0 (``"td"``, ``"gtd2"``, ``"tdc"``; final theta).
 
-    Draws from the same xoshiro256++ stream (:class:`rltheory.bandits._rng.PyXoshiro`)
+    Draws from the same xoshiro256++ stream (:class:`rltheory.simulation.PyXoshiro`)
     with the same sampling rule, so the compiled kernel must return the same
     iterate up to floating-point reassociation (it uses the same operation order).
     """
-    from ..bandits._rng import PyXoshiro
+    from ..simulation import PyXoshiro
 
     code = {"td": _TD, "gtd2": _GTD2, "tdc": _TDC}[algorithm]
     prep = _prepare(mdp, features, policy, behavior, theta0, n_steps, 1, seed, 1, initial_distribution, "td_reference_run")

@@ -12,7 +12,7 @@ import numpy as np
 from scipy import optimize, stats
 
 from rltheory.bandits import BernoulliBandit, BoundedBandit, GaussianBandit, SequenceBandit
-from rltheory.bandits._rng import PyXoshiro, run_states
+from rltheory.simulation import PyXoshiro, run_states
 
 
 def kl_bern(p, q):

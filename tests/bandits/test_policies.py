@@ -25,14 +25,14 @@ from rltheory.bandits import (
     ExploreThenCommit,
     GaussianBandit,
     KLUCBPlus,
-    Policy,
+    BanditAgent,
     SequenceBandit,
     ThompsonSampling,
     TsallisINF,
-    policy_from_spec,
-    simulate,
+    klucb_bernoulli,
 )
-from rltheory.bandits._policies import beta_quantile, klucb_bernoulli, normal_quantile
+from rltheory.bandits._policies import beta_quantile, normal_quantile
+from rltheory.simulation import agent_from_spec, simulate
 
 from ._reference import klucb_index_ref, reference_arms
 
@@ -69,7 +69,7 @@ CASES = [
 
 
 def compiled_arms(bandit, policy, horizon, n_runs, seed):
-    curve = simulate(bandit, policy, horizon, n_runs, seed=seed, checkpoints=np.arange(1, horizon + 1))
+    curve = simulate(bandit, policy, n_rounds=horizon, n_runs=n_runs, seed=seed, checkpoints=np.arange(1, horizon + 1))
     steps = np.diff(curve.pulls, axis=1, prepend=0)
     assert (steps.sum(axis=2) == 1).all()
     return steps.argmax(axis=2)
@@ -105,7 +105,7 @@ def test_quantiles_match_scipy():
 
 @pytest.mark.parametrize(("bandit", "policy"), CASES[:: 3])
 def test_spec_round_trip(bandit, policy):
-    assert policy_from_spec(policy.to_spec()) == policy
+    assert agent_from_spec(policy.to_spec()) == policy
     import json
 
     json.dumps(policy.to_spec())
@@ -131,9 +131,9 @@ def test_spec_round_trip(bandit, policy):
         (lambda: EXP3(gamma=0.0), "gamma"),
         (lambda: EXP3(gamma=2.0), "gamma"),
         (lambda: EXP3IX(eta=-1.0), "eta"),
-        (lambda: policy_from_spec({"type": "Nope"}), "unknown policy"),
-        (lambda: policy_from_spec({"type": "UCB1", "params": {"beta": 1}}), "bad parameters"),
-        (lambda: policy_from_spec("UCB1"), "spec"),
+        (lambda: agent_from_spec({"type": "Nope"}), "unknown agent type"),
+        (lambda: agent_from_spec({"type": "UCB1", "params": {"beta": 1}}), r"unknown parameters \['beta'\] for UCB1"),
+        (lambda: agent_from_spec("UCB1"), "spec"),
     ],
 )
 def test_bad_parameters_raise(factory, message):
@@ -141,7 +141,12 @@ def test_bad_parameters_raise(factory, message):
         factory()
 
 
-# --- a user-written policy goes through the generic kernel -----------------
+# --- a user-written policy is compiled into the engine like a built-in ----------
+
+
+@njit
+def _rr_init(params, n_arms):
+    return np.zeros((1, n_arms))
 
 
 @njit
@@ -155,13 +160,11 @@ def _rr_update(params, state, t, arm, reward, rng):
 
 
 @dataclasses.dataclass(frozen=True)
-class RoundRobin(Policy):
+class RoundRobin(BanditAgent):
     name = "TestRoundRobin"
+    init = staticmethod(_rr_init)
     select = staticmethod(_rr_select)
     update = staticmethod(_rr_update)
-
-    def state_rows(self, n_arms, horizon):
-        return 1
 
 
 @njit
@@ -170,29 +173,30 @@ def _bad_select(params, state, t, rng):
 
 
 @dataclasses.dataclass(frozen=True)
-class BadArm(Policy):
+class BadArm(BanditAgent):
     name = "TestBadArm"
+    init = staticmethod(_rr_init)
     select = staticmethod(_bad_select)
     update = staticmethod(_rr_update)
 
 
 def test_user_policy_runs_in_the_engine():
     bandit = BernoulliBandit([0.5, 0.4, 0.2])
-    curve = simulate(bandit, RoundRobin(), 30, 2, checkpoints=[3, 30])
+    curve = simulate(bandit, RoundRobin(), n_rounds=30, n_runs=2, checkpoints=[3, 30])
     np.testing.assert_array_equal(curve.pulls[:, -1], [[10, 10, 10], [10, 10, 10]])
     # round robin pays each gap once per cycle: pseudo-regret = 10 * sum(gaps)
     np.testing.assert_allclose(curve.final, 10 * bandit.gaps.sum())
-    assert policy_from_spec(RoundRobin().to_spec()) == RoundRobin()
+    assert agent_from_spec(RoundRobin().to_spec()) == RoundRobin()
 
 
 def test_user_policy_with_invalid_arm_raises():
     with pytest.raises(ValueError, match="outside"):
-        simulate(BernoulliBandit([0.5, 0.4]), BadArm(), 10, 2)
+        simulate(BernoulliBandit([0.5, 0.4]), BadArm(), n_rounds=10, n_runs=2)
 
 
 def test_builtin_name_cannot_be_taken():
     with pytest.raises(ValueError, match="built-in"):
 
         @dataclasses.dataclass(frozen=True)
-        class Fake(Policy):
+        class Fake(BanditAgent):
             name = "UCB1"

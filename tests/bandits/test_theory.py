@@ -24,9 +24,9 @@ from rltheory.bandits import (
     lai_robbins_curve,
     minimax_lower_bound,
     moss_regret_bound,
-    simulate,
     ucb1_regret_bound,
 )
+from rltheory.simulation import simulate
 
 TWO = BernoulliBandit([0.9, 0.8])
 
@@ -73,14 +73,14 @@ def test_bad_input(call, message):
 def test_ucb1_mean_regret_below_finite_time_bound():
     # Auer et al. (2002), Theorem 1: E[R_n] <= bound for every n; upper 95% CI below it
     bandit = BernoulliBandit([0.9, 0.8, 0.6])
-    curve = simulate(bandit, UCB1(), 5000, 100, seed=0, checkpoints=20)
+    curve = simulate(bandit, UCB1(), n_rounds=5000, n_runs=100, seed=0, checkpoints=20)
     assert (curve.upper <= ucb1_regret_bound(bandit, curve.times)).all()
 
 
 def test_exp3_below_its_bound_on_an_adversarial_sequence():
     # Auer et al. (2002b), Corollary 3.2: G_max - E[G_Exp3] <= 2 sqrt(e-1) sqrt(T K ln K)
     seq = SequenceBandit.adversarial(5000, 3, seed=0)
-    curve = simulate(seq, EXP3(), 5000, 100, seed=0, checkpoints=[5000], confidence=0.95)
+    curve = simulate(seq, EXP3(), n_rounds=5000, n_runs=100, seed=0, checkpoints=[5000], confidence=0.95)
     real = curve.realized_regret[:, -1]
     upper = real.mean() + 1.96 * real.std(ddof=1) / math.sqrt(real.size)
     assert upper <= exp3_regret_bound(seq, 5000)
@@ -97,7 +97,7 @@ def test_regret_per_log_t_approaches_lai_robbins(policy):
     # (Lai & Robbins 1985).  The theorem is asymptotic, so this fast check only asserts
     # that the growth rate dR/dlog t on [10^3, 2 10^4] lies in [C/2, 2C].
     C = lai_robbins_constant(TWO)
-    curve = simulate(TWO, policy, 20000, 200, seed=0, checkpoints=[1000, 20000])
+    curve = simulate(TWO, policy, n_rounds=20000, n_runs=200, seed=0, checkpoints=[1000, 20000])
     assert C / 2 <= _log_slope(curve) <= 2 * C
 
 
@@ -106,5 +106,5 @@ def test_regret_per_log_t_approaches_lai_robbins(policy):
 def test_regret_per_log_t_approaches_lai_robbins_long(policy):
     # heavier version: window [10^4, 10^6], 200 runs, band [0.6 C, 1.6 C]
     C = lai_robbins_constant(TWO)
-    curve = simulate(TWO, policy, 10**6, 200, seed=1, checkpoints=[10**4, 10**6])
+    curve = simulate(TWO, policy, n_rounds=10**6, n_runs=200, seed=1, checkpoints=[10**4, 10**6])
     assert 0.6 * C <= _log_slope(curve) <= 1.6 * C

@@ -7,14 +7,15 @@ from statistics import NormalDist
 import numpy as np
 import pytest
 
-from rltheory.bandits import EpsilonGreedy, RegretCurve, UCB1, BernoulliBandit, simulate
+from rltheory.bandits import UCB1, BernoulliBandit, EpsilonGreedy
+from rltheory.simulation import RegretCurve, simulate
 
 B = BernoulliBandit([0.6, 0.4])
 
 
 @pytest.fixture(scope="module")
 def curve():
-    return simulate(B, UCB1(), 2000, 20, seed=1, checkpoints=25)
+    return simulate(B, UCB1(), n_rounds=2000, n_runs=20, seed=1, checkpoints=25)
 
 
 def test_normal_interval_is_the_clt_interval(curve):
@@ -25,15 +26,15 @@ def test_normal_interval_is_the_clt_interval(curve):
 
 
 def test_bootstrap_interval_is_seeded_and_brackets_the_mean():
-    a = simulate(B, UCB1(), 500, 30, seed=2, checkpoints=10, interval="bootstrap")
-    b = simulate(B, UCB1(), 500, 30, seed=2, checkpoints=10, interval="bootstrap")
+    a = simulate(B, UCB1(), n_rounds=500, n_runs=30, seed=2, checkpoints=10, interval="bootstrap")
+    b = simulate(B, UCB1(), n_rounds=500, n_runs=30, seed=2, checkpoints=10, interval="bootstrap")
     np.testing.assert_array_equal(a.lower, b.lower)
     assert (a.lower <= a.mean + 1e-12).all() and (a.mean <= a.upper + 1e-12).all()
 
 
 def test_slope_of_linear_regret_is_one():
     # constant epsilon-greedy has linear regret: eps (K-1)/K gap per round
-    c = simulate(B, EpsilonGreedy(epsilon=0.5), 20000, 10, seed=0, checkpoints=30)
+    c = simulate(B, EpsilonGreedy(epsilon=0.5), n_rounds=20000, n_runs=10, seed=0, checkpoints=30)
     fit = c.slope(t_min=1000)
     assert abs(fit.slope - 1.0) < 0.05 and fit.lower <= fit.slope <= fit.upper
 
@@ -77,13 +78,13 @@ def test_csv_and_plot(tmp_path, curve):
 
 
 def test_concatenate_validation(curve):
-    other_seed = simulate(B, UCB1(), 2000, 5, seed=9, checkpoints=25, run_start=20)
+    other_seed = simulate(B, UCB1(), n_rounds=2000, n_runs=5, seed=9, checkpoints=25, run_start=20)
     with pytest.raises(ValueError, match="metadata"):
         RegretCurve.concatenate([curve, other_seed])
-    gap = simulate(B, UCB1(), 2000, 5, seed=1, checkpoints=25, run_start=30)
+    gap = simulate(B, UCB1(), n_rounds=2000, n_runs=5, seed=1, checkpoints=25, run_start=30)
     with pytest.raises(ValueError, match="contiguous"):
         RegretCurve.concatenate([curve, gap])
-    other_times = simulate(B, UCB1(), 2000, 5, seed=1, checkpoints=10, run_start=20)
+    other_times = simulate(B, UCB1(), n_rounds=2000, n_runs=5, seed=1, checkpoints=10, run_start=20)
     with pytest.raises(ValueError, match="times"):
         RegretCurve.concatenate([curve, other_times])
     with pytest.raises(ValueError):

@@ -1,14 +1,13 @@
-"""Linear bandits: validation, compiled kernel = NumPy reference, chunking, OFUL regret bound, LinTS, phased elimination."""
+"""Linear-bandit agents: compiled agents = NumPy references, chunking, the OFUL regret bound, LinTS, phased elimination."""
 
 import math
 
 import numpy as np
 import pytest
 
-from rltheory.bandits import RegretCurve
-from rltheory.bandits._rng import run_states
-from rltheory.linear import LinearBandit, LinTS, LinUCB, PhasedElimination, oful_radius, simulate_linear
-from rltheory.linear._bandits import linucb_reference_run
+from rltheory.linear import LinearBandit, LinTS, LinUCB, PhasedElimination
+from rltheory.linear._reference import lints_reference_run, linucb_reference_run
+from rltheory.simulation import RegretCurve, run_states, simulate
 
 
 def _played(curve, K):
@@ -16,25 +15,14 @@ def _played(curve, K):
     return np.argmax(np.diff(counts, axis=0), axis=1)
 
 
-def test_bandit_validation():
-    with pytest.raises(ValueError, match="theta has shape"):
-        LinearBandit(np.eye(3), [1.0, 2.0])
-    with pytest.raises(ValueError, match="arms must have shape"):
-        LinearBandit(np.ones(3), [1.0])
-    with pytest.raises(ValueError, match="noise_sigma"):
-        LinearBandit(np.eye(2), [1.0, 0.0], noise_sigma=-1.0)
-    with pytest.raises(ValueError, match="finite"):
-        LinearBandit(np.array([[np.inf, 0.0]]), [1.0, 0.0])
+def test_agent_validation():
     with pytest.raises(ValueError, match="delta"):
         LinUCB(delta=1.0)
     with pytest.raises(ValueError, match="regularization"):
         LinTS(regularization=0.0)
     b = LinearBandit.random(3, 4, n_contexts=5, rng=0)
-    assert b.is_contextual and b.arms.shape == (5, 4, 3)
     with pytest.raises(ValueError, match="fixed arm set"):
-        simulate_linear(b, PhasedElimination(), 10, 1)
-    with pytest.raises(ValueError, match="LinearBandit"):
-        simulate_linear(None, LinUCB(), 10, 1)
+        simulate(b, PhasedElimination(), n_rounds=10, n_runs=1)
 
 
 @pytest.mark.parametrize("n_contexts", [1, 7])
@@ -44,7 +32,7 @@ def test_compiled_linucb_plays_like_the_numpy_reference(n_contexts):
     T = 400
     states = run_states(5, np.arange(1), 2)
     ref = linucb_reference_run(bandit, pol, T, states[0, 0], states[0, 1])
-    curve = simulate_linear(bandit, pol, T, 1, seed=5, checkpoints=np.arange(1, T + 1))
+    curve = simulate(bandit, pol, n_rounds=T, n_runs=1, seed=5, checkpoints=np.arange(1, T + 1))
     assert np.array_equal(_played(curve, 12), ref)
     # pseudo-regret is the sum of the gaps of the played arms
     assert math.isclose(curve.final[0], bandit.gaps[0][ref].sum() if n_contexts == 1 else curve.final[0])
@@ -53,18 +41,12 @@ def test_compiled_linucb_plays_like_the_numpy_reference(n_contexts):
 @pytest.mark.parametrize("policy", [LinUCB(), LinTS(), PhasedElimination()])
 def test_chunks_reproduce_one_call(policy):
     bandit = LinearBandit.random(3, 8, noise_sigma=0.5, rng=1)
-    whole = simulate_linear(bandit, policy, 300, 4, seed=2, checkpoints=6)
-    parts = [simulate_linear(bandit, policy, 300, 2, seed=2, checkpoints=6, run_start=s) for s in (2, 0)]
+    whole = simulate(bandit, policy, n_rounds=300, n_runs=4, seed=2, checkpoints=6)
+    parts = [simulate(bandit, policy, n_rounds=300, n_runs=2, seed=2, checkpoints=6, run_start=s) for s in (2, 0)]
     merged = RegretCurve.concatenate(parts)
     assert np.array_equal(whole.regret, merged.regret)
     assert np.array_equal(whole.pulls, merged.pulls)
     assert (whole.pulls[:, -1].sum(axis=1) == 300).all()
-
-
-def test_oful_radius_formula():
-    # Abbasi-Yadkori et al. (2011), Thm 2, hand-computed at log det V = d log(lambda) + 1
-    r = oful_radius(3 * math.log(2.0) + 1.0, 3, 2.0, 0.1, 0.5, 2.0)
-    assert math.isclose(r, 0.5 * math.sqrt(1.0 + 2 * math.log(10.0)) + math.sqrt(2.0) * 2.0, rel_tol=1e-14)
 
 
 def test_linucb_regret_within_oful_high_probability_bound():
@@ -74,7 +56,7 @@ def test_linucb_regret_within_oful_high_probability_bound():
     would have probability < 0.02 (binomial tail)."""
     d, K, T, lam, delta, sigma = 5, 30, 5_000, 1.0, 0.05, 0.5
     bandit = LinearBandit.random(d, K, noise_sigma=sigma, rng=7)
-    curve = simulate_linear(bandit, LinUCB(regularization=lam, delta=delta, theta_bound=1.0), T, 20, seed=0, checkpoints=10)
+    curve = simulate(bandit, LinUCB(regularization=lam, delta=delta, theta_bound=1.0), n_rounds=T, n_runs=20, seed=0, checkpoints=10)
     L = S = 1.0
     t = curve.times.astype(float)
     bound = 4 * np.sqrt(t * d * np.log(lam + t * L / d)) * (
@@ -90,7 +72,7 @@ def test_lints_and_phased_elimination_learn_an_easy_instance():
     arms = np.vstack([np.eye(4), -np.eye(4)])
     bandit = LinearBandit(arms, [1.0, 0.6, 0.2, 0.0], noise_sigma=0.3)
     for pol in (LinTS(), PhasedElimination(delta=0.01)):
-        curve = simulate_linear(bandit, pol, 20_000, 4, seed=1, checkpoints=20)
+        curve = simulate(bandit, pol, n_rounds=20_000, n_runs=4, seed=1, checkpoints=20)
         share = curve.pulls[:, -1, 0] / 20_000
         assert share.min() > 0.8, pol.name
         assert curve.slope(t_min=2_000).upper < 1.0
@@ -99,12 +81,10 @@ def test_lints_and_phased_elimination_learn_an_easy_instance():
 @pytest.mark.parametrize("n_contexts", [1, 5])
 def test_compiled_lints_plays_like_the_numpy_reference(n_contexts):
     """Rank-one Cholesky updates give the factor of V: the same posterior samples as a fresh factorization."""
-    from rltheory.linear._bandits import lints_reference_run
-
     bandit = LinearBandit.random(4, 10, n_contexts=n_contexts, noise_sigma=0.5, rng=4)
     pol = LinTS(regularization=2.0)
     T = 300
     states = run_states(6, np.arange(1), 2)
     ref = lints_reference_run(bandit, pol, T, states[0, 0], states[0, 1])
-    curve = simulate_linear(bandit, pol, T, 1, seed=6, checkpoints=np.arange(1, T + 1))
+    curve = simulate(bandit, pol, n_rounds=T, n_runs=1, seed=6, checkpoints=np.arange(1, T + 1))
     assert np.array_equal(_played(curve, 10), ref)

@@ -6,7 +6,7 @@ import numpy as np
 from numba import njit
 from scipy import stats
 
-from rltheory.bandits._rng import (
+from rltheory.simulation._rng import (
     PyXoshiro,
     rng_beta,
     rng_categorical,

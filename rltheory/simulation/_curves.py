@@ -1,4 +1,4 @@
-"""RegretCurve: the frozen result of :func:`rltheory.bandits.simulate`."""
+"""RegretCurve: the frozen result of :func:`rltheory.simulation.simulate` for regret-measuring problem kinds."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from .._validation import readonly
 
 __all__ = ["RegretCurve", "SlopeFit"]
 
-_FORMAT = "rltheory.bandits.RegretCurve/1"
+_FORMAT = "rltheory.simulation.RegretCurve/1"
 #: Number of bootstrap resamples for confidence bands and slope intervals.
 N_BOOTSTRAP = 2000
 # spawn_key tag of the bootstrap stream, disjoint from the run streams (0, 1, ...)
@@ -75,30 +75,50 @@ class SlopeFit:
 class RegretCurve:
     r"""Regret of ``n_runs`` independent runs at checkpoint times.
 
+    Returned by :func:`rltheory.simulation.simulate` for every problem kind that
+    measures regret (bandits, linear bandits, episodic MDPs); checkpoints are
+    rounds or episodes (``unit``).
+
     Attributes
     ----------
     times : (C,) int64
-        Increasing checkpoint times in ``[1, T]``; ``times[-1] == T``.
+        Increasing checkpoint times in ``[1, budget]``; ``times[-1] == budget``.
     regret : (n_runs, C) float64
-        Pseudo-regret :math:`\sum_{s \le t}\Delta_{A_s}` (for a
-        :class:`SequenceBandit`, :math:`\sum_{s\le t} x_{s,i^*} - x_{s,A_s}`
-        with :math:`i^*` the best fixed arm over the horizon).
+        Pseudo-regret up to each checkpoint, as the problem kind defines it:
+        :math:`\sum_{s \le t}\Delta_{A_s}` for a stochastic bandit (for a
+        :class:`~rltheory.bandits.SequenceBandit`, :math:`\sum_{s\le t} x_{s,i^*} - x_{s,A_s}`
+        with :math:`i^*` the best fixed arm over the run), the per-round gap to
+        the best arm of the round's arm set for a linear bandit, and
+        :math:`\sum_{k}\rho^\top(V_1^* - V_1^{\pi_k})` over episodes for an
+        episodic MDP.
     realized_regret : (n_runs, C) float64
-        :math:`t\mu^* - \sum_{s\le t} X_s` (for a :class:`SequenceBandit`,
-        :math:`\max_i \sum_{s\le t} x_{s,i} - \sum_{s \le t} x_{s,A_s}`).
+        The same with the observed rewards in place of their means (for a
+        ``SequenceBandit``, :math:`\max_i \sum_{s\le t} x_{s,i} - \sum_{s \le t} x_{s,A_s}`).
     pulls : (n_runs, C, K) int64
-        Pull counts of each arm up to each checkpoint.
+        How often each arm (action) was chosen up to each checkpoint.
     run_start : int
         Global index of the first run (runs are ``run_start + j``).
     mean, lower, upper : (C,) float64
         Mean pseudo-regret and its ``confidence`` interval (``interval`` kind).
     final : (n_runs,) float64
-        Pseudo-regret at the horizon.
+        Pseudo-regret at the end of each run.
     metadata : dict
-        JSON-serialisable: bandit and policy specs, seed, horizon, versions.
+        JSON-serialisable: problem kind, problem and agent specs, seed, budget
+        and its unit, how the random streams are used, versions.
     confidence : float
     interval : str
         ``"normal"`` or ``"bootstrap"``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rltheory.bandits import BernoulliBandit, UCB1
+    >>> from rltheory.simulation import RegretCurve, simulate
+    >>> curve = simulate(BernoulliBandit([0.9, 0.8]), UCB1(), n_rounds=500, n_runs=4, seed=0, checkpoints=5)
+    >>> parts = [simulate(BernoulliBandit([0.9, 0.8]), UCB1(), n_rounds=500, n_runs=2, seed=0, checkpoints=5,
+    ...                   run_start=s) for s in (0, 2)]
+    >>> bool(np.array_equal(RegretCurve.concatenate(parts).regret, curve.regret))
+    True
     """
 
     times: np.ndarray
@@ -157,8 +177,14 @@ class RegretCurve:
         return int(self.regret.shape[0])
 
     @property
-    def horizon(self) -> int:
+    def budget(self) -> int:
+        """The run length in the curve's ``unit`` (the last checkpoint)."""
         return int(self.times[-1])
+
+    @property
+    def unit(self) -> str:
+        """``"rounds"`` (bandits) or ``"episodes"`` (episodic MDPs), from the metadata."""
+        return str(self.metadata.get("unit", "rounds"))
 
     @classmethod
     def concatenate(cls, curves) -> "RegretCurve":
@@ -250,7 +276,7 @@ class RegretCurve:
 
             _, ax = plt.subplots()
         if label is None:
-            label = self.metadata.get("policy", {}).get("type")
+            label = self.metadata.get("agent", {}).get("type")
         (line,) = ax.plot(self.times, self.mean, label=label, **kwargs)
         if band and self.n_runs > 1:
             ax.fill_between(self.times, self.lower, self.upper, color=line.get_color(), alpha=0.2, linewidth=0)
@@ -258,7 +284,7 @@ class RegretCurve:
             ax.set_xscale("log")
         if logy:
             ax.set_yscale("log")
-        ax.set_xlabel("t")
+        ax.set_xlabel(self.unit)
         ax.set_ylabel("regret")
         return ax
 

@@ -1,7 +1,7 @@
-"""Per-run random streams for the compiled bandit engine.
+"""Per-run random streams and samplers of the compiled simulation engine.
 
 Numba cannot carry a list of :class:`numpy.random.Generator` objects into a
-``prange`` loop, so every run of :func:`rltheory.bandits.simulate` owns small
+``prange`` loop, so every run of :func:`rltheory.simulation.simulate` owns small
 **xoshiro256++** generators whose 256-bit states are seeded from
 ``np.random.SeedSequence(seed, spawn_key=(run,)).generate_state`` (which is
 exactly the state of ``np.random.SeedSequence(seed).spawn(n)[run]``).  A run's
@@ -11,7 +11,7 @@ into chunks, on the number of threads or on the executor.
 xoshiro256++ is the generator of Blackman & Vigna, "Scrambled linear
 pseudorandom number generators", ACM Trans. Math. Softw. 47(4), 2021, Section
 4.1 (the ``++`` scrambler, rotation 23, shift 17, rotation 45).  **It was
-written by hand here**; ``tests/bandits/test_rng.py`` checks it against the
+written by hand here**; ``tests/simulation/test_rng.py`` checks it against the
 reference output of the published C code for a fixed state, against the pure
 Python transcription :class:`PyXoshiro` below, and roughly for uniformity and
 independence.
@@ -40,7 +40,7 @@ Samplers (all compiled, all drawing only from the stream passed in):
 
 Each compiled sampler has a pure-Python twin on :class:`PyXoshiro` performing
 the same floating-point operations in the same order, which the parity tests of
-the policies use as their random source.
+the agents use as their random source.
 """
 
 from __future__ import annotations
