@@ -39,7 +39,7 @@ from rltheory.linear._features import (
     state_action_features,
 )
 from rltheory.linear._bandits import LinearBandit, LinTS, LinUCB, PhasedElimination, oful_radius, simulate_linear
-from rltheory.linear._design import DesignResult, g_optimal_design, log_det_design_cvxpy
+from rltheory.linear._design import DesignResult, LogDetDesignResult, g_optimal_design, log_det_design_cvxpy
 from rltheory.linear._linear_mdp import (
     LMCLSVI,
     LSVIUCB,
@@ -62,10 +62,12 @@ from rltheory.linear._misspecified import (
 )
 from rltheory.linear._td import (
     BairdCounterexample,
+    BoyanChain,
     LSTDResult,
     TDFixedPointResult,
     TDLearningResult,
     baird_counterexample,
+    boyan_chain,
     gtd2,
     lstd,
     mspbe,
@@ -77,6 +79,7 @@ from rltheory.linear._td import (
 
 __all__ = [
     "BairdCounterexample",
+    "BoyanChain",
     "DesignResult",
     "FQIResult",
     "LMCLSVI",
@@ -86,12 +89,14 @@ __all__ = [
     "LinUCB",
     "LinearBandit",
     "LinearMDP",
+    "LogDetDesignResult",
     "MisspecifiedLinearBandit",
     "MisspecifiedResult",
     "PhasedElimination",
     "TDFixedPointResult",
     "TDLearningResult",
     "baird_counterexample",
+    "boyan_chain",
     "check_features",
     "design_baseline",
     "fitted_q_iteration",
