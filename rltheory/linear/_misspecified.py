@@ -65,8 +65,8 @@ class MisspecifiedLinearBandit:
     Examples
     --------
     >>> b = MisspecifiedLinearBandit(np.eye(2), [1.0, 0.0], [0.1, -0.1], 0.1)
-    >>> b.rewards.tolist(), b.sparsity
-    ([1.1, -0.1], 1)
+    >>> b.rewards.tolist(), b.sparsity, b.dim
+    ([1.1, -0.1], 1, 2)
     """
 
     arms: np.ndarray
