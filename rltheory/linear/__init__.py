@@ -41,7 +41,7 @@ from rltheory.linear._features import (
 )
 from rltheory.linear._linear_bandit import LinearBandit, oful_radius
 from rltheory.linear._linear_bandit_agents import LinearBanditAgent, LinTS, LinUCB
-from rltheory.linear._design import DesignResult, g_optimal_design, log_det_design_cvxpy
+from rltheory.linear._design import DesignResult, LogDetDesignResult, g_optimal_design, log_det_design_cvxpy
 from rltheory.linear._fqi import FQIResult, fitted_q_iteration
 from rltheory.linear._langevin import langevin_ridge_samples, ula_gaussian_moments
 from rltheory.linear._linear_mdp import LinearMDP
@@ -54,10 +54,12 @@ from rltheory.linear._misspecified import (
 )
 from rltheory.linear._td import (
     BairdCounterexample,
+    BoyanChain,
     LSTDResult,
     TDFixedPointResult,
     TDLearningResult,
     baird_counterexample,
+    boyan_chain,
     gtd2,
     lstd,
     mspbe,
@@ -69,6 +71,7 @@ from rltheory.linear._td import (
 
 __all__ = [
     "BairdCounterexample",
+    "BoyanChain",
     "DesignResult",
     "FQIResult",
     "LMCLSVI",
@@ -79,11 +82,13 @@ __all__ = [
     "LinearBandit",
     "LinearBanditAgent",
     "LinearMDP",
+    "LogDetDesignResult",
     "MisspecifiedLinearBandit",
     "MisspecifiedResult",
     "TDFixedPointResult",
     "TDLearningResult",
     "baird_counterexample",
+    "boyan_chain",
     "check_features",
     "design_baseline",
     "fitted_q_iteration",

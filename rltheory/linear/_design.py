@@ -11,16 +11,15 @@ an optimal design with support at most :math:`d(d+1)/2` exists.
 
 from __future__ import annotations
 
-import numbers
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.linalg
 
-from .._validation import readonly
+from .._validation import check_iteration_settings, readonly
 from ._features import check_features
 
-__all__ = ["DesignResult", "g_optimal_design", "log_det_design_cvxpy"]
+__all__ = ["DesignResult", "LogDetDesignResult", "g_optimal_design", "log_det_design_cvxpy"]
 
 
 @dataclass(frozen=True)
@@ -36,8 +35,13 @@ class DesignResult:
     g_value : float
         :math:`g(\pi) = \max_a \|a\|^2_{V(\pi)^{-1}}` (computed afresh from
         ``weights``).
-    certificate : bool
-        :math:`g(\pi) \le d(1+\text{tol})`.
+    converged : bool
+        The Kiefer-Wolfowitz certificate :math:`g(\pi) \le d(1+\text{tol})`
+        holds (``False`` when ``max_iter`` was hit first).
+    residual : float
+        :math:`g(\pi)/d - 1`, the stopping rule's quantity (``converged`` iff
+        it is at most ``tol``); :math:`\ge 0` up to rounding, since
+        :math:`\min_\pi g(\pi) = d`.
     log_det : float
         :math:`\log\det V(\pi)`.
     log_det_gap_bound : float
@@ -46,12 +50,20 @@ class DesignResult:
     iterations : int
         Frank-Wolfe iterations.
     dim : int
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> res = g_optimal_design(np.eye(2))
+    >>> res.converged, res.iterations, round(res.g_value, 12), res.support.tolist()
+    (True, 0, 2.0, [0, 1])
     """
 
     weights: np.ndarray
     support: np.ndarray
     g_value: float
-    certificate: bool
+    converged: bool
+    residual: float
     log_det: float
     log_det_gap_bound: float
     iterations: int
@@ -104,7 +116,7 @@ def _prune(arms, weights):
     return w
 
 
-def g_optimal_design(arms, *, tol: float = 1e-3, max_iterations: int = 100_000, prune: bool = True) -> DesignResult:
+def g_optimal_design(arms, *, tol: float = 1e-3, max_iter: int = 100_000, prune: bool = True) -> DesignResult:
     r"""A G-optimal design by Frank-Wolfe (Fedorov-Wynn) with the Kiefer-Wolfowitz certificate.
 
     Frank-Wolfe on :math:`f(\pi) = \log\det V(\pi)` (Lattimore & Szepesvari
@@ -119,7 +131,8 @@ def g_optimal_design(arms, *, tol: float = 1e-3, max_iterations: int = 100_000, 
 
     (the exact line search), started from the uniform design on :math:`d`
     spanning arms (column-pivoted QR). It stops when
-    :math:`g(\pi) \le d(1 + \text{tol})`, the certificate; by the
+    :math:`g(\pi) \le d(1 + \text{tol})` (``converged``), the certificate,
+    or after ``max_iter`` iterations (``converged=False``); by the
     Kiefer-Wolfowitz theorem (Theorem 21.1) :math:`g(\pi^*) = d`, so the
     design is within a factor :math:`1 + \text{tol}` of optimal. The rank-one
     update of :math:`V^{-1}` (Sherman-Morrison) makes an iteration
@@ -138,7 +151,9 @@ def g_optimal_design(arms, *, tol: float = 1e-3, max_iterations: int = 100_000, 
     arms : array_like, shape (K, d)
         Must span :math:`\mathbb{R}^d` (full column rank).
     tol : float > 0
-    max_iterations : int
+    max_iter : int >= 0
+        ``0`` returns the starting design (``converged`` only if it is
+        already certified).
     prune : bool
 
     Returns
@@ -148,22 +163,22 @@ def g_optimal_design(arms, *, tol: float = 1e-3, max_iterations: int = 100_000, 
     Raises
     ------
     ValueError
-        Arms not spanning :math:`\mathbb{R}^d`, bad ``tol``; or the
-        certificate not reached within ``max_iterations``.
+        Arms not spanning :math:`\mathbb{R}^d`, bad ``tol`` or ``max_iter``.
+        Hitting ``max_iter`` is not an error: the result says ``converged=False``.
 
     Examples
     --------
     >>> import numpy as np
     >>> res = g_optimal_design(np.vstack([np.eye(3), np.ones((1, 3)) / 3]), tol=1e-6)
-    >>> res.certificate, res.weights.round(3).tolist()
+    >>> res.converged, res.weights.round(3).tolist()
     (True, [0.333, 0.333, 0.333, 0.0])
+    >>> X = np.random.default_rng(0).normal(size=(50, 5))
+    >>> g_optimal_design(X, tol=1e-9, max_iter=3).converged
+    False
     """
     X = check_features(arms, name="arms")
     K, d = X.shape
-    if isinstance(tol, bool) or not isinstance(tol, numbers.Real) or not (0 < tol < np.inf):
-        raise ValueError(f"tol = {tol!r} must be a positive real")
-    if isinstance(max_iterations, bool) or not isinstance(max_iterations, numbers.Integral) or max_iterations < 0:
-        raise ValueError(f"max_iterations = {max_iterations!r} must be a non-negative integer")
+    tol, max_iter = check_iteration_settings(tol, max_iter)
     # start: uniform on d spanning arms (column-pivoted QR of X^T), so the support stays small
     basis = scipy.linalg.qr(X.T, mode="r", pivoting=True)[1][:d]
     w = np.zeros(K)
@@ -179,7 +194,7 @@ def g_optimal_design(arms, *, tol: float = 1e-3, max_iterations: int = 100_000, 
             norms = np.einsum("kd,de,ke->k", X, Vinv, X)
         k = int(np.argmax(norms))
         g = float(norms[k])
-        if g <= target or it >= max_iterations:
+        if g <= target or it >= max_iter:
             break
         step = (g / d - 1.0) / (g - 1.0)  # Lattimore & Szepesvari (2020), Note 21.2: exact line search
         w *= 1.0 - step
@@ -195,16 +210,12 @@ def g_optimal_design(arms, *, tol: float = 1e-3, max_iterations: int = 100_000, 
         w = _prune(X, w)
     norms, logdet = _g(X, w)
     gval = float(norms.max())
-    if gval > target:
-        raise ValueError(
-            f"g_optimal_design: certificate g = {gval:.6g} <= d (1 + tol) = {target:.6g} not reached in {it} iterations; "
-            "raise max_iterations or tol"
-        )
     return DesignResult(
         weights=w,
         support=np.flatnonzero(w > 0).astype(np.int64),
         g_value=gval,
-        certificate=True,
+        converged=bool(gval <= target),
+        residual=gval / d - 1.0,
         log_det=logdet,
         log_det_gap_bound=max(gval - d, 0.0),
         iterations=it,
@@ -212,20 +223,51 @@ def g_optimal_design(arms, *, tol: float = 1e-3, max_iterations: int = 100_000, 
     )
 
 
-def log_det_design_cvxpy(arms, *, solver: str = "CLARABEL", **solver_options) -> tuple[np.ndarray, float]:
+@dataclass(frozen=True)
+class LogDetDesignResult:
+    r"""The D-optimal design of the conic solver, checked.
+
+    Attributes
+    ----------
+    weights : (K,) ndarray
+        :math:`\pi(a)`, non-negative, summing to one.
+    log_det : float
+        :math:`\log\det V(\pi)`, recomputed from ``weights``.
+    g_value : float
+        :math:`g(\pi) = \max_a \|a\|^2_{V(\pi)^{-1}}`, recomputed from ``weights``.
+    log_det_gap_bound : float
+        :math:`\max(g(\pi) - d, 0) \ge \log\det V(\pi^*) - \log\det V(\pi)`,
+        a certificate independent of the solver (concavity, as in
+        :func:`g_optimal_design`).
+    status : str
+        The solver's status (always ``"optimal"``: other statuses raise).
+    """
+
+    weights: np.ndarray
+    log_det: float
+    g_value: float
+    log_det_gap_bound: float
+    status: str
+
+    def __post_init__(self):
+        object.__setattr__(self, "weights", readonly(np.asarray(self.weights)))
+
+
+def log_det_design_cvxpy(arms, *, solver: str = "CLARABEL", **solver_options) -> LogDetDesignResult:
     r"""The D-optimal design :math:`\max_\pi \log\det\sum_a\pi_a a a^\top` as a cvxpy program (cross-check).
 
-    Returns ``(weights, log_det)``. The solve is checked: status ``optimal``,
-    primal feasibility of the weights (non-negative, sum one within 1e-6).
-    By Kiefer-Wolfowitz its optimum equals :func:`g_optimal_design`'s up to
-    ``log_det_gap_bound``.
+    The solve is checked: status ``optimal``, primal feasibility of the
+    weights (non-negative, sum one within 1e-6); the returned
+    ``log_det_gap_bound`` :math:`g(\pi) - d` certifies the optimality gap
+    independently of the solver. By Kiefer-Wolfowitz its optimum equals
+    :func:`g_optimal_design`'s up to the two gap bounds.
 
     Examples
     --------
     >>> import numpy as np
-    >>> w, ld = log_det_design_cvxpy(np.eye(2))
-    >>> bool(abs(ld - 2 * np.log(0.5)) < 1e-6)
-    True
+    >>> res = log_det_design_cvxpy(np.eye(2))
+    >>> res.status, bool(abs(res.log_det - 2 * np.log(0.5)) < 1e-6), bool(res.log_det_gap_bound < 1e-4)
+    ('optimal', True, True)
     """
     import cvxpy as cp
 
@@ -242,4 +284,8 @@ def log_det_design_cvxpy(arms, *, solver: str = "CLARABEL", **solver_options) ->
         raise ValueError(f"log-det design: infeasible weights (min {weights.min():.3g}, sum {weights.sum():.9g})")
     weights = np.clip(weights, 0.0, None)
     weights /= weights.sum()
-    return readonly(weights), float(np.linalg.slogdet((X * weights[:, None]).T @ X)[1])
+    norms, logdet = _g(X, weights)
+    gval = float(norms.max())
+    return LogDetDesignResult(
+        weights=weights, log_det=logdet, g_value=gval, log_det_gap_bound=max(gval - d, 0.0), status=str(prob.status)
+    )

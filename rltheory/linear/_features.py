@@ -18,11 +18,9 @@ Examples
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
-from .._validation import as_generator, check_finite, readonly
+from .._validation import as_generator, check_finite, check_int, readonly
 
 __all__ = [
     "check_features",
@@ -40,13 +38,9 @@ __all__ = [
 RANK_RTOL = 1e-10
 
 
-def _positive_int(name: str, value, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        raise ValueError(f"{name} = {value!r} must be an integer >= {minimum}")
-    return int(value)
-
-
-def check_features(features, n_rows: int | None = None, *, full_rank: bool = True, name: str = "features") -> np.ndarray:
+def check_features(
+    features, n_rows: int | None = None, *, full_rank: bool = True, name: str = "features"
+) -> np.ndarray:
     r"""Validate a feature matrix and return it read-only, float64, C-contiguous.
 
     Parameters
@@ -72,7 +66,7 @@ def check_features(features, n_rows: int | None = None, *, full_rank: bool = Tru
     >>> check_features([[1.0, 2.0], [2.0, 4.0]])  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    ValueError: features has numerical rank 1 < d = 2 columns (singular values [5, ...]); drop dependent columns or pass full_rank=False
+    ValueError: features has numerical rank 1 < d = 2 columns (singular values [5, ...]); ... or pass full_rank=False
     """
     phi = np.array(features, dtype=np.float64, copy=True)
     if phi.ndim != 2 or phi.shape[0] < 1 or phi.shape[1] < 1:
@@ -83,7 +77,9 @@ def check_features(features, n_rows: int | None = None, *, full_rank: bool = Tru
     if full_rank:
         d = phi.shape[1]
         if d > phi.shape[0]:
-            raise ValueError(f"{name} has d = {d} columns but only {phi.shape[0]} rows; it cannot have full column rank")
+            raise ValueError(
+                f"{name} has d = {d} columns but only {phi.shape[0]} rows; it cannot have full column rank"
+            )
         sv = np.linalg.svd(phi, compute_uv=False)
         rank = int(np.sum(sv > RANK_RTOL * sv[0])) if sv[0] > 0 else 0
         if rank < d:
@@ -101,8 +97,17 @@ def one_hot_features(n_rows: int) -> np.ndarray:
     With one-hot features the projection is the identity, so every linear
     method reduces to its tabular counterpart (the TD fixed point is
     :math:`v^\pi` exactly).
+
+    Examples
+    --------
+    >>> one_hot_features(2).tolist()
+    [[1.0, 0.0], [0.0, 1.0]]
+    >>> one_hot_features(0)
+    Traceback (most recent call last):
+    ...
+    ValueError: n_rows = 0 must be >= 1
     """
-    n = _positive_int("n_rows", n_rows)
+    n = check_int("n_rows", n_rows, low=1)
     return readonly(np.eye(n))
 
 
@@ -115,9 +120,16 @@ def polynomial_features(n_states: int, degree: int) -> np.ndarray:
 
     Full column rank iff ``degree < n_states`` (a Vandermonde matrix on
     distinct nodes).
+
+    Examples
+    --------
+    >>> polynomial_features(3, 1).tolist()
+    [[1.0, 0.0], [1.0, 0.5], [1.0, 1.0]]
+    >>> polynomial_features(1, 0).tolist()  # a single state sits at x = 0
+    [[1.0]]
     """
-    S = _positive_int("n_states", n_states)
-    k = _positive_int("degree", degree, 0)
+    S = check_int("n_states", n_states, low=1)
+    k = check_int("degree", degree, low=0)
     return readonly(np.ascontiguousarray(np.vander(_grid(S), k + 1, increasing=True)))
 
 
@@ -125,16 +137,38 @@ def fourier_features(n_states: int, order: int) -> np.ndarray:
     r"""Fourier cosine basis on a chain (Konidaris, Osentoski & Thomas 2011, eq. (1)).
 
     :math:`\phi_j(s) = \cos(\pi j x_s)`, :math:`x_s = s/(S-1)`, :math:`j = 0..\text{order}`.
+    Full column rank iff ``order < n_states`` (the cosines
+    :math:`\cos(j\,\arccos y)` are the Chebyshev polynomials :math:`T_j(y)`
+    of degree :math:`j` at the distinct nodes :math:`y_s = \cos(\pi x_s)`).
+
+    Examples
+    --------
+    >>> (fourier_features(3, 2).round(12) + 0.0).tolist()
+    [[1.0, 1.0, 1.0], [1.0, 0.0, -1.0], [1.0, -1.0, 1.0]]
     """
-    S = _positive_int("n_states", n_states)
-    k = _positive_int("order", order, 0)
+    S = check_int("n_states", n_states, low=1)
+    k = check_int("order", order, low=0)
     return readonly(np.ascontiguousarray(np.cos(np.pi * np.outer(_grid(S), np.arange(k + 1)))))
 
 
 def random_features(n_rows: int, dim: int, *, rng=None, normalize: bool = True) -> np.ndarray:
-    r"""I.i.d. standard Gaussian features, rows scaled to unit Euclidean norm when ``normalize``."""
-    n = _positive_int("n_rows", n_rows)
-    d = _positive_int("dim", dim)
+    r"""I.i.d. standard Gaussian features, rows scaled to unit Euclidean norm when ``normalize``.
+
+    ``rng`` is a Generator, an int seed, a SeedSequence or None
+    (:func:`rltheory._validation.as_generator`). Full column rank with
+    probability one when ``dim <= n_rows``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> phi = random_features(4, 2, rng=0)
+    >>> phi.shape, np.allclose(np.linalg.norm(phi, axis=1), 1.0)
+    ((4, 2), True)
+    >>> bool((random_features(4, 2, rng=0) == phi).all())  # same seed, same features
+    True
+    """
+    n = check_int("n_rows", n_rows, low=1)
+    d = check_int("dim", dim, low=1)
     phi = as_generator(rng).standard_normal((n, d))
     if normalize:
         phi /= np.linalg.norm(phi, axis=1, keepdims=True)
@@ -154,7 +188,7 @@ def state_action_features(state_features, n_actions: int) -> np.ndarray:
     [[1.0, 0.0], [0.0, 1.0], [2.0, 0.0], [0.0, 2.0]]
     """
     phi = check_features(state_features, full_rank=False, name="state_features")
-    A = _positive_int("n_actions", n_actions)
+    A = check_int("n_actions", n_actions, low=1)
     S, d = phi.shape
     out = np.zeros((S, A, A * d))
     for a in range(A):

@@ -1,4 +1,6 @@
-r"""Misspecified linear bandits and sparsity (seed: Dong & Yang 2023, "Does Sparsity Help in Learning Misspecified Linear Bandits?", ICML).
+r"""Misspecified linear bandits and sparsity.
+
+Seed: Dong & Yang (2023), "Does Sparsity Help in Learning Misspecified Linear Bandits?", ICML.
 
 The reward of arm :math:`a` is :math:`f(a) = \langle a, \theta\rangle + \eta(a)`
 with :math:`|\eta(a)| \le \epsilon` (uniform misspecification); queries are
@@ -29,12 +31,11 @@ from __future__ import annotations
 
 import itertools
 import math
-import numbers
 from dataclasses import dataclass
 
 import numpy as np
 
-from .._validation import as_generator, check_finite, readonly
+from .._validation import as_generator, check_finite, check_int, check_real, check_shape, readonly
 from ._design import g_optimal_design
 
 __all__ = [
@@ -47,7 +48,7 @@ __all__ = [
 
 @dataclass(frozen=True, eq=False)
 class MisspecifiedLinearBandit:
-    r"""Arms :math:`a_k \in\mathbb{R}^d`, parameter :math:`\theta`, misspecification :math:`\eta` with :math:`\|\eta\|_\infty \le \epsilon`.
+    r"""Arms :math:`a_k \in\mathbb{R}^d`, a parameter :math:`\theta`, misspecification :math:`|\eta_k| \le \epsilon`.
 
     Attributes
     ----------
@@ -64,8 +65,8 @@ class MisspecifiedLinearBandit:
     Examples
     --------
     >>> b = MisspecifiedLinearBandit(np.eye(2), [1.0, 0.0], [0.1, -0.1], 0.1)
-    >>> b.rewards.tolist(), b.sparsity
-    ([1.1, -0.1], 1)
+    >>> b.rewards.tolist(), b.sparsity, b.dim
+    ([1.1, -0.1], 1, 2)
     """
 
     arms: np.ndarray
@@ -79,33 +80,40 @@ class MisspecifiedLinearBandit:
             raise ValueError(f"arms must have shape (K, d), got {X.shape}")
         check_finite("arms", X)
         th = np.array(self.theta, dtype=np.float64)
-        if th.shape != (X.shape[1],):
-            raise ValueError(f"theta has shape {th.shape}, expected ({X.shape[1]},)")
+        check_shape("theta", th, (X.shape[1],))
         check_finite("theta", th)
         eta = np.array(self.misspecification, dtype=np.float64)
-        if eta.shape != (X.shape[0],):
-            raise ValueError(f"misspecification has shape {eta.shape}, expected ({X.shape[0]},)")
+        check_shape("misspecification", eta, (X.shape[0],))
         check_finite("misspecification", eta)
-        if isinstance(self.epsilon, bool) or not isinstance(self.epsilon, numbers.Real) or not 0 <= self.epsilon < np.inf:
-            raise ValueError(f"epsilon = {self.epsilon!r} must be a finite real >= 0")
-        if np.abs(eta).max() > self.epsilon * (1 + 1e-12):
+        epsilon = check_real("epsilon", self.epsilon, low=0.0)
+        if np.abs(eta).max() > epsilon * (1 + 1e-12):
             k = int(np.argmax(np.abs(eta)))
             raise ValueError(f"misspecification[{k}] = {eta[k]!r} exceeds epsilon = {self.epsilon!r} in absolute value")
         for name, arr in (("arms", X), ("theta", th), ("misspecification", eta)):
             object.__setattr__(self, name, readonly(arr))
-        object.__setattr__(self, "epsilon", float(self.epsilon))
+        object.__setattr__(self, "epsilon", epsilon)
         object.__setattr__(self, "rewards", readonly(X @ th + eta))
 
     @property
     def sparsity(self) -> int:
+        r""":math:`\|\theta\|_0`."""
         return int(np.count_nonzero(self.theta))
 
     @property
     def dim(self) -> int:
+        """The dimension :math:`d`."""
         return int(self.arms.shape[1])
 
     def suboptimality(self, arm: int) -> float:
-        """``max f - f(arm)``."""
+        """``max f - f(arm)``.
+
+        Examples
+        --------
+        >>> b = MisspecifiedLinearBandit(np.eye(2), [1.0, 0.0], [0.1, -0.1], 0.1)
+        >>> round(b.suboptimality(1), 12)
+        1.2
+        """
+        arm = check_int("arm", arm, low=0, high=self.arms.shape[0] - 1)
         return float(self.rewards.max() - self.rewards[arm])
 
     @classmethod
@@ -124,6 +132,14 @@ class MisspecifiedLinearBandit:
         largest gap down; the first one for which the estimator's greedy arm
         is at least half as bad as :math:`c` is kept (no misspecification if
         none works).
+
+        Examples
+        --------
+        >>> rng = np.random.default_rng(0)
+        >>> X = rng.normal(size=(150, 16)); X /= np.linalg.norm(X, axis=1, keepdims=True)
+        >>> b = MisspecifiedLinearBandit.adversarial_for_design(X, np.r_[0.1, np.zeros(15)], 0.02)
+        >>> bool(np.abs(b.misspecification).max() <= 0.02), bool(design_baseline(b).suboptimality > 0.02)
+        (True, True)
         """
         X = np.asarray(arms, dtype=np.float64)
         th = np.asarray(theta, dtype=np.float64)
@@ -152,8 +168,23 @@ class MisspecifiedLinearBandit:
         return cls(X, th, eta, epsilon)
 
     @classmethod
-    def random_sparse(cls, dim: int, n_arms: int, sparsity: int, epsilon: float, *, rng=None) -> "MisspecifiedLinearBandit":
-        r"""Arms uniform in :math:`[-1,1]^d`, an :math:`s`-sparse :math:`\theta` with entries in :math:`[-1,1]`, uniform :math:`\eta\in[-\epsilon,\epsilon]`."""
+    def random_sparse(
+        cls, dim: int, n_arms: int, sparsity: int, epsilon: float, *, rng=None
+    ) -> "MisspecifiedLinearBandit":
+        r"""Arms uniform in :math:`[-1,1]^d`, an :math:`s`-sparse :math:`\theta \in [-1,1]^d`, uniform :math:`\eta`.
+
+        The misspecification is i.i.d. uniform on :math:`[-\epsilon,\epsilon]`.
+
+        Examples
+        --------
+        >>> b = MisspecifiedLinearBandit.random_sparse(5, 20, 2, 0.1, rng=0)
+        >>> b.arms.shape, b.sparsity, bool(np.abs(b.misspecification).max() <= 0.1)
+        ((20, 5), 2, True)
+        """
+        dim = check_int("dim", dim, low=1)
+        n_arms = check_int("n_arms", n_arms, low=1)
+        sparsity = check_int("sparsity", sparsity, low=0, high=dim)
+        epsilon = check_real("epsilon", epsilon, low=0.0)
         g = as_generator(rng)
         X = g.uniform(-1.0, 1.0, size=(n_arms, dim))
         th = np.zeros(dim)
@@ -196,7 +227,15 @@ def design_baseline(bandit: MisspecifiedLinearBandit, *, tol: float = 0.01) -> M
     argument of Lattimore, Szepesvari & Weisz 2020, Sec. 4, with the
     Kiefer-Wolfowitz bound). The greedy arm is therefore
     :math:`2\epsilon(1+\sqrt{d(1+\text{tol})})`-optimal (``guarantee``), with
-    at most :math:`d(d+1)/2` queries.
+    at most :math:`d(d+1)/2` queries. The reported guarantee uses the
+    design's own :math:`g(\pi)`, so it holds for any design, certified or not.
+
+    Examples
+    --------
+    >>> b = MisspecifiedLinearBandit.random_sparse(4, 30, 1, 0.05, rng=1)
+    >>> res = design_baseline(b)
+    >>> bool(res.suboptimality <= res.guarantee), res.queries <= 4 * 5 // 2
+    (True, True)
     """
     X, f = bandit.arms, bandit.rewards
     design = g_optimal_design(X, tol=tol)
@@ -210,7 +249,9 @@ def design_baseline(bandit: MisspecifiedLinearBandit, *, tol: float = 0.01) -> M
     return MisspecifiedResult(arm, bandit.suboptimality(arm), guarantee, int(sup.size), int(sup.size))
 
 
-def sparse_support_enumeration(bandit: MisspecifiedLinearBandit, sparsity: int, *, theta_bound: float = 1.0) -> MisspecifiedResult:
+def sparse_support_enumeration(
+    bandit: MisspecifiedLinearBandit, sparsity: int, *, theta_bound: float = 1.0
+) -> MisspecifiedResult:
     r"""Support enumeration with an :math:`\epsilon`-grid (the upper-bound construction for sparse :math:`\theta`).
 
     For every support :math:`T`, :math:`|T| = s`, and every grid point
@@ -225,20 +266,28 @@ def sparse_support_enumeration(bandit: MisspecifiedLinearBandit, sparsity: int, 
               \le \langle a^*-b_\vartheta,\vartheta\rangle + 4\epsilon \le 4\epsilon ,
 
     so the returned arm is :math:`4\epsilon`-optimal (``guarantee``), with
-    :math:`\sum_T(2\lceil B/h_T\rceil+1)^s \le \binom ds(2\lceil sBA_{\max}/(2\epsilon)\rceil+1)^s = O(\epsilon^{-s}d^s)`
+    :math:`\sum_T(2\lceil B/h_T\rceil+1)^s \le \binom ds(2\lceil sBA_{\max}/(2\epsilon)\rceil+1)^s
+    = O(\epsilon^{-s}d^s)`
     candidates (``candidates``; Dong & Yang 2023's rate) and at most
     ``min(K, candidates)`` distinct queries.
 
     Raises
     ------
     ValueError
-        ``sparsity`` outside ``[1, d]``, :math:`\epsilon = 0`, or
+        ``sparsity`` outside ``[1, d]``, :math:`\epsilon = 0`, ``theta_bound <= 0``, or
         :math:`\|\theta\|_\infty > B` (the guarantee would not apply).
+
+    Examples
+    --------
+    >>> b = MisspecifiedLinearBandit.random_sparse(4, 30, 1, 0.05, rng=1)
+    >>> res = sparse_support_enumeration(b, 1)
+    >>> res.guarantee, bool(res.suboptimality <= 4 * 0.05), res.queries <= min(30, res.candidates)
+    (0.2, True, True)
     """
     X, f, eps = bandit.arms, bandit.rewards, bandit.epsilon
     K, d = X.shape
-    if isinstance(sparsity, bool) or not isinstance(sparsity, numbers.Integral) or not 1 <= sparsity <= d:
-        raise ValueError(f"sparsity = {sparsity!r} must be an integer in [1, {d}]")
+    sparsity = check_int("sparsity", sparsity, low=1, high=d)
+    theta_bound = check_real("theta_bound", theta_bound, low=0.0, low_open=True)
     if eps <= 0:
         raise ValueError("sparse_support_enumeration needs epsilon > 0 (the grid spacing is 2 epsilon / L)")
     if np.abs(bandit.theta).max() > theta_bound:

@@ -64,12 +64,12 @@ def _baird_check(ctx: CheckContext) -> CheckResult:
     n_runs = max(2, ctx.examples // 10)
     seed = int(ctx.seed_sequence().generate_state(1)[0] >> 1)
     kw = dict(behavior=bc.behavior, theta0=bc.theta0, n_steps=20_000, n_runs=n_runs, seed=seed, checkpoints=2)
-    r = td(bc.mdp, bc.features, bc.target, alpha=0.01, **kw)
+    r = td(bc.mdp, bc.target, bc.features, alpha=0.01, **kw)
     growth = float(np.log10(np.linalg.norm(r.theta, axis=1).min() / np.linalg.norm(bc.theta0)))
     start = mspbe(bc.mdp, bc.target, bc.features, bc.theta0, weights=D)
     shrink = []
     for learner in (gtd2, tdc):
-        res = learner(bc.mdp, bc.features, bc.target, **kw)
+        res = learner(bc.mdp, bc.target, bc.features, **kw)
         shrink.append(float(np.log10(start / max(mspbe(bc.mdp, bc.target, bc.features, t, weights=D) for t in res.theta))))
     # divergence: ||theta|| grew by > 10^6; convergence: MSPBE fell by > 10^3 on every run
     slack = min(growth - 6.0, shrink[0] - 3.0, shrink[1] - 3.0)

@@ -47,18 +47,24 @@ def test_design_weights_and_kiefer_wolfowitz_bound(X, tol):
 def test_frank_wolfe_matches_cvxpy_log_det_within_gap_bound(K, d, seed):
     X = np.random.default_rng(seed).normal(size=(K, d))
     res = g_optimal_design(X, tol=1e-3)
-    w_cvx, ld_cvx = log_det_design_cvxpy(X)
+    cvx = log_det_design_cvxpy(X)
+    ld_cvx = cvx.log_det
     # concavity: log det V* - log det V(pi) <= g(pi) - d; the conic solver is accurate to ~1e-7
     assert ld_cvx - res.log_det <= res.log_det_gap_bound + 1e-6
+    # the same certificate for the solver's design, from its own g: no design beats it by more
+    assert res.log_det - ld_cvx <= cvx.log_det_gap_bound + 1e-12
     assert res.log_det <= ld_cvx + 1e-6  # cvxpy's is the maximum
     # the cvxpy design is itself (nearly) G-optimal: g = d at the optimum
-    assert _g(X, w_cvx) <= d * (1 + 1e-3)
+    assert _g(X, cvx.weights) <= d * (1 + 1e-3)
+    assert abs(cvx.g_value - _g(X, cvx.weights)) <= 1e-9 * d and cvx.status == "optimal"
+    assert not cvx.weights.flags.writeable and not res.weights.flags.writeable
 
 
 def test_orthonormal_basis_design_is_uniform():
     res = g_optimal_design(np.eye(4), tol=1e-9)
     assert np.allclose(res.weights, 0.25, atol=1e-12)
-    assert res.iterations == 0
+    assert res.iterations == 0 and res.converged
+    assert abs(res.residual) <= 1e-12  # g = d exactly at the optimum (Kiefer-Wolfowitz)
 
 
 def test_errors():
@@ -66,5 +72,18 @@ def test_errors():
         g_optimal_design(np.array([[1.0, 1.0], [2.0, 2.0]]))
     with pytest.raises(ValueError, match="tol"):
         g_optimal_design(np.eye(2), tol=0)
-    with pytest.raises(ValueError, match="not reached"):
-        g_optimal_design(np.random.default_rng(0).normal(size=(50, 5)), tol=1e-9, max_iterations=3)
+    with pytest.raises(ValueError, match="max_iter"):
+        g_optimal_design(np.eye(2), max_iter=-1)
+
+
+def test_hitting_max_iter_is_a_result_not_an_error():
+    """converged=False when the certificate is not reached in max_iter steps; max_iter=0 is the start design."""
+    X = np.random.default_rng(0).normal(size=(50, 5))
+    res = g_optimal_design(X, tol=1e-9, max_iter=3)
+    assert not res.converged and res.iterations == 3
+    assert res.residual == res.g_value / 5 - 1 > 1e-9
+    # the gap bound is a certificate for any design, converged or not
+    assert g_optimal_design(X, tol=1e-6).log_det - res.log_det <= res.log_det_gap_bound
+    start = g_optimal_design(X, max_iter=0, prune=False)
+    assert start.iterations == 0 and start.support.size == 5  # uniform on d spanning arms
+    assert start.converged == (start.g_value <= 5 * (1 + 1e-3))

@@ -70,7 +70,9 @@ def test_check_features_row_count_and_rank_opt_out():
     assert check_features(dep, full_rank=False).shape == (2, 2)
 
 
-@pytest.mark.parametrize("fn,args", [(one_hot_features, (0,)), (polynomial_features, (3, -1)), (random_features, (3, True))])
+@pytest.mark.parametrize(
+    "fn,args", [(one_hot_features, (0,)), (polynomial_features, (3, -1)), (random_features, (3, True))]
+)
 def test_bad_sizes(fn, args):
     with pytest.raises(ValueError):
         fn(*args)

@@ -1,4 +1,4 @@
-"""Misspecified linear bandits: the design baseline's eps*sqrt(d) guarantee, the sparse 4 eps guarantee and query counts."""
+"""Misspecified linear bandits: the design baseline's eps sqrt(d) and the sparse 4 eps guarantees, query counts."""
 
 import math
 
@@ -55,3 +55,19 @@ def test_validation():
         sparse_support_enumeration(b, 1, theta_bound=0.5)
     with pytest.raises(ValueError, match="epsilon > 0"):
         sparse_support_enumeration(MisspecifiedLinearBandit(np.eye(2), [1.0, 0.0], [0.0, 0.0], 0.0), 1)
+
+
+def test_scalar_validation_uses_the_shared_checks():
+    b = MisspecifiedLinearBandit(np.eye(2), [1.0, 0.0], [0.0, 0.0], 0.1)
+    with pytest.raises(ValueError, match="theta_bound = 0.0 must be > 0.0"):
+        sparse_support_enumeration(b, 1, theta_bound=0.0)
+    with pytest.raises(ValueError, match="sparsity must be an int"):
+        sparse_support_enumeration(b, True)
+    with pytest.raises(ValueError, match="sparsity = 3 must be <= 2"):
+        MisspecifiedLinearBandit.random_sparse(2, 5, 3, 0.1, rng=0)
+    with pytest.raises(ValueError, match="epsilon"):
+        MisspecifiedLinearBandit(np.eye(2), [1.0, 0.0], [0.0, 0.0], -0.1)
+    with pytest.raises(ValueError, match="theta has shape"):
+        MisspecifiedLinearBandit(np.eye(2), [1.0], [0.0, 0.0], 0.1)
+    with pytest.raises(ValueError, match="arm = 2 must be <= 1"):
+        b.suboptimality(2)
