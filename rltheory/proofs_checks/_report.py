@@ -25,7 +25,7 @@ def _short_source(source: str, width: int = 48) -> str:
 
 
 def _rows(results):
-    from rltheory.proofs_checks._registry import get_claim
+    from rltheory.proofs_checks._catalog import get_claim
 
     for r in results:
         c = get_claim(r.claim_id)

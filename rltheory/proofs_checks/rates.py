@@ -29,7 +29,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.stats
 
 __all__ = [
     "RateFit",
@@ -156,6 +155,8 @@ def _fit(kind, x, y, *, confidence, n_bootstrap, seed):
     ty = {"power": np.log, "exponential": np.log, "logarithmic": lambda a: a}[kind]
     u = tx(x)
     ymean = y.mean(axis=1)
+    import scipy.stats  # deferred: importing rltheory.proofs_checks stays cheap
+
     reg = scipy.stats.linregress(u, ty(ymean))
     rng = np.random.default_rng(np.random.SeedSequence(0 if seed is None else seed))
     n, r = y.shape

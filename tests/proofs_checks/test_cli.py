@@ -84,5 +84,13 @@ def test_list_and_bad_arguments(capsys, tmp_path):
     assert listed and all(line.startswith("concentration.") for line in listed)
     assert main(["check", "--claim", "no.such.claim", "--no-progress"]) == 2
     assert "no claim with id" in capsys.readouterr().err
+    # --list with an unknown id or tag is the same usage error (it used to print nothing and exit 0)
+    assert main(["check", "--list", "--claim", "nope"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err.count("\n") == 1 and "no claim with id 'nope'" in captured.err
+    assert main(["check", "--list", "--tag", "nope"]) == 2
+    assert "no claim has tag 'nope'" in capsys.readouterr().err
+    assert main(["check", "--list", "--claim", "vi.linear-rate", "--claim", "vi.linear-rate"]) == 0
+    assert capsys.readouterr().out.count("vi.linear-rate") == 1
     assert main(["check", "--tag", "vi", "--report", str(tmp_path / "r.txt")]) == 2
     assert main(["check", "--tag", "vi", "--report", str(tmp_path / "missing" / "r.md")]) == 2
