@@ -14,7 +14,15 @@ import multiprocessing
 
 import numpy as np
 
-from rltheory.proofs_checks._registry import _REGISTRY, DEFAULT_EXAMPLES, CheckContext, CheckResult, Claim, Counterexample
+from rltheory.proofs_checks._registry import (
+    _REGISTRY,
+    DEFAULT_EXAMPLES,
+    CheckContext,
+    CheckResult,
+    Claim,
+    Counterexample,
+    slack_parts,
+)
 
 __all__ = ["CLAIM_MODULES", "get_claim", "list_claims", "load", "recheck", "run_claims"]
 
@@ -185,4 +193,4 @@ def recheck(c: Claim | str, counterexample: Counterexample) -> float:
         c = get_claim(c)
     if c.evaluate is None:
         raise ValueError(f"claim {c.id!r} has no single-instance evaluate; re-run its check with the reported seed")
-    return float(c.evaluate(counterexample.instance))
+    return slack_parts(c.evaluate(counterexample.instance))[0]

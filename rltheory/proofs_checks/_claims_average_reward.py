@@ -11,7 +11,7 @@ import itertools
 import numpy as np
 from hypothesis import strategies as st
 
-from rltheory.proofs_checks._registry import CheckContext, CheckResult, Claim, register
+from rltheory.proofs_checks._registry import CheckContext, CheckResult, Claim, Slack, register
 from rltheory.proofs_checks._search import property_claim
 from rltheory.proofs_checks.strategies import policies
 
@@ -71,7 +71,8 @@ def _gain_bias_slack(instance):
     S = mdp.n_states
     kappa = float(np.linalg.cond(np.eye(S) - P + res.limiting_matrix))
     scale = 1.0 + float(np.max(np.abs(mdp.R)))
-    return 64 * S * kappa * _EPS * scale - res.residual
+    tol = 64 * S * kappa * _EPS * scale
+    return Slack(tol - res.residual, scale=tol)
 
 
 # ------------------------------------------------------------- multichain PI
@@ -104,7 +105,7 @@ def _multichain_slack(mdp):
     tol = 1e-9 * (1.0 + float(np.max(np.abs(mdp.R))))
     err = float(np.max(np.abs(res.gain - _brute_gain(mdp))))
     dec = float(max(0.0, -np.min(np.diff(res.gains_history, axis=0), initial=0.0)))
-    return tol - max(err, dec)
+    return Slack(tol - max(err, dec), scale=tol)
 
 
 # ------------------------------------------------------------- RVI / Odoni bounds
@@ -140,7 +141,8 @@ def _odoni_slack(instance):
     res = relative_value_iteration(mdp, tol=0.0, max_iter=k, aperiodicity=tau)
     fp = 64 * _EPS * mdp.n_states * (1 + float(np.max(np.abs(mdp.R))) + float(np.max(np.abs(res.bias))))
     g_pi = float(np.min(gain_and_bias(mdp, res.policy).gain))
-    return min(g_star - res.gain_lower, res.gain_upper - g_star, g_pi - res.gain_lower) + fp
+    margin = min(g_star - res.gain_lower, res.gain_upper - g_star, g_pi - res.gain_lower) + fp
+    return Slack(margin, scale=max(res.gain_upper - res.gain_lower, 0.0) + fp)
 
 
 # ------------------------------------------------------------- Laurent expansion
@@ -171,7 +173,7 @@ def _laurent_slack(instance):
     bound = rho * nh + (1 + rho) * rho * nH / (1 - rho * nH) * nh
     scale = (1.0 + float(np.max(np.abs(mdp.R)))) / eps
     fp = 64 * S * _EPS * scale / eps + 64 * S * _EPS * (1 + nH) * scale
-    return bound - lhs + fp
+    return Slack(bound - lhs + fp, scale=bound + fp)
 
 
 @property_claim(
@@ -282,6 +284,7 @@ def _plugin_rate_check(which: str):
             claimed_exponent=claimed,
             rate=fit,
             message=f"{reps} replications per point; {fit.describe()}",
+            relative_slack=float(slack) / ((fit.ci[1] - fit.ci[0]) / 2),  # in CI half-widths
         )
 
     return check

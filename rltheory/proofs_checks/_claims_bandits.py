@@ -32,19 +32,20 @@ def _bound_check(claim_id, policy_name, bound_fn, horizon):
         from rltheory.bandits import BernoulliBandit, simulate
 
         n_runs = max(20, ctx.examples)  # examples=100 -> 100 runs per instance
-        worst, cx, n = math.inf, None, 0
+        worst, worst_rel, cx, n = math.inf, math.inf, None, 0
         for i, means in enumerate(_INSTANCES):
             bandit = BernoulliBandit(list(means))
             seed = _seed(ctx, i)
             curve = simulate(bandit, _policy(policy_name), horizon, n_runs, seed=seed, checkpoints=20)
             bound = np.broadcast_to(bound_fn(bandit, curve.times, horizon), curve.times.shape)
             slack = float(np.min(bound - curve.lower))
+            worst_rel = min(worst_rel, float(np.min((bound - curve.lower) / bound)))  # relative to the bound
             n += 1
             if slack < worst:
                 worst = slack
             if slack < 0 and cx is None:
                 cx = Counterexample((means, horizon, n_runs, seed), slack, f"BernoulliBandit({list(means)}), T={horizon}, runs={n_runs}, seed={seed}", seed=ctx.seed)
-        return CheckResult(claim_id, cx is None, n, worst, cx, 0.0,
+        return CheckResult(claim_id, cx is None, n, worst, cx, 0.0, relative_slack=worst_rel,
                            message=f"{len(_INSTANCES)} Bernoulli instances, T={horizon}, {n_runs} runs; slack = bound - lower 95% CI of mean pseudo-regret at 20 checkpoints")
 
     return check
@@ -121,7 +122,7 @@ def _lai_robbins_check(claim_id, policy_name, horizon):
         if slack < 0:
             cx = Counterexample((_LR_MEANS, horizon, n_runs, seed), slack, f"BernoulliBandit({list(_LR_MEANS)}), T={horizon}, runs={n_runs}, seed={seed}", seed=ctx.seed)
         return CheckResult(claim_id, slack >= 0, 1, float(slack), cx, 0.0, fitted_exponent=fit.exponent, exponent_ci=fit.ci,
-                           claimed_exponent=C, rate=fit,
+                           claimed_exponent=C, rate=fit, relative_slack=float(slack) / C,  # relative to C
                            message=f"dR/dlog T over T in [{int(curve.times[0])}, {horizon}]: {fit.describe()}; Lai-Robbins C = {C:.4g}; band [{lo}C, {hi}C]")
 
     return check

@@ -6,11 +6,24 @@ numerically. Checks search for counterexamples (with hypothesis for claims
 quantified over instances, with seeded Monte Carlo for statistical claims) and
 report the *slack* of the tightest instance.
 
-Slack convention (every claim): ``slack >= 0`` means the instance satisfies the
-claim, ``slack < 0`` that it violates it; the slack is in the natural units of
-the claim (e.g. ``gamma * ||v - w|| - ||T v - T w||`` for a contraction) and
-already includes the stated floating-point allowance. ``worst_slack`` is the
-minimum over all instances tried.
+Slack convention (every claim, every report): ``slack >= 0`` means the claim
+holds, ``slack < 0`` that it is violated; a claim that passed has
+``worst_slack >= 0``, one that failed ``<= 0`` (exactly 0 is tight: a "for all"
+claim holds with equality, a counterexample claim has no strict witness). The slack is in the natural units of the claim (e.g.
+``gamma * ||v - w|| - ||T v - T w||`` for a contraction) and already includes
+the stated floating-point allowance; the *relative slack* divides it by the
+size of what is compared (:class:`Slack`: the bound, or the allowance of an
+identity), so claims can be compared: 1 means "far inside", 0 "tight", < 0
+"violated by that fraction of the bound".
+
+* A claim "for all x, P(x)" (kinds ``identity``, ``inequality``, ``rate``,
+  ``lower-bound``): ``worst_slack`` is the minimum of P's slack over the
+  instances tried.
+* A claim "there is an x with not P(x)" (kind ``counterexample``): the check
+  searches for a witness; the claim's slack on an instance is *minus* P's slack
+  (positive when the instance refutes P), and ``worst_slack`` is the best
+  witness's, the maximum over the instances tried. The witness is reported as
+  ``counterexample`` (a counterexample to P), with P's own (negative) slack.
 """
 
 from __future__ import annotations
@@ -28,6 +41,7 @@ __all__ = [
     "CheckContext",
     "CheckResult",
     "Counterexample",
+    "Slack",
     "claim",
     "register",
 ]
@@ -78,6 +92,59 @@ class CheckContext:
         return np.random.SeedSequence([base, *[int(k) for k in key]])
 
 
+@dataclass(frozen=True)
+class Slack:
+    """The slack of one instance with the size of what it compares, so that it can be reported relatively.
+
+    A slack function (the ``evaluate`` of a claim) returns either a plain float
+    or a ``Slack``; :attr:`relative` is ``value / scale``.
+
+    Attributes
+    ----------
+    value : float
+        The slack in the claim's units (``>= 0`` holds), allowance included.
+    scale : float
+        ``> 0``: the magnitude of the compared quantities, e.g. ``|rhs| +
+        allowance`` for ``lhs <= rhs``, the allowance for an identity checked
+        to within an allowance.
+
+    Examples
+    --------
+    >>> from rltheory.proofs_checks import Slack
+    >>> s = Slack(2.0 - 1.5, scale=2.0)  # 1.5 <= 2: a quarter of the bound unused
+    >>> s.relative
+    0.25
+    """
+
+    value: float
+    scale: float
+
+    def __post_init__(self):
+        object.__setattr__(self, "value", float(self.value))
+        object.__setattr__(self, "scale", float(self.scale))
+        if not (self.scale > 0 and self.scale < float("inf")):
+            raise ValueError(f"Slack scale = {self.scale!r} must be a finite number > 0")
+
+    @property
+    def relative(self) -> float:
+        """``value / scale``."""
+        return self.value / self.scale
+
+
+def slack_parts(out) -> tuple[float, float | None]:
+    """``(value, relative)`` of a slack function's output (``relative`` is None for a plain float).
+
+    Examples
+    --------
+    >>> from rltheory.proofs_checks._registry import Slack, slack_parts
+    >>> slack_parts(Slack(-1.0, 4.0)), slack_parts(0.5)
+    ((-1.0, -0.25), (0.5, None))
+    """
+    if isinstance(out, Slack):
+        return out.value, out.relative
+    return float(out), None
+
+
 @dataclass(frozen=True, eq=False)
 class Counterexample:
     """An instance on which a claim failed, with what is needed to reproduce it.
@@ -88,7 +155,8 @@ class Counterexample:
         The exact instance (arrays, models, parameters), as passed to the
         claim's ``evaluate``; ``recheck(claim, counterexample)`` re-runs it.
     slack : float
-        Its slack (negative).
+        Its slack (negative): for a claim of kind ``counterexample``, the slack
+        of the statement it refutes.
     text : str
         A full-precision, human-readable rendering of ``instance``.
     seed : int or None
@@ -117,10 +185,11 @@ class CheckResult:
         Instances evaluated (hypothesis examples including shrinking, or
         Monte Carlo experiments).
     worst_slack : float
-        Minimum slack over the instances (``>= 0`` holds, ``< 0`` violates);
-        ``nan`` when the check errored before evaluating anything.
+        The claim's slack (module docstring): ``>= 0`` exactly when the claim
+        passed; ``nan`` when the check errored before evaluating anything.
     counterexample : Counterexample or None
-        ``None`` when the claim passed.
+        ``None`` when the claim passed; for a claim of kind
+        ``counterexample``, the witness it found (then the claim passed).
     seconds : float
         Wall-clock time of the check.
     fitted_exponent : float or None
@@ -133,6 +202,11 @@ class CheckResult:
         The full fit (data and fitted line), used for plots in reports.
     message : str
         One line of detail (what was checked; the error if the check raised).
+    relative_slack : float or None
+        ``worst_slack`` relative to the size of what is compared (the minimum,
+        or for a counterexample claim the maximum, of :attr:`Slack.relative`
+        over the instances); same sign as ``worst_slack``; ``None`` when the
+        check does not report a scale.
     """
 
     claim_id: str
@@ -146,6 +220,17 @@ class CheckResult:
     claimed_exponent: float | None = None
     rate: Any = None
     message: str = ""
+    relative_slack: float | None = None
+
+    def __post_init__(self):
+        # one sign convention: a passed claim has slack >= 0, a failed one <= 0 (0 is tight; nan: not evaluated)
+        s, r = self.worst_slack, self.relative_slack
+        for name, x in (("worst_slack", s), ("relative_slack", r)):
+            if x is not None and x == x and (x < 0 if self.passed else x > 0):
+                raise ValueError(
+                    f"claim {self.claim_id!r}: passed = {self.passed} but {name} = {x!r}; "
+                    "a claim's slack is >= 0 when it passes and <= 0 when it fails"
+                )
 
 
 @dataclass(frozen=True, eq=False)
@@ -170,8 +255,8 @@ class Claim:
     check : callable
         ``check(ctx: CheckContext) -> CheckResult``; the search.
     evaluate : callable or None
-        ``evaluate(instance) -> float``: the slack of a single instance, so
-        that a reported counterexample can be re-checked.
+        ``evaluate(instance) -> float`` or :class:`Slack`: the slack of a
+        single instance, so that a reported counterexample can be re-checked.
     published_form : str or None
         For rate claims, the rate as published (e.g. ``"E[R_T] <= 8 sum_i ln T / Delta_i + ..."``).
     claimed_exponent : float or None

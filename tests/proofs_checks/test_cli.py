@@ -20,8 +20,9 @@ def test_check_fast_claim_writes_markdown_report(tmp_path, capsys):
     assert "bellman.optimality.monotone" in out and "2 passed, 0 failed" in out
     text = report.read_text()
     rows = [line for line in text.splitlines() if line.startswith("| [")]
-    assert len(rows) == 2 and all(line.count("|") == 7 for line in rows)  # 6 cells per row
+    assert len(rows) == 2 and all(line.count("|") == 8 for line in rows)  # 7 cells per row
     assert "| PASS |" in rows[0]
+    assert "Slack convention: slack >= 0 means the claim holds" in text
     # the rate claim has its plot next to the report, linked from it
     png = tmp_path / "out_vi_linear-rate.png"
     assert png.exists() and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -94,3 +95,18 @@ def test_list_and_bad_arguments(capsys, tmp_path):
     assert capsys.readouterr().out.count("vi.linear-rate") == 1
     assert main(["check", "--tag", "vi", "--report", str(tmp_path / "r.txt")]) == 2
     assert main(["check", "--tag", "vi", "--report", str(tmp_path / "missing" / "r.md")]) == 2
+
+
+def test_counterexample_claim_reports_a_positive_slack_and_its_witness(tmp_path, capsys):
+    # issue 11: the table showed a negative "worst slack" next to PASS for a counterexample claim
+    report = tmp_path / "cx.md"
+    assert main(["check", "--claim", "bellman.optimality.not-gamma-squared", "--examples", "10",
+                 "--report", str(report), "--no-progress"]) == 0
+    (row,) = [line for line in report.read_text().splitlines() if line.startswith("| [")]
+    cells = [c.strip() for c in row.split("|")[1:-1]]
+    slack, rel, verdict = float(cells[3]), float(cells[4]), cells[5]
+    assert verdict == "PASS" and slack > 0 and rel > 0
+    assert "Witness (a counterexample to the refuted statement; its slack -" in report.read_text()
+    table_row = [line for line in capsys.readouterr().out.splitlines() if line.startswith("bellman.")][0]
+    m = re.search(r"\s(\d+)\s+(\S+)\s+(\S+)\s+PASS", table_row)  # instances, slack, rel. slack, verdict
+    assert m and float(m.group(2)) > 0 and float(m.group(3)) > 0
