@@ -40,6 +40,7 @@ def _tvr_instances():
     kind="inequality",
     strategy=_tvr_instances,
     tags=("linear", "td", "fast"),
+    message="slack = min(bound - ||v_TD - v^pi||_xi, TvR bound - bound) + solve allowance; relative to the TvR bound",
 )
 def tvr_slack(instance):
     from rltheory.linear import random_features, td_fixed_point
@@ -266,6 +267,7 @@ def _design_instances():
     kind="inequality",
     strategy=_design_instances,
     tags=("linear", "design", "fast"),
+    message="slack = min(g - d, d (1 + tol) - g, d(d+1)/2 - |support|, weights sum to 1, min weight) + allowance",
 )
 def design_slack(instance):
     from rltheory.linear import g_optimal_design
@@ -303,6 +305,7 @@ def _fqi_instances():
     kind="inequality",
     strategy=_fqi_instances,
     tags=("linear", "fqi", "fast"),
+    message="slack = min_k (gamma^k ||Q_0 - Q*|| - ||Q_k - Q*||) + allowance; relative to the bound",
 )
 def fqi_slack(instance):
     from rltheory.linear import fitted_q_iteration, one_hot_features
