@@ -23,7 +23,7 @@ from rltheory.distributional import (
 )
 from rltheory.proofs_checks.strategies import finite_mdps, policies
 from rltheory.tabular import FiniteMDP, bellman_operator
-from tests.distributional.test_representations import finite_distributions
+from tests.distributional._helpers import finite_distributions
 
 ROUND = 1e-10  # floating-point slack on an inequality between O(10) quantities
 
