@@ -376,7 +376,7 @@ def _mei_check(ctx: CheckContext) -> CheckResult:
     if bound_slack < 0:
         from dataclasses import replace
 
-        out = replace(out, passed=False, worst_slack=bound_slack)
+        out = replace(out, passed=False, worst_slack=bound_slack, relative_slack=None)
     return out
 
 
