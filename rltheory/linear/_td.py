@@ -202,9 +202,10 @@ def td_fixed_point(mdp: FiniteMDP, policy, features, weights=None, *, lambda_: f
 
     **Guarantee** (on-policy weights, :math:`D = \mathrm{diag}(\xi)` with
     :math:`\xi` stationary). :math:`\|P^\pi v\|_D \le \|v\|_D` (Tsitsiklis &
-    Van Roy 1997, Lemma 1), so :math:`\Pi T^{(\lambda)}` is a contraction of
+    Van Roy 1997, Lemma 1), so :math:`T^{(\lambda)}` is a contraction of
     modulus :math:`\alpha = \gamma(1-\lambda)/(1-\lambda\gamma)` in
-    :math:`\|\cdot\|_D`, :math:`A` is invertible, TD(:math:`\lambda`) converges
+    :math:`\|\cdot\|_D` (their Lemma 4), hence so is :math:`\Pi T^{(\lambda)}`,
+    :math:`A` is invertible, TD(:math:`\lambda`) converges
     to :math:`\theta` with probability one and (Theorem 1 of the same paper)
 
     .. math:: \|\Phi\theta - v^\pi\|_D \le \frac{1-\lambda\gamma}{1-\gamma}\,\|\Pi v^\pi - v^\pi\|_D .
@@ -274,7 +275,7 @@ def td_fixed_point(mdp: FiniteMDP, policy, features, weights=None, *, lambda_: f
     approx = _dnorm(proj - v_pi, xi)
     alpha = gamma * (1.0 - lam) / (1.0 - lam * gamma)
     if stationary:
-        bound = approx / np.sqrt(1.0 - alpha**2)  # Pythagoras + TvR (1997) Lemma 1 contraction of Pi T^(lambda)
+        bound = approx / np.sqrt(1.0 - alpha**2)  # Pythagoras + TvR (1997) Lemma 4 (modulus of T^(lambda))
         tvr = (1.0 - lam * gamma) / (1.0 - gamma) * approx  # Tsitsiklis & Van Roy (1997), Theorem 1
     else:
         bound = tvr = float("inf")

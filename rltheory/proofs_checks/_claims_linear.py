@@ -36,7 +36,8 @@ def _tvr_instances():
         "Searched over strictly positive random kernels, random features and lambda in {0, 0.5, 0.9, 1}."
     ),
     latex=r"\|\Phi\theta_\lambda - v^\pi\|_D \le \frac{\|\Pi v^\pi - v^\pi\|_D}{\sqrt{1-\alpha^2}} \le \frac{1-\lambda\gamma}{1-\gamma}\|\Pi v^\pi - v^\pi\|_D",
-    source=TVR + ", Lemma 1 and Theorem 1 (the sqrt form by Pythagoras, see rltheory.linear.td_fixed_point)",
+    source=TVR + ", Lemma 4 (modulus of T^(lambda)) and Theorem 1 (the sqrt form by Pythagoras, see "
+    "rltheory.linear.td_fixed_point)",
     kind="inequality",
     strategy=_tvr_instances,
     tags=("linear", "td", "fast"),

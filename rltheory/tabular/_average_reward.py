@@ -198,7 +198,7 @@ class AverageRewardPolicyIterationResult:
         Number of policy evaluations.
     gains_history : numpy.ndarray, shape (iterations, S)
         Gain of every evaluated policy (non-decreasing; Puterman 2005,
-        Prop. 9.2.1).
+        Sec. 9.2).
     """
 
     gain: np.ndarray
@@ -825,7 +825,7 @@ def average_reward_policy_iteration(
        :math:`d_n(s)` when possible.
     4. Stop when :math:`d_{n+1} = d_n`: then :math:`g_n = g^*` on every state
        (Puterman, Theorem 9.2.3; the gains are non-decreasing and the
-       sequence of (gain, bias) pairs increases lexicographically, Prop. 9.2.1).
+       sequence of (gain, bias) pairs increases lexicographically, Sec. 9.2).
 
     Ties are compared with the tolerance ``tie_tol * max(1, ||x||_inf)``,
     ``x`` the vector being maximized, so evaluation round-off cannot cycle.
