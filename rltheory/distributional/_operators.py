@@ -389,6 +389,17 @@ class ContractionRatio:
         (``ratio <= modulus``), ``None`` when no theorem applies.
     source : str
         The theorem giving ``modulus`` (empty when ``modulus`` is None).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rltheory.tabular import FiniteMDP
+    >>> from rltheory.distributional import FiniteDistribution, contraction_ratio
+    >>> mdp = FiniteMDP(np.ones((1, 1, 1)), np.array([[0.0]]), gamma=0.25)
+    >>> c = contraction_ratio(mdp, [FiniteDistribution([0.0], [1.0])], [FiniteDistribution([4.0], [1.0])],
+    ...                       policy=np.array([0]), metric="cramer")
+    >>> c.ratio, c.modulus, c.ratio <= c.modulus  # ell_2(delta_0, delta_x) = sqrt(x): ratio sqrt(gamma)
+    (0.5, 0.5, True)
     """
 
     ratio: float
@@ -506,6 +517,13 @@ class InstabilityExample:
     initial : tuple of FiniteDistribution
     decision_state : int
         The state whose greedy action flips at every iteration.
+
+    Examples
+    --------
+    >>> from rltheory.distributional import greedy_instability_example
+    >>> ex = greedy_instability_example(gamma=0.5, epsilon=0.01)
+    >>> ex.mdp.n_states, ex.decision_state, [d.mean() for d in ex.initial[:3]]
+    (6, 0, [0.0, 0.01, -0.01])
     """
 
     mdp: FiniteMDP

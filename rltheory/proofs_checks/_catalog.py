@@ -66,7 +66,18 @@ def load() -> None:
 
 
 def get_claim(id: str) -> Claim:
-    """The registered claim with this id (``ValueError`` naming close ids otherwise)."""
+    """The registered claim with this id (``ValueError`` naming close ids otherwise).
+
+    Examples
+    --------
+    >>> from rltheory.proofs_checks import get_claim
+    >>> get_claim("vi.error-bound").kind
+    'inequality'
+    >>> get_claim("vi.error-bnd")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: no claim with id 'vi.error-bnd'; did you mean vi.error-bound...?
+    """
     load()
     try:
         return _REGISTRY[id]

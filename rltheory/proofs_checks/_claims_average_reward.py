@@ -92,7 +92,9 @@ def _brute_gain(mdp):
         "g^pi(s) on every state simultaneously, with non-decreasing gains along the iterations."
     ),
     latex=r"g^{d_N}(s) = \max_{d \in D^{MD}} g^{d}(s)\ \forall s,\qquad g^{d_{n+1}} \ge g^{d_n}",
-    source=f"{PUTERMAN}, Theorem 9.1.8 (deterministic optimal policies exist) and Sec. 9.2 (multichain policy iteration)",
+    source=(
+        f"{PUTERMAN}, Theorem 9.1.8 (deterministic optimal policies exist) and Sec. 9.2 (multichain policy iteration)"
+    ),
     kind="identity",
     tags=("average-reward", "pi", "fast"),
     strategy=lambda: _sparse_average_mdps(),

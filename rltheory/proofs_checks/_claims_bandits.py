@@ -114,7 +114,8 @@ def _lai_robbins_check(claim_id, policy_name, horizon):
             raise RuntimeError(f"lai_robbins_constant = {C!r} disagrees with the registered constant")
         n_runs = max(20, ctx.examples)
         seed = _seed(ctx, 7)
-        curve = simulate(bandit, _policy(policy_name), horizon, n_runs, seed=seed, checkpoints=np.unique(np.geomspace(horizon / 100, horizon, 12).astype(np.int64)))
+        checkpoints = np.unique(np.geomspace(horizon / 100, horizon, 12).astype(np.int64))
+        curve = simulate(bandit, _policy(policy_name), horizon, n_runs, seed=seed, checkpoints=checkpoints)
         fit = fit_log_growth(curve.times.astype(float), curve.regret.T, seed=ctx.seed)
         lo, hi = _LR_BAND
         slack = min(fit.ci[1] - lo * C, hi * C - fit.ci[0])  # CI must meet the band [C/2, 2C]
@@ -134,8 +135,10 @@ def _register_lai_robbins():
     published = ("liminf_T E[R_T]/log T >= C(nu) = sum_{i: Delta_i>0} Delta_i / KL(mu_i, mu*) for consistent policies "
                  "(Lai & Robbins 1985, Thm. 2); KL-UCB and Thompson sampling attain limsup E[R_T]/log T <= C(nu)")
     for cid, factory, name, src in (
-        ("bandits.lai-robbins.klucb", "KLUCB", "KL-UCB", "A. Garivier, O. Cappe, The KL-UCB algorithm, COLT 2011, Theorem 2"),
-        ("bandits.lai-robbins.thompson", "ThompsonSampling", "Thompson sampling", "E. Kaufmann, N. Korda, R. Munos, ALT 2012, Theorem 1; S. Agrawal, N. Goyal, AISTATS 2013"),
+        ("bandits.lai-robbins.klucb", "KLUCB", "KL-UCB",
+         "A. Garivier, O. Cappe, The KL-UCB algorithm, COLT 2011, Theorem 2"),
+        ("bandits.lai-robbins.thompson", "ThompsonSampling", "Thompson sampling",
+         "E. Kaufmann, N. Korda, R. Munos, ALT 2012, Theorem 1; S. Agrawal, N. Goyal, AISTATS 2013"),
     ):
         register(Claim(
             id=cid,

@@ -89,7 +89,8 @@ def _ratio_slack(instance, kind, metric, order, modulus_of):
     message="slack = gamma d(eta, eta') - d(T eta, T eta') + fp allowance, min over p in {1, inf}",
 )
 def _wasserstein_contraction(instance):
-    return min((_ratio_slack(instance, "exact", "wasserstein", p, lambda g: g) for p in (1, np.inf)), key=lambda x: x.relative)
+    slacks = (_ratio_slack(instance, "exact", "wasserstein", p, lambda g: g) for p in (1, np.inf))
+    return min(slacks, key=lambda x: x.relative)
 
 
 @property_claim(

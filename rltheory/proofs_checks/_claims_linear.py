@@ -318,7 +318,8 @@ def fqi_slack(instance):
     res = fitted_q_iteration(mdp, one_hot_features(S * A), 30)
     scale = 1.0 + float(np.abs(res.q).max())
     allow = 1e3 * EPS * scale / (1.0 - gamma)  # rounding of the solves and of Q* (policy iteration)
-    return Slack(float(np.min(res.algorithmic_bound - res.q_errors)) + allow, scale=float(np.max(res.algorithmic_bound)) + allow)
+    margin = float(np.min(res.algorithmic_bound - res.q_errors)) + allow
+    return Slack(margin, scale=float(np.max(res.algorithmic_bound)) + allow)
 
 
 # ------------------------------------------------------------------ misspecification and sparsity

@@ -9,7 +9,8 @@ report the *slack* of the tightest instance.
 Slack convention (every claim, every report): ``slack >= 0`` means the claim
 holds, ``slack < 0`` that it is violated; a claim that passed has
 ``worst_slack >= 0``, one that failed ``<= 0`` (exactly 0 is tight: a "for all"
-claim holds with equality, a counterexample claim has no strict witness). The slack is in the natural units of the claim (e.g.
+claim holds with equality, a counterexample claim has no strict witness). The
+slack is in the natural units of the claim (e.g.
 ``gamma * ||v - w|| - ||T v - T w||`` for a contraction) and already includes
 the stated floating-point allowance; the *relative slack* divides it by the
 size of what is compared (:class:`Slack`: the bound, or the allowance of an
@@ -73,6 +74,13 @@ class CheckContext:
         ``None``: hypothesis runs derandomized and Monte Carlo claims use
         :data:`DEFAULT_SEED`; an integer seeds both. Either way a run is
         reproducible.
+
+    Examples
+    --------
+    >>> from rltheory.proofs_checks import CheckContext
+    >>> ctx = CheckContext(examples=20)
+    >>> ctx.examples, ctx.seed
+    (20, None)
     """
 
     examples: int = DEFAULT_EXAMPLES
@@ -87,7 +95,15 @@ class CheckContext:
             raise ValueError(f"seed = {self.seed!r} must be a non-negative integer or None")
 
     def seed_sequence(self, *key: int) -> np.random.SeedSequence:
-        """A :class:`numpy.random.SeedSequence` for this run, optionally keyed by integers."""
+        """A :class:`numpy.random.SeedSequence` for this run, optionally keyed by integers.
+
+        Examples
+        --------
+        >>> from rltheory.proofs_checks import CheckContext
+        >>> a, b = CheckContext().seed_sequence(7), CheckContext(seed=0).seed_sequence(7)
+        >>> a.entropy == b.entropy == [0, 7]  # seed None uses DEFAULT_SEED = 0
+        True
+        """
         base = DEFAULT_SEED if self.seed is None else int(self.seed)
         return np.random.SeedSequence([base, *[int(k) for k in key]])
 
@@ -127,7 +143,14 @@ class Slack:
 
     @property
     def relative(self) -> float:
-        """``value / scale``."""
+        """``value / scale``.
+
+        Examples
+        --------
+        >>> from rltheory.proofs_checks import Slack
+        >>> Slack(-0.5, scale=2.0).relative  # violated by a quarter of the bound
+        -0.25
+        """
         return self.value / self.scale
 
 
@@ -164,6 +187,13 @@ class Counterexample:
     reproduction : str or None
         The hypothesis ``@reproduce_failure(...)`` decorator, when hypothesis
         found the instance.
+
+    Examples
+    --------
+    >>> from rltheory.proofs_checks import Counterexample, get_claim, recheck
+    >>> cx = Counterexample(instance=(3, 2), slack=-1.0, text="(3, 2)")
+    >>> cx.slack < 0, cx.reproduction is None
+    (True, True)
     """
 
     instance: Any
@@ -207,6 +237,18 @@ class CheckResult:
         or for a counterexample claim the maximum, of :attr:`Slack.relative`
         over the instances); same sign as ``worst_slack``; ``None`` when the
         check does not report a scale.
+
+    Examples
+    --------
+    >>> from rltheory.proofs_checks import CheckResult
+    >>> r = CheckResult("demo.ok", passed=True, n_instances=3, worst_slack=0.25, counterexample=None, seconds=0.0)
+    >>> r.passed, r.worst_slack >= 0, r.relative_slack
+    (True, True, None)
+    >>> CheckResult("demo.bad", passed=True, n_instances=1, worst_slack=-1.0, counterexample=None, seconds=0.0)
+    ... # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: claim 'demo.bad': passed = True but worst_slack = -1.0; a claim's slack is >= 0 when it ...
     """
 
     claim_id: str
@@ -261,6 +303,16 @@ class Claim:
         For rate claims, the rate as published (e.g. ``"E[R_T] <= 8 sum_i ln T / Delta_i + ..."``).
     claimed_exponent : float or None
         For rate claims, the exponent (or linear rate) the fit is compared with.
+
+    Examples
+    --------
+    >>> from rltheory.proofs_checks import CheckResult, Claim
+    >>> def check(ctx):
+    ...     return CheckResult("demo.one-plus-one", True, 1, 0.0, None, 0.0)
+    >>> c = Claim(id="demo.one-plus-one", statement="1 + 1 = 2", latex="1 + 1 = 2", source="arithmetic",
+    ...           kind="identity", tags=("demo",), check=check)
+    >>> c.run().passed, c.kind
+    (True, 'identity')
     """
 
     id: str
@@ -326,7 +378,19 @@ def _replace(result: CheckResult, **changes) -> CheckResult:
 
 
 def register(c: Claim) -> Claim:
-    """Add ``c`` to the registry; a second claim with the same id is an error."""
+    """Add ``c`` to the registry; a second claim with the same id is an error.
+
+    Examples
+    --------
+    >>> from rltheory.proofs_checks import CheckResult, Claim, get_claim, register
+    >>> from rltheory.proofs_checks._registry import _REGISTRY
+    >>> def check(ctx):
+    ...     return CheckResult("demo.registered", True, 1, 0.0, None, 0.0)
+    >>> c = Claim("demo.registered", "s", "l", "src", "identity", (), check=check)
+    >>> register(c) is c, get_claim("demo.registered") is c
+    (True, True)
+    >>> del _REGISTRY["demo.registered"]  # keep the catalogue clean
+    """
     if not isinstance(c, Claim):
         raise ValueError(f"register expects a Claim, got {type(c).__name__}")
     if c.id in _REGISTRY and _REGISTRY[c.id] is not c:

@@ -35,7 +35,9 @@ CONVENTION = (
 
 
 def _cx_label(c) -> str:
-    return "Witness (a counterexample to the refuted statement; its slack" if c.kind == "counterexample" else "Counterexample (slack"
+    if c.kind == "counterexample":
+        return "Witness (a counterexample to the refuted statement; its slack"
+    return "Counterexample (slack"
 
 
 def _short_source(source: str, width: int = 48) -> str:
@@ -71,7 +73,8 @@ def format_table(results) -> str:
     """
     header = ("claim", "source", "instances", "slack", "rel. slack", "verdict", "rate")
     rows = [
-        (c.id, _short_source(c.source), str(r.n_instances), _slack(r.worst_slack), _relative(r.relative_slack), _verdict(r), rate)
+        (c.id, _short_source(c.source), str(r.n_instances), _slack(r.worst_slack), _relative(r.relative_slack),
+         _verdict(r), rate)
         for c, r, rate in _rows(results)
     ]
     widths = [max(len(h), *(len(row[i]) for row in rows)) if rows else len(h) for i, h in enumerate(header)]
@@ -127,6 +130,18 @@ def write_report(path, results, *, title: str = "rltheory claim check") -> Path:
     -------
     pathlib.Path
         The report path.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from rltheory.proofs_checks import run_claims, write_report
+    >>> results = run_claims(["vi.error-bound", "vi.linear-rate"], examples=3)
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     path = write_report(pathlib.Path(d) / "check.md", results)
+    ...     text = path.read_text()
+    ...     plots = sorted(p.name for p in path.parent.glob("*.png"))
+    >>> text.splitlines()[0], "2 passed, 0 failed" in text, plots
+    ('# rltheory claim check', True, ['check_vi_linear-rate.png'])
     """
     path = Path(os.fspath(path))
     suffix = path.suffix.lower()

@@ -41,6 +41,14 @@ class SearchOutcome:
         Minimum relative slack seen, when the slack function returns
         :class:`~rltheory.proofs_checks.Slack` records (``None`` if any
         instance gave a plain float).
+
+    Examples
+    --------
+    >>> from hypothesis import strategies as st
+    >>> from rltheory.proofs_checks import Slack, search
+    >>> out = search(st.integers(0, 10), lambda x: Slack(20.0 - x, scale=20.0), max_examples=30)
+    >>> out.counterexample is None, out.worst_slack, out.worst_relative_slack
+    (True, 10.0, 0.5)
     """
 
     n_instances: int

@@ -185,7 +185,8 @@ def test_discounted_value_bracket_holds_for_any_support(case, lo, width):
     z = np.linspace(lo, lo + width, m)  # usually clips the returns in [-1/(1-gamma), 1/(1-gamma)]
     v = _v_pi(mdp, pi)
     vmax = 1.0 / (1.0 - mdp.gamma)
-    for res in (categorical_policy_evaluation(mdp, pi, z, tol=1e-9), quantile_policy_evaluation(mdp, pi, min(m, 9), tol=1e-9)):
+    cat = categorical_policy_evaluation(mdp, pi, z, tol=1e-9)
+    for res in (cat, quantile_policy_evaluation(mdp, pi, min(m, 9), tol=1e-9)):
         assert np.all(res.v_lower - _FP * vmax <= v) and np.all(v <= res.v_upper + _FP * vmax)
 
 

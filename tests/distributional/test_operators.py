@@ -100,7 +100,8 @@ def test_exact_operator_is_gamma_contraction_in_sup_wasserstein(case):
 
 @given(mdp_policy_pair())
 def test_exact_operator_is_sqrt_gamma_contraction_in_sup_cramer(case):
-    # derived in distributional_bellman_operator (push-forward scaling + Jensen); Bellemare, Dabney & Rowland 2023, Sec. 4.5
+    # derived in distributional_bellman_operator (push-forward scaling + Jensen);
+    # Bellemare, Dabney & Rowland 2023, Sec. 4.5
     mdp, pi, eta1, eta2 = case
     if supremum_distance(eta1, eta2, metric="cramer") == 0:
         return

@@ -33,11 +33,11 @@ def synthetic(monkeypatch):
         property_claim(id="test.cli.square", statement="x^2 >= x for integers", latex="x^2 \\ge x", source="arithmetic",
                        kind="inequality", tags=("test-cli",), strategy=lambda: st.integers(-10, 10), registry=False)(
             lambda x: Slack(float(x * x - x), scale=float(x * x) + 1.0)),
-        Claim("test.cli.rate", "y ~ x^-1/2", "y \\propto x^{-1/2}", "arithmetic", "rate", ("test-cli",), check=_rate_check,
-              published_form="y = 3 x^-1/2", claimed_exponent=-0.5),
-        property_claim(id="test.cli.some-large", statement="not every integer in [0, 100] is < 50", latex="\\exists x \\ge 50",
-                       source="arithmetic", kind="counterexample", tags=("test-cli",), strategy=lambda: st.integers(0, 100),
-                       registry=False)(lambda x: Slack(49.5 - x, scale=49.5)),
+        Claim("test.cli.rate", "y ~ x^-1/2", "y \\propto x^{-1/2}", "arithmetic", "rate", ("test-cli",),
+              check=_rate_check, published_form="y = 3 x^-1/2", claimed_exponent=-0.5),
+        property_claim(id="test.cli.some-large", statement="not every integer in [0, 100] is < 50",
+                       latex="\\exists x \\ge 50", source="arithmetic", kind="counterexample", tags=("test-cli",),
+                       strategy=lambda: st.integers(0, 100), registry=False)(lambda x: Slack(49.5 - x, scale=49.5)),
     ]
     for c in claims:
         monkeypatch.setitem(_REGISTRY, c.id, c)
