@@ -97,7 +97,8 @@ def search(
     from hypothesis import HealthCheck, Phase, Verbosity, given, settings, target
     from hypothesis import seed as hypothesis_seed
 
-    state = {"n": 0, "worst": math.inf, "worst_rel": math.inf, "last_fail": None, "error": None}
+    state = {"n": 0, "worst": math.inf, "worst_rel": math.inf, "last_fail": None, "error": None, "first": None,
+             "varied": False}
 
     def body(instance):
         state["n"] += 1
@@ -119,7 +120,15 @@ def search(
         else:
             state["worst_rel"] = min(state["worst_rel"], rel)
         if math.isfinite(value):
-            target(-value, label="negated slack")
+            # steer towards small slack, but only once the slack has varied: a constant slack (an identity that
+            # holds exactly, slack = its allowance) gives the optimiser nothing to climb, and its phase would then
+            # spend the budget mutating instances at random
+            if state["first"] is None:
+                state["first"] = value
+            if value != state["first"]:
+                state["varied"] = True
+            if state["varied"]:
+                target(-value, label="negated slack")
         if not value >= 0:  # also catches nan
             state["last_fail"] = (instance, value)
             state["error"] = None
