@@ -1194,8 +1194,10 @@ class TsallisINF(BanditAgent):
     importance-weighted loss estimator on losses ``1 - x``.  Zimmert &
     Seldin (2021), *Tsallis-INF: an optimal algorithm for stochastic and
     adversarial bandits*, Theorem 1: pseudo-regret at most
-    :math:`4\sqrt{KT} + 1` against any oblivious adversary, and
-    logarithmic regret in the stochastic regime (Theorem 4).
+    :math:`4\sqrt{KT} + 1` against any adversary, adaptive ones included,
+    and, in the same theorem, logarithmic regret in adversarial regimes with a
+    self-bounding constraint, the stochastic regime among them (their
+    Theorem 4 concerns the asymmetric :math:`\alpha`-Tsallis-INF).
 
     Examples
     --------

@@ -66,6 +66,16 @@ class ExactReturnDistribution:
         ``"none"``, ``"wasserstein-inf"`` or ``"total-variation"``.
     merge_bound : float
         :math:`W_\infty` bound of the atom merging (0 when ``merge_atol=0``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rltheory.tabular import FiniteMDP
+    >>> from rltheory.distributional import exact_return_distribution
+    >>> mdp = FiniteMDP(np.ones((1, 1, 1)), np.array([[1.0]]), gamma=0.5)
+    >>> res = exact_return_distribution(mdp, np.array([0]), horizon=3)  # 1 + 1/2 + 1/4, tail <= 2^-3 * 2
+    >>> res.distributions[0].atoms, res.truncation_bound, res.truncation_metric
+    (array([1.75]), 0.25, 'wasserstein-inf')
     """
 
     distributions: tuple
@@ -87,6 +97,16 @@ class MonteCarloReturns:
     truncation_bound : float
     truncation_metric : str
         As in :class:`ExactReturnDistribution`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rltheory.tabular import FiniteMDP
+    >>> from rltheory.distributional import monte_carlo_returns
+    >>> mdp = FiniteMDP(np.ones((1, 1, 1)), np.array([[1.0]]), gamma=1.0, horizon=3)
+    >>> mc = monte_carlo_returns(mdp, np.array([0]), 0, n_episodes=4, seed=0)
+    >>> mc.returns, mc.horizon, mc.truncation_bound
+    (array([3., 3., 3., 3.]), 3, 0.0)
     """
 
     returns: np.ndarray

@@ -149,8 +149,9 @@ def supremum_distance(first, second, *, metric: str = "wasserstein", order=1) ->
 
     This is the metric in which :math:`T^\pi` is a :math:`\gamma`-contraction
     for :math:`d = W_p` (Bellemare, Dabney & Munos 2017, Lemma 3) and a
-    :math:`\sqrt\gamma`-contraction for :math:`d = \ell_2` (Rowland et al.
-    2018, Proposition 2).
+    :math:`\sqrt\gamma`-contraction for :math:`d = \ell_2` (derived in
+    :func:`~rltheory.distributional.distributional_bellman_operator`; for the
+    projected :math:`\Pi_C T^\pi`, Rowland et al. 2018, Proposition 2).
 
     Parameters
     ----------

@@ -211,7 +211,20 @@ def distributional_bellman_operator(mdp: FiniteMDP, distributions, policy=None) 
     :math:`T^\pi` is a :math:`\gamma`-contraction in the supremum
     :math:`p`-Wasserstein metric (Bellemare, Dabney & Munos 2017, Lemma 3)
     and a :math:`\sqrt\gamma`-contraction in the supremum Cramér metric
-    (Rowland et al. 2018, Proposition 2).
+    :math:`\bar\ell_2` (derived here; the contraction analysis in Cramér
+    distance is due to Rowland et al. 2018, and Bellemare, Dabney & Rowland
+    2023, *Distributional Reinforcement Learning*, Sec. 4.5, treat the
+    :math:`\ell_p` family). Derivation: for :math:`f(g) = r + \gamma g` the
+    push-forward has CDF :math:`F_\mu((x-r)/\gamma)`, so substituting
+    :math:`x = r + \gamma y`, :math:`\ell_2^2(f_\#\mu, f_\#\nu) =
+    \gamma\,\ell_2^2(\mu, \nu)`; the law :math:`(T^\pi\eta)(s)` is the
+    mixture with weights :math:`w_{a,s'} = \pi(a|s)P(s'|s,a)` of such
+    push-forwards, its CDF is the same mixture of CDFs, and by Jensen
+    :math:`\int (\sum w (F - G))^2 \le \sum w \int (F - G)^2`, hence
+    :math:`\ell_2^2((T^\pi\eta)(s), (T^\pi\eta')(s)) \le \gamma\,
+    \bar\ell_2^2(\eta, \eta')`. (Rowland et al. 2018, Proposition 2 is the
+    statement for the *projected* operator :math:`\Pi_C T^\pi`, which
+    follows because :math:`\Pi_C` is a non-expansion.)
     The control operator (``policy=None``) is not a contraction in any of
     these (Bellemare, Dabney & Munos 2017, Proposition 1); see
     :func:`greedy_instability_example`.
@@ -376,6 +389,17 @@ class ContractionRatio:
         (``ratio <= modulus``), ``None`` when no theorem applies.
     source : str
         The theorem giving ``modulus`` (empty when ``modulus`` is None).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rltheory.tabular import FiniteMDP
+    >>> from rltheory.distributional import FiniteDistribution, contraction_ratio
+    >>> mdp = FiniteMDP(np.ones((1, 1, 1)), np.array([[0.0]]), gamma=0.25)
+    >>> c = contraction_ratio(mdp, [FiniteDistribution([0.0], [1.0])], [FiniteDistribution([4.0], [1.0])],
+    ...                       policy=np.array([0]), metric="cramer")
+    >>> c.ratio, c.modulus, c.ratio <= c.modulus  # ell_2(delta_0, delta_x) = sqrt(x): ratio sqrt(gamma)
+    (0.5, 0.5, True)
     """
 
     ratio: float
@@ -401,8 +425,11 @@ def contraction_ratio(mdp: FiniteMDP, first, second, *, policy=None, metric: str
 
     * exact :math:`T^\pi`, :math:`W_p` (any :math:`p`, incl. :math:`\infty`):
       :math:`\gamma` (Bellemare, Dabney & Munos 2017, Lemma 3);
-    * exact :math:`T^\pi` or :math:`\Pi_C T^\pi`, Cramér: :math:`\sqrt\gamma`
-      (Rowland et al. 2018, Proposition 2);
+    * :math:`\Pi_C T^\pi`, Cramér: :math:`\sqrt\gamma` (Rowland et al. 2018,
+      Proposition 2);
+    * exact :math:`T^\pi`, Cramér: :math:`\sqrt\gamma` (derived in
+      :func:`distributional_bellman_operator`; Bellemare, Dabney & Rowland
+      2023, Sec. 4.5);
     * :math:`\Pi_Q T^\pi`, :math:`W_\infty`: :math:`\gamma` (Dabney et al.
       2018, Proposition 2).
 
@@ -449,7 +476,13 @@ def contraction_ratio(mdp: FiniteMDP, first, second, *, policy=None, metric: str
         a = distributional_bellman_operator(mdp, first, policy)
         b = distributional_bellman_operator(mdp, second, policy)
         kind = "exact"
-        theorems = {"cramer": (math.sqrt(g), "Rowland et al. 2018, Proposition 2")}
+        theorems = {
+            "cramer": (
+                math.sqrt(g),
+                "derived in rltheory.distributional.distributional_bellman_operator (push-forward scaling + Jensen); "
+                "Bellemare, Dabney & Rowland 2023, Sec. 4.5",
+            )
+        }
         if metric == "wasserstein":
             theorems[f"wasserstein-{'inf' if order == np.inf else _fmt(order)}"] = (
                 g,
@@ -484,6 +517,13 @@ class InstabilityExample:
     initial : tuple of FiniteDistribution
     decision_state : int
         The state whose greedy action flips at every iteration.
+
+    Examples
+    --------
+    >>> from rltheory.distributional import greedy_instability_example
+    >>> ex = greedy_instability_example(gamma=0.5, epsilon=0.01)
+    >>> ex.mdp.n_states, ex.decision_state, [d.mean() for d in ex.initial[:3]]
+    (6, 0, [0.0, 0.01, -0.01])
     """
 
     mdp: FiniteMDP

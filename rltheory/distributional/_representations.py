@@ -223,7 +223,14 @@ class QuantileDistribution(_FiniteLaw):
 
     @property
     def n_quantiles(self) -> int:
-        """Number of locations ``n``."""
+        """Number of locations ``n``.
+
+        Examples
+        --------
+        >>> from rltheory.distributional import QuantileDistribution
+        >>> QuantileDistribution([0.0, 1.0, 1.0]).n_quantiles
+        3
+        """
         return int(self.locations.size)
 
     def _law(self):

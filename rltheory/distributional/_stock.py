@@ -68,7 +68,15 @@ __all__ = [
 # ------------------------------------------------------------------ objectives
 @dataclass(frozen=True)
 class CVaRObjective:
-    r"""Maximize :math:`\mathrm{CVaR}_\alpha(G) = \sup_b\{b - \mathbb{E}(b-G)^+/\alpha\}` (lower tail)."""
+    r"""Maximize :math:`\mathrm{CVaR}_\alpha(G) = \sup_b\{b - \mathbb{E}(b-G)^+/\alpha\}` (lower tail).
+
+    Examples
+    --------
+    >>> from rltheory.distributional import CVaRObjective, FiniteDistribution
+    >>> obj = CVaRObjective(0.5)
+    >>> obj.value(FiniteDistribution([0.0, 2.0], [0.5, 0.5]))  # mean of the worst half
+    0.0
+    """
 
     alpha: float
 
@@ -77,25 +85,62 @@ class CVaRObjective:
             raise ValueError(f"alpha = {self.alpha!r} must lie in (0, 1]")
 
     def value(self, distribution) -> float:
-        """:math:`\\mathrm{CVaR}_\\alpha` of ``distribution``."""
+        """:math:`\\mathrm{CVaR}_\\alpha` of ``distribution``.
+
+        Examples
+        --------
+        >>> from rltheory.distributional import CVaRObjective, FiniteDistribution
+        >>> CVaRObjective(0.25).value(FiniteDistribution([-4.0, 0.0, 4.0], [0.25, 0.5, 0.25]))
+        -4.0
+        """
         return cvar(distribution, self.alpha)
 
     def utility(self, b: float, g: np.ndarray) -> np.ndarray:
-        """:math:`u_b(g) = b - (b - g)^+ / \\alpha`."""
+        """:math:`u_b(g) = b - (b - g)^+ / \\alpha`.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from rltheory.distributional import CVaRObjective
+        >>> CVaRObjective(0.5).utility(1.0, np.array([0.0, 1.0, 3.0]))
+        array([-1.,  1.,  1.])
+        """
         return b - np.maximum(b - g, 0.0) / self.alpha
 
     def best_auxiliary(self, distribution) -> float:
-        """:math:`\\arg\\max_b` for a fixed law: :math:`\\mathrm{VaR}_\\alpha` (Rockafellar & Uryasev 2000, Thm 1)."""
+        """:math:`\\arg\\max_b` for a fixed law: :math:`\\mathrm{VaR}_\\alpha` (Rockafellar & Uryasev 2000, Thm 1).
+
+        Examples
+        --------
+        >>> from rltheory.distributional import CVaRObjective, FiniteDistribution
+        >>> CVaRObjective(0.25).best_auxiliary(FiniteDistribution([-4.0, 0.0, 4.0], [0.25, 0.5, 0.25]))
+        -4.0
+        """
         return value_at_risk(distribution, self.alpha)
 
     def auxiliary_grid(self, stock_values: np.ndarray) -> np.ndarray | None:
-        """Finite set containing an optimal ``b``: every attainable integer return."""
+        """Finite set containing an optimal ``b``: every attainable integer return.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from rltheory.distributional import CVaRObjective
+        >>> CVaRObjective(0.5).auxiliary_grid(np.array([-1, 0, 1]))
+        array([-1.,  0.,  1.])
+        """
         return stock_values.astype(float)
 
 
 @dataclass(frozen=True)
 class BandProbabilityObjective:
-    r"""Maximize the homeostatic objective :math:`\Pr(lo \le G \le hi)`."""
+    r"""Maximize the homeostatic objective :math:`\Pr(lo \le G \le hi)`.
+
+    Examples
+    --------
+    >>> from rltheory.distributional import BandProbabilityObjective, FiniteDistribution
+    >>> BandProbabilityObjective(0, 1).value(FiniteDistribution([-1.0, 0.0, 1.0, 2.0], [0.25] * 4))
+    0.5
+    """
 
     lo: float
     hi: float
@@ -105,25 +150,62 @@ class BandProbabilityObjective:
             raise ValueError(f"need finite lo <= hi, got lo={self.lo!r}, hi={self.hi!r}")
 
     def value(self, distribution) -> float:
-        """:math:`\\Pr(lo \\le G \\le hi)`."""
+        """:math:`\\Pr(lo \\le G \\le hi)`.
+
+        Examples
+        --------
+        >>> from rltheory.distributional import BandProbabilityObjective, FiniteDistribution
+        >>> BandProbabilityObjective(1, 1).value(FiniteDistribution([0.0, 1.0], [0.75, 0.25]))
+        0.25
+        """
         return band_probability(distribution, self.lo, self.hi)
 
     def utility(self, b: float, g: np.ndarray) -> np.ndarray:
-        """:math:`\\mathbf 1\\{lo \\le g \\le hi\\}` (``b`` unused)."""
+        """:math:`\\mathbf 1\\{lo \\le g \\le hi\\}` (``b`` unused).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from rltheory.distributional import BandProbabilityObjective
+        >>> BandProbabilityObjective(0, 1).utility(0.0, np.array([-1.0, 0.0, 1.0, 2.0]))
+        array([0., 1., 1., 0.])
+        """
         return ((g >= self.lo) & (g <= self.hi)).astype(float)
 
     def best_auxiliary(self, distribution) -> float:
-        """No auxiliary variable: 0."""
+        """No auxiliary variable: 0.
+
+        Examples
+        --------
+        >>> from rltheory.distributional import BandProbabilityObjective, FiniteDistribution
+        >>> BandProbabilityObjective(0, 1).best_auxiliary(FiniteDistribution([3.0], [1.0]))
+        0.0
+        """
         return 0.0
 
     def auxiliary_grid(self, stock_values: np.ndarray) -> np.ndarray | None:
-        """The single value 0."""
+        """The single value 0.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from rltheory.distributional import BandProbabilityObjective
+        >>> BandProbabilityObjective(0, 1).auxiliary_grid(np.arange(-2, 3))
+        array([0.])
+        """
         return np.zeros(1)
 
 
 @dataclass(frozen=True)
 class MeanVarianceObjective:
-    r"""Maximize :math:`w\,\mathbb{E}G - \lambda \operatorname{Var}G` (``mean_weight`` w, ``risk_aversion`` λ)."""
+    r"""Maximize :math:`w\,\mathbb{E}G - \lambda \operatorname{Var}G` (``mean_weight`` w, ``risk_aversion`` λ).
+
+    Examples
+    --------
+    >>> from rltheory.distributional import FiniteDistribution, MeanVarianceObjective
+    >>> MeanVarianceObjective(0.5).value(FiniteDistribution([0.0, 2.0], [0.5, 0.5]))  # 1 - 0.5 * 1
+    0.5
+    """
 
     risk_aversion: float
     mean_weight: float = 1.0
@@ -135,19 +217,49 @@ class MeanVarianceObjective:
             )
 
     def value(self, distribution) -> float:
-        """:math:`w\\,\\mathbb{E}G - \\lambda\\operatorname{Var}G`."""
+        """:math:`w\\,\\mathbb{E}G - \\lambda\\operatorname{Var}G`.
+
+        Examples
+        --------
+        >>> from rltheory.distributional import FiniteDistribution, MeanVarianceObjective
+        >>> MeanVarianceObjective(1.0, mean_weight=2.0).value(FiniteDistribution([0.0, 2.0], [0.5, 0.5]))
+        1.0
+        """
         return self.mean_weight * distribution.mean() - self.risk_aversion * distribution.variance()
 
     def utility(self, b: float, g: np.ndarray) -> np.ndarray:
-        """:math:`u_b(g) = w g - \\lambda (g - b)^2` (convex scoring function :math:`(g-b)^2`)."""
+        """:math:`u_b(g) = w g - \\lambda (g - b)^2` (convex scoring function :math:`(g-b)^2`).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from rltheory.distributional import MeanVarianceObjective
+        >>> MeanVarianceObjective(0.5).utility(1.0, np.array([0.0, 1.0, 3.0]))
+        array([-0.5,  1. ,  1. ])
+        """
         return self.mean_weight * g - self.risk_aversion * (g - b) ** 2
 
     def best_auxiliary(self, distribution) -> float:
-        """:math:`\\arg\\min_b \\mathbb{E}(G-b)^2 = \\mathbb{E}G`."""
+        """:math:`\\arg\\min_b \\mathbb{E}(G-b)^2 = \\mathbb{E}G`.
+
+        Examples
+        --------
+        >>> from rltheory.distributional import FiniteDistribution, MeanVarianceObjective
+        >>> MeanVarianceObjective(0.5).best_auxiliary(FiniteDistribution([0.0, 2.0], [0.75, 0.25]))
+        0.5
+        """
         return distribution.mean()
 
     def auxiliary_grid(self, stock_values: np.ndarray) -> np.ndarray | None:
-        """None: the auxiliary variable is continuous; use ``auxiliary="alternating"``."""
+        """None: the auxiliary variable is continuous; use ``auxiliary="alternating"``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from rltheory.distributional import MeanVarianceObjective
+        >>> MeanVarianceObjective(0.5).auxiliary_grid(np.arange(3)) is None
+        True
+        """
         return None
 
 
@@ -179,6 +291,18 @@ class StockAugmentedResult:
     auxiliary_path : numpy.ndarray, shape (iterations, 2)
         ``(b_k, J_k)`` per outer iteration: the auxiliary value and the
         objective of the policy it produced.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rltheory.tabular import FiniteMDP
+    >>> from rltheory.distributional import CVaRObjective, stock_augmented_optimization
+    >>> # one state, a sure reward 0 (action 0) or a coin flip between -1 and +2 (action 1), two epochs
+    >>> P = np.zeros((3, 2, 3)); P[0, 0, 0] = 1; P[0, 1, 1] = P[0, 1, 2] = 0.5; P[1:, :, 0] = 1
+    >>> R = np.array([[0.0, 0.0], [-1.0, -1.0], [2.0, 2.0]])
+    >>> res = stock_augmented_optimization(FiniteMDP(P, R, gamma=1.0, horizon=2), CVaRObjective(0.5))
+    >>> res.value, res.distribution.atoms.tolist(), res.auxiliary_path.shape[1]
+    (0.0, [0.0], 2)
     """
 
     value: float
@@ -205,6 +329,17 @@ class BruteForceResult:
         Number of distinct return laws enumerated.
     policy_class : str
         ``"history"`` or ``"markov"``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rltheory.tabular import FiniteMDP
+    >>> from rltheory.distributional import BandProbabilityObjective, brute_force_optimization
+    >>> P = np.zeros((3, 2, 3)); P[0, 0, 0] = 1; P[0, 1, 1] = P[0, 1, 2] = 0.5; P[1:, :, 0] = 1
+    >>> R = np.array([[0.0, 0.0], [-1.0, -1.0], [2.0, 2.0]])
+    >>> res = brute_force_optimization(FiniteMDP(P, R, gamma=1.0, horizon=2), BandProbabilityObjective(0, 0))
+    >>> res.value, res.policy_class, res.n_distributions >= 2
+    (1.0, 'history', True)
     """
 
     value: float

@@ -18,18 +18,8 @@ Examples
 """
 
 from rltheory.proofs_checks import analytic, rates, strategies
-from rltheory.proofs_checks._registry import (
-    CheckContext,
-    CheckResult,
-    Claim,
-    Counterexample,
-    claim,
-    get_claim,
-    list_claims,
-    recheck,
-    register,
-    run_claims,
-)
+from rltheory.proofs_checks._catalog import get_claim, list_claims, recheck, run_claims
+from rltheory.proofs_checks._registry import CheckContext, CheckResult, Claim, Counterexample, Slack, claim, register
 from rltheory.proofs_checks._search import SearchOutcome, property_claim, render_instance, search
 from rltheory.proofs_checks._report import format_table, write_report
 
@@ -39,6 +29,7 @@ __all__ = [
     "Claim",
     "Counterexample",
     "SearchOutcome",
+    "Slack",
     "analytic",
     "claim",
     "format_table",

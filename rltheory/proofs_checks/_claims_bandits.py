@@ -7,6 +7,7 @@ lower end of the simulation's 95% confidence interval of the mean regret
 
 from __future__ import annotations
 
+import importlib.util
 import math
 
 import numpy as np
@@ -20,24 +21,31 @@ def _seed(ctx: CheckContext, *key) -> int:
     return int(ctx.seed_sequence(*key).generate_state(1)[0])
 
 
-def _bound_check(claim_id, policy_factory, bound_fn, horizon):
+def _policy(name: str):
+    import rltheory.bandits
+
+    return getattr(rltheory.bandits, name)()
+
+
+def _bound_check(claim_id, policy_name, bound_fn, horizon):
     def check(ctx: CheckContext) -> CheckResult:
         from rltheory.bandits import BernoulliBandit, simulate
 
         n_runs = max(20, ctx.examples)  # examples=100 -> 100 runs per instance
-        worst, cx, n = math.inf, None, 0
+        worst, worst_rel, cx, n = math.inf, math.inf, None, 0
         for i, means in enumerate(_INSTANCES):
             bandit = BernoulliBandit(list(means))
             seed = _seed(ctx, i)
-            curve = simulate(bandit, policy_factory(), horizon, n_runs, seed=seed, checkpoints=20)
+            curve = simulate(bandit, _policy(policy_name), horizon, n_runs, seed=seed, checkpoints=20)
             bound = np.broadcast_to(bound_fn(bandit, curve.times, horizon), curve.times.shape)
             slack = float(np.min(bound - curve.lower))
+            worst_rel = min(worst_rel, float(np.min((bound - curve.lower) / bound)))  # relative to the bound
             n += 1
             if slack < worst:
                 worst = slack
             if slack < 0 and cx is None:
                 cx = Counterexample((means, horizon, n_runs, seed), slack, f"BernoulliBandit({list(means)}), T={horizon}, runs={n_runs}, seed={seed}", seed=ctx.seed)
-        return CheckResult(claim_id, cx is None, n, worst, cx, 0.0,
+        return CheckResult(claim_id, cx is None, n, worst, cx, 0.0, relative_slack=worst_rel,
                            message=f"{len(_INSTANCES)} Bernoulli instances, T={horizon}, {n_runs} runs; slack = bound - lower 95% CI of mean pseudo-regret at 20 checkpoints")
 
     return check
@@ -57,8 +65,6 @@ def _exp3_bound(bandit, times, horizon):
 
 
 def _register_bounds():
-    from rltheory.bandits import EXP3, UCB1
-
     register(Claim(
         id="bandits.ucb1-bound",
         statement=("UCB1 on rewards in [0, 1]: for every n, E[R_n] <= 8 sum_{i: Delta_i > 0} ln n / Delta_i + "
@@ -66,7 +72,7 @@ def _register_bounds():
         latex=r"\mathbb E[R_n] \le 8\sum_{i:\Delta_i>0}\frac{\ln n}{\Delta_i} + \Big(1+\frac{\pi^2}{3}\Big)\sum_j \Delta_j",
         source="P. Auer, N. Cesa-Bianchi, P. Fischer, Finite-time analysis of the multiarmed bandit problem, Machine Learning 47 (2002), Theorem 1",
         kind="inequality", tags=("bandits", "statistical", "fast"),
-        check=_bound_check("bandits.ucb1-bound", UCB1, _ucb1_bound, 2000),
+        check=_bound_check("bandits.ucb1-bound", "UCB1", _ucb1_bound, 2000),
     ))
     register(Claim(
         id="bandits.exp3-bound",
@@ -75,7 +81,7 @@ def _register_bounds():
         latex=r"G_{\max} - \mathbb E[G_{\rm Exp3}] \le 2\sqrt{e-1}\sqrt{gK\ln K}",
         source="P. Auer, N. Cesa-Bianchi, Y. Freund, R. Schapire, The nonstochastic multiarmed bandit problem, SIAM J. Comput. 32(1) (2002), Corollary 3.2",
         kind="inequality", tags=("bandits", "statistical", "fast"),
-        check=_bound_check("bandits.exp3-bound", EXP3, _exp3_bound, 2000),
+        check=_bound_check("bandits.exp3-bound", "EXP3", _exp3_bound, 2000),
     ))
 
 
@@ -83,16 +89,33 @@ _LR_MEANS = (0.9, 0.8, 0.7)
 _LR_BAND = (0.5, 2.0)
 
 
-def _lai_robbins_check(claim_id, policy_factory, horizon):
+def _bernoulli_lai_robbins_constant(means) -> float:
+    """sum_{i: Delta_i > 0} Delta_i / kl(mu_i, mu*) for Bernoulli arms (Lai & Robbins 1985, Thm 2).
+
+    Computed here, without importing :mod:`rltheory.bandits` (and Numba), so that loading the catalogue stays
+    cheap; each check compares it with :func:`rltheory.bandits.lai_robbins_constant`.
+    """
+    best = max(means)
+
+    def kl(p, q):
+        return sum(a * math.log(a / b) for a, b in ((p, q), (1 - p, 1 - q)) if a > 0)
+
+    return float(sum((best - m) / kl(m, best) for m in means if m < best))
+
+
+def _lai_robbins_check(claim_id, policy_name, horizon):
     def check(ctx: CheckContext) -> CheckResult:
         from rltheory.bandits import BernoulliBandit, lai_robbins_constant, simulate
         from rltheory.proofs_checks.rates import fit_log_growth
 
         bandit = BernoulliBandit(list(_LR_MEANS))
         C = float(lai_robbins_constant(bandit))
+        if not math.isclose(C, _bernoulli_lai_robbins_constant(_LR_MEANS), rel_tol=1e-12):
+            raise RuntimeError(f"lai_robbins_constant = {C!r} disagrees with the registered constant")
         n_runs = max(20, ctx.examples)
         seed = _seed(ctx, 7)
-        curve = simulate(bandit, policy_factory(), horizon, n_runs, seed=seed, checkpoints=np.unique(np.geomspace(horizon / 100, horizon, 12).astype(np.int64)))
+        checkpoints = np.unique(np.geomspace(horizon / 100, horizon, 12).astype(np.int64))
+        curve = simulate(bandit, _policy(policy_name), horizon, n_runs, seed=seed, checkpoints=checkpoints)
         fit = fit_log_growth(curve.times.astype(float), curve.regret.T, seed=ctx.seed)
         lo, hi = _LR_BAND
         slack = min(fit.ci[1] - lo * C, hi * C - fit.ci[0])  # CI must meet the band [C/2, 2C]
@@ -100,22 +123,22 @@ def _lai_robbins_check(claim_id, policy_factory, horizon):
         if slack < 0:
             cx = Counterexample((_LR_MEANS, horizon, n_runs, seed), slack, f"BernoulliBandit({list(_LR_MEANS)}), T={horizon}, runs={n_runs}, seed={seed}", seed=ctx.seed)
         return CheckResult(claim_id, slack >= 0, 1, float(slack), cx, 0.0, fitted_exponent=fit.exponent, exponent_ci=fit.ci,
-                           claimed_exponent=C, rate=fit,
+                           claimed_exponent=C, rate=fit, relative_slack=float(slack) / C,  # relative to C
                            message=f"dR/dlog T over T in [{int(curve.times[0])}, {horizon}]: {fit.describe()}; Lai-Robbins C = {C:.4g}; band [{lo}C, {hi}C]")
 
     return check
 
 
 def _register_lai_robbins():
-    from rltheory.bandits import KLUCB, BernoulliBandit, ThompsonSampling, lai_robbins_constant
-
-    C = float(lai_robbins_constant(BernoulliBandit(list(_LR_MEANS))))
+    C = _bernoulli_lai_robbins_constant(_LR_MEANS)
 
     published = ("liminf_T E[R_T]/log T >= C(nu) = sum_{i: Delta_i>0} Delta_i / KL(mu_i, mu*) for consistent policies "
                  "(Lai & Robbins 1985, Thm. 2); KL-UCB and Thompson sampling attain limsup E[R_T]/log T <= C(nu)")
     for cid, factory, name, src in (
-        ("bandits.lai-robbins.klucb", KLUCB, "KL-UCB", "A. Garivier, O. Cappe, The KL-UCB algorithm, COLT 2011, Theorem 2"),
-        ("bandits.lai-robbins.thompson", ThompsonSampling, "Thompson sampling", "E. Kaufmann, N. Korda, R. Munos, ALT 2012, Theorem 1; S. Agrawal, N. Goyal, AISTATS 2013"),
+        ("bandits.lai-robbins.klucb", "KLUCB", "KL-UCB",
+         "A. Garivier, O. Cappe, The KL-UCB algorithm, COLT 2011, Theorem 2"),
+        ("bandits.lai-robbins.thompson", "ThompsonSampling", "Thompson sampling",
+         "E. Kaufmann, N. Korda, R. Munos, ALT 2012, Theorem 1; S. Agrawal, N. Goyal, AISTATS 2013"),
     ):
         register(Claim(
             id=cid,
@@ -132,10 +155,7 @@ def _register_lai_robbins():
         ))
 
 
-try:  # the bandits package is optional for the registry: skip its claims if it cannot be imported
-    import rltheory.bandits  # noqa: F401
-except ImportError:  # pragma: no cover
-    pass
-else:
+# the bandits package is optional for the registry: skip its claims if it is absent (found without importing it)
+if importlib.util.find_spec("rltheory.bandits") is not None:
     _register_bounds()
     _register_lai_robbins()

@@ -91,7 +91,7 @@ def _coverage_check(claim_id: str, inequality: str):
         trials = 100 * ctx.examples  # examples=100 -> 10^4 samples of each size per configuration
         configs = [(d, n) for d in _DISTRIBUTIONS for n in _SAMPLE_SIZES]
         alpha = FAMILY_ALPHA / (len(configs) * len(_DELTAS))  # Bonferroni
-        worst, worst_inst, n_inst, failures = math.inf, None, 0, []
+        worst, worst_rel, worst_inst, n_inst, failures = math.inf, math.inf, None, 0, []
         max_rate = 0.0
         for i, (dist, n) in enumerate(configs):
             for j, delta in enumerate(_DELTAS):
@@ -99,6 +99,7 @@ def _coverage_check(claim_id: str, inequality: str):
                 inst = CoverageInstance(inequality, dist, n, delta, trials, entropy, alpha)
                 k = _violations(inst)
                 slack = delta - _lower_bound(k, trials, alpha)
+                worst_rel = min(worst_rel, slack / delta)  # relative to the bound delta
                 max_rate = max(max_rate, k / trials / delta)
                 n_inst += 1
                 if slack < worst:
@@ -114,6 +115,7 @@ def _coverage_check(claim_id: str, inequality: str):
             passed=not failures,
             n_instances=n_inst,
             worst_slack=float(worst),
+            relative_slack=float(worst_rel),
             counterexample=cx,
             seconds=0.0,
             message=(

@@ -15,6 +15,7 @@ import math
 import numpy as np
 from hypothesis import strategies as st
 
+from rltheory.proofs_checks._registry import Slack
 from rltheory.proofs_checks._search import property_claim
 from rltheory.proofs_checks.strategies import finite_mdps, policies, stochastic_matrices
 
@@ -66,10 +67,11 @@ def _ratio_slack(instance, kind, metric, order, modulus_of):
         a = [QuantileDistribution(quantile_projection(d.atoms, d.probs, 7)) for d in a]
         b = [QuantileDistribution(quantile_projection(d.atoms, d.probs, 7)) for d in b]
     if supremum_distance(a, b, metric=metric, order=order) <= 1e-9:
-        return 0.0
+        return Slack(0.0, scale=_allow())  # (numerically) equal inputs: 0 <= 0, tight; the ratio is undefined
     c = contraction_ratio(mdp, a, b, policy=pi, metric=metric, order=order)
     rhs = modulus_of(mdp.gamma) * c.distance_before
-    return rhs - c.distance_after + _allow(rhs, c.distance_after)
+    allowance = _allow(rhs, c.distance_after)
+    return Slack(rhs - c.distance_after + allowance, scale=rhs + allowance)
 
 
 @property_claim(
@@ -87,7 +89,8 @@ def _ratio_slack(instance, kind, metric, order, modulus_of):
     message="slack = gamma d(eta, eta') - d(T eta, T eta') + fp allowance, min over p in {1, inf}",
 )
 def _wasserstein_contraction(instance):
-    return min(_ratio_slack(instance, "exact", "wasserstein", p, lambda g: g) for p in (1, np.inf))
+    slacks = (_ratio_slack(instance, "exact", "wasserstein", p, lambda g: g) for p in (1, np.inf))
+    return min(slacks, key=lambda x: x.relative)
 
 
 @property_claim(
@@ -147,7 +150,7 @@ def _control_not_contraction(instance):
     flipped[1] = FiniteDistribution([-eps], [1.0])
     flipped[2] = FiniteDistribution([eps], [1.0])
     c = contraction_ratio(ex.mdp, ex.initial, flipped, metric="wasserstein", order=1)
-    return gamma * c.distance_before - c.distance_after
+    return Slack(gamma * c.distance_before - c.distance_after, scale=gamma * c.distance_before)
 
 
 @st.composite
@@ -181,7 +184,8 @@ def _fixed_point_mean(instance):
     Ppi = Ppi.toarray() if hasattr(Ppi, "toarray") else Ppi
     v = np.linalg.solve(np.eye(mdp.n_states) - mdp.gamma * Ppi, mdp.policy_reward(pi))
     err = float(np.max(np.abs(res.means - v)))
-    return math.sqrt(2 * vmax) * res.bound - err + _allow(vmax) * 10
+    bound = math.sqrt(2 * vmax) * res.bound + _allow(vmax) * 10
+    return Slack(bound - err, scale=bound)
 
 
 @st.composite
@@ -223,7 +227,7 @@ def _augmented_optimum(instance):
     mdp, objective = instance
     a = stock_augmented_optimization(mdp, objective).value
     b = brute_force_optimization(mdp, objective).value
-    return 1e-9 - abs(a - b)
+    return Slack(1e-9 - abs(a - b), scale=1e-9)
 
 
 def _coin_then_correct():
@@ -259,4 +263,4 @@ def _markov_insufficient(mdp):
     objective = BandProbabilityObjective(1, 1)
     markov = brute_force_optimization(mdp, objective, policy_class="markov").value
     history = brute_force_optimization(mdp, objective).value
-    return markov - history + 1e-9
+    return Slack(markov - history + 1e-9, scale=history + 1e-9)  # history >= 0: a probability

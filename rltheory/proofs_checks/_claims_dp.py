@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from rltheory.proofs_checks import analytic
 from rltheory.proofs_checks._fp import ROW_SUM_EXCESS, U, operator_error, solve_error
-from rltheory.proofs_checks._registry import CheckContext, CheckResult, Claim, register
+from rltheory.proofs_checks._registry import CheckContext, CheckResult, Claim, Slack, register
 from rltheory.proofs_checks._search import property_claim, search
 from rltheory.proofs_checks.strategies import (
     discounts,
@@ -32,6 +32,11 @@ _small = dict(n_states=st.integers(1, 5), n_actions=st.integers(1, 3), sparse=st
 
 def _inf(x) -> float:
     return float(np.max(np.abs(x), initial=0.0))
+
+
+def _size(x: float) -> float:
+    # the scale of a relative slack (rltheory.proofs_checks.Slack) must be > 0
+    return max(float(x), float(np.finfo(float).tiny))
 
 
 # ------------------------------------------------------------- strategies
@@ -72,7 +77,7 @@ def _contraction_slack(mdp, v, w, policy, modulus):
         + operator_error(mdp, w)
         + 4 * U * (lhs + rhs)
     )
-    return rhs - lhs + allowance
+    return Slack(rhs - lhs + allowance, scale=_size(rhs + allowance))
 
 
 @property_claim(
@@ -135,7 +140,8 @@ def _monotone_slack(mdp, v, w, policy):
 
     Tv = bellman_operator(mdp, v, policy=policy)
     Tw = bellman_operator(mdp, w, policy=policy)
-    return float(np.min(Tw - Tv)) + operator_error(mdp, v) + operator_error(mdp, w) + 2 * U * _inf(Tw)
+    allowance = operator_error(mdp, v) + operator_error(mdp, w) + 2 * U * _inf(Tw)
+    return Slack(float(np.min(Tw - Tv)) + allowance, scale=_size(_inf(Tw - Tv) + allowance))
 
 
 @property_claim(
@@ -208,7 +214,7 @@ def _vi_error_bound(instance):
         v = bellman_operator(mdp, v)
     bound = mdp.gamma**k * _inf(v0 - vstar)
     allowance = accumulated + 4 * U * (_inf(vstar) + _inf(v0)) + 4 * U * bound
-    return bound - _inf(v - vstar) + allowance
+    return Slack(bound - _inf(v - vstar) + allowance, scale=_size(bound + allowance))
 
 
 @st.composite
@@ -248,7 +254,8 @@ def _vi_macqueen(instance):
         float(np.min(res.v_upper - vstar)),
         res.policy_suboptimality_bound - _inf(vstar - v_pol),
     ]
-    return min(margins) + allowance
+    width = max(_inf(res.v_upper - res.v_lower), res.policy_suboptimality_bound)
+    return Slack(min(margins) + allowance, scale=_size(width + allowance))
 
 
 def _vi_rate_check(ctx: CheckContext) -> CheckResult:
@@ -284,6 +291,7 @@ def _vi_rate_check(ctx: CheckContext) -> CheckResult:
         claimed_exponent=gamma,
         rate=fit,
         message=f"S={S}, A={A}, gamma={gamma}, seed entropy {ctx.seed_sequence(1).entropy}; {fit.describe()}",
+        relative_slack=float(slack) / _size((fit.ci[1] - fit.ci[0]) / 2),  # in CI half-widths
     )
 
 
@@ -443,7 +451,7 @@ def _pdl_float_slack(instance):
     err_v = solve_error(mdp.n_states, g, scale) + operator_error(mdp, ev.v)
     err_d = solve_error(mdp.n_states, g, 1 / (1 - g))
     allowance = 2 * err_v + 2 * err_v / (1 - g) + err_d * 2 * scale + 8 * U * (abs(lhs) + abs(rhs))
-    return allowance - abs(lhs - rhs)
+    return Slack(allowance - abs(lhs - rhs), scale=_size(allowance))
 
 
 def _search_check(claim_id, strategy, slack, ctx, message):
@@ -456,6 +464,7 @@ def _search_check(claim_id, strategy, slack, ctx, message):
         counterexample=out.counterexample,
         seconds=0.0,
         message=message + (f"; slack raised {out.error}" if out.error else ""),
+        relative_slack=out.worst_relative_slack,
     )
 
 
@@ -503,7 +512,7 @@ def _simulation_slack(instance):
     lhs = _inf(ev.q - ev_hat.q)
     scale = max(float(np.max(np.abs(mdp.R))), float(np.max(np.abs(hat.R)))) / (1 - g)
     allowance = 2 * (solve_error(S, g, scale) + operator_error(mdp, ev.v)) * (1 + g / (1 - g)) + 8 * U * (bound + lhs)
-    return bound - lhs + allowance
+    return Slack(bound - lhs + allowance, scale=_size(bound + allowance))
 
 
 register(

@@ -12,7 +12,7 @@ import numpy as np
 import scipy.stats
 from hypothesis import strategies as st
 
-from rltheory.proofs_checks._registry import CheckContext, CheckResult, Claim, Counterexample, register
+from rltheory.proofs_checks._registry import CheckContext, CheckResult, Claim, Counterexample, Slack, register
 from rltheory.proofs_checks._search import property_claim, render_instance
 from rltheory.proofs_checks.rates import fit_power_law
 
@@ -36,10 +36,12 @@ def _tvr_instances():
         "Searched over strictly positive random kernels, random features and lambda in {0, 0.5, 0.9, 1}."
     ),
     latex=r"\|\Phi\theta_\lambda - v^\pi\|_D \le \frac{\|\Pi v^\pi - v^\pi\|_D}{\sqrt{1-\alpha^2}} \le \frac{1-\lambda\gamma}{1-\gamma}\|\Pi v^\pi - v^\pi\|_D",
-    source=TVR + ", Lemma 1 and Theorem 1 (the sqrt form by Pythagoras, see rltheory.linear.td_fixed_point)",
+    source=TVR + ", Lemma 4 (modulus of T^(lambda)) and Theorem 1 (the sqrt form by Pythagoras, see "
+    "rltheory.linear.td_fixed_point)",
     kind="inequality",
     strategy=_tvr_instances,
     tags=("linear", "td", "fast"),
+    message="slack = min(bound - ||v_TD - v^pi||_xi, TvR bound - bound) + solve allowance; relative to the TvR bound",
 )
 def tvr_slack(instance):
     from rltheory.linear import random_features, td_fixed_point
@@ -52,7 +54,7 @@ def tvr_slack(instance):
     res = td_fixed_point(mdp, rng.dirichlet(np.ones(A), size=S), phi, lambda_=lam)
     # rounding of the LU solves: ~ cond(A) eps relative
     allow = 1e3 * EPS * np.linalg.cond(res.A) * (1.0 + np.max(np.abs(res.v_pi)))
-    return min(res.bound - res.error, res.tvr_bound - res.bound) + allow
+    return Slack(min(res.bound - res.error, res.tvr_bound - res.bound) + allow, scale=res.tvr_bound + allow)
 
 
 # ------------------------------------------------------------------ Baird
@@ -146,6 +148,7 @@ def _oful_check(ctx: CheckContext) -> CheckResult:
         passed=slack >= 0,
         n_instances=m,
         worst_slack=slack,
+        relative_slack=slack / _OFUL_DELTA,
         counterexample=None if slack >= 0 else Counterexample((seed, m), slack, render_instance((seed, m)), seed=ctx.seed),
         seconds=0.0,
         message=f"{k}/{m} trajectories (d=3, K=20, T=200, uniform actions) left the ellipsoid at some t; delta = {_OFUL_DELTA}",
@@ -185,6 +188,7 @@ def _slope_result(claim_id, fit, allowance, what):
         claimed_exponent=0.5,
         rate=fit,
         message=f"{what}; {fit.describe()}; allowance for log factors 1/ln(t_min) = {allowance:.3f}",
+        relative_slack=float(slack) / ((fit.ci[1] - fit.ci[0]) / 2),  # in CI half-widths
     )
 
 
@@ -264,6 +268,7 @@ def _design_instances():
     kind="inequality",
     strategy=_design_instances,
     tags=("linear", "design", "fast"),
+    message="slack = min(g - d, d (1 + tol) - g, d(d+1)/2 - |support|, weights sum to 1, min weight) + allowance",
 )
 def design_slack(instance):
     from rltheory.linear import g_optimal_design
@@ -301,6 +306,7 @@ def _fqi_instances():
     kind="inequality",
     strategy=_fqi_instances,
     tags=("linear", "fqi", "fast"),
+    message="slack = min_k (gamma^k ||Q_0 - Q*|| - ||Q_k - Q*||) + allowance; relative to the bound",
 )
 def fqi_slack(instance):
     from rltheory.linear import fitted_q_iteration, one_hot_features
@@ -312,7 +318,8 @@ def fqi_slack(instance):
     res = fitted_q_iteration(mdp, one_hot_features(S * A), 30)
     scale = 1.0 + float(np.abs(res.q).max())
     allow = 1e3 * EPS * scale / (1.0 - gamma)  # rounding of the solves and of Q* (policy iteration)
-    return float(np.min(res.algorithmic_bound - res.q_errors)) + allow
+    margin = float(np.min(res.algorithmic_bound - res.q_errors)) + allow
+    return Slack(margin, scale=float(np.max(res.algorithmic_bound)) + allow)
 
 
 # ------------------------------------------------------------------ misspecification and sparsity

@@ -1,8 +1,15 @@
-"""``rltheory check``: run the claim checks, print a table, write a report."""
+"""``rltheory check``: run the claim checks, print a table, write a report.
+
+Exit codes: 0 every selected claim passed; 1 a claim failed; 2 a usage error,
+including an unknown claim id or tag (with ``--list`` too), reported in one
+line on stderr by :func:`rltheory.cli.main`.
+"""
 
 from __future__ import annotations
 
 import sys
+
+from rltheory.proofs_checks._registry import DEFAULT_EXAMPLES
 
 __all__ = ["add_check_command"]
 
@@ -14,14 +21,20 @@ def add_check_command(subparsers) -> None:
         help="verify the theorems rltheory relies on (counterexample search, exact oracles, rate fits)",
         description=(
             "Run registered claims: search for counterexamples with hypothesis, confirm identities exactly, "
-            "fit rates with bootstrap confidence intervals. Prints a table (claim, source, instances, worst slack, "
-            "verdict) and exits with status 1 if any claim fails."
+            "fit rates with bootstrap confidence intervals. Prints a table (claim, source, instances, slack, "
+            "verdict) and exits with status 1 if any claim fails, 2 on a usage error (e.g. an unknown claim id)."
         ),
     )
     sel = p.add_mutually_exclusive_group()
     sel.add_argument("--claim", action="append", metavar="ID", help="claim id (repeatable); default: all claims")
     sel.add_argument("--tag", metavar="TAG", help="run the claims carrying this tag (e.g. dp, bandits, fast)")
-    p.add_argument("--examples", type=int, default=100, metavar="N", help="effort per claim (hypothesis max_examples; default 100)")
+    p.add_argument(
+        "--examples",
+        type=int,
+        default=DEFAULT_EXAMPLES,
+        metavar="N",
+        help=f"effort per claim (hypothesis max_examples; default {DEFAULT_EXAMPLES})",
+    )
     p.add_argument("--seed", type=int, default=None, metavar="S", help="seed (default: derandomized, reproducible)")
     p.add_argument("--report", metavar="FILE", help="write a Markdown (.md) or HTML (.html) report; rate plots go next to it")
     p.add_argument("--workers", type=int, default=1, metavar="N", help="processes (default 1)")
@@ -31,13 +44,16 @@ def add_check_command(subparsers) -> None:
 
 
 def _run(args) -> int:
-    from rltheory.proofs_checks import format_table, list_claims, run_claims, write_report
+    from rltheory.proofs_checks import format_table, get_claim, list_claims, run_claims, write_report
 
     if args.list:
-        claims = list_claims(args.tag)
         if args.claim:
-            wanted = set(args.claim)
-            claims = tuple(c for c in claims if c.id in wanted)
+            claims = tuple(get_claim(i) for i in dict.fromkeys(args.claim))  # unknown id: ValueError, exit 2
+        else:
+            claims = list_claims(args.tag)
+            if args.tag is not None and not claims:
+                known = sorted({t for c in list_claims() for t in c.tags})
+                raise ValueError(f"no claim has tag {args.tag!r}; known tags: {', '.join(known)}")
         width = max((len(c.id) for c in claims), default=5)
         for c in claims:
             print(f"{c.id.ljust(width)}  [{c.kind}; {', '.join(c.tags)}]  {c.source}")

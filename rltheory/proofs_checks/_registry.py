@@ -1,4 +1,4 @@
-"""The claim registry: :class:`Claim`, :class:`CheckResult`, and running checks.
+"""The claim registry: :class:`Claim`, :class:`CheckResult`, :func:`register` and the :func:`claim` decorator.
 
 A *claim* is a theorem (or lemma, or inequality) that rltheory relies on,
 stated in words and LaTeX, with its source, and a *check* that tests it
@@ -6,17 +6,29 @@ numerically. Checks search for counterexamples (with hypothesis for claims
 quantified over instances, with seeded Monte Carlo for statistical claims) and
 report the *slack* of the tightest instance.
 
-Slack convention (every claim): ``slack >= 0`` means the instance satisfies the
-claim, ``slack < 0`` that it violates it; the slack is in the natural units of
-the claim (e.g. ``gamma * ||v - w|| - ||T v - T w||`` for a contraction) and
-already includes the stated floating-point allowance. ``worst_slack`` is the
-minimum over all instances tried.
+Slack convention (every claim, every report): ``slack >= 0`` means the claim
+holds, ``slack < 0`` that it is violated; a claim that passed has
+``worst_slack >= 0``, one that failed ``<= 0`` (exactly 0 is tight: a "for all"
+claim holds with equality, a counterexample claim has no strict witness). The
+slack is in the natural units of the claim (e.g.
+``gamma * ||v - w|| - ||T v - T w||`` for a contraction) and already includes
+the stated floating-point allowance; the *relative slack* divides it by the
+size of what is compared (:class:`Slack`: the bound, or the allowance of an
+identity), so claims can be compared: 1 means "far inside", 0 "tight", < 0
+"violated by that fraction of the bound".
+
+* A claim "for all x, P(x)" (kinds ``identity``, ``inequality``, ``rate``,
+  ``lower-bound``): ``worst_slack`` is the minimum of P's slack over the
+  instances tried.
+* A claim "there is an x with not P(x)" (kind ``counterexample``): the check
+  searches for a witness; the claim's slack on an instance is *minus* P's slack
+  (positive when the instance refutes P), and ``worst_slack`` is the best
+  witness's, the maximum over the instances tried. The witness is reported as
+  ``counterexample`` (a counterexample to P), with P's own (negative) slack.
 """
 
 from __future__ import annotations
 
-import concurrent.futures
-import multiprocessing
 import re
 import time
 import traceback
@@ -30,18 +42,19 @@ __all__ = [
     "CheckContext",
     "CheckResult",
     "Counterexample",
+    "Slack",
     "claim",
     "register",
-    "get_claim",
-    "list_claims",
-    "run_claims",
-    "recheck",
 ]
 
 KINDS = ("identity", "inequality", "rate", "lower-bound", "counterexample")
 
 #: Entropy used for Monte Carlo claims when no seed is given (runs stay reproducible).
 DEFAULT_SEED = 0
+
+#: The effort budget of ``rltheory check`` and of every entry point's default (one number, so the
+#: test suite that runs every claim at this effort tests exactly what the command runs).
+DEFAULT_EXAMPLES = 100
 
 _REGISTRY: dict[str, "Claim"] = {}
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9_\-]*(\.[a-z0-9][a-z0-9_\-]*)*$")
@@ -61,9 +74,16 @@ class CheckContext:
         ``None``: hypothesis runs derandomized and Monte Carlo claims use
         :data:`DEFAULT_SEED`; an integer seeds both. Either way a run is
         reproducible.
+
+    Examples
+    --------
+    >>> from rltheory.proofs_checks import CheckContext
+    >>> ctx = CheckContext(examples=20)
+    >>> ctx.examples, ctx.seed
+    (20, None)
     """
 
-    examples: int = 100
+    examples: int = DEFAULT_EXAMPLES
     seed: int | None = None
 
     def __post_init__(self):
@@ -75,9 +95,77 @@ class CheckContext:
             raise ValueError(f"seed = {self.seed!r} must be a non-negative integer or None")
 
     def seed_sequence(self, *key: int) -> np.random.SeedSequence:
-        """A :class:`numpy.random.SeedSequence` for this run, optionally keyed by integers."""
+        """A :class:`numpy.random.SeedSequence` for this run, optionally keyed by integers.
+
+        Examples
+        --------
+        >>> from rltheory.proofs_checks import CheckContext
+        >>> a, b = CheckContext().seed_sequence(7), CheckContext(seed=0).seed_sequence(7)
+        >>> a.entropy == b.entropy == [0, 7]  # seed None uses DEFAULT_SEED = 0
+        True
+        """
         base = DEFAULT_SEED if self.seed is None else int(self.seed)
         return np.random.SeedSequence([base, *[int(k) for k in key]])
+
+
+@dataclass(frozen=True)
+class Slack:
+    """The slack of one instance with the size of what it compares, so that it can be reported relatively.
+
+    A slack function (the ``evaluate`` of a claim) returns either a plain float
+    or a ``Slack``; :attr:`relative` is ``value / scale``.
+
+    Attributes
+    ----------
+    value : float
+        The slack in the claim's units (``>= 0`` holds), allowance included.
+    scale : float
+        ``> 0``: the magnitude of the compared quantities, e.g. ``|rhs| +
+        allowance`` for ``lhs <= rhs``, the allowance for an identity checked
+        to within an allowance.
+
+    Examples
+    --------
+    >>> from rltheory.proofs_checks import Slack
+    >>> s = Slack(2.0 - 1.5, scale=2.0)  # 1.5 <= 2: a quarter of the bound unused
+    >>> s.relative
+    0.25
+    """
+
+    value: float
+    scale: float
+
+    def __post_init__(self):
+        object.__setattr__(self, "value", float(self.value))
+        object.__setattr__(self, "scale", float(self.scale))
+        if not (self.scale > 0 and self.scale < float("inf")):
+            raise ValueError(f"Slack scale = {self.scale!r} must be a finite number > 0")
+
+    @property
+    def relative(self) -> float:
+        """``value / scale``.
+
+        Examples
+        --------
+        >>> from rltheory.proofs_checks import Slack
+        >>> Slack(-0.5, scale=2.0).relative  # violated by a quarter of the bound
+        -0.25
+        """
+        return self.value / self.scale
+
+
+def slack_parts(out) -> tuple[float, float | None]:
+    """``(value, relative)`` of a slack function's output (``relative`` is None for a plain float).
+
+    Examples
+    --------
+    >>> from rltheory.proofs_checks._registry import Slack, slack_parts
+    >>> slack_parts(Slack(-1.0, 4.0)), slack_parts(0.5)
+    ((-1.0, -0.25), (0.5, None))
+    """
+    if isinstance(out, Slack):
+        return out.value, out.relative
+    return float(out), None
 
 
 @dataclass(frozen=True, eq=False)
@@ -90,7 +178,8 @@ class Counterexample:
         The exact instance (arrays, models, parameters), as passed to the
         claim's ``evaluate``; ``recheck(claim, counterexample)`` re-runs it.
     slack : float
-        Its slack (negative).
+        Its slack (negative): for a claim of kind ``counterexample``, the slack
+        of the statement it refutes.
     text : str
         A full-precision, human-readable rendering of ``instance``.
     seed : int or None
@@ -98,6 +187,13 @@ class Counterexample:
     reproduction : str or None
         The hypothesis ``@reproduce_failure(...)`` decorator, when hypothesis
         found the instance.
+
+    Examples
+    --------
+    >>> from rltheory.proofs_checks import Counterexample, get_claim, recheck
+    >>> cx = Counterexample(instance=(3, 2), slack=-1.0, text="(3, 2)")
+    >>> cx.slack < 0, cx.reproduction is None
+    (True, True)
     """
 
     instance: Any
@@ -119,10 +215,11 @@ class CheckResult:
         Instances evaluated (hypothesis examples including shrinking, or
         Monte Carlo experiments).
     worst_slack : float
-        Minimum slack over the instances (``>= 0`` holds, ``< 0`` violates);
-        ``nan`` when the check errored before evaluating anything.
+        The claim's slack (module docstring): ``>= 0`` exactly when the claim
+        passed; ``nan`` when the check errored before evaluating anything.
     counterexample : Counterexample or None
-        ``None`` when the claim passed.
+        ``None`` when the claim passed; for a claim of kind
+        ``counterexample``, the witness it found (then the claim passed).
     seconds : float
         Wall-clock time of the check.
     fitted_exponent : float or None
@@ -135,6 +232,23 @@ class CheckResult:
         The full fit (data and fitted line), used for plots in reports.
     message : str
         One line of detail (what was checked; the error if the check raised).
+    relative_slack : float or None
+        ``worst_slack`` relative to the size of what is compared (the minimum,
+        or for a counterexample claim the maximum, of :attr:`Slack.relative`
+        over the instances); same sign as ``worst_slack``; ``None`` when the
+        check does not report a scale.
+
+    Examples
+    --------
+    >>> from rltheory.proofs_checks import CheckResult
+    >>> r = CheckResult("demo.ok", passed=True, n_instances=3, worst_slack=0.25, counterexample=None, seconds=0.0)
+    >>> r.passed, r.worst_slack >= 0, r.relative_slack
+    (True, True, None)
+    >>> CheckResult("demo.bad", passed=True, n_instances=1, worst_slack=-1.0, counterexample=None, seconds=0.0)
+    ... # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: claim 'demo.bad': passed = True but worst_slack = -1.0; a claim's slack is >= 0 when it ...
     """
 
     claim_id: str
@@ -148,6 +262,17 @@ class CheckResult:
     claimed_exponent: float | None = None
     rate: Any = None
     message: str = ""
+    relative_slack: float | None = None
+
+    def __post_init__(self):
+        # one sign convention: a passed claim has slack >= 0, a failed one <= 0 (0 is tight; nan: not evaluated)
+        s, r = self.worst_slack, self.relative_slack
+        for name, x in (("worst_slack", s), ("relative_slack", r)):
+            if x is not None and x == x and (x < 0 if self.passed else x > 0):
+                raise ValueError(
+                    f"claim {self.claim_id!r}: passed = {self.passed} but {name} = {x!r}; "
+                    "a claim's slack is >= 0 when it passes and <= 0 when it fails"
+                )
 
 
 @dataclass(frozen=True, eq=False)
@@ -172,12 +297,22 @@ class Claim:
     check : callable
         ``check(ctx: CheckContext) -> CheckResult``; the search.
     evaluate : callable or None
-        ``evaluate(instance) -> float``: the slack of a single instance, so
-        that a reported counterexample can be re-checked.
+        ``evaluate(instance) -> float`` or :class:`Slack`: the slack of a
+        single instance, so that a reported counterexample can be re-checked.
     published_form : str or None
         For rate claims, the rate as published (e.g. ``"E[R_T] <= 8 sum_i ln T / Delta_i + ..."``).
     claimed_exponent : float or None
         For rate claims, the exponent (or linear rate) the fit is compared with.
+
+    Examples
+    --------
+    >>> from rltheory.proofs_checks import CheckResult, Claim
+    >>> def check(ctx):
+    ...     return CheckResult("demo.one-plus-one", True, 1, 0.0, None, 0.0)
+    >>> c = Claim(id="demo.one-plus-one", statement="1 + 1 = 2", latex="1 + 1 = 2", source="arithmetic",
+    ...           kind="identity", tags=("demo",), check=check)
+    >>> c.run().passed, c.kind
+    (True, 'identity')
     """
 
     id: str
@@ -205,7 +340,7 @@ class Claim:
             raise ValueError(f"rate claim {self.id!r} must store the published form of its rate")
         object.__setattr__(self, "tags", tuple(self.tags))
 
-    def run(self, *, examples: int = 100, seed: int | None = None) -> CheckResult:
+    def run(self, *, examples: int = DEFAULT_EXAMPLES, seed: int | None = None) -> CheckResult:
         """Run the check and time it; an exception inside the check is a failure.
 
         Examples
@@ -243,7 +378,19 @@ def _replace(result: CheckResult, **changes) -> CheckResult:
 
 
 def register(c: Claim) -> Claim:
-    """Add ``c`` to the registry; a second claim with the same id is an error."""
+    """Add ``c`` to the registry; a second claim with the same id is an error.
+
+    Examples
+    --------
+    >>> from rltheory.proofs_checks import CheckResult, Claim, get_claim, register
+    >>> from rltheory.proofs_checks._registry import _REGISTRY
+    >>> def check(ctx):
+    ...     return CheckResult("demo.registered", True, 1, 0.0, None, 0.0)
+    >>> c = Claim("demo.registered", "s", "l", "src", "identity", (), check=check)
+    >>> register(c) is c, get_claim("demo.registered") is c
+    (True, True)
+    >>> del _REGISTRY["demo.registered"]  # keep the catalogue clean
+    """
     if not isinstance(c, Claim):
         raise ValueError(f"register expects a Claim, got {type(c).__name__}")
     if c.id in _REGISTRY and _REGISTRY[c.id] is not c:
@@ -297,139 +444,3 @@ def claim(
         return register(c) if registry else c
 
     return decorate
-
-
-def _ensure_loaded():
-    # the claim modules register themselves on import
-    import rltheory.proofs_checks._claims  # noqa: F401
-
-
-def get_claim(id: str) -> Claim:
-    """The registered claim with this id (``ValueError`` naming close ids otherwise)."""
-    _ensure_loaded()
-    try:
-        return _REGISTRY[id]
-    except KeyError:
-        import difflib
-
-        close = difflib.get_close_matches(str(id), list(_REGISTRY), n=3)
-        hint = f"; did you mean {', '.join(close)}?" if close else "; see `rltheory check --list`"
-        raise ValueError(f"no claim with id {id!r}{hint}") from None
-
-
-def list_claims(tag: str | None = None) -> tuple[Claim, ...]:
-    """Registered claims sorted by id, optionally only those carrying ``tag``.
-
-    Examples
-    --------
-    >>> from rltheory.proofs_checks import list_claims
-    >>> all(c.source for c in list_claims(tag="dp"))
-    True
-    """
-    _ensure_loaded()
-    claims = sorted(_REGISTRY.values(), key=lambda c: c.id)
-    if tag is not None:
-        claims = [c for c in claims if tag in c.tags]
-    return tuple(claims)
-
-
-def _select(ids, tag) -> list[Claim]:
-    if ids is not None and tag is not None:
-        raise ValueError("give claim ids or a tag, not both")
-    if ids is None:
-        selected = list(list_claims(tag))
-        if tag is not None and not selected:
-            known = sorted({t for c in list_claims() for t in c.tags})
-            raise ValueError(f"no claim has tag {tag!r}; known tags: {', '.join(known)}")
-        return selected
-    if isinstance(ids, str):
-        ids = [ids]
-    return [get_claim(i) for i in ids]
-
-
-def _run_one(claim_id: str, examples: int, seed: int | None) -> CheckResult:
-    return get_claim(claim_id).run(examples=examples, seed=seed)
-
-
-def run_claims(
-    ids=None,
-    *,
-    tag: str | None = None,
-    examples: int = 100,
-    seed: int | None = None,
-    workers: int = 1,
-    progress: bool | None = None,
-) -> tuple[CheckResult, ...]:
-    """Check several claims and return their results in selection order.
-
-    Parameters
-    ----------
-    ids : str or sequence of str, optional
-        Claim ids; default all claims (or all with ``tag``).
-    tag : str, optional
-        Select the claims carrying this tag.
-    examples : int
-        Effort budget per claim (see :class:`CheckContext`).
-    seed : int, optional
-        ``None`` = derandomized/default-seeded; results are reproducible
-        either way and do not depend on ``workers``.
-    workers : int
-        Number of processes; ``1`` runs in this process.
-    progress : bool, optional
-        Show a tqdm bar; default only when stderr is a terminal.
-
-    Examples
-    --------
-    >>> from rltheory.proofs_checks import run_claims
-    >>> [r.passed for r in run_claims("bellman.evaluation.monotone", examples=5)]
-    [True]
-    """
-    from tqdm import tqdm  # plain bars: tqdm.auto warns in kernels without ipywidgets
-
-    if isinstance(workers, bool) or not isinstance(workers, (int, np.integer)) or workers < 1:
-        raise ValueError(f"workers = {workers!r} must be an integer >= 1")
-    CheckContext(examples=examples, seed=seed)  # validates
-    selected = _select(ids, tag)
-    if progress is None:
-        import sys
-
-        progress = sys.stderr.isatty()
-    bar = tqdm(total=len(selected), desc="rltheory check", unit="claim", disable=not progress)
-    results: dict[str, CheckResult] = {}
-    try:
-        if workers == 1 or len(selected) <= 1:
-            for c in selected:
-                bar.set_postfix_str(c.id)
-                results[c.id] = c.run(examples=examples, seed=seed)
-                bar.update()
-        else:
-            ctx = multiprocessing.get_context("spawn")
-            with concurrent.futures.ProcessPoolExecutor(max_workers=int(workers), mp_context=ctx) as pool:
-                futures = {pool.submit(_run_one, c.id, examples, seed): c.id for c in selected}
-                for fut in concurrent.futures.as_completed(futures):
-                    results[futures[fut]] = fut.result()
-                    bar.set_postfix_str(futures[fut])
-                    bar.update()
-    finally:
-        bar.close()
-    return tuple(results[c.id] for c in selected)
-
-
-def recheck(c: Claim | str, counterexample: Counterexample) -> float:
-    """Re-evaluate a reported counterexample; returns its slack (negative if it still fails).
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from rltheory.proofs_checks import get_claim, recheck, Counterexample
-    >>> from rltheory.tabular import FiniteMDP
-    >>> mdp = FiniteMDP(np.ones((1, 1, 1)), np.zeros((1, 1)), gamma=0.5)
-    >>> cx = Counterexample((mdp, np.array([0.0]), np.array([1.0])), 0.0, "")
-    >>> recheck("bellman.optimality.contraction", cx) >= 0
-    True
-    """
-    if isinstance(c, str):
-        c = get_claim(c)
-    if c.evaluate is None:
-        raise ValueError(f"claim {c.id!r} has no single-instance evaluate; re-run its check with the reported seed")
-    return float(c.evaluate(counterexample.instance))

@@ -20,12 +20,32 @@ def _slack(x: float) -> str:
     return "nan" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.3g}"
 
 
+def _relative(x) -> str:
+    return "-" if x is None else _slack(x)
+
+
+#: The slack convention, stated once for the table, Markdown and HTML reports (see rltheory.proofs_checks._registry).
+CONVENTION = (
+    "Slack convention: slack >= 0 means the claim holds, < 0 that it is violated; PASS always has slack >= 0 and "
+    "FAIL slack <= 0. The slack is in the claim's units after the stated floating-point allowance: the minimum over "
+    "the instances for a claim 'for all x, P(x)', and for a counterexample claim 'some x violates P' minus P's slack "
+    "at the best witness. Rel. slack divides it by the size of what is compared (the bound; an identity's allowance): "
+    "1 far inside, 0 tight, '-' when the check reports no scale."
+)
+
+
+def _cx_label(c) -> str:
+    if c.kind == "counterexample":
+        return "Witness (a counterexample to the refuted statement; its slack"
+    return "Counterexample (slack"
+
+
 def _short_source(source: str, width: int = 48) -> str:
     return source if len(source) <= width else source[: width - 3] + "..."
 
 
 def _rows(results):
-    from rltheory.proofs_checks._registry import get_claim
+    from rltheory.proofs_checks._catalog import get_claim
 
     for r in results:
         c = get_claim(r.claim_id)
@@ -37,19 +57,26 @@ def _rows(results):
 
 
 def format_table(results) -> str:
-    """A fixed-width table: claim, source, instances, worst slack, verdict (and the rate fit, if any).
+    """A fixed-width table: claim, source, instances, slack, relative slack, verdict (and the rate fit, if any).
 
     Examples
     --------
     >>> from rltheory.proofs_checks import run_claims, format_table
-    >>> table = format_table(run_claims("bellman.optimality.monotone", examples=3))
+    >>> results = run_claims(["bellman.optimality.monotone", "bellman.optimality.not-gamma-squared"], examples=3)
+    >>> table = format_table(results)
     >>> table.splitlines()[0].split()
-    ['claim', 'source', 'instances', 'worst', 'slack', 'verdict', 'rate']
+    ['claim', 'source', 'instances', 'slack', 'rel.', 'slack', 'verdict', 'rate']
+    >>> [(r.passed, r.worst_slack >= 0) for r in results]  # one sign convention, counterexample claims included
+    [(True, True), (True, True)]
     >>> table.splitlines()[-1]
-    '1 passed, 0 failed'
+    '2 passed, 0 failed'
     """
-    header = ("claim", "source", "instances", "worst slack", "verdict", "rate")
-    rows = [(c.id, _short_source(c.source), str(r.n_instances), _slack(r.worst_slack), _verdict(r), rate) for c, r, rate in _rows(results)]
+    header = ("claim", "source", "instances", "slack", "rel. slack", "verdict", "rate")
+    rows = [
+        (c.id, _short_source(c.source), str(r.n_instances), _slack(r.worst_slack), _relative(r.relative_slack),
+         _verdict(r), rate)
+        for c, r, rate in _rows(results)
+    ]
     widths = [max(len(h), *(len(row[i]) for row in rows)) if rows else len(h) for i, h in enumerate(header)]
     widths[0] = max(widths[0], 28)
     fmt = lambda cells: "  ".join(cell.ljust(w) for cell, w in zip(cells, widths)).rstrip()  # noqa: E731
@@ -103,6 +130,18 @@ def write_report(path, results, *, title: str = "rltheory claim check") -> Path:
     -------
     pathlib.Path
         The report path.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from rltheory.proofs_checks import run_claims, write_report
+    >>> results = run_claims(["vi.error-bound", "vi.linear-rate"], examples=3)
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     path = write_report(pathlib.Path(d) / "check.md", results)
+    ...     text = path.read_text()
+    ...     plots = sorted(p.name for p in path.parent.glob("*.png"))
+    >>> text.splitlines()[0], "2 passed, 0 failed" in text, plots
+    ('# rltheory claim check', True, ['check_vi_linear-rate.png'])
     """
     path = Path(os.fspath(path))
     suffix = path.suffix.lower()
@@ -132,22 +171,24 @@ def _markdown(results, plots, title) -> str:
     n_fail = sum(not r.passed for r in results)
     out = [f"# {title}", "", f"{len(results) - n_fail} passed, {n_fail} failed ({stamp}).", ""]
     out += [
-        "Slack convention: slack >= 0 means the instance satisfies the claim, < 0 that it violates it "
-        "(in the claim's units, after the stated floating-point allowance); *worst slack* is the minimum over instances.",
+        CONVENTION,
         "",
-        "| claim | source | instances | worst slack | verdict | rate (fit [CI] vs claimed) |",
-        "|---|---|---|---|---|---|",
+        "| claim | source | instances | slack | rel. slack | verdict | rate (fit [CI] vs claimed) |",
+        "|---|---|---|---|---|---|---|",
     ]
     for c, r, rate in _rows(results):
         out.append(
             f"| [{c.id}](#{_safe(c.id)}) | {_md_cell(c.source)} | {r.n_instances} | {_slack(r.worst_slack)} | "
-            f"{_verdict(r)} | {_md_cell(rate)} |"
+            f"{_relative(r.relative_slack)} | {_verdict(r)} | {_md_cell(rate)} |"
         )
     out.append("")
     for c, r, rate in _rows(results):
         out += [f'<a id="{_safe(c.id)}"></a>', "", f"## {c.id}: {_verdict(r)}", ""]
         out += [c.statement, "", f"$$ {c.latex} $$", "", f"- **source**: {c.source}", f"- **kind**: {c.kind}"]
-        out += [f"- **instances**: {r.n_instances}, **worst slack**: {_slack(r.worst_slack)}, **time**: {r.seconds:.2f} s"]
+        out += [
+            f"- **instances**: {r.n_instances}, **slack**: {_slack(r.worst_slack)}, "
+            f"**relative slack**: {_relative(r.relative_slack)}, **time**: {r.seconds:.2f} s"
+        ]
         if c.published_form:
             out.append(f"- **published form**: {c.published_form}")
         if rate:
@@ -156,7 +197,7 @@ def _markdown(results, plots, title) -> str:
             out.append(f"- **detail**: {r.message}")
         if r.counterexample is not None:
             cx = r.counterexample
-            out += ["", f"Counterexample (slack {_slack(cx.slack)}, seed {cx.seed}):", "", "```python", cx.text, "```"]
+            out += ["", f"{_cx_label(c)} {_slack(cx.slack)}, seed {cx.seed}):", "", "```python", cx.text, "```"]
             if cx.reproduction:
                 out += ["", f"Reproduce with `{cx.reproduction}`."]
         if c.id in plots:
@@ -181,23 +222,27 @@ def _html(results, plots, title) -> str:
         "<body>",
         f"<h1>{e(title)}</h1>",
         f"<p>{len(results) - n_fail} passed, {n_fail} failed ({e(stamp)}).</p>",
-        "<p>Slack convention: slack &gt;= 0 means the instance satisfies the claim, &lt; 0 that it violates it "
-        "(after the stated floating-point allowance); worst slack is the minimum over instances.</p>",
+        f"<p>{e(CONVENTION)}</p>",
         "<table>",
-        "<tr><th>claim</th><th>source</th><th>instances</th><th>worst slack</th><th>verdict</th><th>rate</th></tr>",
+        "<tr><th>claim</th><th>source</th><th>instances</th><th>slack</th><th>rel. slack</th><th>verdict</th>"
+        "<th>rate</th></tr>",
     ]
     for c, r, rate in _rows(results):
         v = _verdict(r)
         out.append(
             f'<tr><td><a href="#{_safe(c.id)}">{e(c.id)}</a></td><td>{e(c.source)}</td><td>{r.n_instances}</td>'
-            f'<td>{e(_slack(r.worst_slack))}</td><td class="{v}">{v}</td><td>{e(rate)}</td></tr>'
+            f'<td>{e(_slack(r.worst_slack))}</td><td>{e(_relative(r.relative_slack))}</td>'
+            f'<td class="{v}">{v}</td><td>{e(rate)}</td></tr>'
         )
     out.append("</table>")
     for c, r, rate in _rows(results):
         v = _verdict(r)
         out += [f'<h2 id="{_safe(c.id)}">{e(c.id)}: <span class="{v}">{v}</span></h2>', f"<p>{e(c.statement)}</p>"]
         out += [f"<p><code>{e(c.latex)}</code></p>", "<ul>", f"<li><b>source</b>: {e(c.source)}</li>", f"<li><b>kind</b>: {e(c.kind)}</li>"]
-        out.append(f"<li><b>instances</b>: {r.n_instances}, <b>worst slack</b>: {e(_slack(r.worst_slack))}, <b>time</b>: {r.seconds:.2f} s</li>")
+        out.append(
+            f"<li><b>instances</b>: {r.n_instances}, <b>slack</b>: {e(_slack(r.worst_slack))}, "
+            f"<b>relative slack</b>: {e(_relative(r.relative_slack))}, <b>time</b>: {r.seconds:.2f} s</li>"
+        )
         if c.published_form:
             out.append(f"<li><b>published form</b>: {e(c.published_form)}</li>")
         if rate:
@@ -207,7 +252,7 @@ def _html(results, plots, title) -> str:
         out.append("</ul>")
         if r.counterexample is not None:
             cx = r.counterexample
-            out.append(f"<p>Counterexample (slack {e(_slack(cx.slack))}, seed {e(str(cx.seed))}):</p>")
+            out.append(f"<p>{e(_cx_label(c))} {e(_slack(cx.slack))}, seed {e(str(cx.seed))}):</p>")
             out.append(f"<pre>{e(cx.text)}</pre>")
             if cx.reproduction:
                 out.append(f"<p>Reproduce with <code>{e(cx.reproduction)}</code>.</p>")

@@ -18,7 +18,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from rltheory.proofs_checks._registry import CheckContext, CheckResult, Claim, Counterexample, register
+from rltheory.proofs_checks._registry import CheckContext, CheckResult, Claim, Counterexample, register, slack_parts
 
 __all__ = ["SearchOutcome", "search", "property_claim", "render_instance"]
 
@@ -37,12 +37,25 @@ class SearchOutcome:
         The shrunk violating instance.
     error : str or None
         The exception raised by the slack function on the counterexample, if any.
+    worst_relative_slack : float or None
+        Minimum relative slack seen, when the slack function returns
+        :class:`~rltheory.proofs_checks.Slack` records (``None`` if any
+        instance gave a plain float).
+
+    Examples
+    --------
+    >>> from hypothesis import strategies as st
+    >>> from rltheory.proofs_checks import Slack, search
+    >>> out = search(st.integers(0, 10), lambda x: Slack(20.0 - x, scale=20.0), max_examples=30)
+    >>> out.counterexample is None, out.worst_slack, out.worst_relative_slack
+    (True, 10.0, 0.5)
     """
 
     n_instances: int
     worst_slack: float
     counterexample: Counterexample | None
     error: str | None
+    worst_relative_slack: float | None = None
 
 
 class _Violation(AssertionError):
@@ -62,7 +75,8 @@ def search(
     strategy : hypothesis.strategies.SearchStrategy
         Draws instances (any objects ``slack`` accepts).
     slack : callable
-        ``slack(instance) -> float``; ``>= 0`` when the claim holds.
+        ``slack(instance) -> float`` or :class:`~rltheory.proofs_checks.Slack`;
+        ``>= 0`` when the claim holds.
     max_examples : int
         Hypothesis budget.
     shrink : bool
@@ -83,12 +97,13 @@ def search(
     from hypothesis import HealthCheck, Phase, Verbosity, given, settings, target
     from hypothesis import seed as hypothesis_seed
 
-    state = {"n": 0, "worst": math.inf, "last_fail": None, "error": None}
+    state = {"n": 0, "worst": math.inf, "worst_rel": math.inf, "last_fail": None, "error": None, "first": None,
+             "varied": False}
 
     def body(instance):
         state["n"] += 1
         try:
-            value = float(slack(instance))
+            value, rel = slack_parts(slack(instance))
         except Exception as exc:  # an instance that crashes the claim is a counterexample
             state["last_fail"] = (instance, math.nan)
             state["error"] = f"{type(exc).__name__}: {exc}"
@@ -98,8 +113,22 @@ def search(
             state["worst"] = math.nan
         elif not math.isnan(state["worst"]):
             state["worst"] = min(state["worst"], value)
+        if rel is None or state["worst_rel"] is None:
+            state["worst_rel"] = None
+        elif math.isnan(rel) or math.isnan(state["worst_rel"]):
+            state["worst_rel"] = math.nan
+        else:
+            state["worst_rel"] = min(state["worst_rel"], rel)
         if math.isfinite(value):
-            target(-value, label="negated slack")
+            # steer towards small slack, but only once the slack has varied: a constant slack (an identity that
+            # holds exactly, slack = its allowance) gives the optimiser nothing to climb, and its phase would then
+            # spend the budget mutating instances at random
+            if state["first"] is None:
+                state["first"] = value
+            if value != state["first"]:
+                state["varied"] = True
+            if state["varied"]:
+                target(-value, label="negated slack")
         if not value >= 0:  # also catches nan
             state["last_fail"] = (instance, value)
             state["error"] = None
@@ -134,7 +163,16 @@ def search(
             instance=instance, slack=value, text=render_instance(instance), seed=seed, reproduction=reproduction
         )
     worst = state["worst"] if state["n"] else math.nan
-    return SearchOutcome(n_instances=state["n"], worst_slack=float(worst), counterexample=counterexample, error=state["error"])
+    rel = state["worst_rel"] if state["n"] and state["worst_rel"] is not None else None
+    if math.isnan(worst) and rel is not None:
+        rel = math.nan
+    return SearchOutcome(
+        n_instances=state["n"],
+        worst_slack=float(worst),
+        counterexample=counterexample,
+        error=state["error"],
+        worst_relative_slack=rel,
+    )
 
 
 def property_claim(
@@ -175,18 +213,27 @@ def property_claim(
             # a "counterexample" claim only needs a witness, not a minimal one
             out = search(strategy(), slack, max_examples=ctx.examples, seed=ctx.seed, shrink=kind != "counterexample")
             found = out.counterexample is not None
-            passed = found if kind == "counterexample" else not found
             detail = message
             if out.error:
                 detail = f"slack raised {out.error} on the counterexample"
+            worst, rel = out.worst_slack, out.worst_relative_slack
+            if kind == "counterexample":
+                # the claim "some x violates P": its slack is minus P's, best over the instances (module
+                # docstring of rltheory.proofs_checks._registry); a crash or a nan slack is no witness
+                passed = found and out.error is None and out.counterexample.slack < 0
+                worst = -worst
+                rel = None if rel is None else -rel
+            else:
+                passed = not found
             return CheckResult(
                 claim_id=id,
                 passed=passed,
                 n_instances=out.n_instances,
-                worst_slack=out.worst_slack,
+                worst_slack=worst,
                 counterexample=out.counterexample,
                 seconds=0.0,
                 message=detail,
+                relative_slack=rel,
             )
 
         c = Claim(

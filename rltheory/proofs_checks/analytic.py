@@ -91,6 +91,20 @@ def policy_matrix(mdp, policy) -> sympy.Matrix:
 
     Probability rows must sum to exactly 1 after exact conversion (Fractions
     are exact; floats are taken at their binary value).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fractions import Fraction as F
+    >>> from rltheory.tabular import FiniteMDP
+    >>> from rltheory.proofs_checks import analytic
+    >>> # state 0: stay (reward 1) or go to 1; state 1: a fair coin between 0 and 1 (reward 0); gamma = 1/2
+    >>> mdp = FiniteMDP(np.array([[[1, 0], [0, 1]], [[F(1, 2), F(1, 2)], [F(1, 2), F(1, 2)]]], dtype=object),
+    ...                 np.array([[1, 0], [0, 0]], dtype=object), gamma=F(1, 2))
+    >>> analytic.policy_matrix(mdp, np.array([1, 0])).tolist()
+    [[0, 1], [1, 0]]
+    >>> analytic.policy_matrix(mdp, np.array([[F(1, 2), F(1, 2)], [1, 0]], dtype=object)).tolist()
+    [[1/2, 1/2], [1, 0]]
     """
     S, A = mdp.n_states, mdp.n_actions
     pol = np.asarray(policy)
@@ -144,6 +158,18 @@ def value_function(mdp, policy, *, gamma=None) -> sympy.Matrix:
     gamma : number or sympy expression, optional
         Overrides the model's discount (e.g. ``sympy.Symbol("gamma")`` for a
         closed form in :math:`\gamma`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fractions import Fraction as F
+    >>> from rltheory.tabular import FiniteMDP
+    >>> from rltheory.proofs_checks import analytic
+    >>> # state 0: stay (reward 1) or go to 1; state 1: a fair coin between 0 and 1 (reward 0); gamma = 1/2
+    >>> mdp = FiniteMDP(np.array([[[1, 0], [0, 1]], [[F(1, 2), F(1, 2)], [F(1, 2), F(1, 2)]]], dtype=object),
+    ...                 np.array([[1, 0], [0, 0]], dtype=object), gamma=F(1, 2))
+    >>> analytic.value_function(mdp, np.array([0, 0])).T.tolist()  # v(0) = 1/(1 - 1/2); v(1) = (1/2)(v(0) + v(1))/2
+    [[2, 2/3]]
     """
     _, _, g, _, P_pi, r_pi = _policy_parts(mdp, policy, gamma)
     S = mdp.n_states
@@ -151,7 +177,20 @@ def value_function(mdp, policy, *, gamma=None) -> sympy.Matrix:
 
 
 def q_function(mdp, policy, *, gamma=None) -> sympy.Matrix:
-    r"""Exact :math:`q^\pi(s,a) = r(s,a) + \gamma \sum_{s'} P(s'|s,a) v^\pi(s')` as an ``(S, A)`` matrix."""
+    r"""Exact :math:`q^\pi(s,a) = r(s,a) + \gamma \sum_{s'} P(s'|s,a) v^\pi(s')` as an ``(S, A)`` matrix.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fractions import Fraction as F
+    >>> from rltheory.tabular import FiniteMDP
+    >>> from rltheory.proofs_checks import analytic
+    >>> # state 0: stay (reward 1) or go to 1; state 1: a fair coin between 0 and 1 (reward 0); gamma = 1/2
+    >>> mdp = FiniteMDP(np.array([[[1, 0], [0, 1]], [[F(1, 2), F(1, 2)], [F(1, 2), F(1, 2)]]], dtype=object),
+    ...                 np.array([[1, 0], [0, 0]], dtype=object), gamma=F(1, 2))
+    >>> analytic.q_function(mdp, np.array([0, 0])).tolist()  # q(0, 1) = 0 + v(1) / 2
+    [[2, 1/3], [2/3, 2/3]]
+    """
     P, R, g, _, _, _ = _policy_parts(mdp, policy, gamma)
     v = value_function(mdp, policy, gamma=gamma)
     S, A = mdp.n_states, mdp.n_actions
@@ -162,7 +201,20 @@ def q_function(mdp, policy, *, gamma=None) -> sympy.Matrix:
 
 
 def advantage(mdp, policy, *, gamma=None) -> sympy.Matrix:
-    r"""Exact advantage :math:`A^\pi(s,a) = q^\pi(s,a) - v^\pi(s)` as an ``(S, A)`` matrix."""
+    r"""Exact advantage :math:`A^\pi(s,a) = q^\pi(s,a) - v^\pi(s)` as an ``(S, A)`` matrix.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fractions import Fraction as F
+    >>> from rltheory.tabular import FiniteMDP
+    >>> from rltheory.proofs_checks import analytic
+    >>> # state 0: stay (reward 1) or go to 1; state 1: a fair coin between 0 and 1 (reward 0); gamma = 1/2
+    >>> mdp = FiniteMDP(np.array([[[1, 0], [0, 1]], [[F(1, 2), F(1, 2)], [F(1, 2), F(1, 2)]]], dtype=object),
+    ...                 np.array([[1, 0], [0, 0]], dtype=object), gamma=F(1, 2))
+    >>> analytic.advantage(mdp, np.array([0, 0])).tolist()  # zero on the policy's own actions
+    [[0, -5/3], [0, 0]]
+    """
     v = value_function(mdp, policy, gamma=gamma)
     Q = q_function(mdp, policy, gamma=gamma)
     return _simplify(Q - v * sympy.ones(1, mdp.n_actions))
@@ -174,6 +226,19 @@ def discounted_occupancy(mdp, policy, initial, *, gamma=None) -> sympy.Matrix:
     This is the distribution :math:`d^\pi_\mu(s) = (1-\gamma)\sum_t \gamma^t
     \Pr(s_t = s)` of Kakade & Langford (2002), Section 6; it sums to 1.
     ``initial`` is a state index or a probability vector.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fractions import Fraction as F
+    >>> from rltheory.tabular import FiniteMDP
+    >>> from rltheory.proofs_checks import analytic
+    >>> # state 0: stay (reward 1) or go to 1; state 1: a fair coin between 0 and 1 (reward 0); gamma = 1/2
+    >>> mdp = FiniteMDP(np.array([[[1, 0], [0, 1]], [[F(1, 2), F(1, 2)], [F(1, 2), F(1, 2)]]], dtype=object),
+    ...                 np.array([[1, 0], [0, 0]], dtype=object), gamma=F(1, 2))
+    >>> d = analytic.discounted_occupancy(mdp, np.array([0, 0]), 1)
+    >>> d.tolist(), sum(d)
+    ([[1/3, 2/3]], 1)
     """
     _, _, g, _, P_pi, _ = _policy_parts(mdp, policy, gamma)
     S = mdp.n_states
@@ -187,7 +252,21 @@ def discounted_occupancy(mdp, policy, initial, *, gamma=None) -> sympy.Matrix:
 
 
 def bellman_optimality_residual(mdp, v) -> sympy.Matrix:
-    r"""Exact :math:`T v - v` with :math:`(Tv)(s) = \max_{a \text{ allowed}} r(s,a) + \gamma P(\cdot|s,a) v`, an ``(S, 1)`` matrix."""
+    r"""Exact :math:`T v - v` with :math:`(Tv)(s) = \max_{a \text{ allowed}} r(s,a) + \gamma P(\cdot|s,a) v`, an ``(S, 1)`` matrix.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fractions import Fraction as F
+    >>> from rltheory.tabular import FiniteMDP
+    >>> from rltheory.proofs_checks import analytic
+    >>> # state 0: stay (reward 1) or go to 1; state 1: a fair coin between 0 and 1 (reward 0); gamma = 1/2
+    >>> mdp = FiniteMDP(np.array([[[1, 0], [0, 1]], [[F(1, 2), F(1, 2)], [F(1, 2), F(1, 2)]]], dtype=object),
+    ...                 np.array([[1, 0], [0, 0]], dtype=object), gamma=F(1, 2))
+    >>> v, _ = analytic.optimal_value(mdp)
+    >>> [analytic.bellman_optimality_residual(mdp, u).T.tolist() for u in (v, [0, 0])]
+    [[[0, 0]], [[1, 0]]]
+    """
     P, R, g = rational_model(mdp)
     S, A = mdp.n_states, mdp.n_actions
     v = sympy.Matrix(v)

@@ -29,7 +29,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.stats
 
 __all__ = [
     "RateFit",
@@ -67,6 +66,13 @@ class RateFit:
         Coefficient of determination of the transformed regression.
     confidence : float
     n_bootstrap : int
+
+    Examples
+    --------
+    >>> from rltheory.proofs_checks.rates import fit_power_law
+    >>> fit = fit_power_law([1, 2, 4, 8], [8.0, 4.0, 2.0, 1.0])
+    >>> fit.kind, round(fit.exponent, 12), round(fit.r_squared, 12)
+    ('power', -1.0, 1.0)
     """
 
     kind: str
@@ -80,7 +86,14 @@ class RateFit:
     n_bootstrap: int
 
     def predict(self, x) -> np.ndarray:
-        """The fitted curve at ``x``."""
+        """The fitted curve at ``x``.
+
+        Examples
+        --------
+        >>> from rltheory.proofs_checks.rates import fit_power_law
+        >>> fit_power_law([1, 2, 4, 8], [8.0, 4.0, 2.0, 1.0]).predict([16.0]).round(12)
+        array([0.5])
+        """
         x = np.asarray(x, dtype=float)
         if self.kind == "power":
             return np.exp(self.intercept) * x**self.exponent
@@ -89,7 +102,14 @@ class RateFit:
         return self.intercept + self.exponent * np.log(x)
 
     def describe(self) -> str:
-        """One line: model, exponent and CI."""
+        """One line: model, exponent and CI.
+
+        Examples
+        --------
+        >>> from rltheory.proofs_checks.rates import fit_exponential_rate
+        >>> fit_exponential_rate([0, 1, 2, 3], [1.0, 0.5, 0.25, 0.125]).describe()
+        'C rho^k, rho = 0.5 [0.5, 0.5] (95% bootstrap CI, R^2 = 1.000)'
+        """
         form = {"power": "C x^p, p", "exponential": "C rho^k, rho", "logarithmic": "a + c log x, c"}[self.kind]
         lo, hi = self.ci
         return f"{form} = {self.exponent:.4g} [{lo:.4g}, {hi:.4g}] ({self.confidence:.0%} bootstrap CI, R^2 = {self.r_squared:.3f})"
@@ -97,7 +117,17 @@ class RateFit:
 
 @dataclass(frozen=True, eq=False)
 class Sweep:
-    """Outputs of :func:`sweep`: ``outputs[i, j]`` is run ``j`` at ``values[i]``."""
+    """Outputs of :func:`sweep`: ``outputs[i, j]`` is run ``j`` at ``values[i]``.
+
+    Examples
+    --------
+    >>> from rltheory.proofs_checks.rates import sweep
+    >>> s = sweep(lambda x, rng: x * 2.0, [1, 2, 3], n_repeats=2)
+    >>> s.values, s.outputs
+    (array([1, 2, 3]), array([[2., 2.],
+           [4., 4.],
+           [6., 6.]]))
+    """
 
     values: np.ndarray
     outputs: np.ndarray
@@ -156,6 +186,8 @@ def _fit(kind, x, y, *, confidence, n_bootstrap, seed):
     ty = {"power": np.log, "exponential": np.log, "logarithmic": lambda a: a}[kind]
     u = tx(x)
     ymean = y.mean(axis=1)
+    import scipy.stats  # deferred: importing rltheory.proofs_checks stays cheap
+
     reg = scipy.stats.linregress(u, ty(ymean))
     rng = np.random.default_rng(np.random.SeedSequence(0 if seed is None else seed))
     n, r = y.shape
@@ -330,6 +362,16 @@ def assert_rate_at_most(fit: RateFit, exponent: float) -> None:
     ------
     AssertionError
         When ``fit.ci[0] > exponent``.
+
+    Examples
+    --------
+    >>> from rltheory.proofs_checks.rates import assert_rate_at_most, fit_power_law
+    >>> fit = fit_power_law([10, 100, 1000], [1.0, 0.1, 0.01])  # error ~ n^-1
+    >>> assert_rate_at_most(fit, -0.5)  # O(n^-1/2) holds: no error
+    >>> assert_rate_at_most(fit, -2.0)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    AssertionError: fitted rate C x^p, p = -1 [-1, -1] ... is significantly above the claimed -2
     """
     if fit.ci[0] > exponent:
         raise AssertionError(f"fitted rate {fit.describe()} is significantly above the claimed {exponent:.4g}")
@@ -342,6 +384,14 @@ def assert_rate_at_least(fit: RateFit, exponent: float) -> None:
     ------
     AssertionError
         When ``fit.ci[1] < exponent``.
+
+    Examples
+    --------
+    >>> from rltheory.proofs_checks.rates import assert_rate_at_least, fit_log_growth
+    >>> import numpy as np
+    >>> T = np.array([10.0, 100.0, 1000.0])
+    >>> fit = fit_log_growth(T, 3.0 * np.log(T))  # regret 3 log T
+    >>> assert_rate_at_least(fit, 2.0)  # at least 2 log T: holds
     """
     if fit.ci[1] < exponent:
         raise AssertionError(f"fitted rate {fit.describe()} is significantly below the claimed {exponent:.4g}")

@@ -45,6 +45,18 @@ def stochastic_matrices(draw, *, n_rows=st.integers(1, 6), n_cols=st.integers(1,
     (never a whole row), then each row is normalized. With ``exact=True`` the
     matrix is an object array of :class:`fractions.Fraction` with rows summing
     to exactly 1.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from hypothesis import given, settings
+    >>> from rltheory.proofs_checks.strategies import stochastic_matrices
+    >>> @settings(max_examples=20, derandomize=True, database=None)
+    ... @given(stochastic_matrices(n_rows=3, n_cols=4), stochastic_matrices(n_rows=2, n_cols=2, exact=True))
+    ... def rows_are_distributions(P, Q):
+    ...     assert P.shape == (3, 4) and (P >= 0).all() and np.allclose(P.sum(axis=1), 1.0)
+    ...     assert all(sum(row) == 1 for row in Q)  # exactly, in Fractions
+    >>> rows_are_distributions()
     """
     n, m = draw(_as_strategy(n_rows)), draw(_as_strategy(n_cols))
     if exact:
@@ -72,7 +84,19 @@ def stochastic_matrices(draw, *, n_rows=st.integers(1, 6), n_cols=st.integers(1,
 
 
 def discounts(*, min_value=0.0, max_value=0.99):
-    """Discount factors in ``[min_value, max_value]``."""
+    """Discount factors in ``[min_value, max_value]``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from hypothesis import given, settings
+    >>> from rltheory.proofs_checks.strategies import discounts
+    >>> @settings(max_examples=20, derandomize=True, database=None)
+    ... @given(discounts(max_value=0.9))
+    ... def in_range(g):
+    ...     assert 0.0 <= g <= 0.9
+    >>> in_range()
+    """
     return st.floats(min_value, max_value, allow_nan=False)
 
 
@@ -103,6 +127,18 @@ def finite_mdps(
         Build from Fractions (small integers over small denominators).
     action_mask : bool
         Draw a random action mask (every state keeps at least one action).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from hypothesis import given, settings
+    >>> from hypothesis import strategies as st
+    >>> from rltheory.proofs_checks.strategies import finite_mdps
+    >>> @settings(max_examples=10, derandomize=True, database=None)
+    ... @given(finite_mdps(n_states=st.integers(1, 3), sparse=st.booleans(), action_mask=True))
+    ... def valid_models(mdp):
+    ...     assert 1 <= mdp.n_states <= 3 and mdp.gamma < 1 and np.asarray(mdp.action_mask).any(axis=1).all()
+    >>> valid_models()
     """
     from rltheory.tabular import FiniteMDP
 
@@ -136,6 +172,20 @@ def policies(draw, mdp, *, deterministic=False):
     """Policies of ``mdp``: ``(S,)`` int actions or ``(S, A)`` probabilities.
 
     Respects ``mdp.action_mask``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from hypothesis import given, settings
+    >>> from hypothesis import strategies as st
+    >>> from rltheory.tabular import FiniteMDP
+    >>> from rltheory.proofs_checks.strategies import policies
+    >>> mdp = FiniteMDP(np.full((2, 2, 2), 0.5), np.zeros((2, 2)), gamma=0.5, action_mask=[[True, False], [True, True]])
+    >>> @settings(max_examples=20, derandomize=True, database=None)
+    ... @given(policies(mdp), policies(mdp, deterministic=True))
+    ... def respects_the_mask(pi, det):
+    ...     assert pi[0, 1] == 0 and np.allclose(pi.sum(axis=1), 1.0) and det[0] == 0
+    >>> respects_the_mask()
     """
     S, A = mdp.n_states, mdp.n_actions
     mask = np.asarray(mdp.action_mask)
@@ -158,6 +208,19 @@ def rational_policies(draw, mdp, *, deterministic=st.booleans()):
 
     Rows sum to exactly 1; disallowed actions (``action_mask``) get 0. With
     ``deterministic`` true every row is a unit vector.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from hypothesis import given, settings
+    >>> from rltheory.tabular import FiniteMDP
+    >>> from rltheory.proofs_checks.strategies import rational_policies
+    >>> mdp = FiniteMDP(np.full((2, 3, 2), 0.5), np.zeros((2, 3)), gamma=0.5)
+    >>> @settings(max_examples=20, derandomize=True, database=None)
+    ... @given(rational_policies(mdp))
+    ... def exact_rows(pi):
+    ...     assert pi.shape == (2, 3) and all(sum(row) == 1 for row in pi)
+    >>> exact_rows()
     """
     S, A = mdp.n_states, mdp.n_actions
     mask = np.asarray(mdp.action_mask)
@@ -180,7 +243,19 @@ def rational_policies(draw, mdp, *, deterministic=st.booleans()):
 
 
 def value_vectors(n, *, magnitude=100.0):
-    """Float vectors of length ``n`` with entries in ``[-magnitude, magnitude]``."""
+    """Float vectors of length ``n`` with entries in ``[-magnitude, magnitude]``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from hypothesis import given, settings
+    >>> from rltheory.proofs_checks.strategies import value_vectors
+    >>> @settings(max_examples=20, derandomize=True, database=None)
+    ... @given(value_vectors(4, magnitude=5.0))
+    ... def bounded(v):
+    ...     assert v.shape == (4,) and np.all(np.abs(v) <= 5.0)
+    >>> bounded()
+    """
     from hypothesis.extra.numpy import arrays
 
     return arrays(np.float64, n, elements=st.floats(-magnitude, magnitude, allow_nan=False, allow_subnormal=False))
@@ -191,6 +266,18 @@ def bounded_distributions(draw, *, n_atoms=st.integers(1, 5), low=0.0, high=1.0)
     """Finite distributions on ``[low, high]``: ``(atoms, probabilities)`` float arrays.
 
     Atoms are distinct; probabilities are positive and sum to 1 up to rounding.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from hypothesis import given, settings
+    >>> from rltheory.proofs_checks.strategies import bounded_distributions
+    >>> @settings(max_examples=20, derandomize=True, database=None)
+    ... @given(bounded_distributions(low=-1.0, high=1.0))
+    ... def on_the_interval(law):
+    ...     atoms, p = law
+    ...     assert np.all(np.abs(atoms) <= 1) and np.unique(atoms).size == atoms.size and np.isclose(p.sum(), 1.0)
+    >>> on_the_interval()
     """
     k = draw(_as_strategy(n_atoms))
     atoms = draw(st.lists(st.floats(low, high, allow_nan=False), min_size=k, max_size=k, unique=True))

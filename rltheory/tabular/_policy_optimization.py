@@ -260,7 +260,8 @@ def softmax_policy_gradient(
 
     Mei, Xiao, Szepesvari & Schuurmans (2020), "On the global convergence
     rates of softmax policy gradient methods", ICML, Theorem 4: with
-    :math:`\eta = (1-\gamma)^3/8` (the default) and :math:`\mu > 0`,
+    :math:`\eta = (1-\gamma)^3/8` (the default; :math:`1/L` for the smoothness
+    constant :math:`L = 8/(1-\gamma)^3` of their Lemma 7) and :math:`\mu > 0`,
 
     .. math::
 

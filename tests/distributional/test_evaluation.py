@@ -18,6 +18,9 @@ from rltheory.proofs_checks.strategies import finite_mdps, policies
 from rltheory.tabular import FiniteMDP
 
 
+_FP = 1e-9  # rounding allowance per unit of ||v||: a few hundred roundings of numbers <= 1/(1-gamma)
+
+
 def _v_pi(mdp, pi):
     Ppi = mdp.policy_transition(pi)
     Ppi = Ppi.toarray() if hasattr(Ppi, "toarray") else Ppi
@@ -39,6 +42,8 @@ def test_categorical_fixed_point_mean_is_v_pi(case):
     z = np.linspace(-vmax, vmax, m)
     res = categorical_policy_evaluation(mdp, pi, z, tol=1e-9)
     assert res.converged and res.bound <= 1e-9
+    v = _v_pi(mdp, pi)
+    assert np.all(res.v_lower - _FP * vmax <= v) and np.all(v <= res.v_upper + _FP * vmax)
     # |E mu - E nu| = |int (F - G)| <= sqrt(z_m - z_1) * l2(mu, nu) (Cauchy-Schwarz on [z_1, z_m])
     # and E eta_C = v^pi, so the iterate's mean error is at most sqrt(2 vmax) * bound
     assert np.max(np.abs(res.means - _v_pi(mdp, pi))) <= math.sqrt(2 * vmax) * res.bound + 1e-10
@@ -79,9 +84,10 @@ def test_categorical_fixed_point_is_close_to_true_law():
     # l2^2 = int (F-G)^2 <= int |F-G| = W_1 <= W_inf, so truncation and merging cost sqrt of their W_inf bounds
     true = exact_return_distribution(mdp, pi, tol=1e-6, merge_atol=1e-5)
     slack = math.sqrt(true.truncation_bound) + math.sqrt(true.merge_bound)
+    assert res.approximation_bound == pytest.approx(math.sqrt(0.2 / 0.5))  # covering support: Prop. 3 exactly
     for s in range(3):
         d = cramer_distance(res.distribution(s), true.distributions[s])
-        assert d <= math.sqrt(0.2 / 0.5) + res.bound + slack
+        assert d <= res.approximation_bound + res.bound + slack
 
 
 def test_finite_horizon_categorical_is_exact_on_an_integer_support():
@@ -113,3 +119,96 @@ def test_evaluation_errors():
         quantile_policy_evaluation(mdp, np.array([0, 0]), 0)
     with pytest.raises(ValueError, match="initial"):
         categorical_policy_evaluation(mdp, np.array([0, 0]), [0.0, 1.0], initial=np.ones((2, 3)) / 3)
+
+
+def _chain_with_large_returns():
+    # the issue-11 reproduction: values 25-46 (gamma = 0.95, rewards in [1.25, 2.3]) on a support [0, 1]
+    P = np.array([[[0.6, 0.4, 0.0]], [[0.0, 0.5, 0.5]], [[0.3, 0.0, 0.7]]])
+    R = np.array([[2.3], [1.25], [1.9]])
+    return FiniteMDP(P, R, gamma=0.95), np.zeros(3, dtype=np.int64)
+
+
+def test_clipping_support_is_not_certified_as_exact():
+    mdp, pi = _chain_with_large_returns()
+    v = _v_pi(mdp, pi)
+    assert 25 <= v.min() and v.max() <= 46
+    res = categorical_policy_evaluation(mdp, pi, np.linspace(0.0, 1.0, 11), tol=1e-10)
+    np.testing.assert_allclose(res.means, 1.0)  # every return is clipped to z_m = 1
+    # the iteration certificate is about the projected fixed point only (here delta_1, reached at once) ...
+    assert res.converged and res.bound <= 1e-10
+    # ... the value bracket and the distance to the true law carry the clipping error
+    assert np.all(res.v_lower <= v) and np.all(v <= res.v_upper)
+    assert np.all(res.means < res.v_lower)  # the certificate itself shows the means are wrong
+    # l_2(delta_1, eta^pi(s)) >= |E eta^pi(s) - 1| / sqrt(G_max - 0) by Cauchy-Schwarz on [0, G_max]
+    g_max = 2.3 / 0.05
+    assert res.approximation_bound >= np.max(v - 1.0) / math.sqrt(g_max)
+
+
+def test_deterministic_return_clipped_approximation_bound():
+    # one state, reward 1, gamma 1/2: return 2 surely; support [0, 1] gives eta_C = delta_1, l_2 = 1
+    mdp = FiniteMDP(np.ones((1, 1, 1)), np.array([[1.0]]), gamma=0.5)
+    res = categorical_policy_evaluation(mdp, np.array([0]), [0.0, 1.0], tol=1e-12)
+    assert res.means[0] == 1.0 and res.v_lower[0] <= 2.0 <= res.v_upper[0]
+    # (gap 1 + clipped (2 - 1)) / (1 - gamma) = 4: bound 2 >= the true distance 1
+    assert res.approximation_bound == pytest.approx(2.0) and res.approximation_bound >= 1.0
+
+
+@st.composite
+def horizon_cases(draw):
+    S, A, H = draw(st.integers(1, 3)), draw(st.integers(1, 2)), draw(st.integers(1, 4))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    P = rng.random((S, A, S)) * (rng.random((S, A, S)) < 0.7)
+    P[:, :, 0] += 1e-3
+    P /= P.sum(axis=2, keepdims=True)
+    R = rng.integers(-3, 4, size=(S, A)).astype(float)
+    mdp = FiniteMDP(P, R, gamma=draw(st.sampled_from([0.5, 0.9, 1.0])), horizon=H)
+    lo, width = draw(st.floats(-8, 4)), draw(st.floats(0.5, 10))
+    return mdp, draw(policies(mdp)), np.linspace(lo, lo + width, draw(st.integers(1, 12)))
+
+
+@given(horizon_cases())
+def test_finite_horizon_certificates_hold_against_the_exact_law(case):
+    # arbitrary supports (covering or clipping): the H-step law is exact, so both certificates are checked exactly
+    mdp, pi, z = case
+    res = categorical_policy_evaluation(mdp, pi, z)
+    exact = exact_return_distribution(mdp, pi)
+    scale = 1.0 + 3.0 * mdp.horizon + float(np.max(np.abs(z)))
+    for s in range(mdp.n_states):
+        law = exact.distributions[s]
+        assert res.v_lower[s] - _FP * scale <= law.mean() <= res.v_upper[s] + _FP * scale
+        assert cramer_distance(res.distribution(s), law) <= res.approximation_bound + _FP * scale
+
+
+@given(cases(), st.floats(-3, 0.5), st.floats(0.1, 3))
+def test_discounted_value_bracket_holds_for_any_support(case, lo, width):
+    mdp, pi, m = case
+    z = np.linspace(lo, lo + width, m)  # usually clips the returns in [-1/(1-gamma), 1/(1-gamma)]
+    v = _v_pi(mdp, pi)
+    vmax = 1.0 / (1.0 - mdp.gamma)
+    cat = categorical_policy_evaluation(mdp, pi, z, tol=1e-9)
+    for res in (cat, quantile_policy_evaluation(mdp, pi, min(m, 9), tol=1e-9)):
+        assert np.all(res.v_lower - _FP * vmax <= v) and np.all(v <= res.v_upper + _FP * vmax)
+
+
+def test_nonfinite_iterates_are_never_certified():
+    # returns beyond the float range: R + gamma * 1e308 overflows
+    big = FiniteMDP(np.ones((1, 1, 1)), np.array([[1e308]]), gamma=1.0, horizon=3)
+    res = quantile_policy_evaluation(big, np.array([0]), 2)
+    assert not res.converged and res.bound == math.inf
+    assert res.v_lower[0] == -math.inf and res.v_upper[0] == math.inf
+    disc = FiniteMDP(np.ones((1, 1, 1)), np.array([[1e308]]), gamma=0.9)
+    res = quantile_policy_evaluation(disc, np.array([0]), 2, max_iter=1000)
+    assert not res.converged and res.bound == math.inf and res.iterations < 1000
+    assert res.v_lower[0] == -math.inf and res.v_upper[0] == math.inf
+    cat = categorical_policy_evaluation(big, np.array([0]), [0.0, 1e308])
+    # the projected 3-step law is computed exactly (bound 0), but v = 3e308 is not a float: nothing is certified
+    assert cat.v_lower[0] == -math.inf and cat.v_upper[0] == math.inf and cat.approximation_bound == math.inf
+
+
+def test_max_iter_zero_returns_the_initial_laws_uncertified():
+    mdp, pi = _chain_with_large_returns()
+    res = categorical_policy_evaluation(mdp, pi, np.linspace(0, 50, 26), max_iter=0)
+    assert res.iterations == 0 and not res.converged and res.bound == math.inf
+    np.testing.assert_allclose(res.means, 0.0)
+    v = _v_pi(mdp, pi)
+    assert np.all(res.v_lower <= v) and np.all(v <= res.v_upper)

@@ -16,7 +16,7 @@ from rltheory.distributional import (
     supremum_distance,
     wasserstein_distance,
 )
-from tests.distributional.test_representations import finite_distributions
+from tests.distributional._helpers import finite_distributions
 
 TOL = 1e-9  # sums of <= 24 products of numbers <= 20: rounding far below this
 

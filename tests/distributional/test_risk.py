@@ -15,7 +15,7 @@ from rltheory.distributional import (
     mean_variance,
     value_at_risk,
 )
-from tests.distributional.test_representations import finite_distributions
+from tests.distributional._helpers import finite_distributions
 
 TOL = 1e-9
 

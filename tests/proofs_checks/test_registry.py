@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 from rltheory.proofs_checks import (
     CheckResult,
     Claim,
+    Slack,
     claim,
     get_claim,
     list_claims,
@@ -78,9 +79,40 @@ def test_search_shrinks_to_the_boundary_and_reports_errors():
 
 
 def test_counterexample_kind_passes_when_a_witness_exists():
-    r = get_claim("bellman.optimality.not-gamma-squared").run(examples=10)
+    # 'T is not a gamma^2-contraction', searched with the library's own contraction slack (as the registered
+    # claim bellman.optimality.not-gamma-squared does; the registered claims run once, in test_claims.py)
+    c = property_claim(
+        id="test.not-gamma-squared", statement="T is not a gamma^2-contraction", latex="l", source="src",
+        kind="counterexample", strategy=lambda: _mdp_two_vectors(), registry=False,
+    )(lambda inst: _contraction_slack(inst[0], inst[1], inst[2], None, inst[0].gamma ** 2))
+    r = c.run(examples=10)
     assert r.passed and r.counterexample is not None and r.counterexample.slack < 0
-    assert recheck("bellman.optimality.not-gamma-squared", r.counterexample) < 0
+    assert recheck(c, r.counterexample) < 0
+    # one sign convention: the claim's slack is minus the refuted inequality's, so PASS comes with slack > 0
+    assert r.worst_slack == -r.counterexample.slack > 0 and r.relative_slack > 0
+
+
+def test_counterexample_kind_without_a_witness_fails_with_nonpositive_slack():
+    c = property_claim(
+        id="test.no-witness", statement="some integer in [0, 10] exceeds 10", latex="x > 10", source="none",
+        kind="counterexample", strategy=lambda: st.integers(0, 10), registry=False,
+    )(lambda x: Slack(10.0 - x, scale=10.0))  # the refuted statement x <= 10 holds everywhere
+    r = c.run(examples=20)
+    assert not r.passed and r.counterexample is None and r.worst_slack == -0.0 and r.relative_slack <= 0
+
+
+def test_slack_sign_convention_is_enforced_and_relative_slack_is_tracked():
+    with pytest.raises(ValueError, match="slack is >= 0 when it passes"):
+        CheckResult("x.y", True, 1, -0.5, None, 0.0)
+    with pytest.raises(ValueError, match="relative_slack"):
+        CheckResult("x.y", False, 1, -0.5, None, 0.0, relative_slack=0.5)
+    with pytest.raises(ValueError, match="scale"):
+        Slack(1.0, 0.0)
+    out = search(st.integers(1, 100), lambda x: Slack(100.0 - x, scale=100.0), max_examples=50)
+    assert out.counterexample is None and out.worst_slack >= 0
+    assert out.worst_relative_slack == pytest.approx(out.worst_slack / 100.0)
+    # a plain float anywhere: no relative slack
+    assert search(st.integers(1, 5), lambda x: 1.0, max_examples=5).worst_relative_slack is None
 
 
 def test_registry_lookup_and_validation():
@@ -145,4 +177,4 @@ def test_temporary_registration_is_visible_to_run_claims(monkeypatch):
     monkeypatch.setitem(_REGISTRY, c.id, c)
     (r,) = run_claims(c.id, examples=30)
     assert not r.passed and r.counterexample.instance == 50
-    assert [x.passed for x in run_claims(["bellman.optimality.monotone"], examples=3)] == [True]
+    assert get_claim("bellman.optimality.monotone").id == "bellman.optimality.monotone"  # the real registry is intact
