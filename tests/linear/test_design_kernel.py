@@ -13,6 +13,7 @@ import scipy.linalg
 
 from rltheory.linear import g_optimal_design, log_det_design_cvxpy
 from rltheory.linear._design_kernel import (
+    _null_vector,
     design_g,
     frank_wolfe_design,
     g_optimal_design_kernel,
@@ -63,9 +64,15 @@ def test_pruning_never_increases_g(m, r):
             else:
                 w[:] = 1.0 / m
             g_before, _ = _g_numpy(Z, w)
+            V_before = (Z * w[:, None]).T @ Z
             prune_design(Z, w)
             g_after, _ = _g_numpy(Z, w)
             assert g_after <= g_before * (1 + ROUND)
+            # the identity behind it: the unnormalized moment matrix is unchanged, so V_after = V_before / mu, mu <= 1
+            V_after = (Z * w[:, None]).T @ Z
+            mu = np.trace(V_before) / np.trace(V_after)
+            assert mu <= 1 + ROUND
+            assert np.abs(mu * V_after - V_before).max() <= ROUND * np.abs(V_before).max()
             assert np.count_nonzero(w) <= r * (r + 1) // 2
             assert (w >= 0).all() and abs(w.sum() - 1.0) <= 1e-12
 
@@ -145,3 +152,14 @@ def test_design_g_is_the_numpy_value():
     g_np, ld_np = _g_numpy(Z, w)
     assert abs(g - g_np) <= ROUND * g_np
     assert abs(logdet - ld_np) <= ROUND * (1 + abs(ld_np))
+
+
+def test_null_vector_of_full_and_rank_deficient_matrices():
+    rng = np.random.default_rng(6)
+    cases = [rng.standard_normal((15, 16)), rng.standard_normal((10, 3)) @ rng.standard_normal((3, 11)),
+             np.zeros((4, 5)), np.hstack([np.eye(3), np.eye(3)[:, :1]])]
+    for M in cases:
+        c = np.empty(M.shape[1])
+        _null_vector(M.copy(), c)
+        assert abs(np.linalg.norm(c) - 1.0) <= 1e-12
+        assert np.abs(M @ c).max() <= 1e-12 * max(1.0, np.abs(M).max())
