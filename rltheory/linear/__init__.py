@@ -42,6 +42,7 @@ from rltheory.linear._features import (
 from rltheory.linear._linear_bandit import LinearBandit, oful_radius
 from rltheory.linear._linear_bandit_agents import LinearBanditAgent, LinTS, LinUCB
 from rltheory.linear._design import DesignResult, LogDetDesignResult, g_optimal_design, log_det_design_cvxpy
+from rltheory.linear._phased_elimination import PhasedElimination
 from rltheory.linear._fqi import FQIResult, fitted_q_iteration
 from rltheory.linear._langevin import langevin_ridge_samples, ula_gaussian_moments
 from rltheory.linear._linear_mdp import LinearMDP
@@ -85,6 +86,7 @@ __all__ = [
     "LogDetDesignResult",
     "MisspecifiedLinearBandit",
     "MisspecifiedResult",
+    "PhasedElimination",
     "TDFixedPointResult",
     "TDLearningResult",
     "baird_counterexample",
