@@ -42,7 +42,7 @@ def _kernel_ula(Lam, b, w0, eta, inv_temp, n_steps, states, out):
 
 def langevin_ridge_samples(X, y, *, regularization: float = 1.0, inverse_temperature: float = 1.0, step: float,
                            n_steps: int, n_samples: int, seed: int = 0, w0=None) -> np.ndarray:
-    r"""Independent unadjusted-Langevin chains on the ridge loss, the sampler inside :func:`lmc_lsvi`.
+    r"""Independent unadjusted-Langevin chains on the ridge loss, the sampler inside :class:`~rltheory.linear.LMCLSVI`.
 
     :math:`L(w) = \|y - Xw\|^2 + \lambda\|w\|^2`, :math:`\nabla L = 2(\Lambda w - X^\top y)`,
     :math:`\Lambda = X^\top X + \lambda I`;

@@ -29,14 +29,15 @@ def _policy(name: str):
 
 def _bound_check(claim_id, policy_name, bound_fn, horizon):
     def check(ctx: CheckContext) -> CheckResult:
-        from rltheory.bandits import BernoulliBandit, simulate
+        from rltheory.bandits import BernoulliBandit
+        from rltheory.simulation import simulate
 
         n_runs = max(20, ctx.examples)  # examples=100 -> 100 runs per instance
         worst, worst_rel, cx, n = math.inf, math.inf, None, 0
         for i, means in enumerate(_INSTANCES):
             bandit = BernoulliBandit(list(means))
             seed = _seed(ctx, i)
-            curve = simulate(bandit, _policy(policy_name), horizon, n_runs, seed=seed, checkpoints=20)
+            curve = simulate(bandit, _policy(policy_name), n_rounds=horizon, n_runs=n_runs, seed=seed, checkpoints=20)
             bound = np.broadcast_to(bound_fn(bandit, curve.times, horizon), curve.times.shape)
             slack = float(np.min(bound - curve.lower))
             worst_rel = min(worst_rel, float(np.min((bound - curve.lower) / bound)))  # relative to the bound
@@ -105,7 +106,8 @@ def _bernoulli_lai_robbins_constant(means) -> float:
 
 def _lai_robbins_check(claim_id, policy_name, horizon):
     def check(ctx: CheckContext) -> CheckResult:
-        from rltheory.bandits import BernoulliBandit, lai_robbins_constant, simulate
+        from rltheory.bandits import BernoulliBandit, lai_robbins_constant
+        from rltheory.simulation import simulate
         from rltheory.proofs_checks.rates import fit_log_growth
 
         bandit = BernoulliBandit(list(_LR_MEANS))
@@ -115,7 +117,7 @@ def _lai_robbins_check(claim_id, policy_name, horizon):
         n_runs = max(20, ctx.examples)
         seed = _seed(ctx, 7)
         checkpoints = np.unique(np.geomspace(horizon / 100, horizon, 12).astype(np.int64))
-        curve = simulate(bandit, _policy(policy_name), horizon, n_runs, seed=seed, checkpoints=checkpoints)
+        curve = simulate(bandit, _policy(policy_name), n_rounds=horizon, n_runs=n_runs, seed=seed, checkpoints=checkpoints)
         fit = fit_log_growth(curve.times.astype(float), curve.regret.T, seed=ctx.seed)
         lo, hi = _LR_BAND
         slack = min(fit.ci[1] - lo * C, hi * C - fit.ci[0])  # CI must meet the band [C/2, 2C]

@@ -193,12 +193,13 @@ def _slope_result(claim_id, fit, allowance, what):
 
 
 def _linucb_slope(ctx: CheckContext) -> CheckResult:
-    from rltheory.linear import LinearBandit, LinUCB, simulate_linear
+    from rltheory.linear import LinearBandit, LinUCB
+    from rltheory.simulation import simulate
 
     T = 20_000
     bandit = LinearBandit.random(5, 50, noise_sigma=1.0, rng=2011)
     seed = int(ctx.seed_sequence(2).generate_state(1)[0] >> 1)
-    curve = simulate_linear(bandit, LinUCB(), T, max(8, ctx.examples // 4), seed=seed, checkpoints=30)
+    curve = simulate(bandit, LinUCB(), n_rounds=T, n_runs=max(8, ctx.examples // 4), seed=seed, checkpoints=30)
     sel = curve.times >= T // 10
     fit = fit_power_law(curve.times[sel], curve.regret[:, sel].T, seed=seed)
     return _slope_result("linear.linucb.regret-slope", fit, 1.0 / math.log(T // 10), f"LinUCB, d=5, K=50, T={T}")
@@ -223,12 +224,13 @@ register(
 
 
 def _lsvi_slope(ctx: CheckContext) -> CheckResult:
-    from rltheory.linear import LinearMDP, lsvi_ucb
+    from rltheory.linear import LSVIUCB, LinearMDP
+    from rltheory.simulation import simulate
 
     K = 3_000
     m = LinearMDP.random(10, 3, 5, horizon=5, rng=2020)
     seed = int(ctx.seed_sequence(3).generate_state(1)[0] >> 1)
-    curve = lsvi_ucb(m, K, beta=0.5, n_runs=max(4, ctx.examples // 10), seed=seed, checkpoints=30)
+    curve = simulate(m, LSVIUCB(beta=0.5), n_episodes=K, n_runs=max(4, ctx.examples // 10), seed=seed, checkpoints=30)
     sel = curve.times >= K // 10
     fit = fit_power_law(curve.times[sel], curve.regret[:, sel].T, seed=seed)
     return _slope_result("linear.lsvi-ucb.regret-slope", fit, 2.0 / math.log(K // 10), f"LSVI-UCB, S=10, A=3, d=5, H=5, K={K}, beta=0.5")
