@@ -35,7 +35,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from rltheory.bandits import UCB1, BernoulliBandit, ThompsonSampling, simulate  # noqa: E402
+from rltheory.bandits import UCB1, BernoulliBandit, ThompsonSampling  # noqa: E402
+from rltheory.simulation import simulate  # noqa: E402
 
 K, T, RUNS = 10, 10**5, 100
 MEANS = np.linspace(0.1, 0.9, K)
@@ -102,10 +103,10 @@ def bench_speed(repeats):
     res = {}
     for name, policy, ref in (("UCB1", UCB1(), numpy_ucb1), ("Thompson", ThompsonSampling(), numpy_thompson)):
         simulate(bandit, policy, n_rounds=1000, n_runs=4)  # warm (compile or load the cache)
-        t_nb, curve = best_of(repeats, simulate, bandit, policy, T, RUNS, checkpoints=200)
+        t_nb, curve = best_of(repeats, lambda: simulate(bandit, policy, n_rounds=T, n_runs=RUNS, checkpoints=200))
         numba.set_num_threads(1)
         try:
-            t_1, _ = best_of(repeats, simulate, bandit, policy, T, RUNS, checkpoints=200)
+            t_1, _ = best_of(repeats, lambda: simulate(bandit, policy, n_rounds=T, n_runs=RUNS, checkpoints=200))
         finally:
             numba.set_num_threads(threads)
         t_np, reg = timed(ref, MEANS, T, RUNS)
@@ -154,13 +155,14 @@ _MEMORY_CHILD = """
 import resource, sys, tracemalloc, time, json
 sys.path.insert(0, {root!r})
 import numpy as np
-from rltheory.bandits import BernoulliBandit, UCB1, simulate
+from rltheory.bandits import BernoulliBandit, UCB1
+from rltheory.simulation import simulate
 b = BernoulliBandit(np.linspace(0.1, 0.9, 10))
-simulate(b, UCB1(), 100, 2)
+simulate(b, UCB1(), n_rounds=100, n_runs=2)
 base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 tracemalloc.start()
 t0 = time.perf_counter()
-c = simulate(b, UCB1(), {horizon}, {runs}, checkpoints=200)
+c = simulate(b, UCB1(), n_rounds={horizon}, n_runs={runs}, checkpoints=200)
 dt = time.perf_counter() - t0
 peak = tracemalloc.get_traced_memory()[1]
 print(json.dumps(dict(maxrss_kb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, base_kb=base, traced_peak=peak, seconds=dt, n_ckpt=int(c.times.size))))

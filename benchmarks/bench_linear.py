@@ -3,7 +3,7 @@
 Run: ``python benchmarks/bench_linear.py [--dim 20] [--arms 1000] [--rounds 2000] [--episodes 200]``
 
 1. LinUCB round time at d = 20, K = 1000 (fixed arm set, one run). Compiled:
-   ``simulate_linear`` (Numba; Sherman-Morrison updates of V^-1, of the widths
+   ``simulate`` with ``LinUCB`` (Numba; Sherman-Morrison updates of V^-1, of the widths
    ||a||^2_{V^-1} and of the predictions: O(Kd + d^2) per round). References:
    (a) ``linucb_reference_run``, plain NumPy recomputing the widths with one
    einsum per round (O(K d^2)), the algorithm as usually written; (b) NumPy
@@ -11,7 +11,7 @@ Run: ``python benchmarks/bench_linear.py [--dim 20] [--arms 1000] [--rounds 2000
    from the compilation gain. Target: >= 3x against (a).
 2. LSVI-UCB episode time at d = 20, H = 10 (random low-rank linear MDP,
    S = 50, A = 5), averaged over the first ``--episodes`` episodes. Compiled:
-   ``lsvi_ucb`` (O(H(SAd + dS + d^2)) per episode, independent of the episode
+   ``LSVIUCB`` (O(H(SAd + dS + d^2)) per episode, independent of the episode
    index). Reference: ``lsvi_ucb_reference``, which re-solves every regression
    from all stored data (O(H(k d^2 + d^3 + SAd^2)) at episode k). Target: >= 5x.
 Both kernels are timed warm (compiled once before timing) and single-run.
@@ -24,9 +24,9 @@ import time
 import numpy as np
 from _timing import median_time, print_table
 
-from rltheory.bandits._rng import run_states
-from rltheory.linear import LinearBandit, LinearMDP, LinUCB, lsvi_ucb, lsvi_ucb_reference, oful_radius, simulate_linear
-from rltheory.linear._bandits import linucb_reference_run
+from rltheory.linear import LinearBandit, LinearMDP, LinUCB, LSVIUCB, oful_radius
+from rltheory.linear._reference import linucb_reference_run, lsvi_ucb_reference
+from rltheory.simulation import run_states, simulate
 
 
 def numpy_incremental_linucb(bandit, policy, T, rng):
@@ -88,9 +88,9 @@ def main():
 
     H, S, A, E = args.horizon, args.states, args.actions, args.episodes
     mdp = LinearMDP.random(S, A, d, horizon=H, rng=0)
-    lsvi_ucb(mdp, 2, beta=0.5, checkpoints=1)  # compile
+    simulate(mdp, LSVIUCB(beta=0.5), n_episodes=2, checkpoints=1)  # compile
     t0 = time.perf_counter()
-    curve = lsvi_ucb(mdp, E, beta=0.5, seed=0, checkpoints=1)
+    curve = simulate(mdp, LSVIUCB(beta=0.5), n_episodes=E, seed=0, checkpoints=1)
     t_k = (time.perf_counter() - t0) / E
     t0 = time.perf_counter()
     ref = lsvi_ucb_reference(mdp, E, beta=0.5, seed=0)

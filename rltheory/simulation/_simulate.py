@@ -81,6 +81,11 @@ class ProblemKind:
         The budget keyword of :func:`simulate` (``"n_rounds"`` or ``"n_episodes"``).
     prepare : callable
         ``prepare(problem, agent, budget) -> PreparedProblem``.
+    accepts : callable, optional
+        ``accepts(problem) -> bool`` when only some problems of these types
+        belong to the kind (a :class:`~rltheory.tabular.FiniteMDP` with a horizon
+        is episodic, one with ``gamma = 1`` and no terminal state is continuing);
+        kinds that share a problem type must all give one.
     """
 
     name: str
@@ -88,6 +93,7 @@ class ProblemKind:
     agent_base: type
     budget: str
     prepare: Callable
+    accepts: Callable | None = None
     unit: str = field(init=False)
 
     def __post_init__(self):
@@ -108,8 +114,11 @@ def register_problem_kind(kind: ProblemKind) -> None:
     if not isinstance(kind, ProblemKind):
         raise ValueError(f"expected a ProblemKind, got {type(kind).__name__}")
     for other in _KINDS:
-        if set(other.problem_types) & set(kind.problem_types):
-            raise ValueError(f"problem types {kind.problem_types} are already registered (kind {other.name!r})")
+        if set(other.problem_types) & set(kind.problem_types) and (other.accepts is None or kind.accepts is None):
+            raise ValueError(
+                f"problem types {kind.problem_types} are already registered (kind {other.name!r}); kinds sharing a "
+                "problem type must each say which problems they accept"
+            )
     _KINDS.append(kind)
 
 
@@ -129,10 +138,15 @@ def problem_kinds() -> dict[str, list[str]]:
 
 
 def _kind_of(problem) -> ProblemKind:
-    for kind in _KINDS:
-        if isinstance(problem, kind.problem_types):
+    matching = [k for k in _KINDS if isinstance(problem, k.problem_types)]
+    for kind in matching:
+        if kind.accepts is None or kind.accepts(problem):
             return kind
-    known = sorted(t.__name__ for k in _KINDS for t in k.problem_types)
+    if matching:
+        names = sorted({k.name for k in matching})
+        raise ValueError(f"this {type(problem).__name__} is not a problem of any simulated kind ({names}): check its "
+                         "criterion (horizon, discount, terminal states)")
+    known = sorted({t.__name__ for k in _KINDS for t in k.problem_types})
     raise ValueError(f"simulate does not know problems of type {type(problem).__name__}; known: {known}")
 
 
@@ -141,7 +155,7 @@ def _check_agent(agent, kind: ProblemKind) -> None:
         raise ValueError(f"agent must be an rltheory agent (a {kind.agent_base.__name__}), got {type(agent).__name__}")
     if not isinstance(agent, kind.agent_base):
         raise ValueError(
-            f"{type(agent).__name__} is a {agent.kind or 'generic'} agent; a {kind.name} problem needs a "
+            f"{type(agent).__name__} is an agent of the {agent.kind or 'generic'} kind; a {kind.name} problem needs a "
             f"{kind.agent_base.__name__}"
         )
     for slot, fn in zip(type(agent).slots, type(agent).functions()):
