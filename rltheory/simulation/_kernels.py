@@ -13,7 +13,9 @@ and name (built-in agents, and user agents defined in an importable module),
 the kernel's source is written to ``<cache dir>/generated/`` under a name that
 hashes the template, the sources involved and the versions, and imported from
 there with ``cache=True``: Numba then caches the compiled kernel on disk and a
-second process (or worker) loads it instead of compiling. Functions defined
+second process (or worker) loads it instead of compiling. The hashed sources are
+the modules of the driver and of the functions and every rltheory module they
+import, transitively (:func:`_source_digest`). Functions defined
 in ``__main__``, a notebook or a closure cannot be re-imported, so their kernel
 is compiled in memory, once per process.
 
@@ -23,6 +25,7 @@ logger (the CLI shows it).
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import importlib
 import importlib.util
@@ -57,20 +60,65 @@ def kernel(params, problem, budget, times, streams, outputs, errors):
 
 _KERNELS: dict = {}
 _LOCK = threading.Lock()
-_PACKAGE_DIGEST: str | None = None
+_DIGESTS: dict = {}
 
 
-def _package_digest() -> str:
-    """sha256 of every ``.py`` file of the installed rltheory package (computed once per process)."""
-    global _PACKAGE_DIGEST
-    if _PACKAGE_DIGEST is None:
-        root = pathlib.Path(__file__).resolve().parent.parent
-        h = hashlib.sha256()
-        for path in sorted(root.rglob("*.py")):
-            h.update(str(path.relative_to(root)).encode())
-            h.update(path.read_bytes())
-        _PACKAGE_DIGEST = h.hexdigest()
-    return _PACKAGE_DIGEST
+def _module_file(module: str) -> pathlib.Path | None:
+    """The source file of ``module``, or None (not a module: an imported name, or not Python source)."""
+    try:
+        spec = importlib.util.find_spec(module)
+    except (ImportError, AttributeError, ValueError):
+        return None
+    return pathlib.Path(spec.origin) if spec is not None and spec.origin and spec.origin.endswith(".py") else None
+
+
+def _rltheory_imports(module: str, path: pathlib.Path) -> set[str]:
+    """The rltheory modules imported by ``module`` (absolute and relative imports, read with :mod:`ast`)."""
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package
+                target = f"{base}.{node.module}" if node.module else base
+            else:
+                target = node.module or ""
+            found.add(target)
+            found.update(f"{target}.{a.name}" for a in node.names)  # `from . import _engine` names a module
+    return {m for m in found if m == "rltheory" or m.startswith("rltheory.")}
+
+
+def _source_digest(modules) -> str:
+    """sha256 of the sources of ``modules`` and of every rltheory module they import, transitively.
+
+    The generated kernel inlines functions from all of them, and Numba's own
+    cache does not notice a change in a module other than the kernel's, so
+    the kernel's file name hashes them all (an edit elsewhere in the package
+    does not invalidate it).
+    """
+    key = tuple(sorted(modules))
+    hit = _DIGESTS.get(key)
+    if hit is not None:
+        return hit
+    seen: dict[str, pathlib.Path] = {}
+    todo = list(key)
+    while todo:
+        m = todo.pop()
+        if m in seen:
+            continue
+        path = _module_file(m)
+        if path is None:
+            continue
+        seen[m] = path
+        todo.extend(_rltheory_imports(m, path) - set(seen))
+    h = hashlib.sha256()
+    for m in sorted(seen):
+        h.update(m.encode())
+        h.update(seen[m].read_bytes())
+    _DIGESTS[key] = h.hexdigest()
+    return _DIGESTS[key]
 
 
 def _import_path(fn) -> tuple[str, str] | None:
@@ -89,7 +137,7 @@ def _import_path(fn) -> tuple[str, str] | None:
 
 def _module_source(module: str) -> str | None:
     if module.startswith("rltheory."):
-        return _package_digest()
+        return _source_digest([module])
     try:
         return inspect.getsource(sys.modules[module])
     except (OSError, TypeError, KeyError):
@@ -155,7 +203,8 @@ def engine_kernel(agent_cls, driver, kind: str):
             text = _TEMPLATE.format(kind=kind, agent=agent_name, imports="\n".join(lines), cache="True", fargs=fargs,
                                     driver=driver_ref)
             h = hashlib.sha256(text.encode())
-            for s in [_package_digest(), *sources, numba.__version__, np.__version__, sys.version]:
+            for s in [_source_digest([driver_path[0], *(m for m, _ in paths)]), *sources, numba.__version__,
+                      np.__version__, sys.version]:
                 h.update(s.encode())
             stem = f"{agent_cls.__name__.lower()}_{h.hexdigest()[:24]}"
             path = _cache_root() / f"{stem}.py"

@@ -155,7 +155,7 @@ def _check_agent(agent, kind: ProblemKind) -> None:
         raise ValueError(f"agent must be an rltheory agent (a {kind.agent_base.__name__}), got {type(agent).__name__}")
     if not isinstance(agent, kind.agent_base):
         raise ValueError(
-            f"{type(agent).__name__} is an agent of the {agent.kind or 'generic'} kind; a {kind.name} problem needs a "
+            f"{type(agent).__name__} is an agent of the {agent.kind or 'generic'} kind; a problem of the {kind.name} kind needs a "
             f"{kind.agent_base.__name__}"
         )
     for slot, fn in zip(type(agent).slots, type(agent).functions()):
@@ -222,15 +222,15 @@ def simulate(
     >>> simulate(BernoulliBandit([0.9, 0.8]), UCB1(), n_episodes=10)
     Traceback (most recent call last):
     ...
-    ValueError: a bandit problem takes its budget as n_rounds=, not n_episodes=
+    ValueError: a problem of the bandit kind takes its budget as n_rounds=, not n_episodes=
     """
     kind = _kind_of(problem)
     given = {"n_rounds": n_rounds, "n_episodes": n_episodes}
     for key, value in given.items():
         if value is not None and key != kind.budget:
-            raise ValueError(f"a {kind.name} problem takes its budget as {kind.budget}=, not {key}=")
+            raise ValueError(f"a problem of the {kind.name} kind takes its budget as {kind.budget}=, not {key}=")
     if given[kind.budget] is None:
-        raise ValueError(f"a {kind.name} problem needs its budget: {kind.budget}=")
+        raise ValueError(f"a problem of the {kind.name} kind needs its budget: {kind.budget}=")
     budget = check_int(kind.budget, given[kind.budget], low=1)
     _check_agent(agent, kind)
     n_runs = check_int("n_runs", n_runs, low=1)

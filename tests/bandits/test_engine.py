@@ -92,7 +92,7 @@ def test_checkpoint_times():
         ({"checkpoints": [1.5]}, "integer"),
         ({"checkpoints": [[1, 2]]}, "1-D"),
         ({"agent": "UCB1"}, "must be an rltheory agent"),
-        ({"agent": LinUCB()}, "LinUCB is an agent of the linear-bandit kind; a bandit problem needs a BanditAgent"),
+        ({"agent": LinUCB()}, "LinUCB is an agent of the linear-bandit kind; a problem of the bandit kind needs a BanditAgent"),
         ({"bandit": [0.5, 0.4]}, "does not know problems of type list"),
         ({"checkpoints": 10**9, "n_rounds": 10**9, "n_runs": 10**4}, "would need .* more than the limit"),
         ({"bandit": SequenceBandit(np.zeros((50, 2)))}, "exceeds"),
