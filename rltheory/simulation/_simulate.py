@@ -150,6 +150,24 @@ def _kind_of(problem) -> ProblemKind:
     raise ValueError(f"simulate does not know problems of type {type(problem).__name__}; known: {known}")
 
 
+def _read_only(value):
+    """``value`` with every array in it (in tuples and NamedTuples too) as a read-only view.
+
+    Numba makes writability part of an array's type: a problem unpickled in a
+    worker has writable arrays where the parent's were read-only, and would
+    miss the cached kernel. The kernel only reads the problem and the
+    parameters, so they are always passed read-only.
+    """
+    if isinstance(value, np.ndarray):
+        view = value.view()
+        view.flags.writeable = False
+        return view
+    if isinstance(value, tuple):
+        items = [_read_only(v) for v in value]
+        return type(value)(*items) if hasattr(value, "_fields") else tuple(items)
+    return value
+
+
 def _check_agent(agent, kind: ProblemKind) -> None:
     if not isinstance(agent, Agent):
         raise ValueError(f"agent must be an rltheory agent (a {kind.agent_base.__name__}), got {type(agent).__name__}")
@@ -250,7 +268,8 @@ def simulate(
         advice="use fewer checkpoints or fewer runs per call (chunks merge with RegretCurve.concatenate)",
     )
     times = checkpoint_times(budget, checkpoints)
-    params = agent.compiled_params(problem, budget)
+    params = _read_only(agent.compiled_params(problem, budget))
+    arrays = _read_only(prepared.arrays)
     kernel, cached = engine_kernel(type(agent), prepared.driver, kind.name)
     outputs = prepared.allocate(n_runs, times.size)
     errors = np.zeros(n_runs, dtype=np.int64)
@@ -267,7 +286,7 @@ def simulate(
     try:
         for lo, hi in batches:
             streams = run_states(seed, np.arange(run_start + lo, run_start + hi), prepared.n_streams)
-            args = (params, prepared.arrays, budget, times, streams, tuple(o[lo:hi] for o in outputs), errors[lo:hi])
+            args = (params, arrays, budget, times, streams, tuple(o[lo:hi] for o in outputs), errors[lo:hi])
             run_kernel(kernel, cached, description, args)
             if bar is not None:
                 bar.update(hi - lo)
