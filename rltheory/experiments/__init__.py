@@ -12,15 +12,9 @@ the chunking. :data:`CATALOGUE` holds the named paper reproductions behind
 from rltheory.experiments._catalogue import CATALOGUE, Reproduction, get_reproduction
 from rltheory.experiments._executors import SerialExecutor, executor_width, make_executor
 from rltheory.experiments._plots import OVERLAYS, plot_experiment
-from rltheory.experiments._runner import (
-    DEFAULT_CHUNK_SIZE,
-    ExperimentConfig,
-    ExperimentResult,
-    SummaryRow,
-    config_seed,
-    format_summary,
-    run_experiment,
-)
+from rltheory.experiments._records import ExperimentConfig, ExperimentResult, SummaryRow
+from rltheory.experiments._runner import DEFAULT_CHUNK_SIZE, config_seed, run_experiment
+from rltheory.experiments._summary import format_summary
 
 __all__ = [
     "CATALOGUE",

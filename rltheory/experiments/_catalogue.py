@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from rltheory.experiments._runner import ExperimentConfig
+from rltheory.experiments._records import ExperimentConfig
 
 __all__ = ["Reproduction", "CATALOGUE", "get_reproduction"]
 

@@ -32,10 +32,10 @@ def _bandit_key(bandit):
 
 
 def _bandit_title(bandit):
-    from rltheory.experiments._runner import _problem_kind
+    from rltheory.experiments._dispatch import problem_kind
 
     kind = type(bandit).__name__
-    problem = _problem_kind(bandit)
+    problem = problem_kind(bandit)
     if problem == "linear-bandit":
         contexts = f", {bandit.n_contexts} contexts" if bandit.is_contextual else ""
         return f"{kind} (d={bandit.dim}, K={bandit.n_arms}{contexts}, sigma={bandit.noise_sigma:g})"
@@ -50,9 +50,9 @@ def _bandit_title(bandit):
 
 def _series_label(cfg):
     """Legend of the final-regret-vs-d panel: the policy and the problem's sizes other than d."""
-    from rltheory.experiments._runner import _problem_kind
+    from rltheory.experiments._dispatch import problem_kind
 
-    problem, kind = cfg.bandit, _problem_kind(cfg.bandit)
+    problem, kind = cfg.bandit, problem_kind(cfg.bandit)
     policy = str(getattr(cfg.policy, "name", type(cfg.policy).__name__))
     if kind == "linear-bandit":
         return f"{policy}, K={problem.n_arms}"
@@ -84,9 +84,9 @@ def _final_vs_dim_panel(ax, result):
 
 def _overlay_lai_robbins(ax, bandit, times, curves):
     from rltheory import bandits as b
-    from rltheory.experiments._runner import _problem_kind
+    from rltheory.experiments._dispatch import problem_kind
 
-    if _problem_kind(bandit) != "bandit" or isinstance(bandit, getattr(b, "SequenceBandit", ())):
+    if problem_kind(bandit) != "bandit" or isinstance(bandit, getattr(b, "SequenceBandit", ())):
         return
     # Lai & Robbins (1985), Theorem 2: the regret of a uniformly good policy is
     # asymptotically at least sum_{i: Delta_i > 0} Delta_i log t / KL(mu_i, mu*).
@@ -96,9 +96,9 @@ def _overlay_lai_robbins(ax, bandit, times, curves):
 
 def _overlay_exp3_bound(ax, bandit, times, curves):
     from rltheory import bandits as b
-    from rltheory.experiments._runner import _problem_kind
+    from rltheory.experiments._dispatch import problem_kind
 
-    if _problem_kind(bandit) != "bandit":
+    if problem_kind(bandit) != "bandit":
         return
     # Auer, Cesa-Bianchi, Freund & Schapire (2002), Corollary 3.2: EXP3 tuned for
     # horizon T (g = T) has weak regret at most 2 sqrt(e - 1) sqrt(T K ln K); drawn
@@ -173,7 +173,7 @@ def plot_experiment(result, *, overlays=(), log_x=False, log_y=False, panels="in
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    from rltheory.experiments._runner import _problem_kind
+    from rltheory.experiments._dispatch import problem_kind
 
     unknown = [o for o in overlays if o not in _OVERLAY_FUNCS]
     if unknown:
@@ -200,7 +200,7 @@ def plot_experiment(result, *, overlays=(), log_x=False, log_y=False, panels="in
             _OVERLAY_FUNCS[name](ax, bandit, positive, curves)
         ax.set_xscale("log" if log_x else "linear")
         ax.set_yscale("log" if log_y else "linear")
-        ax.set_xlabel("episode k" if _problem_kind(bandit) == "linear-mdp" else "time t")
+        ax.set_xlabel("episode k" if problem_kind(bandit) == "linear-mdp" else "time t")
         ax.set_ylabel("regret")
         if len({_bandit_key(cfg.bandit) for cfg in cfgs}) == 1:
             ax.set_title(_bandit_title(bandit), fontsize=9)

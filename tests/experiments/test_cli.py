@@ -8,7 +8,7 @@ import pytest
 import os
 
 from rltheory.cli import main
-from rltheory.experiments import _runner
+from rltheory.experiments import _dispatch, _runner
 from rltheory.experiments._catalogue import CATALOGUE
 
 
@@ -114,7 +114,7 @@ def dying_simulate(bandit, policy, horizon, n_runs, run_start, seed, checkpoints
     """The runner's chunk task, except that the worker dies on the chunk starting at run 2."""
     if run_start == 2:
         os._exit(9)
-    return _runner._simulate_chunk(bandit, policy, horizon, n_runs, run_start, seed, checkpoints)
+    return _dispatch.simulate_chunk(bandit, policy, horizon, n_runs, run_start, seed, checkpoints)
 
 
 def test_a_dead_worker_is_reported_and_resume_completes_the_run(tmp_path, capsys, monkeypatch):
