@@ -46,6 +46,15 @@ class SerialExecutor(cf.Executor):
         self._lock = threading.Lock()
 
     def submit(self, fn, /, *args, **kwargs):
+        """Run ``fn(*args, **kwargs)`` now; return a finished future holding its result or its exception.
+
+        Examples
+        --------
+        >>> SerialExecutor().submit(divmod, 7, 2).result()
+        (3, 1)
+        >>> SerialExecutor().submit(int, "x").exception()
+        ValueError("invalid literal for int() with base 10: 'x'")
+        """
         with self._lock:
             if self._shutdown:
                 raise RuntimeError("cannot schedule new futures after shutdown")
@@ -61,6 +70,17 @@ class SerialExecutor(cf.Executor):
         return future
 
     def shutdown(self, wait=True, *, cancel_futures=False):
+        """Refuse further tasks (nothing is pending: every task ran when submitted).
+
+        Examples
+        --------
+        >>> ex = SerialExecutor()
+        >>> ex.shutdown()
+        >>> ex.submit(abs, -1)
+        Traceback (most recent call last):
+        ...
+        RuntimeError: cannot schedule new futures after shutdown
+        """
         with self._lock:
             self._shutdown = True
 

@@ -151,7 +151,17 @@ class ExperimentResult:
     chunks_rejected: tuple = field(default=())
 
     def format_summary(self) -> str:
-        """The summary as a plain-text table (see :func:`~rltheory.experiments.format_summary`)."""
+        """The summary as a plain-text table (see :func:`~rltheory.experiments.format_summary`).
+
+        Examples
+        --------
+        >>> from rltheory.bandits import BernoulliBandit, UCB1
+        >>> from rltheory.experiments import run_experiment
+        >>> res = run_experiment([ExperimentConfig("UCB1", BernoulliBandit([0.6, 0.4]), UCB1())],
+        ...                      horizon=50, n_runs=2, checkpoints=4, progress=False)
+        >>> res.format_summary().split()[:4]
+        ['config', 'runs', 'horizon', 'regret(T)']
+        """
         from rltheory.experiments._summary import format_summary
 
         return format_summary(self.summary)
