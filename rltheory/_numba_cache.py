@@ -97,6 +97,15 @@ def _default_dir() -> Path:
     return Path.home() / ".cache" / "rltheory" / version_dir
 
 
+def _fallback_dir() -> Path:
+    return Path(tempfile.gettempdir()) / f"rltheory-{_user_name()}" / f"numba-{_version()}"
+
+
+def _chosen_dir() -> Path:
+    explicit = os.environ.get(ENV_VAR, "")
+    return Path(explicit).expanduser() if explicit else _default_dir()
+
+
 def cache_dir() -> Path:
     """The folder where rltheory's compiled code is cached (created if missing).
 
@@ -117,11 +126,10 @@ def cache_dir() -> Path:
     ...         _ = os.environ.pop(ENV_VAR) if old is None else os.environ.update({ENV_VAR: old})
     True True
     """
-    explicit = os.environ.get(ENV_VAR, "")
-    chosen = Path(explicit).expanduser() if explicit else _default_dir()
+    chosen = _chosen_dir()
     if _usable(chosen):
         return chosen
-    fallback = Path(tempfile.gettempdir()) / f"rltheory-{_user_name()}" / f"numba-{_version()}"
+    fallback = _fallback_dir()
     if _usable(fallback):
         return fallback
     return Path(tempfile.mkdtemp(prefix="rltheory-numba-"))
@@ -139,11 +147,12 @@ def generated_dir() -> Path:
 
 
 def _is_rltheory_source(py_file) -> bool:
+    """Is ``py_file`` in the rltheory package or in a generated-kernel folder? (Creates no folder.)"""
     try:
         real = os.path.realpath(py_file)
     except (TypeError, ValueError):
         return False
-    roots = [_PACKAGE_DIR, os.path.realpath(generated_dir())]
+    roots = [_PACKAGE_DIR] + [os.path.realpath(d / "generated") for d in (_chosen_dir(), _fallback_dir())]
     return any(real == root or real.startswith(root + os.sep) for root in roots)
 
 
