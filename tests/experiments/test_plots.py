@@ -86,7 +86,9 @@ def test_boxplot_panel_shows_the_final_regret_of_every_run(two_arms_result):
     assert box_ax.get_title() == f"regret at T = 400: distribution over {res.n_runs} runs"
     assert [t.get_text() for t in box_ax.get_xticklabels()] == [c.name for c in res.configs]
     # each box is the distribution of the regret at T: its median line is the median over the runs
-    medians = {line.get_gid(): line.get_ydata()[0] for line in box_ax.lines if str(line.get_gid()).startswith("median:")}
+    medians = {
+        line.get_gid(): line.get_ydata()[0] for line in box_ax.lines if str(line.get_gid()).startswith("median:")
+    }
     assert medians == {f"median:{c.name}": float(np.median(res.curves[c.name].regret[:, -1])) for c in res.configs}
     (bound,) = [ln for ln in box_ax.get_lines() if ln.get_label().startswith("Lai-Robbins bound at T")]
     assert bound.get_ydata()[0] == pytest.approx(float(lai_robbins_curve(res.configs[0].bandit, [400.0])[0]))
