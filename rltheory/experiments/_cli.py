@@ -64,7 +64,7 @@ def _run_reproduce(args):
         f"on {where} -> {out}",
         flush=True,
     )
-    with make_executor(workers=args.workers, scheduler=args.scheduler) as executor:
+    with make_executor(workers=args.workers, scheduler=args.scheduler, report_compilations=True) as executor:
         result = run_experiment(
             configs,
             horizon=horizon,

@@ -143,11 +143,10 @@ def warm_up(configs, horizon=_WARM_HORIZON):
     """Compile (or load from the cache) the kernel of every configuration in this process.
 
     One run of ``min(horizon, 20)`` rounds per distinct ``(problem type,
-    policy type)``; the numbers are discarded. :func:`run_experiment` calls it
-    before sending chunks to a local process pool, so that a kernel missing
-    from the cache is compiled once, here, where its compilation is reported
-    (the ``"rltheory.compile"`` logger), instead of once in every worker at
-    the same time; the workers then load it from the shared cache.
+    policy type)``; the numbers are discarded. ``rltheory compile`` calls it
+    to fill the cache ahead of time. (:func:`run_experiment` does not: loading
+    a parallel kernel from the cache costs about a second, which a driver that
+    only hands out chunks would pay for nothing.)
 
     Examples
     --------
@@ -190,6 +189,10 @@ def _execute(jobs, *, executor, store, progress, desc="chunks"):
         else:
             results[pos] = curve
     n_reused = len(jobs) - len(todo)
+    if not isinstance(executor, SerialExecutor):
+        # round-robin over configurations: workers that start together start on different kernels, so a cold
+        # compiled-code cache is filled in parallel instead of every worker compiling the first kernel at once
+        todo.sort(key=lambda pos: (jobs[pos].start, jobs[pos].index))
     window = 1 if isinstance(executor, SerialExecutor) else 2 * executor_width(executor)
     bar = _progress_bar(len(jobs), n_reused, progress, desc)
     pending = {}
@@ -278,9 +281,9 @@ def run_experiment(
         overwritten.
     executor : concurrent.futures.Executor, optional
         Where chunks run; default an in-process :class:`SerialExecutor`. Use
-        :func:`make_executor` for local processes or a Dask cluster. Before
-        a local process pool gets chunks, every kernel is compiled (or loaded)
-        here once (:func:`warm_up`): the workers then load it from the cache.
+        :func:`make_executor` for local processes or a Dask cluster. Chunks
+        are submitted round-robin over the configurations, so that workers
+        starting on a cold compiled-code cache compile different kernels.
     chunk_size : int, optional
         Runs per chunk (default :data:`DEFAULT_CHUNK_SIZE`, capped at ``n_runs``).
     resume : bool
@@ -399,8 +402,6 @@ def run_experiment(
         store.prepare(jobs)
     own_executor = executor is None
     executor = SerialExecutor() if own_executor else executor
-    if isinstance(executor, cf.ProcessPoolExecutor):
-        warm_up(configs, horizon)
     try:
         results, n_reused = _execute(jobs, executor=executor, store=store, progress=progress)
     finally:

@@ -158,3 +158,23 @@ def assert_same_curves(a, b):
 def file_set(root):
     """Relative paths of every file under ``root``, sorted."""
     return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
+
+
+def compile_generated_kernel(name):
+    """Write a module ``name`` with one jitted function into the generated-kernel folder, import it, call it."""
+    import importlib
+
+    from rltheory._numba_cache import generated_dir
+
+    gen = generated_dir()
+    gen.mkdir(parents=True, exist_ok=True)
+    path = gen / f"{name}.py"
+    path.write_text("from numba import njit\n@njit\ndef f(x):\n    return x + 1\n")
+    import sys
+
+    sys.path.insert(0, str(gen))
+    try:
+        return importlib.import_module(name).f(1)
+    finally:
+        sys.path.remove(str(gen))
+        path.unlink()

@@ -380,3 +380,27 @@ def test_chunks_of_other_simulation_code_are_recomputed(tmp_path, monkeypatch):
     assert resumed.chunks_reused == 0 and len(resumed.chunks_rejected) == 3
 
 
+
+
+def test_a_pool_gets_the_chunks_round_robin_over_configurations():
+    # workers starting together start on different configurations (different kernels on a cold cache)
+    import concurrent.futures as cf
+
+    class RecordingPool(cf.Executor):
+        _max_workers = 2
+
+        def __init__(self):
+            self.order = []
+
+        def submit(self, fn, *args):
+            self.order.append((args[1], args[0] - 100))  # (run_start, config)
+            future = cf.Future()
+            future.set_result(fn(*args))
+            return future
+
+    jobs = make_jobs(3, 6, 2)
+    pool = RecordingPool()
+    results, _ = run(jobs, executor=pool)
+    assert pool.order == sorted(pool.order) and [k for _, k in pool.order[:3]] == [0, 1, 2]
+    for got, want in zip(assemble(jobs, results, 3), reference(3, 6)):
+        np.testing.assert_array_equal(got, want)
