@@ -1,23 +1,25 @@
-"""``rltheory reproduce NAME`` and ``rltheory list``.
+"""``rltheory reproduce NAME``, ``rltheory list`` and ``rltheory compile``.
 
 ``reproduce`` runs a catalogue entry with :func:`run_experiment` on the chosen
 executor (in-process, ``--workers N`` local processes, or ``--scheduler
 tcp://HOST:PORT`` for a Dask cluster), writes into ``--out`` the chunks, the
 curves (``curves/*.npz``, ``curves/*.csv``), ``summary.csv`` and the figure
 ``NAME.png``, and prints the summary table. ``--resume`` continues an
-interrupted run from its chunk files.
+interrupted run from its chunk files; ``--overwrite`` replaces another
+experiment in ``--out`` (files rltheory did not write are never touched).
+``compile`` compiles (and caches) the kernels of the catalogue ahead of time,
+so that the first ``reproduce`` starts at once.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
-import tempfile
 import textwrap
+import time
 from pathlib import Path
 
-__all__ = ["add_reproduce_command", "add_list_command"]
+__all__ = ["add_reproduce_command", "add_list_command", "add_compile_command"]
 
 
 def _positive_int(text):
@@ -41,6 +43,7 @@ def _non_negative_int(text):
 
 
 def _run_reproduce(args):
+    from rltheory.experiments import _atomic
     from rltheory.experiments._catalogue import get_reproduction
     from rltheory.experiments._executors import make_executor
     from rltheory.experiments._plots import plot_experiment
@@ -51,45 +54,45 @@ def _run_reproduce(args):
     n_runs = rep.n_runs if args.runs is None else args.runs
     out = Path(args.out) if args.out is not None else Path("rltheory-results") / rep.name
     configs = rep.configs(horizon)
-    try:
-        with make_executor(workers=args.workers, scheduler=args.scheduler) as executor:
-            result = run_experiment(
-                configs,
-                horizon=horizon,
-                n_runs=n_runs,
-                seed=args.seed,
-                out_dir=out,
-                executor=executor,
-                chunk_size=args.chunk_size,
-                resume=args.resume,
-                progress=not args.no_progress,
-            )
-    except Exception as exc:
-        if not _is_lost_worker(exc):
-            raise
-        raise ValueError(
-            f"a worker died ({type(exc).__name__}: {exc}); the finished chunks are saved in {str(out)!r}: "
-            "rerun the same command with --resume"
-        ) from exc
     png = out / f"{rep.name}.png"
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".png", dir=out)
-    os.close(fd)
-    try:
-        plot_experiment(
+    where = f"{args.workers} worker processes" if args.workers and args.workers > 1 else (
+        f"the Dask scheduler {args.scheduler}" if args.scheduler else "this process"
+    )
+    # The first line, before any compilation or chunk: what runs, where, and where the results go.
+    print(
+        f"{rep.name}: {len(configs)} configurations x {n_runs} runs x T = {horizon}, seed {args.seed}, "
+        f"on {where} -> {out}",
+        flush=True,
+    )
+    with make_executor(workers=args.workers, scheduler=args.scheduler, report_compilations=True) as executor:
+        result = run_experiment(
+            configs,
+            horizon=horizon,
+            n_runs=n_runs,
+            seed=args.seed,
+            out_dir=out,
+            executor=executor,
+            chunk_size=args.chunk_size,
+            resume=args.resume,
+            overwrite=args.overwrite,
+            extra_files=(png.name,),
+            progress=not args.no_progress,
+        )
+    _atomic.save_with(
+        lambda path: plot_experiment(
             result,
             overlays=rep.overlays,
             log_x=rep.log_x,
             log_y=rep.log_y,
             panels=rep.panels,
             final_vs_dim=rep.final_vs_dim,
+            final_boxplot=rep.final_boxplot,
             title=rep.name,
-            path=tmp,
-        )
-        os.replace(tmp, png)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    print(f"{rep.name}: {n_runs} runs x T = {horizon}, seed {args.seed}  [{rep.citation}]")
+            path=path,
+        ),
+        png,
+    )
+    print(f"[{rep.citation}]")
     if result.chunks_reused:
         print(f"resumed: {result.chunks_reused} chunk(s) reused, {result.chunks_computed} computed")
     for msg in result.chunks_rejected:
@@ -97,15 +100,6 @@ def _run_reproduce(args):
     print(result.format_summary())
     print(f"wrote {png}, {out / 'summary.csv'}, {out / 'curves'}/*.npz and *.csv")
     return 0
-
-
-def _is_lost_worker(exc):
-    """A worker process died: a broken local pool or Dask's KilledWorker."""
-    import concurrent.futures
-
-    if isinstance(exc, concurrent.futures.BrokenExecutor):
-        return True
-    return type(exc).__name__ == "KilledWorker" and type(exc).__module__.startswith("distributed")
 
 
 def add_reproduce_command(subparsers):
@@ -124,10 +118,18 @@ def add_reproduce_command(subparsers):
     where.add_argument("--workers", type=_positive_int, default=None, help="local worker processes")
     where.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT", help="a running Dask scheduler")
     p.add_argument("--out", default=None, help="results folder (default rltheory-results/NAME)")
-    p.add_argument("--resume", action="store_true", help="reuse the valid chunks already in --out")
+    again = p.add_mutually_exclusive_group()
+    again.add_argument(
+        "--resume", action="store_true", help="continue the experiment in --out, reusing its valid chunks"
+    )
+    again.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="if --out holds another experiment, delete its files first (files rltheory did not write are kept)",
+    )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--chunk-size", type=_positive_int, default=None, help="runs per chunk")
-    p.set_defaults(func=_run_reproduce)
+    p.set_defaults(func=_run_reproduce, resume_hint=True, report_compilations=True)
     return p
 
 
@@ -149,7 +151,8 @@ def _run_list(args):
                 )
             )
         print(
-            f"    default: T = {rep.horizon}, {rep.n_runs} runs; full: --horizon {rep.full_horizon} --runs {rep.full_runs}"
+            f"    default: T = {rep.horizon}, {rep.n_runs} runs; "
+            f"full: --horizon {rep.full_horizon} --runs {rep.full_runs}"
         )
     return 0
 
@@ -158,4 +161,36 @@ def add_list_command(subparsers):
     """Add ``list``: the catalogue's names, descriptions and citations."""
     p = subparsers.add_parser("list", help="list the reproductions", description="List the paper reproductions.")
     p.set_defaults(func=_run_list)
+    return p
+
+
+def _run_compile(args):
+    from rltheory._numba_cache import cache_dir
+    from rltheory.experiments._catalogue import CATALOGUE, get_reproduction
+    from rltheory.experiments._runner import warm_up
+
+    names = args.names or sorted(CATALOGUE)
+    reps = [get_reproduction(name) for name in names]
+    print(f"compiling the kernels of {', '.join(names)} into {cache_dir()}", flush=True)
+    total = time.perf_counter()
+    for rep in reps:
+        t0 = time.perf_counter()
+        configs = rep.configs(rep.horizon)
+        warm_up(configs, rep.horizon)
+        print(f"{rep.name}: {len(configs)} configurations ready in {time.perf_counter() - t0:.1f} s", flush=True)
+    print(f"done in {time.perf_counter() - total:.1f} s; later runs load the compiled code from the cache")
+    return 0
+
+
+def add_compile_command(subparsers):
+    """Add ``compile [NAME ...]``: compile and cache the kernels of catalogue reproductions ahead of time."""
+    p = subparsers.add_parser(
+        "compile",
+        help="compile the simulation kernels ahead of time (first run only)",
+        description="Compile and cache the Numba kernels that the named reproductions use (default: all of "
+        "`rltheory list`), by simulating each configuration for a few steps. The cache is per user "
+        "($RLTHEORY_CACHE_DIR, else ~/.cache/rltheory) and is shared by every later run and worker process.",
+    )
+    p.add_argument("names", nargs="*", metavar="NAME", help="reproduction names (default: all)")
+    p.set_defaults(func=_run_compile, report_compilations=True)
     return p

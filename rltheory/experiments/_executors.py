@@ -46,6 +46,15 @@ class SerialExecutor(cf.Executor):
         self._lock = threading.Lock()
 
     def submit(self, fn, /, *args, **kwargs):
+        """Run ``fn(*args, **kwargs)`` now; return a finished future holding its result or its exception.
+
+        Examples
+        --------
+        >>> SerialExecutor().submit(divmod, 7, 2).result()
+        (3, 1)
+        >>> SerialExecutor().submit(int, "x").exception()
+        ValueError("invalid literal for int() with base 10: 'x'")
+        """
         with self._lock:
             if self._shutdown:
                 raise RuntimeError("cannot schedule new futures after shutdown")
@@ -61,12 +70,47 @@ class SerialExecutor(cf.Executor):
         return future
 
     def shutdown(self, wait=True, *, cancel_futures=False):
+        """Refuse further tasks (nothing is pending: every task ran when submitted).
+
+        Examples
+        --------
+        >>> ex = SerialExecutor()
+        >>> ex.shutdown()
+        >>> ex.submit(abs, -1)
+        Traceback (most recent call last):
+        ...
+        RuntimeError: cannot schedule new futures after shutdown
+        """
         with self._lock:
             self._shutdown = True
 
 
-def _limit_worker_threads():
-    """Initializer of pool workers: one Numba thread and one BLAS thread each."""
+def _report_compilations_in_worker():
+    """Show this worker's compilations of rltheory functions on its stderr (inherited from the parent)."""
+    import logging
+    import os
+    import sys
+
+    from rltheory._numba_cache import report_compilations
+
+    logger = logging.getLogger("rltheory.compile")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter(f"worker {os.getpid()}: %(message)s"))
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    # kept open for the lifetime of the worker process
+    _report_compilations_in_worker.context = report_compilations()
+    _report_compilations_in_worker.context.__enter__()
+
+
+def _limit_worker_threads(report_compilations=False):
+    """Initializer of pool workers: one Numba thread and one BLAS thread each (and compile reports if asked)."""
+    if report_compilations:
+        try:
+            _report_compilations_in_worker()
+        except Exception:  # pragma: no cover - reporting must never break a worker
+            pass
     try:
         import numba
 
@@ -82,11 +126,12 @@ def _limit_worker_threads():
         pass
 
 
-def _process_pool(workers):
+def _process_pool(workers, report_compilations=False):
     return cf.ProcessPoolExecutor(
         max_workers=workers,
         mp_context=multiprocessing.get_context("spawn"),
         initializer=_limit_worker_threads,
+        initargs=(report_compilations,),
     )
 
 
@@ -98,7 +143,7 @@ def _check_scheduler_address(scheduler):
 
 
 @contextlib.contextmanager
-def make_executor(*, workers=None, scheduler=None):
+def make_executor(*, workers=None, scheduler=None, report_compilations=False):
     """Context manager yielding the executor chosen by ``workers``/``scheduler``.
 
     Parameters
@@ -111,6 +156,10 @@ def make_executor(*, workers=None, scheduler=None):
         sent to its workers through ``distributed.Client(address).get_executor()``.
         Needs the ``dist`` extra (``pip install rltheory[dist]``). Exclusive with
         ``workers``.
+    report_compilations : bool
+        Local worker processes print each compilation of an rltheory kernel
+        that the shared cache could not serve (``worker PID: compiling ...``)
+        on their stderr, as the command line does in its own process.
 
     Yields
     ------
@@ -158,7 +207,7 @@ def make_executor(*, workers=None, scheduler=None):
     if workers is None or workers == 1:
         executor = SerialExecutor()
     else:
-        executor = _process_pool(workers)
+        executor = _process_pool(workers, report_compilations)
     try:
         yield executor
     except BaseException:

@@ -12,7 +12,9 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["plot_experiment", "OVERLAYS", "PANELS"]
+from rltheory.experiments._dispatch import problem_kind
+
+__all__ = ["plot_experiment", "OVERLAYS", "PANELS", "LINE_STYLES"]
 
 #: Theory curves that can be drawn over a panel, by name.
 OVERLAYS = {
@@ -25,6 +27,23 @@ OVERLAYS = {
 #: Panel layouts of :func:`plot_experiment`.
 PANELS = ("instance", "single")
 
+#: Colours of the curves: the Okabe & Ito (2008) colour-blind safe palette ("Color Universal Design") without
+#: black (kept for the theory overlays) and yellow (too faint for a line on white), ordered so that
+#: neighbouring curves differ most.
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9")
+_DASHES = ("-", "--", "-.", ":")
+
+#: ``(colour, line style)`` of the k-th curve of a panel: colours and line styles cycle together, so any
+#: six consecutive curves have six colours, and the first 12 pairs (lcm(6, 4)) are all different.
+LINE_STYLES = tuple((PALETTE[k % len(PALETTE)], _DASHES[k % len(_DASHES)]) for k in range(12))
+
+#: Written on a panel whose Lai-Robbins curve lies above a policy's mean regret at the horizon.
+ASYMPTOTIC_NOTE = (
+    "The Lai-Robbins bound is asymptotic\n"
+    "(liminf R(T) / log T as T -> infinity):\n"
+    "at finite T good policies can lie below it"
+)
+
 
 def _bandit_key(bandit):
     text = json.dumps(bandit.to_spec(), sort_keys=True, separators=(",", ":"))
@@ -32,10 +51,8 @@ def _bandit_key(bandit):
 
 
 def _bandit_title(bandit):
-    from rltheory.experiments._runner import _problem_kind
-
     kind = type(bandit).__name__
-    problem = _problem_kind(bandit)
+    problem = problem_kind(bandit)
     if problem == "linear-bandit":
         contexts = f", {bandit.n_contexts} contexts" if bandit.is_contextual else ""
         return f"{kind} (d={bandit.dim}, K={bandit.n_arms}{contexts}, sigma={bandit.noise_sigma:g})"
@@ -50,9 +67,7 @@ def _bandit_title(bandit):
 
 def _series_label(cfg):
     """Legend of the final-regret-vs-d panel: the policy and the problem's sizes other than d."""
-    from rltheory.experiments._runner import _problem_kind
-
-    problem, kind = cfg.bandit, _problem_kind(cfg.bandit)
+    problem, kind = cfg.bandit, problem_kind(cfg.bandit)
     policy = str(getattr(cfg.policy, "name", type(cfg.policy).__name__))
     if kind == "linear-bandit":
         return f"{policy}, K={problem.n_arms}"
@@ -84,21 +99,23 @@ def _final_vs_dim_panel(ax, result):
 
 def _overlay_lai_robbins(ax, bandit, times, curves):
     from rltheory import bandits as b
-    from rltheory.experiments._runner import _problem_kind
 
-    if _problem_kind(bandit) != "bandit" or isinstance(bandit, getattr(b, "SequenceBandit", ())):
+    if problem_kind(bandit) != "bandit" or isinstance(bandit, getattr(b, "SequenceBandit", ())):
         return
     # Lai & Robbins (1985), Theorem 2: the regret of a uniformly good policy is
     # asymptotically at least sum_{i: Delta_i > 0} Delta_i log t / KL(mu_i, mu*).
     curve = np.asarray(b.lai_robbins_curve(bandit, times), dtype=float)
-    ax.plot(times, curve, color="black", linestyle="--", linewidth=1.5, label="Lai-Robbins lower bound")
+    ax.plot(times, curve, color="black", linestyle=(0, (6, 3)), linewidth=2.0, label="Lai-Robbins lower bound")
+    # The bound holds in the limit only: say so on the figure when a curve ends below it.
+    if any(float(np.asarray(c.mean)[-1]) < float(curve[-1]) for c in curves):
+        ax.text(0.5, 0.98, ASYMPTOTIC_NOTE, transform=ax.transAxes, ha="center", va="top", fontsize=7,
+                bbox=dict(boxstyle="round", facecolor="white", edgecolor="0.6", alpha=0.9), gid="asymptotic-note")
 
 
 def _overlay_exp3_bound(ax, bandit, times, curves):
     from rltheory import bandits as b
-    from rltheory.experiments._runner import _problem_kind
 
-    if _problem_kind(bandit) != "bandit":
+    if problem_kind(bandit) != "bandit":
         return
     # Auer, Cesa-Bianchi, Freund & Schapire (2002), Corollary 3.2: EXP3 tuned for
     # horizon T (g = T) has weak regret at most 2 sqrt(e - 1) sqrt(T K ln K); drawn
@@ -115,7 +132,36 @@ def _overlay_sqrt_t(ax, bandit, times, curves):
     c = max(float(np.asarray(curve.mean)[-1]) for curve in curves) / np.sqrt(final_t)
     if not np.isfinite(c) or c <= 0:
         return
-    ax.plot(times, c * np.sqrt(times), color="black", linestyle="--", linewidth=1.2, label=r"slope 1/2 ($\propto\sqrt{t}$)")
+    ax.plot(times, c * np.sqrt(times), color="black", linestyle="--", linewidth=1.2,
+            label=r"slope 1/2 ($\propto\sqrt{t}$)")
+
+
+def _final_boxplot_panel(ax, result, styles, overlays):
+    """Boxplots of the regret at the horizon over the runs, one box per configuration."""
+    from rltheory import bandits as b
+
+    configs = list(result.configs)
+    data = [np.asarray(result.curves[cfg.name].regret)[:, -1] for cfg in configs]
+    boxes = ax.boxplot(data, patch_artist=True, widths=0.6, medianprops=dict(color="black"))
+    for patch, median, cfg in zip(boxes["boxes"], boxes["medians"], configs):
+        colour, _ = styles[cfg.name]
+        patch.set_facecolor(colour)
+        patch.set_alpha(0.6)
+        median.set_gid(f"median:{cfg.name}")
+    ax.set_xticks(np.arange(1, len(configs) + 1))
+    ax.set_xticklabels([cfg.name for cfg in configs], rotation=45, ha="right", fontsize=7)
+    problems = {_bandit_key(cfg.bandit): cfg.bandit for cfg in configs}
+    if "lai-robbins" in overlays and len(problems) == 1:
+        (bandit,) = problems.values()
+        if problem_kind(bandit) == "bandit" and not isinstance(bandit, getattr(b, "SequenceBandit", ())):
+            # Lai & Robbins (1985), Theorem 2, evaluated at T (asymptotic, see ASYMPTOTIC_NOTE).
+            bound = float(np.asarray(b.lai_robbins_curve(bandit, [float(result.horizon)]), dtype=float)[-1])
+            ax.axhline(bound, color="black", linestyle=(0, (6, 3)), linewidth=1.5,
+                       label=f"Lai-Robbins bound at T (asymptotic) = {bound:.1f}")
+            ax.legend(fontsize=7, loc="upper right")
+    ax.set_ylabel(f"regret at T = {result.horizon}")
+    ax.set_title(f"regret at T = {result.horizon}: distribution over {result.n_runs} runs", fontsize=9)
+    ax.grid(True, axis="y", alpha=0.3)
 
 
 _OVERLAY_FUNCS = {
@@ -126,12 +172,16 @@ _OVERLAY_FUNCS = {
 
 
 def plot_experiment(result, *, overlays=(), log_x=False, log_y=False, panels="instance", final_vs_dim=False,
-                    title=None, path=None):
+                    final_boxplot=False, title=None, path=None):
     """Regret curves of an :class:`ExperimentResult`, one panel per problem instance (or one panel).
 
     Each configuration is drawn with ``RegretCurve.plot`` (mean regret and its
-    confidence band) in the panel of its problem; the requested ``overlays``
-    (keys of :data:`OVERLAYS`) are drawn in every panel where they apply.
+    confidence band) in the panel of its problem, in the colour and line style
+    :data:`LINE_STYLES` gives its position in the panel (a colour-blind safe
+    palette, and line styles that tell curves apart in grey scale too); the
+    requested ``overlays`` (keys of :data:`OVERLAYS`) are drawn in black in
+    every panel where they apply. Where a policy ends below the Lai-Robbins
+    curve, the panel carries :data:`ASYMPTOTIC_NOTE` (the bound is asymptotic).
 
     Parameters
     ----------
@@ -146,6 +196,10 @@ def plot_experiment(result, *, overlays=(), log_x=False, log_y=False, panels="in
         Add a panel of the final mean regret (with its confidence interval)
         against the problem dimension ``d`` (linear bandits, linear MDPs), one
         line per policy and problem size other than ``d``.
+    final_boxplot : bool
+        Add a panel of boxplots of the regret at the horizon over the runs, one
+        box per configuration (with the Lai-Robbins value at ``T`` when that
+        overlay is asked for and all configurations share one instance).
     title : str, optional
         Figure title.
     path : str or path-like, optional
@@ -169,11 +223,12 @@ def plot_experiment(result, *, overlays=(), log_x=False, log_y=False, panels="in
     >>> fig = plot_experiment(res, overlays=("lai-robbins",), log_x=True)
     >>> [line.get_label() for line in fig.axes[0].get_lines()]
     ['KL-UCB', 'Lai-Robbins lower bound']
+    >>> fig = plot_experiment(res, overlays=("lai-robbins",), log_x=True, final_boxplot=True)
+    >>> len(fig.axes), fig.axes[1].get_title()
+    (2, 'regret at T = 300: distribution over 3 runs')
     """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
-
-    from rltheory.experiments._runner import _problem_kind
 
     unknown = [o for o in overlays if o not in _OVERLAY_FUNCS]
     if unknown:
@@ -184,7 +239,8 @@ def plot_experiment(result, *, overlays=(), log_x=False, log_y=False, panels="in
     for cfg in result.configs:
         key = "all" if panels == "single" else _bandit_key(cfg.bandit)
         groups.setdefault(key, []).append(cfg)
-    n = len(groups) + bool(final_vs_dim)
+    styles = {cfg.name: LINE_STYLES[k % len(LINE_STYLES)] for cfgs in groups.values() for k, cfg in enumerate(cfgs)}
+    n = len(groups) + bool(final_vs_dim) + bool(final_boxplot)
     fig = Figure(figsize=(6.4 * n, 4.6), layout="constrained")
     FigureCanvasAgg(fig)
     axes = fig.subplots(1, n, squeeze=False)[0]
@@ -193,14 +249,15 @@ def plot_experiment(result, *, overlays=(), log_x=False, log_y=False, panels="in
         times = None
         curves = [result.curves[cfg.name] for cfg in cfgs]
         for cfg, curve in zip(cfgs, curves):
-            curve.plot(ax=ax, label=cfg.name, logx=log_x, logy=log_y)
+            colour, dashes = styles[cfg.name]
+            curve.plot(ax=ax, label=cfg.name, logx=log_x, logy=log_y, color=colour, linestyle=dashes, linewidth=1.6)
             times = np.asarray(curve.times, dtype=float)
         positive = times[times >= 1]
         for name in overlays:
             _OVERLAY_FUNCS[name](ax, bandit, positive, curves)
         ax.set_xscale("log" if log_x else "linear")
         ax.set_yscale("log" if log_y else "linear")
-        ax.set_xlabel("episode k" if _problem_kind(bandit) == "linear-mdp" else "time t")
+        ax.set_xlabel("episode k" if problem_kind(bandit) == "linear-mdp" else "time t")
         ax.set_ylabel("regret")
         if len({_bandit_key(cfg.bandit) for cfg in cfgs}) == 1:
             ax.set_title(_bandit_title(bandit), fontsize=9)
@@ -208,8 +265,11 @@ def plot_experiment(result, *, overlays=(), log_x=False, log_y=False, panels="in
             ax.set_title(f"{len(cfgs)} configurations ({type(bandit).__name__} instances)", fontsize=9)
         ax.grid(True, which="both", alpha=0.3)
         ax.legend(fontsize=7, loc="upper left")
+    extra = iter(axes[len(groups):])
     if final_vs_dim:
-        _final_vs_dim_panel(axes[-1], result)
+        _final_vs_dim_panel(next(extra), result)
+    if final_boxplot:
+        _final_boxplot_panel(next(extra), result, styles, overlays)
     if title:
         fig.suptitle(f"{title}  ({result.n_runs} runs, T = {result.horizon})")
     if path is not None:

@@ -88,3 +88,12 @@ def test_linear_mdp_entry_runs_both_agents_on_each_instance():
 def test_unknown_reproduction_names_the_known_ones():
     with pytest.raises(ValueError, match="bernoulli-two-arms"):
         get_reproduction("bernoulli-three-arms")
+
+
+def test_bernoulli_two_arms_is_figure_1_of_garivier_cappe():
+    # arXiv:1102.2490, Fig. 1: draws of the suboptimal arm up to n = 5000 and their boxplots at n = 5000
+    # (50,000 runs); with two arms the pseudo-regret is the gap 0.1 times those draws.
+    rep = get_reproduction("bernoulli-two-arms")
+    assert rep.horizon == rep.full_horizon == 5000 and rep.full_runs == 50_000
+    assert rep.final_boxplot and rep.overlays == ("lai-robbins",)
+    assert "Fig. 1" in rep.citation and "0.1 N_2(n)" in rep.description and "asymptotic" in rep.description

@@ -1,14 +1,14 @@
-"""Tests of rltheory.experiments._cli: `rltheory reproduce` and `rltheory list` end to end."""
+"""Tests of rltheory.experiments._cli: `rltheory reproduce`, `rltheory list` and `rltheory compile` end to end."""
 
 import csv
+import errno
+import os
+import stat
 
-import numpy as np
 import pytest
 
-import os
-
 from rltheory.cli import main
-from rltheory.experiments import _runner
+from rltheory.experiments import _atomic, _dispatch, _runner
 from rltheory.experiments._catalogue import CATALOGUE
 
 
@@ -39,6 +39,10 @@ def test_reproduce_end_to_end_writes_png_csv_npz_and_prints_the_summary(tmp_path
     for c in configs:
         assert c.name in text
     assert "R(T)/LR(T)" in text
+    # the first line says what runs and where the results go, before any work
+    assert text.splitlines()[0] == (
+        f"bernoulli-two-arms: {len(configs)} configurations x 4 runs x T = 300, seed 3, on this process -> {out}"
+    )
 
     # --resume reuses every chunk and reproduces the same summary
     before = (out / "summary.csv").read_bytes()
@@ -66,7 +70,9 @@ def test_reproduce_linear_bandit_end_to_end(tmp_path, capsys):
     assert [r["name"] for r in rows] == [c.name for c in configs]
     assert all(r["lai_robbins_ratio"] == "nan" and int(r["n_runs"]) == 4 for r in rows)
     assert len(list((out / "curves").glob("*.npz"))) == len(configs) == len(list((out / "curves").glob("*.csv")))
-    table = text[text.index("config"):].splitlines()[1 : 1 + len(configs)]
+    lines = text.splitlines()
+    header = next(k for k, line in enumerate(lines) if line.startswith("config "))
+    table = lines[header + 1 : header + 1 + len(configs)]
     assert [line.rsplit(None, 1)[-1] for line in table] == ["-"] * len(configs)  # no Lai-Robbins ratio
     assert main(argv + ["--resume"]) == 0
     assert f"{len(configs)} chunk(s) reused, 0 computed" in capsys.readouterr().out
@@ -93,6 +99,84 @@ def test_reproduce_on_a_dask_scheduler_gives_the_same_summary(tmp_path, capsys):
     assert (tmp_path / "a" / "summary.csv").read_bytes() == (tmp_path / "c" / "summary.csv").read_bytes()
 
 
+def test_reproduce_refuses_a_users_summary_csv_and_another_experiment(tmp_path, capsys):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "summary.csv").write_text("my own table")
+    common = ["reproduce", "adversarial", "--runs", "2", "--horizon", "60", "--no-progress", "--out", str(out)]
+    for extra in ([], ["--overwrite"], ["--resume"]):
+        assert main(common + extra) == 2
+        err = capsys.readouterr().err
+        assert "holds 'summary.csv' but no experiment.json" in err and "never overwrites" in err
+        assert len(err.strip().splitlines()) == 1
+    assert (out / "summary.csv").read_text() == "my own table" and sorted(os.listdir(out)) == ["summary.csv"]
+    # another experiment in the folder: refused, --overwrite replaces it whole
+    exp = tmp_path / "exp"
+    assert main(common[:-1] + [str(exp)]) == 0
+    assert main(common[:-1] + [str(exp), "--seed", "1"]) == 2
+    err = capsys.readouterr().err
+    assert "another experiment (seed 0 in the folder, 1 asked)" in err and "--overwrite" in err
+    assert main(common[:-1] + [str(exp), "--seed", "1", "--overwrite"]) == 0
+    fresh = tmp_path / "fresh"
+    assert main(common[:-1] + [str(fresh), "--seed", "1"]) == 0
+    capsys.readouterr()
+    listing = sorted(str(p.relative_to(exp)) for p in exp.rglob("*"))
+    assert listing == sorted(str(p.relative_to(fresh)) for p in fresh.rglob("*"))
+    assert (exp / "summary.csv").read_bytes() == (fresh / "summary.csv").read_bytes()
+
+
+def test_reproduce_outputs_respect_the_umask(tmp_path, capsys):
+    old = os.umask(0o022)
+    try:
+        out = tmp_path / "o"
+        argv = ["reproduce", "adversarial", "--runs", "2", "--horizon", "60", "--no-progress", "--out", str(out)]
+        assert main(argv) == 0
+    finally:
+        os.umask(old)
+    capsys.readouterr()
+    names = set()
+    for p in out.rglob("*"):
+        if p.is_file():
+            names.add(p.name)
+            assert stat.S_IMODE(p.stat().st_mode) == 0o644, p
+    assert {"experiment.json", "summary.csv", "adversarial.png"} <= names
+
+
+def test_a_full_disk_is_one_line_with_the_remedy_and_resume_recovers(tmp_path, capsys, monkeypatch):
+    common = ["reproduce", "adversarial", "--runs", "2", "--horizon", "60", "--no-progress", "--chunk-size", "1"]
+    calls = []
+    real = _atomic.save_with
+
+    def full_disk_on_the_third_chunk(save, path):
+        calls.append(path)
+        if len(calls) == 3:
+            raise OSError(errno.ENOSPC, "No space left on device", str(path))
+        return real(save, path)
+
+    monkeypatch.setattr(_atomic, "save_with", full_disk_on_the_third_chunk)
+    out = tmp_path / "a"
+    assert main(common + ["--out", str(out)]) == 1
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "Traceback" not in err
+    assert err.startswith("rltheory reproduce: error: no space left on device (writing ")
+    assert err.endswith("free some space, then rerun the same command with --resume "
+                        "(the chunks already written are kept)")
+    monkeypatch.undo()
+    assert main(common + ["--out", str(out), "--resume"]) == 0
+    assert "2 chunk(s) reused" in capsys.readouterr().out
+    assert main(common + ["--out", str(tmp_path / "b")]) == 0
+    capsys.readouterr()
+    assert (out / "summary.csv").read_bytes() == (tmp_path / "b" / "summary.csv").read_bytes()
+
+
+def test_compile_warms_the_kernels_of_a_reproduction(capsys):
+    assert main(["compile", "adversarial"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("compiling the kernels of adversarial into ")
+    assert "adversarial: 6 configurations ready" in out
+    assert main(["compile", "nope"]) == 2
+
+
 def test_reproduce_unknown_name_and_bad_folder_exit_with_code_2(tmp_path, capsys):
     assert main(["reproduce", "nope", "--out", str(tmp_path)]) == 2
     assert "unknown reproduction 'nope'" in capsys.readouterr().err
@@ -114,14 +198,16 @@ def dying_simulate(bandit, policy, horizon, n_runs, run_start, seed, checkpoints
     """The runner's chunk task, except that the worker dies on the chunk starting at run 2."""
     if run_start == 2:
         os._exit(9)
-    return _runner._simulate_chunk(bandit, policy, horizon, n_runs, run_start, seed, checkpoints)
+    return _dispatch.simulate_chunk(bandit, policy, horizon, n_runs, run_start, seed, checkpoints)
 
 
 def test_a_dead_worker_is_reported_and_resume_completes_the_run(tmp_path, capsys, monkeypatch):
     common = ["reproduce", "adversarial", "--runs", "4", "--horizon", "100", "--no-progress", "--chunk-size", "1"]
     monkeypatch.setattr(_runner, "_plan", _patched_plan(_runner._plan))
-    assert main(common + ["--out", str(tmp_path / "a"), "--workers", "2"]) == 2
-    assert "rerun the same command with --resume" in capsys.readouterr().err
+    assert main(common + ["--out", str(tmp_path / "a"), "--workers", "2"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("rltheory reproduce: error: a worker process died") and len(err.splitlines()) == 1
+    assert "rerun the same command with --resume" in err
     monkeypatch.undo()
     assert main(common + ["--out", str(tmp_path / "a"), "--workers", "2", "--resume"]) == 0
     assert main(common + ["--out", str(tmp_path / "b")]) == 0

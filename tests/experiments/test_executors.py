@@ -1,6 +1,7 @@
 """Tests of rltheory.experiments._executors: the serial executor and make_executor."""
 
 import concurrent.futures as cf
+import re
 import sys
 
 import numpy as np
@@ -95,3 +96,15 @@ def test_dask_scheduler_executor_gives_the_same_numbers():
             got = [f.result() for f in [ex.submit(_draws, s, 5) for s in range(3)]]
     for s, g in enumerate(got):
         np.testing.assert_array_equal(g, _draws(s, 5))
+
+
+def test_workers_report_their_compilations_on_stderr(capfd):
+    import time
+
+    from tests.experiments._helpers import compile_generated_kernel
+
+    name = f"gen_worker_probe_{time.time_ns()}"
+    with make_executor(workers=2, report_compilations=True) as ex:
+        assert ex.submit(compile_generated_kernel, name).result() == 2
+    err = capfd.readouterr().err
+    assert re.search(rf"^worker \d+: compiling {name}\.f \(first run only; cached in .+\)\.\.\.$", err, re.M), err

@@ -66,3 +66,67 @@ def test_sqrt_reference_single_panel_and_final_regret_vs_d():
 def test_unknown_panel_layout_is_rejected(adversarial_result):
     with pytest.raises(ValueError, match="panels"):
         plot_experiment(adversarial_result, panels="grid")
+
+
+# --------------------------------------------------------------------------- Garivier & Cappe Fig. 1 view
+
+
+@pytest.fixture(scope="module")
+def two_arms_result():
+    rep = get_reproduction("bernoulli-two-arms")
+    return run_experiment(rep.configs(400), horizon=400, n_runs=6, checkpoints=20, progress=False)
+
+
+def test_boxplot_panel_shows_the_final_regret_of_every_run(two_arms_result):
+    from rltheory.bandits import lai_robbins_curve
+
+    res = two_arms_result
+    fig = plot_experiment(res, overlays=("lai-robbins",), log_x=True, final_boxplot=True)
+    curves_ax, box_ax = fig.axes
+    assert box_ax.get_title() == f"regret at T = 400: distribution over {res.n_runs} runs"
+    assert [t.get_text() for t in box_ax.get_xticklabels()] == [c.name for c in res.configs]
+    # each box is the distribution of the regret at T: its median line is the median over the runs
+    medians = {
+        line.get_gid(): line.get_ydata()[0] for line in box_ax.lines if str(line.get_gid()).startswith("median:")
+    }
+    assert medians == {f"median:{c.name}": float(np.median(res.curves[c.name].regret[:, -1])) for c in res.configs}
+    (bound,) = [ln for ln in box_ax.get_lines() if ln.get_label().startswith("Lai-Robbins bound at T")]
+    assert bound.get_ydata()[0] == pytest.approx(float(lai_robbins_curve(res.configs[0].bandit, [400.0])[0]))
+
+
+def test_the_figure_says_when_the_asymptotic_bound_lies_above_a_curve(two_arms_result):
+    from rltheory.bandits import lai_robbins_curve
+    from rltheory.experiments._plots import ASYMPTOTIC_NOTE
+
+    res = two_arms_result
+    bound_T = float(lai_robbins_curve(res.configs[0].bandit, [400.0])[0])
+    below = [c.name for c in res.configs if res.curves[c.name].mean[-1] < bound_T]
+    (ax,) = plot_experiment(res, overlays=("lai-robbins",), log_x=True).axes
+    notes = [t for t in ax.texts if t.get_gid() == "asymptotic-note"]
+    assert len(notes) == (1 if below else 0)
+    if notes:
+        assert notes[0].get_text() == ASYMPTOTIC_NOTE and "asymptotic" in ASYMPTOTIC_NOTE
+    # a panel whose curves all end above the bound carries no note
+    worst = max(res.configs, key=lambda c: res.curves[c.name].mean[-1])
+    sub = run_experiment([worst], horizon=400, n_runs=6, checkpoints=20, progress=False)
+    if sub.curves[worst.name].mean[-1] >= bound_T:
+        (ax,) = plot_experiment(sub, overlays=("lai-robbins",), log_x=True).axes
+        assert not [t for t in ax.texts if t.get_gid() == "asymptotic-note"]
+
+
+def test_curves_differ_in_colour_or_line_style_and_the_palette_is_okabe_ito(two_arms_result):
+    from matplotlib.colors import to_hex
+
+    from rltheory.experiments._plots import LINE_STYLES, PALETTE
+
+    # Okabe & Ito (2008) colour-universal-design palette, black left for the theory overlays
+    assert set(PALETTE) <= {"#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7"}
+    assert len(set(LINE_STYLES)) == len(LINE_STYLES) == 12
+    assert all(len({c for c, _ in LINE_STYLES[k : k + len(PALETTE)]}) == len(PALETTE) for k in range(7))
+    (ax,) = plot_experiment(two_arms_result, log_x=True).axes
+    styles = [(to_hex(line.get_color()), line.get_linestyle()) for line in ax.get_lines()]
+    assert len(styles) == len(two_arms_result.configs) and len(set(styles)) == len(styles)
+    # the five best policies of the figure (KL-UCB, KL-UCB+, TS, Bayes-UCB, IMED: the curves the issue could not
+    # tell apart) have five colours and differ in line style from their neighbours
+    best = styles[3:8]
+    assert len({c for c, _ in best}) == 5 and all(a[1] != b[1] for a, b in zip(best, best[1:]))

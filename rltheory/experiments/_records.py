@@ -1,0 +1,167 @@
+"""The records of an experiment: what to run (:class:`ExperimentConfig`) and what came out
+(:class:`ExperimentResult`, :class:`SummaryRow`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+from rltheory.experiments._dispatch import check_pairing
+
+__all__ = ["ExperimentConfig", "ExperimentResult", "SummaryRow"]
+
+
+@dataclass(frozen=True)
+class ExperimentConfig:
+    """One line of an experiment: a named ``(problem, policy)`` pair.
+
+    Parameters
+    ----------
+    name : str
+        Label, unique within an experiment (legend, file names, summary).
+    bandit : problem instance
+        The problem, which also selects the simulator: any
+        :mod:`rltheory.bandits` instance (``to_spec()``, ``n_arms``, ...), a
+        :class:`rltheory.linear.LinearBandit` or a
+        :class:`rltheory.linear.LinearMDP`.
+    policy : policy or agent
+        For a bandit instance, any :mod:`rltheory.bandits` policy; for a
+        ``LinearBandit``, :class:`~rltheory.linear.LinUCB`,
+        :class:`~rltheory.linear.LinTS` or
+        :class:`~rltheory.linear.PhasedElimination`; for a ``LinearMDP``,
+        :class:`~rltheory.linear.LSVIUCB` or :class:`~rltheory.linear.LMCLSVI`.
+        It needs ``name`` and ``to_spec()``.
+
+    Examples
+    --------
+    >>> from rltheory.bandits import BernoulliBandit, KLUCB
+    >>> cfg = ExperimentConfig("KL-UCB", BernoulliBandit([0.9, 0.8]), KLUCB())
+    >>> cfg.name, cfg.policy.name
+    ('KL-UCB', 'KLUCB')
+    >>> ExperimentConfig("x", bandit=None, policy=None)
+    Traceback (most recent call last):
+    ...
+    ValueError: ExperimentConfig 'x': bandit must be a bandit instance with to_spec(), got None
+    """
+
+    name: str
+    bandit: Any
+    policy: Any
+
+    def __post_init__(self):
+        if not isinstance(self.name, str) or not self.name.strip():
+            raise ValueError(f"ExperimentConfig: name must be a non-empty string, got {self.name!r}")
+        for what in ("bandit", "policy"):
+            obj = getattr(self, what)
+            if not callable(getattr(obj, "to_spec", None)):
+                raise ValueError(
+                    f"ExperimentConfig {self.name!r}: {what} must be a {what} instance with to_spec(), got {obj!r}"
+                )
+        check_pairing(self.name, self.bandit, self.policy)
+
+
+@dataclass(frozen=True)
+class SummaryRow:
+    """Summary of one configuration at the horizon.
+
+    Attributes
+    ----------
+    name, policy : str
+        Configuration label and policy name.
+    n_runs, horizon : int
+    final_mean, final_lower, final_upper : float
+        Mean regret at the last checkpoint and its confidence interval (the
+        ``RegretCurve`` interval: ``mean``, ``lower``, ``upper``).
+    slope, slope_lower, slope_upper : float
+        Least-squares slope of ``log(mean regret)`` against ``log t`` over the
+        last decade of checkpoints ``[T/10, T]`` with its confidence interval
+        (``RegretCurve.slope``): about 0 for logarithmic regret, 1/2 for
+        ``sqrt(T)`` regret, 1 for linear regret.
+    lai_robbins_ratio : float
+        Mean regret at ``T`` divided by the Lai-Robbins curve
+        ``sum_i Delta_i log(T) / KL(mu_i, mu*)`` at ``T`` (Lai & Robbins 1985,
+        Theorem 2); ``nan`` for non-stochastic instances, linear bandits and
+        linear MDPs.
+
+    Examples
+    --------
+    >>> row = SummaryRow("UCB1", "UCB1", 10, 100, 5.0, 4.0, 6.0, 0.3, 0.2, 0.4, 1.5)
+    >>> row.final_upper - row.final_lower
+    2.0
+    """
+
+    name: str
+    policy: str
+    n_runs: int
+    horizon: int
+    final_mean: float
+    final_lower: float
+    final_upper: float
+    slope: float
+    slope_lower: float
+    slope_upper: float
+    lai_robbins_ratio: float
+
+
+@dataclass(frozen=True)
+class ExperimentResult:
+    """What :func:`~rltheory.experiments.run_experiment` returns.
+
+    Attributes
+    ----------
+    configs : tuple of ExperimentConfig
+    curves : Mapping[str, RegretCurve]
+        Read-only mapping from configuration name to its full regret curve
+        (all ``n_runs`` runs, chunks concatenated in run order).
+    summary : tuple of SummaryRow
+        One row per configuration, in ``configs`` order.
+    horizon, n_runs, seed, checkpoints, chunk_size : int
+    out_dir : pathlib.Path or None
+        Results folder, or ``None`` when nothing was written.
+    chunks_computed, chunks_reused : int
+        Chunks simulated by this call, and chunks taken from ``out_dir``.
+    chunks_rejected : tuple of str
+        One message per chunk file found in ``out_dir`` but not reused (hash
+        mismatch, corrupted file, wrong run range); those chunks were recomputed.
+
+    Examples
+    --------
+    >>> from rltheory.bandits import BernoulliBandit, UCB1
+    >>> from rltheory.experiments import run_experiment
+    >>> res = run_experiment([ExperimentConfig("UCB1", BernoulliBandit([0.6, 0.4]), UCB1())],
+    ...                      horizon=100, n_runs=3, checkpoints=5, progress=False)
+    >>> res.curves["UCB1"].regret.shape[0], res.chunks_computed, res.out_dir is None
+    (3, 1, True)
+    >>> res.format_summary().splitlines()[1].split()[:3]
+    ['UCB1', '3', '100']
+    """
+
+    configs: tuple
+    curves: Mapping[str, Any]
+    summary: tuple
+    horizon: int
+    n_runs: int
+    seed: int
+    checkpoints: int
+    chunk_size: int
+    out_dir: Path | None
+    chunks_computed: int
+    chunks_reused: int
+    chunks_rejected: tuple = field(default=())
+
+    def format_summary(self) -> str:
+        """The summary as a plain-text table (see :func:`~rltheory.experiments.format_summary`).
+
+        Examples
+        --------
+        >>> from rltheory.bandits import BernoulliBandit, UCB1
+        >>> from rltheory.experiments import run_experiment
+        >>> res = run_experiment([ExperimentConfig("UCB1", BernoulliBandit([0.6, 0.4]), UCB1())],
+        ...                      horizon=50, n_runs=2, checkpoints=4, progress=False)
+        >>> res.format_summary().split()[:4]
+        ['config', 'runs', 'horizon', 'regret(T)']
+        """
+        from rltheory.experiments._summary import format_summary
+
+        return format_summary(self.summary)
