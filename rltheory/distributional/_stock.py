@@ -233,17 +233,12 @@ def _check_model(mdp: FiniteMDP, objective, initial_state) -> tuple[int, np.ndar
     return mdp.horizon, np.round(R).astype(np.int64)
 
 
-def _dense_P(mdp: FiniteMDP) -> np.ndarray:
-    S, A = mdp.n_states, mdp.n_actions
-    return mdp.P.toarray().reshape(S, A, S) if mdp.is_sparse else np.asarray(mdp.P)
-
-
 class _Augmented:
     """The stock-augmented model: grids and exact backward recursions."""
 
     def __init__(self, mdp: FiniteMDP, H: int, R: np.ndarray):
         self.mdp, self.H, self.R = mdp, H, R
-        self.P = _dense_P(mdp)
+        self.P = mdp.dense_P
         self.mask = np.asarray(mdp.action_mask)
         self.lo = H * min(0, int(R[self.mask].min()))
         hi = H * max(0, int(R[self.mask].max()))
@@ -506,7 +501,7 @@ def brute_force_optimization(
     H, R = _check_model(mdp, objective, initial_state)
     if policy_class not in ("history", "markov"):
         raise ValueError(f"policy_class = {policy_class!r} must be 'history' or 'markov'")
-    P = _dense_P(mdp)
+    P = mdp.dense_P
     mask = np.asarray(mdp.action_mask)
     S, A = R.shape
     s0 = int(initial_state)

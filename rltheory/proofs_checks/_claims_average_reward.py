@@ -34,11 +34,6 @@ def _sparse_average_mdps(draw, n_states=st.integers(1, 5), n_actions=st.integers
     return FiniteMDP(P, R, gamma=1.0)
 
 
-def _dense(mdp):
-    S, A = mdp.n_states, mdp.n_actions
-    return mdp.P.toarray().reshape(S, A, S) if mdp.is_sparse else np.asarray(mdp.P)
-
-
 # ------------------------------------------------------------- gain and bias
 @st.composite
 def _policy_instances(draw):

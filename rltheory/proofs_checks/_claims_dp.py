@@ -550,7 +550,7 @@ def _lp_slack(mdp):
     mu = np.full(S, 1.0 / S)  # the solver's default weights
     vstar = _v_star(mdp)
     x = np.asarray(res.occupancy)
-    P = mdp.P.toarray().reshape(S, A, S) if mdp.is_sparse else np.asarray(mdp.P)
+    P = mdp.dense_P
     mask = np.asarray(mdp.action_mask)
     flow = x.sum(axis=1) - mdp.gamma * np.einsum("sa,saj->j", np.where(mask, x, 0.0), P)
     mass = max(1.0, float(x.sum()))

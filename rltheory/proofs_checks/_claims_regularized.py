@@ -27,11 +27,6 @@ def _scale(mdp) -> float:
     return (1.0 + float(np.max(np.abs(mdp.R)))) / (1.0 - mdp.gamma)
 
 
-def _dense(mdp):
-    S, A = mdp.n_states, mdp.n_actions
-    return mdp.P.toarray().reshape(S, A, S) if mdp.is_sparse else np.asarray(mdp.P)
-
-
 def _random_mdp(rng, S, A, gamma):
     from rltheory.tabular import FiniteMDP
 
@@ -398,7 +393,7 @@ def _cen_slack(instance):
     res = natural_policy_gradient(mdp, step_size=eta, temperature=tau, n_iter=T)
     soft = soft_value_iteration(mdp, tau, tol=1e-13)
     mask = np.asarray(mdp.action_mask)
-    P = _dense(mdp)
+    P = mdp.dense_P
 
     def q_of(v):
         return np.where(mask, np.asarray(mdp.R) + g * np.einsum("saj,j->sa", P, v), 0.0)

@@ -276,15 +276,8 @@ class PluginEstimateResult:
 
 
 # ====================================================================== helpers
-def _check_model(mdp, who: str) -> None:
-    if not isinstance(mdp, FiniteMDP):
-        raise ValueError(f"{who} needs a FiniteMDP, got {type(mdp).__name__}")
-    if mdp.horizon is not None:
-        raise ValueError(
-            f"{who} solves infinite-horizon average-reward problems; this model has horizon {mdp.horizon}: "
-            "use backward_induction"
-        )
-
+#: Every average-reward function accepts any infinite-horizon model (the discount is ignored).
+_INFINITE_HORIZON = ("discounted", "ssp", "average_reward")
 
 def _as_chain(P, name: str = "P") -> np.ndarray:
     """A validated dense row-stochastic (n, n) float array."""
@@ -548,25 +541,16 @@ def gain_and_bias(mdp: FiniteMDP, policy) -> GainBiasResult:
     >>> res.gain, res.bias
     (array([0.5, 0.5]), array([ 0.5, -0.5]))
     """
-    _check_model(mdp, "gain_and_bias")
+    FiniteMDP.require(mdp, _INFINITE_HORIZON, "gain_and_bias")
     P, r = _policy_chain(mdp, policy)
     return _gain_bias(P, r)
 
 
 # ====================================================================== classification
-def _dense_P(mdp: FiniteMDP) -> np.ndarray:
-    S, A = mdp.n_states, mdp.n_actions
-    return mdp.P.toarray().reshape(S, A, S) if mdp.is_sparse else np.asarray(mdp.P)
-
-
 def _support_rows(mdp: FiniteMDP) -> sp.csr_array:
     """Boolean support of P as a CSR (S*A, S) matrix (row s*A + a), without densifying sparse models."""
-    S, A = mdp.n_states, mdp.n_actions
-    if mdp.is_sparse:
-        M = sp.csr_array(mdp.P, copy=True)
-        M.data = (M.data > 0).astype(np.int8)
-    else:
-        M = sp.csr_array((np.asarray(mdp.P).reshape(S * A, S) > 0).astype(np.int8))
+    M = sp.csr_array(mdp.csr_P, copy=True)
+    M.data = (M.data > 0).astype(np.int8)
     M.eliminate_zeros()
     return M
 
@@ -637,10 +621,10 @@ def classify(mdp: FiniteMDP, *, max_policies: int = 4096) -> MDPClassification:
     >>> c.communicating, c.weakly_communicating, c.unichain
     (True, True, False)
     """
-    _check_model(mdp, "classify")
+    FiniteMDP.require(mdp, _INFINITE_HORIZON, "classify")
     if isinstance(max_policies, bool) or not isinstance(max_policies, (int, np.integer)) or max_policies < 1:
         raise ValueError(f"max_policies = {max_policies!r} must be an integer >= 1")
-    P = _dense_P(mdp)
+    P = mdp.dense_P
     mask = np.asarray(mdp.action_mask)
     S = mdp.n_states
     adj = np.zeros((S, S), dtype=bool)
@@ -757,7 +741,7 @@ def relative_value_iteration(
     >>> res.gain, res.policy
     (array([2., 2.]), array([1, 0]))
     """
-    _check_model(mdp, "relative_value_iteration")
+    FiniteMDP.require(mdp, _INFINITE_HORIZON, "relative_value_iteration")
     tol = _check_real("tol", tol, 0.0, np.inf)
     max_iter = _check_int("max_iter", max_iter, 0)
     tau = _check_real("aperiodicity", aperiodicity, 0.0, 1.0, lo_open=True)
@@ -857,10 +841,10 @@ def average_reward_policy_iteration(
     >>> res.gain, res.policy
     (array([1., 1., 2.]), array([0, 0, 0]))
     """
-    _check_model(mdp, "average_reward_policy_iteration")
+    FiniteMDP.require(mdp, _INFINITE_HORIZON, "average_reward_policy_iteration")
     max_iter = _check_int("max_iter", max_iter, 1)
     tie_tol = _check_real("tie_tol", tie_tol, 0.0, np.inf)
-    P = _dense_P(mdp)
+    P = mdp.dense_P
     R = np.asarray(mdp.R, dtype=float)
     mask = np.asarray(mdp.action_mask)
     S = mdp.n_states
@@ -949,14 +933,14 @@ def average_reward_linear_programming(
 
     from rltheory.tabular._linear_programming import _choose_solver
 
-    _check_model(mdp, "average_reward_linear_programming")
+    FiniteMDP.require(mdp, _INFINITE_HORIZON, "average_reward_linear_programming")
     tol = _check_real("tol", tol, 0.0, np.inf, lo_open=True)
     if solver_options is not None and not isinstance(solver_options, dict):
         raise ValueError(f"solver_options must be a dict, got {type(solver_options).__name__}")
     _require_weakly_communicating(mdp, "average_reward_linear_programming")
     solver_name = _choose_solver(solver)
     S, A = mdp.n_states, mdp.n_actions
-    P = _dense_P(mdp)
+    P = mdp.dense_P
     mask = np.asarray(mdp.action_mask)
     pairs = np.argwhere(mask)
     Prow = sp.csr_array(P[pairs[:, 0], pairs[:, 1]])
@@ -1042,11 +1026,11 @@ def average_reward_plugin(mdp: FiniteMDP, n_samples: int, *, rng=None) -> Plugin
     >>> res.suboptimality >= 0.0
     True
     """
-    _check_model(mdp, "average_reward_plugin")
+    FiniteMDP.require(mdp, _INFINITE_HORIZON, "average_reward_plugin")
     n = _check_int("n_samples", n_samples, 1)
     gen = as_generator(rng)
     S, A = mdp.n_states, mdp.n_actions
-    P = _dense_P(mdp)
+    P = mdp.dense_P
     mask = np.asarray(mdp.action_mask)
     P_hat = np.zeros_like(P)
     for s in range(S):

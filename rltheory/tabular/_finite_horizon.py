@@ -92,13 +92,7 @@ def backward_induction(mdp: FiniteMDP, *, exact: bool = False) -> FiniteHorizonR
     >>> res.v[0], res.policy[0]
     (array([3., 6.]), array([1, 0]))
     """
-    if not isinstance(mdp, FiniteMDP):
-        raise ValueError(f"backward_induction needs a FiniteMDP, got {type(mdp).__name__}")
-    if mdp.horizon is None:
-        raise ValueError(
-            "backward_induction needs a finite-horizon model (FiniteMDP(..., horizon=H)); "
-            "for an infinite-horizon model use policy_iteration or value_iteration"
-        )
+    FiniteMDP.require(mdp, "finite_horizon", "backward_induction")
     if not isinstance(exact, (bool, np.bool_)):
         raise ValueError(f"exact = {exact!r} must be True or False")
     if exact and not mdp.is_exact:

@@ -110,10 +110,7 @@ class TrajectoryLaws:
 
 
 def _check(mdp, who):
-    if not isinstance(mdp, FiniteMDP):
-        raise ValueError(f"{who} needs a FiniteMDP, got {type(mdp).__name__}")
-    if mdp.horizon is None:
-        raise ValueError(f"{who} needs a finite-horizon model: build the FiniteMDP with horizon=H")
+    FiniteMDP.require(mdp, "finite_horizon", who)
     if mdp.gamma != 1.0:
         raise ValueError(f"{who} uses undiscounted finite-horizon rewards (Levine 2018); got gamma = {mdp.gamma!r}, use gamma=1")
 
@@ -152,7 +149,7 @@ def control_as_inference(mdp: FiniteMDP, prior=None) -> InferenceResult:
     """
     _check(mdp, "control_as_inference")
     H, S, A = mdp.horizon, mdp.n_states, mdp.n_actions
-    P = mdp.P.toarray().reshape(S, A, S) if mdp.is_sparse else np.asarray(mdp.P, dtype=float)
+    P = mdp.dense_P
     R = np.asarray(mdp.R, dtype=float)
     lp = _log_prior(mdp, prior)
     mask = np.isfinite(lp)
@@ -220,7 +217,7 @@ def trajectory_laws(mdp: FiniteMDP, initial_distribution=None, prior=None, *, ma
         raise ValueError(
             f"{S}^{H + 1} * {A}^{H} trajectories exceed max_trajectories = {max_trajectories}; use a smaller model or horizon"
         )
-    P = mdp.P.toarray().reshape(S, A, S) if mdp.is_sparse else np.asarray(mdp.P, dtype=float)
+    P = mdp.dense_P
     R = np.asarray(mdp.R, dtype=float)
     lp = _log_prior(mdp, prior)
     inf = control_as_inference(mdp, prior)

@@ -11,7 +11,6 @@ import scipy.sparse as sp
 
 from rltheory._validation import check_probability_vector, readonly
 from rltheory.tabular._model import FiniteMDP
-from rltheory.tabular._policy_evaluation import _check_infinite_horizon
 
 __all__ = ["LinearProgramResult", "linear_programming"]
 
@@ -66,10 +65,7 @@ def _constraint_matrix(mdp: FiniteMDP):
     S, A = mdp.n_states, mdp.n_actions
     pairs = np.argwhere(np.asarray(mdp.action_mask))  # row-major: (s, a) sorted
     rows = pairs[:, 0] * A + pairs[:, 1]
-    if mdp.is_sparse:
-        P_rows = sp.csr_array(mdp.P[rows])
-    else:
-        P_rows = sp.csr_array(np.asarray(mdp.P).reshape(S * A, S)[rows])
+    P_rows = sp.csr_array(mdp.csr_P[rows])
     E = sp.csr_array((np.ones(len(rows)), (np.arange(len(rows)), pairs[:, 0])), shape=(len(rows), S))
     M = sp.csr_array(E - mdp.gamma * P_rows)
     r = np.asarray(mdp.R)[pairs[:, 0], pairs[:, 1]]
@@ -190,12 +186,7 @@ def linear_programming(
     >>> np.round(res.v, 6), res.policy, res.status
     (array([ 9., -2.]), array([1, 0]), 'optimal')
     """
-    _check_infinite_horizon(mdp, "linear_programming")
-    if mdp.gamma >= 1.0:
-        raise ValueError(
-            "linear_programming handles discounted models (gamma < 1); for gamma = 1 with terminal "
-            "states use policy_iteration"
-        )
+    FiniteMDP.require(mdp, "discounted", "linear_programming")
     if isinstance(tol, bool) or not isinstance(tol, numbers.Real) or not np.isfinite(tol) or tol <= 0:
         raise ValueError(f"tol = {tol!r} must be a positive finite number")
     if solver_options is not None and not isinstance(solver_options, dict):

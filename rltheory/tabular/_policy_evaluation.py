@@ -57,22 +57,6 @@ class PolicyEvaluationResult:
 
 
 # --------------------------------------------------------------------- helpers
-def _check_infinite_horizon(mdp, who: str) -> None:
-    if not isinstance(mdp, FiniteMDP):
-        raise ValueError(f"{who} needs a FiniteMDP, got {type(mdp).__name__}")
-    if mdp.horizon is not None:
-        raise ValueError(
-            f"{who} solves infinite-horizon problems, but this model has horizon={mdp.horizon}; "
-            "use rltheory.tabular.backward_induction for finite-horizon models"
-        )
-    if mdp.gamma == 1.0 and (mdp.terminal_states is None or mdp.terminal_states.size == 0):
-        raise ValueError(
-            f"{who} needs gamma < 1 or terminal states; gamma = 1 without terminal states is the average-reward "
-            "criterion: use rltheory.tabular.gain_and_bias, relative_value_iteration, "
-            "average_reward_policy_iteration or average_reward_linear_programming"
-        )
-
-
 def _is_ssp(mdp: FiniteMDP) -> bool:
     """Undiscounted with terminal states: a stochastic shortest path problem."""
     return mdp.gamma == 1.0
@@ -232,7 +216,7 @@ def policy_evaluation(mdp: FiniteMDP, policy, *, method: str = "direct", tol: fl
     >>> res.residual < 1e-12
     True
     """
-    _check_infinite_horizon(mdp, "policy_evaluation")
+    FiniteMDP.require(mdp, ("discounted", "ssp"), "policy_evaluation")
     if method not in _METHODS:
         raise ValueError(f"method = {method!r} is not one of {_METHODS}")
     if isinstance(tol, bool) or not isinstance(tol, numbers.Real) or not np.isfinite(tol) or tol <= 0:
@@ -294,11 +278,7 @@ def discounted_occupancy(mdp: FiniteMDP, policy, initial_distribution=None) -> n
     array([[1.],
            [1.]])
     """
-    _check_infinite_horizon(mdp, "discounted_occupancy")
-    if mdp.gamma >= 1.0:
-        raise ValueError(
-            "discounted_occupancy needs gamma < 1: with gamma = 1 the occupancy of a terminal state is infinite"
-        )
+    FiniteMDP.require(mdp, "discounted", "discounted_occupancy")  # gamma = 1: a terminal state's occupancy is infinite
     if initial_distribution is None:
         if mdp.initial_distribution is None:
             raise ValueError(

@@ -17,7 +17,7 @@ from threadpoolctl import ThreadpoolController
 from rltheory._validation import readonly
 from rltheory.tabular._model import FiniteMDP
 from rltheory.tabular._operators import q_values
-from rltheory.tabular._policy_evaluation import _check_infinite_horizon, _check_proper, _is_ssp, _solve
+from rltheory.tabular._policy_evaluation import _check_proper, _is_ssp, _solve
 
 __all__ = ["PolicyIterationResult", "policy_iteration"]
 
@@ -90,11 +90,7 @@ def _policy_rows(mdp: FiniteMDP, pi: np.ndarray):
 
 def _support_csr(mdp: FiniteMDP) -> sp.csr_array:
     """Boolean support of ``P`` as a CSR matrix ``(S*A, S)``."""
-    S, A = mdp.n_states, mdp.n_actions
-    if mdp.is_sparse:
-        G = sp.csr_array(mdp.P, copy=True)
-    else:
-        G = sp.csr_array(np.asarray(mdp.P).reshape(S * A, S))
+    G = sp.csr_array(mdp.csr_P, copy=True)
     G.eliminate_zeros()
     G.data = np.ones_like(G.data)
     return G
@@ -313,7 +309,7 @@ def policy_iteration(
     >>> res.policy, [str(x) for x in res.v_exact]
     (array([0, 0]), ['-60/7', '-20'])
     """
-    _check_infinite_horizon(mdp, "policy_iteration")
+    FiniteMDP.require(mdp, ("discounted", "ssp"), "policy_iteration")
     _check_options(max_iter, tie_tol, exact)
     if exact and not mdp.is_exact:
         raise ValueError(

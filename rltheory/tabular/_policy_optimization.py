@@ -97,27 +97,12 @@ class PMDMeanStep:
 
 
 # ====================================================================== basics
-def _check_mdp(mdp, who):
-    if not isinstance(mdp, FiniteMDP):
-        raise ValueError(f"{who} needs a FiniteMDP, got {type(mdp).__name__}")
-    if mdp.horizon is not None or mdp.gamma >= 1.0:
-        raise ValueError(
-            f"{who} needs an infinite-horizon discounted model (gamma < 1); gamma = {mdp.gamma!r}, "
-            f"horizon = {mdp.horizon!r} (gamma = 1: use the average-reward functions)"
-        )
-
-
 def _mu(mdp, initial_distribution):
     if initial_distribution is not None:
         return check_probability_vector("initial_distribution", initial_distribution, mdp.n_states)
     if mdp.initial_distribution is not None:
         return np.asarray(mdp.initial_distribution, dtype=float)
     return np.full(mdp.n_states, 1.0 / mdp.n_states)
-
-
-def _dense_P(mdp):
-    S, A = mdp.n_states, mdp.n_actions
-    return mdp.P.toarray().reshape(S, A, S) if mdp.is_sparse else np.asarray(mdp.P)
 
 
 def softmax_policy(theta, action_mask=None) -> np.ndarray:
@@ -150,7 +135,7 @@ class _Evaluator:
 
     def __init__(self, mdp: FiniteMDP, tau: float = 0.0):
         self.mdp = mdp
-        self.P = _dense_P(mdp)
+        self.P = mdp.dense_P
         self.R = np.asarray(mdp.R, dtype=float)
         self.mask = np.asarray(mdp.action_mask)
         self.g = mdp.gamma
@@ -205,7 +190,7 @@ def policy_gradient(mdp: FiniteMDP, theta, initial_distribution=None) -> np.ndar
     >>> policy_gradient(mdp, np.zeros((1, 2)))  # d = 2, pi = 1/2, A = +-1/2
     array([[ 0.5, -0.5]])
     """
-    _check_mdp(mdp, "policy_gradient")
+    FiniteMDP.require(mdp, "discounted", "policy_gradient")
     theta = np.asarray(theta, dtype=float)
     check_shape("theta", theta, (mdp.n_states, mdp.n_actions))
     ev = _Evaluator(mdp)
@@ -289,7 +274,7 @@ def softmax_policy_gradient(
     >>> bool(res.suboptimality[-1] < res.suboptimality[0])
     True
     """
-    _check_mdp(mdp, "softmax_policy_gradient")
+    FiniteMDP.require(mdp, "discounted", "softmax_policy_gradient")
     eta = (1 - mdp.gamma) ** 3 / 8 if step_size is None else _check_step("step_size", step_size)
     n = _check_n(n_iter)
     S, A = mdp.n_states, mdp.n_actions
@@ -346,7 +331,7 @@ def natural_policy_gradient(
     >>> bool(res.sup_suboptimality[-1] < 1e-10)
     True
     """
-    _check_mdp(mdp, "natural_policy_gradient")
+    FiniteMDP.require(mdp, "discounted", "natural_policy_gradient")
     eta = _check_step("step_size", step_size)
     n = _check_n(n_iter)
     if isinstance(temperature, bool) or not isinstance(temperature, numbers.Real) or not np.isfinite(temperature) or temperature < 0:
@@ -454,7 +439,7 @@ def policy_mirror_descent(
     >>> res.policies[-1], res.sup_suboptimality
     (array([[1., 0.]]), array([1., 0.]))
     """
-    _check_mdp(mdp, "policy_mirror_descent")
+    FiniteMDP.require(mdp, "discounted", "policy_mirror_descent")
     if divergence not in ("kl", "euclidean"):
         raise ValueError(f"divergence = {divergence!r} must be 'kl' or 'euclidean'")
     steps = np.atleast_1d(np.asarray(step_sizes, dtype=float))
@@ -506,7 +491,7 @@ def mdpo(
     >>> bool(res.sup_suboptimality[-1] < res.sup_suboptimality[0])
     True
     """
-    _check_mdp(mdp, "mdpo")
+    FiniteMDP.require(mdp, "discounted", "mdpo")
     t = _check_step("step_size", step_size)
     lr = _check_step("inner_learning_rate", inner_learning_rate)
     n = _check_n(n_iter)
@@ -590,7 +575,7 @@ def trust_region_policy_optimization(
     >>> bool(np.all(np.diff(res.objective) > 0))
     True
     """
-    _check_mdp(mdp, "trust_region_policy_optimization")
+    FiniteMDP.require(mdp, "discounted", "trust_region_policy_optimization")
     delta = _check_step("max_kl", max_kl)
     n = _check_n(n_iter)
     mu = _mu(mdp, initial_distribution)

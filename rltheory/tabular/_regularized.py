@@ -157,18 +157,6 @@ def _check_temperature(temperature, allow_zero=True) -> float:
     return float(temperature)
 
 
-def _check_discounted(mdp, who: str) -> None:
-    if not isinstance(mdp, FiniteMDP):
-        raise ValueError(f"{who} needs a FiniteMDP, got {type(mdp).__name__}")
-    if mdp.horizon is not None:
-        raise ValueError(f"{who} solves infinite-horizon discounted models; this model has horizon {mdp.horizon}")
-    if mdp.gamma >= 1.0:
-        raise ValueError(
-            f"{who} needs gamma < 1 (its contraction certificate); gamma = 1 without terminal states is the "
-            "average-reward criterion (rltheory.tabular.relative_value_iteration)"
-        )
-
-
 def _log_reference(mdp: FiniteMDP, reference_policy) -> np.ndarray:
     """``log pi_0`` as a C-contiguous (S, A) array (zeros for the entropy regularizer; -inf off support)."""
     S, A = mdp.n_states, mdp.n_actions
@@ -225,7 +213,7 @@ def soft_bellman_operator(mdp: FiniteMDP, v, temperature: float, reference_polic
     >>> soft_bellman_operator(mdp, np.array([0.0]), 1.0)  # log 2
     array([0.69314718])
     """
-    _check_discounted(mdp, "soft_bellman_operator")
+    FiniteMDP.require(mdp, "discounted", "soft_bellman_operator")
     tau = _check_temperature(temperature)
     v = np.ascontiguousarray(v, dtype=float)
     check_shape("v", v, (mdp.n_states,))
@@ -307,7 +295,7 @@ def soft_value_iteration(
     >>> np.round(res.policy, 4)
     array([[0.7311, 0.2689]])
     """
-    _check_discounted(mdp, "soft_value_iteration")
+    FiniteMDP.require(mdp, "discounted", "soft_value_iteration")
     tau = _check_temperature(temperature)
     tol, max_iter = _check_iter(tol, max_iter)
     logref = _log_reference(mdp, reference_policy)
@@ -359,11 +347,6 @@ def soft_value_iteration(
 
 
 # ====================================================================== soft policy iteration
-def _dense_P(mdp):
-    S, A = mdp.n_states, mdp.n_actions
-    return mdp.P.toarray().reshape(S, A, S) if mdp.is_sparse else np.asarray(mdp.P)
-
-
 def regularized_policy_evaluation(mdp: FiniteMDP, policy, temperature: float, reference_policy=None):
     r"""Regularized value and q-values of a stochastic policy: ``(v, q)``.
 
@@ -386,7 +369,7 @@ def regularized_policy_evaluation(mdp: FiniteMDP, policy, temperature: float, re
     >>> bool(abs(v[0] - 2 * (0.5 + np.log(2))) < 1e-12)
     True
     """
-    _check_discounted(mdp, "regularized_policy_evaluation")
+    FiniteMDP.require(mdp, "discounted", "regularized_policy_evaluation")
     tau = _check_temperature(temperature)
     pi = mdp.policy_matrix(policy)
     logref = _log_reference(mdp, reference_policy)
@@ -396,7 +379,7 @@ def regularized_policy_evaluation(mdp: FiniteMDP, policy, temperature: float, re
         s = int(np.argwhere(np.isinf(terms))[0][0])
         raise ValueError(f"policy puts mass outside the support of reference_policy in state {s}: infinite KL")
     kl = terms.sum(axis=1) if tau > 0 else np.zeros(mdp.n_states)
-    P = _dense_P(mdp)
+    P = mdp.dense_P
     S = mdp.n_states
     R = np.asarray(mdp.R)
     mask = np.asarray(mdp.action_mask)
@@ -439,7 +422,7 @@ def soft_policy_iteration(
     >>> bool(abs(pi.v[0] - vi.v[0]) < 1e-10)
     True
     """
-    _check_discounted(mdp, "soft_policy_iteration")
+    FiniteMDP.require(mdp, "discounted", "soft_policy_iteration")
     tau = _check_temperature(temperature, allow_zero=False)
     tol, max_iter = _check_iter(tol, max_iter)
     logref = _log_reference(mdp, reference_policy)
@@ -474,7 +457,7 @@ def _q_star(mdp) -> np.ndarray:
     from rltheory.tabular._policy_iteration import policy_iteration
 
     res = policy_iteration(mdp)
-    P = _dense_P(mdp)
+    P = mdp.dense_P
     return np.where(np.asarray(mdp.action_mask), np.asarray(mdp.R) + mdp.gamma * np.einsum("saj,j->sa", P, res.v), 0.0)
 
 
@@ -539,7 +522,7 @@ def mirror_descent_value_iteration(
     >>> bool(res.suboptimality[-1] < 1e-2)
     True
     """
-    _check_discounted(mdp, "mirror_descent_value_iteration")
+    FiniteMDP.require(mdp, "discounted", "mirror_descent_value_iteration")
     for name, x in (("kl_weight", kl_weight), ("entropy_weight", entropy_weight), ("noise_scale", noise_scale)):
         if isinstance(x, bool) or not isinstance(x, numbers.Real) or not np.isfinite(x) or x < 0:
             raise ValueError(f"{name} = {x!r} must be a finite number >= 0")
@@ -552,7 +535,7 @@ def mirror_descent_value_iteration(
         errors = np.asarray(errors, dtype=float)
         check_shape("errors", errors, (int(n_iter), S, A))
         check_finite("errors", errors)
-    P = _dense_P(mdp)
+    P = mdp.dense_P
     R = np.asarray(mdp.R)
     mask = np.asarray(mdp.action_mask)
     pi = mask / mask.sum(axis=1, keepdims=True)

@@ -111,26 +111,6 @@ class ModifiedPolicyIterationResult:
     m: int
 
 
-def _check_discounted(mdp: FiniteMDP, solver: str) -> None:
-    if not isinstance(mdp, FiniteMDP):
-        raise ValueError(f"{solver} needs a FiniteMDP, got {type(mdp).__name__}")
-    if mdp.horizon is not None:
-        raise ValueError(
-            f"{solver} solves infinite-horizon discounted models; this model has horizon {mdp.horizon}: "
-            "use backward_induction"
-        )
-    if mdp.gamma >= 1.0 and (mdp.terminal_states is None or mdp.terminal_states.size == 0):
-        raise ValueError(
-            f"{solver} needs gamma < 1; gamma = 1 without terminal states is the average-reward criterion: "
-            "use rltheory.tabular.relative_value_iteration or average_reward_policy_iteration"
-        )
-    if mdp.gamma >= 1.0:
-        raise ValueError(
-            f"{solver} needs gamma < 1 for its contraction certificate; gamma = {mdp.gamma!r} "
-            "(undiscounted with terminal states): use policy_iteration"
-        )
-
-
 def _check_settings(tol, max_iter) -> tuple[float, int]:
     if isinstance(tol, bool) or not isinstance(tol, numbers.Real) or not np.isfinite(tol) or tol < 0:
         raise ValueError(f"tol = {tol!r} must be a finite real number >= 0")
@@ -265,7 +245,7 @@ def value_iteration(mdp: FiniteMDP, *, tol=1e-8, max_iter=100_000, method="jacob
     >>> np.round(res.v, 6)  # v* = (1 + 0.5 * 4, 2 / (1 - 0.5))
     array([3., 4.])
     """
-    _check_discounted(mdp, "value_iteration")
+    FiniteMDP.require(mdp, "discounted", "value_iteration")
     tol, max_iter = _check_settings(tol, max_iter)
     if method not in _METHODS:
         raise ValueError(f"method = {method!r} is not one of {list(_METHODS)}")
@@ -344,7 +324,7 @@ def modified_policy_iteration(mdp: FiniteMDP, *, m=5, tol=1e-8, max_iter=100_000
     >>> np.round(res.v, 6)
     array([3., 4.])
     """
-    _check_discounted(mdp, "modified_policy_iteration")
+    FiniteMDP.require(mdp, "discounted", "modified_policy_iteration")
     tol, max_iter = _check_settings(tol, max_iter)
     if isinstance(m, bool) or not isinstance(m, numbers.Integral) or m < 0:
         raise ValueError(f"m = {m!r} must be an integer >= 0")

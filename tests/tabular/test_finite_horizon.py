@@ -95,7 +95,7 @@ def test_approaches_infinite_horizon_value(mdp):
 
 def test_errors():
     mdp = FiniteMDP(np.ones((1, 1, 1)), np.zeros((1, 1)), gamma=0.5)
-    with pytest.raises(ValueError, match=r"needs a finite-horizon model.*policy_iteration"):
+    with pytest.raises(ValueError, match=r"solves finite-horizon .* models; this one is discounted .*policy_iteration"):
         backward_induction(mdp)
     with pytest.raises(ValueError, match=r"exact=True needs a model built from rationals"):
         backward_induction(puterman_inventory("dense"), exact=True)

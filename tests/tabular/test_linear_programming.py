@@ -133,7 +133,7 @@ def test_bad_arguments(kwargs, match):
 
 
 def test_model_errors():
-    with pytest.raises(ValueError, match=r"discounted models \(gamma < 1\).*policy_iteration"):
+    with pytest.raises(ValueError, match=r"discounted \(gamma < 1\) models; this one is a stochastic shortest path .*policy_iteration"):
         linear_programming(geometric_trial(F(1, 2)))
     with pytest.raises(ValueError, match=r"horizon=2.*backward_induction"):
         linear_programming(FiniteMDP(np.ones((1, 1, 1)), np.zeros((1, 1)), gamma=0.5, horizon=2))

@@ -156,9 +156,9 @@ def test_improper_policy_names_state():
 
 def test_finite_horizon_rejected():
     mdp = FiniteMDP(np.ones((1, 1, 1)), np.zeros((1, 1)), gamma=1.0, horizon=2)
-    with pytest.raises(ValueError, match=r"use rltheory.tabular.backward_induction"):
+    with pytest.raises(ValueError, match=r"this one is finite-horizon \(horizon=2\): use backward_induction"):
         policy_evaluation(mdp, np.array([0]))
-    with pytest.raises(ValueError, match=r"use rltheory.tabular.backward_induction"):
+    with pytest.raises(ValueError, match=r"this one is finite-horizon \(horizon=2\): use backward_induction"):
         discounted_occupancy(mdp, np.array([0]), [1.0])
 
 
@@ -197,5 +197,5 @@ def test_occupancy_errors():
         discounted_occupancy(mdp, np.array([0, 0]))
     with pytest.raises(ValueError, match=r"initial_distribution sums to 0.5"):
         discounted_occupancy(mdp, np.array([0, 0]), [0.25, 0.25])
-    with pytest.raises(ValueError, match=r"needs gamma < 1"):
+    with pytest.raises(ValueError, match=r"discounted_occupancy solves infinite-horizon discounted \(gamma < 1\) models; this one is a stochastic shortest path"):
         discounted_occupancy(geometric_trial(F(1, 2)), np.array([0, 0]), [1.0, 0.0])
