@@ -237,7 +237,7 @@ def _vi_macqueen(instance):
     from rltheory.tabular import policy_evaluation, value_iteration
 
     mdp, v0, k = instance
-    res = value_iteration(mdp, tol=0.0, max_iter=k, v0=v0)
+    res = value_iteration(mdp, tol=np.finfo(float).tiny, max_iter=k, v0=v0)  # tol > 0: the smallest one
     vstar = _v_star(mdp)
     v_pol = np.array([float(x) for x in analytic.value_function(mdp, res.policy)])
     scale = float(np.max(np.abs(mdp.R))) + max(_inf(v0), _inf(vstar), _inf(res.v_upper), _inf(res.v_lower))

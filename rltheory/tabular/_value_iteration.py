@@ -21,11 +21,11 @@ argument applied to ``v* - v`` with ``T v* - T v <= gamma P^{pi*} (v* - v)``.
 
 from __future__ import annotations
 
-import numbers
 from dataclasses import dataclass
 
 import numpy as np
 
+from rltheory._validation import check_choice, check_int, check_iteration_settings, readonly
 from rltheory.tabular import _kernels
 from rltheory.tabular._model import FiniteMDP
 from rltheory.tabular._operators import _check_values, _kernel_inputs, _q_values
@@ -55,9 +55,14 @@ class ValueIterationResult:
     policy : numpy.ndarray of int64, shape (S,)
         Greedy policy ``argmax_a q`` (ties to the lowest action).
     iterations : int
-        Number of sweeps (Jacobi backups and Gauss-Seidel sweeps).
+        Number of updates of the iterate (Jacobi backups or Gauss-Seidel
+        sweeps) before the last iterate ``u``; the certificate of ``u`` is one
+        further backup. ``0`` when the start already meets ``tol`` (or
+        ``max_iter = 0``).
     converged : bool
-        Whether ``bound <= tol`` was reached within ``max_iter`` sweeps.
+        Whether ``bound <= tol`` was reached within ``max_iter`` updates.
+        Never true for a non-finite iterate: then ``bound = inf`` and the
+        bounds are ``-inf`` / ``+inf``.
     residual : float
         ``||T u - u||_inf`` at the certifying backup of the last iterate ``u``.
     v_lower, v_upper : numpy.ndarray, shape (S,)
@@ -91,8 +96,8 @@ class ModifiedPolicyIterationResult:
     r"""Result of :func:`modified_policy_iteration`.
 
     Same fields and guarantees as :class:`ValueIterationResult`, with
-    ``iterations`` counting policy improvements (optimality backups; each
-    followed by ``m`` evaluation sweeps except the last) and ``method`` equal
+    ``iterations`` counting policy improvements (an optimality backup
+    followed by ``m`` evaluation sweeps) before the last iterate, and ``method`` equal
     to ``"modified-policy-iteration"``, plus the number ``m`` of partial
     evaluation sweeps.
     """
@@ -111,50 +116,64 @@ class ModifiedPolicyIterationResult:
     m: int
 
 
-def _check_settings(tol, max_iter) -> tuple[float, int]:
-    if isinstance(tol, bool) or not isinstance(tol, numbers.Real) or not np.isfinite(tol) or tol < 0:
-        raise ValueError(f"tol = {tol!r} must be a finite real number >= 0")
-    if isinstance(max_iter, bool) or not isinstance(max_iter, numbers.Integral) or max_iter < 1:
-        raise ValueError(f"max_iter = {max_iter!r} must be an integer >= 1")
-    return float(tol), int(max_iter)
-
-
 def _run(mdp: FiniteMDP, v0: np.ndarray, m: int, gauss_seidel: bool, tol: float, max_iter: int):
     """Run the compiled loop and assemble the certified quantities."""
     kind, P, mask, use_mask = _kernel_inputs(mdp)
+    S = mdp.n_states
     v = np.array(v0, dtype=float, order="C")
-    tv = np.empty(mdp.n_states)
-    pi = np.empty(mdp.n_states, dtype=np.int64)
+    tv = np.empty(S)
+    pi = np.empty(S, dtype=np.int64)
     fn = _kernels.iterate_dense if kind == "dense" else _kernels.iterate_csr
-    iterations, converged, dmin, dmax = fn(
-        *P, mdp.R, mdp.gamma, v, mask, use_mask, int(m), bool(gauss_seidel), tol, max_iter, tv, pi
+    # the kernel counts backups, the certifying backup of the last iterate included: max_iter updates of the
+    # iterate are max_iter + 1 backups, and max_iter = 0 certifies the start
+    backups, converged, dmin, dmax = fn(
+        *P, mdp.R, mdp.gamma, v, mask, use_mask, int(m), bool(gauss_seidel), tol, max_iter + 1, tv, pi
     )
     c = mdp.gamma / (1.0 - mdp.gamma)
-    # MacQueen (1966) / Porteus (1971) bounds; Puterman (2005) Thm. 6.6.3:
-    # T u + gamma/(1-gamma) min(Tu - u) <= v* <= T u + gamma/(1-gamma) max(Tu - u)
-    v_lower = tv + c * dmin
-    v_upper = tv + c * dmax
-    bound = c * (dmax - dmin)  # = max(v_upper - v_lower)
-    v_mid = tv + c * 0.5 * (dmin + dmax)  # ||v_mid - v*|| <= bound / 2
-    q = _q_values(mdp, v_mid)
-    policy = np.argmax(q, axis=1).astype(np.int64)
-    tv_mid = q[np.arange(mdp.n_states), policy]
-    d_mid = tv_mid - v_mid
-    # policy is greedy w.r.t. v_mid, so v* - v^policy <= gamma/(1-gamma) span(T v_mid - v_mid)
-    # (Porteus 1971; Puterman 2005, Thm. 6.6.3 applied at v_mid)
-    policy_bound = c * float(d_mid.max() - d_mid.min())
+    with np.errstate(over="ignore", invalid="ignore"):  # a non-finite iterate is handled by _assemble
+        # MacQueen (1966) / Porteus (1971) bounds; Puterman (2005) Thm. 6.6.3:
+        # T u + gamma/(1-gamma) min(Tu - u) <= v* <= T u + gamma/(1-gamma) max(Tu - u)
+        v_lower = tv + c * dmin
+        v_upper = tv + c * dmax
+        bound = c * (dmax - dmin)  # = max(v_upper - v_lower)
+        v_mid = tv + c * 0.5 * (dmin + dmax)  # ||v_mid - v*|| <= bound / 2
+        q = _q_values(mdp, v_mid)
+        policy = np.argmax(q, axis=1).astype(np.int64)
+        tv_mid = q[np.arange(S), policy]
+        d_mid = tv_mid - v_mid
+        # policy is greedy w.r.t. v_mid, so v* - v^policy <= gamma/(1-gamma) span(T v_mid - v_mid)
+        # (Porteus 1971; Puterman 2005, Thm. 6.6.3 applied at v_mid)
+        policy_bound = c * float(d_mid.max() - d_mid.min())
     residual = max(abs(dmin), abs(dmax))
+    return _assemble(v_mid, q, policy, backups - 1, converged, residual, v_lower, v_upper, bound, policy_bound,
+                     finite=bool(np.isfinite(v).all() and np.isfinite(tv).all()))
+
+
+def _assemble(v, q, policy, iterations, converged, residual, v_lower, v_upper, bound, policy_bound, *, finite):
+    """The result fields, read-only; a non-finite iterate is never certified (issue 11, sec. 1).
+
+    The compiled min/max skip NaN, so an overflowing iterate could look converged: then every bound is
+    vacuous (``-inf`` / ``+inf``, ``bound = inf``) and ``converged`` is False.
+    """
+    finite = finite and bool(np.isfinite(bound)) and bool(np.isfinite(residual))
+    if not finite:
+        S = v.shape[0]
+        v_lower, v_upper = np.full(S, -np.inf), np.full(S, np.inf)
+        bound, policy_bound, converged = np.inf, np.inf, False
+        residual = residual if np.isfinite(residual) else np.inf
+    if not np.isfinite(policy_bound):
+        policy_bound = np.inf
     return dict(
-        v=v_mid,
-        q=q,
-        policy=policy,
+        v=readonly(v),
+        q=readonly(q),
+        policy=readonly(policy),
         iterations=int(iterations),
         converged=bool(converged),
         residual=float(residual),
-        v_lower=v_lower,
-        v_upper=v_upper,
+        v_lower=readonly(v_lower),
+        v_upper=readonly(v_upper),
         bound=float(bound),
-        policy_suboptimality_bound=policy_bound,
+        policy_suboptimality_bound=float(policy_bound),
     )
 
 
@@ -198,8 +217,9 @@ def value_iteration(mdp: FiniteMDP, *, tol=1e-8, max_iter=100_000, method="jacob
     tol : float, default 1e-8
         Target width ``max(v_upper - v_lower)`` of the certified interval.
     max_iter : int, default 100000
-        Maximum number of sweeps (>= 1). When reached, ``converged`` is False
-        and all bounds still hold.
+        Maximum number of updates of the iterate (>= 0; ``0`` certifies
+        ``v0`` with one backup). When reached, ``converged`` is False and all
+        bounds still hold.
     method : {"jacobi", "gauss-seidel"}
     v0 : array_like, shape (S,), optional
         Starting values; zeros by default.
@@ -218,7 +238,7 @@ def value_iteration(mdp: FiniteMDP, *, tol=1e-8, max_iter=100_000, method="jacob
     Raises
     ------
     ValueError
-        On ``tol`` < 0 or not finite, ``max_iter`` < 1, an unknown ``method``,
+        On ``tol <= 0`` or not finite, ``max_iter < 0``, an unknown ``method``,
         a ``v0`` of the wrong shape or with NaN/inf, a finite-horizon model
         (use :func:`~rltheory.tabular.backward_induction`) or ``gamma = 1``
         (use :func:`~rltheory.tabular.policy_iteration`).
@@ -246,9 +266,8 @@ def value_iteration(mdp: FiniteMDP, *, tol=1e-8, max_iter=100_000, method="jacob
     array([3., 4.])
     """
     FiniteMDP.require(mdp, "discounted", "value_iteration")
-    tol, max_iter = _check_settings(tol, max_iter)
-    if method not in _METHODS:
-        raise ValueError(f"method = {method!r} is not one of {list(_METHODS)}")
+    tol, max_iter = check_iteration_settings(tol, max_iter)
+    check_choice("method", method, _METHODS)
     v0 = np.zeros(mdp.n_states) if v0 is None else _check_values(mdp, v0, "v0")
     out = _run(mdp, v0, 0, method == "gauss-seidel", tol, max_iter)
     return ValueIterationResult(method=method, **out)
@@ -287,7 +306,7 @@ def modified_policy_iteration(mdp: FiniteMDP, *, m=5, tol=1e-8, max_iter=100_000
     tol : float, default 1e-8
         Target width ``max(v_upper - v_lower)`` of the certified interval.
     max_iter : int, default 100000
-        Maximum number of improvements (optimality backups), >= 1.
+        Maximum number of improvements (>= 0; ``0`` certifies ``v0``).
     v0 : array_like, shape (S,), optional
         Starting values (see above for the default).
 
@@ -325,13 +344,12 @@ def modified_policy_iteration(mdp: FiniteMDP, *, m=5, tol=1e-8, max_iter=100_000
     array([3., 4.])
     """
     FiniteMDP.require(mdp, "discounted", "modified_policy_iteration")
-    tol, max_iter = _check_settings(tol, max_iter)
-    if isinstance(m, bool) or not isinstance(m, numbers.Integral) or m < 0:
-        raise ValueError(f"m = {m!r} must be an integer >= 0")
+    tol, max_iter = check_iteration_settings(tol, max_iter)
+    m = check_int("m", m, low=0)
     if v0 is None:
         # constant start with T v0 >= v0 (Puterman 2005, Sec. 6.5.2)
         v0 = np.full(mdp.n_states, float(mdp.R[mdp.action_mask].min()) / (1.0 - mdp.gamma))
     else:
         v0 = _check_values(mdp, v0, "v0")
-    out = _run(mdp, v0, int(m), False, tol, max_iter)
+    out = _run(mdp, v0, m, False, tol, max_iter)
     return ModifiedPolicyIterationResult(method="modified-policy-iteration", m=int(m), **out)

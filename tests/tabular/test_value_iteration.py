@@ -71,9 +71,10 @@ def test_value_iteration_certificate(mdp, method, tol):
 
 @given(mdps, st.integers(1, 5), st.sampled_from(["jacobi", "gauss-seidel"]))
 def test_bounds_hold_when_not_converged(mdp, max_iter, method):
-    res = value_iteration(mdp, tol=0.0, max_iter=max_iter, method=method)
+    tiny = np.finfo(float).tiny  # the smallest tol accepted (tol > 0): stops only on a (near-)exact certificate
+    res = value_iteration(mdp, tol=tiny, max_iter=max_iter, method=method)
     assert res.iterations <= max_iter
-    check_certificate(mdp, res, 0.0)
+    check_certificate(mdp, res, tiny)
 
 
 @given(mdps, st.integers(0, 8), st.sampled_from([1e-3, 1e-8]))
@@ -164,9 +165,10 @@ def test_mpi_default_start_is_monotone(mdp, m):
 
 
 def test_gamma_zero_is_one_backup():
+    """With gamma = 0 the certificate of the start (one backup, no update) is already exact."""
     R = np.array([[1.0, 3.0], [2.0, -1.0]])
     res = value_iteration(FiniteMDP(np.ones((2, 2, 2)) / 2, R, gamma=0.0))
-    assert res.iterations == 1 and res.bound == 0.0 and res.converged
+    assert res.iterations == 0 and res.bound == 0.0 and res.converged
     np.testing.assert_array_equal(res.v, [3.0, 2.0])
     np.testing.assert_array_equal(res.policy, [1, 0])
 
@@ -176,6 +178,59 @@ def test_results_are_frozen():
     with pytest.raises(dataclasses.FrozenInstanceError):
         res.bound = 0.0
 
+
+@pytest.mark.parametrize("solver", [value_iteration, modified_policy_iteration])
+def test_result_arrays_are_read_only(solver):
+    """A user could overwrite result.v in place (issue 10, sec. 2)."""
+    res = solver(FiniteMDP(np.ones((2, 2, 2)) / 2, np.eye(2), gamma=0.5))
+    for name in ("v", "q", "policy", "v_lower", "v_upper"):
+        arr = getattr(res, name)
+        assert not arr.flags.writeable, name
+        with pytest.raises(ValueError, match="read-only"):
+            arr[0] = 1
+
+
+@given(mdps, st.sampled_from(["jacobi", "gauss-seidel", "mpi"]))
+def test_max_iter_zero_certifies_the_start(mdp, method):
+    """max_iter = 0 returns the Porteus bounds of v0 itself (one backup, no update)."""
+    v0 = np.linspace(-1.0, 2.0, mdp.n_states)
+    if method == "mpi":
+        res = modified_policy_iteration(mdp, m=3, tol=1e-12, max_iter=0, v0=v0)
+    else:
+        res = value_iteration(mdp, tol=1e-12, max_iter=0, method=method, v0=v0)
+    assert res.iterations == 0
+    tv = bellman_operator(mdp, v0)
+    c = mdp.gamma / (1 - mdp.gamma)
+    d = tv - v0
+    np.testing.assert_array_equal(res.v_lower, tv + c * d.min())
+    np.testing.assert_array_equal(res.v_upper, tv + c * d.max())
+    assert res.converged == (res.bound <= 1e-12)
+    check_certificate(mdp, res, 1e-12)
+
+
+@pytest.mark.parametrize("solver", [value_iteration, modified_policy_iteration])
+def test_rewards_near_the_float_range_are_refused(solver):
+    """Rewards near 1e308 gave inf values with converged=True and bound=0.0 (issue 11, sec. 1)."""
+    P = np.array([[[1.0, 0.0], [0.0, 1.0]], [[0.0, 1.0], [1.0, 0.0]]])
+    mdp = FiniteMDP(P, np.array([[0.0, 1e308], [1e308, 0.0]]), gamma=0.9)
+    with pytest.raises(ValueError, match=r"value scale max\|r\| / \(1 - gamma\) = 1e\+308 / 0.1 exceeds 1e\+300"):
+        solver(mdp)
+
+
+def test_a_non_finite_iterate_is_never_certified(monkeypatch):
+    """The compiled min/max skip NaN: an overflowing state must not look converged (issue 11, sec. 1)."""
+    mdp = FiniteMDP(np.ones((2, 1, 2)) / 2, np.zeros((2, 1)), gamma=0.5)
+
+    def overflowing(P, R, gamma, v, mask, use_mask, m, gs, tol, max_iter, tv, pi, *rest):
+        v[:] = [np.inf, 0.0]
+        tv[:] = [np.inf, 0.0]
+        pi[:] = 0
+        return 1, True, 0.0, 0.0  # what the kernel reports when the only finite differences are zero
+
+    monkeypatch.setattr(K, "iterate_dense", overflowing)
+    res = value_iteration(mdp)
+    assert not res.converged and res.bound == np.inf and res.policy_suboptimality_bound == np.inf
+    assert np.all(res.v_lower == -np.inf) and np.all(res.v_upper == np.inf)
 
 # ------------------------------------------------------------------------ errors
 def _small():
@@ -188,7 +243,8 @@ def _small():
         (dict(tol=-1.0), "tol"),
         (dict(tol=float("nan")), "tol"),
         (dict(tol=True), "tol"),
-        (dict(max_iter=0), "max_iter"),
+        (dict(tol=0.0), "tol = 0.0 must be > 0"),
+        (dict(max_iter=-1), "max_iter = -1 must be >= 0"),
         (dict(max_iter=2.5), "max_iter"),
         (dict(method="newton"), "method"),
         (dict(v0=np.zeros(3)), r"v0 has shape"),
@@ -204,9 +260,9 @@ def test_value_iteration_bad_input(kwargs, match):
     "kwargs, match",
     [
         (dict(m=-1), "m = -1"),
-        (dict(m=1.5), "m = 1.5"),
+        (dict(m=1.5), "m must be an int, got 1.5"),
         (dict(tol=-1e-3), "tol"),
-        (dict(max_iter=0), "max_iter"),
+        (dict(max_iter=-1), "max_iter"),
         (dict(v0=np.zeros((2, 1))), "v0 has shape"),
         (dict(v0=[np.inf, 0.0]), r"v0\[0\]"),
     ],
