@@ -333,7 +333,8 @@ def _pi_slack(instance):
     hist = np.asarray(res.values_history, dtype=float)
     # exact values rounded to nearest are still non-decreasing: no allowance needed
     monotone = float(np.min(np.diff(hist, axis=0))) if hist.shape[0] > 1 else 0.0
-    return min(monotone, float(n_policies - res.iterations), -float(exact_gap))
+    # iterations counts improvement steps: iterations + 1 policies were evaluated
+    return min(monotone, float(n_policies - (res.iterations + 1)), -float(exact_gap))
 
 
 def _pi_check(ctx: CheckContext) -> CheckResult:
@@ -349,7 +350,7 @@ def _pi_check(ctx: CheckContext) -> CheckResult:
         seconds=0.0,
         message=(
             f"policy_iteration(exact=True): iterations min {its.min()}, mean {its.mean():.2f}, max {its.max()}; "
-            "slack = min(min_k (v_{k+1} - v_k), #policies - iterations, -|v - v*|)"
+            "slack = min(min_k (v_{k+1} - v_k), #policies - evaluations, -|v - v*|)"
             + (f"; slack raised {out.error}" if out.error else "")
         ),
     )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import numbers
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -14,10 +13,11 @@ from sympy import QQ
 from sympy.polys.matrices import DomainMatrix
 from threadpoolctl import ThreadpoolController
 
-from rltheory._validation import readonly
+from rltheory._validation import check_max_iter, check_real, readonly
 from rltheory.tabular._model import FiniteMDP
 from rltheory.tabular._operators import q_values
 from rltheory.tabular._policy_evaluation import _check_proper, _is_ssp, _solve
+from rltheory.tabular._ssp import termination_bound
 
 __all__ = ["PolicyIterationResult", "policy_iteration"]
 
@@ -50,16 +50,30 @@ class PolicyIterationResult:
         :math:`q(s,a) = r(s,a) + \gamma \sum_{s'} P(s'|s,a) v(s')`; ``-inf`` on
         disallowed actions.
     policy : numpy.ndarray of int64, shape (S,)
-        The optimal deterministic stationary policy.
+        The last policy (optimal when ``converged``).
     iterations : int
-        Number of policies evaluated (the last one is the returned policy).
-    values_history : numpy.ndarray, shape (iterations, S)
-        Row ``k`` is :math:`v^{\pi_k}`; non-decreasing in ``k`` (Puterman
-        2005, Proposition 6.4.1).
-    bellman_residual : float
+        Number of improvement steps (policy changes); ``iterations + 1``
+        policies were evaluated, the last one is the returned policy.
+    converged : bool
+        No allowed action improves on ``policy`` (beyond the tie tolerance):
+        the policy is optimal. False when ``max_iter`` improvements ran out.
+    residual : float
         :math:`\|T v - v\|_\infty` at the returned ``v`` (exactly 0 in exact
         mode; at most ``tie_tol * max(1, ||v||_inf)`` plus the floating-point
-        evaluation error otherwise).
+        evaluation error otherwise, when converged).
+    bound : float
+        Certified bound on :math:`\|v - v^*\|_\infty`. ``gamma < 1``:
+        ``residual / (1 - gamma)``, since :math:`\|v - v^*\| \le \|v - Tv\|
+        + \gamma \|v - v^*\|` (the contraction argument of Puterman 2005,
+        Thm. 6.3.1). ``gamma = 1`` (SSP): ``residual * max_s M(s)`` with
+        :math:`M` the largest expected time to termination when every policy
+        is proper (see :func:`value_iteration`), else ``inf``. Exact mode: the
+        rounding error of the float ``v`` (computed in rationals, rounded up).
+        Like every float certificate here it holds for the computed
+        residual; rounding in the backup adds ``O(eps * S * ||v||)``.
+    values_history : numpy.ndarray, shape (iterations + 1, S)
+        Row ``k`` is :math:`v^{\pi_k}`; non-decreasing in ``k`` (Puterman
+        2005, Proposition 6.4.1).
     v_exact : numpy.ndarray of fractions.Fraction, shape (S,), or None
         The exact optimal values when ``exact=True``, else None.
     exact : bool
@@ -70,8 +84,10 @@ class PolicyIterationResult:
     q: np.ndarray
     policy: np.ndarray
     iterations: int
+    converged: bool
+    residual: float
+    bound: float
     values_history: np.ndarray
-    bellman_residual: float
     v_exact: np.ndarray | None
     exact: bool
 
@@ -205,12 +221,11 @@ def _exact_q(mdp: FiniteMDP, v: np.ndarray) -> np.ndarray:
 
 
 def _check_options(max_iter, tie_tol, exact):
-    if isinstance(max_iter, bool) or not isinstance(max_iter, numbers.Integral) or max_iter < 1:
-        raise ValueError(f"max_iter = {max_iter!r} must be an integer >= 1")
-    if isinstance(tie_tol, bool) or not isinstance(tie_tol, numbers.Real) or not np.isfinite(tie_tol) or tie_tol < 0:
-        raise ValueError(f"tie_tol = {tie_tol!r} must be a finite number >= 0")
+    check_max_iter(max_iter)
+    check_real("tie_tol", tie_tol, low=0.0)
     if not isinstance(exact, (bool, np.bool_)):
         raise ValueError(f"exact = {exact!r} must be True or False")
+    return int(max_iter), float(tie_tol)
 
 
 # ---------------------------------------------------------------- public API
@@ -238,10 +253,11 @@ def policy_iteration(
     ----------
     mdp : FiniteMDP
         An infinite-horizon model.
-    max_iter : int
-        Safety cap on the number of evaluations (the theorem bounds it by the
-        number of deterministic policies); exceeding it raises
-        ``RuntimeError``.
+    max_iter : int, default 10000
+        Cap on the number of improvement steps (>= 0; the theorem bounds the
+        evaluations by the number of deterministic policies). When reached,
+        the last policy is returned with ``converged=False``; ``0`` evaluates
+        the initial policy only.
     tie_tol : float
         Floating-point mode: an action replaces the current one in state
         ``s`` only if :math:`q(s,a) > q(s,\pi_k(s)) + \mathrm{tie\_tol}\cdot
@@ -277,8 +293,6 @@ def policy_iteration(
         rationals, an invalid or improper ``v0_policy``, a ``gamma = 1`` model
         from which some state cannot reach a terminal state, or an improved
         policy that is improper (the SSP assumption fails).
-    RuntimeError
-        If ``max_iter`` evaluations do not suffice.
 
     Notes
     -----
@@ -310,7 +324,7 @@ def policy_iteration(
     (array([0, 0]), ['-60/7', '-20'])
     """
     FiniteMDP.require(mdp, ("discounted", "ssp"), "policy_iteration")
-    _check_options(max_iter, tie_tol, exact)
+    max_iter, tie_tol = _check_options(max_iter, tie_tol, exact)
     if exact and not mdp.is_exact:
         raise ValueError(
             "exact=True needs a model built from rationals (mdp.is_exact is False): pass P, R and gamma "
@@ -327,7 +341,8 @@ def _iterate(mdp, pi, max_iter, tie_tol, exact, v0_given) -> PolicyIterationResu
     mask = np.asarray(mdp.action_mask)
     history = []
     v_exact = None
-    for k in range(max_iter):
+    k = 0
+    while True:
         P_pi, r_pi = _policy_rows(mdp, pi)
         if _is_ssp(mdp):
             _check_proper_step(mdp, P_pi, k, v0_given)
@@ -352,29 +367,45 @@ def _iterate(mdp, pi, max_iter, tie_tol, exact, v0_given) -> PolicyIterationResu
             better = q.max(axis=1) > q[states, pi] + threshold
             changed = bool(better.any())
             new_pi = np.where(better, np.argmax(q, axis=1), pi)
-        if not changed:
+        if not changed or k >= max_iter:
             break
         pi = new_pi
-    else:
-        raise RuntimeError(
-            f"policy iteration did not stop within max_iter = {max_iter} evaluations; "
-            "the theorem bounds the count by the number of deterministic policies, so raise max_iter "
-            "or tie_tol if round-off makes near-ties flip"
-        )
+        k += 1
     if exact:
         q = np.where(mask, np.where(mask, q_ex, Fraction(0)).astype(float), -np.inf)
         resid = max(max(q_ex[s, a] for a in np.flatnonzero(mask[s])) - v_exact[s] for s in states)
-        bellman_residual = float(abs(resid))
+        residual = float(abs(resid))
+        if changed:  # not optimal: the residual bounds the error as in floating point
+            bound = _residual_bound(mdp, residual)
+        else:  # v_exact = v*: the only error of v is its rounding to float, bounded from above
+            err = max((abs(Fraction(float(x)) - y) for x, y in zip(v, v_exact)), default=Fraction(0))
+            bound = float(err)
+            if Fraction(bound) < err:
+                bound = float(np.nextafter(bound, np.inf))
         v_exact = readonly(v_exact)
     else:
-        bellman_residual = float(np.max(np.abs(q.max(axis=1) - v)))
+        residual = float(np.max(np.abs(q.max(axis=1) - v)))
+        bound = _residual_bound(mdp, residual)
     return PolicyIterationResult(
         v=readonly(v),
         q=readonly(q),
         policy=readonly(pi.astype(np.int64)),
-        iterations=k + 1,
+        iterations=k,
+        converged=not changed,
+        residual=residual,
+        bound=bound,
         values_history=readonly(np.array(history)),
-        bellman_residual=bellman_residual,
         v_exact=v_exact,
         exact=bool(exact),
     )
+
+
+def _residual_bound(mdp: FiniteMDP, residual: float) -> float:
+    """||v - v*|| <= ||T v - v|| / (1 - gamma), or ||T v - v|| * max M for an SSP with every policy proper."""
+    if not np.isfinite(residual):
+        return float("inf")
+    if mdp.gamma < 1.0:
+        return residual / (1.0 - mdp.gamma)  # Puterman (2005), Thm. 6.3.1 (contraction argument)
+    w = termination_bound(mdp)
+    # v - v* = N d-type bounds with N 1 = m^pi <= M (rltheory.tabular._ssp; Bertsekas & Tsitsiklis 1996, Prop. 2.2)
+    return float("inf") if w is None else residual * float(np.max(w))
