@@ -360,7 +360,7 @@ def _iterate(mdp, pi, max_iter, tie_tol, exact, v0_given) -> PolicyIterationResu
                     new_pi[s] = next(a for a in allowed if q_ex[s, a] == best)
                     changed = True
         else:
-            v, _ = _solve(mdp, P_pi, r_pi, "direct", 1.0)
+            v = _solve(mdp, P_pi, r_pi, "direct", 1.0)[0]
             history.append(v)
             q = q_values(mdp, v)
             threshold = tie_tol * max(1.0, float(np.max(np.abs(v))))
