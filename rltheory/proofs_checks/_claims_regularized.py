@@ -81,7 +81,7 @@ def _soft_vi_slack(instance):
     from rltheory.tabular import soft_policy_iteration, soft_value_iteration
 
     mdp, tau, k = instance
-    vi = soft_value_iteration(mdp, tau, tol=0.0, max_iter=k)
+    vi = soft_value_iteration(mdp, tau, tol=np.finfo(float).tiny, max_iter=k)  # tol > 0: the smallest one
     v_star = np.asarray(soft_policy_iteration(mdp, tau).v)
     scale = _scale(mdp) + tau * np.log(mdp.n_actions + 1) / (1 - mdp.gamma)
     fp = 64 * mdp.n_states * _EPS * scale / (1 - mdp.gamma)
@@ -178,9 +178,9 @@ def _mdvi_sum_slack(instance):
 
     mdp, lam, sigma, seed = instance
     K = 20
-    res = mirror_descent_value_iteration(mdp, lam, n_iter=K, noise_scale=sigma, rng=seed)
+    res = mirror_descent_value_iteration(mdp, lam, max_iter=K, noise_scale=sigma, rng=seed)
     mask = np.asarray(mdp.action_mask)
-    csum = np.cumsum(res.q, axis=0)
+    csum = np.cumsum(res.q_history, axis=0)
     worst = 0.0
     for k in range(K):
         z = np.where(mask, csum[k] / lam, -np.inf)
@@ -189,7 +189,7 @@ def _mdvi_sum_slack(instance):
         e /= e.sum(axis=1, keepdims=True)
         big = e > 1e-200
         if big.any():
-            worst = max(worst, float(np.max(np.abs(res.policies[k + 1][big] - e[big]) / e[big])))
+            worst = max(worst, float(np.max(np.abs(res.action_probabilities_history[k + 1][big] - e[big]) / e[big])))
     # each step rounds log pi and the sum: relative error grows like k eps ||q|| / lambda
     allowance = 8 * K * _EPS * (1 + float(np.max(np.abs(csum))) / lam)
     return max(1e-10, allowance) - worst
@@ -204,7 +204,7 @@ def _mdvi_error_averaging_check(ctx: CheckContext) -> CheckResult:
 
     eps, delta = 0.01, 1e-3
     res = error_propagation_experiment([0.8, 0.9, 0.95, 0.975, 0.9875], epsilon=eps, kl_weight=1.0, margin=delta)
-    g, K, H = res.gammas, res.n_iter, res.horizons
+    g, K, H = res.gammas, res.iterations, res.horizons
     bt = 2 * g * eps / (1 - g) ** 2  # Bertsekas & Tsitsiklis (1996), Prop. 6.1
     closed = (1 - delta) * (1 - g ** (K - 3)) * bt  # AVI's greedy pi_K stays at the error wave's front K - 2
     tol = 1e-9 * bt
@@ -399,7 +399,7 @@ def _cen_slack(instance):
         return np.where(mask, np.asarray(mdp.R) + g * np.einsum("saj,j->sa", P, v), 0.0)
 
     q_star = q_of(np.asarray(soft.v))
-    log_star = np.log(np.where(mask, soft.policy, 1.0))
+    log_star = np.log(np.where(mask, soft.action_probabilities, 1.0))
     C1 = float(np.max(np.abs(q_star - q_of(res.values[0])))) + 2 * tau * (1 - eta * tau / (1 - g)) * float(
         np.max(np.abs(log_star - np.log(np.where(mask, res.policies[0], 1.0))))
     )
