@@ -131,7 +131,7 @@ def _odoni_slack(instance):
 
     mdp, k, tau = instance
     g_star = float(average_reward_policy_iteration(mdp).gain[0])
-    res = relative_value_iteration(mdp, tol=0.0, max_iter=k, aperiodicity=tau)
+    res = relative_value_iteration(mdp, tol=np.finfo(float).tiny, max_iter=k, aperiodicity=tau)  # tol > 0
     fp = 64 * _EPS * mdp.n_states * (1 + float(np.max(np.abs(mdp.R))) + float(np.max(np.abs(res.bias))))
     g_pi = float(np.min(gain_and_bias(mdp, res.policy).gain))
     return min(g_star - res.gain_lower, res.gain_upper - g_star, g_pi - res.gain_lower) + fp
