@@ -340,9 +340,9 @@ def _mei_check(ctx: CheckContext) -> CheckResult:
     mdp = _random_mdp(rng, 2, 2, 0.5)
     mu = np.full(2, 0.5)
     T = 20_000
-    res = softmax_policy_gradient(mdp, n_iter=T, initial_distribution=mu)
+    res = softmax_policy_gradient(mdp, max_iter=T, initial_distribution=mu)
     pi_star = policy_iteration(mdp).policy
-    c = float(np.min(res.policies[:, np.arange(2), pi_star]))
+    c = float(np.min(res.action_probabilities_history[:, np.arange(2), pi_star]))
     d_star = discounted_occupancy(mdp, pi_star, initial_distribution=mu).sum(axis=1) * (1 - mdp.gamma)
     const = 16 * 2 * float(np.max(d_star / mu)) ** 2 * float(np.max(1 / mu)) / (c**2 * (1 - mdp.gamma) ** 6)
     t = np.arange(1, T + 1)
@@ -390,7 +390,7 @@ def _cen_slack(instance):
     g = mdp.gamma
     eta = frac * (1 - g) / tau
     T = 25
-    res = natural_policy_gradient(mdp, step_size=eta, temperature=tau, n_iter=T)
+    res = natural_policy_gradient(mdp, step_size=eta, temperature=tau, max_iter=T)
     soft = soft_value_iteration(mdp, tau, tol=1e-13)
     mask = np.asarray(mdp.action_mask)
     P = mdp.dense_P
@@ -400,15 +400,15 @@ def _cen_slack(instance):
 
     q_star = q_of(np.asarray(soft.v))
     log_star = np.log(np.where(mask, soft.action_probabilities, 1.0))
-    C1 = float(np.max(np.abs(q_star - q_of(res.values[0])))) + 2 * tau * (1 - eta * tau / (1 - g)) * float(
-        np.max(np.abs(log_star - np.log(np.where(mask, res.policies[0], 1.0))))
+    C1 = float(np.max(np.abs(q_star - q_of(res.values_history[0])))) + 2 * tau * (1 - eta * tau / (1 - g)) * float(
+        np.max(np.abs(log_star - np.log(np.where(mask, res.action_probabilities_history[0], 1.0))))
     )
     fp = 1e-9 * _scale(mdp) / (1 - g) + g * soft.bound / (1 - g)
     worst = np.inf
     for t in range(T):
         rate = (1 - eta * tau) ** t  # Cen et al. 2022, Theorem 1
-        worst = min(worst, C1 * g * rate + fp - float(np.max(np.abs(q_star - q_of(res.values[t + 1])))))
-        lp = np.log(np.where(mask, res.policies[t + 1], 1.0))
+        worst = min(worst, C1 * g * rate + fp - float(np.max(np.abs(q_star - q_of(res.values_history[t + 1])))))
+        lp = np.log(np.where(mask, res.action_probabilities_history[t + 1], 1.0))
         worst = min(worst, 2 * C1 / tau * rate + fp / tau - float(np.max(np.abs(log_star - lp))))
     return worst
 
@@ -453,7 +453,7 @@ def _npg_rate_check(ctx: CheckContext) -> CheckResult:
     rng = np.random.default_rng(ctx.seed_sequence(41))
     mdp = _random_mdp(rng, 5, 3, 0.9)
     tau, eta = 0.05, 0.5
-    res = natural_policy_gradient(mdp, step_size=eta, temperature=tau, n_iter=400)
+    res = natural_policy_gradient(mdp, step_size=eta, temperature=tau, max_iter=400)
     err = res.sup_suboptimality
     keep = np.flatnonzero(err > 1e-11)
     fit = fit_exponential_rate(keep, err[keep], seed=ctx.seed)
@@ -540,7 +540,7 @@ def _pmd_monotone_slack(instance):
     mdp, div, eta = instance
     res = policy_mirror_descent(mdp, np.full(12, eta), divergence=div)
     fp = 64 * mdp.n_states * _EPS * _scale(mdp) / (1 - mdp.gamma)
-    return float(np.min(np.diff(res.values, axis=0))) + fp
+    return float(np.min(np.diff(res.values_history, axis=0))) + fp
 
 
 @st.composite
@@ -569,13 +569,13 @@ def _pmd_pi_slack(mdp):
     from rltheory.tabular import policy_iteration, policy_mirror_descent
 
     res = policy_mirror_descent(mdp, [np.inf] * (mdp.n_states * mdp.n_actions + 2))
-    p1 = res.policies[1]
+    p1 = res.action_probabilities_history[1]
     if not np.allclose(p1.max(axis=1), 1.0):  # exact ties (measure zero here): the greedy step is not unique
         return 0.0
     hist = np.asarray(policy_iteration(mdp, v0_policy=np.argmax(p1, axis=1)).values_history)
-    n = min(hist.shape[0], res.values.shape[0] - 1)
+    n = min(hist.shape[0], res.values_history.shape[0] - 1)
     fp = 64 * mdp.n_states * _EPS * _scale(mdp) / (1 - mdp.gamma)
-    return fp - float(np.max(np.abs(res.values[1 : 1 + n] - hist[:n])))
+    return fp - float(np.max(np.abs(res.values_history[1 : 1 + n] - hist[:n])))
 
 
 # ------------------------------------------------------------- PMD-mean
@@ -608,7 +608,7 @@ def _pmd_mean_slack(instance):
     pi, r, tau = instance
     step = pmd_mean_step(pi, r, tau)
     k = float(step.chi2_weight[0])
-    rho = step.policy[0] / pi
+    rho = step.action_probabilities[0] / pi
     grad = r - tau * (np.log(rho) + 1) - tau * k * (rho - 1)
     return 1e-8 * (1 + tau * (1 + k)) - float(np.ptp(grad))
 
