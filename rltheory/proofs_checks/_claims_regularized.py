@@ -696,6 +696,6 @@ def _inference_opt_slack(instance):
         prob = 1.0
         for t in range(H):
             s, a, s2 = row[2 * t], row[2 * t + 1], row[2 * t + 2]
-            prob *= res.policy[t, s, a] * res.posterior_transitions[t, s, a, s2]
+            prob *= res.action_probabilities[t, s, a] * res.posterior_transitions[t, s, a, s2]
         worst = max(worst, abs(prob - p))
     return min(m1, tol - worst)

@@ -54,6 +54,7 @@ from rltheory.tabular._policy_optimization import (
 )
 from rltheory.tabular._inference import (
     InferenceResult,
+    KLPosteriorResult,
     TrajectoryLaws,
     control_as_inference,
     kl_regularized_posterior,
@@ -105,6 +106,7 @@ __all__ = [
     "softmax_policy_gradient",
     "trust_region_policy_optimization",
     "InferenceResult",
+    "KLPosteriorResult",
     "TrajectoryLaws",
     "control_as_inference",
     "kl_regularized_posterior",
