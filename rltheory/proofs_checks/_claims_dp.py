@@ -558,12 +558,12 @@ def _lp_slack(mdp):
     fp = 8 * U * (S * A + 2) * mass * (1 + float(np.max(np.abs(mdp.R))) / (1 - mdp.gamma))
     margins = [
         # LP optimum = v*: the certified value error bound covers the distance to the exact v*
-        res.value_error_bound - _inf(res.v - vstar) + 4 * U * _inf(vstar),
+        res.bound - _inf(res.v - vstar) + 4 * U * _inf(vstar),
         # occupancy feasible: flow constraints and x >= 0 within the solver's acceptance threshold
         tol * mass - _inf(flow - mu) + fp,
         float(np.min(x, initial=0.0)) + tol * mass,
         # strong duality with the exact optimum: |mu.v* - r.x| <= gap + |mu.(v - v*)|
-        res.duality_gap + res.value_error_bound - abs(float(mu @ vstar) - float(np.sum(np.where(mask, x * np.asarray(mdp.R), 0.0)))) + fp,
+        res.duality_gap + res.bound - abs(float(mu @ vstar) - float(np.sum(np.where(mask, x * np.asarray(mdp.R), 0.0)))) + fp,
     ]
     return min(margins)
 
@@ -573,7 +573,7 @@ register(
         id="lp.duality",
         statement=(
             "LP duality for discounted MDPs, via rltheory.tabular.linear_programming: the primal optimum is v* "
-            "(within the returned certified value_error_bound of the exact v*), the dual solution is a feasible "
+            "(within the returned certified bound of the exact v*), the dual solution is a feasible "
             "occupancy measure (flow constraints sum_a x(j,a) - gamma sum_{s,a} P(j|s,a) x(s,a) = mu(j), x >= 0), "
             "and mu^T v* equals the dual objective r^T x up to the reported duality gap."
         ),

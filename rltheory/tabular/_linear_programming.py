@@ -2,14 +2,13 @@ r"""The linear-programming formulation of a discounted MDP (primal and dual), vi
 
 from __future__ import annotations
 
-import numbers
 from dataclasses import dataclass
 
 import cvxpy as cp
 import numpy as np
 import scipy.sparse as sp
 
-from rltheory._validation import check_probability_vector, readonly
+from rltheory._validation import check_probability_vector, check_tol, readonly
 from rltheory.tabular._model import FiniteMDP
 
 __all__ = ["LinearProgramResult", "linear_programming"]
@@ -39,8 +38,8 @@ class LinearProgramResult:
         :math:`\max(0, \max_{(s,a)} [r(s,a) + \gamma P v(s,a) - v(s)])`.
     dual_infeasibility : float
         :math:`\max(\max_{s,a} (-x(s,a))^+,\ \|\text{flow}(x) - \mu\|_\infty)`.
-    value_error_bound : float
-        A certified bound :math:`\|v - v^*\|_\infty \le` ``value_error_bound``
+    bound : float
+        A certified bound :math:`\|v - v^*\|_\infty \le` ``bound``
         derived from the three residuals (see Notes of
         :func:`linear_programming`).
     status : str
@@ -55,7 +54,7 @@ class LinearProgramResult:
     duality_gap: float
     primal_infeasibility: float
     dual_infeasibility: float
-    value_error_bound: float
+    bound: float
     status: str
     solver: str
 
@@ -82,14 +81,17 @@ def _build(mdp: FiniteMDP, mu: np.ndarray):
 
 
 def _choose_solver(solver) -> str:
+    """The cvxpy solver name to use; an unknown or missing one is named with the installed list."""
     installed = cp.installed_solvers()
     if solver is None:
         for name in _DEFAULT_SOLVERS:
             if name in installed:
                 return name
         raise ValueError(f"none of the default LP solvers {_DEFAULT_SOLVERS} is installed (installed: {installed})")
-    if not isinstance(solver, str) or solver.upper() not in installed:
-        raise ValueError(f"solver = {solver!r} is not an installed cvxpy solver; installed: {installed}")
+    if not isinstance(solver, str):
+        raise ValueError(f"solver must be a cvxpy solver name (a str), got {solver!r}; installed: {installed}")
+    if solver.upper() not in installed:
+        raise ValueError(f"unknown solver {solver!r}: it is not an installed cvxpy solver; installed: {installed}")
     return solver.upper()
 
 
@@ -152,8 +154,10 @@ def linear_programming(
     tol : float
         Acceptance threshold of the certificate (see above).
     weights : array_like, shape (S,), optional
-        :math:`\mu`, strictly positive, summing to 1. Default:
-        ``mdp.initial_distribution`` if set, else uniform.
+        :math:`\mu`, strictly positive, summing to 1. Default: uniform,
+        :math:`\mu(s) = 1/S` (``mdp.initial_distribution`` is not used: it
+        often has zeros, e.g. RiverSwim's, and the LP determines
+        :math:`v` only where :math:`\mu > 0`).
     solver_options : dict, optional
         Keyword arguments for this call's ``problem.solve`` (e.g. solver
         tolerances). Global solver state is never touched.
@@ -187,24 +191,21 @@ def linear_programming(
     (array([ 9., -2.]), array([1, 0]), 'optimal')
     """
     FiniteMDP.require(mdp, "discounted", "linear_programming")
-    if isinstance(tol, bool) or not isinstance(tol, numbers.Real) or not np.isfinite(tol) or tol <= 0:
-        raise ValueError(f"tol = {tol!r} must be a positive finite number")
+    tol = check_tol(tol)
     if solver_options is not None and not isinstance(solver_options, dict):
         raise ValueError(f"solver_options must be a dict, got {type(solver_options).__name__}")
+    solver_name = _choose_solver(solver)  # before the weights: an unknown solver is reported as such
     S, A = mdp.n_states, mdp.n_actions
     if weights is None:
-        mu = np.full(S, 1.0 / S) if mdp.initial_distribution is None else np.asarray(mdp.initial_distribution)
-        name = "weights (uniform)" if mdp.initial_distribution is None else "mdp.initial_distribution"
+        mu = np.full(S, 1.0 / S)
     else:
         mu = check_probability_vector("weights", weights, S)
-        name = "weights"
-    if (mu <= 0).any():
-        s = int(np.argmax(mu <= 0))
-        raise ValueError(
-            f"{name}[{s}] = {float(mu[s])!r}: the LP weights must be strictly positive, otherwise v is "
-            "not determined on that state; pass weights= with positive entries"
-        )
-    solver_name = _choose_solver(solver)
+        if (mu <= 0).any():
+            s = int(np.argmax(mu <= 0))
+            raise ValueError(
+                f"weights[{s}] = {float(mu[s])!r}: the LP weights must be strictly positive, otherwise v is "
+                "not determined on that state; pass weights= with positive entries (the default is uniform)"
+            )
 
     problem, v_var, constraint, M, r, pairs = _build(mdp, mu)
     problem.solve(solver=solver_name, **(solver_options or {}))
@@ -251,7 +252,7 @@ def linear_programming(
         duality_gap=gap,
         primal_infeasibility=primal_inf,
         dual_infeasibility=dual_inf,
-        value_error_bound=error_bound,
+        bound=error_bound,
         status=str(problem.status),
         solver=solver_name,
     )
