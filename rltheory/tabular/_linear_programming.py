@@ -143,7 +143,7 @@ def linear_programming(
     :math:`\mu^\top (v - v^*) \le U := |\mu^\top v - r^\top x^+| +
     \tfrac{\|r\|_\infty}{1-\gamma}\|\delta\|_1`. Together,
     :math:`\|v - v^*\|_\infty \le \max\big(c, (U + c)/\min_s \mu(s)\big)`,
-    reported as ``value_error_bound``.
+    reported as ``bound``.
 
     Parameters
     ----------
