@@ -14,7 +14,8 @@ import textwrap
 import numpy as np
 import scipy.sparse as sp
 
-from rltheory.tabular._model import FiniteMDP
+from rltheory._validation import check_real
+from rltheory.tabular._model import FiniteMDP, check_dense_size
 
 __all__ = ["gridworld", "cell_to_state", "state_to_cell", "plot_gridworld", "GRID_ACTIONS"]
 
@@ -206,7 +207,9 @@ def gridworld(
     ValueError
         On a malformed layout, a cell outside the grid, a terminal or start
         cell on a wall, a start on a terminal cell, ``slip`` outside [0, 1], a
-        non-finite reward, or ``gamma = 1`` without terminal cells.
+        non-finite reward, ``gamma = 1`` without terminal cells, or
+        ``sparse=False`` for a grid whose dense ``P`` would not fit (more than
+        half the physical memory as float64).
 
     References
     ----------
@@ -234,11 +237,11 @@ def gridworld(
     geo = _parse_layout(layout, walls, terminal_rewards)
     shape, S, A = geo.shape, geo.n_states, 4
 
-    if isinstance(slip, bool) or not isinstance(slip, numbers.Real) or not (0.0 <= float(slip) <= 1.0):
-        raise ValueError(f"slip = {slip!r} must be a probability in [0, 1]")
-    slip = float(slip)
+    slip = check_real("slip", slip, low=0.0, high=1.0)
     if sparse is not None and not isinstance(sparse, (bool, np.bool_)):
         raise ValueError(f"sparse = {sparse!r} must be True, False or None")
+    if sparse is not None and not sparse:
+        check_dense_size((S, A, S), f"gridworld with {S} states: a dense P", "pass sparse=True (or sparse=None)")
     if isinstance(gamma, bool) or not isinstance(gamma, numbers.Real):
         raise ValueError(f"gamma must be a real number, got {gamma!r}")
     if float(gamma) == 1.0 and not geo.terminal_rewards:
