@@ -380,9 +380,7 @@ class FiniteMDP:
         # ---- horizon
         horizon = self.horizon
         if horizon is not None:
-            if isinstance(horizon, bool) or not isinstance(horizon, numbers.Integral) or horizon < 1:
-                raise ValueError(f"horizon = {horizon!r} must be an integer >= 1 or None")
-            horizon = int(horizon)
+            horizon = check_int("horizon", horizon, low=1)
 
         # ---- transitions
         if sp.issparse(self.P):

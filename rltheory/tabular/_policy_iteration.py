@@ -220,14 +220,6 @@ def _exact_q(mdp: FiniteMDP, v: np.ndarray) -> np.ndarray:
     return q
 
 
-def _check_options(max_iter, tie_tol, exact):
-    check_max_iter(max_iter)
-    check_real("tie_tol", tie_tol, low=0.0)
-    if not isinstance(exact, (bool, np.bool_)):
-        raise ValueError(f"exact = {exact!r} must be True or False")
-    return int(max_iter), float(tie_tol)
-
-
 # ---------------------------------------------------------------- public API
 def policy_iteration(
     mdp: FiniteMDP, *, max_iter: int = 10_000, tie_tol: float = 1e-12, exact: bool = False, v0_policy=None
@@ -324,7 +316,10 @@ def policy_iteration(
     (array([0, 0]), ['-60/7', '-20'])
     """
     FiniteMDP.require(mdp, ("discounted", "ssp"), "policy_iteration")
-    max_iter, tie_tol = _check_options(max_iter, tie_tol, exact)
+    max_iter = check_max_iter(max_iter)
+    tie_tol = check_real("tie_tol", tie_tol, low=0.0)
+    if not isinstance(exact, (bool, np.bool_)):
+        raise ValueError(f"exact = {exact!r} must be True or False")
     if exact and not mdp.is_exact:
         raise ValueError(
             "exact=True needs a model built from rationals (mdp.is_exact is False): pass P, R and gamma "

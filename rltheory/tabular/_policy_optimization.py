@@ -217,10 +217,6 @@ def policy_gradient(mdp: FiniteMDP, theta, initial_distribution=None) -> np.ndar
     return np.where(ev.mask, d[:, None] * pi * (q - v[:, None]), 0.0)
 
 
-def _check_step(name, eta, allow_inf=False):
-    return check_real(name, eta, low=0.0, low_open=True, allow_inf=allow_inf)
-
-
 def _initial_policy(mdp, policy0):
     mask = np.asarray(mdp.action_mask)
     if policy0 is None:
@@ -288,7 +284,7 @@ def softmax_policy_gradient(
     True
     """
     FiniteMDP.require(mdp, "discounted", "softmax_policy_gradient")
-    eta = (1 - mdp.gamma) ** 3 / 8 if step_size is None else _check_step("step_size", step_size)
+    eta = (1 - mdp.gamma) ** 3 / 8 if step_size is None else check_real("step_size", step_size, low=0.0, low_open=True)
     n = check_max_iter(max_iter)
     S, A = mdp.n_states, mdp.n_actions
     theta = np.zeros((S, A)) if theta0 is None else np.array(theta0, dtype=float)
@@ -345,7 +341,7 @@ def natural_policy_gradient(
     True
     """
     FiniteMDP.require(mdp, "discounted", "natural_policy_gradient")
-    eta = _check_step("step_size", step_size)
+    eta = check_real("step_size", step_size, low=0.0, low_open=True)
     n = check_max_iter(max_iter)
     tau = check_real("temperature", temperature, low=0.0)
     if tau > 0 and eta > (1 - mdp.gamma) / tau * (1 + 1e-12):
@@ -503,8 +499,8 @@ def mdpo(
     True
     """
     FiniteMDP.require(mdp, "discounted", "mdpo")
-    t = _check_step("step_size", step_size)
-    lr = _check_step("inner_learning_rate", inner_learning_rate)
+    t = check_real("step_size", step_size, low=0.0, low_open=True)
+    lr = check_real("inner_learning_rate", inner_learning_rate, low=0.0, low_open=True)
     n = check_max_iter(max_iter)
     m = check_int("inner_steps", inner_steps, low=0)
     mu = _mu(mdp, initial_distribution)
@@ -587,7 +583,7 @@ def trust_region_policy_optimization(
     True
     """
     FiniteMDP.require(mdp, "discounted", "trust_region_policy_optimization")
-    delta = _check_step("max_kl", max_kl)
+    delta = check_real("max_kl", max_kl, low=0.0, low_open=True)
     n = check_max_iter(max_iter)
     mu = _mu(mdp, initial_distribution)
     ev = _Evaluator(mdp)

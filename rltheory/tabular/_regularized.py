@@ -189,10 +189,6 @@ class MirrorDescentVIResult:
 
 
 # ====================================================================== helpers
-def _check_temperature(temperature, allow_zero=True) -> float:
-    return check_real("temperature", temperature, low=0.0, low_open=not allow_zero)
-
-
 def _log_reference(mdp: FiniteMDP, reference_policy) -> np.ndarray:
     """``log pi_0`` as a C-contiguous (S, A) array (zeros for the entropy regularizer; -inf off support)."""
     S, A = mdp.n_states, mdp.n_actions
@@ -250,7 +246,7 @@ def soft_bellman_operator(mdp: FiniteMDP, v, temperature: float, reference_polic
     array([0.69314718])
     """
     FiniteMDP.require(mdp, "discounted", "soft_bellman_operator")
-    tau = _check_temperature(temperature)
+    tau = check_real("temperature", temperature, low=0.0)
     v = np.ascontiguousarray(v, dtype=float)
     check_shape("v", v, (mdp.n_states,))
     check_finite("v", v)
@@ -325,7 +321,7 @@ def soft_value_iteration(
     array([[0.7311, 0.2689]])
     """
     FiniteMDP.require(mdp, "discounted", "soft_value_iteration")
-    tau = _check_temperature(temperature)
+    tau = check_real("temperature", temperature, low=0.0)
     tol, max_iter = check_iteration_settings(tol, max_iter)
     logref = _log_reference(mdp, reference_policy)
     S, A = mdp.n_states, mdp.n_actions
@@ -409,7 +405,7 @@ def regularized_policy_evaluation(
     ((1, 2), False)
     """
     FiniteMDP.require(mdp, "discounted", "regularized_policy_evaluation")
-    tau = _check_temperature(temperature)
+    tau = check_real("temperature", temperature, low=0.0)
     pi = mdp.policy_matrix(policy)
     logref = _log_reference(mdp, reference_policy)
     v, q = _evaluate(mdp, pi, tau, logref)
@@ -471,7 +467,7 @@ def soft_policy_iteration(
     True
     """
     FiniteMDP.require(mdp, "discounted", "soft_policy_iteration")
-    tau = _check_temperature(temperature, allow_zero=False)
+    tau = check_real("temperature", temperature, low=0.0, low_open=True)
     tol, max_iter = check_iteration_settings(tol, max_iter)
     logref = _log_reference(mdp, reference_policy)
     mask = np.asarray(mdp.action_mask)

@@ -121,9 +121,7 @@ def _parse_layout(layout, walls=None, terminal_rewards=None) -> _Layout:
             raise ValueError(f"terminal_rewards must be a dict {{(row, col): reward}}, got {type(terminal_rewards).__name__}")
         for cell, reward in terminal_rewards.items():
             r, c = _check_cell("terminal_rewards key", cell, shape)
-            if isinstance(reward, bool) or not isinstance(reward, numbers.Real) or not np.isfinite(reward):
-                raise ValueError(f"terminal_rewards[{cell!r}] = {reward!r} must be a finite real number")
-            terminals[(r, c)] = float(reward)
+            terminals[(r, c)] = check_real(f"terminal_rewards[{cell!r}]", reward)
     for (r, c) in terminals:
         if wall_mask[r, c]:
             raise ValueError(f"terminal cell ({r}, {c}) is a wall")
@@ -242,8 +240,7 @@ def gridworld(
         raise ValueError(f"sparse = {sparse!r} must be True, False or None")
     if sparse is not None and not sparse:
         check_dense_size((S, A, S), f"gridworld with {S} states: a dense P", "pass sparse=True (or sparse=None)")
-    if isinstance(gamma, bool) or not isinstance(gamma, numbers.Real):
-        raise ValueError(f"gamma must be a real number, got {gamma!r}")
+    check_real("gamma", gamma)
     if float(gamma) == 1.0 and not geo.terminal_rewards:
         raise ValueError("gamma = 1 needs at least one terminal cell (terminal_rewards or G/H in the layout)")
 
