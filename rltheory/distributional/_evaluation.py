@@ -115,11 +115,11 @@ class QuantileEvaluationResult:
         return QuantileDistribution(self.locations[int(state)])
 
 
-def _check_loop_args(tol, max_iterations):
+def _check_loop_args(tol, max_iter):
     if isinstance(tol, bool) or not isinstance(tol, numbers.Real) or not tol > 0 or not math.isfinite(tol):
         raise ValueError(f"tol = {tol!r} must be a positive finite number")
-    if isinstance(max_iterations, bool) or not isinstance(max_iterations, numbers.Integral) or max_iterations < 1:
-        raise ValueError(f"max_iterations = {max_iterations!r} must be an integer >= 1")
+    if isinstance(max_iter, bool) or not isinstance(max_iter, numbers.Integral) or max_iter < 1:
+        raise ValueError(f"max_iter = {max_iter!r} must be an integer >= 1")
 
 
 def _check_criterion(mdp: FiniteMDP) -> None:
@@ -136,7 +136,7 @@ def categorical_policy_evaluation(
     support,
     *,
     tol: float = 1e-8,
-    max_iterations: int = 100_000,
+    max_iter: int = 100_000,
     initial=None,
     progress: bool | None = None,
 ) -> CategoricalEvaluationResult:
@@ -161,7 +161,7 @@ def categorical_policy_evaluation(
         Strictly increasing atoms.
     tol : float
         Target for ``bound``.
-    max_iterations : int
+    max_iter : int
     initial : array_like, shape (S, m), optional
         Starting laws; default :math:`\Pi_C \delta_0` in every state.
     progress : bool, optional
@@ -182,7 +182,7 @@ def categorical_policy_evaluation(
     >>> res.converged, np.round(res.means, 8)  # v = (I - gamma P)^{-1} r = (1.5, 0.5)
     (True, array([1.5, 0.5]))
     """
-    _check_loop_args(tol, max_iterations)
+    _check_loop_args(tol, max_iter)
     _check_criterion(mdp)
     z = _check_support(support)
     pi = np.ascontiguousarray(mdp.policy_matrix(policy))
@@ -198,7 +198,7 @@ def categorical_policy_evaluation(
     R = np.ascontiguousarray(mdp.R)
     new = np.empty_like(eta)
     c = math.sqrt(mdp.gamma)
-    n_steps = mdp.horizon if mdp.horizon is not None else max_iterations
+    n_steps = mdp.horizon if mdp.horizon is not None else max_iter
     residual, bound, converged, k = math.inf, math.inf, False, 0
     with tqdm(total=n_steps, desc="categorical evaluation", disable=None if progress is None else not progress, leave=False) as bar:
         for k in range(1, n_steps + 1):
@@ -231,7 +231,7 @@ def quantile_policy_evaluation(
     n_quantiles: int,
     *,
     tol: float = 1e-8,
-    max_iterations: int = 100_000,
+    max_iter: int = 100_000,
     initial=None,
     progress: bool | None = None,
 ) -> QuantileEvaluationResult:
@@ -248,7 +248,7 @@ def quantile_policy_evaluation(
     policy : array_like
     n_quantiles : int >= 1
     tol : float
-    max_iterations : int
+    max_iter : int
     initial : array_like, shape (S, n), optional
         Default: all locations 0.
     progress : bool, optional
@@ -267,7 +267,7 @@ def quantile_policy_evaluation(
     >>> res.converged, np.round(res.locations, 9)  # deterministic return 1/(1-gamma) = 2
     (True, array([[2., 2., 2.]]))
     """
-    _check_loop_args(tol, max_iterations)
+    _check_loop_args(tol, max_iter)
     _check_criterion(mdp)
     if isinstance(n_quantiles, bool) or not isinstance(n_quantiles, numbers.Integral) or n_quantiles < 1:
         raise ValueError(f"n_quantiles = {n_quantiles!r} must be an integer >= 1")
@@ -282,7 +282,7 @@ def quantile_policy_evaluation(
             raise ValueError("initial has a non-finite location")
     L = np.ascontiguousarray(L)
     arrays = csr_arrays(mdp)
-    n_steps = mdp.horizon if mdp.horizon is not None else max_iterations
+    n_steps = mdp.horizon if mdp.horizon is not None else max_iter
     residual, bound, converged, k = math.inf, math.inf, False, 0
     g = mdp.gamma
     with tqdm(total=n_steps, desc="quantile evaluation", disable=None if progress is None else not progress, leave=False) as bar:

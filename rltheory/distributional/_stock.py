@@ -327,7 +327,7 @@ def stock_augmented_optimization(
     method: str = "value_iteration",
     auxiliary: str = "search",
     initial_auxiliary: float | None = None,
-    max_iterations: int = 100,
+    max_iter: int = 100,
 ) -> StockAugmentedResult:
     r"""Optimize a return-distribution objective with stock augmentation.
 
@@ -350,7 +350,7 @@ def stock_augmented_optimization(
     initial_auxiliary : float, optional
         :math:`b_0` for ``"alternating"``; default: the best auxiliary value
         for the expected-return-optimal policy.
-    max_iterations : int
+    max_iter : int
         Cap on alternating rounds.
 
     Returns
@@ -377,8 +377,8 @@ def stock_augmented_optimization(
         raise ValueError(f"method = {method!r} must be 'value_iteration' or 'policy_iteration'")
     if auxiliary not in ("search", "alternating"):
         raise ValueError(f"auxiliary = {auxiliary!r} must be 'search' or 'alternating'")
-    if isinstance(max_iterations, bool) or not isinstance(max_iterations, numbers.Integral) or max_iterations < 1:
-        raise ValueError(f"max_iterations = {max_iterations!r} must be an integer >= 1")
+    if isinstance(max_iter, bool) or not isinstance(max_iter, numbers.Integral) or max_iter < 1:
+        raise ValueError(f"max_iter = {max_iter!r} must be an integer >= 1")
     aug = _Augmented(mdp, H, R)
     g = aug.stock.astype(float)
     s0 = int(initial_state)
@@ -407,7 +407,7 @@ def stock_augmented_optimization(
                 raise ValueError(f"initial_auxiliary = {initial_auxiliary!r} must be a finite number")
             b = float(initial_auxiliary)
         seen = set()
-        for _ in range(max_iterations):
+        for _ in range(max_iter):
             policy, inner = aug.solve(objective.utility(b, g), method)
             inner_total += inner
             law = aug.law(policy, s0)
