@@ -17,6 +17,41 @@ where ``pi`` is greedy with respect to ``v``. Proof sketch: ``v^pi - v =
 (I - gamma P^pi)^{-1} d >= min d / (1 - gamma)`` and ``v^pi - T v = gamma P^pi
 (v^pi - v)``, which gives the lower bound; the upper bound is the same
 argument applied to ``v* - v`` with ``T v* - T v <= gamma P^{pi*} (v* - v)``.
+
+**Stochastic shortest path** (``gamma = 1`` with terminal states; Bertsekas &
+Tsitsiklis 1991). When every stationary policy is proper, the largest expected
+time to termination :math:`M(s) = \max_\pi \mathbb{E}^\pi_s[\tau]` is finite
+(it gives the weights of the sup-norm in which :math:`T` contracts, Bertsekas
+& Tsitsiklis 1996, *Neuro-Dynamic Programming*, Sec. 2.2.1, Prop. 2.2), and
+the same argument gives, for any ``v`` that is 0 on terminal states, with
+:math:`K(s) = M(s) - 1` (0 on terminal states),
+
+.. math::
+
+    v_{\mathrm{lower}} = T v + \min(\min_s d(s), 0)\, K
+    \;\le\; v^{\pi} \;\le\; v^* \;\le\;
+    v_{\mathrm{upper}} = T v + \max(\max_s d(s), 0)\, K .
+
+*Derivation* (done here; the discounted case is :math:`K = \gamma/(1-\gamma)`,
+where :math:`m^\pi = 1/(1-\gamma)` for every policy, so the signs need no
+care). On non-terminal states, :math:`v^\pi - v = N^\pi d` with
+:math:`N^\pi = (I - P^\pi)^{-1} = \sum_k (P^\pi)^k \ge 0` and
+:math:`N^\pi \mathbf 1 = m^\pi` the expected time to termination, so
+:math:`v^\pi - T v = P^\pi N^\pi d \ge \min(\min d, 0)\, P^\pi m^\pi =
+\min(\min d, 0)(m^\pi - 1) \ge \min(\min d, 0)(M - 1)`. Above,
+:math:`v^* - v \le d + P^{\pi^*}(v^* - v)` gives :math:`v^* - v \le N^{\pi^*} d
+\le \max(\max d, 0)\, m^{\pi^*}` and :math:`v^* - T v \le P^{\pi^*}(v^* - v)
+\le \max(\max d, 0)(m^{\pi^*} - 1) \le \max(\max d, 0)(M - 1)`. The solver
+uses a checked upper bound :math:`w \ge M` (:mod:`rltheory.tabular._ssp`).
+
+*Assumptions.* The certificate needs every policy proper (decided exactly,
+on the graph of allowed transitions). Under the weaker assumption of
+Bertsekas & Tsitsiklis (1991) -- a proper policy exists and every improper
+policy has reward :math:`-\infty` from some state -- value iteration still
+converges to :math:`v^*` from any start, but :math:`M = \infty` and no bound
+of this kind is available: the solver then stops when
+:math:`\|T v - v\|_\infty \le` ``tol`` and reports ``bound = inf`` with
+vacuous ``v_lower = -inf``, ``v_upper = inf`` (never a false certificate).
 """
 
 from __future__ import annotations
@@ -29,6 +64,7 @@ from rltheory._validation import check_choice, check_int, check_iteration_settin
 from rltheory.tabular import _kernels
 from rltheory.tabular._model import FiniteMDP
 from rltheory.tabular._operators import _check_values, _kernel_inputs, _q_values
+from rltheory.tabular._ssp import check_ssp_value_scale, termination_bound
 
 __all__ = [
     "ValueIterationResult",
@@ -68,11 +104,14 @@ class ValueIterationResult:
     v_lower, v_upper : numpy.ndarray, shape (S,)
         Certified bounds ``v_lower <= v* <= v_upper`` (see the module docstring).
     bound : float
-        ``max(v_upper - v_lower) = gamma / (1 - gamma) * span(T u - u)``.
+        ``max(v_upper - v_lower) = gamma / (1 - gamma) * span(T u - u)``
+        (SSP: ``(max(max d, 0) - min(min d, 0)) * max K``, ``inf`` when some
+        policy is improper; see the module docstring).
     policy_suboptimality_bound : float
         Certified bound on ``||v* - v^policy||_inf``:
         ``gamma / (1 - gamma) * span(T v - v)`` at the returned ``v``
-        (the Porteus bounds applied to ``v``, for which ``policy`` is greedy).
+        (the Porteus bounds applied to ``v``, for which ``policy`` is greedy;
+        SSP: the SSP bounds applied to ``v``).
         It is at most ``gamma * bound``.
     method : str
         ``"jacobi"`` or ``"gauss-seidel"``.
@@ -116,37 +155,90 @@ class ModifiedPolicyIterationResult:
     m: int
 
 
-def _run(mdp: FiniteMDP, v0: np.ndarray, m: int, gauss_seidel: bool, tol: float, max_iter: int):
-    """Run the compiled loop and assemble the certified quantities."""
+def _ssp_factor(mdp: FiniteMDP, who: str) -> np.ndarray | None:
+    """``K = w - 1`` (0 on terminal states) for an SSP whose policies are all proper, else None."""
+    w = termination_bound(mdp)
+    check_ssp_value_scale(mdp, w, who)
+    if w is None:
+        return None
+    K = np.maximum(w - 1.0, 0.0)
+    K[mdp.terminal_states] = 0.0
+    return K
+
+
+def _start(mdp: FiniteMDP, v0, who: str) -> np.ndarray:
+    """A validated start; for an SSP it must be 0 on the terminal states (their value)."""
+    v0 = np.zeros(mdp.n_states) if v0 is None else _check_values(mdp, v0, "v0")
+    if mdp.criterion == "ssp":
+        bad = v0[mdp.terminal_states] != 0
+        if bad.any():
+            t = int(mdp.terminal_states[np.argmax(bad)])
+            raise ValueError(
+                f"{who}: v0[{t}] = {float(v0[t])!r} on a terminal state; with gamma = 1 a terminal state's value is 0 "
+                "and value iteration never changes it"
+            )
+    return v0
+
+
+def _run(mdp: FiniteMDP, v0: np.ndarray, m: int, gauss_seidel: bool, tol: float, max_iter: int, K=None):
+    """Run the compiled loop and assemble the certified quantities (``K``: the SSP factor, see the module)."""
     kind, P, mask, use_mask = _kernel_inputs(mdp)
     S = mdp.n_states
     v = np.array(v0, dtype=float, order="C")
     tv = np.empty(S)
     pi = np.empty(S, dtype=np.int64)
     fn = _kernels.iterate_dense if kind == "dense" else _kernels.iterate_csr
+    ssp = mdp.criterion == "ssp"
+    if not ssp:
+        rule, factor = _kernels.STOP_DISCOUNTED, 0.0
+    elif K is not None:
+        rule, factor = _kernels.STOP_SSP, float(np.max(K))
+    else:
+        rule, factor = _kernels.STOP_RESIDUAL, 1.0
     # the kernel counts backups, the certifying backup of the last iterate included: max_iter updates of the
     # iterate are max_iter + 1 backups, and max_iter = 0 certifies the start
     backups, converged, dmin, dmax = fn(
-        *P, mdp.R, mdp.gamma, v, mask, use_mask, int(m), bool(gauss_seidel), tol, max_iter + 1, tv, pi
+        *P, mdp.R, mdp.gamma, v, mask, use_mask, int(m), bool(gauss_seidel), tol, max_iter + 1, tv, pi, rule, factor
     )
-    c = mdp.gamma / (1.0 - mdp.gamma)
+    residual = max(abs(dmin), abs(dmax))
+    finite = bool(np.isfinite(v).all() and np.isfinite(tv).all())
+    if ssp and K is None:
+        # improper policies exist: nothing is certified (module docstring); v is the last backup
+        q = _q_values(mdp, tv)
+        policy = np.argmax(q, axis=1).astype(np.int64)
+        out = _assemble(tv, q, policy, backups - 1, converged, residual, np.full(S, -np.inf), np.full(S, np.inf),
+                        np.inf, np.inf, finite=finite)
+        out["converged"] = bool(converged and finite and np.isfinite(residual))
+        return out
     with np.errstate(over="ignore", invalid="ignore"):  # a non-finite iterate is handled by _assemble
-        # MacQueen (1966) / Porteus (1971) bounds; Puterman (2005) Thm. 6.6.3:
-        # T u + gamma/(1-gamma) min(Tu - u) <= v* <= T u + gamma/(1-gamma) max(Tu - u)
-        v_lower = tv + c * dmin
-        v_upper = tv + c * dmax
-        bound = c * (dmax - dmin)  # = max(v_upper - v_lower)
-        v_mid = tv + c * 0.5 * (dmin + dmax)  # ||v_mid - v*|| <= bound / 2
+        if ssp:
+            # SSP bounds (module docstring): T u + min(min d, 0) K <= v* <= T u + max(max d, 0) K
+            lo, hi = min(dmin, 0.0), max(dmax, 0.0)
+            v_lower = tv + lo * K
+            v_upper = tv + hi * K
+            bound = float(np.max(v_upper - v_lower))
+            v_mid = tv + 0.5 * (lo + hi) * K  # ||v_mid - v*|| <= bound / 2
+        else:
+            c = mdp.gamma / (1.0 - mdp.gamma)
+            # MacQueen (1966) / Porteus (1971) bounds; Puterman (2005) Thm. 6.6.3:
+            # T u + gamma/(1-gamma) min(Tu - u) <= v* <= T u + gamma/(1-gamma) max(Tu - u)
+            v_lower = tv + c * dmin
+            v_upper = tv + c * dmax
+            bound = c * (dmax - dmin)  # = max(v_upper - v_lower)
+            v_mid = tv + c * 0.5 * (dmin + dmax)  # ||v_mid - v*|| <= bound / 2
         q = _q_values(mdp, v_mid)
         policy = np.argmax(q, axis=1).astype(np.int64)
         tv_mid = q[np.arange(S), policy]
         d_mid = tv_mid - v_mid
-        # policy is greedy w.r.t. v_mid, so v* - v^policy <= gamma/(1-gamma) span(T v_mid - v_mid)
-        # (Porteus 1971; Puterman 2005, Thm. 6.6.3 applied at v_mid)
-        policy_bound = c * float(d_mid.max() - d_mid.min())
-    residual = max(abs(dmin), abs(dmax))
+        if ssp:
+            # the same bounds at v_mid, for which policy is greedy: v* - v^policy <= (max(d,0) - min(d,0)) max K
+            policy_bound = (max(float(d_mid.max()), 0.0) - min(float(d_mid.min()), 0.0)) * float(np.max(K))
+        else:
+            # policy is greedy w.r.t. v_mid, so v* - v^policy <= gamma/(1-gamma) span(T v_mid - v_mid)
+            # (Porteus 1971; Puterman 2005, Thm. 6.6.3 applied at v_mid)
+            policy_bound = c * float(d_mid.max() - d_mid.min())
     return _assemble(v_mid, q, policy, backups - 1, converged, residual, v_lower, v_upper, bound, policy_bound,
-                     finite=bool(np.isfinite(v).all() and np.isfinite(tv).all()))
+                     finite=finite)
 
 
 def _assemble(v, q, policy, iterations, converged, residual, v_lower, v_upper, bound, policy_bound, *, finite):
@@ -212,8 +304,10 @@ def value_iteration(mdp: FiniteMDP, *, tol=1e-8, max_iter=100_000, method="jacob
     Parameters
     ----------
     mdp : FiniteMDP
-        A discounted model (``gamma < 1``, no horizon), dense or CSR, with or
-        without an action mask.
+        A discounted model (``gamma < 1``, no horizon) or a stochastic
+        shortest path model (``gamma = 1`` with terminal states; certified
+        when every policy is proper, see the module docstring), dense or CSR,
+        with or without an action mask.
     tol : float, default 1e-8
         Target width ``max(v_upper - v_lower)`` of the certified interval.
     max_iter : int, default 100000
@@ -239,9 +333,11 @@ def value_iteration(mdp: FiniteMDP, *, tol=1e-8, max_iter=100_000, method="jacob
     ------
     ValueError
         On ``tol <= 0`` or not finite, ``max_iter < 0``, an unknown ``method``,
-        a ``v0`` of the wrong shape or with NaN/inf, a finite-horizon model
-        (use :func:`~rltheory.tabular.backward_induction`) or ``gamma = 1``
-        (use :func:`~rltheory.tabular.policy_iteration`).
+        a ``v0`` of the wrong shape or with NaN/inf (or non-zero on a
+        terminal state of an SSP), a finite-horizon model (use
+        :func:`~rltheory.tabular.backward_induction`) or ``gamma = 1`` without
+        terminal states (average reward: use
+        :func:`~rltheory.tabular.relative_value_iteration`).
 
     References
     ----------
@@ -265,11 +361,12 @@ def value_iteration(mdp: FiniteMDP, *, tol=1e-8, max_iter=100_000, method="jacob
     >>> np.round(res.v, 6)  # v* = (1 + 0.5 * 4, 2 / (1 - 0.5))
     array([3., 4.])
     """
-    FiniteMDP.require(mdp, "discounted", "value_iteration")
+    FiniteMDP.require(mdp, ("discounted", "ssp"), "value_iteration")
     tol, max_iter = check_iteration_settings(tol, max_iter)
     check_choice("method", method, _METHODS)
-    v0 = np.zeros(mdp.n_states) if v0 is None else _check_values(mdp, v0, "v0")
-    out = _run(mdp, v0, 0, method == "gauss-seidel", tol, max_iter)
+    v0 = _start(mdp, v0, "value_iteration")
+    K = _ssp_factor(mdp, "value_iteration") if mdp.criterion == "ssp" else None
+    out = _run(mdp, v0, 0, method == "gauss-seidel", tol, max_iter, K)
     return ValueIterationResult(method=method, **out)
 
 
@@ -300,7 +397,11 @@ def modified_policy_iteration(mdp: FiniteMDP, *, m=5, tol=1e-8, max_iter=100_000
     Parameters
     ----------
     mdp : FiniteMDP
-        A discounted model (``gamma < 1``, no horizon).
+        A discounted model (``gamma < 1``, no horizon) or an SSP (``gamma =
+        1`` with terminal states), as :func:`value_iteration`. For an SSP
+        whose policies are all proper the default start is ``c w`` with ``c =
+        min(min r, 0)`` and ``w >= M`` the checked bound on the expected time
+        to termination: ``T v0 >= v0`` because ``P_a w <= w - 1``; otherwise 0.
     m : int, default 5
         Number of partial-evaluation sweeps ``T^pi`` per improvement (>= 0).
     tol : float, default 1e-8
@@ -343,13 +444,21 @@ def modified_policy_iteration(mdp: FiniteMDP, *, m=5, tol=1e-8, max_iter=100_000
     >>> np.round(res.v, 6)
     array([3., 4.])
     """
-    FiniteMDP.require(mdp, "discounted", "modified_policy_iteration")
+    FiniteMDP.require(mdp, ("discounted", "ssp"), "modified_policy_iteration")
     tol, max_iter = check_iteration_settings(tol, max_iter)
     m = check_int("m", m, low=0)
-    if v0 is None:
+    K = _ssp_factor(mdp, "modified_policy_iteration") if mdp.criterion == "ssp" else None
+    if v0 is not None:
+        v0 = _start(mdp, v0, "modified_policy_iteration")
+    elif mdp.criterion == "discounted":
         # constant start with T v0 >= v0 (Puterman 2005, Sec. 6.5.2)
         v0 = np.full(mdp.n_states, float(mdp.R[mdp.action_mask].min()) / (1.0 - mdp.gamma))
+    elif K is not None:
+        # SSP: v0 = c (K + 1) = c w with c = min(min r, 0) has T v0 >= v0, since P_a w <= w - 1 (rltheory.tabular._ssp)
+        c = min(float(mdp.R[mdp.action_mask].min()), 0.0)
+        v0 = c * (K + 1.0)
+        v0[mdp.terminal_states] = 0.0
     else:
-        v0 = _check_values(mdp, v0, "v0")
-    out = _run(mdp, v0, m, False, tol, max_iter)
+        v0 = np.zeros(mdp.n_states)
+    out = _run(mdp, v0, m, False, tol, max_iter, K)
     return ModifiedPolicyIterationResult(method="modified-policy-iteration", m=int(m), **out)

@@ -128,10 +128,21 @@ def test_bad_arguments(kwargs, match):
 
 
 def test_model_errors():
-    with pytest.raises(ValueError, match=r"discounted \(gamma < 1\) models; this one is a stochastic shortest path .*policy_iteration"):
-        linear_programming(geometric_trial(F(1, 2)))
+    with pytest.raises(ValueError, match=r"this one is an average-reward model .*relative_value_iteration"):
+        linear_programming(FiniteMDP(np.ones((1, 1, 1)), np.zeros((1, 1)), gamma=1.0))
     with pytest.raises(ValueError, match=r"horizon=2.*backward_induction"):
         linear_programming(FiniteMDP(np.ones((1, 1, 1)), np.zeros((1, 1)), gamma=0.5, horizon=2))
+
+
+@pytest.mark.parametrize("p", [F(1, 2), F(1, 3), F(1, 10)])
+def test_ssp_geometric_trial(p):
+    """gamma = 1 with terminal states: v(0) = -E[Geometric(p)] = -1/p; the bound uses M(0) = 1/p."""
+    mdp = geometric_trial(p, "sparse")
+    res = linear_programming(mdp)
+    assert res.v[1] == 0.0 and np.isfinite(res.bound)
+    assert abs(res.v[0] + float(1 / p)) <= res.bound + 16 * EPS / float(p) ** 2
+    # the occupancy is the expected number of visits: 1/p in state 0 from mu(0) = 1/2, i.e. (1/2)(1/p)
+    assert abs(res.occupancy[0, 0] - 0.5 / float(p)) <= 1e-6 / float(p) and np.all(res.occupancy[1] == 0)
 
 
 def test_river_swim_solves_with_the_defaults():

@@ -30,7 +30,7 @@ from rltheory.tabular import (
 from rltheory.tabular import _kernels as K
 from rltheory.tabular import _reference as ref
 from rltheory.tabular._operators import _kernel_inputs
-from tests.tabular.test_kernels import fp_slack
+from tests.tabular.test_kernels import EPS, fp_slack
 
 mdps = finite_mdps(n_states=st.integers(1, 7), n_actions=st.integers(1, 4), sparse=st.booleans(), action_mask=True)
 
@@ -272,14 +272,142 @@ def test_mpi_bad_input(kwargs, match):
         modified_policy_iteration(_small(), **kwargs)
 
 
-def test_undiscounted_and_finite_horizon_models_are_refused():
+def test_finite_horizon_and_average_reward_models_are_refused():
     P = np.zeros((2, 1, 2))
     P[:, 0, 1] = 1.0
     R = np.array([[1.0], [0.0]])
-    ssp = FiniteMDP(P, R, gamma=1.0, terminal_states=[1])
     finite = FiniteMDP(P, R, gamma=0.9, horizon=3)
+    average = FiniteMDP(P, R, gamma=1.0)
     for solver in (value_iteration, modified_policy_iteration):
-        with pytest.raises(ValueError, match="policy_iteration"):
-            solver(ssp)
         with pytest.raises(ValueError, match="backward_induction"):
             solver(finite)
+        with pytest.raises(ValueError, match="relative_value_iteration"):
+            solver(average)
+
+
+# ------------------------------------------------------- stochastic shortest path (issue 11, sec. 6)
+def _ssp_slack(mdp, w):
+    """Rounding of a run on an SSP: per-backup errors amplified by at most max M (the contraction's horizon)."""
+    m = float(np.max(w))
+    return 8 * (mdp.n_states + 2) * EPS * (float(np.max(np.abs(mdp.R))) * m + 1.0) * m
+
+
+def _ssp_solvers():
+    return [
+        ("jacobi", lambda mdp, **kw: value_iteration(mdp, **kw)),
+        ("gauss-seidel", lambda mdp, **kw: value_iteration(mdp, method="gauss-seidel", **kw)),
+        ("mpi-0", lambda mdp, **kw: modified_policy_iteration(mdp, m=0, **kw)),
+        ("mpi-5", lambda mdp, **kw: modified_policy_iteration(mdp, m=5, **kw)),
+    ]
+
+
+@pytest.mark.parametrize("representation", ["dense", "sparse"])
+@pytest.mark.parametrize("name, solver", _ssp_solvers(), ids=[n for n, _ in _ssp_solvers()])
+def test_small_ssp_solved_exactly_in_fractions(representation, name, solver):
+    """A hand-solved SSP (tests/tabular/known_answers.py): v* = (-3, -2, 0), M = (4, 2, 0)."""
+    from rltheory.tabular._ssp import termination_bound
+
+    from .known_answers import SMALL_SSP_M, SMALL_SSP_POLICY, SMALL_SSP_V_STAR, small_ssp
+
+    mdp = small_ssp(representation)
+    w = termination_bound(mdp)
+    M = np.array([float(x) for x in SMALL_SSP_M])
+    assert np.all(w >= M) and np.all(w <= M * (1 + 1e-9))  # a certified, tight upper bound on M
+    v_star = np.array([float(x) for x in SMALL_SSP_V_STAR])
+    res = solver(mdp, tol=1e-10)
+    slack = _ssp_slack(mdp, w)
+    assert res.converged and res.bound <= 1e-10
+    assert np.all(res.v_lower <= v_star + slack) and np.all(v_star <= res.v_upper + slack)
+    assert np.max(np.abs(res.v - v_star)) <= res.bound / 2 + slack
+    assert res.policy[:2].tolist() == list(SMALL_SSP_POLICY) and res.v[2] == 0.0
+    # after a single update the interval is wide but still brackets v*
+    short = solver(mdp, tol=1e-12, max_iter=1)
+    assert not short.converged and np.isfinite(short.bound)
+    assert np.all(short.v_lower <= v_star + slack) and np.all(v_star <= short.v_upper + slack)
+
+
+@pytest.fixture(scope="module")
+def gambler():
+    """Sutton & Barto (2018) Example 4.3 with p_h = 0.4 and goal 100, and its exact optimal values."""
+    from .known_answers import gamblers_problem, gamblers_problem_values
+
+    return gamblers_problem(100, representation="sparse"), np.array([float(x) for x in gamblers_problem_values(100)])
+
+
+@pytest.mark.parametrize("name, solver", _ssp_solvers(), ids=[n for n, _ in _ssp_solvers()])
+def test_gamblers_problem(gambler, name, solver):
+    """v*(s) is the probability of reaching 100 under optimal play: v*(50) = 0.4 (one bold bet of 50 wins w.p. 0.4;
+    optimal since bold play satisfies the optimality equation exactly), v*(25) = 0.4^2, v*(75) = 0.4 + 0.6 * 0.4,
+    monotone in s. Every stake is >= 1, so every policy is proper and the SSP certificate applies."""
+    from rltheory.tabular._ssp import termination_bound
+
+    from .known_answers import exact_policy_values
+
+    from fractions import Fraction as F
+
+    from .known_answers import gamblers_problem_values
+
+    exact = gamblers_problem_values(100)
+    p = F(2, 5)
+    assert exact[50] == p and exact[25] == p**2 and exact[75] == p + (1 - p) * p
+    assert all(a <= b for a, b in zip(exact[:99], exact[1:100])) and exact[0] == 0
+    mdp, v_star = gambler
+    w = termination_bound(mdp)
+    assert w is not None and np.all(np.isfinite(w))
+    slack = _ssp_slack(mdp, w)
+    res = solver(mdp, tol=1e-9)
+    assert res.converged and res.bound <= 1e-9
+    assert np.all(res.v_lower <= v_star + slack) and np.all(v_star <= res.v_upper + slack)
+    assert abs(res.v[50] - 0.4) <= res.bound / 2 + slack
+    # the greedy policy's exact probability of reaching 100 (rational linear solve) is within the policy bound
+    v_pi = np.array([float(x) for x in exact_policy_values(mdp, res.policy, mdp.terminal_states)])
+    assert np.max(v_star - v_pi) <= res.policy_suboptimality_bound + slack
+
+
+def test_gamblers_problem_policy_iteration_and_lp(gambler):
+    from rltheory.tabular import linear_programming, policy_iteration
+    from rltheory.tabular._ssp import termination_bound
+
+    mdp, v_star = gambler
+    slack = _ssp_slack(mdp, termination_bound(mdp))
+    pi = policy_iteration(mdp)
+    assert pi.converged and np.max(np.abs(pi.v - v_star)) <= pi.bound + slack and np.isfinite(pi.bound)
+    lp = linear_programming(mdp)
+    assert np.isfinite(lp.bound) and np.max(np.abs(lp.v - v_star)) <= lp.bound + slack
+
+
+def test_gamblers_problem_with_stake_zero_is_never_falsely_certified():
+    """With Sutton & Barto's stake 0 (an improper policy of reward 0) T has many fixed points -- v = 1 on every
+    capital is one -- so no certificate from T alone exists: bound = inf, whatever the start."""
+    from rltheory.tabular._ssp import termination_bound
+
+    from .known_answers import gamblers_problem, gamblers_problem_values
+
+    mdp = gamblers_problem(100, stake_zero=True)
+    v_star = np.array([float(x) for x in gamblers_problem_values(100)])
+    assert termination_bound(mdp) is None
+    from_zero = value_iteration(mdp, tol=1e-12)
+    assert from_zero.converged and from_zero.bound == np.inf and np.all(from_zero.v_lower == -np.inf)
+    assert np.all(from_zero.v <= v_star + 1e-12)  # T is monotone and 0 <= v*: the iterates stay below v*
+    ones = np.ones(101)
+    ones[[0, 100]] = 0.0
+    stuck = value_iteration(mdp, tol=1e-12, v0=ones)  # a fixed point of T that is not v*
+    assert stuck.iterations == 0 and stuck.converged and stuck.bound == np.inf
+    assert np.max(np.abs(stuck.v - v_star)) > 0.5
+
+
+def test_ssp_start_must_vanish_on_terminal_states():
+    from .known_answers import small_ssp
+
+    with pytest.raises(ValueError, match=r"v0\[2\] = 1.0 on a terminal state"):
+        value_iteration(small_ssp(), v0=[0.0, 0.0, 1.0])
+
+
+def test_mpi_default_start_is_monotone_on_an_ssp(gambler):
+    """v0 = min(min r, 0) w has T v0 >= v0 (P_a w <= w - 1), so MPI increases monotonically to v*."""
+    from rltheory.tabular._ssp import termination_bound
+
+    mdp, v_star = gambler
+    w = termination_bound(mdp)
+    v0 = min(float(mdp.R[mdp.action_mask].min()), 0.0) * w
+    assert np.all(bellman_operator(mdp, v0) >= v0)
