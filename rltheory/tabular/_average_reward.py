@@ -84,6 +84,14 @@ class ChainClasses:
         States in no closed class.
     periods : tuple of int
         The period of each recurrent class (1 = aperiodic).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rltheory.tabular import chain_classes
+    >>> c = chain_classes(np.array([[1.0, 0.0], [0.5, 0.5]]))
+    >>> [k.tolist() for k in c.recurrent_classes], c.transient_states.tolist(), c.periods
+    ([[0]], [1], (1,))
     """
 
     recurrent_classes: tuple
@@ -119,6 +127,14 @@ class MDPClassification:
         States in no end component: transient under every policy.
     n_policies_checked : int
         Number of deterministic policies enumerated for ``unichain``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rltheory.tabular import FiniteMDP, classify
+    >>> c = classify(FiniteMDP(np.array([[[1.0, 0.0]], [[0.0, 1.0]]]), np.zeros((2, 1)), gamma=1.0))
+    >>> c.communicating, c.multichain, [e.tolist() for e in c.end_components]  # two absorbing states
+    (False, True, [[0], [1]])
     """
 
     communicating: bool
@@ -147,6 +163,16 @@ class GainBiasResult:
     residual : float
         :math:`\max(\|g - P g\|_\infty, \|g + h - r_\pi - P h\|_\infty, \|P^* h\|_\infty)`
         (zero in exact arithmetic).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rltheory.tabular import FiniteMDP, gain_and_bias
+    >>> cycle = FiniteMDP(np.array([[[0.0, 1.0]], [[1.0, 0.0]]]), np.array([[2.0], [0.0]]), gamma=1.0)
+    >>> res = gain_and_bias(cycle, [0, 0])
+    >>> res.gain, res.bias, res.limiting_matrix  # a 2-cycle: gain 1, bias +-1/2
+    (array([1., 1.]), array([ 0.5, -0.5]), array([[0.5, 0.5],
+           [0.5, 0.5]]))
     """
 
     gain: np.ndarray
@@ -185,6 +211,14 @@ class RelativeValueIterationResult:
     residual : float
         The span :math:`\max_s (Tw - w)(s) - \min_s (Tw - w)(s)` at the last
         iterate (= ``gain_upper - gain_lower``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rltheory.tabular import FiniteMDP, relative_value_iteration
+    >>> res = relative_value_iteration(FiniteMDP(np.ones((1, 1, 1)), np.array([[3.0]]), gamma=1.0))
+    >>> res.gain, res.gain_lower, res.gain_upper, res.converged
+    (array([3.]), 3.0, 3.0, True)
     """
 
     gain: np.ndarray
@@ -216,6 +250,14 @@ class AverageRewardPolicyIterationResult:
     gains_history : numpy.ndarray, shape (iterations + 1, S)
         Gain of every evaluated policy (non-decreasing; Puterman 2005,
         Prop. 9.2.1).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rltheory.tabular import FiniteMDP, average_reward_policy_iteration
+    >>> res = average_reward_policy_iteration(FiniteMDP(np.ones((1, 2, 1)), np.array([[1.0, 2.0]]), gamma=1.0))
+    >>> res.gain, res.policy, res.converged, res.gains_history.shape
+    (array([2.]), array([1]), True, (1, 1))
     """
 
     gain: np.ndarray
@@ -249,6 +291,14 @@ class AverageRewardLPResult:
     dual_infeasibility : float
     status : str
     solver : str
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rltheory.tabular import FiniteMDP, average_reward_linear_programming
+    >>> res = average_reward_linear_programming(FiniteMDP(np.ones((1, 2, 1)), np.array([[1.0, 2.0]]), gamma=1.0))
+    >>> res.policy, round(res.objective, 6), bool(res.gain[0] <= res.gain_upper + 1e-9)
+    (array([1]), 2.0, True)
     """
 
     gain: np.ndarray
@@ -283,6 +333,15 @@ class PluginEstimateResult:
         :math:`\\max_s (g^*(s) - g^{\\hat\\pi}(s))`.
     n_samples : int
         Samples per state-action pair; ``n_samples * S * A`` in total.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rltheory.tabular import FiniteMDP, average_reward_plugin
+    >>> mdp = FiniteMDP(np.ones((1, 2, 1)), np.array([[1.0, 2.0]]), gamma=1.0)
+    >>> res = average_reward_plugin(mdp, 10, rng=0)  # one state: the empirical model is exact
+    >>> res.policy, res.gain, res.suboptimality, res.n_samples
+    (array([1]), array([2.]), 0.0, 10)
     """
 
     policy: np.ndarray

@@ -52,6 +52,13 @@ class ErrorPropagationResult:
     mdvi_last_loss : numpy.ndarray, shape (G,)
         MD-VI's :math:`\|q^* - q^{\pi_K}\|_\infty` (compared with ``mdvi_bound``).
     epsilon, kl_weight, margin : float
+
+    Examples
+    --------
+    >>> from rltheory.tabular import error_propagation_experiment
+    >>> res = error_propagation_experiment([0.75])  # H = 4: N = ceil(6 H) + 3 = 27 states, K = N - 2 = 25
+    >>> res.n_states.tolist(), res.iterations.tolist(), bool(res.avi_loss[0] <= res.avi_bound[0])
+    ([27], [25], True)
     """
 
     gammas: np.ndarray

@@ -33,6 +33,14 @@ class FiniteHorizonResult:
     v_exact : numpy.ndarray of fractions.Fraction, shape (H+1, S), or None
         Exact values when ``exact=True``.
     exact : bool
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rltheory.tabular import FiniteMDP, backward_induction
+    >>> res = backward_induction(FiniteMDP(np.ones((1, 2, 1)), np.array([[1.0, 2.0]]), gamma=1.0, horizon=3))
+    >>> res.v[:, 0], res.policy[:, 0], res.q.shape
+    (array([6., 4., 2., 0.]), array([1, 1, 1]), (3, 1, 2))
     """
 
     v: np.ndarray

@@ -78,6 +78,14 @@ class InferenceResult:
         Soft-optimal policy :math:`p(a|s) e^{Q^{soft}_t - V^{soft}_t}`.
     optimism_gap : float
         :math:`\max_{t,s,a} (Q^{inf}_t - Q^{soft}_t)(s,a) \ge 0` (0 for deterministic dynamics).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rltheory.tabular import FiniteMDP, control_as_inference
+    >>> res = control_as_inference(FiniteMDP(np.ones((1, 2, 1)), np.zeros((1, 2)), gamma=1.0, horizon=2))
+    >>> res.action_probabilities[0], res.v[:, 0], res.optimism_gap  # log beta_t = 0: O has likelihood 1
+    (array([[0.5, 0.5]]), array([0., 0., 0.]), 0.0)
     """
 
     q: np.ndarray
@@ -102,6 +110,14 @@ class TrajectoryLaws:
         :math:`p(\tau \mid \mathcal O_{0:H-1}) \propto p(s_0) \prod_t p(a_t|s_t) P(s_{t+1}|s_t,a_t) e^{\sum_t r_t}`.
     soft_optimal : numpy.ndarray, shape (N,)
         Law of the trajectories of the soft-optimal policy under the true dynamics.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rltheory.tabular import FiniteMDP, trajectory_laws
+    >>> laws = trajectory_laws(FiniteMDP(np.ones((1, 2, 1)), np.zeros((1, 2)), gamma=1.0, horizon=1), [1.0])
+    >>> laws.trajectories.tolist(), laws.posterior, laws.soft_optimal
+    ([[0, 0, 0], [0, 1, 0]], array([0.5, 0.5]), array([0.5, 0.5]))
     """
 
     trajectories: np.ndarray
@@ -119,6 +135,13 @@ class KLPosteriorResult:
         :math:`\pi^* = \pi_0 e^{r/\beta} / Z`.
     log_partition : float
         :math:`\log Z = \log \sum_a \pi_0(a) e^{r(a)/\beta}`.
+
+    Examples
+    --------
+    >>> from rltheory.tabular import kl_regularized_posterior
+    >>> res = kl_regularized_posterior([0.0, 0.0], [0.25, 0.75], 1.0)  # equal rewards: the posterior is the prior
+    >>> res.action_probabilities, round(res.log_partition, 12)  # log Z = log 1
+    (array([0.25, 0.75]), 0.0)
     """
 
     action_probabilities: np.ndarray

@@ -47,6 +47,14 @@ class LinearProgramResult:
     status : str
         The cvxpy status (always ``"optimal"`` for a returned result).
     solver : str
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rltheory.tabular import FiniteMDP, linear_programming
+    >>> res = linear_programming(FiniteMDP(np.ones((1, 1, 1)), np.ones((1, 1)), gamma=0.5))
+    >>> res.status, bool(abs(res.v[0] - 2.0) <= res.bound), bool(abs(res.occupancy.sum() - 2.0) < 1e-6)
+    ('optimal', True, True)
     """
 
     v: np.ndarray

@@ -530,27 +530,69 @@ class FiniteMDP:
     # ------------------------------------------------------------ properties
     @property
     def n_states(self) -> int:
-        """Number of states ``S``."""
+        """Number of states ``S``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from rltheory.tabular import FiniteMDP
+        >>> FiniteMDP(np.ones((3, 2, 3)) / 3, np.zeros((3, 2)), gamma=0.5).n_states
+        3
+        """
         return int(self.R.shape[0])
 
     @property
     def n_actions(self) -> int:
-        """Number of actions ``A`` (the largest action set; see ``action_mask``)."""
+        """Number of actions ``A`` (the largest action set; see ``action_mask``).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from rltheory.tabular import FiniteMDP
+        >>> FiniteMDP(np.ones((3, 2, 3)) / 3, np.zeros((3, 2)), gamma=0.5).n_actions
+        2
+        """
         return int(self.R.shape[1])
 
     @property
     def is_sparse(self) -> bool:
-        """Whether ``P`` is a CSR matrix of shape ``(S*A, S)``."""
+        """Whether ``P`` is a CSR matrix of shape ``(S*A, S)``.
+
+        Examples
+        --------
+        >>> import numpy as np, scipy.sparse as sp
+        >>> from rltheory.tabular import FiniteMDP
+        >>> FiniteMDP(sp.csr_array(np.eye(2)), np.zeros((2, 1)), gamma=0.5).is_sparse
+        True
+        """
         return sp.issparse(self.P)
 
     @property
     def is_exact(self) -> bool:
-        """Whether exact rational copies of ``P``, ``R`` and ``gamma`` exist."""
+        """Whether exact rational copies of ``P``, ``R`` and ``gamma`` exist.
+
+        Examples
+        --------
+        >>> from fractions import Fraction as F
+        >>> import numpy as np
+        >>> from rltheory.tabular import FiniteMDP
+        >>> mdp = FiniteMDP(np.array([[[F(1)]]]), np.array([[F(1, 3)]]), gamma=F(1, 2))
+        >>> mdp.is_exact, mdp.R_exact[0, 0], mdp.gamma_exact
+        (True, Fraction(1, 3), Fraction(1, 2))
+        """
         return self.P_exact is not None
 
     @property
     def has_action_mask(self) -> bool:
-        """Whether some action is disallowed in some state."""
+        """Whether some action is disallowed in some state.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from rltheory.tabular import FiniteMDP
+        >>> FiniteMDP(np.ones((1, 2, 1)), np.zeros((1, 2)), gamma=0.5, action_mask=[[True, False]]).has_action_mask
+        True
+        """
         return not bool(self.action_mask.all())
 
     @functools.cached_property
@@ -600,7 +642,16 @@ class FiniteMDP:
     @property
     def criterion(self) -> str:
         """The criterion of the model: ``"finite_horizon"`` (a horizon is set), ``"discounted"`` (``gamma < 1``),
-        ``"ssp"`` (``gamma = 1`` with terminal states) or ``"average_reward"`` (``gamma = 1`` without)."""
+        ``"ssp"`` (``gamma = 1`` with terminal states) or ``"average_reward"`` (``gamma = 1`` without).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from rltheory.tabular import FiniteMDP
+        >>> P = np.array([[[0.5, 0.5]], [[0.0, 1.0]]])
+        >>> FiniteMDP(P, np.array([[-1.0], [0.0]]), gamma=1.0, terminal_states=[1]).criterion
+        'ssp'
+        """
         if self.horizon is not None:
             return "finite_horizon"
         if self.gamma < 1.0:
@@ -694,6 +745,15 @@ class FiniteMDP:
         ``policy`` is ``(S,)`` integer actions (deterministic) or ``(S, A)``
         probabilities. Disallowed actions (``action_mask``) must get zero
         probability.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from rltheory.tabular import FiniteMDP
+        >>> mdp = FiniteMDP(np.ones((2, 2, 2)) / 2, np.zeros((2, 2)), gamma=0.5)
+        >>> mdp.policy_matrix(np.array([1, 0]))
+        array([[0., 1.],
+               [1., 0.]])
         """
         S, A = self.n_states, self.n_actions
         pol = np.asarray(policy)
@@ -733,6 +793,15 @@ class FiniteMDP:
         """Transition matrix ``P^pi[s, s'] = sum_a pi(a|s) P(s'|s, a)``.
 
         Dense ``(S, S)`` for a dense model, CSR for a sparse one.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from rltheory.tabular import FiniteMDP
+        >>> P = np.array([[[1.0, 0.0], [0.0, 1.0]], [[0.5, 0.5], [1.0, 0.0]]])
+        >>> FiniteMDP(P, np.zeros((2, 2)), gamma=0.5).policy_transition(np.array([1, 0]))
+        array([[0. , 1. ],
+               [0.5, 0.5]])
         """
         pi = self.policy_matrix(policy)
         S, A = self.n_states, self.n_actions
@@ -744,7 +813,16 @@ class FiniteMDP:
         return np.einsum("sa,sat->st", pi, self.P)
 
     def policy_reward(self, policy) -> np.ndarray:
-        """Expected one-step reward ``r^pi[s] = sum_a pi(a|s) r(s, a)``."""
+        """Expected one-step reward ``r^pi[s] = sum_a pi(a|s) r(s, a)``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from rltheory.tabular import FiniteMDP
+        >>> mdp = FiniteMDP(np.ones((1, 2, 1)), np.array([[1.0, 3.0]]), gamma=0.5)
+        >>> mdp.policy_reward(np.array([[0.25, 0.75]]))
+        array([2.5])
+        """
         pi = self.policy_matrix(policy)
         return np.einsum("sa,sa->s", pi, self.R)
 

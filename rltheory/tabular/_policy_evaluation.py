@@ -59,6 +59,14 @@ class PolicyEvaluationResult:
         either way, with its bound). ``"direct"``: True.
     method : str
         ``"direct"`` or ``"krylov"``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rltheory.tabular import FiniteMDP, policy_evaluation
+    >>> res = policy_evaluation(FiniteMDP(np.ones((1, 1, 1)), np.ones((1, 1)), gamma=0.5), np.array([0]))
+    >>> res.v, res.converged, bool(res.bound <= 1e-15)
+    (array([2.]), True, True)
     """
 
     v: np.ndarray

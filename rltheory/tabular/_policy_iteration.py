@@ -78,6 +78,15 @@ class PolicyIterationResult:
         The exact optimal values when ``exact=True``, else None.
     exact : bool
         Whether the computation was done in rational arithmetic.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rltheory.tabular import FiniteMDP, policy_iteration
+    >>> P = np.array([[[1.0, 0.0], [0.0, 1.0]], [[0.0, 1.0], [1.0, 0.0]]])
+    >>> res = policy_iteration(FiniteMDP(P, np.array([[0.0, 1.0], [2.0, 0.0]]), gamma=0.5))
+    >>> res.policy, res.converged, res.values_history.shape == (res.iterations + 1, 2)
+    (array([1, 0]), True, True)
     """
 
     v: np.ndarray

@@ -73,6 +73,14 @@ class PolicyOptimizationResult:
     temperature : float
         Entropy weight :math:`\tau` (0 = unregularized).
     initial_distribution : numpy.ndarray, shape (S,)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rltheory.tabular import FiniteMDP, policy_mirror_descent
+    >>> res = policy_mirror_descent(FiniteMDP(np.ones((1, 2, 1)), np.array([[1.0, 0.0]]), gamma=0.5), [1.0, 1.0])
+    >>> res.iterations, res.values_history.shape, bool(res.suboptimality[-1] < res.suboptimality[0])
+    (2, (3, 1), True)
     """
 
     v: np.ndarray
@@ -105,6 +113,13 @@ class PMDMeanStep:
         The exact KL-PMD step :math:`\pi e^{r/\tau}/Z`.
     mean_reward : numpy.ndarray, shape (S,)
         :math:`\bar r = \mathbb{E}_{a\sim\pi} r`.
+
+    Examples
+    --------
+    >>> from rltheory.tabular import pmd_mean_step
+    >>> step = pmd_mean_step([0.5, 0.5], [0.0, 0.0], 1.0)  # constant rewards: no move, kappa = 0
+    >>> step.action_probabilities, step.chi2_weight, step.mean_reward
+    (array([[0.5, 0.5]]), array([0.]), array([0.]))
     """
 
     action_probabilities: np.ndarray

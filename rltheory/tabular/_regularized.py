@@ -93,6 +93,14 @@ class SoftValueIterationResult:
     bound : float
         ``max(v_upper - v_lower) = gamma/(1-gamma) span(T u - u)``.
     temperature : float
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rltheory.tabular import FiniteMDP, soft_value_iteration
+    >>> res = soft_value_iteration(FiniteMDP(np.ones((1, 2, 1)), np.zeros((1, 2)), gamma=0.5), 1.0, tol=1e-12)
+    >>> res.action_probabilities, bool(abs(res.v[0] - 2 * np.log(2)) < 1e-10)  # v = log 2 / (1 - gamma)
+    (array([[0.5, 0.5]]), True)
     """
 
     v: np.ndarray
@@ -128,6 +136,14 @@ class SoftPolicyIterationResult:
         ``max_iter = 0``: of the update the start would take).
     values_history : numpy.ndarray, shape (iterations + 1, S)
         Regularized values of every policy (non-decreasing).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rltheory.tabular import FiniteMDP, soft_policy_iteration
+    >>> res = soft_policy_iteration(FiniteMDP(np.ones((1, 2, 1)), np.zeros((1, 2)), gamma=0.5), 1.0)
+    >>> res.converged, res.action_probabilities, res.iterations
+    (True, array([[0.5, 0.5]]), 1)
     """
 
     v: np.ndarray
@@ -149,6 +165,14 @@ class RegularizedPolicyEvaluationResult:
         :math:`v^\pi_\tau`.
     q : numpy.ndarray, shape (S, A)
         :math:`q^\pi_\tau = r + \gamma P v^\pi_\tau` (``-inf`` on masked actions).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rltheory.tabular import FiniteMDP, regularized_policy_evaluation
+    >>> res = regularized_policy_evaluation(FiniteMDP(np.ones((1, 1, 1)), np.ones((1, 1)), gamma=0.5), [[1.0]], 0.0)
+    >>> res.v, res.q
+    (array([2.]), array([[2.]]))
     """
 
     v: np.ndarray
@@ -175,6 +199,15 @@ class MirrorDescentVIResult:
         :math:`\|q^* - q^{\pi_k}\|_\infty` of the *unregularized* problem.
     kl_weight, entropy_weight : float
     noise_scale : float
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rltheory.tabular import FiniteMDP, mirror_descent_value_iteration
+    >>> res = mirror_descent_value_iteration(FiniteMDP(np.ones((1, 2, 1)), np.array([[1.0, 0.0]]), gamma=0.5), 1.0,
+    ...                                      max_iter=3)
+    >>> res.iterations, res.q_history.shape, res.action_probabilities_history.shape
+    (3, (4, 1, 2), (4, 1, 2))
     """
 
     q: np.ndarray
