@@ -10,7 +10,7 @@ import scipy.sparse as sp
 
 from rltheory._validation import check_probability_vector, check_tol, readonly
 from rltheory.tabular._model import FiniteMDP
-from rltheory.tabular._ssp import termination_bound
+from rltheory.tabular._ssp import certify, negative_cost_margin, termination_bound
 
 __all__ = ["LinearProgramResult", "linear_programming"]
 
@@ -186,7 +186,11 @@ def linear_programming(
     :math:`M` (:mod:`rltheory.tabular._ssp`): :math:`v + \epsilon_p w \ge
     T(v + \epsilon_p w)` because :math:`P_a w \le w - 1`, and
     :math:`\|v^*\|_\infty \le \|r\|_\infty \max_s M(s)`. This needs every
-    policy proper; when some policy is improper, ``bound = inf``.
+    policy proper. When every step costs at least some :math:`c > 0` the
+    bound is instead the distance from ``v`` to the negative-cost SSP bounds
+    at ``v`` (see :func:`~rltheory.tabular.value_iteration`), which need no
+    properness of every policy; otherwise, with some policy improper,
+    ``bound = inf``.
 
     Parameters
     ----------
@@ -287,7 +291,7 @@ def linear_programming(
     # factor is 1/(1 - gamma), or max_s w(s) >= the largest expected time to termination of an SSP whose policies
     # are all proper (rltheory.tabular._ssp); without it nothing is certified.
     if mdp.criterion == "ssp":
-        w = termination_bound(mdp)
+        w = None if negative_cost_margin(mdp) is not None else termination_bound(mdp)
         horizon = np.inf if w is None else float(np.max(w))
     else:
         horizon = 1.0 / (1.0 - mdp.gamma)
@@ -299,6 +303,11 @@ def linear_programming(
         error_bound = float(max(c, (U + c) / float(np.min(mu))))
     else:
         error_bound = float("inf")
+    if mdp.criterion == "ssp":
+        # the SSP bounds at v (rltheory.tabular._ssp.certify), e.g. the negative-cost ones where M is infinite
+        b = certify(mdp, v)
+        if b is not None:
+            error_bound = min(error_bound, float(max(np.max(b[1] - v), np.max(v - b[0]), 0.0)))
     occupancy = np.zeros((S, A))
     occupancy[pairs[:, 0], pairs[:, 1]] = x
     mask = np.asarray(mdp.action_mask)

@@ -17,7 +17,7 @@ from rltheory._validation import check_max_iter, check_real, readonly
 from rltheory.tabular._model import FiniteMDP
 from rltheory.tabular._operators import q_values
 from rltheory.tabular._policy_evaluation import _check_proper, _is_ssp, _solve
-from rltheory.tabular._ssp import termination_bound
+from rltheory.tabular._ssp import certify
 
 __all__ = ["PolicyIterationResult", "policy_iteration"]
 
@@ -65,9 +65,9 @@ class PolicyIterationResult:
         Certified bound on :math:`\|v - v^*\|_\infty`. ``gamma < 1``:
         ``residual / (1 - gamma)``, since :math:`\|v - v^*\| \le \|v - Tv\|
         + \gamma \|v - v^*\|` (the contraction argument of Puterman 2005,
-        Thm. 6.3.1). ``gamma = 1`` (SSP): ``residual * max_s M(s)`` with
-        :math:`M` the largest expected time to termination when every policy
-        is proper (see :func:`value_iteration`), else ``inf``. Exact mode: the
+        Thm. 6.3.1). ``gamma = 1`` (SSP): the distance from ``v`` to the SSP
+        bounds of :func:`value_iteration` at ``v`` (every policy proper, or
+        every step costing at least some ``c > 0``), else ``inf``. Exact mode: the
         rounding error of the float ``v`` (computed in rationals, rounded up).
         Like every float certificate here it holds for the computed
         residual; rounding in the backup adds ``O(eps * S * ||v||)``.
@@ -124,23 +124,29 @@ def _support_csr(mdp: FiniteMDP) -> sp.csr_array:
 def _proper_policy(mdp: FiniteMDP) -> np.ndarray:
     """A deterministic proper policy of an SSP model, by backward breadth-first search.
 
-    A state at hop distance ``k`` from the terminal set picks the lowest
-    allowed action that reaches distance ``k - 1`` with positive probability,
-    so a terminal state is reachable from every state under the policy.
+    A state at hop distance ``k`` from the terminal set picks the allowed
+    action with the largest probability of reaching distance ``k - 1`` (ties
+    to the lowest action; no successor is closer than ``k - 1``), so a
+    terminal state is reachable from every state under the policy. Taking the
+    largest probability rather than any positive one keeps the policy's
+    expected time to termination moderate: with a slip, "any" action reaches
+    the next layer, and the lowest one could take astronomically long (its
+    linear system then too ill-conditioned to solve in floating point).
     """
     S, A = mdp.n_states, mdp.n_actions
-    G = _support_csr(mdp)
+    G = sp.csr_array(mdp.csr_P, copy=True)
+    G.eliminate_zeros()
     mask = np.asarray(mdp.action_mask)
     pi = np.argmax(mask, axis=1).astype(np.int64)  # lowest allowed action
     done = np.zeros(S, dtype=bool)
     done[mdp.terminal_states] = True
     frontier = done.astype(float)
     while True:
-        hits = ((G @ frontier) > 0).reshape(S, A) & mask
-        new = ~done & hits.any(axis=1)
+        mass = np.where(mask, np.asarray(G @ frontier).reshape(S, A), 0.0)
+        new = ~done & (mass > 0).any(axis=1)
         if not new.any():
             break
-        pi[new] = np.argmax(hits[new], axis=1)
+        pi[new] = np.argmax(mass[new], axis=1)
         done |= new
         frontier = new.astype(float)
     if not done.all():
@@ -380,7 +386,7 @@ def _iterate(mdp, pi, max_iter, tie_tol, exact, v0_given) -> PolicyIterationResu
         resid = max(max(q_ex[s, a] for a in np.flatnonzero(mask[s])) - v_exact[s] for s in states)
         residual = float(abs(resid))
         if changed:  # not optimal: the residual bounds the error as in floating point
-            bound = _residual_bound(mdp, residual)
+            bound = _residual_bound(mdp, residual, v)
         else:  # v_exact = v*: the only error of v is its rounding to float, bounded from above
             err = max((abs(Fraction(float(x)) - y) for x, y in zip(v, v_exact)), default=Fraction(0))
             bound = float(err)
@@ -389,7 +395,7 @@ def _iterate(mdp, pi, max_iter, tie_tol, exact, v0_given) -> PolicyIterationResu
         v_exact = readonly(v_exact)
     else:
         residual = float(np.max(np.abs(q.max(axis=1) - v)))
-        bound = _residual_bound(mdp, residual)
+        bound = _residual_bound(mdp, residual, v)
     return PolicyIterationResult(
         v=readonly(v),
         q=readonly(q),
@@ -404,12 +410,12 @@ def _iterate(mdp, pi, max_iter, tie_tol, exact, v0_given) -> PolicyIterationResu
     )
 
 
-def _residual_bound(mdp: FiniteMDP, residual: float) -> float:
-    """||v - v*|| <= ||T v - v|| / (1 - gamma), or ||T v - v|| * max M for an SSP with every policy proper."""
+def _residual_bound(mdp: FiniteMDP, residual: float, v: np.ndarray) -> float:
+    """||v - v*|| <= ||T v - v|| / (1 - gamma); for an SSP the distance to the SSP bounds at v (inf without them)."""
     if not np.isfinite(residual):
         return float("inf")
     if mdp.gamma < 1.0:
         return residual / (1.0 - mdp.gamma)  # Puterman (2005), Thm. 6.3.1 (contraction argument)
-    w = termination_bound(mdp)
-    # v - v* = N d-type bounds with N 1 = m^pi <= M (rltheory.tabular._ssp; Bertsekas & Tsitsiklis 1996, Prop. 2.2)
-    return float("inf") if w is None else residual * float(np.max(w))
+    # the SSP bounds at v (rltheory.tabular._ssp.certify; see rltheory.tabular._value_iteration)
+    b = certify(mdp, v)
+    return float("inf") if b is None else float(max(np.max(b[1] - v), np.max(v - b[0]), 0.0))

@@ -75,7 +75,9 @@ def _longest_expected_time(mdp: FiniteMDP, transient: np.ndarray) -> np.ndarray:
     pos[transient] = np.arange(n)
     pi = np.argmax(mask, axis=1).astype(np.int64)
     m = np.zeros(S)
-    for _ in range(10 * S * A + 10):  # Howard's policy iteration ends after at most prod_s |A(s)| evaluations
+    # Howard's policy iteration ends after finitely many evaluations, in practice a few; near-ties of a badly
+    # conditioned model could make it cycle in floating point, so it stops after 200 (the check of w decides)
+    for _ in range(200):
         rows = sp.csr_array(P[transient * A + pi[transient]])[:, transient]
         M = sp.csc_array(sp.eye_array(n, format="csr") - rows)
         m_t = np.atleast_1d(spla.spsolve(M, np.ones(n)))
@@ -83,7 +85,7 @@ def _longest_expected_time(mdp: FiniteMDP, transient: np.ndarray) -> np.ndarray:
         m[transient] = m_t
         q = np.where(mask, 1.0 + np.asarray(P @ m).reshape(S, A), -np.inf)
         best = q.max(axis=1)
-        better = best > q[np.arange(S), pi] + 1e-12 * max(1.0, float(np.max(np.abs(m))))
+        better = best > q[np.arange(S), pi] + 1e-9 * max(1.0, float(np.max(np.abs(m))))
         better[pos < 0] = False
         if not better.any():
             return m
@@ -155,3 +157,80 @@ def check_ssp_value_scale(mdp: FiniteMDP, w: np.ndarray | None, who: str) -> Non
             f"{who}: the value scale max|r| * max_s M(s) = {r_max:g} * {float(np.max(w)):g} exceeds "
             f"{MAX_VALUE_SCALE:g}, so values and their certificates would overflow float64; rescale the rewards"
         )
+
+
+def negative_cost_margin(mdp: FiniteMDP) -> float | None:
+    """``c = -max r(s, a)`` over allowed pairs of non-terminal states when it is > 0, else None.
+
+    Every step then costs at least ``c``: an improper policy has reward ``-inf`` from some state (the
+    assumption of Bertsekas & Tsitsiklis 1991), and ``v^pi <= -c m^pi`` for every proper policy.
+    """
+    keep = np.ones(mdp.n_states, dtype=bool)
+    keep[mdp.terminal_states] = False
+    r = np.asarray(mdp.R)[np.asarray(mdp.action_mask) & keep[:, None]]
+    if r.size == 0:
+        return None
+    c = -float(np.max(r))
+    return c if c > 0 else None
+
+
+def negative_cost_bounds(mdp: FiniteMDP, c: float, tv: np.ndarray, dmin: float, dmax: float, pi: np.ndarray):
+    r"""``(v_lower, v_upper)`` bracketing ``v^pi`` and ``v*`` when every step costs at least ``c > 0``, or None.
+
+    For ``v`` zero on terminal states, ``tv = T v``, ``d = T v - v`` with ``min d = dmin``, ``max d = dmax``, and
+    ``pi`` greedy for ``v``: with :math:`\delta = \max(-\min d, 0) < c` and ``pi`` proper (checked on its graph),
+
+    .. math::
+
+        m^\pi \le \bar m = \frac{-T v - \delta}{c - \delta}, \qquad
+        v_{lower} = T v - \delta (\bar m - 1) \le v^\pi \le v^*, \qquad
+        v^* \le v_{upper} = T v + \max(\max d, 0)\,\big(-v_{lower}/c - 1\big)^+ .
+
+    Derived here: :math:`v^\pi - T v = P^\pi N^\pi d \ge -\delta (m^\pi - 1)` and :math:`v^\pi = N^\pi r^\pi \le
+    -c\, m^\pi` give :math:`(c - \delta) m^\pi \le -T v - \delta`; above, :math:`v^* - T v \le \max(\max d, 0)
+    (m^{\pi^*} - 1)` (see :mod:`rltheory.tabular._value_iteration`) with :math:`m^{\pi^*} \le -v^*/c \le
+    -v_{lower}/c` for an optimal proper policy :math:`\pi^*`, which exists under the assumptions of Bertsekas &
+    Tsitsiklis (1991) (``pi`` is a proper policy, and every improper one has reward :math:`-\infty`).
+    """
+    from rltheory.tabular._policy_evaluation import _states_not_reaching
+
+    delta = max(-float(dmin), 0.0)
+    if not delta < c or not (np.isfinite(tv).all() and np.isfinite(dmax)):
+        return None
+    S, A = mdp.n_states, mdp.n_actions
+    rows = sp.csr_array(mdp.csr_P[np.arange(S) * A + np.asarray(pi)])
+    if _states_not_reaching(rows, mdp.terminal_states).size:
+        return None
+    terminal = np.zeros(S, dtype=bool)
+    terminal[mdp.terminal_states] = True
+    m_bar = (-tv - delta) / (c - delta)
+    low = np.where(terminal, 0.0, tv - delta * np.maximum(m_bar - 1.0, 0.0))
+    up = np.where(terminal, 0.0, tv + max(float(dmax), 0.0) * np.maximum(-low / c - 1.0, 0.0))
+    return low, up
+
+
+def certify(mdp: FiniteMDP, v: np.ndarray):
+    """``(v_lower, v_upper)`` bracketing ``v*`` for any ``v`` of an SSP that is 0 on terminal states, or None.
+
+    Uses the negative-cost bounds of :func:`negative_cost_bounds` when every step costs at least some ``c > 0``
+    (and they apply at ``v``), else the bounds with the largest expected time to termination (every policy proper,
+    :func:`termination_bound`; see :mod:`rltheory.tabular._value_iteration`), else None.
+    """
+    from rltheory.tabular._operators import _backup
+
+    v = np.ascontiguousarray(v, dtype=float)
+    if not np.isfinite(v).all() or (v[mdp.terminal_states] != 0).any():
+        return None
+    tv, pi, dmin, dmax = _backup(mdp, v)
+    cost = negative_cost_margin(mdp)
+    if cost is not None:
+        with np.errstate(over="ignore", invalid="ignore"):
+            b = negative_cost_bounds(mdp, cost, tv, dmin, dmax, pi)
+        if b is not None:
+            return b
+    w = termination_bound(mdp)
+    if w is None:
+        return None
+    K = np.maximum(w - 1.0, 0.0)
+    K[mdp.terminal_states] = 0.0
+    return tv + min(dmin, 0.0) * K, tv + max(dmax, 0.0) * K

@@ -48,10 +48,24 @@ uses a checked upper bound :math:`w \ge M` (:mod:`rltheory.tabular._ssp`).
 on the graph of allowed transitions). Under the weaker assumption of
 Bertsekas & Tsitsiklis (1991) -- a proper policy exists and every improper
 policy has reward :math:`-\infty` from some state -- value iteration still
-converges to :math:`v^*` from any start, but :math:`M = \infty` and no bound
-of this kind is available: the solver then stops when
-:math:`\|T v - v\|_\infty \le` ``tol`` and reports ``bound = inf`` with
-vacuous ``v_lower = -inf``, ``v_upper = inf`` (never a false certificate).
+converges to :math:`v^*` from any start, but :math:`M = \infty`. When every
+step then costs at least :math:`c > 0` (:math:`r(s,a) \le -c` on the allowed
+pairs of non-terminal states: a shortest-path model, e.g. a gridworld with
+step reward -1), hitting times are bounded by values instead,
+:math:`m^\pi \le -v^\pi/c`, and with :math:`\delta = \max(-\min d, 0) < c`
+and the greedy policy proper (checked on its graph)
+
+.. math::
+
+    v_{\mathrm{lower}} = T v - \delta\,\Big(\frac{-T v - \delta}{c - \delta} - 1\Big)
+    \;\le\; v^\pi \le v^* \;\le\;
+    v_{\mathrm{upper}} = T v + \max(\max d, 0)\,\big(-v_{\mathrm{lower}}/c - 1\big)^+
+
+(derived in :func:`rltheory.tabular._ssp.negative_cost_bounds`); the loop runs
+to a residual target and checks this width. Otherwise no bound of this kind
+is available: the solver stops when :math:`\|T v - v\|_\infty \le` ``tol``
+and reports ``bound = inf`` with vacuous ``v_lower = -inf``, ``v_upper =
+inf`` (never a false certificate).
 """
 
 from __future__ import annotations
@@ -64,7 +78,7 @@ from rltheory._validation import check_choice, check_int, check_iteration_settin
 from rltheory.tabular import _kernels
 from rltheory.tabular._model import FiniteMDP
 from rltheory.tabular._operators import _check_values, _kernel_inputs, _q_values
-from rltheory.tabular._ssp import check_ssp_value_scale, termination_bound
+from rltheory.tabular._ssp import check_ssp_value_scale, negative_cost_bounds, negative_cost_margin, termination_bound
 
 __all__ = [
     "ValueIterationResult",
@@ -105,8 +119,10 @@ class ValueIterationResult:
         Certified bounds ``v_lower <= v* <= v_upper`` (see the module docstring).
     bound : float
         ``max(v_upper - v_lower) = gamma / (1 - gamma) * span(T u - u)``
-        (SSP: ``(max(max d, 0) - min(min d, 0)) * max K``, ``inf`` when some
-        policy is improper; see the module docstring).
+        (SSP: the width of the SSP bounds of the module docstring -- with the
+        largest expected time to termination when every policy is proper, or
+        the negative-cost bounds when every step costs at least ``c > 0`` --
+        and ``inf`` when neither applies).
     policy_suboptimality_bound : float
         Certified bound on ``||v* - v^policy||_inf``:
         ``gamma / (1 - gamma) * span(T v - v)`` at the returned ``v``
@@ -172,7 +188,13 @@ class ModifiedPolicyIterationResult:
 
 
 def _ssp_factor(mdp: FiniteMDP, who: str) -> np.ndarray | None:
-    """``K = w - 1`` (0 on terminal states) for an SSP whose policies are all proper, else None."""
+    """``K = w - 1`` (0 on terminal states) for an SSP whose policies are all proper, else None.
+
+    None also when every step costs at least some ``c > 0``: the negative-cost bounds are then used instead (they
+    need no properness of every policy, and they are much tighter where ``M`` is large).
+    """
+    if negative_cost_margin(mdp) is not None:
+        return None
     w = termination_bound(mdp)
     check_ssp_value_scale(mdp, w, who)
     if w is None:
@@ -205,6 +227,10 @@ def _run(mdp: FiniteMDP, v0: np.ndarray, m: int, gauss_seidel: bool, tol: float,
     pi = np.empty(S, dtype=np.int64)
     fn = _kernels.iterate_dense if kind == "dense" else _kernels.iterate_csr
     ssp = mdp.criterion == "ssp"
+    if ssp and K is None:
+        cost = negative_cost_margin(mdp)
+        if cost is not None:
+            return _run_negative_cost(mdp, fn, P, mask, use_mask, v, m, gauss_seidel, tol, max_iter, cost)
     if not ssp:
         rule, factor = _kernels.STOP_DISCOUNTED, 0.0
     elif K is not None:
@@ -254,6 +280,54 @@ def _run(mdp: FiniteMDP, v0: np.ndarray, m: int, gauss_seidel: bool, tol: float,
             # (Porteus 1971; Puterman 2005, Thm. 6.6.3 applied at v_mid)
             policy_bound = c * float(d_mid.max() - d_mid.min())
     return _assemble(v_mid, q, policy, backups - 1, converged, residual, v_lower, v_upper, bound, policy_bound,
+                     finite=finite)
+
+
+def _run_negative_cost(mdp, fn, P, mask, use_mask, v, m, gauss_seidel, tol, max_iter, cost):
+    """SSP with improper policies whose every step costs at least ``cost > 0`` (module docstring).
+
+    The compiled loop runs to a residual target; the certificate of :func:`rltheory.tabular._ssp.
+    negative_cost_bounds` is checked at its end, and the target lowered (the width shrinks with the residual)
+    until the width is ``<= tol`` or ``max_iter`` updates are used.
+    """
+    S = mdp.n_states
+    tv = np.empty(S)
+    pi = np.empty(S, dtype=np.int64)
+    used, target, bounds = 0, tol, None
+    while True:
+        backups, _, dmin, dmax = fn(*P, mdp.R, mdp.gamma, v, mask, use_mask, int(m), bool(gauss_seidel), target,
+                                    max_iter - used + 1, tv, pi, _kernels.STOP_RESIDUAL, 1.0)
+        used += backups - 1
+        residual = max(abs(dmin), abs(dmax))
+        finite = bool(np.isfinite(v).all() and np.isfinite(tv).all() and np.isfinite(residual))
+        with np.errstate(over="ignore", invalid="ignore"):
+            bounds = negative_cost_bounds(mdp, cost, tv, dmin, dmax, pi) if finite else None
+        width = float(np.max(bounds[1] - bounds[0])) if bounds is not None else np.inf
+        if width <= tol or used >= max_iter or not finite or residual == 0.0:
+            break
+        # the width is about residual * max_s m: aim the next residual below tol / max_s m
+        new = min(target, residual) * (min(0.5, 0.5 * tol / width) if np.isfinite(width) else 0.25)
+        if not new > 0.0:
+            break
+        target = new
+    if bounds is None:
+        q = _q_values(mdp, tv)
+        policy = np.argmax(q, axis=1).astype(np.int64)
+        out = _assemble(tv, q, policy, used, False, residual, np.full(S, -np.inf), np.full(S, np.inf), np.inf, np.inf,
+                        finite=finite)
+        out["converged"] = bool(finite and residual <= tol)  # the uncertified rule, as with improper policies
+        return out
+    v_lower, v_upper = bounds
+    with np.errstate(over="ignore", invalid="ignore"):
+        v_mid = 0.5 * (v_lower + v_upper)  # ||v_mid - v*|| <= width / 2
+        q = _q_values(mdp, v_mid)
+        policy = np.argmax(q, axis=1).astype(np.int64)
+        tv_mid = q[np.arange(S), policy]
+        d_mid = tv_mid - v_mid
+        low_pi = negative_cost_bounds(mdp, cost, tv_mid, float(d_mid.min()), float(d_mid.max()), policy)
+        # v* - v^policy <= v_upper - (a lower bound of v^policy)
+        policy_bound = np.inf if low_pi is None else float(np.max(v_upper - low_pi[0]))
+    return _assemble(v_mid, q, policy, used, width <= tol, residual, v_lower, v_upper, width, policy_bound,
                      finite=finite)
 
 

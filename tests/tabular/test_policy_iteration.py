@@ -264,3 +264,18 @@ def test_result_arrays_are_read_only():
     res = policy_iteration(puterman_two_state(F(19, 20)))
     for name in ("v", "q", "policy", "values_history"):
         assert not getattr(res, name).flags.writeable, name
+
+
+def test_ssp_default_start_is_well_conditioned():
+    """With slip the lowest action reaching the next BFS layer could take ~1e11 steps; its evaluation broke down to
+    v = 0 and policy iteration stopped there as 'converged'. The start now moves closer with the largest
+    probability, and PI agrees with the certified value iteration."""
+    from rltheory.tabular import value_iteration
+    from rltheory.tabular.envs import gridworld
+
+    mdp = gridworld((15, 15), slip=0.2, step_reward=-1.0, terminal_rewards={(14, 14): 0.0}, gamma=1.0)
+    vi = value_iteration(mdp, tol=1e-8)
+    res = policy_iteration(mdp)
+    assert res.converged and np.isfinite(res.bound)
+    assert np.max(np.abs(res.v - vi.v)) <= vi.bound / 2 + res.bound + 1e-9
+    assert res.v.min() < -28  # at least the 28 steps of the Manhattan distance from the far corner

@@ -411,3 +411,46 @@ def test_mpi_default_start_is_monotone_on_an_ssp(gambler):
     w = termination_bound(mdp)
     v0 = min(float(mdp.R[mdp.action_mask].min()), 0.0) * w
     assert np.all(bellman_operator(mdp, v0) >= v0)
+
+
+def _shortest_path_gridworld(shape, slip=0.0):
+    from rltheory.tabular.envs import gridworld
+
+    goals = {(0, 0): 0.0, (shape[0] - 1, shape[1] - 1): 0.0}
+    return gridworld(shape, slip=slip, step_reward=-1.0, terminal_rewards=goals, gamma=1.0)
+
+
+@pytest.mark.parametrize("name, solver", _ssp_solvers(), ids=[n for n, _ in _ssp_solvers()])
+def test_sutton_barto_example_4_1_shortest_paths(name, solver):
+    """Sutton & Barto (2018), Example 4.1: 4 x 4 grid, terminal corners, reward -1 per step, gamma = 1.
+
+    Moving into the edge keeps the agent in place, so "always up" is an improper policy (reward -inf) and
+    M = inf; every step costs 1, and the negative-cost bounds certify v*(cell) = -(Manhattan distance to the
+    nearer corner), the optimal values of deterministic shortest paths."""
+    from rltheory.tabular import linear_programming, policy_iteration
+    from rltheory.tabular._ssp import termination_bound
+
+    mdp = _shortest_path_gridworld((4, 4))
+    assert termination_bound(mdp) is None
+    cells = np.array([(r, c) for r in range(4) for c in range(4)])
+    v_star = -np.minimum(cells.sum(axis=1), 6 - cells.sum(axis=1)).astype(float)
+    res = solver(mdp, tol=1e-10)
+    assert res.converged and res.bound <= 1e-10
+    assert np.all(res.v_lower <= v_star + 1e-12) and np.all(v_star <= res.v_upper + 1e-12)
+    assert np.max(np.abs(res.v - v_star)) <= res.bound / 2 + 1e-12 and res.policy_suboptimality_bound <= 1e-10
+    for other in (policy_iteration(mdp), linear_programming(mdp)):
+        assert np.isfinite(other.bound) and np.max(np.abs(other.v - v_star)) <= other.bound + 1e-12
+
+
+def test_slippery_shortest_paths_are_certified_without_m():
+    """With slip every policy is proper but M is astronomically large (the 'bump into a wall' policies move only by
+    slipping); the negative-cost bounds use the values instead and certify at 1e-6, agreeing with PI."""
+    from rltheory.tabular import policy_evaluation, policy_iteration
+
+    mdp = _shortest_path_gridworld((15, 15), slip=0.2)
+    vi = value_iteration(mdp, tol=1e-6)
+    pi = policy_iteration(mdp)
+    assert vi.converged and vi.bound <= 1e-6 and pi.converged
+    assert np.max(np.abs(vi.v - pi.v)) <= vi.bound / 2 + pi.bound + 1e-9
+    v_pol = policy_evaluation(mdp, vi.policy)
+    assert np.max(pi.v - v_pol.v) <= vi.policy_suboptimality_bound + pi.bound + v_pol.bound
