@@ -1,12 +1,6 @@
 """Compiled DP kernels (rltheory.tabular._kernels) against their NumPy references.
 
-Tolerances: two evaluations of ``r + gamma P v`` in different summation orders
-differ by at most ``2 gamma_n (|r| + gamma |P| |v|)`` with ``gamma_n ~ n u``
-(Higham 2002, *Accuracy and Stability of Numerical Algorithms*, Thm. 3.1);
-``backup_slack`` is that bound. ``fp_slack`` bounds the rounding accumulated
-by a whole solver run: per-backup errors of that size, amplified by at most
-``1 / (1 - gamma)`` through the contraction, times 8 for the few bound
-evaluations combined.
+Tolerances: ``backup_slack`` of tests/tabular/_helpers.py (Higham 2002, Thm. 3.1).
 """
 
 import numpy as np
@@ -21,25 +15,7 @@ from rltheory.tabular import _kernels as K
 from rltheory.tabular import _reference as ref
 from rltheory.tabular._operators import _kernel_inputs
 
-EPS = np.finfo(float).eps
-
-
-# ------------------------------------------------------------------ slack helpers
-def value_scale(mdp, v=None):
-    """``|r|_max + gamma ||v||_inf`` (``||v|| <= |r|_max / (1 - gamma)`` by default)."""
-    rmax = float(np.max(np.abs(mdp.R)))
-    vmax = rmax / (1.0 - mdp.gamma) if v is None else float(np.max(np.abs(v)))
-    return rmax + mdp.gamma * vmax
-
-
-def backup_slack(mdp, v=None):
-    """Higham Thm. 3.1: two orderings of one backup differ by <= 2 (S+2) u (|r| + gamma ||v||)."""
-    return 2 * (mdp.n_states + 2) * EPS * (value_scale(mdp, v) + 1e-300)
-
-
-def fp_slack(mdp):
-    """Rounding accumulated by a solver run (see the module docstring)."""
-    return 8 * (mdp.n_states + 2) * EPS * (value_scale(mdp) + 1.0) / (1.0 - mdp.gamma)
+from ._helpers import EPS, backup_slack
 
 
 def kernel_args(mdp):

@@ -30,7 +30,7 @@ from rltheory.tabular import (
 from rltheory.tabular import _kernels as K
 from rltheory.tabular import _reference as ref
 from rltheory.tabular._operators import _kernel_inputs
-from tests.tabular.test_kernels import EPS, fp_slack
+from ._helpers import EPS, fp_slack
 
 mdps = finite_mdps(n_states=st.integers(1, 7), n_actions=st.integers(1, 4), sparse=st.booleans(), action_mask=True)
 
