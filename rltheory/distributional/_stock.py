@@ -368,17 +368,12 @@ def _check_model(mdp: FiniteMDP, objective, initial_state) -> tuple[int, np.ndar
     return mdp.horizon, np.round(R).astype(np.int64)
 
 
-def _dense_P(mdp: FiniteMDP) -> np.ndarray:
-    S, A = mdp.n_states, mdp.n_actions
-    return mdp.P.toarray().reshape(S, A, S) if mdp.is_sparse else np.asarray(mdp.P)
-
-
 class _Augmented:
     """The stock-augmented model: grids and exact backward recursions."""
 
     def __init__(self, mdp: FiniteMDP, H: int, R: np.ndarray):
         self.mdp, self.H, self.R = mdp, H, R
-        self.P = _dense_P(mdp)
+        self.P = mdp.dense_P
         self.mask = np.asarray(mdp.action_mask)
         self.lo = H * min(0, int(R[self.mask].min()))
         hi = H * max(0, int(R[self.mask].max()))
@@ -467,7 +462,7 @@ def stock_augmented_optimization(
     method: str = "value_iteration",
     auxiliary: str = "search",
     initial_auxiliary: float | None = None,
-    max_iterations: int = 100,
+    max_iter: int = 100,
 ) -> StockAugmentedResult:
     r"""Optimize a return-distribution objective with stock augmentation.
 
@@ -490,7 +485,7 @@ def stock_augmented_optimization(
     initial_auxiliary : float, optional
         :math:`b_0` for ``"alternating"``; default: the best auxiliary value
         for the expected-return-optimal policy.
-    max_iterations : int
+    max_iter : int
         Cap on alternating rounds.
 
     Returns
@@ -517,8 +512,8 @@ def stock_augmented_optimization(
         raise ValueError(f"method = {method!r} must be 'value_iteration' or 'policy_iteration'")
     if auxiliary not in ("search", "alternating"):
         raise ValueError(f"auxiliary = {auxiliary!r} must be 'search' or 'alternating'")
-    if isinstance(max_iterations, bool) or not isinstance(max_iterations, numbers.Integral) or max_iterations < 1:
-        raise ValueError(f"max_iterations = {max_iterations!r} must be an integer >= 1")
+    if isinstance(max_iter, bool) or not isinstance(max_iter, numbers.Integral) or max_iter < 1:
+        raise ValueError(f"max_iter = {max_iter!r} must be an integer >= 1")
     aug = _Augmented(mdp, H, R)
     g = aug.stock.astype(float)
     s0 = int(initial_state)
@@ -547,7 +542,7 @@ def stock_augmented_optimization(
                 raise ValueError(f"initial_auxiliary = {initial_auxiliary!r} must be a finite number")
             b = float(initial_auxiliary)
         seen = set()
-        for _ in range(max_iterations):
+        for _ in range(max_iter):
             policy, inner = aug.solve(objective.utility(b, g), method)
             inner_total += inner
             law = aug.law(policy, s0)
@@ -641,7 +636,7 @@ def brute_force_optimization(
     H, R = _check_model(mdp, objective, initial_state)
     if policy_class not in ("history", "markov"):
         raise ValueError(f"policy_class = {policy_class!r} must be 'history' or 'markov'")
-    P = _dense_P(mdp)
+    P = mdp.dense_P
     mask = np.asarray(mdp.action_mask)
     S, A = R.shape
     s0 = int(initial_state)

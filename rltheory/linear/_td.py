@@ -79,13 +79,6 @@ __all__ = [
 STATIONARY_ATOL = 1e-9
 
 
-def _dense_P(mdp: FiniteMDP) -> np.ndarray:
-    P = mdp.P
-    if mdp.is_sparse:
-        P = P.toarray().reshape(mdp.n_states, mdp.n_actions, mdp.n_states)
-    return np.asarray(P, dtype=np.float64)
-
-
 def _dense(m) -> np.ndarray:
     return np.asarray(m.toarray() if hasattr(m, "toarray") else m, dtype=np.float64)
 
@@ -928,7 +921,7 @@ def _prepare(mdp, policy, features, behavior, theta0, n_steps, n_runs, seed, che
         rho0 = mdp.initial_distribution if mdp.initial_distribution is not None else np.full(S, 1.0 / S)
     else:
         rho0 = check_probability_vector("initial_distribution", initial_distribution, S)
-    cumP = np.cumsum(_dense_P(mdp), axis=2)
+    cumP = np.cumsum(mdp.dense_P, axis=2)
     cumMu = np.cumsum(mu, axis=1)
     R = np.ascontiguousarray(mdp.R, dtype=np.float64)
     return dict(

@@ -35,11 +35,6 @@ def _sparse_average_mdps(draw, n_states=st.integers(1, 5), n_actions=st.integers
     return FiniteMDP(P, R, gamma=1.0)
 
 
-def _dense(mdp):
-    S, A = mdp.n_states, mdp.n_actions
-    return mdp.P.toarray().reshape(S, A, S) if mdp.is_sparse else np.asarray(mdp.P)
-
-
 # ------------------------------------------------------------- gain and bias
 @st.composite
 def _policy_instances(draw):
@@ -140,7 +135,7 @@ def _odoni_slack(instance):
 
     mdp, k, tau = instance
     g_star = float(average_reward_policy_iteration(mdp).gain[0])
-    res = relative_value_iteration(mdp, tol=0.0, max_iter=k, aperiodicity=tau)
+    res = relative_value_iteration(mdp, tol=np.finfo(float).tiny, max_iter=k, aperiodicity=tau)  # tol > 0
     fp = 64 * _EPS * mdp.n_states * (1 + float(np.max(np.abs(mdp.R))) + float(np.max(np.abs(res.bias))))
     g_pi = float(np.min(gain_and_bias(mdp, res.policy).gain))
     margin = min(g_star - res.gain_lower, res.gain_upper - g_star, g_pi - res.gain_lower) + fp

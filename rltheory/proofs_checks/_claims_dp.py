@@ -243,7 +243,7 @@ def _vi_macqueen(instance):
     from rltheory.tabular import policy_evaluation, value_iteration
 
     mdp, v0, k = instance
-    res = value_iteration(mdp, tol=0.0, max_iter=k, v0=v0)
+    res = value_iteration(mdp, tol=np.finfo(float).tiny, max_iter=k, v0=v0)  # tol > 0: the smallest one
     vstar = _v_star(mdp)
     v_pol = np.array([float(x) for x in analytic.value_function(mdp, res.policy)])
     scale = float(np.max(np.abs(mdp.R))) + max(_inf(v0), _inf(vstar), _inf(res.v_upper), _inf(res.v_lower))
@@ -341,7 +341,8 @@ def _pi_slack(instance):
     hist = np.asarray(res.values_history, dtype=float)
     # exact values rounded to nearest are still non-decreasing: no allowance needed
     monotone = float(np.min(np.diff(hist, axis=0))) if hist.shape[0] > 1 else 0.0
-    return min(monotone, float(n_policies - res.iterations), -float(exact_gap))
+    # iterations counts improvement steps: iterations + 1 policies were evaluated
+    return min(monotone, float(n_policies - (res.iterations + 1)), -float(exact_gap))
 
 
 def _pi_check(ctx: CheckContext) -> CheckResult:
@@ -357,7 +358,7 @@ def _pi_check(ctx: CheckContext) -> CheckResult:
         seconds=0.0,
         message=(
             f"policy_iteration(exact=True): iterations min {its.min()}, mean {its.mean():.2f}, max {its.max()}; "
-            "slack = min(min_k (v_{k+1} - v_k), #policies - iterations, -|v - v*|)"
+            "slack = min(min_k (v_{k+1} - v_k), #policies - evaluations, -|v - v*|)"
             + (f"; slack raised {out.error}" if out.error else "")
         ),
     )
@@ -559,19 +560,19 @@ def _lp_slack(mdp):
     mu = np.full(S, 1.0 / S)  # the solver's default weights
     vstar = _v_star(mdp)
     x = np.asarray(res.occupancy)
-    P = mdp.P.toarray().reshape(S, A, S) if mdp.is_sparse else np.asarray(mdp.P)
+    P = mdp.dense_P
     mask = np.asarray(mdp.action_mask)
     flow = x.sum(axis=1) - mdp.gamma * np.einsum("sa,saj->j", np.where(mask, x, 0.0), P)
     mass = max(1.0, float(x.sum()))
     fp = 8 * U * (S * A + 2) * mass * (1 + float(np.max(np.abs(mdp.R))) / (1 - mdp.gamma))
     margins = [
         # LP optimum = v*: the certified value error bound covers the distance to the exact v*
-        res.value_error_bound - _inf(res.v - vstar) + 4 * U * _inf(vstar),
+        res.bound - _inf(res.v - vstar) + 4 * U * _inf(vstar),
         # occupancy feasible: flow constraints and x >= 0 within the solver's acceptance threshold
         tol * mass - _inf(flow - mu) + fp,
         float(np.min(x, initial=0.0)) + tol * mass,
         # strong duality with the exact optimum: |mu.v* - r.x| <= gap + |mu.(v - v*)|
-        res.duality_gap + res.value_error_bound - abs(float(mu @ vstar) - float(np.sum(np.where(mask, x * np.asarray(mdp.R), 0.0)))) + fp,
+        res.duality_gap + res.bound - abs(float(mu @ vstar) - float(np.sum(np.where(mask, x * np.asarray(mdp.R), 0.0)))) + fp,
     ]
     return min(margins)
 
@@ -581,7 +582,7 @@ register(
         id="lp.duality",
         statement=(
             "LP duality for discounted MDPs, via rltheory.tabular.linear_programming: the primal optimum is v* "
-            "(within the returned certified value_error_bound of the exact v*), the dual solution is a feasible "
+            "(within the returned certified bound of the exact v*), the dual solution is a feasible "
             "occupancy measure (flow constraints sum_a x(j,a) - gamma sum_{s,a} P(j|s,a) x(s,a) = mu(j), x >= 0), "
             "and mu^T v* equals the dual objective r^T x up to the reported duality gap."
         ),

@@ -27,11 +27,6 @@ def _scale(mdp) -> float:
     return (1.0 + float(np.max(np.abs(mdp.R)))) / (1.0 - mdp.gamma)
 
 
-def _dense(mdp):
-    S, A = mdp.n_states, mdp.n_actions
-    return mdp.P.toarray().reshape(S, A, S) if mdp.is_sparse else np.asarray(mdp.P)
-
-
 def _random_mdp(rng, S, A, gamma):
     from rltheory.tabular import FiniteMDP
 
@@ -92,7 +87,7 @@ def _soft_vi_slack(instance):
     from rltheory.tabular import soft_policy_iteration, soft_value_iteration
 
     mdp, tau, k = instance
-    vi = soft_value_iteration(mdp, tau, tol=0.0, max_iter=k)
+    vi = soft_value_iteration(mdp, tau, tol=np.finfo(float).tiny, max_iter=k)  # tol > 0: the smallest one
     v_star = np.asarray(soft_policy_iteration(mdp, tau).v)
     scale = _scale(mdp) + tau * np.log(mdp.n_actions + 1) / (1 - mdp.gamma)
     fp = 64 * mdp.n_states * _EPS * scale / (1 - mdp.gamma)
@@ -196,9 +191,9 @@ def _mdvi_sum_slack(instance):
 
     mdp, lam, sigma, seed = instance
     K = 20
-    res = mirror_descent_value_iteration(mdp, lam, n_iter=K, noise_scale=sigma, rng=seed)
+    res = mirror_descent_value_iteration(mdp, lam, max_iter=K, noise_scale=sigma, rng=seed)
     mask = np.asarray(mdp.action_mask)
-    csum = np.cumsum(res.q, axis=0)
+    csum = np.cumsum(res.q_history, axis=0)
     worst = 0.0
     for k in range(K):
         z = np.where(mask, csum[k] / lam, -np.inf)
@@ -207,7 +202,7 @@ def _mdvi_sum_slack(instance):
         e /= e.sum(axis=1, keepdims=True)
         big = e > 1e-200
         if big.any():
-            worst = max(worst, float(np.max(np.abs(res.policies[k + 1][big] - e[big]) / e[big])))
+            worst = max(worst, float(np.max(np.abs(res.action_probabilities_history[k + 1][big] - e[big]) / e[big])))
     # each step rounds log pi and the sum: relative error grows like k eps ||q|| / lambda
     allowance = 8 * K * _EPS * (1 + float(np.max(np.abs(csum))) / lam)
     return Slack(max(1e-10, allowance) - worst, scale=max(1e-10, allowance))
@@ -225,7 +220,7 @@ def _mdvi_error_averaging_check(ctx: CheckContext) -> CheckResult:
     # experiment evaluates every iterate's policy exactly, and chain length and iterations both grow like H)
     gammas = [0.8, 0.9, 0.95, 0.975, 0.9875] if ctx.examples >= DEFAULT_EXAMPLES // 2 else [0.8, 0.9, 0.95]
     res = error_propagation_experiment(gammas, epsilon=eps, kl_weight=1.0, margin=delta)
-    g, K, H = res.gammas, res.n_iter, res.horizons
+    g, K, H = res.gammas, res.iterations, res.horizons
     bt = 2 * g * eps / (1 - g) ** 2  # Bertsekas & Tsitsiklis (1996), Prop. 6.1
     closed = (1 - delta) * (1 - g ** (K - 3)) * bt  # AVI's greedy pi_K stays at the error wave's front K - 2
     tol = 1e-9 * bt
@@ -363,9 +358,9 @@ def _mei_check(ctx: CheckContext) -> CheckResult:
     mdp = _random_mdp(rng, 2, 2, 0.5)
     mu = np.full(2, 0.5)
     T = 20_000
-    res = softmax_policy_gradient(mdp, n_iter=T, initial_distribution=mu)
+    res = softmax_policy_gradient(mdp, max_iter=T, initial_distribution=mu)
     pi_star = policy_iteration(mdp).policy
-    c = float(np.min(res.policies[:, np.arange(2), pi_star]))
+    c = float(np.min(res.action_probabilities_history[:, np.arange(2), pi_star]))
     d_star = discounted_occupancy(mdp, pi_star, initial_distribution=mu).sum(axis=1) * (1 - mdp.gamma)
     const = 16 * 2 * float(np.max(d_star / mu)) ** 2 * float(np.max(1 / mu)) / (c**2 * (1 - mdp.gamma) ** 6)
     t = np.arange(1, T + 1)
@@ -416,25 +411,25 @@ def _cen_slack(instance):
     g = mdp.gamma
     eta = frac * (1 - g) / tau
     T = 25
-    res = natural_policy_gradient(mdp, step_size=eta, temperature=tau, n_iter=T)
+    res = natural_policy_gradient(mdp, step_size=eta, temperature=tau, max_iter=T)
     soft = soft_value_iteration(mdp, tau, tol=1e-13)
     mask = np.asarray(mdp.action_mask)
-    P = _dense(mdp)
+    P = mdp.dense_P
 
     def q_of(v):
         return np.where(mask, np.asarray(mdp.R) + g * np.einsum("saj,j->sa", P, v), 0.0)
 
     q_star = q_of(np.asarray(soft.v))
-    log_star = np.log(np.where(mask, soft.policy, 1.0))
-    C1 = float(np.max(np.abs(q_star - q_of(res.values[0])))) + 2 * tau * (1 - eta * tau / (1 - g)) * float(
-        np.max(np.abs(log_star - np.log(np.where(mask, res.policies[0], 1.0))))
+    log_star = np.log(np.where(mask, soft.action_probabilities, 1.0))
+    C1 = float(np.max(np.abs(q_star - q_of(res.values_history[0])))) + 2 * tau * (1 - eta * tau / (1 - g)) * float(
+        np.max(np.abs(log_star - np.log(np.where(mask, res.action_probabilities_history[0], 1.0))))
     )
     fp = 1e-9 * _scale(mdp) / (1 - g) + g * soft.bound / (1 - g)
     worst = np.inf
     for t in range(T):
         rate = (1 - eta * tau) ** t  # Cen et al. 2022, Theorem 1
-        worst = min(worst, C1 * g * rate + fp - float(np.max(np.abs(q_star - q_of(res.values[t + 1])))))
-        lp = np.log(np.where(mask, res.policies[t + 1], 1.0))
+        worst = min(worst, C1 * g * rate + fp - float(np.max(np.abs(q_star - q_of(res.values_history[t + 1])))))
+        lp = np.log(np.where(mask, res.action_probabilities_history[t + 1], 1.0))
         worst = min(worst, 2 * C1 / tau * rate + fp / tau - float(np.max(np.abs(log_star - lp))))
     return worst
 
@@ -480,7 +475,7 @@ def _npg_rate_check(ctx: CheckContext) -> CheckResult:
     rng = np.random.default_rng(ctx.seed_sequence(41))
     mdp = _random_mdp(rng, 5, 3, 0.9)
     tau, eta = 0.05, 0.5
-    res = natural_policy_gradient(mdp, step_size=eta, temperature=tau, n_iter=400)
+    res = natural_policy_gradient(mdp, step_size=eta, temperature=tau, max_iter=400)
     err = res.sup_suboptimality
     keep = np.flatnonzero(err > 1e-11)
     fit = fit_exponential_rate(keep, err[keep], seed=ctx.seed)
@@ -567,7 +562,7 @@ def _pmd_monotone_slack(instance):
     mdp, div, eta = instance
     res = policy_mirror_descent(mdp, np.full(12, eta), divergence=div)
     fp = 64 * mdp.n_states * _EPS * _scale(mdp) / (1 - mdp.gamma)
-    step = np.diff(res.values, axis=0)
+    step = np.diff(res.values_history, axis=0)
     return Slack(float(np.min(step)) + fp, scale=_size(float(np.max(np.abs(step))) + fp))
 
 
@@ -597,13 +592,13 @@ def _pmd_pi_slack(mdp):
     from rltheory.tabular import policy_iteration, policy_mirror_descent
 
     res = policy_mirror_descent(mdp, [np.inf] * (mdp.n_states * mdp.n_actions + 2))
-    p1 = res.policies[1]
+    p1 = res.action_probabilities_history[1]
     if not np.allclose(p1.max(axis=1), 1.0):  # exact ties (measure zero here): the greedy step is not unique
         return 0.0
     hist = np.asarray(policy_iteration(mdp, v0_policy=np.argmax(p1, axis=1)).values_history)
-    n = min(hist.shape[0], res.values.shape[0] - 1)
+    n = min(hist.shape[0], res.values_history.shape[0] - 1)
     fp = 64 * mdp.n_states * _EPS * _scale(mdp) / (1 - mdp.gamma)
-    return Slack(fp - float(np.max(np.abs(res.values[1 : 1 + n] - hist[:n]))), scale=fp)
+    return Slack(fp - float(np.max(np.abs(res.values_history[1 : 1 + n] - hist[:n]))), scale=fp)
 
 
 # ------------------------------------------------------------- PMD-mean
@@ -636,7 +631,7 @@ def _pmd_mean_slack(instance):
     pi, r, tau = instance
     step = pmd_mean_step(pi, r, tau)
     k = float(step.chi2_weight[0])
-    rho = step.policy[0] / pi
+    rho = step.action_probabilities[0] / pi
     grad = r - tau * (np.log(rho) + 1) - tau * k * (rho - 1)
     tol = 1e-8 * (1 + tau * (1 + k))
     return Slack(tol - float(np.ptp(grad)), scale=tol)
@@ -725,6 +720,6 @@ def _inference_opt_slack(instance):
         prob = 1.0
         for t in range(H):
             s, a, s2 = row[2 * t], row[2 * t + 1], row[2 * t + 2]
-            prob *= res.policy[t, s, a] * res.posterior_transitions[t, s, a, s2]
+            prob *= res.action_probabilities[t, s, a] * res.posterior_transitions[t, s, a, s2]
         worst = max(worst, abs(prob - p))
     return min(m1, tol - worst)

@@ -29,17 +29,17 @@ from rltheory.tabular._average_reward import (
     stationary_distribution,
 )
 from rltheory.tabular._regularized import (
-    ErrorPropagationResult,
     MirrorDescentVIResult,
+    RegularizedPolicyEvaluationResult,
     SoftPolicyIterationResult,
     SoftValueIterationResult,
-    error_propagation_experiment,
     mirror_descent_value_iteration,
     regularized_policy_evaluation,
     soft_bellman_operator,
     soft_policy_iteration,
     soft_value_iteration,
 )
+from rltheory.tabular._error_propagation import ErrorPropagationResult, error_propagation_experiment
 from rltheory.tabular._policy_optimization import (
     PMDMeanStep,
     PolicyOptimizationResult,
@@ -54,6 +54,7 @@ from rltheory.tabular._policy_optimization import (
 )
 from rltheory.tabular._inference import (
     InferenceResult,
+    KLPosteriorResult,
     TrajectoryLaws,
     control_as_inference,
     kl_regularized_posterior,
@@ -85,6 +86,7 @@ __all__ = [
     "stationary_distribution",
     "ErrorPropagationResult",
     "MirrorDescentVIResult",
+    "RegularizedPolicyEvaluationResult",
     "SoftPolicyIterationResult",
     "SoftValueIterationResult",
     "error_propagation_experiment",
@@ -104,6 +106,7 @@ __all__ = [
     "softmax_policy_gradient",
     "trust_region_policy_optimization",
     "InferenceResult",
+    "KLPosteriorResult",
     "TrajectoryLaws",
     "control_as_inference",
     "kl_regularized_posterior",

@@ -30,14 +30,22 @@ from __future__ import annotations
 
 import itertools
 import math
-import numbers
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import breadth_first_order, connected_components
 
-from rltheory._validation import as_generator, check_finite, readonly
+from rltheory._validation import (
+    as_generator,
+    check_finite,
+    check_int,
+    check_max_iter,
+    check_probability,
+    check_real,
+    check_tol,
+    readonly,
+)
 from rltheory.tabular import _kernels
 from rltheory.tabular._model import FiniteMDP
 from rltheory.tabular._operators import _kernel_inputs
@@ -76,6 +84,14 @@ class ChainClasses:
         States in no closed class.
     periods : tuple of int
         The period of each recurrent class (1 = aperiodic).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rltheory.tabular import chain_classes
+    >>> c = chain_classes(np.array([[1.0, 0.0], [0.5, 0.5]]))
+    >>> [k.tolist() for k in c.recurrent_classes], c.transient_states.tolist(), c.periods
+    ([[0]], [1], (1,))
     """
 
     recurrent_classes: tuple
@@ -111,6 +127,14 @@ class MDPClassification:
         States in no end component: transient under every policy.
     n_policies_checked : int
         Number of deterministic policies enumerated for ``unichain``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rltheory.tabular import FiniteMDP, classify
+    >>> c = classify(FiniteMDP(np.array([[[1.0, 0.0]], [[0.0, 1.0]]]), np.zeros((2, 1)), gamma=1.0))
+    >>> c.communicating, c.multichain, [e.tolist() for e in c.end_components]  # two absorbing states
+    (False, True, [[0], [1]])
     """
 
     communicating: bool
@@ -139,6 +163,16 @@ class GainBiasResult:
     residual : float
         :math:`\max(\|g - P g\|_\infty, \|g + h - r_\pi - P h\|_\infty, \|P^* h\|_\infty)`
         (zero in exact arithmetic).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rltheory.tabular import FiniteMDP, gain_and_bias
+    >>> cycle = FiniteMDP(np.array([[[0.0, 1.0]], [[1.0, 0.0]]]), np.array([[2.0], [0.0]]), gamma=1.0)
+    >>> res = gain_and_bias(cycle, [0, 0])
+    >>> res.gain, res.bias, res.limiting_matrix  # a 2-cycle: gain 1, bias +-1/2
+    (array([1., 1.]), array([ 0.5, -0.5]), array([[0.5, 0.5],
+           [0.5, 0.5]]))
     """
 
     gain: np.ndarray
@@ -168,10 +202,23 @@ class RelativeValueIterationResult:
         Greedy policy with respect to ``bias``; its gain satisfies
         :math:`g^{\pi} \ge g_{lower}` on every state.
     gain_lower, gain_upper : float
-        :math:`\min_s (Tw - w)(s) \le g^* \le \max_s (Tw - w)(s)`.
+        :math:`\min_s (Tw - w)(s) \le g^* \le \max_s (Tw - w)(s)`
+        (``-inf`` / ``+inf`` for a non-finite iterate).
     iterations : int
+        Updates of ``w`` before the last iterate.
     converged : bool
-        ``gain_upper - gain_lower <= tol``.
+        ``residual <= tol``; never for a non-finite iterate.
+    residual : float
+        The span :math:`\max_s (Tw - w)(s) - \min_s (Tw - w)(s)` at the last
+        iterate (= ``gain_upper - gain_lower``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rltheory.tabular import FiniteMDP, relative_value_iteration
+    >>> res = relative_value_iteration(FiniteMDP(np.ones((1, 1, 1)), np.array([[3.0]]), gamma=1.0))
+    >>> res.gain, res.gain_lower, res.gain_upper, res.converged
+    (array([3.]), 3.0, 3.0, True)
     """
 
     gain: np.ndarray
@@ -181,6 +228,7 @@ class RelativeValueIterationResult:
     gain_upper: float
     iterations: int
     converged: bool
+    residual: float
 
 
 @dataclass(frozen=True, eq=False)
@@ -195,16 +243,28 @@ class AverageRewardPolicyIterationResult:
         Bias of the returned policy (normalized ``P* h = 0``).
     policy : numpy.ndarray of int64, shape (S,)
     iterations : int
-        Number of policy evaluations.
-    gains_history : numpy.ndarray, shape (iterations, S)
+        Number of improvement steps; ``iterations + 1`` policies were evaluated.
+    converged : bool
+        Neither gain nor bias improvement changes ``policy``: it is
+        gain-optimal. False when ``max_iter`` improvements ran out.
+    gains_history : numpy.ndarray, shape (iterations + 1, S)
         Gain of every evaluated policy (non-decreasing; Puterman 2005,
         Sec. 9.2).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rltheory.tabular import FiniteMDP, average_reward_policy_iteration
+    >>> res = average_reward_policy_iteration(FiniteMDP(np.ones((1, 2, 1)), np.array([[1.0, 2.0]]), gamma=1.0))
+    >>> res.gain, res.policy, res.converged, res.gains_history.shape
+    (array([2.]), array([1]), True, (1, 1))
     """
 
     gain: np.ndarray
     bias: np.ndarray
     policy: np.ndarray
     iterations: int
+    converged: bool
     gains_history: np.ndarray
 
 
@@ -231,6 +291,14 @@ class AverageRewardLPResult:
     dual_infeasibility : float
     status : str
     solver : str
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rltheory.tabular import FiniteMDP, average_reward_linear_programming
+    >>> res = average_reward_linear_programming(FiniteMDP(np.ones((1, 2, 1)), np.array([[1.0, 2.0]]), gamma=1.0))
+    >>> res.policy, round(res.objective, 6), bool(res.gain[0] <= res.gain_upper + 1e-9)
+    (array([1]), 2.0, True)
     """
 
     gain: np.ndarray
@@ -265,6 +333,15 @@ class PluginEstimateResult:
         :math:`\\max_s (g^*(s) - g^{\\hat\\pi}(s))`.
     n_samples : int
         Samples per state-action pair; ``n_samples * S * A`` in total.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rltheory.tabular import FiniteMDP, average_reward_plugin
+    >>> mdp = FiniteMDP(np.ones((1, 2, 1)), np.array([[1.0, 2.0]]), gamma=1.0)
+    >>> res = average_reward_plugin(mdp, 10, rng=0)  # one state: the empirical model is exact
+    >>> res.policy, res.gain, res.suboptimality, res.n_samples
+    (array([1]), array([2.]), 0.0, 10)
     """
 
     policy: np.ndarray
@@ -276,15 +353,8 @@ class PluginEstimateResult:
 
 
 # ====================================================================== helpers
-def _check_model(mdp, who: str) -> None:
-    if not isinstance(mdp, FiniteMDP):
-        raise ValueError(f"{who} needs a FiniteMDP, got {type(mdp).__name__}")
-    if mdp.horizon is not None:
-        raise ValueError(
-            f"{who} solves infinite-horizon average-reward problems; this model has horizon {mdp.horizon}: "
-            "use backward_induction"
-        )
-
+#: Every average-reward function accepts any infinite-horizon model (the discount is ignored).
+_INFINITE_HORIZON = ("discounted", "ssp", "average_reward")
 
 def _as_chain(P, name: str = "P") -> np.ndarray:
     """A validated dense row-stochastic (n, n) float array."""
@@ -441,7 +511,7 @@ def _limiting_matrix(P: np.ndarray, classes: ChainClasses) -> np.ndarray:
     return Pstar
 
 
-def mixing_time(P, eps: float = 0.25, *, max_steps: int = 100_000) -> int:
+def mixing_time(P, eps: float = 0.25, *, max_iter: int = 100_000) -> int:
     r"""Exact mixing time :math:`t_{mix}(\varepsilon) = \min\{t : \max_s \|P^t(s,\cdot) - \pi\|_{TV} \le \varepsilon\}`.
 
     Computed by repeated multiplication (meant for small chains). The
@@ -454,7 +524,8 @@ def mixing_time(P, eps: float = 0.25, *, max_steps: int = 100_000) -> int:
     P : array_like, shape (n, n)
         Stochastic matrix with one recurrent class, aperiodic.
     eps : float in (0, 1)
-    max_steps : int
+    max_iter : int
+        Largest ``t`` tried (>= 0).
 
     Raises
     ------
@@ -462,7 +533,8 @@ def mixing_time(P, eps: float = 0.25, *, max_steps: int = 100_000) -> int:
         If the chain has several recurrent classes or a periodic one (it
         never mixes), or ``eps`` is outside (0, 1).
     RuntimeError
-        If ``max_steps`` do not suffice.
+        If ``max_iter`` steps do not suffice (the function returns a number,
+        not a result with a ``converged`` flag, so there is nothing to return).
 
     Examples
     --------
@@ -472,10 +544,8 @@ def mixing_time(P, eps: float = 0.25, *, max_steps: int = 100_000) -> int:
     1
     """
     P = _as_chain(P)
-    if isinstance(eps, bool) or not isinstance(eps, numbers.Real) or not 0 < eps < 1:
-        raise ValueError(f"eps = {eps!r} must be in (0, 1)")
-    if isinstance(max_steps, bool) or not isinstance(max_steps, (int, np.integer)) or max_steps < 1:
-        raise ValueError(f"max_steps = {max_steps!r} must be an integer >= 1")
+    eps = check_probability("eps", eps)
+    max_iter = check_max_iter(max_iter)
     classes = chain_classes(P)
     if len(classes.recurrent_classes) != 1:
         raise ValueError(f"P has {len(classes.recurrent_classes)} recurrent classes: it has no mixing time")
@@ -483,11 +553,11 @@ def mixing_time(P, eps: float = 0.25, *, max_steps: int = 100_000) -> int:
         raise ValueError(f"the recurrent class of P has period {classes.periods[0]}: the chain never mixes")
     pi = stationary_distribution(P)
     Pt = np.eye(P.shape[0])
-    for t in range(0, max_steps + 1):
+    for t in range(0, max_iter + 1):
         if 0.5 * np.abs(Pt - pi[None, :]).sum(axis=1).max() <= eps:
             return t
         Pt = Pt @ P
-    raise RuntimeError(f"the chain has not mixed to eps = {eps} within max_steps = {max_steps}")
+    raise RuntimeError(f"the chain has not mixed to eps = {eps} within max_iter = {max_iter} steps")
 
 
 def _policy_chain(mdp: FiniteMDP, policy) -> tuple[np.ndarray, np.ndarray]:
@@ -548,25 +618,16 @@ def gain_and_bias(mdp: FiniteMDP, policy) -> GainBiasResult:
     >>> res.gain, res.bias
     (array([0.5, 0.5]), array([ 0.5, -0.5]))
     """
-    _check_model(mdp, "gain_and_bias")
+    FiniteMDP.require(mdp, _INFINITE_HORIZON, "gain_and_bias")
     P, r = _policy_chain(mdp, policy)
     return _gain_bias(P, r)
 
 
 # ====================================================================== classification
-def _dense_P(mdp: FiniteMDP) -> np.ndarray:
-    S, A = mdp.n_states, mdp.n_actions
-    return mdp.P.toarray().reshape(S, A, S) if mdp.is_sparse else np.asarray(mdp.P)
-
-
 def _support_rows(mdp: FiniteMDP) -> sp.csr_array:
     """Boolean support of P as a CSR (S*A, S) matrix (row s*A + a), without densifying sparse models."""
-    S, A = mdp.n_states, mdp.n_actions
-    if mdp.is_sparse:
-        M = sp.csr_array(mdp.P, copy=True)
-        M.data = (M.data > 0).astype(np.int8)
-    else:
-        M = sp.csr_array((np.asarray(mdp.P).reshape(S * A, S) > 0).astype(np.int8))
+    M = sp.csr_array(mdp.csr_P, copy=True)
+    M.data = (M.data > 0).astype(np.int8)
     M.eliminate_zeros()
     return M
 
@@ -637,10 +698,9 @@ def classify(mdp: FiniteMDP, *, max_policies: int = 4096) -> MDPClassification:
     >>> c.communicating, c.weakly_communicating, c.unichain
     (True, True, False)
     """
-    _check_model(mdp, "classify")
-    if isinstance(max_policies, bool) or not isinstance(max_policies, (int, np.integer)) or max_policies < 1:
-        raise ValueError(f"max_policies = {max_policies!r} must be an integer >= 1")
-    P = _dense_P(mdp)
+    FiniteMDP.require(mdp, _INFINITE_HORIZON, "classify")
+    max_policies = check_int("max_policies", max_policies, low=1)
+    P = mdp.dense_P
     mask = np.asarray(mdp.action_mask)
     S = mdp.n_states
     adj = np.zeros((S, S), dtype=bool)
@@ -685,21 +745,6 @@ def _require_weakly_communicating(mdp: FiniteMDP, who: str) -> None:
         )
 
 
-def _check_real(name, value, lo, hi, lo_open=False, hi_open=False):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value):
-        raise ValueError(f"{name} = {value!r} must be a finite real number")
-    if value < lo or value > hi or (lo_open and value == lo) or (hi_open and value == hi):
-        lb, rb = "(" if lo_open else "[", ")" if hi_open else "]"
-        raise ValueError(f"{name} = {value!r} must be in {lb}{lo}, {hi}{rb}")
-    return float(value)
-
-
-def _check_int(name, value, lo):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < lo:
-        raise ValueError(f"{name} = {value!r} must be an integer >= {lo}")
-    return int(value)
-
-
 def relative_value_iteration(
     mdp: FiniteMDP,
     *,
@@ -740,7 +785,7 @@ def relative_value_iteration(
         Weakly communicating (checked; otherwise ``ValueError`` pointing to
         :func:`average_reward_policy_iteration`). ``gamma`` is ignored.
     tol : float
-        Target span of :math:`Tw - w` (absolute, reward units).
+        Target span of :math:`Tw - w` (absolute, reward units; > 0).
     max_iter : int
         Number of updates (``0``: bounds at ``w = 0`` only).
     aperiodicity : float in (0, 1]
@@ -757,13 +802,11 @@ def relative_value_iteration(
     >>> res.gain, res.policy
     (array([2., 2.]), array([1, 0]))
     """
-    _check_model(mdp, "relative_value_iteration")
-    tol = _check_real("tol", tol, 0.0, np.inf)
-    max_iter = _check_int("max_iter", max_iter, 0)
-    tau = _check_real("aperiodicity", aperiodicity, 0.0, 1.0, lo_open=True)
-    ref = _check_int("reference_state", reference_state, 0)
-    if ref >= mdp.n_states:
-        raise ValueError(f"reference_state = {ref} is outside [0, {mdp.n_states})")
+    FiniteMDP.require(mdp, _INFINITE_HORIZON, "relative_value_iteration")
+    tol = check_tol(tol)
+    max_iter = check_max_iter(max_iter)
+    tau = check_real("aperiodicity", aperiodicity, low=0.0, high=1.0, low_open=True)
+    ref = check_int("reference_state", reference_state, low=0, high=mdp.n_states - 1)
     _require_weakly_communicating(mdp, "relative_value_iteration")
     kind, Pbuf, mask, use_mask = _kernel_inputs(mdp)
     fn = _kernels.bellman_backup_dense if kind == "dense" else _kernels.bellman_backup_csr
@@ -783,6 +826,9 @@ def relative_value_iteration(
             break
         w = w + tau * (tw - w)
         w -= w[ref]
+    # the compiled min/max skip NaN: an overflowing iterate certifies nothing (issue 11, sec. 1)
+    if not (np.isfinite(w).all() and np.isfinite(tw).all() and np.isfinite(dmin) and np.isfinite(dmax)):
+        dmin, dmax, converged = -np.inf, np.inf, False
     return RelativeValueIterationResult(
         gain=readonly(np.full(S, 0.5 * (dmin + dmax))),
         bias=readonly(w.copy()),
@@ -791,6 +837,7 @@ def relative_value_iteration(
         gain_upper=float(dmax),
         iterations=it,
         converged=converged,
+        residual=float(dmax - dmin),
     )
 
 
@@ -837,12 +884,9 @@ def average_reward_policy_iteration(
     v0_policy : array_like of int, optional
         Initial deterministic policy; default ``argmax_a r(s, a)``.
     max_iter : int
+        Cap on improvement steps (>= 0); when reached the last policy is
+        returned with ``converged=False``.
     tie_tol : float
-
-    Raises
-    ------
-    RuntimeError
-        If ``max_iter`` evaluations do not suffice.
 
     Examples
     --------
@@ -857,10 +901,10 @@ def average_reward_policy_iteration(
     >>> res.gain, res.policy
     (array([1., 1., 2.]), array([0, 0, 0]))
     """
-    _check_model(mdp, "average_reward_policy_iteration")
-    max_iter = _check_int("max_iter", max_iter, 1)
-    tie_tol = _check_real("tie_tol", tie_tol, 0.0, np.inf)
-    P = _dense_P(mdp)
+    FiniteMDP.require(mdp, _INFINITE_HORIZON, "average_reward_policy_iteration")
+    max_iter = check_max_iter(max_iter)
+    tie_tol = check_real("tie_tol", tie_tol, low=0.0)
+    P = mdp.dense_P
     R = np.asarray(mdp.R, dtype=float)
     mask = np.asarray(mdp.action_mask)
     S = mdp.n_states
@@ -876,7 +920,8 @@ def average_reward_policy_iteration(
             s = int(np.argmax(bad | ~mask[np.arange(S), np.clip(d, 0, mdp.n_actions - 1)]))
             raise ValueError(f"v0_policy[{s}] = {int(d[s])} is not an allowed action")
     history = []
-    for _ in range(max_iter):
+    k = 0
+    while True:
         ev = _gain_bias(P[np.arange(S), d], R[np.arange(S), d])
         history.append(np.array(ev.gain))
         qg = _all_q(P, R, ev.gain, mask, add_reward=False)
@@ -887,16 +932,18 @@ def average_reward_policy_iteration(
             qh = _all_q(P, R, ev.bias, mask, add_reward=True)
             atol_h = tie_tol * max(1.0, float(np.max(np.abs(ev.bias))), float(np.max(np.abs(R))))
             d_new = _improve(qh, d, gain_opt & mask, atol_h)
-            if np.array_equal(d_new, d):
-                return AverageRewardPolicyIterationResult(
-                    gain=ev.gain,
-                    bias=ev.bias,
-                    policy=readonly(d.copy()),
-                    iterations=len(history),
-                    gains_history=readonly(np.array(history)),
-                )
+        converged = bool(np.array_equal(d_new, d))
+        if converged or k >= max_iter:
+            return AverageRewardPolicyIterationResult(
+                gain=ev.gain,
+                bias=ev.bias,
+                policy=readonly(d.copy()),
+                iterations=k,
+                converged=converged,
+                gains_history=readonly(np.array(history)),
+            )
         d = d_new
-    raise RuntimeError(f"average_reward_policy_iteration did not stop within max_iter = {max_iter} evaluations")
+        k += 1
 
 
 # ====================================================================== unichain LP
@@ -949,14 +996,14 @@ def average_reward_linear_programming(
 
     from rltheory.tabular._linear_programming import _choose_solver
 
-    _check_model(mdp, "average_reward_linear_programming")
-    tol = _check_real("tol", tol, 0.0, np.inf, lo_open=True)
+    FiniteMDP.require(mdp, _INFINITE_HORIZON, "average_reward_linear_programming")
+    tol = check_tol(tol)
     if solver_options is not None and not isinstance(solver_options, dict):
         raise ValueError(f"solver_options must be a dict, got {type(solver_options).__name__}")
     _require_weakly_communicating(mdp, "average_reward_linear_programming")
     solver_name = _choose_solver(solver)
     S, A = mdp.n_states, mdp.n_actions
-    P = _dense_P(mdp)
+    P = mdp.dense_P
     mask = np.asarray(mdp.action_mask)
     pairs = np.argwhere(mask)
     Prow = sp.csr_array(P[pairs[:, 0], pairs[:, 1]])
@@ -1046,11 +1093,11 @@ def average_reward_plugin(mdp: FiniteMDP, n_samples: int, *, rng=None) -> Plugin
     >>> res.suboptimality == float(np.max(res.optimal_gain - gain_and_bias(mdp, res.policy).gain))
     True
     """
-    _check_model(mdp, "average_reward_plugin")
-    n = _check_int("n_samples", n_samples, 1)
+    FiniteMDP.require(mdp, _INFINITE_HORIZON, "average_reward_plugin")
+    n = check_int("n_samples", n_samples, low=1)
     gen = as_generator(rng)
     S, A = mdp.n_states, mdp.n_actions
-    P = _dense_P(mdp)
+    P = mdp.dense_P
     mask = np.asarray(mdp.action_mask)
     P_hat = np.zeros_like(P)
     for s in range(S):

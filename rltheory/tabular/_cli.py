@@ -40,37 +40,40 @@ def _build_example(name):
 
 
 def _solve(mdp, method, tol, m):
-    """Return (values, policy, iterations, bound, bound_kind) for a method."""
+    """Return (method, values, policy, iterations, bound, bound_kind) for the method actually used."""
     from rltheory import tabular
 
+    if mdp.criterion == "average_reward":
+        raise ValueError(
+            "the model has gamma = 1 and no terminal states: it is an average-reward model, which rltheory solve "
+            "does not handle; use rltheory.tabular.relative_value_iteration or average_reward_policy_iteration "
+            "(or give the model terminal states or gamma < 1)"
+        )
     if mdp.horizon is not None:
         if method not in (None, "bi"):
             raise ValueError(f"the model has horizon {mdp.horizon}: use --method bi (backward induction)")
         res = tabular.backward_induction(mdp)
-        return res.v[0], res.policy[0], mdp.horizon, 0.0, "exact (backward induction)"
-    method = method or ("pi" if mdp.gamma == 1.0 else "vi")
+        return "bi", res.v[0], res.policy[0], mdp.horizon, 0.0, "exact (backward induction)"
+    method = method or "vi"
     if method == "bi":
         raise ValueError("--method bi needs a finite-horizon model")
-    if mdp.gamma == 1.0 and method != "pi":
-        raise ValueError("an undiscounted model with terminal states is solved with --method pi")
+    ssp = mdp.criterion == "ssp"
     if method in ("vi", "gs-vi"):
         res = tabular.value_iteration(mdp, tol=tol, method="jacobi" if method == "vi" else "gauss-seidel")
-        return res.v, res.policy, res.iterations, res.bound, "||v - v*|| (MacQueen bounds)"
-    if method == "mpi":
+        kind = "||v - v*|| (SSP bounds)" if ssp else "||v - v*|| (MacQueen bounds)"
+    elif method == "mpi":
         res = tabular.modified_policy_iteration(mdp, m=m, tol=tol)
-        return res.v, res.policy, res.iterations, res.bound, "||v - v*|| (MacQueen bounds)"
-    if method == "pi":
+        kind = "||v - v*|| (SSP bounds)" if ssp else "||v - v*|| (MacQueen bounds)"
+    elif method == "pi":
         res = tabular.policy_iteration(mdp)
-        v, policy, iterations = res.v, res.policy, res.iterations
-    else:  # lp
-        # uniform LP weights: v is then determined on every state, whatever mdp.initial_distribution is
-        res = tabular.linear_programming(mdp, weights=np.full(mdp.n_states, 1.0 / mdp.n_states))
-        v, policy, iterations = res.v, res.policy, None
-    if mdp.gamma == 1.0:
-        return v, policy, iterations, None, "exact evaluation (no discount certificate)"
-    # Certificate for any v: ||v - v*|| <= ||T v - v|| / (1 - gamma) (Puterman 2005, Thm 6.3.1 proof / Prop. 6.6.1).
-    residual = float(np.max(np.abs(tabular.bellman_operator(mdp, v) - v)))
-    return v, policy, iterations, residual / (1.0 - mdp.gamma), "||v - v*|| <= ||Tv - v|| / (1 - gamma)"
+        kind = "||v - v*|| <= ||Tv - v|| * max_s M(s)" if ssp else "||v - v*|| <= ||Tv - v|| / (1 - gamma)"
+    else:  # lp, with uniform weights (its default): v is then determined on every state
+        res = tabular.linear_programming(mdp)
+        kind = "||v - v*|| (LP primal/dual residuals)"
+    iterations = getattr(res, "iterations", None)
+    if ssp and not np.isfinite(res.bound):
+        kind = "none: some policy is improper, so no SSP certificate exists"
+    return method, res.v, res.policy, iterations, float(res.bound), kind
 
 
 def _run_solve(args) -> int:
@@ -78,12 +81,12 @@ def _run_solve(args) -> int:
 
     if (args.file is None) == (args.example is None):
         raise ValueError("give either an MDP FILE or --example NAME (see --list-examples)")
-    mdp = FiniteMDP.load(args.file) if args.file is not None else _build_example(args.example)
-    if not (args.tol > 0):
-        raise ValueError(f"--tol must be positive, got {args.tol}")
+    if not (np.isfinite(args.tol) and args.tol > 0):
+        raise ValueError(f"--tol must be a finite number > 0, got {args.tol}")
     if args.m < 0:
         raise ValueError(f"--m must be >= 0, got {args.m}")
-    v, policy, iterations, bound, kind = _solve(mdp, args.method, args.tol, args.m)
+    mdp = FiniteMDP.load(args.file) if args.file is not None else _build_example(args.example)
+    method, v, policy, iterations, bound, kind = _solve(mdp, args.method, args.tol, args.m)
     v = np.asarray(v, dtype=float)
     policy = np.asarray(policy)
     source = args.file if args.file is not None else f"example:{args.example}"
@@ -94,11 +97,11 @@ def _run_solve(args) -> int:
                 "n_states": mdp.n_states,
                 "n_actions": mdp.n_actions,
                 "gamma": mdp.gamma,
-                "method": args.method,
+                "method": method,
                 "values": v.tolist(),
                 "policy": policy.tolist(),
                 "iterations": iterations,
-                "bound": bound,
+                "bound": bound if np.isfinite(bound) else None,
                 "bound_kind": kind,
             },
             sys.stdout,
@@ -106,9 +109,9 @@ def _run_solve(args) -> int:
         sys.stdout.write("\n")
         return 0
     print(f"{source}: {mdp!r}")
-    print(f"method: {args.method or 'default'}   iterations: {iterations}")
-    if bound is None:
-        print(f"certified error bound: n/a ({kind})")
+    print(f"method: {method}{'' if args.method else ' (default)'}   iterations: {iterations}")
+    if not np.isfinite(bound):
+        print(f"certified error bound: none ({kind})")
     else:
         print(f"certified error bound: {bound:.3e}  [{kind}]")
     width = len(str(mdp.n_states - 1))
@@ -134,15 +137,16 @@ def add_solve_command(subparsers) -> None:
         "solve",
         help="solve an MDP file (.npz written by FiniteMDP.save) or a bundled example",
         description=(
-            "Solve a finite MDP and print values, the policy, iterations and a certified error bound. "
-            "Methods: vi (value iteration), gs-vi (Gauss-Seidel VI), pi (policy iteration), "
-            "mpi (modified PI), lp (linear programming), bi (backward induction, finite horizon)."
+            "Solve a finite MDP (discounted, or gamma = 1 with terminal states, or finite horizon) and print values, "
+            "the policy, iterations and a certified error bound. Methods: vi (value iteration), gs-vi "
+            "(Gauss-Seidel VI), pi (policy iteration), mpi (modified PI), lp (linear programming), bi (backward "
+            "induction, finite horizon)."
         ),
     )
     p.add_argument("file", nargs="?", help="an .npz file written by FiniteMDP.save")
     p.add_argument("--example", choices=sorted(EXAMPLES), help="solve a bundled example instead of a file")
     p.add_argument("--list-examples", nargs=0, action=_ListExamples, help="list the bundled examples and exit")
-    p.add_argument("--method", choices=_METHODS, default=None, help="default: vi (pi for gamma = 1, bi with a horizon)")
+    p.add_argument("--method", choices=_METHODS, default=None, help="default: vi (bi with a horizon)")
     p.add_argument("--tol", type=float, default=1e-8, help="certified tolerance for vi / gs-vi / mpi (default 1e-8)")
     p.add_argument("--m", type=int, default=5, help="partial evaluation sweeps of mpi (default 5)")
     p.add_argument("--json", action="store_true", help="machine-readable output")

@@ -8,8 +8,9 @@ from fractions import Fraction
 import numpy as np
 
 from rltheory._validation import readonly
-from rltheory.tabular._model import FiniteMDP
-from rltheory.tabular._reference import q_values_reference
+from rltheory.tabular import _kernels
+from rltheory.tabular._model import FiniteMDP, dense_limit_bytes
+from rltheory.tabular._operators import _kernel_inputs
 
 __all__ = ["FiniteHorizonResult", "backward_induction"]
 
@@ -32,6 +33,14 @@ class FiniteHorizonResult:
     v_exact : numpy.ndarray of fractions.Fraction, shape (H+1, S), or None
         Exact values when ``exact=True``.
     exact : bool
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rltheory.tabular import FiniteMDP, backward_induction
+    >>> res = backward_induction(FiniteMDP(np.ones((1, 2, 1)), np.array([[1.0, 2.0]]), gamma=1.0, horizon=3))
+    >>> res.v[:, 0], res.policy[:, 0], res.q.shape
+    (array([6., 4., 2., 0.]), array([1, 1, 1]), (3, 1, 2))
     """
 
     v: np.ndarray
@@ -59,6 +68,14 @@ def backward_induction(mdp: FiniteMDP, *, exact: bool = False) -> FiniteHorizonR
     attains it (Puterman 2005, Sec. 4.5, Theorem 4.5.1). Any
     :math:`\gamma \in [0, 1]` is allowed.
 
+    The floating-point stage loop runs in one compiled call
+    (:func:`rltheory.tabular._kernels.backward_induction_dense` / ``_csr``;
+    NumPy reference :func:`rltheory.tabular._reference.backward_induction_reference`):
+    each stage is one q-value sweep of the next stage's values and a first
+    argmax (ties to the lowest action). The result holds ``(H+1) S + 2 H S +
+    H S A`` numbers; a horizon whose result would exceed the dense memory
+    limit (half the physical memory) is refused up front.
+
     Parameters
     ----------
     mdp : FiniteMDP
@@ -74,8 +91,8 @@ def backward_induction(mdp: FiniteMDP, *, exact: bool = False) -> FiniteHorizonR
     Raises
     ------
     ValueError
-        If the model has no horizon, or ``exact=True`` for a model not built
-        from rationals.
+        If the model has no horizon, ``exact=True`` for a model not built
+        from rationals, or a result too large for memory.
 
     References
     ----------
@@ -92,13 +109,7 @@ def backward_induction(mdp: FiniteMDP, *, exact: bool = False) -> FiniteHorizonR
     >>> res.v[0], res.policy[0]
     (array([3., 6.]), array([1, 0]))
     """
-    if not isinstance(mdp, FiniteMDP):
-        raise ValueError(f"backward_induction needs a FiniteMDP, got {type(mdp).__name__}")
-    if mdp.horizon is None:
-        raise ValueError(
-            "backward_induction needs a finite-horizon model (FiniteMDP(..., horizon=H)); "
-            "for an infinite-horizon model use policy_iteration or value_iteration"
-        )
+    FiniteMDP.require(mdp, "finite_horizon", "backward_induction")
     if not isinstance(exact, (bool, np.bool_)):
         raise ValueError(f"exact = {exact!r} must be True or False")
     if exact and not mdp.is_exact:
@@ -107,6 +118,13 @@ def backward_induction(mdp: FiniteMDP, *, exact: bool = False) -> FiniteHorizonR
             "as fractions.Fraction (or integers / sympy Rationals) to a dense FiniteMDP"
         )
     H, S, A = mdp.horizon, mdp.n_states, mdp.n_actions
+    nbytes = 8 * ((H + 1) * S + H * S * A + H * S)
+    if nbytes > dense_limit_bytes():
+        raise ValueError(
+            f"backward_induction: the result for horizon H = {H} (v (H+1, S), q (H, S, A), policy (H, S) with "
+            f"S = {S}, A = {A}) needs {nbytes} bytes, more than the dense limit of {dense_limit_bytes()} bytes "
+            "(half the physical memory)"
+        )
     mask = np.asarray(mdp.action_mask)
     v = np.zeros((H + 1, S))
     q = np.empty((H, S, A))
@@ -131,11 +149,9 @@ def backward_induction(mdp: FiniteMDP, *, exact: bool = False) -> FiniteHorizonR
         v = v_exact.astype(float)
         v_exact = readonly(v_exact)
     else:
-        masked = mask if mdp.has_action_mask else None
-        for t in range(H - 1, -1, -1):
-            q[t] = q_values_reference(mdp.P, mdp.R, mdp.gamma, v[t + 1], masked)
-            policy[t] = np.argmax(q[t], axis=1)
-            v[t] = q[t][np.arange(S), policy[t]]
+        kind, P, mask_u8, use_mask = _kernel_inputs(mdp)
+        fn = _kernels.backward_induction_dense if kind == "dense" else _kernels.backward_induction_csr
+        fn(*P, mdp.R, mdp.gamma, mask_u8, use_mask, v, q, policy)
     return FiniteHorizonResult(
         v=readonly(v), q=readonly(q), policy=readonly(policy), v_exact=v_exact, exact=bool(exact)
     )

@@ -39,17 +39,17 @@ Findings of EMNLP 2022.
 from __future__ import annotations
 
 import itertools
-import numbers
 from dataclasses import dataclass
 
 import numpy as np
 from scipy.special import logsumexp
 
-from rltheory._validation import check_finite, check_probability_vector, readonly
+from rltheory._validation import check_finite, check_int, check_probability_vector, check_real, readonly
 from rltheory.tabular._model import FiniteMDP
 
 __all__ = [
     "InferenceResult",
+    "KLPosteriorResult",
     "TrajectoryLaws",
     "control_as_inference",
     "kl_regularized_posterior",
@@ -67,26 +67,34 @@ class InferenceResult:
         Log backward messages :math:`\log\beta_t(s,a)` (``-inf`` on masked actions).
     v : numpy.ndarray, shape (H + 1, S)
         :math:`\log\beta_t(s)` (``v[H] = 0``).
-    policy : numpy.ndarray, shape (H, S, A)
+    action_probabilities : numpy.ndarray, shape (H, S, A)
         Posterior policy :math:`p(a_t|s_t,\mathcal O_{t:H})`.
     posterior_transitions : numpy.ndarray, shape (H, S, A, S)
         :math:`p(s_{t+1}|s_t,a_t,\mathcal O_{t+1:H}) \propto P(s'|s,a) e^{v_{t+1}(s')}`.
     soft_q : numpy.ndarray, shape (H, S, A)
         The soft (maximum-entropy) backup :math:`r + \mathbb{E}_{s'} V^{soft}_{t+1}`.
     soft_v : numpy.ndarray, shape (H + 1, S)
-    soft_policy : numpy.ndarray, shape (H, S, A)
+    soft_action_probabilities : numpy.ndarray, shape (H, S, A)
         Soft-optimal policy :math:`p(a|s) e^{Q^{soft}_t - V^{soft}_t}`.
     optimism_gap : float
         :math:`\max_{t,s,a} (Q^{inf}_t - Q^{soft}_t)(s,a) \ge 0` (0 for deterministic dynamics).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rltheory.tabular import FiniteMDP, control_as_inference
+    >>> res = control_as_inference(FiniteMDP(np.ones((1, 2, 1)), np.zeros((1, 2)), gamma=1.0, horizon=2))
+    >>> res.action_probabilities[0], res.v[:, 0], res.optimism_gap  # log beta_t = 0: O has likelihood 1
+    (array([[0.5, 0.5]]), array([0., 0., 0.]), 0.0)
     """
 
     q: np.ndarray
     v: np.ndarray
-    policy: np.ndarray
+    action_probabilities: np.ndarray
     posterior_transitions: np.ndarray
     soft_q: np.ndarray
     soft_v: np.ndarray
-    soft_policy: np.ndarray
+    soft_action_probabilities: np.ndarray
     optimism_gap: float
 
 
@@ -102,6 +110,14 @@ class TrajectoryLaws:
         :math:`p(\tau \mid \mathcal O_{0:H-1}) \propto p(s_0) \prod_t p(a_t|s_t) P(s_{t+1}|s_t,a_t) e^{\sum_t r_t}`.
     soft_optimal : numpy.ndarray, shape (N,)
         Law of the trajectories of the soft-optimal policy under the true dynamics.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rltheory.tabular import FiniteMDP, trajectory_laws
+    >>> laws = trajectory_laws(FiniteMDP(np.ones((1, 2, 1)), np.zeros((1, 2)), gamma=1.0, horizon=1), [1.0])
+    >>> laws.trajectories.tolist(), laws.posterior, laws.soft_optimal
+    ([[0, 0, 0], [0, 1, 0]], array([0.5, 0.5]), array([0.5, 0.5]))
     """
 
     trajectories: np.ndarray
@@ -109,11 +125,31 @@ class TrajectoryLaws:
     soft_optimal: np.ndarray
 
 
+@dataclass(frozen=True, eq=False)
+class KLPosteriorResult:
+    r"""Result of :func:`kl_regularized_posterior`.
+
+    Attributes
+    ----------
+    action_probabilities : numpy.ndarray, shape (A,)
+        :math:`\pi^* = \pi_0 e^{r/\beta} / Z`.
+    log_partition : float
+        :math:`\log Z = \log \sum_a \pi_0(a) e^{r(a)/\beta}`.
+
+    Examples
+    --------
+    >>> from rltheory.tabular import kl_regularized_posterior
+    >>> res = kl_regularized_posterior([0.0, 0.0], [0.25, 0.75], 1.0)  # equal rewards: the posterior is the prior
+    >>> res.action_probabilities, round(res.log_partition, 12)  # log Z = log 1
+    (array([0.25, 0.75]), 0.0)
+    """
+
+    action_probabilities: np.ndarray
+    log_partition: float
+
+
 def _check(mdp, who):
-    if not isinstance(mdp, FiniteMDP):
-        raise ValueError(f"{who} needs a FiniteMDP, got {type(mdp).__name__}")
-    if mdp.horizon is None:
-        raise ValueError(f"{who} needs a finite-horizon model: build the FiniteMDP with horizon=H")
+    FiniteMDP.require(mdp, "finite_horizon", who)
     if mdp.gamma != 1.0:
         raise ValueError(f"{who} uses undiscounted finite-horizon rewards (Levine 2018); got gamma = {mdp.gamma!r}, use gamma=1")
 
@@ -152,7 +188,7 @@ def control_as_inference(mdp: FiniteMDP, prior=None) -> InferenceResult:
     """
     _check(mdp, "control_as_inference")
     H, S, A = mdp.horizon, mdp.n_states, mdp.n_actions
-    P = mdp.P.toarray().reshape(S, A, S) if mdp.is_sparse else np.asarray(mdp.P, dtype=float)
+    P = mdp.dense_P
     R = np.asarray(mdp.R, dtype=float)
     lp = _log_prior(mdp, prior)
     mask = np.isfinite(lp)
@@ -178,11 +214,11 @@ def control_as_inference(mdp: FiniteMDP, prior=None) -> InferenceResult:
     return InferenceResult(
         q=readonly(q),
         v=readonly(v),
-        policy=readonly(policy),
+        action_probabilities=readonly(policy),
         posterior_transitions=readonly(post_T),
         soft_q=readonly(sq),
         soft_v=readonly(sv),
-        soft_policy=readonly(soft_policy),
+        soft_action_probabilities=readonly(soft_policy),
         optimism_gap=max(gap, 0.0) if np.isfinite(gap) else 0.0,
     )
 
@@ -214,13 +250,12 @@ def trajectory_laws(mdp: FiniteMDP, initial_distribution=None, prior=None, *, ma
         mu = np.asarray(mdp.initial_distribution, dtype=float)
     else:
         mu = check_probability_vector("initial_distribution", initial_distribution, S)
-    if isinstance(max_trajectories, bool) or not isinstance(max_trajectories, (int, np.integer)) or max_trajectories < 1:
-        raise ValueError(f"max_trajectories = {max_trajectories!r} must be an integer >= 1")
+    max_trajectories = check_int("max_trajectories", max_trajectories, low=1)
     if float(S) ** (H + 1) * float(A) ** H > max_trajectories:
         raise ValueError(
             f"{S}^{H + 1} * {A}^{H} trajectories exceed max_trajectories = {max_trajectories}; use a smaller model or horizon"
         )
-    P = mdp.P.toarray().reshape(S, A, S) if mdp.is_sparse else np.asarray(mdp.P, dtype=float)
+    P = mdp.dense_P
     R = np.asarray(mdp.R, dtype=float)
     lp = _log_prior(mdp, prior)
     inf = control_as_inference(mdp, prior)
@@ -241,7 +276,7 @@ def trajectory_laws(mdp: FiniteMDP, initial_distribution=None, prior=None, *, ma
                             (
                                 states + [int(s2)],
                                 lpo + lp[s, a] + step + R[s, a],
-                                lso + np.log(inf.soft_policy[t, s, a]) + step,
+                                lso + np.log(inf.soft_action_probabilities[t, s, a]) + step,
                             )
                         )
                 partial = nxt
@@ -262,7 +297,7 @@ def trajectory_laws(mdp: FiniteMDP, initial_distribution=None, prior=None, *, ma
     )
 
 
-def kl_regularized_posterior(rewards, reference, beta: float) -> tuple[np.ndarray, float]:
+def kl_regularized_posterior(rewards, reference, beta: float) -> KLPosteriorResult:
     r"""The maximizer of :math:`\mathbb{E}_\pi r - \beta\,\mathrm{KL}(\pi\|\pi_0)` and :math:`\log Z`.
 
     :math:`\pi^* = \pi_0 e^{r/\beta}/Z`, :math:`Z = \sum_a \pi_0(a) e^{r(a)/\beta}`, and for every
@@ -272,8 +307,8 @@ def kl_regularized_posterior(rewards, reference, beta: float) -> tuple[np.ndarra
     Examples
     --------
     >>> from rltheory.tabular import kl_regularized_posterior
-    >>> post, log_z = kl_regularized_posterior([0.0, 1.0], [0.5, 0.5], 1.0)
-    >>> post.round(4), round(log_z, 4)
+    >>> res = kl_regularized_posterior([0.0, 1.0], [0.5, 0.5], 1.0)
+    >>> res.action_probabilities.round(4), round(res.log_partition, 4)  # log((1 + e) / 2)
     (array([0.2689, 0.7311]), 0.6201)
     """
     r = np.asarray(rewards, dtype=float)
@@ -281,9 +316,8 @@ def kl_regularized_posterior(rewards, reference, beta: float) -> tuple[np.ndarra
         raise ValueError(f"rewards must be 1-d, got shape {r.shape}")
     check_finite("rewards", r)
     p0 = check_probability_vector("reference", reference, r.size)
-    if isinstance(beta, bool) or not isinstance(beta, numbers.Real) or not np.isfinite(beta) or beta <= 0:
-        raise ValueError(f"beta = {beta!r} must be a positive finite number")
+    beta = check_real("beta", beta, low=0.0, low_open=True)
     with np.errstate(divide="ignore"):
         z = np.where(p0 > 0, np.log(np.where(p0 > 0, p0, 1.0)) + r / beta, -np.inf)
     log_z = float(logsumexp(z))
-    return np.exp(z - log_z), log_z
+    return KLPosteriorResult(action_probabilities=readonly(np.exp(z - log_z)), log_partition=log_z)

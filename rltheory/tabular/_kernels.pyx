@@ -43,7 +43,7 @@ Each kernel has a plain NumPy counterpart in :mod:`rltheory.tabular._reference`.
 import numpy as np
 
 from cython.parallel import prange
-from libc.math cimport INFINITY, fabs
+from libc.math cimport INFINITY, fabs, fmax, fmin
 from libc.stdint cimport int32_t, int64_t, uint8_t
 from libc.stdlib cimport free, malloc
 from libc.string cimport memcpy
@@ -567,29 +567,110 @@ cdef void _compact_sweep(const Compact* C, double gamma, const double* v, double
         _compact_range(C, gamma, v, out, 0, S)
 
 
+# ------------------------------------------------- thread mode (timing, not arithmetic)
+cdef struct ThreadMode:
+    # Which of two result-identical sweeps (serial or parallel) the next backup runs. When the sweep is big
+    # enough for threads, the first backup runs serial and the second parallel, both timed; the loop then uses
+    # the faster (for backups and evaluation sweeps) and re-times the other after THREAD_PROBE_EVERY backups
+    # (doubling the wait, up to 1024, each time it loses again). On a loaded machine a parallel sweep waits for
+    # a descheduled worker at every barrier (milliseconds), so serial can win. Either way the results are
+    # identical (per-state work, per-chunk reductions): only the clock reads below differ between runs.
+    bint eligible
+    bint serial
+    bint probing
+    Py_ssize_t n_backup
+    Py_ssize_t next_probe
+    Py_ssize_t probe_gap
+    double t0
+    double t_ser
+    double t_par
+
+
+cdef inline void _mode_init(ThreadMode* tm, bint eligible) noexcept nogil:
+    tm.eligible = eligible
+    tm.serial = False
+    tm.probing = False
+    tm.n_backup = 0
+    tm.next_probe = 2 + _THREAD_PROBE_EVERY
+    tm.probe_gap = _THREAD_PROBE_EVERY
+    tm.t0 = 0.0
+    tm.t_ser = INFINITY
+    tm.t_par = INFINITY
+
+
+cdef inline void _mode_begin(ThreadMode* tm) noexcept nogil:
+    """Choose serial or parallel for the next backup and start its clock."""
+    if not tm.eligible:
+        return
+    tm.n_backup = tm.n_backup + 1
+    tm.probing = tm.n_backup <= 2 or tm.n_backup == tm.next_probe
+    if tm.n_backup <= 2:
+        tm.serial = tm.n_backup == 1
+    elif tm.n_backup == tm.next_probe:
+        tm.serial = not (tm.t_ser < tm.t_par)
+    else:
+        tm.serial = tm.t_ser < tm.t_par
+    tm.t0 = rlt_now()
+
+
+cdef inline void _mode_end(ThreadMode* tm) noexcept nogil:
+    """Stop the clock of the backup just run; the latest time of each mode counts."""
+    cdef double t
+    if not tm.eligible:
+        return
+    t = rlt_now() - tm.t0
+    if tm.probing and tm.n_backup > 2:
+        # a probe that loses doubles the wait before the next one
+        if (tm.serial and t >= tm.t_par) or (not tm.serial and t >= tm.t_ser):
+            tm.probe_gap = tm.probe_gap * 2 if tm.probe_gap < 1024 else tm.probe_gap
+        else:
+            tm.probe_gap = _THREAD_PROBE_EVERY
+        tm.next_probe = tm.n_backup + tm.probe_gap
+    if tm.serial:
+        tm.t_ser = t
+    else:
+        tm.t_par = t
+
+
 # ------------------------------------------------------------------- the loops
+#: Stopping rules of the whole loops (``rule`` argument).
+#: 0 -- discounted: gamma/(1-gamma) * (max d - min d) <= tol (MacQueen 1966; Porteus 1971; Puterman 2005, Thm 6.6.3);
+#: 1 -- stochastic shortest path with every policy proper: factor * (max(max d, 0) - min(min d, 0)) <= tol with
+#:      factor = max_s M(s) - 1, M the largest expected time to termination (see rltheory.tabular._ssp);
+#: 2 -- uncertified: max |d| <= tol (an SSP whose properness cannot be verified).
+STOP_DISCOUNTED = 0
+STOP_SSP = 1
+STOP_RESIDUAL = 2
+
+
+cdef inline double _stop_quantity(int rule, double c, double dmin, double dmax) noexcept nogil:
+    if rule == 0:
+        return c * (dmax - dmin)
+    if rule == 1:
+        return c * (fmax(dmax, 0.0) - fmin(dmin, 0.0))
+    return fmax(fabs(dmin), fabs(dmax))
+
+
 cdef int _iterate(const mat_t* M, const double* R, double gamma, double* v_io,
                   const uint8_t* mask, bint use_mask, Py_ssize_t m, bint gauss_seidel,
                   double tol, Py_ssize_t max_iter, double* tv_out, int64_t* pi,
-                  Py_ssize_t* n_iter, double* dmin, double* dmax) noexcept nogil:
+                  Py_ssize_t* n_iter, double* dmin, double* dmax, int rule, double factor) noexcept nogil:
     """Value iteration (m = 0), modified policy iteration (m > 0) or Gauss-Seidel VI.
 
     On exit ``v_io`` holds the last iterate v and ``tv_out`` its Jacobi backup
     T v, ``pi`` the greedy policy of v and ``dmin``/``dmax`` the min/max of
-    T v - v; returns 1 when gamma/(1-gamma) * (dmax - dmin) <= tol
-    (MacQueen 1966; Porteus 1971; Puterman 2005, Thm 6.6.3), 0 when max_iter
-    sweeps (outer iterations for MPI) ran out, -1 on allocation failure.
+    T v - v; returns 1 when the stopping rule ``rule`` holds (rule 0:
+    gamma/(1-gamma) * (dmax - dmin) <= tol, MacQueen 1966; Porteus 1971;
+    Puterman 2005, Thm 6.6.3), 0 when max_iter sweeps (outer iterations for
+    MPI) ran out, -1 on allocation failure.
     """
     cdef Py_ssize_t S = M.S, nc = _n_chunks(S), k, it = 0
-    cdef double c_bound = gamma / (1.0 - gamma)
+    cdef double c_bound = gamma / (1.0 - gamma) if rule == 0 else factor
+    cdef double c_gs = 1.0 if rule == 2 else c_bound
     cdef double delta
     cdef bint check = True, converged = False
     cdef Compact C
-    cdef bint eligible = M.work >= _PARALLEL_WORK and rlt_max_threads() > 1
-    cdef bint serial = False
-    cdef Py_ssize_t n_backup = 0, next_probe = 2 + _THREAD_PROBE_EVERY, probe_gap = _THREAD_PROBE_EVERY
-    cdef bint probing = False
-    cdef double t0, t_ser = INFINITY, t_par = INFINITY
+    cdef ThreadMode tm
     # CSR MPI: the m evaluation sweeps read a compact copy of the policy's rows
     # (one gather per improvement instead of m strided passes over all rows)
     cdef bint compact = m >= 2 and _compact_init(M, &C) == 0
@@ -604,6 +685,7 @@ cdef int _iterate(const mat_t* M, const double* R, double gamma, double* v_io,
     cdef double* pw
     cdef double* cur
     cdef double* tmp
+    _mode_init(&tm, M.work >= _PARALLEL_WORK and rlt_max_threads() > 1)
     if b0 == NULL or b1 == NULL or b2 == NULL or cmin == NULL or cmax == NULL:
         free(b0); free(b1); free(b2); free(cmin); free(cmax)
         if compact:
@@ -618,46 +700,15 @@ cdef int _iterate(const mat_t* M, const double* R, double gamma, double* v_io,
         if gauss_seidel and not check and it < max_iter:
             delta = _gauss_seidel(M, R, gamma, pv, mask, use_mask, pi)
             # heuristic trigger only; the certificate is the Jacobi backup below
-            if c_bound * delta <= tol or it % _GS_CHECK_EVERY == 0:
+            if c_gs * delta <= tol or it % _GS_CHECK_EVERY == 0:
                 check = True
             continue
         check = False
-        # Threads or not: when the sweep is big enough for threads, the first
-        # backup runs serial and the second parallel, both timed; the loop then
-        # uses the faster (for backups and evaluation sweeps) and re-times the
-        # other after THREAD_PROBE_EVERY backups (doubling the wait, up to
-        # 1024, each time it loses again). On a loaded machine a parallel sweep
-        # waits for a descheduled worker at every barrier (milliseconds), so
-        # serial can win. Either way the results are identical (per-state
-        # work, per-chunk reductions).
-        if eligible:
-            n_backup = n_backup + 1
-            probing = n_backup <= 2 or n_backup == next_probe
-            if n_backup <= 2:
-                serial = n_backup == 1
-            elif n_backup == next_probe:
-                serial = not (t_ser < t_par)
-            else:
-                serial = t_ser < t_par
-            t0 = rlt_now()
-        _backup(M, R, gamma, pv, mask, use_mask, ptv, pi, cmin, cmax, dmin, dmax, serial)
-        if eligible:
-            # the latest backup time of each mode counts
-            t0 = rlt_now() - t0
-            if probing and n_backup > 2:
-                # a probe that loses doubles the wait before the next one
-                if (serial and t0 >= t_par) or (not serial and t0 >= t_ser):
-                    probe_gap = probe_gap * 2 if probe_gap < 1024 else probe_gap
-                else:
-                    probe_gap = _THREAD_PROBE_EVERY
-                next_probe = n_backup + probe_gap
-            if serial:
-                t_ser = t0
-            else:
-                t_par = t0
-        # certified stopping rule: max(v_upper - v_lower) = gamma/(1-gamma) span(Tv - v)
-        # (MacQueen 1966; Porteus 1971; Puterman 2005, Thm 6.6.3)
-        if c_bound * (dmax[0] - dmin[0]) <= tol:
+        _mode_begin(&tm)
+        _backup(M, R, gamma, pv, mask, use_mask, ptv, pi, cmin, cmax, dmin, dmax, tm.serial)
+        _mode_end(&tm)
+        # the stopping rule (rule 0: max(v_upper - v_lower) = gamma/(1-gamma) span(Tv - v))
+        if _stop_quantity(rule, c_bound, dmin[0], dmax[0]) <= tol:
             converged = True
             break
         if it >= max_iter:
@@ -670,9 +721,9 @@ cdef int _iterate(const mat_t* M, const double* R, double gamma, double* v_io,
         for k in range(m):
             # evaluation sweeps follow the chosen mode (serial during a probe)
             if compact:
-                _compact_sweep(&C, gamma, cur, pw, serial or probing)
+                _compact_sweep(&C, gamma, cur, pw, tm.serial or tm.probing)
             else:
-                _policy_sweep(M, R, gamma, cur, pi, pw, serial or probing)
+                _policy_sweep(M, R, gamma, cur, pi, pw, tm.serial or tm.probing)
             tmp = cur
             cur = pw
             pw = tmp
@@ -687,6 +738,27 @@ cdef int _iterate(const mat_t* M, const double* R, double gamma, double* v_io,
     if compact:
         _compact_free(&C)
     return 1 if converged else 0
+
+
+cdef void _backward_induction(const mat_t* M, const double* R, double gamma, const uint8_t* mask, bint use_mask,
+                              Py_ssize_t H, double* v, double* q, int64_t* pi) noexcept nogil:
+    """Stages t = H-1, ..., 0: q[t] = R + gamma P v[t+1], pi[t] = first argmax, v[t] = max (v[H] = 0 on entry)."""
+    cdef Py_ssize_t S = M.S, A = M.A, t, s, a
+    cdef double best
+    cdef int64_t ba
+    cdef double* qt
+    for t in range(H - 1, -1, -1):
+        qt = q + t * S * A
+        _q_values(M, R, gamma, v + (t + 1) * S, mask, use_mask, qt)
+        for s in range(S):
+            ba = 0
+            best = qt[s * A]
+            for a in range(1, A):
+                if qt[s * A + a] > best:
+                    best = qt[s * A + a]
+                    ba = a
+            pi[t * S + s] = ba
+            v[t * S + s] = best
 
 
 # --------------------------------------------------------------- construction
@@ -764,13 +836,13 @@ cdef tuple _run_backup(const mat_t* M, const double[:, ::1] R, double gamma, con
 
 cdef tuple _run_iterate(const mat_t* M, const double[:, ::1] R, double gamma, double[::1] v,
                         const uint8_t[:, ::1] mask, bint use_mask, Py_ssize_t m, bint gauss_seidel,
-                        double tol, Py_ssize_t max_iter, double[::1] tv, int64_t[::1] pi):
+                        double tol, Py_ssize_t max_iter, double[::1] tv, int64_t[::1] pi, int rule, double factor):
     cdef Py_ssize_t n_iter = 0
     cdef double dmin = 0.0, dmax = 0.0
     cdef int status
     with nogil:
         status = _iterate(M, &R[0, 0], gamma, &v[0], &mask[0, 0], use_mask, m, gauss_seidel,
-                          tol, max_iter, &tv[0], &pi[0], &n_iter, &dmin, &dmax)
+                          tol, max_iter, &tv[0], &pi[0], &n_iter, &dmin, &dmax, rule, factor)
     if status < 0:
         raise MemoryError()
     return n_iter, bool(status), dmin, dmax
@@ -895,36 +967,74 @@ def policy_sweep_csr(const double[::1] data, const idx_t[::1] indices, const idx
 
 def iterate_dense(const double[:, :, ::1] P, const double[:, ::1] R, double gamma, double[::1] v,
                   const uint8_t[:, ::1] mask, bint use_mask, Py_ssize_t m, bint gauss_seidel,
-                  double tol, Py_ssize_t max_iter, double[::1] tv, int64_t[::1] pi):
-    """Run VI (m=0), MPI (m>0) or Gauss-Seidel VI until certified or max_iter.
+                  double tol, Py_ssize_t max_iter, double[::1] tv, int64_t[::1] pi,
+                  int rule=STOP_DISCOUNTED, double factor=0.0):
+    """Run VI (m=0), MPI (m>0) or Gauss-Seidel VI until the stopping rule holds or max_iter.
 
     ``v`` is the start on entry and the last iterate on exit; ``tv`` its
     Jacobi backup; ``pi`` its greedy policy. Returns
-    ``(iterations, converged, min(tv - v), max(tv - v))``. Needs gamma < 1
-    and max_iter >= 1.
+    ``(iterations, converged, min(tv - v), max(tv - v))``, ``iterations``
+    counting backups (the certifying one included). ``rule`` is one of
+    ``STOP_DISCOUNTED`` (needs gamma < 1), ``STOP_SSP`` (with ``factor``) and
+    ``STOP_RESIDUAL``. Needs max_iter >= 1.
     """
     cdef DenseP M = _dense(P)
-    return _run_iterate(&M, R, gamma, v, mask, use_mask, m, gauss_seidel, tol, max_iter, tv, pi)
+    return _run_iterate(&M, R, gamma, v, mask, use_mask, m, gauss_seidel, tol, max_iter, tv, pi, rule, factor)
 
 
 def iterate_csr(const double[::1] data, const idx_t[::1] indices, const idx_t[::1] indptr,
                 const double[:, ::1] R, double gamma, double[::1] v,
                 const uint8_t[:, ::1] mask, bint use_mask, Py_ssize_t m, bint gauss_seidel,
-                double tol, Py_ssize_t max_iter, double[::1] tv, int64_t[::1] pi):
+                double tol, Py_ssize_t max_iter, double[::1] tv, int64_t[::1] pi,
+                int rule=STOP_DISCOUNTED, double factor=0.0):
     """CSR version of :func:`iterate_dense`."""
     cdef Csr32P M32
     cdef Csr64P M64
     if idx_t is int32_t:
         M32 = _csr32(data, indices, indptr, R.shape[0], R.shape[1])
-        return _run_iterate(&M32, R, gamma, v, mask, use_mask, m, gauss_seidel, tol, max_iter, tv, pi)
+        return _run_iterate(&M32, R, gamma, v, mask, use_mask, m, gauss_seidel, tol, max_iter, tv, pi, rule, factor)
     else:
         if max_iter > 1 and indptr[indptr.shape[0] - 1] < 2147483647 and R.shape[0] < 2147483647:
             # a whole loop reads the indices hundreds of times: narrow them once to
             # int32 (half the index traffic of every sweep; same arithmetic, same result)
             return iterate_csr(data, np.asarray(indices, dtype=np.int32), np.asarray(indptr, dtype=np.int32),
-                               R, gamma, v, mask, use_mask, m, gauss_seidel, tol, max_iter, tv, pi)
+                               R, gamma, v, mask, use_mask, m, gauss_seidel, tol, max_iter, tv, pi, rule, factor)
         M64 = _csr64(data, indices, indptr, R.shape[0], R.shape[1])
-        return _run_iterate(&M64, R, gamma, v, mask, use_mask, m, gauss_seidel, tol, max_iter, tv, pi)
+        return _run_iterate(&M64, R, gamma, v, mask, use_mask, m, gauss_seidel, tol, max_iter, tv, pi, rule, factor)
+
+
+def backward_induction_dense(const double[:, :, ::1] P, const double[:, ::1] R, double gamma,
+                             const uint8_t[:, ::1] mask, bint use_mask, double[:, ::1] v, double[:, :, ::1] q,
+                             int64_t[:, ::1] pi):
+    """Finite-horizon stage loop: ``v`` (H+1, S) with ``v[H]`` set on entry, ``q`` (H, S, A), ``pi`` (H, S).
+
+    ``q[t] = R + gamma P v[t+1]`` (-inf on masked actions), ``pi[t]`` its first argmax, ``v[t]`` its max.
+    """
+    cdef DenseP M = _dense(P)
+    cdef Py_ssize_t H = q.shape[0]
+    if H == 0:
+        return
+    with nogil:
+        _backward_induction(&M, &R[0, 0], gamma, &mask[0, 0], use_mask, H, &v[0, 0], &q[0, 0, 0], &pi[0, 0])
+
+
+def backward_induction_csr(const double[::1] data, const idx_t[::1] indices, const idx_t[::1] indptr,
+                           const double[:, ::1] R, double gamma, const uint8_t[:, ::1] mask, bint use_mask,
+                           double[:, ::1] v, double[:, :, ::1] q, int64_t[:, ::1] pi):
+    """CSR version of :func:`backward_induction_dense`."""
+    cdef Csr32P M32
+    cdef Csr64P M64
+    cdef Py_ssize_t H = q.shape[0]
+    if H == 0:
+        return
+    if idx_t is int32_t:
+        M32 = _csr32(data, indices, indptr, R.shape[0], R.shape[1])
+        with nogil:
+            _backward_induction(&M32, &R[0, 0], gamma, &mask[0, 0], use_mask, H, &v[0, 0], &q[0, 0, 0], &pi[0, 0])
+    else:
+        M64 = _csr64(data, indices, indptr, R.shape[0], R.shape[1])
+        with nogil:
+            _backward_induction(&M64, &R[0, 0], gamma, &mask[0, 0], use_mask, H, &v[0, 0], &q[0, 0, 0], &pi[0, 0])
 
 
 def stream_sum_dense(const double[:, :, ::1] P):

@@ -1,17 +1,16 @@
-r"""The linear-programming formulation of a discounted MDP (primal and dual), via cvxpy."""
+r"""The linear-programming formulation of a discounted MDP or an SSP (primal and dual), via cvxpy."""
 
 from __future__ import annotations
 
-import numbers
 from dataclasses import dataclass
 
 import cvxpy as cp
 import numpy as np
 import scipy.sparse as sp
 
-from rltheory._validation import check_probability_vector, readonly
+from rltheory._validation import check_probability_vector, check_tol, readonly
 from rltheory.tabular._model import FiniteMDP
-from rltheory.tabular._policy_evaluation import _check_infinite_horizon
+from rltheory.tabular._ssp import certify, negative_cost_margin, termination_bound
 
 __all__ = ["LinearProgramResult", "linear_programming"]
 
@@ -31,7 +30,8 @@ class LinearProgramResult:
     occupancy : numpy.ndarray, shape (S, A)
         Dual solution :math:`x(s,a)`, the discounted occupancy measure of an
         optimal policy from :math:`\mu` (total mass :math:`1/(1-\gamma)`,
-        zero on disallowed actions).
+        zero on disallowed actions); for an SSP the expected numbers of visits
+        (zero on terminal states).
     objective : float
         :math:`\mu^\top v` (primal objective).
     duality_gap : float
@@ -40,13 +40,21 @@ class LinearProgramResult:
         :math:`\max(0, \max_{(s,a)} [r(s,a) + \gamma P v(s,a) - v(s)])`.
     dual_infeasibility : float
         :math:`\max(\max_{s,a} (-x(s,a))^+,\ \|\text{flow}(x) - \mu\|_\infty)`.
-    value_error_bound : float
-        A certified bound :math:`\|v - v^*\|_\infty \le` ``value_error_bound``
+    bound : float
+        A certified bound :math:`\|v - v^*\|_\infty \le` ``bound``
         derived from the three residuals (see Notes of
         :func:`linear_programming`).
     status : str
         The cvxpy status (always ``"optimal"`` for a returned result).
     solver : str
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rltheory.tabular import FiniteMDP, linear_programming
+    >>> res = linear_programming(FiniteMDP(np.ones((1, 1, 1)), np.ones((1, 1)), gamma=0.5))
+    >>> res.status, bool(abs(res.v[0] - 2.0) <= res.bound), bool(abs(res.occupancy.sum() - 2.0) < 1e-6)
+    ('optimal', True, True)
     """
 
     v: np.ndarray
@@ -56,44 +64,62 @@ class LinearProgramResult:
     duality_gap: float
     primal_infeasibility: float
     dual_infeasibility: float
-    value_error_bound: float
+    bound: float
     status: str
     solver: str
 
 
+def _states(mdp: FiniteMDP) -> np.ndarray:
+    """The states with a value variable: all of them, or the non-terminal ones of an SSP (v = 0 on terminals)."""
+    keep = np.ones(mdp.n_states, dtype=bool)
+    if mdp.criterion == "ssp":
+        keep[mdp.terminal_states] = False
+    return np.flatnonzero(keep)
+
+
 def _constraint_matrix(mdp: FiniteMDP):
-    """Rows ``(s, a)`` allowed: ``M = E - gamma P`` (CSR) and the matching rewards and indices."""
+    """Rows ``(s, a)`` allowed (``s`` with a variable): ``M = E - gamma P`` (CSR), the rewards and indices."""
     S, A = mdp.n_states, mdp.n_actions
-    pairs = np.argwhere(np.asarray(mdp.action_mask))  # row-major: (s, a) sorted
+    cols = _states(mdp)
+    keep = np.zeros(S, dtype=bool)
+    keep[cols] = True
+    pairs = np.argwhere(np.asarray(mdp.action_mask) & keep[:, None])  # row-major: (s, a) sorted
     rows = pairs[:, 0] * A + pairs[:, 1]
-    if mdp.is_sparse:
-        P_rows = sp.csr_array(mdp.P[rows])
-    else:
-        P_rows = sp.csr_array(np.asarray(mdp.P).reshape(S * A, S)[rows])
-    E = sp.csr_array((np.ones(len(rows)), (np.arange(len(rows)), pairs[:, 0])), shape=(len(rows), S))
+    P_rows = sp.csr_array(mdp.csr_P[rows])
+    if cols.size < S:  # SSP: the terminal states' columns multiply v = 0
+        P_rows = sp.csr_array(P_rows[:, cols])
+    pos = np.full(S, -1, dtype=np.int64)
+    pos[cols] = np.arange(cols.size)
+    E = sp.csr_array((np.ones(len(rows)), (np.arange(len(rows)), pos[pairs[:, 0]])), shape=(len(rows), cols.size))
     M = sp.csr_array(E - mdp.gamma * P_rows)
     r = np.asarray(mdp.R)[pairs[:, 0], pairs[:, 1]]
     return M, r, pairs
 
 
 def _build(mdp: FiniteMDP, mu: np.ndarray):
-    """Pure builder of the primal LP; returns ``(problem, v, constraint, M, r, pairs)``."""
+    """Pure builder of the primal LP; returns ``(problem, v, constraint, M, r, pairs)``.
+
+    ``mu`` holds the weights of the states with a variable (all, or the non-terminal ones of an SSP).
+    """
     M, r, pairs = _constraint_matrix(mdp)
-    v = cp.Variable(mdp.n_states, name="v")
+    v = cp.Variable(M.shape[1], name="v")
     constraint = M @ v >= r
     problem = cp.Problem(cp.Minimize(mu @ v), [constraint])
     return problem, v, constraint, M, r, pairs
 
 
 def _choose_solver(solver) -> str:
+    """The cvxpy solver name to use; an unknown or missing one is named with the installed list."""
     installed = cp.installed_solvers()
     if solver is None:
         for name in _DEFAULT_SOLVERS:
             if name in installed:
                 return name
         raise ValueError(f"none of the default LP solvers {_DEFAULT_SOLVERS} is installed (installed: {installed})")
-    if not isinstance(solver, str) or solver.upper() not in installed:
-        raise ValueError(f"solver = {solver!r} is not an installed cvxpy solver; installed: {installed}")
+    if not isinstance(solver, str):
+        raise ValueError(f"solver must be a cvxpy solver name (a str), got {solver!r}; installed: {installed}")
+    if solver.upper() not in installed:
+        raise ValueError(f"unknown solver {solver!r}: it is not an installed cvxpy solver; installed: {installed}")
     return solver.upper()
 
 
@@ -145,19 +171,41 @@ def linear_programming(
     :math:`\mu^\top (v - v^*) \le U := |\mu^\top v - r^\top x^+| +
     \tfrac{\|r\|_\infty}{1-\gamma}\|\delta\|_1`. Together,
     :math:`\|v - v^*\|_\infty \le \max\big(c, (U + c)/\min_s \mu(s)\big)`,
-    reported as ``value_error_bound``.
+    reported as ``bound``.
+
+    *Stochastic shortest path* (``gamma = 1`` with terminal states). The
+    variables are the values of the non-terminal states (``v = 0`` on
+    terminal states, whose weights do not enter), the constraints those of
+    the allowed pairs of non-terminal states; every feasible ``v`` satisfies
+    ``v >= T v``, hence ``v >= v*`` under the assumptions of Bertsekas &
+    Tsitsiklis (1991) (a proper policy exists, improper ones have reward
+    :math:`-\infty` from some state), so the optimum is ``v*``, and the dual
+    variables are expected numbers of visits. The certificate is the one
+    above with :math:`1/(1-\gamma)` replaced by :math:`\max_s w(s)`, ``w``
+    a checked upper bound on the largest expected time to termination
+    :math:`M` (:mod:`rltheory.tabular._ssp`): :math:`v + \epsilon_p w \ge
+    T(v + \epsilon_p w)` because :math:`P_a w \le w - 1`, and
+    :math:`\|v^*\|_\infty \le \|r\|_\infty \max_s M(s)`. This needs every
+    policy proper. When every step costs at least some :math:`c > 0` the
+    bound is instead the distance from ``v`` to the negative-cost SSP bounds
+    at ``v`` (see :func:`~rltheory.tabular.value_iteration`), which need no
+    properness of every policy; otherwise, with some policy improper,
+    ``bound = inf``.
 
     Parameters
     ----------
     mdp : FiniteMDP
-        A discounted model (``gamma < 1``, no horizon).
+        A discounted model (``gamma < 1``, no horizon) or a stochastic
+        shortest path model (``gamma = 1`` with terminal states; see Notes).
     solver : str, optional
         A cvxpy solver name; default ``"CLARABEL"``, else ``"HIGHS"``.
     tol : float
         Acceptance threshold of the certificate (see above).
     weights : array_like, shape (S,), optional
-        :math:`\mu`, strictly positive, summing to 1. Default:
-        ``mdp.initial_distribution`` if set, else uniform.
+        :math:`\mu`, strictly positive, summing to 1. Default: uniform,
+        :math:`\mu(s) = 1/S` (``mdp.initial_distribution`` is not used: it
+        often has zeros, e.g. RiverSwim's, and the LP determines
+        :math:`v` only where :math:`\mu > 0`).
     solver_options : dict, optional
         Keyword arguments for this call's ``problem.solve`` (e.g. solver
         tolerances). Global solver state is never touched.
@@ -169,7 +217,7 @@ def linear_programming(
     Raises
     ------
     ValueError
-        On a finite-horizon or ``gamma = 1`` model, weights that are not a
+        On a finite-horizon or average-reward model, weights that are not a
         strictly positive distribution, an unknown solver, or a bad ``tol``.
     RuntimeError
         When the solver status is not optimal or the certificate check fails.
@@ -190,31 +238,25 @@ def linear_programming(
     >>> np.round(res.v, 6), res.policy, res.status
     (array([ 9., -2.]), array([1, 0]), 'optimal')
     """
-    _check_infinite_horizon(mdp, "linear_programming")
-    if mdp.gamma >= 1.0:
-        raise ValueError(
-            "linear_programming handles discounted models (gamma < 1); for gamma = 1 with terminal "
-            "states use policy_iteration"
-        )
-    if isinstance(tol, bool) or not isinstance(tol, numbers.Real) or not np.isfinite(tol) or tol <= 0:
-        raise ValueError(f"tol = {tol!r} must be a positive finite number")
+    FiniteMDP.require(mdp, ("discounted", "ssp"), "linear_programming")
+    tol = check_tol(tol)
     if solver_options is not None and not isinstance(solver_options, dict):
         raise ValueError(f"solver_options must be a dict, got {type(solver_options).__name__}")
+    solver_name = _choose_solver(solver)  # before the weights: an unknown solver is reported as such
     S, A = mdp.n_states, mdp.n_actions
     if weights is None:
-        mu = np.full(S, 1.0 / S) if mdp.initial_distribution is None else np.asarray(mdp.initial_distribution)
-        name = "weights (uniform)" if mdp.initial_distribution is None else "mdp.initial_distribution"
+        mu = np.full(S, 1.0 / S)
     else:
         mu = check_probability_vector("weights", weights, S)
-        name = "weights"
-    if (mu <= 0).any():
-        s = int(np.argmax(mu <= 0))
-        raise ValueError(
-            f"{name}[{s}] = {float(mu[s])!r}: the LP weights must be strictly positive, otherwise v is "
-            "not determined on that state; pass weights= with positive entries"
-        )
-    solver_name = _choose_solver(solver)
+        if (mu <= 0).any():
+            s = int(np.argmax(mu <= 0))
+            raise ValueError(
+                f"weights[{s}] = {float(mu[s])!r}: the LP weights must be strictly positive, otherwise v is "
+                "not determined on that state; pass weights= with positive entries (the default is uniform)"
+            )
 
+    cols = _states(mdp)
+    mu = mu[cols]  # an SSP's terminal states have no variable (v = 0 there): their weights do not enter
     problem, v_var, constraint, M, r, pairs = _build(mdp, mu)
     problem.solve(solver=solver_name, **(solver_options or {}))
     # ---- 1. status
@@ -223,14 +265,16 @@ def linear_programming(
             f"the LP solver {solver_name} ended with status {problem.status!r} (expected 'optimal'); "
             "try another solver or tighter solver_options"
         )
-    v = np.asarray(v_var.value, dtype=float)
+    v_cols = np.asarray(v_var.value, dtype=float)
     x = np.asarray(constraint.dual_value, dtype=float).ravel()
+    v = np.zeros(S)
+    v[cols] = v_cols
     # ---- 2. primal feasibility: M v >= r
-    primal_inf = float(max(0.0, np.max(r - M @ v)))
+    primal_inf = float(max(0.0, np.max(r - M @ v_cols)))
     # ---- 3. dual feasibility: x >= 0 and M^T x = mu (flow constraints)
     dual_inf = float(max(0.0, np.max(-x), np.max(np.abs(M.T @ x - mu))))
     # ---- 4. duality gap
-    objective = float(mu @ v)
+    objective = float(mu @ v_cols)
     gap = float(abs(objective - r @ x))
     checks = [
         ("primal infeasibility", primal_inf, tol * max(1.0, float(np.max(np.abs(v))))),
@@ -243,15 +287,32 @@ def linear_programming(
                 f"LP certificate check failed with solver {solver_name}: {what} = {value:.3e} > {limit:.3e} "
                 f"(tol = {tol:g}); tighten the solver tolerances via solver_options or raise tol"
             )
-    # certified bound on ||v - v*||_inf (Notes; Puterman 2005, Theorem 6.2.2(a) for the lower side)
-    c = primal_inf / (1.0 - mdp.gamma)
-    x_plus = np.maximum(x, 0.0)
-    delta = M.T @ x_plus - mu
-    U = abs(objective - float(r @ x_plus)) + float(np.max(np.abs(r))) / (1.0 - mdp.gamma) * float(np.sum(np.abs(delta)))
-    error_bound = float(max(c, (U + c) / float(np.min(mu))))
+    # certified bound on ||v - v*||_inf (Notes; Puterman 2005, Theorem 6.2.2(a) for the lower side). The horizon
+    # factor is 1/(1 - gamma), or max_s w(s) >= the largest expected time to termination of an SSP whose policies
+    # are all proper (rltheory.tabular._ssp); without it nothing is certified.
+    if mdp.criterion == "ssp":
+        w = None if negative_cost_margin(mdp) is not None else termination_bound(mdp)
+        horizon = np.inf if w is None else float(np.max(w))
+    else:
+        horizon = 1.0 / (1.0 - mdp.gamma)
+    if np.isfinite(horizon):
+        c = primal_inf * horizon
+        x_plus = np.maximum(x, 0.0)
+        delta = M.T @ x_plus - mu
+        U = abs(objective - float(r @ x_plus)) + float(np.max(np.abs(r))) * horizon * float(np.sum(np.abs(delta)))
+        error_bound = float(max(c, (U + c) / float(np.min(mu))))
+    else:
+        error_bound = float("inf")
+    if mdp.criterion == "ssp":
+        # the SSP bounds at v (rltheory.tabular._ssp.certify), e.g. the negative-cost ones where M is infinite
+        b = certify(mdp, v)
+        if b is not None:
+            error_bound = min(error_bound, float(max(np.max(b[1] - v), np.max(v - b[0]), 0.0)))
     occupancy = np.zeros((S, A))
     occupancy[pairs[:, 0], pairs[:, 1]] = x
-    policy = np.argmax(np.where(np.asarray(mdp.action_mask), occupancy, -np.inf), axis=1).astype(np.int64)
+    mask = np.asarray(mdp.action_mask)
+    # terminal states of an SSP carry no occupancy: their lowest allowed action (every one loops)
+    policy = np.argmax(np.where(mask, occupancy, -np.inf), axis=1).astype(np.int64)
     return LinearProgramResult(
         v=readonly(v),
         policy=readonly(policy),
@@ -260,7 +321,7 @@ def linear_programming(
         duality_gap=gap,
         primal_infeasibility=primal_inf,
         dual_infeasibility=dual_inf,
-        value_error_bound=error_bound,
+        bound=error_bound,
         status=str(problem.status),
         solver=solver_name,
     )

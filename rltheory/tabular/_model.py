@@ -8,9 +8,12 @@ functions that take a model; the model never imports a solver.
 
 from __future__ import annotations
 
+import functools
+import math
 import numbers
 import os
-import tempfile
+import re
+import secrets
 import zipfile
 import zlib
 from dataclasses import dataclass, field
@@ -23,6 +26,7 @@ from rltheory._validation import (
     PROBABILITY_SUM_ATOL,
     check_discount,
     check_finite,
+    check_int,
     check_probability_vector,
     check_shape,
     readonly,
@@ -32,6 +36,196 @@ __all__ = ["FiniteMDP"]
 
 _FILE_FORMAT = "rltheory.FiniteMDP"
 _FILE_VERSION = 1
+
+#: Default of ``FiniteMDP.load(max_bytes=...)``: the total size of the arrays a file may declare (4 GiB).
+LOAD_MAX_BYTES = 1 << 32
+#: Longest numerator or denominator (decimal digits) of an exact entry that ``FiniteMDP.load`` parses.
+EXACT_MAX_DIGITS = 4000
+_EXACT_PATTERN = re.compile(r"-?[0-9]+(/[0-9]+)?")
+#: The members a FiniteMDP file may hold; ``load`` reads no other.
+_FILE_MEMBERS = (
+    "format", "version", "R", "gamma", "horizon", "action_mask", "P", "P_data", "P_indices", "P_indptr",
+    "P_shape", "terminal_states", "initial_distribution", "P_exact", "R_exact", "gamma_exact",
+)
+
+#: A dense ``(S, A, S)`` float64 tensor may take at most this fraction of the machine's physical memory.
+DENSE_MEMORY_FRACTION = 0.5
+#: The physical memory assumed when the operating system does not report it (16 GiB).
+_FALLBACK_PHYSICAL_MEMORY = 16 << 30
+#: Discounted models whose value scale ``max |r| / (1 - gamma)`` exceeds this are refused: the iterates, their
+#: sums over successor states and the certificates (``gamma / (1 - gamma)`` times a span) must stay finite.
+MAX_VALUE_SCALE = 1e300
+
+#: The criteria of :meth:`FiniteMDP.require`, the solvers of each, and how a model of each kind is described.
+CRITERIA = ("discounted", "finite_horizon", "ssp", "average_reward")
+_SOLVERS_FOR = {
+    "discounted": "value_iteration, modified_policy_iteration, policy_iteration or linear_programming",
+    "finite_horizon": "backward_induction",
+    "ssp": (
+        "value_iteration, modified_policy_iteration, policy_iteration or linear_programming "
+        "(they accept gamma = 1 with terminal states)"
+    ),
+    "average_reward": (
+        "relative_value_iteration, average_reward_policy_iteration, average_reward_linear_programming "
+        "or gain_and_bias"
+    ),
+}
+_WANTED = {
+    "discounted": "infinite-horizon discounted (gamma < 1)",
+    "finite_horizon": "finite-horizon (FiniteMDP(..., horizon=H))",
+    "ssp": "stochastic shortest path (gamma = 1 with terminal_states)",
+    "average_reward": "average-reward (infinite-horizon)",
+}
+
+
+def _human_bytes(n: int) -> str:
+    for unit, size in (("TiB", 1 << 40), ("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if n >= size:
+            return f"{n / size:.1f} {unit}"
+    return f"{n} B"
+
+
+def dense_limit_bytes() -> int:
+    """Largest dense float64 transition tensor accepted: ``DENSE_MEMORY_FRACTION`` of the physical memory."""
+    try:
+        physical = int(os.sysconf("SC_PAGE_SIZE")) * int(os.sysconf("SC_PHYS_PAGES"))
+    except (AttributeError, ValueError, OSError):
+        physical = _FALLBACK_PHYSICAL_MEMORY
+    if physical <= 0:
+        physical = _FALLBACK_PHYSICAL_MEMORY
+    return int(DENSE_MEMORY_FRACTION * physical)
+
+
+def check_dense_size(shape, what: str, advice: str) -> None:
+    """Refuse a dense float64 array of ``shape`` larger than :func:`dense_limit_bytes`, before allocating it.
+
+    The message gives the bytes needed, the limit and ``advice`` (how to stay sparse).
+    """
+    nbytes = 8 * math.prod(int(n) for n in shape)
+    limit = dense_limit_bytes()
+    if nbytes > limit:
+        raise ValueError(
+            f"{what} of shape {tuple(int(n) for n in shape)} would need {nbytes} bytes ({_human_bytes(nbytes)}) "
+            f"as float64, more than the dense limit of {limit} bytes ({_human_bytes(limit)}, "
+            f"{DENSE_MEMORY_FRACTION:g} of the physical memory); {advice}"
+        )
+
+
+_SPARSE_ADVICE = "pass P as a scipy.sparse matrix of shape (S*A, S) (row s*A + a) instead"
+
+
+def _check_compressed(fmt: str, data, indices, indptr, shape) -> None:
+    """Validate the buffers of a CSR (or CSC) matrix before scipy or a kernel reads them.
+
+    ``indptr`` must have one entry per row (CSC: column) plus one, start at 0, never decrease and end at
+    ``nnz = len(indices) = len(data)``; every index must lie in ``[0, n_columns)`` (CSC: rows).
+    """
+    n_major, n_minor = (shape[0], shape[1]) if fmt == "csr" else (shape[1], shape[0])
+    major, minor = ("row", "column") if fmt == "csr" else ("column", "row")
+    data, indices, indptr = np.asarray(data), np.asarray(indices), np.asarray(indptr)
+    for name, arr in (("indices", indices), ("indptr", indptr)):
+        if arr.ndim != 1 or (arr.size and arr.dtype.kind not in "iu"):
+            raise ValueError(f"sparse P.{name} must be a 1-d integer array, got dtype {arr.dtype} shape {arr.shape}")
+    if data.ndim != 1:
+        raise ValueError(f"sparse P.data must be 1-d, got shape {data.shape}")
+    if indptr.shape[0] != n_major + 1:
+        raise ValueError(f"sparse P.indptr has {indptr.shape[0]} entries, expected {n_major + 1} (one per {major} + 1)")
+    if data.shape[0] != indices.shape[0]:
+        raise ValueError(f"sparse P has {data.shape[0]} data entries but {indices.shape[0]} indices")
+    if int(indptr[0]) != 0:
+        raise ValueError(f"sparse P.indptr[0] = {int(indptr[0])}, expected 0")
+    if int(indptr[-1]) != indices.shape[0]:
+        raise ValueError(
+            f"sparse P.indptr[-1] = {int(indptr[-1])} differs from the number of stored entries {indices.shape[0]}"
+        )
+    steps = np.diff(indptr)
+    if (steps < 0).any():
+        k = int(np.argmax(steps < 0))
+        raise ValueError(
+            f"sparse P.indptr decreases at {major} {k}: indptr[{k}] = {int(indptr[k])} > "
+            f"indptr[{k + 1}] = {int(indptr[k + 1])}"
+        )
+    bad = (indices < 0) | (indices >= n_minor)
+    if bad.any():
+        k = int(np.argmax(bad))
+        row = int(np.searchsorted(indptr, k, side="right") - 1)
+        where = f"{major} {row}"
+        if fmt == "csr" and shape[1] > 0 and shape[0] % shape[1] == 0:
+            where += f" = (s={row // (shape[0] // shape[1])}, a={row % (shape[0] // shape[1])})"
+        raise ValueError(f"sparse P has {minor} index {int(indices[k])} (stored entry {k}, {where}) outside [0, {n_minor})")
+
+
+def _sparse_P(P_in) -> sp.csr_array:
+    """A validated CSR float copy of a sparse ``P``: structure checked before any scipy routine reads it."""
+    if P_in.ndim != 2:
+        raise ValueError(f"sparse P has shape {P_in.shape}, expected (S*A, S)")
+    fmt = P_in.format
+    if fmt in ("csr", "csc"):
+        _check_compressed(fmt, P_in.data, P_in.indices, P_in.indptr, P_in.shape)
+    elif fmt == "coo":
+        for name, idx, n in (("row", P_in.row, P_in.shape[0]), ("column", P_in.col, P_in.shape[1])):
+            bad = (idx < 0) | (idx >= n)
+            if bad.any():
+                k = int(np.argmax(bad))
+                raise ValueError(f"sparse P has {name} index {int(idx[k])} (entry {k}) outside [0, {n})")
+    elif fmt == "bsr":
+        try:
+            P_in.copy().check_format(full_check=True)
+        except ValueError as exc:
+            raise ValueError(f"sparse P is not a valid BSR matrix: {exc}") from None
+    try:
+        return sp.csr_array(P_in, dtype=float, copy=True)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"sparse P cannot be converted to a float CSR matrix: {exc}") from None
+
+
+def _parse_fraction(text: str, where: str) -> Fraction:
+    """An exact entry written by :meth:`FiniteMDP.save`: ``"p"`` or ``"p/q"``, with at most EXACT_MAX_DIGITS digits."""
+    text = str(text)
+    if not _EXACT_PATTERN.fullmatch(text):
+        raise ValueError(f"{where} entry {text[:40]!r} is not an exact rational 'p' or 'p/q'")
+    if max(len(part.lstrip("-")) for part in text.split("/")) > EXACT_MAX_DIGITS:
+        raise ValueError(f"{where} entry has more than {EXACT_MAX_DIGITS} digits")
+    return Fraction(text)
+
+
+def _read_members(zf: zipfile.ZipFile, max_bytes: int) -> dict:
+    """The known members of an npz archive, each header checked against its member and ``max_bytes`` first."""
+    infos = {}
+    for info in zf.infolist():
+        key = info.filename[:-4] if info.filename.endswith(".npy") else None
+        if key in _FILE_MEMBERS and key not in infos:
+            infos[key] = info
+    headers, total = {}, 0
+    for key, info in infos.items():
+        with zf.open(info) as fh:
+            version = np.lib.format.read_magic(fh)
+            if version == (1, 0):
+                shape, fortran, dtype = np.lib.format.read_array_header_1_0(fh)
+            elif version == (2, 0):
+                shape, fortran, dtype = np.lib.format.read_array_header_2_0(fh)
+            else:
+                raise ValueError(f"member {key!r} has .npy format version {version}, expected (1, 0) or (2, 0)")
+            offset = fh.tell()
+        if dtype.hasobject:
+            raise ValueError("Object arrays cannot be loaded when allow_pickle=False")
+        nbytes = math.prod(int(n) for n in shape) * dtype.itemsize
+        if nbytes > info.file_size - offset:
+            raise ValueError(
+                f"member {key!r} declares shape {shape} ({nbytes} bytes) but holds {info.file_size - offset} bytes"
+            )
+        total += nbytes
+        if total > max_bytes:
+            raise ValueError(
+                f"its arrays need more than max_bytes = {max_bytes} bytes ({_human_bytes(max_bytes)}); "
+                "pass a larger max_bytes= to FiniteMDP.load if the file is trusted"
+            )
+        headers[key] = info
+    out = {}
+    for key, info in headers.items():
+        with zf.open(info) as fh:
+            out[key] = np.lib.format.read_array(fh, allow_pickle=False)
+    return out
 
 
 def _is_rational_scalar(x) -> bool:
@@ -83,7 +277,13 @@ class FiniteMDP:
     ----------
     P : array_like, shape (S, A, S), or scipy.sparse matrix, shape (S*A, S)
         Transition probabilities ``P[s, a, s'] = Pr(s' | s, a)``. A sparse
-        matrix has row ``s*A + a`` and is kept sparse (CSR) end to end.
+        matrix has row ``s*A + a`` and is kept sparse (CSR) end to end; its
+        structure is checked before anything reads it (every column index in
+        ``[0, S)``, ``indptr`` starting at 0, non-decreasing and ending at the
+        number of stored entries), then duplicate entries are summed and the
+        column indices sorted. A dense ``P`` larger than
+        ``DENSE_MEMORY_FRACTION`` (one half) of the physical memory as float64
+        is refused up front, with the advice to pass it sparse.
         Entries of type :class:`fractions.Fraction` (or integers, or sympy
         rationals) make an *exact* model that
         :func:`~rltheory.tabular.policy_iteration` can solve in rational
@@ -118,6 +318,15 @@ class FiniteMDP:
     is_exact : bool
         Whether the model was built from rationals and has exact copies
         ``P_exact``, ``R_exact`` (object arrays of Fraction), ``gamma_exact``.
+    criterion : str
+        ``"discounted"``, ``"finite_horizon"``, ``"ssp"`` or ``"average_reward"``
+        (see :meth:`require`).
+    dense_P : numpy.ndarray, shape (S, A, S)
+        Read-only dense view of ``P`` (``P`` itself for a dense model),
+        computed once.
+    csr_P : scipy.sparse.csr_array, shape (S*A, S)
+        Read-only CSR view of ``P`` (``P`` itself for a sparse model),
+        computed once.
 
     Raises
     ------
@@ -158,6 +367,11 @@ class FiniteMDP:
     def __post_init__(self):
         set_ = lambda k, v: object.__setattr__(self, k, v)  # noqa: E731
 
+        # a dense tensor that cannot fit is refused before any copy (the float64 copy, or the Fraction one)
+        shape = getattr(self.P, "shape", None)
+        if not sp.issparse(self.P) and shape is not None and len(shape) == 3:
+            check_dense_size(shape, "a dense P", _SPARSE_ADVICE)
+
         # exact copies (dense only), decided before float conversion
         P_exact = _exact_array(self.P)
         R_exact = _exact_array(self.R) if P_exact is not None else None
@@ -166,15 +380,13 @@ class FiniteMDP:
         # ---- horizon
         horizon = self.horizon
         if horizon is not None:
-            if isinstance(horizon, bool) or not isinstance(horizon, numbers.Integral) or horizon < 1:
-                raise ValueError(f"horizon = {horizon!r} must be an integer >= 1 or None")
-            horizon = int(horizon)
+            horizon = check_int("horizon", horizon, low=1)
 
         # ---- transitions
         if sp.issparse(self.P):
-            P = sp.csr_array(self.P, dtype=float)
-            if P.ndim != 2:
-                raise ValueError(f"sparse P has shape {P.shape}, expected (S*A, S)")
+            # structure first (index range, indptr), so that no scipy routine or kernel reads out of bounds;
+            # then duplicate entries are summed and column indices sorted, as scipy defines them
+            P = _sparse_P(self.P)
             P.sum_duplicates()
             P.sort_indices()
             n_rows, S = P.shape
@@ -318,28 +530,201 @@ class FiniteMDP:
     # ------------------------------------------------------------ properties
     @property
     def n_states(self) -> int:
-        """Number of states ``S``."""
+        """Number of states ``S``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from rltheory.tabular import FiniteMDP
+        >>> FiniteMDP(np.ones((3, 2, 3)) / 3, np.zeros((3, 2)), gamma=0.5).n_states
+        3
+        """
         return int(self.R.shape[0])
 
     @property
     def n_actions(self) -> int:
-        """Number of actions ``A`` (the largest action set; see ``action_mask``)."""
+        """Number of actions ``A`` (the largest action set; see ``action_mask``).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from rltheory.tabular import FiniteMDP
+        >>> FiniteMDP(np.ones((3, 2, 3)) / 3, np.zeros((3, 2)), gamma=0.5).n_actions
+        2
+        """
         return int(self.R.shape[1])
 
     @property
     def is_sparse(self) -> bool:
-        """Whether ``P`` is a CSR matrix of shape ``(S*A, S)``."""
+        """Whether ``P`` is a CSR matrix of shape ``(S*A, S)``.
+
+        Examples
+        --------
+        >>> import numpy as np, scipy.sparse as sp
+        >>> from rltheory.tabular import FiniteMDP
+        >>> FiniteMDP(sp.csr_array(np.eye(2)), np.zeros((2, 1)), gamma=0.5).is_sparse
+        True
+        """
         return sp.issparse(self.P)
 
     @property
     def is_exact(self) -> bool:
-        """Whether exact rational copies of ``P``, ``R`` and ``gamma`` exist."""
+        """Whether exact rational copies of ``P``, ``R`` and ``gamma`` exist.
+
+        Examples
+        --------
+        >>> from fractions import Fraction as F
+        >>> import numpy as np
+        >>> from rltheory.tabular import FiniteMDP
+        >>> mdp = FiniteMDP(np.array([[[F(1)]]]), np.array([[F(1, 3)]]), gamma=F(1, 2))
+        >>> mdp.is_exact, mdp.R_exact[0, 0], mdp.gamma_exact
+        (True, Fraction(1, 3), Fraction(1, 2))
+        """
         return self.P_exact is not None
 
     @property
     def has_action_mask(self) -> bool:
-        """Whether some action is disallowed in some state."""
+        """Whether some action is disallowed in some state.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from rltheory.tabular import FiniteMDP
+        >>> FiniteMDP(np.ones((1, 2, 1)), np.zeros((1, 2)), gamma=0.5, action_mask=[[True, False]]).has_action_mask
+        True
+        """
         return not bool(self.action_mask.all())
+
+    @functools.cached_property
+    def dense_P(self) -> np.ndarray:
+        """Read-only dense ``(S, A, S)`` view of ``P``, computed once (``P`` itself for a dense model).
+
+        Examples
+        --------
+        >>> import numpy as np, scipy.sparse as sp
+        >>> from rltheory.tabular import FiniteMDP
+        >>> mdp = FiniteMDP(sp.csr_array(np.array([[0.0, 1.0], [1.0, 0.0]])), np.zeros((2, 1)), gamma=0.5)
+        >>> mdp.dense_P.shape, mdp.dense_P.tolist()
+        ((2, 1, 2), [[[0.0, 1.0]], [[1.0, 0.0]]])
+        >>> mdp.dense_P is mdp.dense_P, mdp.dense_P.flags.writeable
+        (True, False)
+        """
+        if not self.is_sparse:
+            return self.P
+        S, A = self.n_states, self.n_actions
+        check_dense_size(
+            (S, A, S), "the dense view mdp.dense_P",
+            "use a solver that keeps P sparse (value_iteration, modified_policy_iteration, policy_iteration, "
+            "policy_evaluation, linear_programming)",
+        )
+        return readonly(self.P.toarray().reshape(S, A, S))
+
+    @functools.cached_property
+    def csr_P(self) -> sp.csr_array:
+        """Read-only CSR ``(S*A, S)`` view of ``P`` (row ``s*A + a``), computed once (``P`` itself when sparse).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from rltheory.tabular import FiniteMDP
+        >>> mdp = FiniteMDP(np.array([[[0.5, 0.5], [0.0, 1.0]]] * 2), np.zeros((2, 2)), gamma=0.5)
+        >>> mdp.csr_P.shape, mdp.csr_P.nnz
+        ((4, 2), 6)
+        """
+        if self.is_sparse:
+            return self.P
+        S, A = self.n_states, self.n_actions
+        M = sp.csr_array(np.asarray(self.P).reshape(S * A, S))
+        for arr in (M.data, M.indices, M.indptr):
+            arr.flags.writeable = False
+        return M
+
+    @property
+    def criterion(self) -> str:
+        """The criterion of the model: ``"finite_horizon"`` (a horizon is set), ``"discounted"`` (``gamma < 1``),
+        ``"ssp"`` (``gamma = 1`` with terminal states) or ``"average_reward"`` (``gamma = 1`` without).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from rltheory.tabular import FiniteMDP
+        >>> P = np.array([[[0.5, 0.5]], [[0.0, 1.0]]])
+        >>> FiniteMDP(P, np.array([[-1.0], [0.0]]), gamma=1.0, terminal_states=[1]).criterion
+        'ssp'
+        """
+        if self.horizon is not None:
+            return "finite_horizon"
+        if self.gamma < 1.0:
+            return "discounted"
+        if self.terminal_states is not None and self.terminal_states.size:
+            return "ssp"
+        return "average_reward"
+
+    def _describe(self) -> str:
+        c = self.criterion
+        if c == "finite_horizon":
+            return f"finite-horizon (horizon={self.horizon})"
+        if c == "discounted":
+            return f"discounted (gamma = {self.gamma!r})"
+        if c == "ssp":
+            return "a stochastic shortest path model (gamma = 1 with terminal states)"
+        return "an average-reward model (gamma = 1 without terminal states or horizon)"
+
+    def require(self, criterion, who: str) -> None:
+        """Check that the model is of a kind ``who`` solves; otherwise name the solvers to use instead.
+
+        Parameters
+        ----------
+        criterion : str or tuple of str
+            One or several of ``"discounted"`` (infinite horizon, ``gamma <
+            1``), ``"finite_horizon"`` (``horizon`` set), ``"ssp"`` (``gamma =
+            1`` with terminal states) and ``"average_reward"`` (infinite
+            horizon, ``gamma = 1`` without terminal states; functions of the
+            average-reward criterion accept any infinite-horizon model and
+            list all three).
+        who : str
+            The solver's name, used in the message.
+
+        Raises
+        ------
+        ValueError
+            When the model's :attr:`criterion` is not among ``criterion`` (the
+            message names the solvers of the model's own kind), or when a
+            discounted model's value scale ``max |r| / (1 - gamma)`` exceeds
+            ``MAX_VALUE_SCALE = 1e300`` (values near the float64 range would
+            overflow and no certificate could be given). Solvers call it as
+            ``FiniteMDP.require(mdp, ...)``, so an argument that is not a
+            FiniteMDP gets the same one-line error.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from rltheory.tabular import FiniteMDP
+        >>> mdp = FiniteMDP(np.ones((1, 1, 1)), np.zeros((1, 1)), gamma=1.0)
+        >>> mdp.criterion
+        'average_reward'
+        >>> mdp.require("discounted", "value_iteration")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        ValueError: value_iteration solves ...; this one is an average-reward model ...: use relative_value_iteration, ...
+        """
+        if not isinstance(self, FiniteMDP):
+            raise ValueError(f"{who} needs a FiniteMDP, got {type(self).__name__}")
+        wanted = (criterion,) if isinstance(criterion, str) else tuple(criterion)
+        for c in wanted:
+            if c not in CRITERIA:
+                raise ValueError(f"criterion {c!r} is not one of {CRITERIA}")
+        got = self.criterion
+        if got not in wanted:
+            kinds = " or ".join(_WANTED[c] for c in wanted)
+            raise ValueError(f"{who} solves {kinds} models; this one is {self._describe()}: use {_SOLVERS_FOR[got]}")
+        if got == "discounted":
+            r_max = float(np.max(np.abs(np.asarray(self.R)[np.asarray(self.action_mask)])))
+            if not r_max / (1.0 - self.gamma) <= MAX_VALUE_SCALE:
+                raise ValueError(
+                    f"{who}: the value scale max|r| / (1 - gamma) = {r_max:g} / {1.0 - self.gamma:g} exceeds "
+                    f"{MAX_VALUE_SCALE:g}, so values and their certificates would overflow float64; rescale the rewards"
+                )
 
     def __repr__(self) -> str:
         parts = [f"n_states={self.n_states}", f"n_actions={self.n_actions}", f"gamma={self.gamma!r}"]
@@ -360,6 +745,15 @@ class FiniteMDP:
         ``policy`` is ``(S,)`` integer actions (deterministic) or ``(S, A)``
         probabilities. Disallowed actions (``action_mask``) must get zero
         probability.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from rltheory.tabular import FiniteMDP
+        >>> mdp = FiniteMDP(np.ones((2, 2, 2)) / 2, np.zeros((2, 2)), gamma=0.5)
+        >>> mdp.policy_matrix(np.array([1, 0]))
+        array([[0., 1.],
+               [1., 0.]])
         """
         S, A = self.n_states, self.n_actions
         pol = np.asarray(policy)
@@ -399,6 +793,15 @@ class FiniteMDP:
         """Transition matrix ``P^pi[s, s'] = sum_a pi(a|s) P(s'|s, a)``.
 
         Dense ``(S, S)`` for a dense model, CSR for a sparse one.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from rltheory.tabular import FiniteMDP
+        >>> P = np.array([[[1.0, 0.0], [0.0, 1.0]], [[0.5, 0.5], [1.0, 0.0]]])
+        >>> FiniteMDP(P, np.zeros((2, 2)), gamma=0.5).policy_transition(np.array([1, 0]))
+        array([[0. , 1. ],
+               [0.5, 0.5]])
         """
         pi = self.policy_matrix(policy)
         S, A = self.n_states, self.n_actions
@@ -410,7 +813,16 @@ class FiniteMDP:
         return np.einsum("sa,sat->st", pi, self.P)
 
     def policy_reward(self, policy) -> np.ndarray:
-        """Expected one-step reward ``r^pi[s] = sum_a pi(a|s) r(s, a)``."""
+        """Expected one-step reward ``r^pi[s] = sum_a pi(a|s) r(s, a)``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from rltheory.tabular import FiniteMDP
+        >>> mdp = FiniteMDP(np.ones((1, 2, 1)), np.array([[1.0, 3.0]]), gamma=0.5)
+        >>> mdp.policy_reward(np.array([[0.25, 0.75]]))
+        array([2.5])
+        """
         pi = self.policy_matrix(policy)
         return np.einsum("sa,sa->s", pi, self.R)
 
@@ -418,9 +830,23 @@ class FiniteMDP:
     def save(self, path) -> None:
         """Write the model to ``path`` as a NumPy ``.npz`` archive (no pickle).
 
-        The file is written to a temporary name and moved into place, so a
-        failed write never leaves a half-written file. Sparse models stay
-        sparse; exact models keep their rationals (as ``"p/q"`` strings).
+        The file is written to a temporary name in the same directory and
+        moved into place, so a failed write never leaves a half-written file;
+        it is created with mode ``0o666`` filtered by the process umask, like
+        any file the user writes. Sparse models stay sparse; exact models keep
+        their rationals (as ``"p/q"`` strings).
+
+        Examples
+        --------
+        >>> import os, tempfile
+        >>> import numpy as np
+        >>> from rltheory.tabular import FiniteMDP
+        >>> mdp = FiniteMDP(np.array([[[0.5, 0.5]], [[0.0, 1.0]]]), np.array([[1.0], [0.0]]), gamma=0.9)
+        >>> path = os.path.join(tempfile.mkdtemp(), "model.npz")
+        >>> mdp.save(path)
+        >>> back = FiniteMDP.load(path)
+        >>> back.gamma, np.array_equal(back.P, mdp.P), np.array_equal(back.R, mdp.R)
+        (0.9, True, True)
         """
         path = os.fspath(path)
         arrays = {
@@ -446,7 +872,17 @@ class FiniteMDP:
             arrays["R_exact"] = np.vectorize(str, otypes=[str])(self.R_exact)
             arrays["gamma_exact"] = np.array(str(self.gamma_exact))
         directory = os.path.dirname(os.path.abspath(path))
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=".npz")
+        # os.open applies the umask to 0o666 (tempfile.mkstemp would force 0o600); O_EXCL makes the name ours
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+        for _ in range(100):
+            tmp = os.path.join(directory, f".tmp-{secrets.token_hex(8)}.npz")
+            try:
+                fd = os.open(tmp, flags, 0o666)
+                break
+            except FileExistsError:
+                continue
+        else:  # pragma: no cover - 100 collisions of 64 random bits
+            raise FileExistsError(f"could not create a temporary file in {directory!r}")
         try:
             with os.fdopen(fd, "wb") as fh:
                 np.savez_compressed(fh, **arrays)
@@ -457,22 +893,50 @@ class FiniteMDP:
             raise
 
     @classmethod
-    def load(cls, path) -> "FiniteMDP":
+    def load(cls, path, *, max_bytes: int = LOAD_MAX_BYTES) -> "FiniteMDP":
         """Read a model written by :meth:`save`.
 
-        Never unpickles: object arrays are refused. A truncated, corrupted or
-        foreign file raises ``ValueError`` naming the file and the problem,
-        and the loaded arrays go through the same validation as the
-        constructor.
+        Never unpickles: object arrays are refused. Only the members a
+        FiniteMDP file defines are read (any other member is never
+        decompressed), and every member's ``.npy`` header is checked before
+        its array is allocated: the declared shape must fit in the member and
+        the declared arrays together in ``max_bytes``. Exact entries are
+        parsed only in the form ``save`` writes (``"p"`` or ``"p/q"``, at most
+        ``EXACT_MAX_DIGITS = 4000`` digits each). A truncated, corrupted,
+        oversized or foreign file raises ``ValueError`` naming the file and
+        the problem, and the loaded arrays go through the same validation as
+        the constructor.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+        max_bytes : int, default ``LOAD_MAX_BYTES`` = 2**32 (4 GiB)
+            Largest total size of the arrays the file may declare.
+
+        Examples
+        --------
+        >>> import os, tempfile
+        >>> import numpy as np, scipy.sparse as sp
+        >>> from rltheory.tabular import FiniteMDP
+        >>> mdp = FiniteMDP(sp.csr_array(np.eye(2)), np.zeros((2, 1)), gamma=0.5)
+        >>> path = os.path.join(tempfile.mkdtemp(), "sparse.npz")
+        >>> mdp.save(path)
+        >>> FiniteMDP.load(path)
+        FiniteMDP(n_states=2, n_actions=1, gamma=0.5, sparse=True, nnz=2)
+        >>> FiniteMDP.load(path, max_bytes=10)  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        ValueError: cannot read MDP file ...: its arrays need more than max_bytes = 10 bytes (10 B); ...
         """
         path = os.fspath(path)
+        max_bytes = check_int("max_bytes", max_bytes, low=0)
         with open(path, "rb") as fh:  # FileNotFoundError propagates as is
             magic = fh.read(4)
         if magic != b"PK\x03\x04":
             raise ValueError(f"cannot read MDP file {path!r}: not an .npz (zip) archive")
         try:
-            with np.load(path, allow_pickle=False) as npz:
-                data = {k: npz[k] for k in npz.files}
+            with zipfile.ZipFile(path) as zf:
+                data = _read_members(zf, max_bytes)
         except (ValueError, OSError, EOFError, zipfile.BadZipFile, KeyError, zlib.error) as exc:
             raise ValueError(f"cannot read MDP file {path!r}: {exc}") from None
 
@@ -487,17 +951,31 @@ class FiniteMDP:
         if version.shape != () or version.dtype.kind not in "iu" or int(version) != _FILE_VERSION:
             raise ValueError(f"{path!r} has FiniteMDP file version {version.tolist()!r}, expected {_FILE_VERSION}")
         try:
-            if "P_data" in data:
-                shape = tuple(int(x) for x in need("P_shape"))
-                P = sp.csr_array((need("P_data"), need("P_indices"), need("P_indptr")), shape=shape)
-            else:
-                P = need("P")
-            R = need("R")
-            gamma = float(need("gamma"))
             if "P_exact" in data:
-                P = np.vectorize(Fraction, otypes=[object])(need("P_exact"))
-                R = np.vectorize(Fraction, otypes=[object])(need("R_exact"))
-                gamma = Fraction(str(need("gamma_exact")))
+                exact = {}
+                for key in ("P_exact", "R_exact", "gamma_exact"):
+                    arr = need(key)
+                    if arr.dtype.kind != "U":
+                        raise ValueError(f"{key} entry must hold strings, got dtype {arr.dtype}")
+                    parsed = np.empty(arr.shape, dtype=object)
+                    parsed.ravel()[:] = [_parse_fraction(x, key) for x in arr.ravel().tolist()]
+                    exact[key] = parsed
+                P, R = exact["P_exact"], exact["R_exact"]
+                if exact["gamma_exact"].shape != ():
+                    raise ValueError(f"gamma_exact entry has shape {exact['gamma_exact'].shape}, expected ()")
+                gamma = exact["gamma_exact"][()]
+            else:
+                if "P_data" in data:
+                    shape = tuple(int(x) for x in need("P_shape"))
+                    if len(shape) != 2:
+                        raise ValueError(f"P_shape entry {list(shape)} is not a 2-d shape")
+                    data_, indices, indptr = need("P_data"), need("P_indices"), need("P_indptr")
+                    _check_compressed("csr", data_, indices, indptr, shape)  # before scipy sees the buffers
+                    P = sp.csr_array((data_, indices, indptr), shape=shape)
+                else:
+                    P = need("P")
+                R = need("R")
+                gamma = float(need("gamma"))
             horizon = need("horizon")
             if horizon.shape != () or horizon.dtype.kind not in "iu":
                 raise ValueError(f"horizon entry {horizon.tolist()!r} is not an integer")
@@ -511,5 +989,5 @@ class FiniteMDP:
                 action_mask=need("action_mask"),
                 initial_distribution=data.get("initial_distribution"),
             )
-        except (ValueError, TypeError, ZeroDivisionError) as exc:
+        except (ValueError, TypeError, ZeroDivisionError, OverflowError) as exc:
             raise ValueError(f"invalid MDP file {path!r}: {exc}") from None

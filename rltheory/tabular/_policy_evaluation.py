@@ -14,7 +14,6 @@ unique solution of the linear system
 
 from __future__ import annotations
 
-import numbers
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,7 +22,7 @@ import scipy.sparse as sp
 import scipy.sparse.csgraph as csgraph
 import scipy.sparse.linalg as spla
 
-from rltheory._validation import check_probability_vector, readonly
+from rltheory._validation import check_choice, check_probability_vector, check_tol, readonly
 from rltheory.tabular._model import FiniteMDP
 from rltheory.tabular._operators import q_values
 
@@ -46,33 +45,39 @@ class PolicyEvaluationResult:
     residual : float
         The achieved residual :math:`\|(I - \gamma P^\pi) v - r^\pi\|_\infty`,
         which equals :math:`\|T^\pi v - v\|_\infty`.
+    bound : float
+        Certified bound on :math:`\|v - v^\pi\|_\infty`: ``residual / (1 -
+        gamma)`` for ``gamma < 1`` (the inverse of :math:`I - \gamma P^\pi`
+        has inf-norm :math:`1/(1-\gamma)`); for ``gamma = 1``, ``residual *
+        max_s w(s)`` with :math:`w \ge m^\pi` a checked upper bound on the
+        expected time to termination (:math:`v - v^\pi = N (M v - r^\pi)`,
+        :math:`N = (I - P^\pi)^{-1} \ge 0`, :math:`N \mathbf 1 = m^\pi`),
+        ``inf`` if that check fails. For the computed residual; rounding in
+        the residual itself adds ``O(eps * S * ||v||)``.
+    converged : bool
+        ``"krylov"``: whether GMRES reached ``tol`` (the result is returned
+        either way, with its bound). ``"direct"``: True.
     method : str
         ``"direct"`` or ``"krylov"``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rltheory.tabular import FiniteMDP, policy_evaluation
+    >>> res = policy_evaluation(FiniteMDP(np.ones((1, 1, 1)), np.ones((1, 1)), gamma=0.5), np.array([0]))
+    >>> res.v, res.converged, bool(res.bound <= 1e-15)
+    (array([2.]), True, True)
     """
 
     v: np.ndarray
     q: np.ndarray
     residual: float
+    bound: float
+    converged: bool
     method: str
 
 
 # --------------------------------------------------------------------- helpers
-def _check_infinite_horizon(mdp, who: str) -> None:
-    if not isinstance(mdp, FiniteMDP):
-        raise ValueError(f"{who} needs a FiniteMDP, got {type(mdp).__name__}")
-    if mdp.horizon is not None:
-        raise ValueError(
-            f"{who} solves infinite-horizon problems, but this model has horizon={mdp.horizon}; "
-            "use rltheory.tabular.backward_induction for finite-horizon models"
-        )
-    if mdp.gamma == 1.0 and (mdp.terminal_states is None or mdp.terminal_states.size == 0):
-        raise ValueError(
-            f"{who} needs gamma < 1 or terminal states; gamma = 1 without terminal states is the average-reward "
-            "criterion: use rltheory.tabular.gain_and_bias, relative_value_iteration, "
-            "average_reward_policy_iteration or average_reward_linear_programming"
-        )
-
-
 def _is_ssp(mdp: FiniteMDP) -> bool:
     """Undiscounted with terminal states: a stochastic shortest path problem."""
     return mdp.gamma == 1.0
@@ -115,11 +120,14 @@ def _system(mdp: FiniteMDP, P_pi):
     return np.eye(S) - mdp.gamma * np.asarray(P_pi)
 
 
-def _solve(mdp: FiniteMDP, P_pi, r_pi: np.ndarray, method: str, tol: float) -> tuple[np.ndarray, float]:
-    """Solve ``(I - gamma P^pi) v = r^pi`` and return ``(v, residual)``.
+def _solve(mdp: FiniteMDP, P_pi, r_pi: np.ndarray, method: str, tol: float, want_time: bool = False):
+    """Solve ``(I - gamma P^pi) v = r^pi``; return ``(v, residual, reached, m)``.
 
     With ``gamma = 1`` the system is solved on the non-terminal states only,
     ``v = 0`` on terminal states; the caller has checked properness.
+    ``reached`` is False when GMRES stopped above its threshold. With
+    ``want_time`` (SSP only), ``m`` solves the same system with right-hand
+    side 1: the expected time to termination (else None).
     """
     S = mdp.n_states
     M = _system(mdp, P_pi)
@@ -128,6 +136,8 @@ def _solve(mdp: FiniteMDP, P_pi, r_pi: np.ndarray, method: str, tol: float) -> t
     else:
         transient = np.arange(S)
     v = np.zeros(S)
+    m = np.zeros(S) if want_time else None
+    reached = True
     if transient.size:
         if sp.issparse(M):
             M_t = sp.csc_array(sp.csr_array(M)[transient][:, transient])
@@ -136,25 +146,53 @@ def _solve(mdp: FiniteMDP, P_pi, r_pi: np.ndarray, method: str, tol: float) -> t
         b = r_pi[transient]
         if method == "direct":
             if sp.issparse(M_t):
-                v[transient] = np.atleast_1d(spla.spsolve(M_t, b))
+                sol = [np.atleast_1d(spla.spsolve(M_t, col)) for col in ([b, np.ones(b.size)] if want_time else [b])]
             else:
-                v[transient] = sla.lu_solve(sla.lu_factor(M_t, check_finite=False), b, check_finite=False)
+                lu = sla.lu_factor(M_t, check_finite=False)
+                sol = [sla.lu_solve(lu, col, check_finite=False) for col in ([b, np.ones(b.size)] if want_time else [b])]
+            x = np.column_stack(sol) if want_time else sol[0]
         else:
             threshold = tol * max(1.0, float(np.max(np.abs(r_pi))))
             n = transient.size
-            # the 2-norm stopping rule ||b - M x||_2 <= threshold implies the
-            # inf-norm one we report and check below
-            x, info = spla.gmres(M_t, b, x0=b.copy(), rtol=0.0, atol=threshold, restart=min(n, 50), maxiter=max(20, n))
+            cols = [b, np.ones(n)] if want_time else [b]
+            sols = []
+            for k, col in enumerate(cols):
+                limit = threshold if k == 0 else tol
+                # the 2-norm stopping rule ||b - M x||_2 <= limit implies the inf-norm one checked below
+                xk, _ = spla.gmres(M_t, col, x0=col.copy(), rtol=0.0, atol=limit, restart=min(n, 50),
+                                   maxiter=max(20, n))
+                sols.append(xk)
+            x = np.column_stack(sols) if want_time else sols[0]
+            resid = float(np.max(np.abs(M_t @ (x[:, 0] if want_time else x) - b)))
+            reached = bool(np.isfinite(resid) and resid <= threshold)
+        if want_time:
+            v[transient], m[transient] = x[:, 0], x[:, 1]
+        else:
             v[transient] = x
-            resid = float(np.max(np.abs(M_t @ x - b)))
-            if not np.isfinite(resid) or resid > threshold:
-                raise RuntimeError(
-                    f"GMRES did not reach the requested residual: ||(I - gamma P^pi) v - r^pi||_inf = {resid:.3e} "
-                    f"> tol * max(1, ||r^pi||_inf) = {threshold:.3e} (scipy info = {info}); "
-                    "use method='direct' or a larger tol"
-                )
     residual = float(np.max(np.abs(M @ v - r_pi))) if S else 0.0
-    return v, residual
+    return v, residual, reached, m
+
+
+def _time_upper_bound(P_pi, m: np.ndarray, terminal: np.ndarray) -> np.ndarray | None:
+    """A vector ``w >= m^pi`` (expected time to termination under ``pi``) checked by ``w >= 1 + P^pi w``.
+
+    ``m`` is a computed approximation; ``w = (1 + eta) m`` on non-terminal states for the smallest tried
+    ``eta`` whose check passes in floating point with room for the rounding of ``P^pi w`` (then, for
+    every n, ``w >= sum_{k<n} (P^pi)^k 1 + (P^pi)^n w``, so ``w >= m^pi``). None if none passes.
+    """
+    P_pi = sp.csr_array(P_pi)
+    transient = ~terminal
+    eps = np.finfo(float).eps
+    nnz_row = int(np.max(np.diff(P_pi.indptr))) if P_pi.nnz else 1
+    excess = float(np.max(np.where(transient, 1.0 + P_pi @ m - m, -np.inf), initial=-np.inf))
+    eta = max(1e-12, 4.0 * max(excess, 0.0))
+    while eta <= 1e-3 and np.isfinite(m).all():
+        w = np.where(terminal, 0.0, m * (1.0 + eta))
+        margin = 4.0 * (nnz_row + 2) * eps * max(1.0, float(np.max(w, initial=0.0)))
+        if float(np.max(np.where(transient, 1.0 + P_pi @ w - w, -np.inf), initial=-np.inf)) <= -margin:
+            return w
+        eta *= 16.0
+    return None
 
 
 # ---------------------------------------------------------------- public API
@@ -192,17 +230,16 @@ def policy_evaluation(mdp: FiniteMDP, policy, *, method: str = "direct", tol: fl
         dense model, sparse LU (:func:`scipy.sparse.linalg.spsolve`) for a CSR
         model. ``"krylov"``: GMRES (:func:`scipy.sparse.linalg.gmres`).
     tol : float
-        For ``"krylov"``: the solve must reach
-        :math:`\|(I-\gamma P^\pi) v - r^\pi\|_\infty \le \mathrm{tol}\cdot\max(1, \|r^\pi\|_\infty)`.
-        The direct method reports its residual without a threshold.
+        For ``"krylov"``: the target
+        :math:`\|(I-\gamma P^\pi) v - r^\pi\|_\infty \le \mathrm{tol}\cdot\max(1, \|r^\pi\|_\infty)`;
+        ``converged`` says whether GMRES reached it. The direct method
+        reports its residual without a threshold.
 
     Returns
     -------
     PolicyEvaluationResult
-        ``v``, ``q`` (:math:`q^\pi`), the achieved ``residual`` and ``method``.
-        Since :math:`(I-\gamma P^\pi)^{-1} = \sum_t \gamma^t (P^\pi)^t` has
-        inf-norm :math:`1/(1-\gamma)`, :math:`\|v - v^\pi\|_\infty \le
-        \mathrm{residual}/(1-\gamma)` for :math:`\gamma < 1`.
+        ``v``, ``q`` (:math:`q^\pi`), the achieved ``residual``, the
+        certified ``bound`` on :math:`\|v - v^\pi\|_\infty` and ``method``.
 
     Raises
     ------
@@ -211,8 +248,6 @@ def policy_evaluation(mdp: FiniteMDP, policy, *, method: str = "direct", tol: fl
         :func:`~rltheory.tabular.backward_induction`), or an improper policy
         with ``gamma = 1`` (the message names a state from which no terminal
         state is reachable).
-    RuntimeError
-        When GMRES does not reach ``tol``.
 
     References
     ----------
@@ -232,19 +267,28 @@ def policy_evaluation(mdp: FiniteMDP, policy, *, method: str = "direct", tol: fl
     >>> res.residual < 1e-12
     True
     """
-    _check_infinite_horizon(mdp, "policy_evaluation")
-    if method not in _METHODS:
-        raise ValueError(f"method = {method!r} is not one of {_METHODS}")
-    if isinstance(tol, bool) or not isinstance(tol, numbers.Real) or not np.isfinite(tol) or tol <= 0:
-        raise ValueError(f"tol = {tol!r} must be a positive finite number")
+    FiniteMDP.require(mdp, ("discounted", "ssp"), "policy_evaluation")
+    check_choice("method", method, _METHODS)
+    tol = check_tol(tol)
     pi = mdp.policy_matrix(policy)
     P_pi = mdp.policy_transition(pi)
     r_pi = mdp.policy_reward(pi)
-    if _is_ssp(mdp):
+    ssp = _is_ssp(mdp)
+    if ssp:
         _check_proper(mdp, P_pi)
-    v, residual = _solve(mdp, P_pi, r_pi, method, float(tol))
+    v, residual, reached, m = _solve(mdp, P_pi, r_pi, method, tol, want_time=ssp)
+    if not np.isfinite(residual):
+        bound = np.inf
+    elif not ssp:
+        bound = residual / (1.0 - mdp.gamma)  # ||(I - gamma P^pi)^{-1}||_inf = 1/(1 - gamma)
+    else:
+        terminal = np.zeros(mdp.n_states, dtype=bool)
+        terminal[mdp.terminal_states] = True
+        w = _time_upper_bound(P_pi, m, terminal)
+        bound = np.inf if w is None else residual * float(np.max(w))
     return PolicyEvaluationResult(
-        v=readonly(v), q=readonly(q_values(mdp, v)), residual=residual, method=method
+        v=readonly(v), q=readonly(q_values(mdp, v)), residual=residual, bound=float(bound), converged=reached,
+        method=method,
     )
 
 
@@ -294,11 +338,7 @@ def discounted_occupancy(mdp: FiniteMDP, policy, initial_distribution=None) -> n
     array([[1.],
            [1.]])
     """
-    _check_infinite_horizon(mdp, "discounted_occupancy")
-    if mdp.gamma >= 1.0:
-        raise ValueError(
-            "discounted_occupancy needs gamma < 1: with gamma = 1 the occupancy of a terminal state is infinite"
-        )
+    FiniteMDP.require(mdp, "discounted", "discounted_occupancy")  # gamma = 1: a terminal state's occupancy is infinite
     if initial_distribution is None:
         if mdp.initial_distribution is None:
             raise ValueError(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import numbers
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -14,10 +13,11 @@ from sympy import QQ
 from sympy.polys.matrices import DomainMatrix
 from threadpoolctl import ThreadpoolController
 
-from rltheory._validation import readonly
+from rltheory._validation import check_max_iter, check_real, readonly
 from rltheory.tabular._model import FiniteMDP
 from rltheory.tabular._operators import q_values
-from rltheory.tabular._policy_evaluation import _check_infinite_horizon, _check_proper, _is_ssp, _solve
+from rltheory.tabular._policy_evaluation import _check_proper, _is_ssp, _solve
+from rltheory.tabular._ssp import certify
 
 __all__ = ["PolicyIterationResult", "policy_iteration"]
 
@@ -50,28 +50,53 @@ class PolicyIterationResult:
         :math:`q(s,a) = r(s,a) + \gamma \sum_{s'} P(s'|s,a) v(s')`; ``-inf`` on
         disallowed actions.
     policy : numpy.ndarray of int64, shape (S,)
-        The optimal deterministic stationary policy.
+        The last policy (optimal when ``converged``).
     iterations : int
-        Number of policies evaluated (the last one is the returned policy).
-    values_history : numpy.ndarray, shape (iterations, S)
-        Row ``k`` is :math:`v^{\pi_k}`; non-decreasing in ``k`` (Puterman
-        2005, Proposition 6.4.1).
-    bellman_residual : float
+        Number of improvement steps (policy changes); ``iterations + 1``
+        policies were evaluated, the last one is the returned policy.
+    converged : bool
+        No allowed action improves on ``policy`` (beyond the tie tolerance):
+        the policy is optimal. False when ``max_iter`` improvements ran out.
+    residual : float
         :math:`\|T v - v\|_\infty` at the returned ``v`` (exactly 0 in exact
         mode; at most ``tie_tol * max(1, ||v||_inf)`` plus the floating-point
-        evaluation error otherwise).
+        evaluation error otherwise, when converged).
+    bound : float
+        Certified bound on :math:`\|v - v^*\|_\infty`. ``gamma < 1``:
+        ``residual / (1 - gamma)``, since :math:`\|v - v^*\| \le \|v - Tv\|
+        + \gamma \|v - v^*\|` (the contraction argument of Puterman 2005,
+        Thm. 6.3.1). ``gamma = 1`` (SSP): the distance from ``v`` to the SSP
+        bounds of :func:`value_iteration` at ``v`` (every policy proper, or
+        every step costing at least some ``c > 0``), else ``inf``. Exact mode: the
+        rounding error of the float ``v`` (computed in rationals, rounded up).
+        Like every float certificate here it holds for the computed
+        residual; rounding in the backup adds ``O(eps * S * ||v||)``.
+    values_history : numpy.ndarray, shape (iterations + 1, S)
+        Row ``k`` is :math:`v^{\pi_k}`; non-decreasing in ``k`` (Puterman
+        2005, Proposition 6.4.1).
     v_exact : numpy.ndarray of fractions.Fraction, shape (S,), or None
         The exact optimal values when ``exact=True``, else None.
     exact : bool
         Whether the computation was done in rational arithmetic.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rltheory.tabular import FiniteMDP, policy_iteration
+    >>> P = np.array([[[1.0, 0.0], [0.0, 1.0]], [[0.0, 1.0], [1.0, 0.0]]])
+    >>> res = policy_iteration(FiniteMDP(P, np.array([[0.0, 1.0], [2.0, 0.0]]), gamma=0.5))
+    >>> res.policy, res.converged, res.values_history.shape == (res.iterations + 1, 2)
+    (array([1, 0]), True, True)
     """
 
     v: np.ndarray
     q: np.ndarray
     policy: np.ndarray
     iterations: int
+    converged: bool
+    residual: float
+    bound: float
     values_history: np.ndarray
-    bellman_residual: float
     v_exact: np.ndarray | None
     exact: bool
 
@@ -90,11 +115,7 @@ def _policy_rows(mdp: FiniteMDP, pi: np.ndarray):
 
 def _support_csr(mdp: FiniteMDP) -> sp.csr_array:
     """Boolean support of ``P`` as a CSR matrix ``(S*A, S)``."""
-    S, A = mdp.n_states, mdp.n_actions
-    if mdp.is_sparse:
-        G = sp.csr_array(mdp.P, copy=True)
-    else:
-        G = sp.csr_array(np.asarray(mdp.P).reshape(S * A, S))
+    G = sp.csr_array(mdp.csr_P, copy=True)
     G.eliminate_zeros()
     G.data = np.ones_like(G.data)
     return G
@@ -103,23 +124,29 @@ def _support_csr(mdp: FiniteMDP) -> sp.csr_array:
 def _proper_policy(mdp: FiniteMDP) -> np.ndarray:
     """A deterministic proper policy of an SSP model, by backward breadth-first search.
 
-    A state at hop distance ``k`` from the terminal set picks the lowest
-    allowed action that reaches distance ``k - 1`` with positive probability,
-    so a terminal state is reachable from every state under the policy.
+    A state at hop distance ``k`` from the terminal set picks the allowed
+    action with the largest probability of reaching distance ``k - 1`` (ties
+    to the lowest action; no successor is closer than ``k - 1``), so a
+    terminal state is reachable from every state under the policy. Taking the
+    largest probability rather than any positive one keeps the policy's
+    expected time to termination moderate: with a slip, "any" action reaches
+    the next layer, and the lowest one could take astronomically long (its
+    linear system then too ill-conditioned to solve in floating point).
     """
     S, A = mdp.n_states, mdp.n_actions
-    G = _support_csr(mdp)
+    G = sp.csr_array(mdp.csr_P, copy=True)
+    G.eliminate_zeros()
     mask = np.asarray(mdp.action_mask)
     pi = np.argmax(mask, axis=1).astype(np.int64)  # lowest allowed action
     done = np.zeros(S, dtype=bool)
     done[mdp.terminal_states] = True
     frontier = done.astype(float)
     while True:
-        hits = ((G @ frontier) > 0).reshape(S, A) & mask
-        new = ~done & hits.any(axis=1)
+        mass = np.where(mask, np.asarray(G @ frontier).reshape(S, A), 0.0)
+        new = ~done & (mass > 0).any(axis=1)
         if not new.any():
             break
-        pi[new] = np.argmax(hits[new], axis=1)
+        pi[new] = np.argmax(mass[new], axis=1)
         done |= new
         frontier = new.astype(float)
     if not done.all():
@@ -208,15 +235,6 @@ def _exact_q(mdp: FiniteMDP, v: np.ndarray) -> np.ndarray:
     return q
 
 
-def _check_options(max_iter, tie_tol, exact):
-    if isinstance(max_iter, bool) or not isinstance(max_iter, numbers.Integral) or max_iter < 1:
-        raise ValueError(f"max_iter = {max_iter!r} must be an integer >= 1")
-    if isinstance(tie_tol, bool) or not isinstance(tie_tol, numbers.Real) or not np.isfinite(tie_tol) or tie_tol < 0:
-        raise ValueError(f"tie_tol = {tie_tol!r} must be a finite number >= 0")
-    if not isinstance(exact, (bool, np.bool_)):
-        raise ValueError(f"exact = {exact!r} must be True or False")
-
-
 # ---------------------------------------------------------------- public API
 def policy_iteration(
     mdp: FiniteMDP, *, max_iter: int = 10_000, tie_tol: float = 1e-12, exact: bool = False, v0_policy=None
@@ -242,10 +260,11 @@ def policy_iteration(
     ----------
     mdp : FiniteMDP
         An infinite-horizon model.
-    max_iter : int
-        Safety cap on the number of evaluations (the theorem bounds it by the
-        number of deterministic policies); exceeding it raises
-        ``RuntimeError``.
+    max_iter : int, default 10000
+        Cap on the number of improvement steps (>= 0; the theorem bounds the
+        evaluations by the number of deterministic policies). When reached,
+        the last policy is returned with ``converged=False``; ``0`` evaluates
+        the initial policy only.
     tie_tol : float
         Floating-point mode: an action replaces the current one in state
         ``s`` only if :math:`q(s,a) > q(s,\pi_k(s)) + \mathrm{tie\_tol}\cdot
@@ -281,8 +300,6 @@ def policy_iteration(
         rationals, an invalid or improper ``v0_policy``, a ``gamma = 1`` model
         from which some state cannot reach a terminal state, or an improved
         policy that is improper (the SSP assumption fails).
-    RuntimeError
-        If ``max_iter`` evaluations do not suffice.
 
     Notes
     -----
@@ -313,8 +330,11 @@ def policy_iteration(
     >>> res.policy, [str(x) for x in res.v_exact]
     (array([0, 0]), ['-60/7', '-20'])
     """
-    _check_infinite_horizon(mdp, "policy_iteration")
-    _check_options(max_iter, tie_tol, exact)
+    FiniteMDP.require(mdp, ("discounted", "ssp"), "policy_iteration")
+    max_iter = check_max_iter(max_iter)
+    tie_tol = check_real("tie_tol", tie_tol, low=0.0)
+    if not isinstance(exact, (bool, np.bool_)):
+        raise ValueError(f"exact = {exact!r} must be True or False")
     if exact and not mdp.is_exact:
         raise ValueError(
             "exact=True needs a model built from rationals (mdp.is_exact is False): pass P, R and gamma "
@@ -331,7 +351,8 @@ def _iterate(mdp, pi, max_iter, tie_tol, exact, v0_given) -> PolicyIterationResu
     mask = np.asarray(mdp.action_mask)
     history = []
     v_exact = None
-    for k in range(max_iter):
+    k = 0
+    while True:
         P_pi, r_pi = _policy_rows(mdp, pi)
         if _is_ssp(mdp):
             _check_proper_step(mdp, P_pi, k, v0_given)
@@ -349,36 +370,52 @@ def _iterate(mdp, pi, max_iter, tie_tol, exact, v0_given) -> PolicyIterationResu
                     new_pi[s] = next(a for a in allowed if q_ex[s, a] == best)
                     changed = True
         else:
-            v, _ = _solve(mdp, P_pi, r_pi, "direct", 1.0)
+            v = _solve(mdp, P_pi, r_pi, "direct", 1.0)[0]
             history.append(v)
             q = q_values(mdp, v)
             threshold = tie_tol * max(1.0, float(np.max(np.abs(v))))
             better = q.max(axis=1) > q[states, pi] + threshold
             changed = bool(better.any())
             new_pi = np.where(better, np.argmax(q, axis=1), pi)
-        if not changed:
+        if not changed or k >= max_iter:
             break
         pi = new_pi
-    else:
-        raise RuntimeError(
-            f"policy iteration did not stop within max_iter = {max_iter} evaluations; "
-            "the theorem bounds the count by the number of deterministic policies, so raise max_iter "
-            "or tie_tol if round-off makes near-ties flip"
-        )
+        k += 1
     if exact:
         q = np.where(mask, np.where(mask, q_ex, Fraction(0)).astype(float), -np.inf)
         resid = max(max(q_ex[s, a] for a in np.flatnonzero(mask[s])) - v_exact[s] for s in states)
-        bellman_residual = float(abs(resid))
+        residual = float(abs(resid))
+        if changed:  # not optimal: the residual bounds the error as in floating point
+            bound = _residual_bound(mdp, residual, v)
+        else:  # v_exact = v*: the only error of v is its rounding to float, bounded from above
+            err = max((abs(Fraction(float(x)) - y) for x, y in zip(v, v_exact)), default=Fraction(0))
+            bound = float(err)
+            if Fraction(bound) < err:
+                bound = float(np.nextafter(bound, np.inf))
         v_exact = readonly(v_exact)
     else:
-        bellman_residual = float(np.max(np.abs(q.max(axis=1) - v)))
+        residual = float(np.max(np.abs(q.max(axis=1) - v)))
+        bound = _residual_bound(mdp, residual, v)
     return PolicyIterationResult(
         v=readonly(v),
         q=readonly(q),
         policy=readonly(pi.astype(np.int64)),
-        iterations=k + 1,
+        iterations=k,
+        converged=not changed,
+        residual=residual,
+        bound=bound,
         values_history=readonly(np.array(history)),
-        bellman_residual=bellman_residual,
         v_exact=v_exact,
         exact=bool(exact),
     )
+
+
+def _residual_bound(mdp: FiniteMDP, residual: float, v: np.ndarray) -> float:
+    """||v - v*|| <= ||T v - v|| / (1 - gamma); for an SSP the distance to the SSP bounds at v (inf without them)."""
+    if not np.isfinite(residual):
+        return float("inf")
+    if mdp.gamma < 1.0:
+        return residual / (1.0 - mdp.gamma)  # Puterman (2005), Thm. 6.3.1 (contraction argument)
+    # the SSP bounds at v (rltheory.tabular._ssp.certify; see rltheory.tabular._value_iteration)
+    b = certify(mdp, v)
+    return float("inf") if b is None else float(max(np.max(b[1] - v), np.max(v - b[0]), 0.0))

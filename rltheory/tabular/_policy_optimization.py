@@ -15,12 +15,19 @@ is :math:`V^\pi(\mu) = \mu^\top v^\pi` with :math:`\mu` the
 
 from __future__ import annotations
 
-import numbers
 from dataclasses import dataclass
 
 import numpy as np
 
-from rltheory._validation import check_finite, check_probability_vector, check_shape, readonly
+from rltheory._validation import (
+    check_finite,
+    check_int,
+    check_max_iter,
+    check_probability_vector,
+    check_real,
+    check_shape,
+    readonly,
+)
 from rltheory.tabular._model import FiniteMDP
 
 __all__ = [
@@ -43,10 +50,17 @@ class PolicyOptimizationResult:
 
     Attributes
     ----------
-    policies : numpy.ndarray, shape (T + 1, S, A)
-        :math:`\pi_0, \dots, \pi_T`.
-    values : numpy.ndarray, shape (T + 1, S)
+    v : numpy.ndarray, shape (S,)
+        :math:`v^{\pi_T}_\tau` of the last policy (regularized when ``temperature > 0``).
+    action_probabilities : numpy.ndarray, shape (S, A)
+        The last policy :math:`\pi_T`.
+    iterations : int
+        :math:`T`, the number of updates (there is no stopping rule: the
+        runners take exactly ``max_iter`` steps, or one per step size).
+    values_history : numpy.ndarray, shape (T + 1, S)
         :math:`v^{\pi_t}_\tau` (regularized when ``temperature > 0``).
+    action_probabilities_history : numpy.ndarray, shape (T + 1, S, A)
+        :math:`\pi_0, \dots, \pi_T`.
     objective : numpy.ndarray, shape (T + 1,)
         :math:`\mu^\top v^{\pi_t}_\tau`.
     suboptimality : numpy.ndarray, shape (T + 1,)
@@ -59,10 +73,21 @@ class PolicyOptimizationResult:
     temperature : float
         Entropy weight :math:`\tau` (0 = unregularized).
     initial_distribution : numpy.ndarray, shape (S,)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rltheory.tabular import FiniteMDP, policy_mirror_descent
+    >>> res = policy_mirror_descent(FiniteMDP(np.ones((1, 2, 1)), np.array([[1.0, 0.0]]), gamma=0.5), [1.0, 1.0])
+    >>> res.iterations, res.values_history.shape, bool(res.suboptimality[-1] < res.suboptimality[0])
+    (2, (3, 1), True)
     """
 
-    policies: np.ndarray
-    values: np.ndarray
+    v: np.ndarray
+    action_probabilities: np.ndarray
+    iterations: int
+    values_history: np.ndarray
+    action_probabilities_history: np.ndarray
     objective: np.ndarray
     suboptimality: np.ndarray
     sup_suboptimality: np.ndarray
@@ -78,46 +103,38 @@ class PMDMeanStep:
 
     Attributes
     ----------
-    policy : numpy.ndarray, shape (S, A)
+    action_probabilities : numpy.ndarray, shape (S, A)
         PMD-mean population solution :math:`\pi_{new}`.
     chi2_weight : numpy.ndarray, shape (S,)
         :math:`\kappa(s) \ge 0` with
         :math:`\pi_{new}(s) = \arg\max_p \langle p, r\rangle - \tau\mathrm{KL}(p\|\pi)
         - \tfrac{\tau\kappa}{2}\chi^2(p\|\pi)`.
-    exact_policy : numpy.ndarray, shape (S, A)
+    exact_action_probabilities : numpy.ndarray, shape (S, A)
         The exact KL-PMD step :math:`\pi e^{r/\tau}/Z`.
     mean_reward : numpy.ndarray, shape (S,)
         :math:`\bar r = \mathbb{E}_{a\sim\pi} r`.
+
+    Examples
+    --------
+    >>> from rltheory.tabular import pmd_mean_step
+    >>> step = pmd_mean_step([0.5, 0.5], [0.0, 0.0], 1.0)  # constant rewards: no move, kappa = 0
+    >>> step.action_probabilities, step.chi2_weight, step.mean_reward
+    (array([[0.5, 0.5]]), array([0.]), array([0.]))
     """
 
-    policy: np.ndarray
+    action_probabilities: np.ndarray
     chi2_weight: np.ndarray
-    exact_policy: np.ndarray
+    exact_action_probabilities: np.ndarray
     mean_reward: np.ndarray
 
 
 # ====================================================================== basics
-def _check_mdp(mdp, who):
-    if not isinstance(mdp, FiniteMDP):
-        raise ValueError(f"{who} needs a FiniteMDP, got {type(mdp).__name__}")
-    if mdp.horizon is not None or mdp.gamma >= 1.0:
-        raise ValueError(
-            f"{who} needs an infinite-horizon discounted model (gamma < 1); gamma = {mdp.gamma!r}, "
-            f"horizon = {mdp.horizon!r} (gamma = 1: use the average-reward functions)"
-        )
-
-
 def _mu(mdp, initial_distribution):
     if initial_distribution is not None:
         return check_probability_vector("initial_distribution", initial_distribution, mdp.n_states)
     if mdp.initial_distribution is not None:
         return np.asarray(mdp.initial_distribution, dtype=float)
     return np.full(mdp.n_states, 1.0 / mdp.n_states)
-
-
-def _dense_P(mdp):
-    S, A = mdp.n_states, mdp.n_actions
-    return mdp.P.toarray().reshape(S, A, S) if mdp.is_sparse else np.asarray(mdp.P)
 
 
 def softmax_policy(theta, action_mask=None) -> np.ndarray:
@@ -150,7 +167,7 @@ class _Evaluator:
 
     def __init__(self, mdp: FiniteMDP, tau: float = 0.0):
         self.mdp = mdp
-        self.P = _dense_P(mdp)
+        self.P = mdp.dense_P
         self.R = np.asarray(mdp.R, dtype=float)
         self.mask = np.asarray(mdp.action_mask)
         self.g = mdp.gamma
@@ -205,7 +222,7 @@ def policy_gradient(mdp: FiniteMDP, theta, initial_distribution=None) -> np.ndar
     >>> policy_gradient(mdp, np.zeros((1, 2)))  # d = 2, pi = 1/2, A = +-1/2
     array([[ 0.5, -0.5]])
     """
-    _check_mdp(mdp, "policy_gradient")
+    FiniteMDP.require(mdp, "discounted", "policy_gradient")
     theta = np.asarray(theta, dtype=float)
     check_shape("theta", theta, (mdp.n_states, mdp.n_actions))
     ev = _Evaluator(mdp)
@@ -213,18 +230,6 @@ def policy_gradient(mdp: FiniteMDP, theta, initial_distribution=None) -> np.ndar
     v, q = ev.value(pi)
     d = ev.occupancy(pi, _mu(mdp, initial_distribution))
     return np.where(ev.mask, d[:, None] * pi * (q - v[:, None]), 0.0)
-
-
-def _check_n(n_iter):
-    if isinstance(n_iter, bool) or not isinstance(n_iter, (int, np.integer)) or n_iter < 0:
-        raise ValueError(f"n_iter = {n_iter!r} must be an integer >= 0")
-    return int(n_iter)
-
-
-def _check_step(name, eta, allow_inf=False):
-    if isinstance(eta, bool) or not isinstance(eta, numbers.Real) or np.isnan(eta) or eta <= 0 or (np.isinf(eta) and not allow_inf):
-        raise ValueError(f"{name} = {eta!r} must be a positive {'number (inf allowed)' if allow_inf else 'finite number'}")
-    return float(eta)
 
 
 def _initial_policy(mdp, policy0):
@@ -240,8 +245,11 @@ def _run(mdp, ev: _Evaluator, pis, steps, mu) -> PolicyOptimizationResult:
     values = np.array([ev.value(p)[0] for p in pis])
     obj = values @ mu
     return PolicyOptimizationResult(
-        policies=readonly(np.array(pis)),
-        values=readonly(values),
+        v=readonly(values[-1]),
+        action_probabilities=readonly(np.array(pis[-1])),
+        iterations=len(pis) - 1,
+        values_history=readonly(values),
+        action_probabilities_history=readonly(np.array(pis)),
         objective=readonly(obj),
         suboptimality=readonly(float(mu @ vstar) - obj),
         sup_suboptimality=readonly(np.max(vstar[None, :] - values, axis=1)),
@@ -254,7 +262,7 @@ def _run(mdp, ev: _Evaluator, pis, steps, mu) -> PolicyOptimizationResult:
 
 # ====================================================================== softmax PG
 def softmax_policy_gradient(
-    mdp: FiniteMDP, *, step_size: float | None = None, n_iter: int = 1000, theta0=None, initial_distribution=None
+    mdp: FiniteMDP, *, step_size: float | None = None, max_iter: int = 1000, theta0=None, initial_distribution=None
 ) -> PolicyOptimizationResult:
     r"""Exact softmax policy gradient ascent :math:`\theta_{t+1} = \theta_t + \eta \nabla_\theta V^{\pi_{\theta_t}}(\mu)`.
 
@@ -276,7 +284,8 @@ def softmax_policy_gradient(
     mdp : FiniteMDP
     step_size : float, optional
         Default :math:`(1-\gamma)^3/8`.
-    n_iter : int
+    max_iter : int
+        Number of gradient steps :math:`T` (>= 0; there is no stopping rule).
     theta0 : array_like, shape (S, A), optional
         Default 0 (uniform policy).
     initial_distribution : array_like, shape (S,), optional
@@ -286,13 +295,13 @@ def softmax_policy_gradient(
     >>> import numpy as np
     >>> from rltheory.tabular import FiniteMDP, softmax_policy_gradient
     >>> mdp = FiniteMDP(np.ones((1, 2, 1)), np.array([[1.0, 0.0]]), gamma=0.5)
-    >>> res = softmax_policy_gradient(mdp, n_iter=200)
+    >>> res = softmax_policy_gradient(mdp, max_iter=200)
     >>> bool(res.suboptimality[-1] < res.suboptimality[0])
     True
     """
-    _check_mdp(mdp, "softmax_policy_gradient")
-    eta = (1 - mdp.gamma) ** 3 / 8 if step_size is None else _check_step("step_size", step_size)
-    n = _check_n(n_iter)
+    FiniteMDP.require(mdp, "discounted", "softmax_policy_gradient")
+    eta = (1 - mdp.gamma) ** 3 / 8 if step_size is None else check_real("step_size", step_size, low=0.0, low_open=True)
+    n = check_max_iter(max_iter)
     S, A = mdp.n_states, mdp.n_actions
     theta = np.zeros((S, A)) if theta0 is None else np.array(theta0, dtype=float)
     check_shape("theta0", theta, (S, A))
@@ -315,7 +324,7 @@ def natural_policy_gradient(
     mdp: FiniteMDP,
     *,
     step_size: float,
-    n_iter: int = 100,
+    max_iter: int = 100,
     temperature: float = 0.0,
     policy0=None,
     initial_distribution=None,
@@ -343,16 +352,14 @@ def natural_policy_gradient(
     >>> import numpy as np
     >>> from rltheory.tabular import FiniteMDP, natural_policy_gradient
     >>> mdp = FiniteMDP(np.ones((1, 2, 1)), np.array([[1.0, 0.0]]), gamma=0.5)
-    >>> res = natural_policy_gradient(mdp, step_size=5.0, temperature=0.1, n_iter=60)
+    >>> res = natural_policy_gradient(mdp, step_size=5.0, temperature=0.1, max_iter=60)
     >>> bool(res.sup_suboptimality[-1] < 1e-10)
     True
     """
-    _check_mdp(mdp, "natural_policy_gradient")
-    eta = _check_step("step_size", step_size)
-    n = _check_n(n_iter)
-    if isinstance(temperature, bool) or not isinstance(temperature, numbers.Real) or not np.isfinite(temperature) or temperature < 0:
-        raise ValueError(f"temperature = {temperature!r} must be a finite number >= 0")
-    tau = float(temperature)
+    FiniteMDP.require(mdp, "discounted", "natural_policy_gradient")
+    eta = check_real("step_size", step_size, low=0.0, low_open=True)
+    n = check_max_iter(max_iter)
+    tau = check_real("temperature", temperature, low=0.0)
     if tau > 0 and eta > (1 - mdp.gamma) / tau * (1 + 1e-12):
         raise ValueError(f"step_size = {eta!r} must be <= (1 - gamma) / temperature = {(1 - mdp.gamma) / tau!r} (Cen et al. 2022, Thm. 1)")
     mu = _mu(mdp, initial_distribution)
@@ -452,10 +459,10 @@ def policy_mirror_descent(
     >>> from rltheory.tabular import FiniteMDP, policy_mirror_descent
     >>> mdp = FiniteMDP(np.ones((1, 2, 1)), np.array([[1.0, 0.0]]), gamma=0.5)
     >>> res = policy_mirror_descent(mdp, [np.inf])
-    >>> res.policies[-1], res.sup_suboptimality
+    >>> res.action_probabilities, res.sup_suboptimality
     (array([[1., 0.]]), array([1., 0.]))
     """
-    _check_mdp(mdp, "policy_mirror_descent")
+    FiniteMDP.require(mdp, "discounted", "policy_mirror_descent")
     if divergence not in ("kl", "euclidean"):
         raise ValueError(f"divergence = {divergence!r} must be 'kl' or 'euclidean'")
     steps = np.atleast_1d(np.asarray(step_sizes, dtype=float))
@@ -476,7 +483,7 @@ def mdpo(
     mdp: FiniteMDP,
     step_size: float,
     *,
-    n_iter: int = 50,
+    max_iter: int = 50,
     inner_steps: int = 10,
     inner_learning_rate: float = 1.0,
     policy0=None,
@@ -503,15 +510,15 @@ def mdpo(
     >>> import numpy as np
     >>> from rltheory.tabular import FiniteMDP, mdpo
     >>> mdp = FiniteMDP(np.ones((1, 2, 1)), np.array([[1.0, 0.0]]), gamma=0.5)
-    >>> res = mdpo(mdp, 1.0, n_iter=20, inner_steps=5)
+    >>> res = mdpo(mdp, 1.0, max_iter=20, inner_steps=5)
     >>> bool(res.sup_suboptimality[-1] < res.sup_suboptimality[0])
     True
     """
-    _check_mdp(mdp, "mdpo")
-    t = _check_step("step_size", step_size)
-    lr = _check_step("inner_learning_rate", inner_learning_rate)
-    n = _check_n(n_iter)
-    m = _check_n(inner_steps)
+    FiniteMDP.require(mdp, "discounted", "mdpo")
+    t = check_real("step_size", step_size, low=0.0, low_open=True)
+    lr = check_real("inner_learning_rate", inner_learning_rate, low=0.0, low_open=True)
+    n = check_max_iter(max_iter)
+    m = check_int("inner_steps", inner_steps, low=0)
     mu = _mu(mdp, initial_distribution)
     ev = _Evaluator(mdp)
     pi = _initial_policy(mdp, policy0)
@@ -568,7 +575,7 @@ def _trust_region_row(pi, adv, allowed, delta):
 
 
 def trust_region_policy_optimization(
-    mdp: FiniteMDP, max_kl: float, *, n_iter: int = 50, policy0=None, initial_distribution=None
+    mdp: FiniteMDP, max_kl: float, *, max_iter: int = 50, policy0=None, initial_distribution=None
 ) -> PolicyOptimizationResult:
     r"""Exact hard-KL trust-region policy steps (the constrained form of MDPO / TRPO).
 
@@ -587,13 +594,13 @@ def trust_region_policy_optimization(
     >>> import numpy as np
     >>> from rltheory.tabular import FiniteMDP, trust_region_policy_optimization
     >>> mdp = FiniteMDP(np.ones((1, 2, 1)), np.array([[1.0, 0.0]]), gamma=0.5)
-    >>> res = trust_region_policy_optimization(mdp, 0.1, n_iter=3)
+    >>> res = trust_region_policy_optimization(mdp, 0.1, max_iter=3)
     >>> bool(np.all(np.diff(res.objective) > 0))
     True
     """
-    _check_mdp(mdp, "trust_region_policy_optimization")
-    delta = _check_step("max_kl", max_kl)
-    n = _check_n(n_iter)
+    FiniteMDP.require(mdp, "discounted", "trust_region_policy_optimization")
+    delta = check_real("max_kl", max_kl, low=0.0, low_open=True)
+    n = check_max_iter(max_iter)
     mu = _mu(mdp, initial_distribution)
     ev = _Evaluator(mdp)
     pi = _initial_policy(mdp, policy0)
@@ -649,7 +656,7 @@ def pmd_mean_step(policy, rewards, temperature: float) -> PMDMeanStep:
     >>> import numpy as np
     >>> from rltheory.tabular import pmd_mean_step
     >>> step = pmd_mean_step([0.5, 0.5], [1.0, 0.0], 1.0)
-    >>> bool(step.chi2_weight[0] > 0), bool(step.policy[0, 0] < step.exact_policy[0, 0])
+    >>> bool(step.chi2_weight[0] > 0), bool(step.action_probabilities[0, 0] < step.exact_action_probabilities[0, 0])
     (True, True)
     """
     from scipy.optimize import brentq
@@ -662,9 +669,7 @@ def pmd_mean_step(policy, rewards, temperature: float) -> PMDMeanStep:
     for s in range(pi.shape[0]):
         check_probability_vector(f"policy[{s}]", pi[s], pi.shape[1])
     check_finite("rewards", r)
-    if isinstance(temperature, bool) or not isinstance(temperature, numbers.Real) or not np.isfinite(temperature) or temperature <= 0:
-        raise ValueError(f"temperature = {temperature!r} must be a positive finite number")
-    tau = float(temperature)
+    tau = check_real("temperature", temperature, low=0.0, low_open=True)
     S, A = pi.shape
     out = np.zeros_like(pi)
     exact = np.zeros_like(pi)
@@ -699,4 +704,9 @@ def pmd_mean_step(policy, rewards, temperature: float) -> PMDMeanStep:
         p = p0 * rho
         out[s, sup] = p / p.sum()
         kappa[s] = k
-    return PMDMeanStep(policy=readonly(out), chi2_weight=readonly(kappa), exact_policy=readonly(exact), mean_reward=readonly(rbar))
+    return PMDMeanStep(
+        action_probabilities=readonly(out),
+        chi2_weight=readonly(kappa),
+        exact_action_probabilities=readonly(exact),
+        mean_reward=readonly(rbar),
+    )

@@ -17,6 +17,7 @@ __all__ = [
     "gauss_seidel_sweep_reference",
     "iterate_reference",
     "stream_sum_reference",
+    "backward_induction_reference",
     "policy_values_reference",
     "optimal_values_reference",
 ]
@@ -86,11 +87,21 @@ def gauss_seidel_sweep_reference(P, R, gamma, v, action_mask=None):
     return v, policy, delta
 
 
-def iterate_reference(P, R, gamma, v, action_mask=None, *, m=0, tol=0.0, max_iter=1000):
+def stop_quantity_reference(rule, gamma, factor, dmin, dmax):
+    """The stopping quantity of the whole loops: rule 0 discounted span, 1 SSP, 2 sup residual."""
+    if rule == 0:
+        return gamma / (1.0 - gamma) * (dmax - dmin)
+    if rule == 1:
+        return factor * (max(dmax, 0.0) - min(dmin, 0.0))
+    return max(abs(dmin), abs(dmax))
+
+
+def iterate_reference(P, R, gamma, v, action_mask=None, *, m=0, tol=0.0, max_iter=1000, rule=0, factor=0.0):
     """Value iteration (``m = 0``) or modified policy iteration (``m > 0``), Jacobi.
 
     Each iteration backs up ``v`` (``T v``, greedy ``pi``, ``d = T v - v``),
-    stops when ``gamma / (1 - gamma) * (max d - min d) <= tol`` or after
+    stops when the stopping quantity (rule 0: ``gamma / (1 - gamma) * (max d -
+    min d)``; see :func:`stop_quantity_reference`) is ``<= tol`` or after
     ``max_iter`` backups, and otherwise moves to ``(T^pi)^m T v`` (Puterman
     2005, Sec. 6.5.1). Returns ``(iterations, converged, v, T v, pi, min d,
     max d)`` where ``v`` is the last iterate, as the compiled loop does.
@@ -100,7 +111,7 @@ def iterate_reference(P, R, gamma, v, action_mask=None, *, m=0, tol=0.0, max_ite
     while True:
         it += 1
         tv, policy, dmin, dmax = backup_span_reference(P, R, gamma, v, action_mask)
-        if gamma / (1.0 - gamma) * (dmax - dmin) <= tol:
+        if stop_quantity_reference(rule, gamma, factor, dmin, dmax) <= tol:
             return it, True, v, tv, policy, dmin, dmax
         if it >= max_iter:
             return it, False, v, tv, policy, dmin, dmax
@@ -108,6 +119,22 @@ def iterate_reference(P, R, gamma, v, action_mask=None, *, m=0, tol=0.0, max_ite
         for _ in range(m):
             u = policy_backup_reference(P, R, gamma, u, policy)
         v = u
+
+
+def backward_induction_reference(P, R, gamma, horizon, action_mask=None):
+    """``(v, q, policy)`` of backward induction: ``v[H] = 0``, ``q[t] = r + gamma P v[t+1]``, first argmax.
+
+    Shapes ``(H + 1, S)``, ``(H, S, A)`` and ``(H, S)`` (Puterman 2005, Sec. 4.5).
+    """
+    S, A = R.shape
+    v = np.zeros((horizon + 1, S))
+    q = np.empty((horizon, S, A))
+    policy = np.empty((horizon, S), dtype=np.int64)
+    for t in range(horizon - 1, -1, -1):
+        q[t] = q_values_reference(P, R, gamma, v[t + 1], action_mask)
+        policy[t] = np.argmax(q[t], axis=1)
+        v[t] = q[t][np.arange(S), policy[t]]
+    return v, q, policy
 
 
 def stream_sum_reference(P):

@@ -38,23 +38,29 @@ NeurIPS 2020.
 
 from __future__ import annotations
 
-import numbers
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
 
-from rltheory._validation import as_generator, check_finite, check_shape, readonly
+from rltheory._validation import (
+    as_generator,
+    check_finite,
+    check_iteration_settings,
+    check_max_iter,
+    check_real,
+    check_shape,
+    readonly,
+)
 from rltheory.tabular import _kernels, _soft_kernels
 from rltheory.tabular._model import FiniteMDP
 from rltheory.tabular._operators import _kernel_inputs
 
 __all__ = [
-    "ErrorPropagationResult",
     "MirrorDescentVIResult",
+    "RegularizedPolicyEvaluationResult",
     "SoftPolicyIterationResult",
     "SoftValueIterationResult",
-    "error_propagation_experiment",
     "mirror_descent_value_iteration",
     "regularized_policy_evaluation",
     "soft_bellman_operator",
@@ -73,27 +79,39 @@ class SoftValueIterationResult:
         Midpoint of ``[v_lower, v_upper]``; ``||v - v*_tau||_inf <= bound / 2``.
     q : numpy.ndarray, shape (S, A)
         :math:`r + \gamma P v` (``-inf`` on masked actions).
-    policy : numpy.ndarray, shape (S, A)
+    action_probabilities : numpy.ndarray, shape (S, A)
         Soft-greedy policy :math:`\pi_0 \exp((q - T_\tau(q))/\tau)` at ``v``
         (one-hot greedy when ``temperature == 0``).
+    iterations : int
+        Updates :math:`u \leftarrow T_\tau u` before the last iterate.
+    converged : bool
+        ``bound <= tol``; never for a non-finite iterate.
+    residual : float
+        :math:`\|T_\tau u - u\|_\infty` at the last iterate ``u``.
     v_lower, v_upper : numpy.ndarray, shape (S,)
         MacQueen-Porteus bounds :math:`v_{lower} \le v^*_\tau \le v_{upper}`.
     bound : float
         ``max(v_upper - v_lower) = gamma/(1-gamma) span(T u - u)``.
-    iterations : int
-    converged : bool
-        ``bound <= tol``.
     temperature : float
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rltheory.tabular import FiniteMDP, soft_value_iteration
+    >>> res = soft_value_iteration(FiniteMDP(np.ones((1, 2, 1)), np.zeros((1, 2)), gamma=0.5), 1.0, tol=1e-12)
+    >>> res.action_probabilities, bool(abs(res.v[0] - 2 * np.log(2)) < 1e-10)  # v = log 2 / (1 - gamma)
+    (array([[0.5, 0.5]]), True)
     """
 
     v: np.ndarray
     q: np.ndarray
-    policy: np.ndarray
+    action_probabilities: np.ndarray
+    iterations: int
+    converged: bool
+    residual: float
     v_lower: np.ndarray
     v_upper: np.ndarray
     bound: float
-    iterations: int
-    converged: bool
     temperature: float
 
 
@@ -107,21 +125,58 @@ class SoftPolicyIterationResult:
         Regularized value :math:`v^{\pi}_\tau` of the returned policy.
     q : numpy.ndarray, shape (S, A)
         :math:`r + \gamma P v` (``-inf`` on masked actions).
-    policy : numpy.ndarray, shape (S, A)
+    action_probabilities : numpy.ndarray, shape (S, A)
         Last policy.
     iterations : int
+        Soft-greedy updates applied.
     converged : bool
-        ``||pi_{k+1} - pi_k||_inf <= tol`` at the last step.
+        ``residual <= tol``.
+    residual : float
+        :math:`\|\pi_{k+1} - \pi_k\|_\infty` of the last update (with
+        ``max_iter = 0``: of the update the start would take).
     values_history : numpy.ndarray, shape (iterations + 1, S)
         Regularized values of every policy (non-decreasing).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rltheory.tabular import FiniteMDP, soft_policy_iteration
+    >>> res = soft_policy_iteration(FiniteMDP(np.ones((1, 2, 1)), np.zeros((1, 2)), gamma=0.5), 1.0)
+    >>> res.converged, res.action_probabilities, res.iterations
+    (True, array([[0.5, 0.5]]), 1)
     """
 
     v: np.ndarray
     q: np.ndarray
-    policy: np.ndarray
+    action_probabilities: np.ndarray
     iterations: int
     converged: bool
+    residual: float
     values_history: np.ndarray
+
+
+@dataclass(frozen=True, eq=False)
+class RegularizedPolicyEvaluationResult:
+    r"""Result of :func:`regularized_policy_evaluation`.
+
+    Attributes
+    ----------
+    v : numpy.ndarray, shape (S,)
+        :math:`v^\pi_\tau`.
+    q : numpy.ndarray, shape (S, A)
+        :math:`q^\pi_\tau = r + \gamma P v^\pi_\tau` (``-inf`` on masked actions).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rltheory.tabular import FiniteMDP, regularized_policy_evaluation
+    >>> res = regularized_policy_evaluation(FiniteMDP(np.ones((1, 1, 1)), np.ones((1, 1)), gamma=0.5), [[1.0]], 0.0)
+    >>> res.v, res.q
+    (array([2.]), array([[2.]]))
+    """
+
+    v: np.ndarray
+    q: np.ndarray
 
 
 @dataclass(frozen=True, eq=False)
@@ -130,18 +185,36 @@ class MirrorDescentVIResult:
 
     Attributes
     ----------
-    q : numpy.ndarray, shape (K + 1, S, A)
+    q : numpy.ndarray, shape (S, A)
+        The last iterate :math:`q_K`.
+    action_probabilities : numpy.ndarray, shape (S, A)
+        The last policy :math:`\pi_K`.
+    iterations : int
+        :math:`K`.
+    q_history : numpy.ndarray, shape (K + 1, S, A)
         The (noisy) iterates :math:`q_0, \dots, q_K`.
-    policies : numpy.ndarray, shape (K + 1, S, A)
+    action_probabilities_history : numpy.ndarray, shape (K + 1, S, A)
         :math:`\pi_0, \dots, \pi_K`; :math:`\pi_{k+1}` is greedy for :math:`q_k`.
     suboptimality : numpy.ndarray, shape (K + 1,)
         :math:`\|q^* - q^{\pi_k}\|_\infty` of the *unregularized* problem.
     kl_weight, entropy_weight : float
     noise_scale : float
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rltheory.tabular import FiniteMDP, mirror_descent_value_iteration
+    >>> res = mirror_descent_value_iteration(FiniteMDP(np.ones((1, 2, 1)), np.array([[1.0, 0.0]]), gamma=0.5), 1.0,
+    ...                                      max_iter=3)
+    >>> res.iterations, res.q_history.shape, res.action_probabilities_history.shape
+    (3, (4, 1, 2), (4, 1, 2))
     """
 
     q: np.ndarray
-    policies: np.ndarray
+    action_probabilities: np.ndarray
+    iterations: int
+    q_history: np.ndarray
+    action_probabilities_history: np.ndarray
     suboptimality: np.ndarray
     kl_weight: float
     entropy_weight: float
@@ -149,26 +222,6 @@ class MirrorDescentVIResult:
 
 
 # ====================================================================== helpers
-def _check_temperature(temperature, allow_zero=True) -> float:
-    if isinstance(temperature, bool) or not isinstance(temperature, numbers.Real) or not np.isfinite(temperature):
-        raise ValueError(f"temperature = {temperature!r} must be a finite real number")
-    if temperature < 0 or (temperature == 0 and not allow_zero):
-        raise ValueError(f"temperature = {temperature!r} must be {'>=' if allow_zero else '>'} 0")
-    return float(temperature)
-
-
-def _check_discounted(mdp, who: str) -> None:
-    if not isinstance(mdp, FiniteMDP):
-        raise ValueError(f"{who} needs a FiniteMDP, got {type(mdp).__name__}")
-    if mdp.horizon is not None:
-        raise ValueError(f"{who} solves infinite-horizon discounted models; this model has horizon {mdp.horizon}")
-    if mdp.gamma >= 1.0:
-        raise ValueError(
-            f"{who} needs gamma < 1 (its contraction certificate); gamma = 1 without terminal states is the "
-            "average-reward criterion (rltheory.tabular.relative_value_iteration)"
-        )
-
-
 def _log_reference(mdp: FiniteMDP, reference_policy) -> np.ndarray:
     """``log pi_0`` as a C-contiguous (S, A) array (zeros for the entropy regularizer; -inf off support)."""
     S, A = mdp.n_states, mdp.n_actions
@@ -225,8 +278,8 @@ def soft_bellman_operator(mdp: FiniteMDP, v, temperature: float, reference_polic
     >>> soft_bellman_operator(mdp, np.array([0.0]), 1.0)  # log 2
     array([0.69314718])
     """
-    _check_discounted(mdp, "soft_bellman_operator")
-    tau = _check_temperature(temperature)
+    FiniteMDP.require(mdp, "discounted", "soft_bellman_operator")
+    tau = check_real("temperature", temperature, low=0.0)
     v = np.ascontiguousarray(v, dtype=float)
     check_shape("v", v, (mdp.n_states,))
     check_finite("v", v)
@@ -250,14 +303,6 @@ def _apply(mdp, v, tau, logref):
     fn = _soft_kernels.soft_backup_dense if kind == "dense" else _soft_kernels.soft_backup_csr
     lo, hi = fn(*P, mdp.R, mdp.gamma, v, tau, logref, mask, use_mask, out, q)
     return out, q, lo, hi
-
-
-def _check_iter(tol, max_iter):
-    if isinstance(tol, bool) or not isinstance(tol, numbers.Real) or not np.isfinite(tol) or tol < 0:
-        raise ValueError(f"tol = {tol!r} must be a finite number >= 0")
-    if isinstance(max_iter, bool) or not isinstance(max_iter, (int, np.integer)) or max_iter < 0:
-        raise ValueError(f"max_iter = {max_iter!r} must be an integer >= 0")
-    return float(tol), int(max_iter)
 
 
 # ====================================================================== soft value iteration
@@ -291,8 +336,9 @@ def soft_value_iteration(
     reference_policy : array_like, shape (S, A), optional
         :math:`\pi_0`; ``None`` = entropy regularization (:math:`\log \pi_0 = 0`).
     tol : float
-        Target width ``max(v_upper - v_lower)``.
+        Target width ``max(v_upper - v_lower)`` (> 0).
     max_iter : int
+        Maximum number of updates (>= 0; ``0`` certifies ``v0``).
     v0 : array_like, shape (S,), optional
         Start (default 0).
 
@@ -304,12 +350,12 @@ def soft_value_iteration(
     >>> res = soft_value_iteration(mdp, 1.0, tol=1e-12)
     >>> bool(abs(res.v[0] - 2 * np.log(np.e + 1)) < 1e-10)
     True
-    >>> np.round(res.policy, 4)
+    >>> np.round(res.action_probabilities, 4)
     array([[0.7311, 0.2689]])
     """
-    _check_discounted(mdp, "soft_value_iteration")
-    tau = _check_temperature(temperature)
-    tol, max_iter = _check_iter(tol, max_iter)
+    FiniteMDP.require(mdp, "discounted", "soft_value_iteration")
+    tau = check_real("temperature", temperature, low=0.0)
+    tol, max_iter = check_iteration_settings(tol, max_iter)
     logref = _log_reference(mdp, reference_policy)
     S, A = mdp.n_states, mdp.n_actions
     if v0 is None:
@@ -333,39 +379,42 @@ def soft_value_iteration(
                 break
             u = out
             it += 1
-    # MacQueen-Porteus bounds (Puterman 2005, Prop. 6.6.1; monotone + gamma-translation for T_tau)
-    v_lower = out + c * lo
-    v_upper = out + c * hi
-    v = 0.5 * (v_lower + v_upper)
-    out2, q2, _, _ = _apply(mdp, v, tau, logref)
-    mask_b = np.asarray(mdp.action_mask)
-    if tau > 0:
-        policy = _soft_policy(q2, tau, logref, mask_b)
-    else:
-        eff = mask_b & np.isfinite(logref)
-        policy = np.eye(A)[np.argmax(np.where(eff, q2, -np.inf), axis=1)]
-    bound = float(np.max(v_upper - v_lower))
+    finite = bool(np.isfinite(u).all() and np.isfinite(out).all() and np.isfinite(lo) and np.isfinite(hi))
+    with np.errstate(over="ignore", invalid="ignore"):  # a non-finite iterate is never certified (below)
+        # MacQueen-Porteus bounds (Puterman 2005, Prop. 6.6.1; monotone + gamma-translation for T_tau)
+        v_lower = out + c * lo
+        v_upper = out + c * hi
+        v = 0.5 * (v_lower + v_upper)
+        out2, q2, _, _ = _apply(mdp, v, tau, logref)
+        mask_b = np.asarray(mdp.action_mask)
+        if tau > 0:
+            policy = _soft_policy(q2, tau, logref, mask_b)
+        else:
+            eff = mask_b & np.isfinite(logref)
+            policy = np.eye(A)[np.argmax(np.where(eff, q2, -np.inf), axis=1)]
+        bound = float(np.max(v_upper - v_lower))
+    residual = float(max(abs(lo), abs(hi)))
+    if not (finite and np.isfinite(bound)):
+        v_lower, v_upper, bound = np.full(S, -np.inf), np.full(S, np.inf), np.inf
     return SoftValueIterationResult(
         v=readonly(v),
         q=readonly(q2),
-        policy=readonly(policy),
+        action_probabilities=readonly(policy),
+        iterations=int(it),
+        converged=bool(bound <= tol),
+        residual=residual if np.isfinite(residual) else np.inf,
         v_lower=readonly(v_lower),
         v_upper=readonly(v_upper),
         bound=bound,
-        iterations=int(it),
-        converged=bound <= tol,
         temperature=tau,
     )
 
 
 # ====================================================================== soft policy iteration
-def _dense_P(mdp):
-    S, A = mdp.n_states, mdp.n_actions
-    return mdp.P.toarray().reshape(S, A, S) if mdp.is_sparse else np.asarray(mdp.P)
-
-
-def regularized_policy_evaluation(mdp: FiniteMDP, policy, temperature: float, reference_policy=None):
-    r"""Regularized value and q-values of a stochastic policy: ``(v, q)``.
+def regularized_policy_evaluation(
+    mdp: FiniteMDP, policy, temperature: float, reference_policy=None
+) -> RegularizedPolicyEvaluationResult:
+    r"""Regularized value and q-values of a stochastic policy.
 
     .. math::
 
@@ -382,21 +431,29 @@ def regularized_policy_evaluation(mdp: FiniteMDP, policy, temperature: float, re
     >>> import numpy as np
     >>> from rltheory.tabular import FiniteMDP, regularized_policy_evaluation
     >>> mdp = FiniteMDP(np.ones((1, 2, 1)), np.array([[1.0, 0.0]]), gamma=0.5)
-    >>> v, q = regularized_policy_evaluation(mdp, np.array([[0.5, 0.5]]), 1.0)
-    >>> bool(abs(v[0] - 2 * (0.5 + np.log(2))) < 1e-12)
+    >>> res = regularized_policy_evaluation(mdp, np.array([[0.5, 0.5]]), 1.0)
+    >>> bool(abs(res.v[0] - 2 * (0.5 + np.log(2))) < 1e-12)  # v = (r_pi + tau log 2) / (1 - gamma)
     True
+    >>> res.q.shape, res.v.flags.writeable
+    ((1, 2), False)
     """
-    _check_discounted(mdp, "regularized_policy_evaluation")
-    tau = _check_temperature(temperature)
+    FiniteMDP.require(mdp, "discounted", "regularized_policy_evaluation")
+    tau = check_real("temperature", temperature, low=0.0)
     pi = mdp.policy_matrix(policy)
     logref = _log_reference(mdp, reference_policy)
+    v, q = _evaluate(mdp, pi, tau, logref)
+    return RegularizedPolicyEvaluationResult(v=readonly(v), q=readonly(q))
+
+
+def _evaluate(mdp: FiniteMDP, pi: np.ndarray, tau: float, logref: np.ndarray):
+    """``(v, q)`` of :func:`regularized_policy_evaluation` for a validated ``(S, A)`` policy."""
     with np.errstate(divide="ignore", invalid="ignore"):
         terms = np.where(pi > 0, pi * (np.log(np.where(pi > 0, pi, 1.0)) - logref), 0.0)
     if tau > 0 and np.isinf(terms).any():
         s = int(np.argwhere(np.isinf(terms))[0][0])
         raise ValueError(f"policy puts mass outside the support of reference_policy in state {s}: infinite KL")
     kl = terms.sum(axis=1) if tau > 0 else np.zeros(mdp.n_states)
-    P = _dense_P(mdp)
+    P = mdp.dense_P
     S = mdp.n_states
     R = np.asarray(mdp.R)
     mask = np.asarray(mdp.action_mask)
@@ -427,7 +484,10 @@ def soft_policy_iteration(
         :math:`\tau > 0`.
     reference_policy : array_like, shape (S, A), optional
     tol : float
+        Stop when an update changes the policy by at most ``tol`` (sup norm).
     max_iter : int
+        Maximum number of updates (>= 0; ``0`` evaluates the start and
+        reports the size of its next update).
 
     Examples
     --------
@@ -439,32 +499,38 @@ def soft_policy_iteration(
     >>> bool(abs(pi.v[0] - vi.v[0]) < 1e-10)
     True
     """
-    _check_discounted(mdp, "soft_policy_iteration")
-    tau = _check_temperature(temperature, allow_zero=False)
-    tol, max_iter = _check_iter(tol, max_iter)
+    FiniteMDP.require(mdp, "discounted", "soft_policy_iteration")
+    tau = check_real("temperature", temperature, low=0.0, low_open=True)
+    tol, max_iter = check_iteration_settings(tol, max_iter)
     logref = _log_reference(mdp, reference_policy)
     mask = np.asarray(mdp.action_mask)
     pi = _soft_policy(np.where(mask, 0.0, -np.inf), tau, logref, mask)  # pi_0 restricted to allowed actions
-    ref = reference_policy if reference_policy is None else np.exp(logref)
-    v, q = regularized_policy_evaluation(mdp, pi, tau, ref)
+    # the evaluations read log pi_0 back from pi_0 = exp(logref), as regularized_policy_evaluation would
+    logref_eval = _log_reference(mdp, None if reference_policy is None else np.exp(logref))
+    v, q = _evaluate(mdp, pi, tau, logref_eval)
     history = [v]
     converged = False
+    change = float(np.max(np.abs(_soft_policy(q, tau, logref, mask) - pi)))  # the start's own certificate
     it = 0
     for it in range(1, max_iter + 1):
         new = _soft_policy(q, tau, logref, mask)
         change = float(np.max(np.abs(new - pi)))
         pi = new
-        v, q = regularized_policy_evaluation(mdp, pi, tau, ref)
+        v, q = _evaluate(mdp, pi, tau, logref_eval)
         history.append(v)
         if change <= tol:
             converged = True
             break
+    else:
+        it = max_iter
+        converged = change <= tol and max_iter == 0
     return SoftPolicyIterationResult(
         v=readonly(v),
         q=readonly(q),
-        policy=readonly(pi),
+        action_probabilities=readonly(pi),
         iterations=it,
         converged=converged,
+        residual=change,
         values_history=readonly(np.array(history)),
     )
 
@@ -474,12 +540,12 @@ def _q_star(mdp) -> np.ndarray:
     from rltheory.tabular._policy_iteration import policy_iteration
 
     res = policy_iteration(mdp)
-    P = _dense_P(mdp)
+    P = mdp.dense_P
     return np.where(np.asarray(mdp.action_mask), np.asarray(mdp.R) + mdp.gamma * np.einsum("saj,j->sa", P, res.v), 0.0)
 
 
 def _q_pi(mdp, pi) -> np.ndarray:
-    v, q = regularized_policy_evaluation(mdp, pi, 0.0)
+    q = regularized_policy_evaluation(mdp, pi, 0.0).q
     return np.where(np.asarray(mdp.action_mask), q, 0.0)
 
 
@@ -488,7 +554,7 @@ def mirror_descent_value_iteration(
     kl_weight: float,
     entropy_weight: float = 0.0,
     *,
-    n_iter: int = 100,
+    max_iter: int = 100,
     noise_scale: float = 0.0,
     rng=None,
     errors=None,
@@ -520,12 +586,13 @@ def mirror_descent_value_iteration(
         Discounted.
     kl_weight, entropy_weight : float
         :math:`\lambda \ge 0`, :math:`\tau \ge 0`.
-    n_iter : int
-        :math:`K`.
+    max_iter : int
+        :math:`K` (>= 0): the number of iterations run (there is no stopping
+        rule); ``0`` returns :math:`q_0 = 0` and the uniform policy.
     noise_scale : float
         Standard deviation of i.i.d. Gaussian errors :math:`\epsilon_k(s,a)`.
     rng : numpy.random.Generator, int or None
-    errors : array_like, shape (n_iter, S, A), optional
+    errors : array_like, shape (max_iter, S, A), optional
         Deterministic errors: ``errors[k]`` is added to :math:`q_{k+1}`
         (on allowed actions), on top of any Gaussian noise.
 
@@ -535,24 +602,22 @@ def mirror_descent_value_iteration(
     >>> from rltheory.tabular import FiniteMDP, mirror_descent_value_iteration
     >>> P = np.array([[[0.9, 0.1], [0.1, 0.9]], [[0.5, 0.5], [0.2, 0.8]]])
     >>> mdp = FiniteMDP(P, np.array([[1.0, 0.0], [0.0, 1.0]]), gamma=0.8)
-    >>> res = mirror_descent_value_iteration(mdp, 1.0, n_iter=200)
-    >>> bool(res.suboptimality[-1] < 1e-2)
-    True
+    >>> res = mirror_descent_value_iteration(mdp, 1.0, max_iter=200)
+    >>> bool(res.suboptimality[-1] < 1e-2), res.iterations, res.q_history.shape
+    (True, 200, (201, 2, 2))
     """
-    _check_discounted(mdp, "mirror_descent_value_iteration")
-    for name, x in (("kl_weight", kl_weight), ("entropy_weight", entropy_weight), ("noise_scale", noise_scale)):
-        if isinstance(x, bool) or not isinstance(x, numbers.Real) or not np.isfinite(x) or x < 0:
-            raise ValueError(f"{name} = {x!r} must be a finite number >= 0")
-    if isinstance(n_iter, bool) or not isinstance(n_iter, (int, np.integer)) or n_iter < 1:
-        raise ValueError(f"n_iter = {n_iter!r} must be an integer >= 1")
-    lam, tau, sigma = float(kl_weight), float(entropy_weight), float(noise_scale)
+    FiniteMDP.require(mdp, "discounted", "mirror_descent_value_iteration")
+    lam = check_real("kl_weight", kl_weight, low=0.0)
+    tau = check_real("entropy_weight", entropy_weight, low=0.0)
+    sigma = check_real("noise_scale", noise_scale, low=0.0)
+    n_iter = check_max_iter(max_iter)
     gen = as_generator(rng)
     S, A = mdp.n_states, mdp.n_actions
     if errors is not None:
         errors = np.asarray(errors, dtype=float)
-        check_shape("errors", errors, (int(n_iter), S, A))
+        check_shape("errors", errors, (n_iter, S, A))
         check_finite("errors", errors)
-    P = _dense_P(mdp)
+    P = mdp.dense_P
     R = np.asarray(mdp.R)
     mask = np.asarray(mdp.action_mask)
     pi = mask / mask.sum(axis=1, keepdims=True)
@@ -585,208 +650,13 @@ def mirror_descent_value_iteration(
     q_star = _q_star(mdp)
     sub = np.array([float(np.max(np.where(mask, q_star - _q_pi(mdp, p), 0.0))) for p in pis])
     return MirrorDescentVIResult(
-        q=readonly(np.array(qs)),
-        policies=readonly(np.array(pis)),
+        q=readonly(qs[-1]),
+        action_probabilities=readonly(pis[-1]),
+        iterations=n_iter,
+        q_history=readonly(np.array(qs)),
+        action_probabilities_history=readonly(np.array(pis)),
         suboptimality=readonly(sub),
         kl_weight=lam,
         entropy_weight=tau,
         noise_scale=sigma,
-    )
-
-
-# ====================================================================== error propagation: AVI vs MD-VI
-@dataclass(frozen=True, eq=False)
-class ErrorPropagationResult:
-    r"""Result of :func:`error_propagation_experiment`.
-
-    Attributes
-    ----------
-    gammas, horizons : numpy.ndarray, shape (G,)
-        Discounts and :math:`H = 1/(1-\gamma)`.
-    n_states, n_iter : numpy.ndarray of int, shape (G,)
-        Chain length :math:`N` and number of iterations :math:`K = N - 2`.
-    avi_loss, mdvi_loss : numpy.ndarray, shape (G,)
-        :math:`\max_k \|v^* - v^{\pi_k}\|_\infty` over the last
-        :math:`\lceil 2H\rceil` iterations (the limsup proxy) for AVI
-        (``kl_weight = 0``) and MD-VI (``kl_weight > 0``, no entropy).
-    avi_bound : numpy.ndarray, shape (G,)
-        :math:`2\gamma\epsilon/(1-\gamma)^2` (Bertsekas & Tsitsiklis 1996, Prop. 6.1).
-    avi_closed_form : numpy.ndarray, shape (G,)
-        :math:`(1-\delta)(1-\gamma^{K-3})\, 2\gamma\epsilon/(1-\gamma)^2`,
-        AVI's loss in closed form (see the function's Notes).
-    mdvi_bound : numpy.ndarray, shape (G,)
-        Vieillard et al. Thm 1 at the last iteration :math:`K`:
-        :math:`\frac{2}{1-\gamma}\|\frac1K\sum_{j}\epsilon_j\|_\infty
-        + \frac{4}{(1-\gamma)^2}\frac{r_{max} + \gamma\lambda\log|A|}{K}`.
-    mdvi_last_loss : numpy.ndarray, shape (G,)
-        MD-VI's :math:`\|q^* - q^{\pi_K}\|_\infty` (compared with ``mdvi_bound``).
-    epsilon, kl_weight, margin : float
-    """
-
-    gammas: np.ndarray
-    horizons: np.ndarray
-    n_states: np.ndarray
-    n_iter: np.ndarray
-    avi_loss: np.ndarray
-    mdvi_loss: np.ndarray
-    avi_bound: np.ndarray
-    avi_closed_form: np.ndarray
-    mdvi_bound: np.ndarray
-    mdvi_last_loss: np.ndarray
-    epsilon: float
-    kl_weight: float
-    margin: float
-
-
-def _adversarial_chain(gamma: float, epsilon: float, margin: float, chain_factor: float):
-    """The chain MDP and error sequence of :func:`error_propagation_experiment`."""
-    N = int(np.ceil(chain_factor / (1.0 - gamma))) + 3
-    P = np.zeros((N, 2, N))
-    P[0, :, 0] = 1.0
-    for i in range(1, N):
-        P[i, 0, i - 1] = 1.0  # 'left'
-        P[i, 1, i] = 1.0  # 'stay'
-    i = np.arange(N)
-    # stay reward c_i = -(1 - margin) 2 gamma eps (1 - gamma^(i-1)) / (1 - gamma)
-    c = -(1.0 - margin) * 2.0 * gamma * epsilon * (1.0 - gamma ** np.maximum(i - 1, 0)) / (1.0 - gamma)
-    R = np.zeros((N, 2))
-    R[:, 1] = np.where(i >= 2, c, 0.0)
-    mask = np.ones((N, 2), dtype=bool)
-    mask[:2, 1] = False  # no 'stay' in the absorbing state 0 and in state 1
-    mdp = FiniteMDP(P, R, gamma=gamma, action_mask=mask)
-    K = N - 2
-    E = np.zeros((K, N, 2))
-    for k in range(K):  # e_k = eps (1_{k+1} - 1_k), the same for both actions
-        E[k, k, :] -= epsilon
-        E[k, k + 1, :] += epsilon
-    return mdp, E
-
-
-def error_propagation_experiment(
-    gammas, epsilon: float = 0.01, kl_weight: float = 1.0, *, margin: float = 1e-3, chain_factor: float = 6.0
-) -> ErrorPropagationResult:
-    r"""AVI accumulates evaluation errors (loss :math:`\propto H^2`), KL-regularized MD-VI averages them.
-
-    For every :math:`\gamma` a deterministic chain with states
-    :math:`0, \dots, N-1`, :math:`N = \lceil c_N H\rceil + 3`: state 0 is
-    absorbing with reward 0; every state :math:`i \ge 1` has 'left'
-    (:math:`\to i-1`, reward 0) and, for :math:`i \ge 2`, 'stay' with reward
-    :math:`c_i = -(1-\delta)\,2\gamma\epsilon(1-\gamma^{i-1})/(1-\gamma) < 0`,
-    so :math:`q^* = 0` on 'left' and 'left' everywhere is optimal. Both
-    algorithms start at :math:`q_0 = 0` and receive the same persistent but
-    *moving* errors :math:`\epsilon_k = \epsilon(\mathbf 1_{k+1} - \mathbf 1_k)`
-    (both actions), :math:`\|\epsilon_k\|_\infty = \epsilon`:
-
-    * AVI (:func:`mirror_descent_value_iteration` with ``kl_weight = 0``):
-      the wave of errors builds :math:`q_k(k, \cdot) - q_k(k-1, \cdot) \to
-      2\epsilon/(1-\gamma)`, so the greedy policy stays at the front state
-      and loses :math:`-c_i/(1-\gamma) \to (1-\delta)\,2\gamma\epsilon/(1-\gamma)^2`:
-      the bound of Bertsekas & Tsitsiklis (1996, Prop. 6.1) is attained up to
-      :math:`1-\delta` (the Scherrer & Lesner 2012 style tightness example).
-      A *constant* error cannot do this: then AVI converges to the optimal
-      q of the reward :math:`r + \epsilon`, whose greedy policy loses at most
-      :math:`2\epsilon/(1-\gamma)`; and i.i.d. zero-mean errors cancel.
-    * MD-VI (``kl_weight`` :math:`= \lambda > 0`, no entropy): the policy is
-      the softmax of :math:`\lambda^{-1}\sum_j q_j`, and Vieillard et al.
-      (2020), Thm 1 bounds its loss by
-      :math:`\frac{2}{1-\gamma}\|\frac1k\sum_{j\le k}\epsilon_j\|_\infty` plus
-      :math:`\frac{4}{(1-\gamma)^2}\frac{r_{max}+\gamma\lambda\log|A|}{k}`;
-      here the sum telescopes, :math:`\|\sum_j\epsilon_j\|_\infty = \epsilon`
-      (:math:`2\epsilon`-bounded in any case, i.e. at most linear in
-      :math:`H` for a persistent :math:`\epsilon`).
-
-    Parameters
-    ----------
-    gammas : array_like
-        Discounts in (0, 1).
-    epsilon : float
-        :math:`\|\epsilon_k\|_\infty > 0`.
-    kl_weight : float
-        :math:`\lambda > 0` of MD-VI.
-    margin : float
-        :math:`\delta \in (0, 1)`: makes 'stay' strictly worse than the wave's
-        advantage so that ties never occur.
-    chain_factor : float
-        :math:`c_N`; the finite chain costs a factor
-        :math:`1-\gamma^{K - 2H - 1} \approx 1 - e^{-c_N + 3}` in the attained loss.
-
-    Notes
-    -----
-    ``avi_loss`` and ``mdvi_loss`` are value losses
-    :math:`\|v^*-v^{\pi_k}\|_\infty` (:math:`v^* = 0`); AVI's greedy
-    :math:`\pi_k` stays exactly at the front :math:`i = k-2` of the error wave
-    (:math:`k \ge 4`), so its loss is :math:`-c_{k-2}/(1-\gamma) =
-    (1-\delta)(1-\gamma^{k-3})\,2\gamma\epsilon/(1-\gamma)^2` in closed form
-    (increasing in :math:`k`; the window's maximum is at :math:`k = K`).
-    ``mdvi_last_loss`` is Thm 1's quantity :math:`\|q^*-q^{\pi_K}\|_\infty`.
-
-    References
-    ----------
-    D. P. Bertsekas, J. N. Tsitsiklis, *Neuro-Dynamic Programming* (1996),
-    Prop. 6.1. B. Scherrer, B. Lesner, "On the use of non-stationary policies
-    for stationary infinite-horizon Markov decision processes", NIPS 2012
-    (tightness of :math:`2\gamma\epsilon/(1-\gamma)^2`). N. Vieillard et al.,
-    NeurIPS 2020, Thm 1.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from rltheory.tabular import error_propagation_experiment
-    >>> res = error_propagation_experiment([0.8, 0.9])
-    >>> bool(np.allclose(res.avi_loss, res.avi_closed_form, rtol=1e-9) and np.all(res.avi_loss <= res.avi_bound))
-    True
-    >>> bool(np.all(res.mdvi_loss < res.avi_loss / 5))
-    True
-    """
-    g = np.atleast_1d(np.asarray(gammas, dtype=float))
-    if g.ndim != 1 or g.size == 0 or not np.all((g > 0) & (g < 1)):
-        raise ValueError(f"gammas must be a non-empty 1-d array of discounts in (0, 1), got {gammas!r}")
-    for name, x in (("epsilon", epsilon), ("kl_weight", kl_weight), ("chain_factor", chain_factor)):
-        if isinstance(x, bool) or not isinstance(x, numbers.Real) or not np.isfinite(x) or x <= 0:
-            raise ValueError(f"{name} = {x!r} must be a finite number > 0")
-    if isinstance(margin, bool) or not isinstance(margin, numbers.Real) or not 0 < margin < 1:
-        raise ValueError(f"margin = {margin!r} must be in (0, 1)")
-    eps, lam, delta = float(epsilon), float(kl_weight), float(margin)
-    out = {k: [] for k in ("N", "K", "avi", "md", "bnd", "low", "mdb", "mdl")}
-    for gamma in g:
-        mdp, E = _adversarial_chain(float(gamma), eps, delta, float(chain_factor))
-        N, K = mdp.n_states, E.shape[0]
-        H = 1.0 / (1.0 - gamma)
-        w = int(np.ceil(2 * H))
-        avi = mirror_descent_value_iteration(mdp, 0.0, n_iter=K, errors=E)
-        md = mirror_descent_value_iteration(mdp, lam, n_iter=K, errors=E)
-        out["N"].append(N)
-        out["K"].append(K)
-        from rltheory.tabular._policy_iteration import policy_iteration
-
-        v_star = np.asarray(policy_iteration(mdp).v)
-        for key, res in (("avi", avi), ("md", md)):
-            out[key].append(
-                max(float(np.max(v_star - regularized_policy_evaluation(mdp, p, 0.0)[0])) for p in res.policies[-w:])
-            )
-        # Bertsekas & Tsitsiklis (1996), Prop. 6.1: limsup ||v* - v^{pi_k}|| <= 2 gamma eps / (1-gamma)^2
-        bnd = 2.0 * gamma * eps / (1.0 - gamma) ** 2
-        out["bnd"].append(bnd)
-        # pi_k stays at the wave's front i = k - 2 and loses -c_i/(1-gamma); the window's worst is k = K
-        out["low"].append((1.0 - delta) * (1.0 - gamma ** (K - 3)) * bnd)
-        # Vieillard et al. (2020), Thm 1 (tau = 0): 2/(1-g) ||E_K / K|| + 4/(1-g)^2 (r_max + g lam log|A|) / K
-        avg = float(np.max(np.abs(E.sum(axis=0)))) / K
-        rmax = float(np.max(np.abs(mdp.R)))
-        out["mdb"].append(2.0 * H * avg + 4.0 * H**2 * (rmax + gamma * lam * np.log(mdp.n_actions)) / K)
-        out["mdl"].append(float(md.suboptimality[-1]))
-    arr = {k: readonly(np.array(v)) for k, v in out.items()}
-    return ErrorPropagationResult(
-        gammas=readonly(g.copy()),
-        horizons=readonly(1.0 / (1.0 - g)),
-        n_states=arr["N"],
-        n_iter=arr["K"],
-        avi_loss=arr["avi"],
-        mdvi_loss=arr["md"],
-        avi_bound=arr["bnd"],
-        avi_closed_form=arr["low"],
-        mdvi_bound=arr["mdb"],
-        mdvi_last_loss=arr["mdl"],
-        epsilon=eps,
-        kl_weight=lam,
-        margin=delta,
     )

@@ -1,11 +1,10 @@
-"""Rounding allowances shared by the tabular tests (moved from test_kernels.py: tests do not import test modules).
+"""Rounding allowances shared by the tabular tests (Higham 2002, *Accuracy and Stability of Numerical
+Algorithms*, Thm. 3.1).
 
-Two evaluations of ``r + gamma P v`` in different summation orders differ by at
-most ``2 gamma_n (|r| + gamma |P| |v|)`` with ``gamma_n ~ n u`` (Higham 2002,
-*Accuracy and Stability of Numerical Algorithms*, Thm. 3.1); ``backup_slack`` is
-that bound. ``fp_slack`` bounds the rounding accumulated by a whole solver run:
-per-backup errors of that size, amplified by at most ``1 / (1 - gamma)`` through
-the contraction, times 8 for the few bound evaluations combined.
+Two evaluations of ``r + gamma P v`` in different summation orders differ by at most ``2 gamma_n (|r| + gamma
+|P| |v|)`` with ``gamma_n ~ n u``; ``backup_slack`` is that bound. ``fp_slack`` bounds the rounding accumulated by
+a whole solver run: per-backup errors of that size, amplified by at most ``1 / (1 - gamma)`` through the
+contraction, times 8 for the few bound evaluations combined.
 """
 
 import numpy as np
@@ -28,3 +27,5 @@ def backup_slack(mdp, v=None):
 def fp_slack(mdp):
     """Rounding accumulated by a solver run (see the module docstring)."""
     return 8 * (mdp.n_states + 2) * EPS * (value_scale(mdp) + 1.0) / (1.0 - mdp.gamma)
+
+

@@ -311,3 +311,157 @@ def discounted_catalogue() -> tuple[KnownAnswer, ...]:
             lambda rep: puterman_inventory(rep, horizon=None, gamma=F(9, 10)),
         ),
     )
+
+
+# ------------------------------------------------------- stochastic shortest path
+# A three-state SSP solved by hand (state 2 terminal; every action of a transient state reaches a lower state with
+# positive probability, so no end component avoids termination and every policy is proper):
+#   state 1: a0 -> 2 w.p. 1, reward -3;          a1 -> 2 or stay w.p. 1/2 each, reward -1
+#   state 0: a0 -> 1 w.p. 1, reward -1;          a1 -> 2 w.p. 1/4, stay w.p. 3/4, reward -1
+# v*(1) = max(-3, v) with v = -1 + v/2, i.e. -2 (a1); v*(0) = max(-1 + v*(1), v) with v = -1 + 3v/4, i.e.
+# max(-3, -4) = -3 (a0). The largest expected time to termination: M(1) = max(1, 2) = 2, M(0) = max(1 + M(1), 4) = 4.
+SMALL_SSP_P = [
+    [[0, 1, 0], [F(3, 4), 0, F(1, 4)]],
+    [[0, 0, 1], [0, F(1, 2), F(1, 2)]],
+    [[0, 0, 1], [0, 0, 1]],
+]
+SMALL_SSP_R = [[-1, -1], [-3, -1], [0, 0]]
+SMALL_SSP_V_STAR = (F(-3), F(-2), F(0))
+SMALL_SSP_POLICY = (0, 1)
+SMALL_SSP_M = (F(4), F(2), F(0))
+
+
+def small_ssp(representation: str = "dense") -> FiniteMDP:
+    return build(SMALL_SSP_P, SMALL_SSP_R, 1, representation, terminal_states=[2])
+
+
+def gamblers_problem(goal: int = 100, p_heads=F(2, 5), representation: str = "sparse", *, stake_zero: bool = False):
+    """Sutton & Barto (2018), Example 4.3: the gambler's problem as an undiscounted SSP.
+
+    Capital ``s`` in ``0..goal`` (0 and ``goal`` terminal); in ``0 < s < goal`` the stakes are
+    ``1..min(s, goal - s)`` (action ``k`` stakes ``k + 1``), plus stake 0 as the last action when ``stake_zero``
+    (Sutton & Barto's action set includes it). The coin comes up heads w.p. ``p_heads``: the capital moves to
+    ``s + a`` or ``s - a``; reward +1 on reaching ``goal``, else 0, so ``v^pi(s)`` is the probability of reaching
+    the goal. Without stake 0 every policy is proper (losing repeatedly ruins within ``goal`` steps with positive
+    probability); stake 0 is an improper policy of reward 0. Disallowed actions keep a self-loop row (never used).
+    """
+    p = F(p_heads)
+    n_stakes = goal // 2
+    A = n_stakes + (1 if stake_zero else 0)
+    S = goal + 1
+    entries = {}  # (s, a) -> {next: probability}
+    R = {}
+    mask = np.zeros((S, A), dtype=bool)
+    for t in (0, goal):
+        mask[t, 0] = True
+    for s in range(1, goal):
+        for k in range(min(s, goal - s)):
+            a = k + 1
+            row = entries.setdefault((s, k), {})
+            row[s + a] = row.get(s + a, F(0)) + p
+            row[s - a] = row.get(s - a, F(0)) + (1 - p)
+            R[s, k] = p if s + a == goal else F(0)
+            mask[s, k] = True
+        if stake_zero:
+            mask[s, A - 1] = True
+    for s in range(S):
+        for a in range(A):
+            entries.setdefault((s, a), {s: F(1)})
+    if representation == "exact":
+        P = np.full((S, A, S), F(0), dtype=object)
+        Rx = np.full((S, A), F(0), dtype=object)
+        for (s, a), row in entries.items():
+            for t, q in row.items():
+                P[s, a, t] = q
+        for (s, a), r in R.items():
+            Rx[s, a] = r
+        return FiniteMDP(P, Rx, gamma=F(1), terminal_states=[0, goal], action_mask=mask)
+    rows, cols, vals = [], [], []
+    for (s, a), row in sorted(entries.items()):
+        for t, q in sorted(row.items()):
+            rows.append(s * A + a)
+            cols.append(t)
+            vals.append(float(q))
+    P = sp.csr_array((vals, (rows, cols)), shape=(S * A, S))
+    Rf = np.zeros((S, A))
+    for (s, a), r in R.items():
+        Rf[s, a] = float(r)
+    if representation == "dense":
+        P = P.toarray().reshape(S, A, S)
+    return FiniteMDP(P, Rf, gamma=1.0, terminal_states=[0, goal], action_mask=mask)
+
+
+def exact_policy_values(mdp: FiniteMDP, policy, terminal_states) -> list[F]:
+    """``v^pi`` of a deterministic policy of an SSP (gamma = 1) in rationals: ``(I - P^pi_TT) v_T = r^pi_T``.
+
+    ``P`` and ``R`` are read from the float model and turned into Fractions exactly (``Fraction(float)``), so pass
+    a model whose entries are dyadic or compare with the float model's own rational values.
+    """
+    from sympy import QQ
+    from sympy.polys.matrices import DomainMatrix
+
+    S = mdp.n_states
+    terminal = set(int(t) for t in terminal_states)
+    idx = [s for s in range(S) if s not in terminal]
+    pos = {s: i for i, s in enumerate(idx)}
+    P = mdp.csr_P
+    A = mdp.n_actions
+    rows, rhs = [], []
+    for s in idx:
+        row = [QQ(0)] * len(idx)
+        row[pos[s]] += QQ(1)
+        r = P.indptr[s * A + int(policy[s])], P.indptr[s * A + int(policy[s]) + 1]
+        for k in range(*r):
+            t = int(P.indices[k])
+            if t in pos:
+                q = F(float(P.data[k]))
+                row[pos[t]] -= QQ(q.numerator, q.denominator)
+        rr = F(float(mdp.R[s, int(policy[s])]))
+        rows.append(row)
+        rhs.append([QQ(rr.numerator, rr.denominator)])
+    x = DomainMatrix(rows, (len(idx), len(idx)), QQ).lu_solve(DomainMatrix(rhs, (len(idx), 1), QQ)).to_list()
+    v = [F(0)] * S
+    for s, row in zip(idx, x):
+        v[s] = F(int(row[0].numerator), int(row[0].denominator))
+    return v
+
+
+@functools.lru_cache(maxsize=None)
+def gamblers_problem_values(goal: int = 100, p_heads=F(2, 5)) -> tuple[F, ...]:
+    """The optimal values of :func:`gamblers_problem`, exactly: bold play, checked optimal in rationals.
+
+    Bold play stakes ``min(s, goal - s)``; its values solve a sparse linear system (2 entries per row), and they
+    satisfy the Bellman optimality equation ``v(s) = max_a [p v(s + a) + (1 - p) v(s - a)]`` *exactly* for every
+    stake (checked here; Dubins & Savage 1965 prove bold play optimal for subfair red-and-black). Every policy is
+    proper, so the optimality equation has one solution (Bertsekas & Tsitsiklis 1991, Prop. 2): this is ``v*``,
+    the probability of reaching the goal under optimal play (v(0) = 0, v(goal) = 1 by the reward on entry).
+    Sutton & Barto (2018), Figure 4.3 plots it for ``p_heads = 0.4``.
+    """
+    from sympy import QQ
+    from sympy.polys.matrices import DomainMatrix
+
+    p = F(p_heads)
+    n = goal - 1
+    rows, rhs = [], []
+    for s in range(1, goal):
+        a = min(s, goal - s)
+        row = [QQ(0)] * n
+        row[s - 1] += QQ(1)
+        b = F(0)
+        if s + a == goal:
+            b += p  # the +1 on entering the goal, times p
+        else:
+            row[s + a - 1] -= QQ(p.numerator, p.denominator)
+        if s - a > 0:
+            row[s - a - 1] -= QQ((1 - p).numerator, (1 - p).denominator)
+        rows.append(row)
+        rhs.append([QQ(b.numerator, b.denominator)])
+    x = DomainMatrix(rows, (n, n), QQ).lu_solve(DomainMatrix(rhs, (n, 1), QQ)).to_list()
+    v = [F(0)] + [F(int(r[0].numerator), int(r[0].denominator)) for r in x] + [F(0)]  # v(goal) = 0: terminal
+    # q(s, a) = p (1[s + a = goal] + v(s + a)) + (1 - p) v(s - a): the reward is paid on entering the goal
+    for s in range(1, goal):
+        best = max(p * ((1 if s + a == goal else 0) + v[s + a]) + (1 - p) * v[s - a]
+                   for a in range(1, min(s, goal - s) + 1))
+        if best != v[s]:
+            raise AssertionError(f"bold play is not optimal at s = {s}: {best} > {v[s]}")
+    return tuple(v)

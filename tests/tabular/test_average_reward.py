@@ -255,8 +255,9 @@ def test_rvi_bounds_bracket_the_optimal_gain(mdp):
     Th = np.max(np.where(np.asarray(mdp.action_mask), np.asarray(mdp.R) + P @ res.bias, -np.inf), axis=1)
     assert np.max(np.abs(Th - res.bias - g_star)) <= tol + fp
     # a few sweeps only: the bounds still bracket g*
-    short = relative_value_iteration(mdp, tol=0.0, max_iter=3)
+    short = relative_value_iteration(mdp, tol=np.finfo(float).tiny, max_iter=3)
     assert short.gain_lower - fp <= g_star <= short.gain_upper + fp and short.iterations <= 3
+    assert short.residual == short.gain_upper - short.gain_lower
 
 
 @pytest.mark.parametrize("seed", range(3))
@@ -321,9 +322,51 @@ def test_discounted_solvers_point_to_average_reward():
             call()
 
 
+def test_average_reward_pi_max_iter_is_a_result():
+    """Hitting max_iter gives converged=False (it raised RuntimeError); max_iter = 0 evaluates the start."""
+    from rltheory.tabular.envs import river_swim
+
+    mdp = river_swim(n_states=6, gamma=1.0)
+    full = average_reward_policy_iteration(mdp)
+    assert full.converged and full.gains_history.shape == (full.iterations + 1, 6) and full.iterations >= 1
+    res = average_reward_policy_iteration(mdp, max_iter=0)
+    assert not res.converged and res.iterations == 0 and res.gains_history.shape == (1, 6)
+    assert np.all(res.gain <= full.gain + 1e-12)
+    for arr in (res.gain, res.bias, res.policy, res.gains_history):
+        assert not arr.flags.writeable
+
+
+def test_rvi_never_certifies_a_non_finite_iterate(monkeypatch):
+    from rltheory.tabular import _kernels
+
+    P = np.array([[[0.5, 0.5]], [[0.5, 0.5]]])
+    mdp = FiniteMDP(P, np.ones((2, 1)), gamma=1.0)
+
+    def overflowing(P, R, gamma, w, mask, use_mask, tw, pi):
+        tw[:] = [np.inf, 1.0]
+        pi[:] = 0
+        return 0.0, 0.0  # the compiled min/max skip NaN
+
+    monkeypatch.setattr(_kernels, "bellman_backup_dense", overflowing)
+    res = relative_value_iteration(mdp)
+    assert not res.converged and res.gain_lower == -np.inf and res.gain_upper == np.inf
+
+
+def test_mixing_time_max_iter():
+    P = np.array([[0.9, 0.1], [0.1, 0.9]])
+    t = mixing_time(P, 0.25)
+    assert mixing_time(P, 0.25, max_iter=t) == t
+    with pytest.raises(RuntimeError, match=f"within max_iter = {t - 1} steps"):
+        mixing_time(P, 0.25, max_iter=t - 1)
+
+
 def test_bad_inputs():
     P = np.array([[[0.5, 0.5]], [[0.5, 0.5]]])
     mdp = FiniteMDP(P, np.ones((2, 1)), gamma=1.0)
+    with pytest.raises(ValueError, match="tol = 0.0 must be > 0"):
+        relative_value_iteration(mdp, tol=0.0)
+    with pytest.raises(ValueError, match="max_iter = -1 must be >= 0"):
+        average_reward_policy_iteration(mdp, max_iter=-1)
     with pytest.raises(ValueError, match="aperiodicity"):
         relative_value_iteration(mdp, aperiodicity=0.0)
     with pytest.raises(ValueError, match="reference_state = 5"):

@@ -48,20 +48,42 @@ def test_finite_horizon_and_undiscounted_models_pick_their_solver(tmp_path, caps
     ssp = tmp_path / "ssp.npz"
     FiniteMDP(P, R, gamma=1.0, terminal_states=[1]).save(ssp)
     out = _solve_json(capsys, str(ssp))
-    # geometric number of steps with success probability 1/2: E = 2
-    assert out["values"][0] == pytest.approx(-2.0, abs=1e-12)
+    # geometric number of steps with success probability 1/2: E = 2; the SSP certificate of value iteration
+    assert out["method"] == "vi" and out["bound"] is not None
+    assert abs(out["values"][0] + 2.0) <= out["bound"] + 1e-12
+    for method in ("pi", "mpi", "lp", "gs-vi"):
+        out = _solve_json(capsys, str(ssp), "--method", method)
+        assert out["method"] == method and abs(out["values"][0] + 2.0) <= out["bound"] + 1e-9
     horizon = tmp_path / "h.npz"
     FiniteMDP(P, R, gamma=1.0, horizon=3).save(horizon)
     out = _solve_json(capsys, str(horizon))
     # -(1 + 1/2 + 1/4): expected cost of three steps before absorption
-    assert out["values"][0] == pytest.approx(-1.75, abs=1e-12)
+    assert out["values"][0] == pytest.approx(-1.75, abs=1e-12) and out["method"] == "bi"
+
+
+def test_json_names_the_method_actually_used(capsys):
+    """--json printed "method": null for the default method."""
+    out = _solve_json(capsys, "--example", "river-swim")
+    assert out["method"] == "vi"
+
+
+def test_an_average_reward_model_is_sent_to_the_average_reward_solvers(tmp_path, capsys):
+    """gamma = 1 without terminal states was told to use --method pi, which refuses it too."""
+    path = tmp_path / "avg.npz"
+    FiniteMDP(np.ones((2, 1, 2)) / 2, np.ones((2, 1)), gamma=1.0).save(path)
+    for method in ([], ["--method", "pi"], ["--method", "vi"]):
+        assert main(["solve", str(path), *method]) == 2
+        err = capsys.readouterr().err
+        assert "average-reward model" in err and "relative_value_iteration" in err and "--method pi" not in err
 
 
 @pytest.mark.parametrize(
     "argv, message",
     [
         (["solve"], "give either an MDP FILE or --example"),
-        (["solve", "--example", "river-swim", "--tol", "0"], "--tol must be positive"),
+        (["solve", "--example", "river-swim", "--tol", "0"], "--tol must be a finite number > 0, got 0.0"),
+        (["solve", "--example", "river-swim", "--tol", "inf"], "--tol must be a finite number > 0, got inf"),
+        (["solve", "--example", "river-swim", "--tol", "nan"], "--tol must be a finite number > 0, got nan"),
         (["solve", "--example", "river-swim", "--method", "bi"], "needs a finite-horizon model"),
     ],
 )

@@ -207,7 +207,7 @@ def test_grid_actions_names():
 @pytest.mark.parametrize(
     "kwargs, match",
     [
-        (dict(layout=(3, 3), slip=1.5), r"slip = 1.5 must be a probability in \[0, 1\]"),
+        (dict(layout=(3, 3), slip=1.5), r"slip = 1.5 must be <= 1.0"),
         (dict(layout=(3, 3), slip=-0.1), "slip = -0.1"),
         (dict(layout=(0, 3)), "pair of positive integers"),
         (dict(layout="..\n..."), "layout row 1 has 3 cells, expected 2"),
@@ -290,7 +290,7 @@ def test_river_swim_osband_variant_and_sizes():
     assert mdp.R[0, 0] == 0.005 and mdp.R[9, 1] == 1.0 and np.count_nonzero(mdp.R) == 2
     assert mdp.initial_distribution[0] == 1.0
     assert_stochastic(river_swim(n_states=2))
-    with pytest.raises(ValueError, match="n_states = 1 must be an integer >= 2"):
+    with pytest.raises(ValueError, match="n_states = 1 must be >= 2"):
         river_swim(n_states=1)
     with pytest.raises(ValueError, match="variant = 'x'"):
         river_swim(variant="x")
@@ -322,7 +322,7 @@ def test_chain_exact_and_optimal_policy_goes_forward():
     res = policy_iteration(mdp, exact=True)
     # Strens (2000): the optimal policy always chooses action a (forward) when gamma = 0.99
     assert res.policy.tolist() == [0] * 5
-    with pytest.raises(ValueError, match=r"slip = 2 is outside \[0, 1\]"):
+    with pytest.raises(ValueError, match=r"slip = 2 must be <= 1"):
         chain(slip=2)
     with pytest.raises(ValueError, match="large_reward"):
         chain(large_reward="big")
@@ -379,7 +379,7 @@ def test_garnet_distribution_moments():
     "args, kwargs, match",
     [
         ((10, 2, 11), {}, "branching = 11 exceeds n_states = 10"),
-        ((0, 2, 1), {}, "n_states = 0 must be an integer >= 1"),
+        ((0, 2, 1), {}, "n_states = 0 must be >= 1"),
         ((10, 2, 0), {}, "branching = 0"),
         ((10, 2, 2), {"reward": "gauss"}, "reward = 'gauss'"),
         ((10, 2, 2), {"rng": "seed"}, "rng must be a Generator"),
@@ -390,6 +390,21 @@ def test_garnet_distribution_moments():
 def test_garnet_rejects_bad_input(args, kwargs, match):
     with pytest.raises(ValueError, match=match):
         garnet(*args, **kwargs)
+
+
+def test_dense_sizes_that_cannot_fit_are_refused_before_sampling(monkeypatch):
+    """garnet(30000, 2, 2) dense tried to allocate 13.4 GiB (issue 11, sec. 4): refused with the size and the advice."""
+    import rltheory.tabular._model as model
+
+    with pytest.raises(ValueError, match=r"garnet\(1000000, 2, 2\): a dense P of shape \(1000000, 2, 1000000\) would "
+                                         r"need 16000000000000 bytes \(14.6 TiB\).*pass sparse=True"):
+        garnet(10**6, 2, 2)
+    assert garnet(10**5, 2, 2, sparse=True, rng=0).P.nnz == 4 * 10**5  # sparse input is the way
+    monkeypatch.setattr(model, "dense_limit_bytes", lambda: 13 << 30)  # a 26 GiB machine
+    with pytest.raises(ValueError, match=r"garnet\(30000, 2, 2\): a dense P .* \(13.4 GiB\)"):
+        garnet(30000, 2, 2)
+    with pytest.raises(ValueError, match=r"gridworld with 1000000 states: a dense P .*pass sparse=True"):
+        gridworld((1000, 1000), sparse=False)
 
 
 # ---------------------------------------------------------------- gymnasium

@@ -95,7 +95,7 @@ def test_approaches_infinite_horizon_value(mdp):
 
 def test_errors():
     mdp = FiniteMDP(np.ones((1, 1, 1)), np.zeros((1, 1)), gamma=0.5)
-    with pytest.raises(ValueError, match=r"needs a finite-horizon model.*policy_iteration"):
+    with pytest.raises(ValueError, match=r"solves finite-horizon .* models; this one is discounted .*policy_iteration"):
         backward_induction(mdp)
     with pytest.raises(ValueError, match=r"exact=True needs a model built from rationals"):
         backward_induction(puterman_inventory("dense"), exact=True)
@@ -103,3 +103,31 @@ def test_errors():
         backward_induction(puterman_inventory("dense"), exact=1)
     with pytest.raises(ValueError, match=r"needs a FiniteMDP, got dict"):
         backward_induction({})
+
+
+def test_long_horizon_closed_form():
+    """A long horizon runs in the compiled stage loop; values in closed form.
+
+    State 1 is absorbing with reward 3, state 0 can stay (reward 1) or move to 1 (reward 0): with t decisions to
+    go, v_t(1) = 3t and v_t(0) = 3(t - 1) (move now); exact in floating point (small integers).
+    """
+    P = np.array([[[1.0, 0.0], [0.0, 1.0]], [[0.0, 1.0], [0.0, 1.0]]])
+    R = np.array([[1.0, 0.0], [3.0, 3.0]])
+    H = 200_000
+    res = backward_induction(FiniteMDP(P, R, gamma=1.0, horizon=H))
+    togo = H - np.arange(H + 1)
+    np.testing.assert_array_equal(res.v[:, 1], 3.0 * togo)
+    np.testing.assert_array_equal(res.v[:-2, 0], 3.0 * (togo[:-2] - 1))
+    assert (res.policy[:-1, 0] == 1).all() and res.policy[-1, 0] == 0  # last step: stay (1 > 0)
+    for arr in (res.v, res.q, res.policy):
+        assert not arr.flags.writeable
+
+
+def test_results_that_cannot_fit_are_refused(monkeypatch):
+    import rltheory.tabular._finite_horizon as fh
+
+    monkeypatch.setattr(fh, "dense_limit_bytes", lambda: 10_000)
+    P = np.array([[[1.0, 0.0], [0.0, 1.0]], [[0.0, 1.0], [0.0, 1.0]]])
+    backward_induction(FiniteMDP(P, np.ones((2, 2)), gamma=1.0, horizon=100))  # 8 * (202 + 400 + 200) bytes
+    with pytest.raises(ValueError, match=r"horizon H = 1000 .* needs 64016 bytes, more than the dense limit of 10000"):
+        backward_induction(FiniteMDP(P, np.ones((2, 2)), gamma=1.0, horizon=1000))

@@ -39,7 +39,7 @@ def test_deterministic_log_message_is_soft_q(mdp):
     res = control_as_inference(mdp)
     fin = np.isfinite(res.soft_q)
     np.testing.assert_allclose(res.q[fin], res.soft_q[fin], atol=_tol(mdp), rtol=0)
-    np.testing.assert_allclose(res.policy, res.soft_policy, atol=_tol(mdp), rtol=0)
+    np.testing.assert_allclose(res.action_probabilities, res.soft_action_probabilities, atol=_tol(mdp), rtol=0)
     assert res.optimism_gap <= _tol(mdp)
 
 
@@ -69,7 +69,7 @@ def test_stochastic_posterior_factorizes_with_optimistic_dynamics(mdp, data):
         prob = 1.0
         for t in range(H):
             s, a, s2 = row[2 * t], row[2 * t + 1], row[2 * t + 2]
-            prob *= res.policy[t, s, a] * res.posterior_transitions[t, s, a, s2]
+            prob *= res.action_probabilities[t, s, a] * res.posterior_transitions[t, s, a, s2]
         assert abs(prob - p) <= _tol(mdp)
     # and log Z = V_0(s0): the normalizer of the trajectory posterior
     P = np.asarray(mdp.P)
@@ -107,7 +107,9 @@ def test_kl_penalty_identity(A, beta, data):
     w0 = np.array(data.draw(st.lists(st.floats(0.01, 1), min_size=A, max_size=A)))
     w = np.array(data.draw(st.lists(st.floats(0.01, 1), min_size=A, max_size=A)))
     p0, pi = w0 / w0.sum(), w / w.sum()
-    post, log_z = kl_regularized_posterior(r, p0, beta)
+    res = kl_regularized_posterior(r, p0, beta)
+    post, log_z = res.action_probabilities, res.log_partition
+    assert not post.flags.writeable
     lhs = pi @ r - beta * np.sum(pi * np.log(pi / p0))
     rhs = beta * log_z - beta * np.sum(pi * np.log(pi / post))
     scale = np.max(np.abs(r)) + beta * (abs(log_z) + np.max(np.abs(np.log(pi / p0))))

@@ -1,12 +1,6 @@
 """Compiled DP kernels (rltheory.tabular._kernels) against their NumPy references.
 
-Tolerances: two evaluations of ``r + gamma P v`` in different summation orders
-differ by at most ``2 gamma_n (|r| + gamma |P| |v|)`` with ``gamma_n ~ n u``
-(Higham 2002, *Accuracy and Stability of Numerical Algorithms*, Thm. 3.1);
-``backup_slack`` is that bound. ``fp_slack`` bounds the rounding accumulated
-by a whole solver run: per-backup errors of that size, amplified by at most
-``1 / (1 - gamma)`` through the contraction, times 8 for the few bound
-evaluations combined.
+Tolerances: ``backup_slack`` of tests/tabular/_helpers.py (Higham 2002, Thm. 3.1).
 """
 
 import numpy as np
@@ -21,7 +15,7 @@ from rltheory.tabular import _kernels as K
 from rltheory.tabular import _reference as ref
 from rltheory.tabular._operators import _kernel_inputs
 
-from tests.tabular._helpers import EPS, backup_slack
+from ._helpers import EPS, backup_slack
 
 
 def kernel_args(mdp):
@@ -177,6 +171,51 @@ def test_iterate_certifies_on_exit(data):
     assert conv
     tv_ref, _, _ = ref.bellman_backup_reference(mdp.P, mdp.R, mdp.gamma, v, ref_mask(mdp))
     assert np.max(np.abs(tv - tv_ref)) <= backup_slack(mdp, v)
+
+
+@given(st.data())
+def test_iterate_stopping_rules(data):
+    """On exit: converged <=> the requested rule holds (rule 1 SSP with a factor, rule 2 the sup residual)."""
+    mdp = data.draw(mdps)
+    rule = data.draw(st.sampled_from([K.STOP_SSP, K.STOP_RESIDUAL]))
+    factor = data.draw(st.sampled_from([0.5, 3.0, 40.0]))
+    n = data.draw(st.integers(1, 60))
+    kind, P, mask, use_mask = kernel_args(mdp)
+    v0 = np.zeros(mdp.n_states)
+    v, tv, pi = v0.copy(), np.empty(mdp.n_states), np.empty(mdp.n_states, dtype=np.int64)
+    fn = K.iterate_dense if kind == "dense" else K.iterate_csr
+    tol = 1e-6
+    it, conv, dmin, dmax = fn(*P, mdp.R, mdp.gamma, v, mask, use_mask, 0, False, tol, n, tv, pi, rule, factor)
+    assert conv == (ref.stop_quantity_reference(rule, mdp.gamma, factor, dmin, dmax) <= tol)
+    assert conv or it == n
+    it_r, conv_r, *_ = ref.iterate_reference(mdp.P, mdp.R, mdp.gamma, v0, ref_mask(mdp), tol=tol, max_iter=n,
+                                             rule=rule, factor=factor)
+    slack = (it + 1) * backup_slack(mdp, np.abs(tv) + 1)
+    assert it == it_r or abs(ref.stop_quantity_reference(rule, mdp.gamma, factor, dmin, dmax) - tol) <= 4 * factor * slack
+
+
+@settings(max_examples=40)
+@given(mdps, st.integers(1, 6))
+def test_backward_induction_matches_reference(mdp, H):
+    kind, P, mask, use_mask = kernel_args(mdp)
+    S, A = mdp.n_states, mdp.n_actions
+    v, q, pi = np.zeros((H + 1, S)), np.empty((H, S, A)), np.empty((H, S), dtype=np.int64)
+    fn = K.backward_induction_dense if kind == "dense" else K.backward_induction_csr
+    fn(*P, mdp.R, mdp.gamma, mask, use_mask, v, q, pi)
+    v_r, q_r, pi_r = ref.backward_induction_reference(mdp.P, mdp.R, mdp.gamma, H, ref_mask(mdp))
+    for t in range(H):
+        # each stage is exactly one compiled q-value sweep of the next stage's values, then the first argmax
+        qk = np.empty((S, A))
+        (K.q_values_dense if kind == "dense" else K.q_values_csr)(*P, mdp.R, mdp.gamma, v[t + 1], mask, use_mask, qk)
+        np.testing.assert_array_equal(q[t], qk)
+        np.testing.assert_array_equal(pi[t], np.argmax(q[t], axis=1))
+        np.testing.assert_array_equal(v[t], q[t][np.arange(S), pi[t]])
+        # and equals the NumPy reference up to rounding, accumulated over H - t stages
+        slack = (H - t) * backup_slack(mdp, np.abs(v_r[t + 1]) + 1)
+        fin = np.isfinite(q_r[t])
+        assert np.array_equal(fin, np.isfinite(q[t]))
+        assert np.max(np.abs(q[t][fin] - q_r[t][fin]), initial=0.0) <= slack
+        check_argmax(q_r[t], pi[t], pi_r[t], slack)
 
 
 def test_csr_int64_indices_give_identical_results():

@@ -220,7 +220,7 @@ def test_bad_initial_distribution(init, match):
 @pytest.mark.parametrize("horizon", [0, -1, 2.5, True, "3"])
 def test_bad_horizon(horizon):
     P, R = two_state()
-    with pytest.raises(ValueError, match=r"horizon = .* must be an integer >= 1 or None"):
+    with pytest.raises(ValueError, match=r"horizon( = .* must be >= 1| must be an int, got)"):
         FiniteMDP(P, R, gamma=1.0, horizon=horizon)
 
 
@@ -484,3 +484,246 @@ def test_pickle_is_not_the_file_format(tmp_path):
         for name in zf.namelist():
             header = zf.read(name)[:128]
             assert header.startswith(b"\x93NUMPY") and b"'O'" not in header and b"|O" not in header
+
+
+# ------------------------------------------------------ sparse structure (issue 11, sec. 1)
+
+
+@pytest.mark.parametrize(
+    "indices, indptr, match",
+    [
+        # the issue's example: column 5 of a 2-state model
+        ([0, 1, 1, 5], [0, 1, 2, 3, 4], r"column index 5 \(stored entry 3, row 3 = \(s=1, a=1\)\) outside \[0, 2\)"),
+        ([0, 1, 1, -1], [0, 1, 2, 3, 4], r"column index -1 \(stored entry 3, row 3 = \(s=1, a=1\)\) outside"),
+        ([0, 1, 1, 1], [0, 2, 1, 3, 4], r"indptr decreases at row 1: indptr\[1\] = 2 > indptr\[2\] = 1"),
+    ],
+)
+def test_sparse_structure_is_validated_before_any_kernel(indices, indptr, match):
+    """Out-of-range, negative indices and a decreasing indptr used to pass and then crash the kernels."""
+    P = sp.csr_array((np.ones(4), np.array(indices), np.array(indptr)), shape=(4, 2))
+    with pytest.raises(ValueError, match=match):
+        FiniteMDP(P, np.zeros((2, 2)), gamma=0.9)
+
+
+def test_sparse_buffers_of_inconsistent_length_are_refused():
+    P = sp.csr_array(np.eye(2).reshape(2, 2))
+    P = sp.csr_array(np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 0.0], [0.0, 1.0]]))
+    short = P.copy()
+    short.data = short.data[:3]
+    with pytest.raises(ValueError, match="sparse P has 3 data entries but 4 indices"):
+        FiniteMDP(short, np.zeros((2, 2)), gamma=0.9)
+    last = P.copy()
+    last.indptr = np.array([0, 1, 2, 3, 3])
+    with pytest.raises(ValueError, match=r"indptr\[-1\] = 3 differs from the number of stored entries 4"):
+        FiniteMDP(last, np.zeros((2, 2)), gamma=0.9)
+    first = P.copy()
+    first.indptr = np.array([1, 1, 2, 3, 4])
+    with pytest.raises(ValueError, match=r"indptr\[0\] = 1, expected 0"):
+        FiniteMDP(first, np.zeros((2, 2)), gamma=0.9)
+    rows = P.copy()
+    rows.indptr = np.array([0, 1, 2, 4])
+    with pytest.raises(ValueError, match=r"indptr has 4 entries, expected 5"):
+        FiniteMDP(rows, np.zeros((2, 2)), gamma=0.9)
+
+
+def test_sparse_other_formats_are_validated():
+    coo = sp.coo_array(np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 0.0], [0.0, 1.0]]))
+    coo.col[2] = 7  # mutated after construction: scipy's own check already ran
+    with pytest.raises(ValueError, match=r"column index 7 \(entry 2\) outside \[0, 2\)"):
+        FiniteMDP(coo, np.zeros((2, 2)), gamma=0.9)
+    csc = sp.csc_array(np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 0.0], [0.0, 1.0]]))
+    csc.indices[0] = 9
+    with pytest.raises(ValueError, match=r"row index 9 \(stored entry 0, column 0\) outside \[0, 4\)"):
+        FiniteMDP(csc, np.zeros((2, 2)), gamma=0.9)
+
+
+def test_sparse_duplicates_are_summed_and_indices_sorted():
+    P = sp.csr_array((np.array([0.25, 0.5, 0.25, 1.0]), np.array([1, 0, 1, 0]), np.array([0, 3, 4])), shape=(2, 2))
+    mdp = FiniteMDP(P, np.zeros((2, 1)), gamma=0.5)
+    assert mdp.P.has_sorted_indices and mdp.P.has_canonical_format
+    np.testing.assert_array_equal(mdp.P.toarray(), [[0.5, 0.5], [1.0, 0.0]])
+
+
+def _csr_file(tmp_path, indices):
+    path = tmp_path / "good.npz"
+    FiniteMDP(sp.csr_array(np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 0.0], [0.0, 1.0]])), np.zeros((2, 2)),
+              gamma=0.9).save(path)
+    with np.load(path) as npz:
+        arrays = {k: npz[k] for k in npz.files}
+    arrays["P_indices"] = np.array(indices, dtype=arrays["P_indices"].dtype)
+    np.savez(tmp_path / "bad.npz", **arrays)
+    return tmp_path / "bad.npz"
+
+
+@pytest.mark.parametrize("indices, bad", [([0, 1, 1, 5], 5), ([0, 1, 1, -1], -1)])
+def test_load_validates_sparse_structure(tmp_path, indices, bad):
+    with pytest.raises(ValueError, match=rf"invalid MDP file .*column index {bad} .*outside \[0, 2\)"):
+        FiniteMDP.load(_csr_file(tmp_path, indices))
+
+
+# ------------------------------------------------------------ views and criteria (issue 10, sec. 3)
+
+
+def test_dense_and_csr_views_are_cached_and_read_only():
+    P, R = episodic()
+    for mdp in (FiniteMDP(P, R, gamma=0.9), FiniteMDP(sp.csr_array(P.reshape(6, 3)), R, gamma=0.9)):
+        assert mdp.dense_P is mdp.dense_P and mdp.csr_P is mdp.csr_P
+        np.testing.assert_array_equal(mdp.dense_P, P)
+        np.testing.assert_array_equal(mdp.csr_P.toarray(), P.reshape(6, 3))
+        assert not mdp.dense_P.flags.writeable
+        for arr in (mdp.csr_P.data, mdp.csr_P.indices, mdp.csr_P.indptr):
+            assert not arr.flags.writeable
+    dense = FiniteMDP(P, R, gamma=0.9)
+    assert dense.dense_P is dense.P
+    sparse = FiniteMDP(sp.csr_array(P.reshape(6, 3)), R, gamma=0.9)
+    assert sparse.csr_P is sparse.P
+
+
+def test_criterion_and_require():
+    P, R = episodic()
+    cases = {
+        "discounted": FiniteMDP(P, R, gamma=0.9),
+        "finite_horizon": FiniteMDP(P, R, gamma=1.0, horizon=3),
+        "ssp": FiniteMDP(P, R, gamma=1.0, terminal_states=[2]),
+        "average_reward": FiniteMDP(P, R, gamma=1.0),
+    }
+    for criterion, mdp in cases.items():
+        assert mdp.criterion == criterion
+        mdp.require(criterion, "solver")
+        mdp.require(("discounted", "ssp", "average_reward", "finite_horizon"), "solver")
+    with pytest.raises(ValueError, match=r"^solver needs a FiniteMDP, got dict$"):
+        FiniteMDP.require({}, "discounted", "solver")
+    with pytest.raises(ValueError, match="criterion 'episodic' is not one of"):
+        cases["ssp"].require("episodic", "solver")
+    # gamma = 1 without terminal states: the average-reward solvers, never policy iteration
+    with pytest.raises(ValueError, match=r"this one is an average-reward model .*: use relative_value_iteration, "
+                                         r"average_reward_policy_iteration"):
+        cases["average_reward"].require(("discounted", "ssp"), "value_iteration")
+    with pytest.raises(ValueError, match=r"finite-horizon \(horizon=3\): use backward_induction"):
+        cases["finite_horizon"].require("discounted", "soft_value_iteration")
+    with pytest.raises(ValueError, match=r"stochastic shortest path .*: use value_iteration, .*policy_iteration"):
+        cases["ssp"].require("discounted", "soft_value_iteration")
+    with pytest.raises(ValueError, match=r"discounted \(gamma = 0.9\): use value_iteration"):
+        cases["discounted"].require("finite_horizon", "backward_induction")
+
+
+def test_require_refuses_a_value_scale_that_overflows():
+    """Rewards near 1e308 made value_iteration certify inf values with bound 0 (issue 11, sec. 1)."""
+    P, _ = two_state()
+    mdp = FiniteMDP(P, np.array([[0.0, 1e308], [1e308, 0.0]]), gamma=0.9)
+    with pytest.raises(ValueError, match=r"value scale max\|r\| / \(1 - gamma\) = 1e\+308 / 0.1 exceeds 1e\+300"):
+        mdp.require("discounted", "value_iteration")
+    FiniteMDP(P, np.array([[0.0, 1e290], [1e290, 0.0]]), gamma=0.9).require("discounted", "value_iteration")
+
+
+# ------------------------------------------------------------- sizes (issue 11, sec. 4)
+
+
+def test_dense_models_that_cannot_fit_are_refused_up_front():
+    """S = 10^6 dense asks for 14.6 TiB: refused before allocating, with the size and the sparse advice."""
+    huge = np.broadcast_to(np.zeros(1), (10**6, 2, 10**6))  # a zero-stride view: no memory behind it
+    with pytest.raises(ValueError, match=r"a dense P of shape \(1000000, 2, 1000000\) would need 16000000000000 "
+                                         r"bytes \(14.6 TiB\) as float64, more than the dense limit .*scipy.sparse"):
+        FiniteMDP(huge, np.zeros((10**6, 2)), gamma=0.9)
+
+
+def test_dense_limit_is_a_fraction_of_physical_memory(monkeypatch):
+    import rltheory.tabular._model as model
+
+    assert model.dense_limit_bytes() > 0
+    monkeypatch.setattr(model, "dense_limit_bytes", lambda: 1000)
+    P, R = episodic()  # 3 * 2 * 3 * 8 = 144 bytes: accepted
+    FiniteMDP(P, R, gamma=0.9)
+    big = np.zeros((6, 2, 6))
+    big[..., 0] = 1.0  # 576 bytes
+    FiniteMDP(big, np.zeros((6, 2)), gamma=0.9)
+    bigger = np.zeros((8, 2, 8))
+    bigger[..., 0] = 1.0  # 1024 bytes
+    with pytest.raises(ValueError, match=r"would need 1024 bytes \(1.0 KiB\) as float64, more than the dense limit of "
+                                         r"1000 bytes"):
+        FiniteMDP(bigger, np.zeros((8, 2)), gamma=0.9)
+    sparse = FiniteMDP(sp.csr_array(bigger.reshape(16, 8)), np.zeros((8, 2)), gamma=0.9)
+    with pytest.raises(ValueError, match=r"the dense view mdp.dense_P of shape \(8, 2, 8\) would need 1024 bytes"):
+        sparse.dense_P
+
+
+# ------------------------------------------------------------- load limits (issue 11, sec. 3)
+
+
+def _write_member(path, name, array_bytes):
+    with zipfile.ZipFile(path, "a", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr(name, array_bytes)
+
+
+def _npy_header(shape, dtype="<f8"):
+    import io
+
+    buf = io.BytesIO()
+    np.lib.format.write_array_header_1_0(buf, {"descr": dtype, "fortran_order": False, "shape": shape})
+    return buf.getvalue()
+
+
+def test_load_reads_only_its_own_members(tmp_path, monkeypatch):
+    path = tmp_path / "m.npz"
+    full_dense_model().save(path)
+    # a junk member that declares 1.6 GB but holds a few bytes: it must never be opened
+    _write_member(path, "junk.npy", _npy_header((200_000_000,)) + b"\0" * 16)
+    opened = []
+    real_open = zipfile.ZipFile.open
+
+    def recording_open(self, name, *args, **kwargs):
+        opened.append(name if isinstance(name, str) else name.filename)
+        return real_open(self, name, *args, **kwargs)
+
+    monkeypatch.setattr(zipfile.ZipFile, "open", recording_open)
+    assert same_model(FiniteMDP.load(path), full_dense_model())
+    assert "junk.npy" not in opened and opened
+
+
+def test_load_checks_declared_sizes_before_allocating(tmp_path):
+    path = tmp_path / "m.npz"
+    full_dense_model().save(path)
+    with np.load(path) as npz:
+        arrays = {k: npz[k] for k in npz.files if k != "R"}
+    np.savez(tmp_path / "lie.npz", **arrays)
+    # R declares 10^12 doubles (8 TB) and holds 16 bytes
+    _write_member(tmp_path / "lie.npz", "R.npy", _npy_header((10**6, 10**6)) + b"\0" * 16)
+    with pytest.raises(ValueError, match=r"cannot read MDP file .*member 'R' declares shape \(1000000, 1000000\) "
+                                         r"\(8000000000000 bytes\) but holds 16 bytes"):
+        FiniteMDP.load(tmp_path / "lie.npz")
+    with pytest.raises(ValueError, match=r"cannot read MDP file .*its arrays need more than max_bytes = 100 bytes"):
+        FiniteMDP.load(path, max_bytes=100)
+    with pytest.raises(ValueError, match=r"max_bytes = -1 must be >= 0"):
+        FiniteMDP.load(path, max_bytes=-1)
+
+
+@pytest.mark.parametrize("text", ["1e100000000", "1e400", "0.5", "1/0x3", "1" * 4001])
+def test_load_bounds_exact_number_parsing(tmp_path, text):
+    """"1e100000000" used to hang and "1e400" raised OverflowError; both are ValueError now."""
+    path = tmp_path / "q.npz"
+    mdp = FiniteMDP(np.array([[[Fraction(1)]]]), np.array([[Fraction(1, 3)]]), gamma=Fraction(1, 2))
+    mdp.save(path)
+    with np.load(path) as npz:
+        arrays = {k: npz[k] for k in npz.files}
+    for key in ("R_exact", "gamma_exact"):
+        evil = dict(arrays)
+        evil[key] = np.array([[text]]) if key == "R_exact" else np.array(text)
+        np.savez(tmp_path / "evil.npz", **evil)
+        with pytest.raises(ValueError, match=rf"invalid MDP file .*{key} entry"):
+            FiniteMDP.load(tmp_path / "evil.npz")
+
+
+def test_save_respects_the_umask(tmp_path):
+    import os
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        full_dense_model().save(tmp_path / "a.npz")
+        os.umask(0o077)
+        full_dense_model().save(tmp_path / "b.npz")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "a.npz").stat().st_mode) == 0o644
+    assert stat.S_IMODE((tmp_path / "b.npz").stat().st_mode) == 0o600
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.npz", "b.npz"]

@@ -38,7 +38,8 @@ def test_catalogue(entry, representation):
         assert a in entry.optimal_actions[s]
     if representation == "exact":
         assert list(res.v_exact) == list(entry.v_star)
-        assert res.bellman_residual == 0.0
+        assert res.residual == 0.0 and res.converged
+        assert res.bound <= np.max(np.abs(res.v)) * np.finfo(float).eps  # the rounding of v_exact to float
     else:
         assert res.v_exact is None
     assert np.max(np.abs(res.v - v_star)) <= float_tolerance(mdp, np.max(np.abs(v_star)))
@@ -110,15 +111,20 @@ def test_monotone_values_and_finite_termination(mdp):
     """v_{k+1} >= v_k (Puterman Prop. 6.4.1); at most prod_s |A(s)| evaluations (Thm 6.4.2)."""
     res = policy_iteration(mdp)
     hist = res.values_history
-    assert hist.shape == (res.iterations, mdp.n_states)
+    assert res.converged and hist.shape == (res.iterations + 1, mdp.n_states)
     tol = float_tolerance(mdp, np.max(np.abs(hist)))
     assert np.all(np.diff(hist, axis=0) >= -tol)
-    assert res.iterations <= n_deterministic_policies(mdp.action_mask)
+    assert res.iterations + 1 <= n_deterministic_policies(mdp.action_mask)
     np.testing.assert_array_equal(hist[-1], res.v)
     # optimality: the Bellman residual is the reported one, and ||v - v*|| <= residual / (1 - gamma)
     tv = bellman_operator(mdp, res.v)
-    assert np.max(np.abs(tv - res.v)) <= res.bellman_residual + tol
-    assert res.bellman_residual <= 1e-12 * max(1.0, np.max(np.abs(res.v))) + tol
+    assert np.max(np.abs(tv - res.v)) <= res.residual + tol
+    assert res.residual <= 1e-12 * max(1.0, np.max(np.abs(res.v))) + tol
+    assert res.bound == res.residual / (1 - mdp.gamma)
+    from rltheory.tabular._reference import optimal_values_reference
+
+    v_star, _, err = optimal_values_reference(mdp.P, mdp.R, mdp.gamma, mdp.action_mask)
+    assert np.max(np.abs(res.v - v_star)) <= res.bound + err + tol
 
 
 @settings(max_examples=30)
@@ -139,7 +145,7 @@ def test_gamma_zero_is_greedy_on_rewards(mdp):
     best = np.where(mdp.action_mask, mdp.R, -np.inf).max(axis=1)
     np.testing.assert_array_equal(res.v, best)
     np.testing.assert_array_equal(mdp.R[np.arange(mdp.n_states), res.policy], best)
-    assert res.iterations == 1  # the myopic start is already optimal
+    assert res.iterations == 0  # the myopic start is already optimal: no improvement step
 
 
 def test_ties_never_cycle():
@@ -147,12 +153,12 @@ def test_ties_never_cycle():
     P = np.full((3, 2, 3), 1 / 3)
     R = np.array([[1.0, 1.0], [0.3, 0.3], [0.1, 0.1]])
     res = policy_iteration(FiniteMDP(P, R, gamma=0.99), v0_policy=np.array([1, 0, 1]))
-    assert res.iterations == 1 and res.policy.tolist() == [1, 0, 1]
+    assert res.iterations == 0 and res.policy.tolist() == [1, 0, 1]
 
 
 def test_v0_policy_is_used():
     res = policy_iteration(puterman_two_state(F(19, 20)), v0_policy=np.array([0, 0]))
-    assert res.iterations == 1 and res.policy.tolist() == [0, 0]
+    assert res.iterations == 0 and res.policy.tolist() == [0, 0]
 
 
 # ----------------------------------------------------------- SSP (gamma = 1)
@@ -228,8 +234,8 @@ def test_finite_horizon_model_rejected():
 @pytest.mark.parametrize(
     "kwargs, match",
     [
-        ({"max_iter": 0}, r"max_iter = 0 must be an integer >= 1"),
-        ({"tie_tol": -1.0}, r"tie_tol = -1.0 must be a finite number >= 0"),
+        ({"max_iter": -1}, r"max_iter = -1 must be >= 0"),
+        ({"tie_tol": -1.0}, r"tie_tol = -1.0 must be >= 0.0"),
         ({"exact": "yes"}, r"exact = 'yes' must be True or False"),
         ({"v0_policy": np.ones((2, 2)) / 2}, r"v0_policy must be a deterministic policy"),
         ({"v0_policy": np.array([1, 1])}, r"policy\[1\] = 1 is disallowed by action_mask"),
@@ -240,6 +246,36 @@ def test_bad_options(kwargs, match):
         policy_iteration(puterman_two_state(F(1, 2)), **kwargs)
 
 
-def test_max_iter_exceeded():
-    with pytest.raises(RuntimeError, match=r"did not stop within max_iter = 1"):
-        policy_iteration(puterman_two_state(F(19, 20)), max_iter=1)
+def test_max_iter_reached_is_a_result_not_an_error():
+    """Hitting max_iter gives converged=False (issue 10, sec. 2); it used to raise RuntimeError."""
+    mdp = puterman_two_state(F(19, 20))
+    full = policy_iteration(mdp)
+    assert full.converged and full.iterations == 1
+    res = policy_iteration(mdp, max_iter=0)
+    assert not res.converged and res.iterations == 0 and res.values_history.shape == (1, 2)
+    v0 = policy_iteration(mdp, v0_policy=np.asarray(res.policy), max_iter=0)
+    np.testing.assert_array_equal(res.v, v0.v)
+    # the bound still holds for the unconverged values: ||v - v*|| <= ||T v - v|| / (1 - gamma)
+    assert np.max(np.abs(res.v - full.v)) <= res.bound + 1e-9
+    assert res.bound == res.residual / (1 - 0.95) and res.residual > 0
+
+
+def test_result_arrays_are_read_only():
+    res = policy_iteration(puterman_two_state(F(19, 20)))
+    for name in ("v", "q", "policy", "values_history"):
+        assert not getattr(res, name).flags.writeable, name
+
+
+def test_ssp_default_start_is_well_conditioned():
+    """With slip the lowest action reaching the next BFS layer could take ~1e11 steps; its evaluation broke down to
+    v = 0 and policy iteration stopped there as 'converged'. The start now moves closer with the largest
+    probability, and PI agrees with the certified value iteration."""
+    from rltheory.tabular import value_iteration
+    from rltheory.tabular.envs import gridworld
+
+    mdp = gridworld((15, 15), slip=0.2, step_reward=-1.0, terminal_rewards={(14, 14): 0.0}, gamma=1.0)
+    vi = value_iteration(mdp, tol=1e-8)
+    res = policy_iteration(mdp)
+    assert res.converged and np.isfinite(res.bound)
+    assert np.max(np.abs(res.v - vi.v)) <= vi.bound / 2 + res.bound + 1e-9
+    assert res.v.min() < -28  # at least the 28 steps of the Manhattan distance from the far corner

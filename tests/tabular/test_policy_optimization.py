@@ -72,9 +72,9 @@ def test_mei_theorem_4_bound_along_the_trajectory():
     mdp = _random_mdp(0, S=2, A=2, gamma=0.5)
     mu = np.full(2, 1 / 2)
     T = 20_000
-    res = softmax_policy_gradient(mdp, n_iter=T, initial_distribution=mu)
+    res = softmax_policy_gradient(mdp, max_iter=T, initial_distribution=mu)
     pi_star = policy_iteration(mdp).policy
-    c = float(np.min(res.policies[:, np.arange(2), pi_star]))
+    c = float(np.min(res.action_probabilities_history[:, np.arange(2), pi_star]))
     from rltheory.tabular import discounted_occupancy
 
     d_star = discounted_occupancy(mdp, pi_star, initial_distribution=mu).sum(axis=1) * (1 - mdp.gamma)
@@ -95,32 +95,32 @@ def test_cen_theorem_1_bounds(mdp, tau, frac):
     g = mdp.gamma
     eta = frac * (1 - g) / tau
     T = 30
-    res = natural_policy_gradient(mdp, step_size=eta, temperature=tau, n_iter=T)
+    res = natural_policy_gradient(mdp, step_size=eta, temperature=tau, max_iter=T)
     soft = soft_value_iteration(mdp, tau, tol=1e-13)
     mask = np.asarray(mdp.action_mask)
     P = mdp.P.toarray().reshape(mdp.n_states, mdp.n_actions, -1) if mdp.is_sparse else np.asarray(mdp.P)
     q_star = np.where(mask, np.asarray(mdp.R) + g * np.einsum("saj,j->sa", P, soft.v), 0.0)
-    log_pi_star = np.log(np.where(mask, soft.policy, 1.0))
+    log_pi_star = np.log(np.where(mask, soft.action_probabilities, 1.0))
 
     def q_of(v):
         return np.where(mask, np.asarray(mdp.R) + g * np.einsum("saj,j->sa", P, v), 0.0)
 
-    C1 = np.max(np.abs(q_star - q_of(res.values[0]))) + 2 * tau * (1 - eta * tau / (1 - g)) * np.max(
-        np.abs(log_pi_star - np.log(np.where(mask, res.policies[0], 1.0)))
+    C1 = np.max(np.abs(q_star - q_of(res.values_history[0]))) + 2 * tau * (1 - eta * tau / (1 - g)) * np.max(
+        np.abs(log_pi_star - np.log(np.where(mask, res.action_probabilities_history[0], 1.0)))
     )
     fp = 1e-9 * _scale(mdp) / (1 - g) + g * soft.bound / (1 - g)
     for t in range(T):
         rate = (1 - eta * tau) ** t
-        q_next = q_of(res.values[t + 1])
+        q_next = q_of(res.values_history[t + 1])
         assert np.max(np.abs(q_star - q_next)) <= C1 * g * rate + fp
-        lp = np.log(np.where(mask, res.policies[t + 1], 1.0))
+        lp = np.log(np.where(mask, res.action_probabilities_history[t + 1], 1.0))
         assert np.max(np.abs(log_pi_star - lp)) <= 2 * C1 / tau * rate + fp / tau
 
 
 def test_cen_linear_rate_fit():
     mdp = _random_mdp(1, gamma=0.9)
     tau, eta = 0.05, 0.5
-    res = natural_policy_gradient(mdp, step_size=eta, temperature=tau, n_iter=400)
+    res = natural_policy_gradient(mdp, step_size=eta, temperature=tau, max_iter=400)
     err = res.sup_suboptimality
     keep = np.flatnonzero(err > 1e-11)
     fit = fit_exponential_rate(keep, err[keep])
@@ -134,7 +134,7 @@ def test_pmd_improves_monotonically(mdp, divergence, eta):
     # Xiao 2022, Sec. 4 / Lan 2022, Sec. 3: exact PMD never decreases the value in any state
     res = policy_mirror_descent(mdp, np.full(15, eta), divergence=divergence)
     fp = 64 * mdp.n_states * EPS * _scale(mdp) / (1 - mdp.gamma)
-    assert np.all(np.diff(res.values, axis=0) >= -fp)
+    assert np.all(np.diff(res.values_history, axis=0) >= -fp)
 
 
 @pytest.mark.parametrize("seed", range(3))
@@ -153,30 +153,34 @@ def test_pmd_geometric_steps_linear_rate_gamma(seed, divergence):
 def test_pmd_infinite_step_is_policy_iteration(seed):
     mdp = _random_mdp(seed)
     res = policy_mirror_descent(mdp, [np.inf] * 8)
-    pi1 = np.argmax(res.policies[1], axis=1)
-    assert np.allclose(res.policies[1].max(axis=1), 1.0)  # generic rewards: the greedy step is deterministic
+    first = res.action_probabilities_history[1]
+    pi1 = np.argmax(first, axis=1)
+    assert np.allclose(first.max(axis=1), 1.0)  # generic rewards: the greedy step is deterministic
     pi = policy_iteration(mdp, v0_policy=pi1)
     hist = np.asarray(pi.values_history)
     fp = 64 * mdp.n_states * EPS * _scale(mdp) / (1 - mdp.gamma)
     for k in range(hist.shape[0]):
-        np.testing.assert_allclose(res.values[1 + k], hist[k], atol=fp, rtol=0)
+        np.testing.assert_allclose(res.values_history[1 + k], hist[k], atol=fp, rtol=0)
 
 
 def test_mdpo_approaches_exact_pmd():
     mdp = _random_mdp(2)
     exact = policy_mirror_descent(mdp, [1.0] * 8)
-    errs = [np.max(np.abs(mdpo(mdp, 1.0, n_iter=8, inner_steps=m).values - exact.values)) for m in (1, 10, 100, 1000)]
+    errs = [
+        np.max(np.abs(mdpo(mdp, 1.0, max_iter=8, inner_steps=m).values_history - exact.values_history))
+        for m in (1, 10, 100, 1000)
+    ]
     assert all(b <= a + 1e-12 for a, b in zip(errs, errs[1:])) and errs[-1] <= 1e-4
 
 
 def test_trust_region_step_respects_the_constraint_and_improves():
     mdp = _random_mdp(3)
     delta = 0.05
-    res = trust_region_policy_optimization(mdp, delta, n_iter=12)
-    for a, b in zip(res.policies[:-1], res.policies[1:]):
+    res = trust_region_policy_optimization(mdp, delta, max_iter=12)
+    for a, b in zip(res.action_probabilities_history[:-1], res.action_probabilities_history[1:]):
         kl = np.sum(np.where(b > 0, b * np.log(np.where(b > 0, b, 1) / np.where(a > 0, a, 1)), 0.0), axis=1)
         assert np.all(kl <= delta * (1 + 1e-9) + 1e-15)
-    assert np.all(np.diff(res.values, axis=0) >= -1e-12)
+    assert np.all(np.diff(res.values_history, axis=0) >= -1e-12)
 
 
 # ------------------------------------------------------------ PMD-mean (Xu et al. 2026)
@@ -190,7 +194,7 @@ def test_pmd_mean_is_a_mixed_kl_chi2_step(A, tau, data):
     pi = w / w.sum()
     r = np.array(data.draw(st.lists(st.floats(0.0, 1.0), min_size=A, max_size=A)))
     step = pmd_mean_step(pi, r, tau)
-    p, k = step.policy[0], float(step.chi2_weight[0])
+    p, k = step.action_probabilities[0], float(step.chi2_weight[0])
     # (1) KKT of the regression (log-policy) objective: log rho - (r - rbar)/tau = -kappa rho
     rho = p / pi
     np.testing.assert_allclose(np.log(rho) - (r - step.mean_reward[0]) / tau, -k * rho, atol=1e-9 * (1 + k + 1 / tau))
@@ -217,7 +221,7 @@ def test_pmd_mean_takes_smaller_steps_when_mean_reward_is_low():
         pi = np.array([m, 1 - m])
         step = pmd_mean_step(pi, [1.0, 0.0], tau)
         kl = lambda p: float(np.sum(p * np.log(p / pi)))
-        ratios.append(kl(step.policy[0]) / kl(step.exact_policy[0]))
+        ratios.append(kl(step.action_probabilities[0]) / kl(step.exact_action_probabilities[0]))
     assert all(0 < x < 1 for x in ratios)
     assert all(a < b for a, b in zip(ratios, ratios[1:]))
 
@@ -235,4 +239,31 @@ def test_bad_inputs():
     with pytest.raises(ValueError, match="temperature"):
         pmd_mean_step([0.5, 0.5], [1.0, 0.0], 0.0)
     with pytest.raises(ValueError, match="average-reward"):
-        softmax_policy_gradient(FiniteMDP(np.asarray(mdp.P), mdp.R, gamma=1.0), n_iter=1)
+        softmax_policy_gradient(FiniteMDP(np.asarray(mdp.P), mdp.R, gamma=1.0), max_iter=1)
+    with pytest.raises(ValueError, match="max_iter = -1 must be >= 0"):
+        natural_policy_gradient(mdp, step_size=0.1, max_iter=-1)
+
+
+def test_result_vocabulary():
+    """v / action_probabilities are the last iterate, histories are read-only, max_iter = 0 returns the start."""
+    import dataclasses
+
+    mdp = _random_mdp(3)
+    runs = [
+        softmax_policy_gradient(mdp, max_iter=5),
+        natural_policy_gradient(mdp, step_size=0.5, max_iter=5),
+        mdpo(mdp, 1.0, max_iter=5, inner_steps=3),
+        trust_region_policy_optimization(mdp, 0.1, max_iter=5),
+        policy_mirror_descent(mdp, [1.0] * 5),
+    ]
+    for res in runs:
+        assert res.iterations == 5 and res.values_history.shape[0] == 6
+        np.testing.assert_array_equal(res.v, res.values_history[-1])
+        np.testing.assert_array_equal(res.action_probabilities, res.action_probabilities_history[-1])
+        for f in dataclasses.fields(res):
+            value = getattr(res, f.name)
+            if isinstance(value, np.ndarray):
+                assert not value.flags.writeable, f.name
+    start = natural_policy_gradient(mdp, step_size=0.5, max_iter=0)
+    assert start.iterations == 0
+    np.testing.assert_array_equal(start.action_probabilities, np.full((mdp.n_states, mdp.n_actions), 1 / mdp.n_actions))

@@ -1,6 +1,8 @@
 """Regularized DP: compiled soft backup = NumPy reference, Gibbs variational principle, contraction,
 certified soft VI vs soft PI, the tau -> 0 and tau -> inf limits, and Vieillard et al.'s averaging identities."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -9,7 +11,7 @@ from hypothesis import strategies as st
 from rltheory.proofs_checks.strategies import discounts, finite_mdps, value_vectors
 from rltheory.tabular import (
     FiniteMDP,
-    error_propagation_experiment,
+    RegularizedPolicyEvaluationResult,
     mirror_descent_value_iteration,
     regularized_policy_evaluation,
     soft_bellman_operator,
@@ -114,7 +116,7 @@ def test_soft_vi_bounds_bracket_soft_pi(mdp, tau, data):
     # soft PI's values are non-decreasing (regularized policy improvement, Geist et al. 2019 Sec. 4)
     assert np.all(np.diff(pi.values_history, axis=0) >= -fp)
     # soft-greedy w.r.t. v with ||v - v*_tau|| <= bound/2 loses at most 2 gamma/(1-gamma) * bound/2 (Geist et al. 2019, Thm. 1)
-    v_pol, _ = regularized_policy_evaluation(mdp, vi.policy, tau, ref)
+    v_pol = regularized_policy_evaluation(mdp, vi.action_probabilities, tau, ref).v
     assert np.all(v_pol >= pi.v - mdp.gamma / (1 - mdp.gamma) * vi.bound - 2 * fp)
 
 
@@ -148,7 +150,7 @@ def test_large_temperature_limit_is_reference_policy(tau):
     ref = rng.dirichlet(np.ones(A), size=S)
     res = soft_value_iteration(mdp, tau, ref, tol=1e-9)
     bound = (np.ptp(mdp.R) + g * 1e-9) / ((1 - g) * tau)
-    assert np.max(np.abs(np.log(res.policy / ref))) <= bound * (1 + 1e-6) + 1e-12
+    assert np.max(np.abs(np.log(res.action_probabilities / ref))) <= bound * (1 + 1e-6) + 1e-12
 
 
 # ------------------------------------------------------------ Vieillard et al. (2020)
@@ -158,13 +160,13 @@ def test_kl_greedy_policy_is_softmax_of_summed_q_values(lam):
     rng = np.random.default_rng(5)
     S, A = 4, 3
     mdp = FiniteMDP(rng.dirichlet(np.ones(S), size=(S, A)), rng.uniform(0, 1, (S, A)), gamma=0.9)
-    res = mirror_descent_value_iteration(mdp, lam, n_iter=30, noise_scale=0.3, rng=1)
-    cumulative = np.cumsum(res.q, axis=0)
+    res = mirror_descent_value_iteration(mdp, lam, max_iter=30, noise_scale=0.3, rng=1)
+    cumulative = np.cumsum(res.q_history, axis=0)
     for k in range(30):
         z = cumulative[k] / lam
         z = z - z.max(axis=1, keepdims=True)
         expected = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
-        np.testing.assert_allclose(res.policies[k + 1], expected, rtol=1e-10, atol=1e-300)
+        np.testing.assert_allclose(res.action_probabilities_history[k + 1], expected, rtol=1e-10, atol=1e-300)
 
 
 def test_kl_entropy_greedy_policy_is_softmax_of_moving_average():
@@ -172,14 +174,15 @@ def test_kl_entropy_greedy_policy_is_softmax_of_moving_average():
     rng = np.random.default_rng(6)
     S, A, lam, tau = 4, 3, 1.0, 0.5
     mdp = FiniteMDP(rng.dirichlet(np.ones(S), size=(S, A)), rng.uniform(0, 1, (S, A)), gamma=0.9)
-    res = mirror_descent_value_iteration(mdp, lam, tau, n_iter=25, noise_scale=0.1, rng=2)
+    res = mirror_descent_value_iteration(mdp, lam, tau, max_iter=25, noise_scale=0.1, rng=2)
     beta = lam / (lam + tau)
     h = np.zeros((S, A))
     for k in range(25):
-        h = res.q[k] + beta * h
+        h = res.q_history[k] + beta * h
         z = h / (lam + tau)
         z = z - z.max(axis=1, keepdims=True)
-        np.testing.assert_allclose(res.policies[k + 1], np.exp(z) / np.exp(z).sum(axis=1, keepdims=True), rtol=1e-10)
+        probs = res.action_probabilities_history[k + 1]
+        np.testing.assert_allclose(probs, np.exp(z) / np.exp(z).sum(axis=1, keepdims=True), rtol=1e-10)
 
 
 def test_kl_regularization_averages_errors():
@@ -188,37 +191,11 @@ def test_kl_regularization_averages_errors():
     rng = np.random.default_rng(7)
     S, A = 6, 3
     mdp = FiniteMDP(rng.dirichlet(np.ones(S), size=(S, A)), rng.uniform(0, 1, (S, A)), gamma=0.9)
-    avi = [mirror_descent_value_iteration(mdp, 0.0, n_iter=300, noise_scale=1.0, rng=s).suboptimality[-50:].mean() for s in range(4)]
-    mdvi = [mirror_descent_value_iteration(mdp, 5.0, n_iter=300, noise_scale=1.0, rng=s).suboptimality[-50:].mean() for s in range(4)]
+    def run(lam, seed):
+        return mirror_descent_value_iteration(mdp, lam, max_iter=300, noise_scale=1.0, rng=seed).suboptimality
+    avi = [run(0.0, s)[-50:].mean() for s in range(4)]
+    mdvi = [run(5.0, s)[-50:].mean() for s in range(4)]
     assert np.mean(mdvi) < 0.5 * np.mean(avi)
-
-
-def test_error_propagation_avi_quadratic_mdvi_linear_in_horizon():
-    # same moving error wave eps (1_{k+1} - 1_k) for both methods on the adversarial chain
-    from rltheory.proofs_checks.rates import assert_rate_at_least, assert_rate_at_most, fit_power_law
-
-    eps, delta = 0.01, 1e-3
-    res = error_propagation_experiment([0.8, 0.9, 0.95, 0.975], epsilon=eps, margin=delta)
-    g, K, H = res.gammas, res.n_iter, res.horizons
-    bt = 2 * g * eps / (1 - g) ** 2  # Bertsekas & Tsitsiklis (1996), Prop. 6.1
-    np.testing.assert_allclose(res.avi_bound, bt, rtol=1e-15)
-    # closed form: pi_K stays at the wave's front K - 2 and loses (1 - delta)(1 - g^(K-3)) 2 g eps / (1-g)^2
-    np.testing.assert_allclose(res.avi_loss, (1 - delta) * (1 - g ** (K - 3)) * bt, rtol=1e-9)
-    assert np.all(res.avi_loss <= bt)
-    # Vieillard et al. (2020), Thm 1 at k = K (sum of errors telescopes to norm eps)
-    rmax = (1 - delta) * 2 * g * eps * (1 - g**K) / (1 - g)  # |c_{N-1}|, N = K + 2
-    thm1 = 2 * eps / ((1 - g) * K) + 4 / (1 - g) ** 2 * (rmax + g * res.kl_weight * np.log(2)) / K
-    np.testing.assert_allclose(res.mdvi_bound, thm1, rtol=1e-12)
-    assert np.all(res.mdvi_last_loss <= thm1)
-    assert np.all(res.mdvi_loss <= 2 * eps * H)  # the averaged-error term for a persistent eps: linear in H
-    # avi_loss / g = (1-delta)(1-g^(K-3)) 2 eps H^2 with g^(K-3) <= e^-5 here: log-log slope 2 to < 0.01
-    assert abs(fit_power_law(H, res.avi_loss / g, seed=0).exponent - 2.0) < 0.01
-    assert_rate_at_least(fit_power_law(H, res.avi_loss, seed=0), 1.8)
-    assert_rate_at_most(fit_power_law(H, res.mdvi_loss, seed=0), 1.0)
-    with pytest.raises(ValueError, match="gammas"):
-        error_propagation_experiment([1.0])
-    with pytest.raises(ValueError, match="margin"):
-        error_propagation_experiment([0.9], margin=1.0)
 
 
 def test_bad_inputs():
@@ -233,3 +210,74 @@ def test_bad_inputs():
         soft_value_iteration(FiniteMDP(np.ones((1, 2, 1)), np.zeros((1, 2)), gamma=1.0), 1.0)
     with pytest.raises(ValueError, match="kl_weight"):
         mirror_descent_value_iteration(mdp, -1.0)
+    with pytest.raises(ValueError, match="max_iter = -1 must be >= 0"):
+        mirror_descent_value_iteration(mdp, 1.0, max_iter=-1)
+    with pytest.raises(ValueError, match="tol = 0.0 must be > 0"):
+        soft_value_iteration(mdp, 1.0, tol=0.0)
+
+
+# ------------------------------------------------------------ result vocabulary (issue 10, sec. 2)
+def test_regularized_policy_evaluation_returns_a_frozen_result():
+    """It returned a (v, q) tuple."""
+    import dataclasses
+
+    mdp = FiniteMDP(np.ones((1, 2, 1)), np.array([[1.0, 0.0]]), gamma=0.5)
+    res = regularized_policy_evaluation(mdp, np.array([[0.5, 0.5]]), 1.0)
+    assert isinstance(res, RegularizedPolicyEvaluationResult) and not isinstance(res, tuple)
+    assert not res.v.flags.writeable and not res.q.flags.writeable
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        res.v = None
+
+
+def test_stochastic_policies_are_action_probabilities_and_results_read_only():
+    rng = np.random.default_rng(8)
+    S, A = 4, 3
+    mdp = FiniteMDP(rng.dirichlet(np.ones(S), size=(S, A)), rng.uniform(0, 1, (S, A)), gamma=0.9)
+    vi, pi = soft_value_iteration(mdp, 0.5, tol=1e-10), soft_policy_iteration(mdp, 0.5)
+    md = mirror_descent_value_iteration(mdp, 1.0, max_iter=5)
+    for res in (vi, pi, md):
+        assert not hasattr(res, "policy") and res.action_probabilities.shape == (S, A)
+        np.testing.assert_allclose(res.action_probabilities.sum(axis=1), 1.0, rtol=0, atol=1e-12)
+        for f in dataclasses.fields(res):
+            value = getattr(res, f.name)
+            if isinstance(value, np.ndarray):
+                assert not value.flags.writeable, f.name
+    # residual = ||d||_inf >= span(d) / 2 and bound = gamma/(1-gamma) span(d)
+    assert vi.bound <= 2 * mdp.gamma / (1 - mdp.gamma) * vi.residual + 1e-12
+    np.testing.assert_array_equal(md.q, md.q_history[-1])
+    np.testing.assert_array_equal(md.action_probabilities, md.action_probabilities_history[-1])
+    assert md.iterations == 5
+
+
+def test_max_iter_zero_returns_the_start():
+    rng = np.random.default_rng(9)
+    S, A = 3, 2
+    mdp = FiniteMDP(rng.dirichlet(np.ones(S), size=(S, A)), rng.uniform(0, 1, (S, A)), gamma=0.8)
+    md = mirror_descent_value_iteration(mdp, 1.0, max_iter=0)
+    assert md.iterations == 0 and md.q_history.shape == (1, S, A)
+    np.testing.assert_array_equal(md.q, np.zeros((S, A)))
+    np.testing.assert_array_equal(md.action_probabilities, np.full((S, A), 0.5))
+    spi = soft_policy_iteration(mdp, 1.0, max_iter=0)
+    assert spi.iterations == 0 and spi.values_history.shape == (1, S) and spi.residual > 0 and not spi.converged
+    np.testing.assert_array_equal(spi.action_probabilities, np.full((S, A), 0.5))
+    full = soft_policy_iteration(mdp, 1.0)
+    assert full.converged and full.residual <= 1e-12
+    svi = soft_value_iteration(mdp, 1.0, max_iter=0, tol=1e-12)
+    assert svi.iterations == 0 and not svi.converged
+    assert np.all(svi.v_lower <= full.v + 1e-9) and np.all(full.v <= svi.v_upper + 1e-9)
+
+
+def test_soft_vi_never_certifies_a_non_finite_iterate(monkeypatch):
+    from rltheory.tabular import _soft_kernels
+
+    mdp = FiniteMDP(np.ones((2, 1, 2)) / 2, np.zeros((2, 1)), gamma=0.5)
+
+    def overflowing(P, R, gamma, v, tau, logref, mask, use_mask, tol, max_iter, out, q):
+        v[:] = [np.inf, 0.0]
+        out[:] = [np.inf, 0.0]
+        q[:] = 0.0
+        return 1, 0.0, 0.0
+
+    monkeypatch.setattr(_soft_kernels, "soft_iterate_dense", overflowing)
+    res = soft_value_iteration(mdp, 1.0)
+    assert not res.converged and res.bound == np.inf and np.all(res.v_lower == -np.inf)

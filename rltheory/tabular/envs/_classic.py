@@ -12,27 +12,16 @@ from fractions import Fraction
 
 import numpy as np
 
+from rltheory._validation import check_int, check_real
 from rltheory.tabular._model import FiniteMDP
 
 __all__ = ["river_swim", "chain"]
 
 
-def _check_n_states(n_states, minimum: int) -> int:
-    if isinstance(n_states, bool) or not isinstance(n_states, numbers.Integral) or n_states < minimum:
-        raise ValueError(f"n_states = {n_states!r} must be an integer >= {minimum}")
-    return int(n_states)
-
-
-def _as_number(name: str, x, *, lo=None, hi=None):
-    """A finite real parameter; rationals stay exact (Fraction), floats stay float."""
-    if isinstance(x, bool) or not isinstance(x, numbers.Real):
-        raise ValueError(f"{name} must be a real number, got {x!r}")
-    value = Fraction(x) if isinstance(x, numbers.Rational) else float(x)
-    if not np.isfinite(float(value)):
-        raise ValueError(f"{name} = {x!r} must be finite")
-    if (lo is not None and value < lo) or (hi is not None and value > hi):
-        raise ValueError(f"{name} = {x!r} is outside [{lo}, {hi}]")
-    return value
+def _exact_or_float(name: str, x, **bounds):
+    """``check_real`` the parameter, then keep a rational exact (Fraction) and a float a float."""
+    check_real(name, x, **bounds)
+    return Fraction(x) if isinstance(x, numbers.Rational) else float(x)
 
 
 def _zeros(shape, exact: bool):
@@ -101,7 +90,7 @@ def river_swim(n_states: int = 6, *, gamma=0.95, variant: str = "strehl-littman"
     >>> river_swim(gamma=Fraction(19, 20)).is_exact
     True
     """
-    n = _check_n_states(n_states, 2)
+    n = check_int("n_states", n_states, low=2)
     if variant == "strehl-littman":
         p_left, p_stay, p_right = Fraction(1, 10), Fraction(6, 10), Fraction(3, 10)
         first_stay, last_left = Fraction(7, 10), Fraction(7, 10)
@@ -137,7 +126,7 @@ def river_swim(n_states: int = 6, *, gamma=0.95, variant: str = "strehl-littman"
         R[n - 1, RIGHT] = Fraction(1)
     init = np.zeros(n)
     init[starts] = 1.0 / len(starts)
-    gamma = _as_number("gamma", gamma, lo=0, hi=1)
+    gamma = _exact_or_float("gamma", gamma, low=0, high=1)
     return FiniteMDP(P, R, gamma=gamma, initial_distribution=init)
 
 
@@ -194,10 +183,10 @@ def chain(n_states: int = 5, *, slip=0.2, small_reward=2, large_reward=10, gamma
     >>> [round(x, 12) for x in mdp.R[4].tolist()]   # 0.8*10 + 0.2*2, 0.8*2 + 0.2*10
     [8.4, 3.6]
     """
-    n = _check_n_states(n_states, 2)
-    p = _as_number("slip", slip, lo=0, hi=1)
-    small = _as_number("small_reward", small_reward)
-    large = _as_number("large_reward", large_reward)
+    n = check_int("n_states", n_states, low=2)
+    p = _exact_or_float("slip", slip, low=0, high=1)
+    small = _exact_or_float("small_reward", small_reward)
+    large = _exact_or_float("large_reward", large_reward)
     exact = all(isinstance(x, Fraction) for x in (p, small, large))
     one = Fraction(1) if exact else 1.0
     P = _zeros((n, 2, n), exact)
@@ -214,5 +203,5 @@ def chain(n_states: int = 5, *, slip=0.2, small_reward=2, large_reward=10, gamma
         R[s, BACK] = (one - p) * small + p * ell
     init = np.zeros(n)
     init[0] = 1.0
-    gamma = _as_number("gamma", gamma, lo=0, hi=1)
+    gamma = _exact_or_float("gamma", gamma, low=0, high=1)
     return FiniteMDP(P, R, gamma=gamma, initial_distribution=init)

@@ -2,13 +2,11 @@ r"""Garnet MDPs: random finite MDPs with a fixed branching factor."""
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 import scipy.sparse as sp
 
-from rltheory._validation import as_generator
-from rltheory.tabular._model import FiniteMDP
+from rltheory._validation import as_generator, check_choice, check_int
+from rltheory.tabular._model import FiniteMDP, check_dense_size
 
 __all__ = ["garnet"]
 
@@ -84,7 +82,10 @@ def garnet(
         Source of randomness (never the global NumPy state). The same seed
         gives the same MDP, dense or sparse.
     sparse : bool
-        Store ``P`` as CSR ``(S*A, S)`` (``S*A*b`` non-zeros).
+        Store ``P`` as CSR ``(S*A, S)`` (``S*A*b`` non-zeros). A dense
+        ``P`` that would not fit (more than half the physical memory as
+        float64) is refused before any sampling, with the advice to pass
+        ``sparse=True``.
     gamma : float in [0, 1)
     reward : {"state", "state-action"}
 
@@ -113,16 +114,16 @@ def garnet(
     >>> np.array_equal(garnet(50, 4, 3, rng=0, sparse=True).P.toarray().reshape(50, 4, 50), mdp.P)
     True
     """
-    for name, value in (("n_states", n_states), ("n_actions", n_actions), ("branching", branching)):
-        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-            raise ValueError(f"{name} = {value!r} must be an integer >= 1")
-    S, A, b = int(n_states), int(n_actions), int(branching)
+    S = check_int("n_states", n_states, low=1)
+    A = check_int("n_actions", n_actions, low=1)
+    b = check_int("branching", branching, low=1)
     if b > S:
         raise ValueError(f"branching = {b} exceeds n_states = {S}")
-    if reward not in _REWARDS:
-        raise ValueError(f"reward = {reward!r}; expected one of {_REWARDS}")
+    check_choice("reward", reward, _REWARDS)
     if not isinstance(sparse, (bool, np.bool_)):
         raise ValueError(f"sparse = {sparse!r} must be True or False")
+    if not sparse:
+        check_dense_size((S, A, S), f"garnet({S}, {A}, {b}): a dense P", "pass sparse=True (CSR with S*A*b entries)")
     gen = as_generator(rng)
 
     n_rows = S * A

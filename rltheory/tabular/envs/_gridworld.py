@@ -14,7 +14,8 @@ import textwrap
 import numpy as np
 import scipy.sparse as sp
 
-from rltheory.tabular._model import FiniteMDP
+from rltheory._validation import check_real
+from rltheory.tabular._model import FiniteMDP, check_dense_size
 
 __all__ = ["gridworld", "cell_to_state", "state_to_cell", "plot_gridworld", "GRID_ACTIONS"]
 
@@ -120,9 +121,7 @@ def _parse_layout(layout, walls=None, terminal_rewards=None) -> _Layout:
             raise ValueError(f"terminal_rewards must be a dict {{(row, col): reward}}, got {type(terminal_rewards).__name__}")
         for cell, reward in terminal_rewards.items():
             r, c = _check_cell("terminal_rewards key", cell, shape)
-            if isinstance(reward, bool) or not isinstance(reward, numbers.Real) or not np.isfinite(reward):
-                raise ValueError(f"terminal_rewards[{cell!r}] = {reward!r} must be a finite real number")
-            terminals[(r, c)] = float(reward)
+            terminals[(r, c)] = check_real(f"terminal_rewards[{cell!r}]", reward)
     for (r, c) in terminals:
         if wall_mask[r, c]:
             raise ValueError(f"terminal cell ({r}, {c}) is a wall")
@@ -206,7 +205,9 @@ def gridworld(
     ValueError
         On a malformed layout, a cell outside the grid, a terminal or start
         cell on a wall, a start on a terminal cell, ``slip`` outside [0, 1], a
-        non-finite reward, or ``gamma = 1`` without terminal cells.
+        non-finite reward, ``gamma = 1`` without terminal cells, or
+        ``sparse=False`` for a grid whose dense ``P`` would not fit (more than
+        half the physical memory as float64).
 
     References
     ----------
@@ -234,13 +235,12 @@ def gridworld(
     geo = _parse_layout(layout, walls, terminal_rewards)
     shape, S, A = geo.shape, geo.n_states, 4
 
-    if isinstance(slip, bool) or not isinstance(slip, numbers.Real) or not (0.0 <= float(slip) <= 1.0):
-        raise ValueError(f"slip = {slip!r} must be a probability in [0, 1]")
-    slip = float(slip)
+    slip = check_real("slip", slip, low=0.0, high=1.0)
     if sparse is not None and not isinstance(sparse, (bool, np.bool_)):
         raise ValueError(f"sparse = {sparse!r} must be True, False or None")
-    if isinstance(gamma, bool) or not isinstance(gamma, numbers.Real):
-        raise ValueError(f"gamma must be a real number, got {gamma!r}")
+    if sparse is not None and not sparse:
+        check_dense_size((S, A, S), f"gridworld with {S} states: a dense P", "pass sparse=True (or sparse=None)")
+    check_real("gamma", gamma)
     if float(gamma) == 1.0 and not geo.terminal_rewards:
         raise ValueError("gamma = 1 needs at least one terminal cell (terminal_rewards or G/H in the layout)")
 
