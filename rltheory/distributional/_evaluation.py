@@ -98,7 +98,7 @@ from rltheory.distributional._operators import (
     csr_arrays,
 )
 from rltheory.distributional._representations import CategoricalDistribution, QuantileDistribution
-from rltheory.tabular._model import FiniteMDP
+from rltheory.tabular import FiniteMDP
 
 __all__ = [
     "CategoricalEvaluationResult",

@@ -39,7 +39,7 @@ from rltheory._validation import readonly
 from rltheory.distributional._operators import csr_arrays, merge_atoms
 from rltheory.distributional._representations import FiniteDistribution
 from rltheory.distributional._sim import cumulative_rows, rollout_returns
-from rltheory.tabular._model import FiniteMDP
+from rltheory.tabular import FiniteMDP
 
 __all__ = [
     "ExactReturnDistribution",

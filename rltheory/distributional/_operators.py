@@ -34,8 +34,8 @@ from rltheory.distributional._representations import (
     QuantileDistribution,
     as_atoms_probs,
 )
-from rltheory.tabular._model import FiniteMDP
-from rltheory.tabular._operators import greedy_policy
+from rltheory.tabular import FiniteMDP
+from rltheory.tabular import greedy_policy
 
 __all__ = [
     "ContractionRatio",

@@ -52,7 +52,7 @@ import numpy as np
 from rltheory._validation import readonly
 from rltheory.distributional._representations import FiniteDistribution
 from rltheory.distributional._risk import band_probability, cvar, mean_variance, value_at_risk
-from rltheory.tabular._model import FiniteMDP
+from rltheory.tabular import FiniteMDP
 
 __all__ = [
     "BandProbabilityObjective",
