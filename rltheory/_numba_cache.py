@@ -296,6 +296,8 @@ class _CompileLogger:
         dispatcher = (event.data or {}).get("dispatcher")
         py_func = getattr(dispatcher, "py_func", None)
         module = getattr(py_func, "__module__", "") or ""
+        if module.startswith("rltheory_generated_"):
+            return False  # generated engine kernels: rltheory.simulation logs them by agent name
         return py_func is not None and (module == "rltheory" or module.startswith("rltheory.")
                                         or _is_rltheory_source(getattr(py_func.__code__, "co_filename", "")))
 

@@ -1,7 +1,7 @@
 """The catalogue of named paper reproductions behind ``rltheory reproduce NAME``.
 
 Each :class:`Reproduction` records what to simulate (a builder of
-:class:`ExperimentConfig` s for a given horizon), where it comes from, the
+:class:`ExperimentConfig` s for a given budget), where it comes from, the
 default size (chosen so that the default run is a coffee break on a laptop)
 and the paper's full size, and which theory curves to overlay on the plot.
 """
@@ -29,13 +29,13 @@ class Reproduction:
     citation : str
         The paper, with the figure / section reproduced.
     build_configs : callable
-        ``build_configs(horizon) -> tuple of ExperimentConfig`` (the horizon is
+        ``build_configs(budget) -> tuple of ExperimentConfig`` (the budget is
         needed by instances that are a reward table of that length).
-    horizon, n_runs : int
+    budget, n_runs : int
         Default size.
-    full_horizon, full_runs : int
-        The full setting, reached with ``--horizon`` / ``--runs``: the longest
-        horizon of the reproduced figure and enough runs for tight confidence
+    full_budget, full_runs : int
+        The full setting, reached with ``--budget`` / ``--runs``: the longest
+        budget of the reproduced figure and enough runs for tight confidence
         bands (the run counts are this package's choice, not the paper's).
     overlays : tuple of str
         Theory curves drawn on the plot (keys of
@@ -47,7 +47,7 @@ class Reproduction:
     final_vs_dim : bool
         Add a panel of the final regret against the dimension ``d``.
     final_boxplot : bool
-        Add a panel of boxplots of the regret at the horizon, one box per
+        Add a panel of boxplots of the regret at the end of the runs, one box per
         configuration (the distribution over runs, not only its mean).
 
     Examples
@@ -61,9 +61,9 @@ class Reproduction:
     description: str
     citation: str
     build_configs: Callable
-    horizon: int
+    budget: int
     n_runs: int
-    full_horizon: int
+    full_budget: int
     full_runs: int
     overlays: tuple = ()
     log_x: bool = False
@@ -72,15 +72,15 @@ class Reproduction:
     final_vs_dim: bool = False
     final_boxplot: bool = False
 
-    def configs(self, horizon=None):
-        """The configurations for ``horizon`` (default :attr:`horizon`).
+    def configs(self, budget=None):
+        """The configurations for ``budget`` (default :attr:`budget`).
 
         Examples
         --------
         >>> [c.name for c in get_reproduction("bernoulli-two-arms").configs()][:3]
         ['UCB1', 'UCBV', 'MOSS']
         """
-        return tuple(self.build_configs(self.horizon if horizon is None else horizon))
+        return tuple(self.build_configs(self.budget if budget is None else budget))
 
 
 def _bernoulli_policies():
@@ -100,7 +100,7 @@ def _bernoulli_policies():
 
 
 def _bernoulli_configs(means):
-    def build(horizon):
+    def build(budget):
         from rltheory import bandits as b
 
         bandit = b.BernoulliBandit(means)
@@ -109,12 +109,12 @@ def _bernoulli_configs(means):
     return build
 
 
-def _adversarial_configs(horizon):
+def _adversarial_configs(budget):
     from rltheory import bandits as b
 
     stochastic = b.BernoulliBandit((0.5, 0.45, 0.45, 0.4))
     # Oblivious piecewise-stationary table, fixed seed: the same adversary for every run.
-    adversary = b.SequenceBandit.adversarial(horizon, 4, seed=20020101)
+    adversary = b.SequenceBandit.adversarial(budget, 4, seed=20020101)
     configs = []
     for label, bandit in (("stochastic", stochastic), ("adversarial", adversary)):
         for p in (b.EXP3(), b.EXP3IX(), b.TsallisINF()):
@@ -122,7 +122,7 @@ def _adversarial_configs(horizon):
     return tuple(configs)
 
 
-def _linear_bandit_configs(horizon):
+def _linear_bandit_configs(budget):
     import numpy as np
 
     from rltheory import linear
@@ -138,7 +138,7 @@ def _linear_bandit_configs(horizon):
     return tuple(configs)
 
 
-def _linear_mdp_configs(horizon):
+def _linear_mdp_configs(budget):
     import numpy as np
 
     from rltheory import linear
@@ -169,9 +169,9 @@ CATALOGUE = {
             "COLT, JMLR W&CP 19:359-376 (arXiv:1102.2490), Sec. 6, scenario 1 and Fig. 1; Lai & Robbins (1985), "
             "Thm 2",
             build_configs=_bernoulli_configs((0.9, 0.8)),
-            horizon=5_000,
+            budget=5_000,
             n_runs=100,
-            full_horizon=5_000,
+            full_budget=5_000,
             full_runs=50_000,
             overlays=("lai-robbins",),
             log_x=True,
@@ -184,9 +184,9 @@ CATALOGUE = {
             citation="Garivier & Cappe (2011), The KL-UCB algorithm for bounded stochastic bandits and beyond, "
             "COLT, JMLR W&CP 19:359-376, Sec. 6, scenario 2 and Fig. 2; Lai & Robbins (1985), Thm 2",
             build_configs=_bernoulli_configs((0.1, 0.05, 0.05, 0.05, 0.02, 0.02, 0.02, 0.01, 0.01, 0.01)),
-            horizon=20_000,
+            budget=20_000,
             n_runs=100,
-            full_horizon=100_000,
+            full_budget=100_000,
             full_runs=5_000,
             overlays=("lai-robbins",),
             log_x=True,
@@ -199,9 +199,9 @@ CATALOGUE = {
             "SIAM J. Comput. 32(1), Cor. 3.2; Neu (2015), NeurIPS, Thm 1; Zimmert & Seldin (2021), "
             "Tsallis-INF, JMLR 22(28), Thm 1",
             build_configs=_adversarial_configs,
-            horizon=10_000,
+            budget=10_000,
             n_runs=50,
-            full_horizon=100_000,
+            full_budget=100_000,
             full_runs=500,
             overlays=("exp3-bound",),
             log_x=False,
@@ -215,9 +215,9 @@ CATALOGUE = {
             citation="Abbasi-Yadkori, Pal & Szepesvari (2011), Improved algorithms for linear stochastic bandits, "
             "NeurIPS, Thm 2 (confidence ellipsoid) and Thm 3 (regret O(d sqrt(T) log T))",
             build_configs=_linear_bandit_configs,
-            horizon=20_000,
+            budget=20_000,
             n_runs=12,
-            full_horizon=100_000,
+            full_budget=100_000,
             full_runs=100,
             overlays=("sqrt-t",),
             log_x=True,
@@ -228,16 +228,16 @@ CATALOGUE = {
         Reproduction(
             name="linear-mdp",
             description="LSVI-UCB (beta = 0.5) and LMC-LSVI (inverse temperature 10, 20 Langevin steps) on random "
-            "low-rank linear MDPs (S = 20, A = 4, d in {5, 10}, H = 5); the horizon counts episodes and the regret "
+            "low-rank linear MDPs (S = 20, A = 4, d in {5, 10}, H = 5); the budget counts episodes and the regret "
             "sum_k V*_1 - V^pi_k_1 is exact: log-log regret vs episodes with a sqrt(K) reference slope",
             citation="Jin, Yang, Wang & Jordan (2020), Provably efficient reinforcement learning with linear function "
             "approximation, COLT, Thm 3.1; Ishfaq, Lan, Xu, Mahmood, Precup, Anandkumar & Azizzadenesheli (2024), "
             "Provable and practical: efficient exploration in reinforcement learning via Langevin Monte Carlo, ICLR, "
             "Thm 4.2",
             build_configs=_linear_mdp_configs,
-            horizon=5_000,
+            budget=5_000,
             n_runs=8,
-            full_horizon=20_000,
+            full_budget=20_000,
             full_runs=50,
             overlays=("sqrt-t",),
             log_x=True,

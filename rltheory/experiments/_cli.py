@@ -50,24 +50,24 @@ def _run_reproduce(args):
     from rltheory.experiments._runner import run_experiment
 
     rep = get_reproduction(args.name)
-    horizon = rep.horizon if args.horizon is None else args.horizon
+    budget = rep.budget if args.budget is None else args.budget
     n_runs = rep.n_runs if args.runs is None else args.runs
     out = Path(args.out) if args.out is not None else Path("rltheory-results") / rep.name
-    configs = rep.configs(horizon)
+    configs = rep.configs(budget)
     png = out / f"{rep.name}.png"
     where = f"{args.workers} worker processes" if args.workers and args.workers > 1 else (
         f"the Dask scheduler {args.scheduler}" if args.scheduler else "this process"
     )
     # The first line, before any compilation or chunk: what runs, where, and where the results go.
     print(
-        f"{rep.name}: {len(configs)} configurations x {n_runs} runs x T = {horizon}, seed {args.seed}, "
+        f"{rep.name}: {len(configs)} configurations x {n_runs} runs x T = {budget}, seed {args.seed}, "
         f"on {where} -> {out}",
         flush=True,
     )
     with make_executor(workers=args.workers, scheduler=args.scheduler, report_compilations=True) as executor:
         result = run_experiment(
             configs,
-            horizon=horizon,
+            budget=budget,
             n_runs=n_runs,
             seed=args.seed,
             out_dir=out,
@@ -103,7 +103,7 @@ def _run_reproduce(args):
 
 
 def add_reproduce_command(subparsers):
-    """Add ``reproduce NAME [--runs N] [--horizon T] [--seed S] [--workers N] ...``."""
+    """Add ``reproduce NAME [--runs N] [--budget T] [--seed S] [--workers N] ...``."""
     p = subparsers.add_parser(
         "reproduce",
         help="run a named paper reproduction (see `rltheory list`)",
@@ -112,7 +112,7 @@ def add_reproduce_command(subparsers):
     )
     p.add_argument("name", help="reproduction name (see `rltheory list`)")
     p.add_argument("--runs", type=_positive_int, default=None, help="runs per configuration (default: the entry's)")
-    p.add_argument("--horizon", type=_positive_int, default=None, help="horizon T (default: the entry's)")
+    p.add_argument("--budget", type=_positive_int, default=None, help="budget T (default: the entry's)")
     p.add_argument("--seed", type=_non_negative_int, default=0, help="master seed (default 0)")
     where = p.add_mutually_exclusive_group()
     where.add_argument("--workers", type=_positive_int, default=None, help="local worker processes")
@@ -151,8 +151,8 @@ def _run_list(args):
                 )
             )
         print(
-            f"    default: T = {rep.horizon}, {rep.n_runs} runs; "
-            f"full: --horizon {rep.full_horizon} --runs {rep.full_runs}"
+            f"    default: T = {rep.budget}, {rep.n_runs} runs; "
+            f"full: --budget {rep.full_budget} --runs {rep.full_runs}"
         )
     return 0
 
@@ -175,8 +175,8 @@ def _run_compile(args):
     total = time.perf_counter()
     for rep in reps:
         t0 = time.perf_counter()
-        configs = rep.configs(rep.horizon)
-        warm_up(configs, rep.horizon)
+        configs = rep.configs(rep.budget)
+        warm_up(configs, rep.budget)
         print(f"{rep.name}: {len(configs)} configurations ready in {time.perf_counter() - t0:.1f} s", flush=True)
     print(f"done in {time.perf_counter() - total:.1f} s; later runs load the compiled code from the cache")
     return 0

@@ -37,7 +37,7 @@ _DASHES = ("-", "--", "-.", ":")
 #: six consecutive curves have six colours, and the first 12 pairs (lcm(6, 4)) are all different.
 LINE_STYLES = tuple((PALETTE[k % len(PALETTE)], _DASHES[k % len(_DASHES)]) for k in range(12))
 
-#: Written on a panel whose Lai-Robbins curve lies above a policy's mean regret at the horizon.
+#: Written on a panel whose Lai-Robbins curve lies above a policy's mean regret at the end of the runs.
 ASYMPTOTIC_NOTE = (
     "The Lai-Robbins bound is asymptotic\n"
     "(liminf R(T) / log T as T -> infinity):\n"
@@ -56,7 +56,7 @@ def _bandit_title(bandit):
     if problem == "linear-bandit":
         contexts = f", {bandit.n_contexts} contexts" if bandit.is_contextual else ""
         return f"{kind} (d={bandit.dim}, K={bandit.n_arms}{contexts}, sigma={bandit.noise_sigma:g})"
-    if problem == "linear-mdp":
+    if problem == "episodic" and hasattr(bandit, "dim"):
         return f"{kind} (S={bandit.n_states}, A={bandit.n_actions}, d={bandit.dim}, H={bandit.horizon})"
     means = np.asarray(bandit.means)
     if kind == "SequenceBandit":
@@ -67,11 +67,11 @@ def _bandit_title(bandit):
 
 def _series_label(cfg):
     """Legend of the final-regret-vs-d panel: the policy and the problem's sizes other than d."""
-    problem, kind = cfg.bandit, problem_kind(cfg.bandit)
-    policy = str(getattr(cfg.policy, "name", type(cfg.policy).__name__))
+    problem, kind = cfg.problem, problem_kind(cfg.problem)
+    policy = str(getattr(cfg.agent, "name", type(cfg.agent).__name__))
     if kind == "linear-bandit":
         return f"{policy}, K={problem.n_arms}"
-    if kind == "linear-mdp":
+    if kind == "episodic":
         return f"{policy}, S={problem.n_states}, A={problem.n_actions}, H={problem.horizon}"
     return policy
 
@@ -80,9 +80,9 @@ def _final_vs_dim_panel(ax, result):
     """Final mean regret (with its confidence interval) against the dimension d, one line per series."""
     series = {}
     for cfg in result.configs:
-        dim = getattr(cfg.bandit, "dim", None)
+        dim = getattr(cfg.problem, "dim", None)
         if dim is None:
-            raise ValueError(f"final_vs_dim: configuration {cfg.name!r} has a {type(cfg.bandit).__name__} without dim")
+            raise ValueError(f"final_vs_dim: configuration {cfg.name!r} has a {type(cfg.problem).__name__} without dim")
         curve = result.curves[cfg.name]
         series.setdefault(_series_label(cfg), []).append(
             (int(dim), float(curve.mean[-1]), float(curve.lower[-1]), float(curve.upper[-1]))
@@ -91,7 +91,7 @@ def _final_vs_dim_panel(ax, result):
         d, m, lo, hi = (np.array(v) for v in zip(*sorted(points)))
         ax.errorbar(d, m, yerr=np.vstack([m - lo, hi - m]), marker="o", capsize=3, label=label)
     ax.set_xlabel("dimension d")
-    ax.set_ylabel(f"regret at T = {result.horizon}")
+    ax.set_ylabel(f"regret at T = {result.budget}")
     ax.set_title("final regret vs d", fontsize=9)
     ax.grid(True, alpha=0.3)
     ax.legend(fontsize=7, loc="upper left")
@@ -119,7 +119,7 @@ def _overlay_exp3_bound(ax, bandit, times, curves):
         return
     # Auer, Cesa-Bianchi, Freund & Schapire (2002), Corollary 3.2: EXP3 tuned for
     # horizon T (g = T) has weak regret at most 2 sqrt(e - 1) sqrt(T K ln K); drawn
-    # as a function of the horizon t.
+    # as a function of t.
     values = np.asarray(b.exp3_regret_bound(bandit, times), dtype=float)
     ax.plot(times, values, color="black", linestyle=":", linewidth=1.5, label=r"EXP3 bound $2\sqrt{e-1}\sqrt{tK\ln K}$")
 
@@ -137,7 +137,7 @@ def _overlay_sqrt_t(ax, bandit, times, curves):
 
 
 def _final_boxplot_panel(ax, result, styles, overlays):
-    """Boxplots of the regret at the horizon over the runs, one box per configuration."""
+    """Boxplots of the regret at the end of the runs, one box per configuration."""
     from rltheory import bandits as b
 
     configs = list(result.configs)
@@ -150,17 +150,17 @@ def _final_boxplot_panel(ax, result, styles, overlays):
         median.set_gid(f"median:{cfg.name}")
     ax.set_xticks(np.arange(1, len(configs) + 1))
     ax.set_xticklabels([cfg.name for cfg in configs], rotation=45, ha="right", fontsize=7)
-    problems = {_bandit_key(cfg.bandit): cfg.bandit for cfg in configs}
+    problems = {_bandit_key(cfg.problem): cfg.problem for cfg in configs}
     if "lai-robbins" in overlays and len(problems) == 1:
         (bandit,) = problems.values()
         if problem_kind(bandit) == "bandit" and not isinstance(bandit, getattr(b, "SequenceBandit", ())):
             # Lai & Robbins (1985), Theorem 2, evaluated at T (asymptotic, see ASYMPTOTIC_NOTE).
-            bound = float(np.asarray(b.lai_robbins_curve(bandit, [float(result.horizon)]), dtype=float)[-1])
+            bound = float(np.asarray(b.lai_robbins_curve(bandit, [float(result.budget)]), dtype=float)[-1])
             ax.axhline(bound, color="black", linestyle=(0, (6, 3)), linewidth=1.5,
                        label=f"Lai-Robbins bound at T (asymptotic) = {bound:.1f}")
             ax.legend(fontsize=7, loc="upper right")
-    ax.set_ylabel(f"regret at T = {result.horizon}")
-    ax.set_title(f"regret at T = {result.horizon}: distribution over {result.n_runs} runs", fontsize=9)
+    ax.set_ylabel(f"regret at T = {result.budget}")
+    ax.set_title(f"regret at T = {result.budget}: distribution over {result.n_runs} runs", fontsize=9)
     ax.grid(True, axis="y", alpha=0.3)
 
 
@@ -197,7 +197,7 @@ def plot_experiment(result, *, overlays=(), log_x=False, log_y=False, panels="in
         against the problem dimension ``d`` (linear bandits, linear MDPs), one
         line per policy and problem size other than ``d``.
     final_boxplot : bool
-        Add a panel of boxplots of the regret at the horizon over the runs, one
+        Add a panel of boxplots of the regret at the end of the runs, one
         box per configuration (with the Lai-Robbins value at ``T`` when that
         overlay is asked for and all configurations share one instance).
     title : str, optional
@@ -219,7 +219,7 @@ def plot_experiment(result, *, overlays=(), log_x=False, log_y=False, panels="in
     >>> from rltheory.bandits import BernoulliBandit, KLUCB
     >>> from rltheory.experiments import ExperimentConfig, run_experiment
     >>> cfg = ExperimentConfig("KL-UCB", BernoulliBandit([0.9, 0.8]), KLUCB())
-    >>> res = run_experiment([cfg], horizon=300, n_runs=3, checkpoints=10, progress=False)
+    >>> res = run_experiment([cfg], budget=300, n_runs=3, checkpoints=10, progress=False)
     >>> fig = plot_experiment(res, overlays=("lai-robbins",), log_x=True)
     >>> [line.get_label() for line in fig.axes[0].get_lines()]
     ['KL-UCB', 'Lai-Robbins lower bound']
@@ -237,7 +237,7 @@ def plot_experiment(result, *, overlays=(), log_x=False, log_y=False, panels="in
         raise ValueError(f"panels: expected one of {PANELS}, got {panels!r}")
     groups = {}
     for cfg in result.configs:
-        key = "all" if panels == "single" else _bandit_key(cfg.bandit)
+        key = "all" if panels == "single" else _bandit_key(cfg.problem)
         groups.setdefault(key, []).append(cfg)
     styles = {cfg.name: LINE_STYLES[k % len(LINE_STYLES)] for cfgs in groups.values() for k, cfg in enumerate(cfgs)}
     n = len(groups) + bool(final_vs_dim) + bool(final_boxplot)
@@ -257,9 +257,9 @@ def plot_experiment(result, *, overlays=(), log_x=False, log_y=False, panels="in
             _OVERLAY_FUNCS[name](ax, bandit, positive, curves)
         ax.set_xscale("log" if log_x else "linear")
         ax.set_yscale("log" if log_y else "linear")
-        ax.set_xlabel("episode k" if problem_kind(bandit) == "linear-mdp" else "time t")
+        ax.set_xlabel("episode k" if problem_kind(bandit) == "episodic" else "time t")
         ax.set_ylabel("regret")
-        if len({_bandit_key(cfg.bandit) for cfg in cfgs}) == 1:
+        if len({_bandit_key(cfg.problem) for cfg in cfgs}) == 1:
             ax.set_title(_bandit_title(bandit), fontsize=9)
         else:
             ax.set_title(f"{len(cfgs)} configurations ({type(bandit).__name__} instances)", fontsize=9)
@@ -271,7 +271,7 @@ def plot_experiment(result, *, overlays=(), log_x=False, log_y=False, panels="in
     if final_boxplot:
         _final_boxplot_panel(next(extra), result, styles, overlays)
     if title:
-        fig.suptitle(f"{title}  ({result.n_runs} runs, T = {result.horizon})")
+        fig.suptitle(f"{title}  ({result.n_runs} runs, T = {result.budget})")
     if path is not None:
         fig.savefig(Path(path), dpi=120, format="png")
     return fig

@@ -14,62 +14,57 @@ __all__ = ["ExperimentConfig", "ExperimentResult", "SummaryRow"]
 
 @dataclass(frozen=True)
 class ExperimentConfig:
-    """One line of an experiment: a named ``(problem, policy)`` pair.
+    """One line of an experiment: a named ``(problem, agent)`` pair.
 
     Parameters
     ----------
     name : str
         Label, unique within an experiment (legend, file names, summary).
-    bandit : problem instance
-        The problem, which also selects the simulator: any
-        :mod:`rltheory.bandits` instance (``to_spec()``, ``n_arms``, ...), a
-        :class:`rltheory.linear.LinearBandit` or a
-        :class:`rltheory.linear.LinearMDP`.
-    policy : policy or agent
-        For a bandit instance, any :mod:`rltheory.bandits` policy; for a
-        ``LinearBandit``, :class:`~rltheory.linear.LinUCB`,
-        :class:`~rltheory.linear.LinTS` or
-        :class:`~rltheory.linear.PhasedElimination`; for a ``LinearMDP``,
-        :class:`~rltheory.linear.LSVIUCB` or :class:`~rltheory.linear.LMCLSVI`.
-        It needs ``name`` and ``to_spec()``.
+    problem : problem instance
+        Any problem :func:`rltheory.simulation.simulate` runs (a bandit, a
+        :class:`rltheory.linear.LinearBandit`, a :class:`rltheory.linear.LinearMDP`, ...;
+        :func:`rltheory.simulation.problem_kinds` lists them).
+    agent : Agent
+        An agent of the problem's kind (checked here, before any work).
 
     Examples
     --------
     >>> from rltheory.bandits import BernoulliBandit, KLUCB
     >>> cfg = ExperimentConfig("KL-UCB", BernoulliBandit([0.9, 0.8]), KLUCB())
-    >>> cfg.name, cfg.policy.name
+    >>> cfg.name, cfg.agent.name
     ('KL-UCB', 'KLUCB')
-    >>> ExperimentConfig("x", bandit=None, policy=None)
+    >>> ExperimentConfig("x", problem=None, agent=None)
     Traceback (most recent call last):
     ...
-    ValueError: ExperimentConfig 'x': bandit must be a bandit instance with to_spec(), got None
+    ValueError: ExperimentConfig 'x': problem must be a problem instance with to_spec(), got None
     """
 
     name: str
-    bandit: Any
-    policy: Any
+    problem: Any
+    agent: Any
 
     def __post_init__(self):
         if not isinstance(self.name, str) or not self.name.strip():
             raise ValueError(f"ExperimentConfig: name must be a non-empty string, got {self.name!r}")
-        for what in ("bandit", "policy"):
+        for what in ("problem", "agent"):
             obj = getattr(self, what)
             if not callable(getattr(obj, "to_spec", None)):
                 raise ValueError(
                     f"ExperimentConfig {self.name!r}: {what} must be a {what} instance with to_spec(), got {obj!r}"
                 )
-        check_pairing(self.name, self.bandit, self.policy)
+        check_pairing(self.name, self.problem, self.agent)
 
 
 @dataclass(frozen=True)
 class SummaryRow:
-    """Summary of one configuration at the horizon.
+    """Summary of one configuration at the end of its runs.
 
     Attributes
     ----------
-    name, policy : str
-        Configuration label and policy name.
-    n_runs, horizon : int
+    name, agent : str
+        Configuration label and agent name.
+    n_runs, budget : int
+        Runs, and their length in the problem's unit (rounds or episodes).
     final_mean, final_lower, final_upper : float
         Mean regret at the last checkpoint and its confidence interval (the
         ``RegretCurve`` interval: ``mean``, ``lower``, ``upper``).
@@ -92,9 +87,9 @@ class SummaryRow:
     """
 
     name: str
-    policy: str
+    agent: str
     n_runs: int
-    horizon: int
+    budget: int
     final_mean: float
     final_lower: float
     final_upper: float
@@ -116,7 +111,7 @@ class ExperimentResult:
         (all ``n_runs`` runs, chunks concatenated in run order).
     summary : tuple of SummaryRow
         One row per configuration, in ``configs`` order.
-    horizon, n_runs, seed, checkpoints, chunk_size : int
+    budget, n_runs, seed, checkpoints, chunk_size : int
     out_dir : pathlib.Path or None
         Results folder, or ``None`` when nothing was written.
     chunks_computed, chunks_reused : int
@@ -130,7 +125,7 @@ class ExperimentResult:
     >>> from rltheory.bandits import BernoulliBandit, UCB1
     >>> from rltheory.experiments import run_experiment
     >>> res = run_experiment([ExperimentConfig("UCB1", BernoulliBandit([0.6, 0.4]), UCB1())],
-    ...                      horizon=100, n_runs=3, checkpoints=5, progress=False)
+    ...                      budget=100, n_runs=3, checkpoints=5, progress=False)
     >>> res.curves["UCB1"].regret.shape[0], res.chunks_computed, res.out_dir is None
     (3, 1, True)
     >>> res.format_summary().splitlines()[1].split()[:3]
@@ -140,7 +135,7 @@ class ExperimentResult:
     configs: tuple
     curves: Mapping[str, Any]
     summary: tuple
-    horizon: int
+    budget: int
     n_runs: int
     seed: int
     checkpoints: int
@@ -158,9 +153,9 @@ class ExperimentResult:
         >>> from rltheory.bandits import BernoulliBandit, UCB1
         >>> from rltheory.experiments import run_experiment
         >>> res = run_experiment([ExperimentConfig("UCB1", BernoulliBandit([0.6, 0.4]), UCB1())],
-        ...                      horizon=50, n_runs=2, checkpoints=4, progress=False)
+        ...                      budget=50, n_runs=2, checkpoints=4, progress=False)
         >>> res.format_summary().split()[:4]
-        ['config', 'runs', 'horizon', 'regret(T)']
+        ['config', 'runs', 'budget', 'regret(T)']
         """
         from rltheory.experiments._summary import format_summary
 

@@ -1,7 +1,7 @@
 """The chunked experiment runner: many runs x many configurations on an executor.
 
-Every configuration ``(problem, policy)`` is simulated for ``n_runs`` runs of
-``horizon`` steps (episodes for a linear MDP). The runs are cut into chunks
+Every configuration ``(problem, agent)`` is simulated for ``n_runs`` runs of
+``budget`` steps (episodes for a linear MDP). The runs are cut into chunks
 ``[start, stop)``; each chunk is one call of
 :func:`rltheory.experiments._dispatch.simulate_chunk` with ``run_start=start``
 and ``seed=config_seed`` sent to an executor. Run ``i`` depends only on
@@ -9,7 +9,7 @@ and ``seed=config_seed`` sent to an executor. Run ``i`` depends only on
 bit for bit, whatever the executor, the number of workers and the chunk size.
 
 Each chunk has a hash: sha256 of the canonical JSON of the sha256 of the
-problem spec, the policy spec, horizon, checkpoints, seeds, run range,
+problem spec, the agent spec, budget, checkpoints, seeds, run range,
 rltheory version and the simulation code's fingerprint
 (:func:`~rltheory.experiments._dispatch.source_fingerprint`). The results
 folder, and when a stored chunk is reused, are the business of
@@ -57,12 +57,12 @@ def config_seed(seed: int, index: int) -> int:
     return int(child.generate_state(1, dtype=np.uint64)[0] >> np.uint64(1))
 
 
-def _spec_for_marker(bandit, limit=100_000):
-    """The bandit spec for ``experiment.json``, or its sha256 when the JSON is large."""
-    text = _atomic.canonical_json(bandit.to_spec())
+def _spec_for_marker(problem, limit=100_000):
+    """The problem spec for ``experiment.json``, or its sha256 when the JSON is large."""
+    text = _atomic.canonical_json(problem.to_spec())
     if len(text) <= limit:
-        return bandit.to_spec()
-    return {"type": type(bandit).__name__, "sha256": _atomic.sha256_bytes(text.encode("ascii"))}
+        return problem.to_spec()
+    return {"type": type(problem).__name__, "sha256": _atomic.sha256_bytes(text.encode("ascii"))}
 
 
 def _load_regret_curve(path):
@@ -91,41 +91,41 @@ def _chunk_ranges(n_runs, chunk_size):
     return [(a, min(a + chunk_size, n_runs)) for a in range(0, n_runs, chunk_size)]
 
 
-def _plan(configs, *, horizon, n_runs, seed, checkpoints, chunk_size):
+def _plan(configs, *, budget, n_runs, seed, checkpoints, chunk_size):
     jobs = []
     for k, cfg in enumerate(configs):
         cseed = config_seed(seed, k)
-        # The bandit spec can be large (a SequenceBandit holds its reward table):
+        # The problem spec can be large (a SequenceBandit holds its reward table):
         # it enters the chunk hash through its own sha256, computed once.
         try:
-            bandit_json = _atomic.canonical_json(cfg.bandit.to_spec())
+            problem_json = _atomic.canonical_json(cfg.problem.to_spec())
         except (TypeError, ValueError) as exc:
-            raise ValueError(f"config {cfg.name!r}: bandit spec is not canonical JSON: {exc}") from exc
+            raise ValueError(f"config {cfg.name!r}: problem spec is not canonical JSON: {exc}") from exc
         base = {
-            "bandit_type": type(cfg.bandit).__name__,
-            "bandit_sha256": _atomic.sha256_bytes(bandit_json.encode("ascii")),
-            "policy": cfg.policy.to_spec(),
-            "horizon": horizon,
+            "problem_type": type(cfg.problem).__name__,
+            "problem_sha256": _atomic.sha256_bytes(problem_json.encode("ascii")),
+            "agent": cfg.agent.to_spec(),
+            "budget": budget,
             "checkpoints": checkpoints,
             "seed": seed,
             "config_index": k,
             "config_seed": cseed,
             "rltheory": __version__,
-            "engine": _dispatch.source_fingerprint(cfg.bandit),
+            "engine": _dispatch.source_fingerprint(cfg.problem, cfg.agent),
         }
         for a, b in _chunk_ranges(n_runs, chunk_size):
             desc = dict(base, run_start=a, run_stop=b)
             try:
                 text = _atomic.canonical_json(desc)
             except (TypeError, ValueError) as exc:
-                raise ValueError(f"config {cfg.name!r}: bandit/policy spec is not canonical JSON: {exc}") from exc
+                raise ValueError(f"config {cfg.name!r}: problem/agent spec is not canonical JSON: {exc}") from exc
             jobs.append(
                 _ChunkJob(
                     index=k,
                     start=a,
                     stop=b,
                     task=_dispatch.simulate_chunk,
-                    args=(cfg.bandit, cfg.policy, horizon, b - a, a, cseed, checkpoints),
+                    args=(cfg.problem, cfg.agent, budget, b - a, a, cseed, checkpoints),
                     digest=_atomic.sha256_bytes(text.encode("ascii")),
                     description=desc,
                 )
@@ -136,14 +136,14 @@ def _plan(configs, *, horizon, n_runs, seed, checkpoints, chunk_size):
 # --------------------------------------------------------------------------- execution
 
 #: Rounds (episodes) and checkpoints of the short runs that compile a configuration's kernel.
-_WARM_HORIZON, _WARM_CHECKPOINTS = 20, 2
+_WARM_BUDGET, _WARM_CHECKPOINTS = 20, 2
 
 
-def warm_up(configs, horizon=_WARM_HORIZON):
+def warm_up(configs, budget=_WARM_BUDGET):
     """Compile (or load from the cache) the kernel of every configuration in this process.
 
-    One run of ``min(horizon, 20)`` rounds per distinct ``(problem type,
-    policy type)``; the numbers are discarded. ``rltheory compile`` calls it
+    One run of ``min(budget, 20)`` rounds per distinct ``(problem type,
+    agent type)``; the numbers are discarded. ``rltheory compile`` calls it
     to fill the cache ahead of time. (:func:`run_experiment` does not: loading
     a parallel kernel from the cache costs about a second, which a driver that
     only hands out chunks would pay for nothing.)
@@ -156,11 +156,11 @@ def warm_up(configs, horizon=_WARM_HORIZON):
     """
     seen = set()
     for cfg in configs:
-        key = (type(cfg.bandit), type(cfg.policy))
+        key = (type(cfg.problem), type(cfg.agent))
         if key in seen:
             continue
         seen.add(key)
-        _dispatch.simulate_chunk(cfg.bandit, cfg.policy, min(horizon, _WARM_HORIZON), 1, 0, 0, _WARM_CHECKPOINTS)
+        _dispatch.simulate_chunk(cfg.problem, cfg.agent, min(budget, _WARM_BUDGET), 1, 0, 0, _WARM_CHECKPOINTS)
     return len(seen)
 
 
@@ -238,7 +238,7 @@ def _execute(jobs, *, executor, store, progress, desc="chunks"):
 def run_experiment(
     configs,
     *,
-    horizon,
+    budget,
     n_runs,
     seed=0,
     out_dir=None,
@@ -255,7 +255,7 @@ def run_experiment(
     Configuration ``k`` uses the seed :func:`config_seed` ``(seed, k)`` (the
     ``k``-th child of ``np.random.SeedSequence(seed)``); its runs
     ``0..n_runs-1`` are split into chunks ``[a, b)`` of ``chunk_size`` runs and
-    each chunk is one call ``simulate(bandit, policy, horizon, b - a,
+    each chunk is one call ``simulate(problem, agent, budget, b - a,
     run_start=a, seed=config_seed(seed, k), checkpoints=checkpoints)`` of the
     problem's simulator (:func:`rltheory.bandits.simulate`,
     :func:`rltheory.linear.simulate_linear` or
@@ -267,7 +267,7 @@ def run_experiment(
     ----------
     configs : sequence of ExperimentConfig
         Unique names.
-    horizon, n_runs : int
+    budget, n_runs : int
         Steps per run (episodes for a linear MDP) and runs per configuration.
     seed : int
         Master seed.
@@ -328,10 +328,10 @@ def run_experiment(
     >>> from rltheory.bandits import BernoulliBandit, KLUCB, UCB1
     >>> bandit = BernoulliBandit([0.9, 0.8])
     >>> configs = [ExperimentConfig("UCB1", bandit, UCB1()), ExperimentConfig("KL-UCB", bandit, KLUCB())]
-    >>> res = run_experiment(configs, horizon=500, n_runs=6, chunk_size=4, checkpoints=20, progress=False)
+    >>> res = run_experiment(configs, budget=500, n_runs=6, chunk_size=4, checkpoints=20, progress=False)
     >>> res.curves["UCB1"].regret.shape[0], res.chunks_computed
     (6, 4)
-    >>> one = run_experiment(configs, horizon=500, n_runs=6, chunk_size=6, checkpoints=20, progress=False)
+    >>> one = run_experiment(configs, budget=500, n_runs=6, chunk_size=6, checkpoints=20, progress=False)
     >>> bool((one.curves["KL-UCB"].regret == res.curves["KL-UCB"].regret).all())  # chunking-invariant
     True
 
@@ -339,11 +339,11 @@ def run_experiment(
 
     >>> import shutil, tempfile
     >>> d = tempfile.mkdtemp()
-    >>> first = run_experiment(configs, horizon=500, n_runs=6, out_dir=d, checkpoints=20, progress=False)
-    >>> again = run_experiment(configs, horizon=500, n_runs=6, out_dir=d, resume=True, checkpoints=20, progress=False)
+    >>> first = run_experiment(configs, budget=500, n_runs=6, out_dir=d, checkpoints=20, progress=False)
+    >>> again = run_experiment(configs, budget=500, n_runs=6, out_dir=d, resume=True, checkpoints=20, progress=False)
     >>> again.chunks_reused, again.chunks_computed
     (2, 0)
-    >>> run_experiment(configs, horizon=500, n_runs=6, seed=1, out_dir=d, checkpoints=20, progress=False)
+    >>> run_experiment(configs, budget=500, n_runs=6, seed=1, out_dir=d, checkpoints=20, progress=False)
     ... # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
@@ -360,7 +360,7 @@ def run_experiment(
     dup = sorted({n for n in names if names.count(n) > 1})
     if dup:
         raise ValueError(f"configs: names must be unique, repeated: {dup}")
-    horizon = check_int("horizon", horizon, low=1)
+    budget = check_int("budget", budget, low=1)
     n_runs = check_int("n_runs", n_runs, low=1)
     checkpoints = check_int("checkpoints", checkpoints, low=1)
     seed = check_int("seed", seed, low=0)
@@ -373,20 +373,20 @@ def run_experiment(
     if executor is not None and not isinstance(executor, cf.Executor):
         raise ValueError(f"executor: expected a concurrent.futures.Executor, got {type(executor).__name__}")
 
-    jobs = _plan(configs, horizon=horizon, n_runs=n_runs, seed=seed, checkpoints=checkpoints, chunk_size=chunk_size)
+    jobs = _plan(configs, budget=budget, n_runs=n_runs, seed=seed, checkpoints=checkpoints, chunk_size=chunk_size)
     store = None
     if out_dir is not None:
         description = {
             "format": FORMAT,
             "format_version": FORMAT_VERSION,
             "rltheory": __version__,
-            "horizon": horizon,
+            "budget": budget,
             "n_runs": n_runs,
             "seed": seed,
             "checkpoints": checkpoints,
             "chunk_size": chunk_size,
             "configs": [
-                {"name": c.name, "bandit": _spec_for_marker(c.bandit), "policy": c.policy.to_spec()} for c in configs
+                {"name": c.name, "problem": _spec_for_marker(c.problem), "agent": c.agent.to_spec()} for c in configs
             ],
         }
         store = ChunkStore(
@@ -414,7 +414,7 @@ def run_experiment(
     for k, cfg in enumerate(configs):
         parts = [r for job, r in zip(jobs, results) if job.index == k]
         curves[cfg.name] = parts[0] if len(parts) == 1 else RegretCurve.concatenate(parts)
-    rows = tuple(summary_row(cfg, curves[cfg.name], horizon) for cfg in configs)
+    rows = tuple(summary_row(cfg, curves[cfg.name], budget) for cfg in configs)
     if store is not None:
         for k, cfg in enumerate(configs):
             _atomic.save_with(curves[cfg.name].save, store.curve_path(k, ".npz"))
@@ -424,7 +424,7 @@ def run_experiment(
         configs=configs,
         curves=types.MappingProxyType(curves),
         summary=rows,
-        horizon=horizon,
+        budget=budget,
         n_runs=n_runs,
         seed=seed,
         checkpoints=checkpoints,

@@ -16,8 +16,8 @@ loaded curve covers exactly the expected runs; anything else is recomputed and
 overwritten, never mixed in.
 
 One experiment per folder. The *identity* of an experiment is everything that
-fixes the numbers of a run: the configurations (names, problem and policy
-specs, in order), the horizon, the checkpoints and the seed (``n_runs`` and
+fixes the numbers of a run: the configurations (names, problem and agent
+specs, in order), the budget, the checkpoints and the seed (``n_runs`` and
 the chunk size only say how many runs there are and how they are grouped):
 
 * a folder without ``experiment.json``: rltheory writes its files there, but
@@ -106,7 +106,7 @@ def _differences(old, new):
                 out.append(f"configurations {names_a} in the folder, {names_b} asked")
             else:
                 changed = [n for n, ca, cb in zip(names_a, a, b) if ca != cb]
-                out.append(f"configuration(s) {changed} have another problem or policy")
+                out.append(f"configuration(s) {changed} have another problem or agent")
         else:
             out.append(f"{key} {_short(a)} in the folder, {_short(b)} asked")
     return out

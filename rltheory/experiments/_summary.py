@@ -15,7 +15,7 @@ from rltheory.experiments._records import SummaryRow
 __all__ = ["format_summary", "summary_row", "summary_csv"]
 
 
-def _lai_robbins_ratio(bandit, mean_final, horizon):
+def _lai_robbins_ratio(bandit, mean_final, budget):
     if problem_kind(bandit) != "bandit":
         return math.nan  # no Lai-Robbins constant for linear bandits / linear MDPs
     from rltheory import bandits as _b
@@ -25,7 +25,7 @@ def _lai_robbins_ratio(bandit, mean_final, horizon):
         return math.nan
     try:
         # Lai & Robbins (1985), Theorem 2: liminf R_T / log T >= sum_i Delta_i / KL(mu_i, mu*).
-        ref = float(np.asarray(_b.lai_robbins_curve(bandit, np.array([horizon], dtype=float))).reshape(-1)[-1])
+        ref = float(np.asarray(_b.lai_robbins_curve(bandit, np.array([budget], dtype=float))).reshape(-1)[-1])
     except (ValueError, TypeError, NotImplementedError, AttributeError):
         return math.nan
     if not np.isfinite(ref) or ref <= 0:
@@ -33,11 +33,11 @@ def _lai_robbins_ratio(bandit, mean_final, horizon):
     return float(mean_final) / ref
 
 
-def _slope_fit(curve, horizon):
+def _slope_fit(curve, budget):
     times = np.asarray(curve.times)
-    t_min = max(float(times[0]), horizon / 10.0)
+    t_min = max(float(times[0]), budget / 10.0)
     try:
-        fit = curve.slope(t_min, float(horizon))
+        fit = curve.slope(t_min, float(budget))
     except ValueError:
         return math.nan, math.nan, math.nan
     lower = getattr(fit, "lower", None)
@@ -48,15 +48,15 @@ def _slope_fit(curve, horizon):
     return float(fit.slope), float(lower), float(upper)
 
 
-def summary_row(cfg, curve, horizon) -> SummaryRow:
-    """The :class:`SummaryRow` of configuration ``cfg`` with regret curve ``curve`` at ``horizon``.
+def summary_row(cfg, curve, budget) -> SummaryRow:
+    """The :class:`SummaryRow` of configuration ``cfg`` with regret curve ``curve`` at ``budget``.
 
     Examples
     --------
     >>> from rltheory.bandits import BernoulliBandit, UCB1, simulate
     >>> from rltheory.experiments import ExperimentConfig
     >>> cfg = ExperimentConfig("UCB1", BernoulliBandit([0.6, 0.4]), UCB1())
-    >>> curve = simulate(cfg.bandit, cfg.policy, 200, 4, seed=0, checkpoints=10)
+    >>> curve = simulate(cfg.problem, cfg.agent, 200, 4, seed=0, checkpoints=10)
     >>> row = summary_row(cfg, curve, 200)
     >>> bool(row.final_mean == curve.mean[-1]), row.n_runs
     (True, 4)
@@ -64,19 +64,19 @@ def summary_row(cfg, curve, horizon) -> SummaryRow:
     mean = np.asarray(curve.mean)
     lower = np.asarray(curve.lower)
     upper = np.asarray(curve.upper)
-    slope, s_lo, s_hi = _slope_fit(curve, horizon)
+    slope, s_lo, s_hi = _slope_fit(curve, budget)
     return SummaryRow(
         name=cfg.name,
-        policy=str(getattr(cfg.policy, "name", type(cfg.policy).__name__)),
+        agent=str(getattr(cfg.agent, "name", type(cfg.agent).__name__)),
         n_runs=int(np.shape(curve.regret)[0]),
-        horizon=int(horizon),
+        budget=int(budget),
         final_mean=float(mean[-1]),
         final_lower=float(lower[-1]),
         final_upper=float(upper[-1]),
         slope=slope,
         slope_lower=s_lo,
         slope_upper=s_hi,
-        lai_robbins_ratio=_lai_robbins_ratio(cfg.bandit, mean[-1], horizon),
+        lai_robbins_ratio=_lai_robbins_ratio(cfg.problem, mean[-1], budget),
     )
 
 
@@ -95,10 +95,10 @@ def format_summary(rows) -> str:
     --------
     >>> row = SummaryRow("UCB1", "UCB1", 10, 100, 5.0, 4.0, 6.0, 0.3, 0.2, 0.4, 1.5)
     >>> print(format_summary([row]))  # doctest: +NORMALIZE_WHITESPACE
-    config  runs  horizon  regret(T)    +-  slope  slope CI       R(T)/LR(T)
+    config  runs  budget  regret(T)    +-  slope  slope CI       R(T)/LR(T)
     UCB1      10      100       5.00  1.00  0.300  [0.200, 0.400]      1.500
     """
-    header = ["config", "runs", "horizon", "regret(T)", "+-", "slope", "slope CI", "R(T)/LR(T)"]
+    header = ["config", "runs", "budget", "regret(T)", "+-", "slope", "slope CI", "R(T)/LR(T)"]
     lines = [header]
     for r in rows:
         half = 0.5 * (r.final_upper - r.final_lower)
@@ -109,7 +109,7 @@ def format_summary(rows) -> str:
             [
                 r.name,
                 str(r.n_runs),
-                str(r.horizon),
+                str(r.budget),
                 _fmt(r.final_mean, ".2f"),
                 _fmt(half, ".2f"),
                 _fmt(r.slope, ".3f"),

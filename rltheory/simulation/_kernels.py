@@ -41,7 +41,7 @@ import time
 import numba
 import numpy as np
 
-__all__ = ["compile_logger", "engine_kernel", "run_kernel"]
+__all__ = ["compile_logger", "engine_kernel", "kernel_source_digest", "run_kernel"]
 
 compile_logger = logging.getLogger("rltheory.compile")
 
@@ -171,6 +171,29 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def kernel_source_digest(agent_cls, driver) -> str:
+    """sha256 of the sources the kernel of ``agent_cls`` with ``driver`` is built from.
+
+    The modules of the driver and of the agent's functions and every rltheory
+    module they import (transitively); for a function that cannot be
+    re-imported, its module's source or, failing that, its bytecode.
+    """
+    h = hashlib.sha256()
+    for fn in (driver, *agent_cls.functions()):
+        path = _import_path(fn)
+        py = getattr(fn, "py_func", fn)
+        if path is not None:
+            h.update((_module_source(path[0]) or "").encode())
+        else:
+            module = getattr(py, "__module__", None)
+            source = _module_source(module) if module in sys.modules else None
+            h.update((source or "").encode() if source else getattr(py, "__code__", py).__repr__().encode())
+            code = getattr(py, "__code__", None)
+            if code is not None:
+                h.update(code.co_code)
+    return h.hexdigest()
 
 
 def engine_kernel(agent_cls, driver, kind: str):

@@ -17,12 +17,21 @@ import numpy as np
 
 from .._validation import check_choice, check_int, check_memory, check_probability
 from ._agent import Agent
-from ._kernels import engine_kernel, run_kernel
+from ._kernels import engine_kernel, kernel_source_digest, run_kernel
 from ._metadata import versions
 from ._rng import run_states
 from ._schedule import checkpoint_times
 
-__all__ = ["PreparedProblem", "ProblemKind", "problem_kinds", "register_problem_kind", "simulate"]
+__all__ = [
+    "PreparedProblem",
+    "ProblemKind",
+    "check_agent",
+    "engine_fingerprint",
+    "kind_of",
+    "problem_kinds",
+    "register_problem_kind",
+    "simulate",
+]
 
 #: Budget keyword of each unit: ``simulate(..., n_rounds=T)`` or ``simulate(..., n_episodes=K)``.
 BUDGETS = ("n_rounds", "n_episodes")
@@ -135,6 +144,63 @@ def problem_kinds() -> dict[str, list[str]]:
     for kind in _KINDS:
         out.setdefault(kind.name, []).extend(t.__name__ for t in kind.problem_types)
     return {k: sorted(v) for k, v in sorted(out.items())}
+
+
+def kind_of(problem) -> ProblemKind:
+    """The registered :class:`ProblemKind` of ``problem`` (``ValueError`` for a problem no kind accepts).
+
+    Examples
+    --------
+    >>> from rltheory.bandits import BernoulliBandit
+    >>> kind = kind_of(BernoulliBandit([0.5, 0.4]))
+    >>> kind.name, kind.budget, kind.unit
+    ('bandit', 'n_rounds', 'rounds')
+    """
+    return _kind_of(problem)
+
+
+def check_agent(problem, agent) -> ProblemKind:
+    """Check, before any work, that ``agent`` can run on ``problem``; returns the problem's kind.
+
+    Examples
+    --------
+    >>> from rltheory.bandits import BernoulliBandit
+    >>> from rltheory.linear import LinUCB
+    >>> check_agent(BernoulliBandit([0.5, 0.4]), LinUCB())
+    Traceback (most recent call last):
+    ...
+    ValueError: LinUCB is an agent of the linear-bandit kind; a problem of the bandit kind needs a BanditAgent
+    """
+    kind = _kind_of(problem)
+    _check_agent(agent, kind)
+    return kind
+
+
+def engine_fingerprint(problem, agent) -> dict:
+    """What the numbers of ``simulate(problem, agent, ...)`` depend on besides its arguments (JSON-able).
+
+    The problem kind, the sha256 of the sources the agent's kernel is built
+    from (its driver's and functions' modules and every rltheory module they
+    import), and the versions of NumPy, Numba and Python. Results computed by
+    other code get another fingerprint (the experiments runner recomputes
+    their chunks instead of mixing them in).
+
+    Examples
+    --------
+    >>> from rltheory.bandits import BernoulliBandit, UCB1
+    >>> sorted(engine_fingerprint(BernoulliBandit([0.5, 0.4]), UCB1()))
+    ['kind', 'numba', 'numpy', 'python', 'source_sha256']
+    """
+    kind = check_agent(problem, agent)
+    prepared = kind.prepare(problem, agent, 1)
+    meta = versions()
+    return {
+        "kind": kind.name,
+        "source_sha256": kernel_source_digest(type(agent), prepared.driver),
+        "numpy": meta["numpy"],
+        "numba": meta["numba"],
+        "python": meta["python"],
+    }
 
 
 def _kind_of(problem) -> ProblemKind:

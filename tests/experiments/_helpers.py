@@ -136,7 +136,7 @@ def small_configs():
 
 
 #: Sizes of the real-simulation experiments of the tests.
-SIZE = dict(horizon=150, n_runs=7, seed=11, checkpoints=15, progress=False)
+SIZE = dict(budget=150, n_runs=7, seed=11, checkpoints=15, progress=False)
 
 
 def assert_same_curves(a, b):

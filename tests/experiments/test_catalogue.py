@@ -17,7 +17,7 @@ def test_catalogue_names_match_keys_and_overlays_exist():
         assert isinstance(rep, Reproduction) and rep.name == name
         assert rep.description and rep.citation
         assert set(rep.overlays) <= set(OVERLAYS) and rep.panels in PANELS
-        assert rep.horizon <= rep.full_horizon and rep.n_runs <= rep.full_runs
+        assert rep.budget <= rep.full_budget and rep.n_runs <= rep.full_runs
 
 
 @pytest.mark.parametrize("name", sorted(CATALOGUE))
@@ -27,10 +27,10 @@ def test_configs_are_valid_picklable_and_uniquely_named(name):
     names = [c.name for c in configs]
     assert len(set(names)) == len(names)
     for c in configs:
-        json.dumps(c.bandit.to_spec())
-        json.dumps(c.policy.to_spec())
+        json.dumps(c.problem.to_spec())
+        json.dumps(c.agent.to_spec())
         back = pickle.loads(pickle.dumps(c))
-        assert back.bandit.to_spec() == c.bandit.to_spec() and back.policy.to_spec() == c.policy.to_spec()
+        assert back.problem.to_spec() == c.problem.to_spec() and back.agent.to_spec() == c.agent.to_spec()
 
 
 def test_garivier_cappe_scenarios_have_the_papers_means():
@@ -38,24 +38,24 @@ def test_garivier_cappe_scenarios_have_the_papers_means():
     two = get_reproduction("bernoulli-two-arms").configs()
     ten = get_reproduction("bernoulli-ten-arms").configs()
     for cfg in two:
-        assert type(cfg.bandit).__name__ == "BernoulliBandit"
-        np.testing.assert_array_equal(cfg.bandit.means, [0.9, 0.8])
+        assert type(cfg.problem).__name__ == "BernoulliBandit"
+        np.testing.assert_array_equal(cfg.problem.means, [0.9, 0.8])
     for cfg in ten:
         np.testing.assert_array_equal(
-            cfg.bandit.means, [0.1, 0.05, 0.05, 0.05, 0.02, 0.02, 0.02, 0.01, 0.01, 0.01]
+            cfg.problem.means, [0.1, 0.05, 0.05, 0.05, 0.02, 0.02, 0.02, 0.01, 0.01, 0.01]
         )
-    policies = {c.policy.name for c in two}
+    policies = {c.agent.name for c in two}
     assert {"UCB1", "KLUCB", "ThompsonSampling"} <= policies
 
 
 def test_adversarial_entry_runs_each_adversarial_policy_on_both_instances():
     configs = get_reproduction("adversarial").configs(300)
-    kinds = {(type(c.bandit).__name__, c.policy.name) for c in configs}
+    kinds = {(type(c.problem).__name__, c.agent.name) for c in configs}
     for policy in ("EXP3", "EXP3IX", "TsallisINF"):
         assert ("BernoulliBandit", policy) in kinds and ("SequenceBandit", policy) in kinds
     for c in configs:
-        if type(c.bandit).__name__ == "SequenceBandit":
-            assert c.bandit.n_rounds == 300  # a reward table covering the horizon
+        if type(c.problem).__name__ == "SequenceBandit":
+            assert c.problem.n_rounds == 300  # a reward table covering the horizon
 
 
 def test_linear_bandit_entry_is_linucb_on_the_unit_sphere_grid():
@@ -63,12 +63,12 @@ def test_linear_bandit_entry_is_linucb_on_the_unit_sphere_grid():
 
     rep = get_reproduction("linear-bandit")
     configs = rep.configs()
-    assert {(c.bandit.dim, c.bandit.n_arms) for c in configs} == {(d, k) for d in (5, 10, 20) for k in (50, 1000)}
+    assert {(c.problem.dim, c.problem.n_arms) for c in configs} == {(d, k) for d in (5, 10, 20) for k in (50, 1000)}
     for c in configs:
-        assert isinstance(c.bandit, LinearBandit) and c.policy == LinUCB()
+        assert isinstance(c.problem, LinearBandit) and c.agent == LinUCB()
         # Abbasi-Yadkori et al. (2011), Thm 3 assumes |<x, theta>| <= 1: unit arms and ||theta|| = 1 = S
-        np.testing.assert_allclose(np.linalg.norm(c.bandit.arms, axis=-1), 1.0, rtol=1e-12)
-        np.testing.assert_allclose(np.linalg.norm(c.bandit.theta), c.policy.theta_bound, rtol=1e-12)
+        np.testing.assert_allclose(np.linalg.norm(c.problem.arms, axis=-1), 1.0, rtol=1e-12)
+        np.testing.assert_allclose(np.linalg.norm(c.problem.theta), c.agent.theta_bound, rtol=1e-12)
     assert "Thm 3" in rep.citation and rep.final_vs_dim and "sqrt-t" in rep.overlays
 
 
@@ -77,10 +77,10 @@ def test_linear_mdp_entry_runs_both_agents_on_each_instance():
 
     rep = get_reproduction("linear-mdp")
     configs = rep.configs()
-    instances = {id(c.bandit) for c in configs}
-    assert len(instances) == 2 and all(isinstance(c.bandit, LinearMDP) for c in configs)
+    instances = {id(c.problem) for c in configs}
+    assert len(instances) == 2 and all(isinstance(c.problem, LinearMDP) for c in configs)
     for inst in instances:
-        kinds = {type(c.policy) for c in configs if id(c.bandit) == inst}
+        kinds = {type(c.agent) for c in configs if id(c.problem) == inst}
         assert kinds == {LSVIUCB, LMCLSVI}
     assert "Thm 3.1" in rep.citation and "Ishfaq" in rep.citation
 
@@ -94,6 +94,6 @@ def test_bernoulli_two_arms_is_figure_1_of_garivier_cappe():
     # arXiv:1102.2490, Fig. 1: draws of the suboptimal arm up to n = 5000 and their boxplots at n = 5000
     # (50,000 runs); with two arms the pseudo-regret is the gap 0.1 times those draws.
     rep = get_reproduction("bernoulli-two-arms")
-    assert rep.horizon == rep.full_horizon == 5000 and rep.full_runs == 50_000
+    assert rep.budget == rep.full_budget == 5000 and rep.full_runs == 50_000
     assert rep.final_boxplot and rep.overlays == ("lai-robbins",)
     assert "Fig. 1" in rep.citation and "0.1 N_2(n)" in rep.description and "asymptotic" in rep.description

@@ -24,7 +24,7 @@ def test_list_prints_every_name_description_and_citation(capsys):
 
 def test_reproduce_end_to_end_writes_png_csv_npz_and_prints_the_summary(tmp_path, capsys):
     out = tmp_path / "two-arms"
-    argv = ["reproduce", "bernoulli-two-arms", "--runs", "4", "--horizon", "300", "--seed", "3",
+    argv = ["reproduce", "bernoulli-two-arms", "--runs", "4", "--budget", "300", "--seed", "3",
             "--out", str(out), "--no-progress", "--chunk-size", "2"]
     assert main(argv) == 0
     text = capsys.readouterr().out
@@ -60,7 +60,7 @@ def test_list_shows_the_linear_entries(capsys):
 
 def test_reproduce_linear_bandit_end_to_end(tmp_path, capsys):
     out = tmp_path / "lin"
-    argv = ["reproduce", "linear-bandit", "--horizon", "200", "--runs", "4", "--out", str(out), "--no-progress"]
+    argv = ["reproduce", "linear-bandit", "--budget", "200", "--runs", "4", "--out", str(out), "--no-progress"]
     assert main(argv) == 0
     text = capsys.readouterr().out
     configs = CATALOGUE["linear-bandit"].configs(200)
@@ -79,7 +79,7 @@ def test_reproduce_linear_bandit_end_to_end(tmp_path, capsys):
 
 
 def test_reproduce_with_two_workers_gives_the_same_summary(tmp_path, capsys):
-    common = ["reproduce", "adversarial", "--runs", "3", "--horizon", "200", "--no-progress"]
+    common = ["reproduce", "adversarial", "--runs", "3", "--budget", "200", "--no-progress"]
     assert main(common + ["--out", str(tmp_path / "a")]) == 0
     assert main(common + ["--out", str(tmp_path / "b"), "--workers", "2", "--chunk-size", "1"]) == 0
     capsys.readouterr()
@@ -89,7 +89,7 @@ def test_reproduce_with_two_workers_gives_the_same_summary(tmp_path, capsys):
 @pytest.mark.slow  # the fast version is test_runner's run_experiment on a LocalCluster
 def test_reproduce_on_a_dask_scheduler_gives_the_same_summary(tmp_path, capsys):
     distributed = pytest.importorskip("distributed")
-    common = ["reproduce", "adversarial", "--runs", "3", "--horizon", "200", "--no-progress"]
+    common = ["reproduce", "adversarial", "--runs", "3", "--budget", "200", "--no-progress"]
     assert main(common + ["--out", str(tmp_path / "a")]) == 0
     with distributed.LocalCluster(
         n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None
@@ -103,7 +103,7 @@ def test_reproduce_refuses_a_users_summary_csv_and_another_experiment(tmp_path, 
     out = tmp_path / "out"
     out.mkdir()
     (out / "summary.csv").write_text("my own table")
-    common = ["reproduce", "adversarial", "--runs", "2", "--horizon", "60", "--no-progress", "--out", str(out)]
+    common = ["reproduce", "adversarial", "--runs", "2", "--budget", "60", "--no-progress", "--out", str(out)]
     for extra in ([], ["--overwrite"], ["--resume"]):
         assert main(common + extra) == 2
         err = capsys.readouterr().err
@@ -129,7 +129,7 @@ def test_reproduce_outputs_respect_the_umask(tmp_path, capsys):
     old = os.umask(0o022)
     try:
         out = tmp_path / "o"
-        argv = ["reproduce", "adversarial", "--runs", "2", "--horizon", "60", "--no-progress", "--out", str(out)]
+        argv = ["reproduce", "adversarial", "--runs", "2", "--budget", "60", "--no-progress", "--out", str(out)]
         assert main(argv) == 0
     finally:
         os.umask(old)
@@ -143,7 +143,7 @@ def test_reproduce_outputs_respect_the_umask(tmp_path, capsys):
 
 
 def test_a_full_disk_is_one_line_with_the_remedy_and_resume_recovers(tmp_path, capsys, monkeypatch):
-    common = ["reproduce", "adversarial", "--runs", "2", "--horizon", "60", "--no-progress", "--chunk-size", "1"]
+    common = ["reproduce", "adversarial", "--runs", "2", "--budget", "60", "--no-progress", "--chunk-size", "1"]
     calls = []
     real = _atomic.save_with
 
@@ -182,7 +182,7 @@ def test_reproduce_unknown_name_and_bad_folder_exit_with_code_2(tmp_path, capsys
     assert "unknown reproduction 'nope'" in capsys.readouterr().err
     target = tmp_path / "file"
     target.write_text("x")
-    assert main(["reproduce", "adversarial", "--runs", "1", "--horizon", "50", "--out", str(target)]) == 2
+    assert main(["reproduce", "adversarial", "--runs", "1", "--budget", "50", "--out", str(target)]) == 2
     assert "is not a folder" in capsys.readouterr().err
 
 
@@ -194,15 +194,15 @@ def test_reproduce_rejects_workers_with_scheduler_and_bad_numbers():
         main(["reproduce", "adversarial", "--runs", "0"])
 
 
-def dying_simulate(bandit, policy, horizon, n_runs, run_start, seed, checkpoints):
+def dying_simulate(problem, agent, budget, n_runs, run_start, seed, checkpoints):
     """The runner's chunk task, except that the worker dies on the chunk starting at run 2."""
     if run_start == 2:
         os._exit(9)
-    return _dispatch.simulate_chunk(bandit, policy, horizon, n_runs, run_start, seed, checkpoints)
+    return _dispatch.simulate_chunk(problem, agent, budget, n_runs, run_start, seed, checkpoints)
 
 
 def test_a_dead_worker_is_reported_and_resume_completes_the_run(tmp_path, capsys, monkeypatch):
-    common = ["reproduce", "adversarial", "--runs", "4", "--horizon", "100", "--no-progress", "--chunk-size", "1"]
+    common = ["reproduce", "adversarial", "--runs", "4", "--budget", "100", "--no-progress", "--chunk-size", "1"]
     monkeypatch.setattr(_runner, "_plan", _patched_plan(_runner._plan))
     assert main(common + ["--out", str(tmp_path / "a"), "--workers", "2"]) == 1
     err = capsys.readouterr().err.strip()

@@ -1,21 +1,21 @@
-"""Tests of rltheory.experiments._dispatch: one chunk of runs of the simulator of the problem's type.
+"""Tests of rltheory.experiments._dispatch: one chunk of runs through the one simulate.
 
-Asserted: a chunk through the runner equals one direct call of the problem's
-own simulator bit for bit (LinearBandit -> simulate_linear, LinearMDP ->
-simulate_linear_mdp); the chunk hash covers the instance and the simulation
-sources; a pairing the simulator rejects is refused up front; a problem that
-travelled to a worker process (pickled) reaches the kernel with the same Numba
-types as in the driver, so a worker loads the kernels a serial run cached.
+Asserted: a chunk through the runner equals one direct call of
+:func:`rltheory.simulation.simulate` bit for bit (for every problem kind); the
+chunk hash covers the instance and the sources of the agent's kernel; a
+pairing the problem's kind rejects is refused up front; a problem that
+travelled to a worker process (pickled, so with writable arrays) gives the
+kernel the same Numba types as in the driver, so a worker loads the kernels a
+serial run cached.
 """
 
-import dataclasses
 import pickle
 
 import numpy as np
 import pytest
 
 from rltheory.experiments import ExperimentConfig, make_executor, run_experiment
-from rltheory.experiments._dispatch import _as_constructed, check_pairing, problem_kind, simulate_chunk
+from rltheory.experiments._dispatch import check_pairing, problem_kind, simulate_chunk
 from tests.experiments._helpers import assert_same_curves
 
 
@@ -35,7 +35,7 @@ def linear_configs():
     ]
 
 
-LINEAR_SIZE = dict(horizon=60, n_runs=5, seed=4, checkpoints=6, progress=False)
+LINEAR_SIZE = dict(budget=60, n_runs=5, seed=4, checkpoints=6, progress=False)
 
 
 @pytest.fixture(scope="module")
@@ -44,19 +44,20 @@ def linear_reference():
 
 
 def test_linear_single_chunk_equals_one_direct_simulator_call(linear_reference):
-    # the runner dispatches on the problem type: LinearBandit -> simulate_linear, LinearMDP -> simulate_linear_mdp
+    # the runner calls the one simulate with the budget keyword of the problem's kind
     from rltheory.experiments import config_seed
-    from rltheory.linear import LinearBandit, simulate_linear, simulate_linear_mdp
+    from rltheory.linear import LinearBandit
+    from rltheory.simulation import simulate
 
     for k, cfg in enumerate(linear_configs()):
-        run = simulate_linear if isinstance(cfg.bandit, LinearBandit) else simulate_linear_mdp
-        direct = run(cfg.bandit, cfg.policy, 60, 5, seed=config_seed(4, k), checkpoints=6)
+        budget = {"n_rounds": 60} if isinstance(cfg.problem, LinearBandit) else {"n_episodes": 60}
+        direct = simulate(cfg.problem, cfg.agent, **budget, n_runs=5, seed=config_seed(4, k), checkpoints=6)
         np.testing.assert_array_equal(linear_reference.curves[cfg.name].regret, direct.regret)
         np.testing.assert_array_equal(linear_reference.curves[cfg.name].pulls, direct.pulls)
 
 
 def test_linear_configs_process_pool_and_chunking_are_bit_identical(linear_reference):
-    # run i depends only on (seed, i) in simulate_linear and in lsvi_ucb / lmc_lsvi (run_start semantics)
+    # run i depends only on (seed, i) (run_start semantics of simulate)
     with make_executor(workers=2) as ex:
         pooled = run_experiment(linear_configs(), chunk_size=2, executor=ex, **LINEAR_SIZE)
     assert_same_curves(pooled, linear_reference)
@@ -64,7 +65,7 @@ def test_linear_configs_process_pool_and_chunking_are_bit_identical(linear_refer
 
 
 def test_linear_summary_has_no_lai_robbins_ratio(linear_reference):
-    assert [row.policy for row in linear_reference.summary] == ["LinUCB", "LinTS", "LSVI-UCB", "LMC-LSVI"]
+    assert [row.agent for row in linear_reference.summary] == ["LinUCB", "LinTS", "LSVI-UCB", "LMC-LSVI"]
     assert all(np.isnan(row.lai_robbins_ratio) for row in linear_reference.summary)
     for line in linear_reference.format_summary().splitlines()[1:]:
         assert line.split()[-1] == "-"
@@ -81,7 +82,7 @@ def test_linear_resume_after_deleting_a_chunk(tmp_path, linear_reference):
     assert_same_curves(resumed, linear_reference)
 
 
-def test_linear_chunk_hash_covers_the_instance_and_the_linear_sources(tmp_path, monkeypatch):
+def test_linear_chunk_hash_covers_the_instance_and_the_kernel_sources(tmp_path, monkeypatch):
     from rltheory.bandits import UCB1, BernoulliBandit
     from rltheory.experiments import _dispatch, _runner
     from rltheory.linear import LinearBandit
@@ -89,73 +90,72 @@ def test_linear_chunk_hash_covers_the_instance_and_the_linear_sources(tmp_path, 
     configs = [ExperimentConfig("ucb1", BernoulliBandit([0.6, 0.4]), UCB1())] + linear_configs()[:1]
     run_experiment(configs, chunk_size=5, out_dir=tmp_path, **LINEAR_SIZE)
     # same name and sizes, theta moved by one ulp-ish amount: the instance's arrays are in the hash
-    bandit = configs[1].bandit
+    bandit = configs[1].problem
     moved = LinearBandit(bandit.arms[0], bandit.theta * (1 + 1e-15), bandit.noise_sigma)
-    other = configs[:1] + [ExperimentConfig("linucb", moved, configs[1].policy)]
+    other = configs[:1] + [ExperimentConfig("linucb", moved, configs[1].agent)]
     # the folder refuses it as another experiment, and the chunk hashes differ for that configuration only
-    with pytest.raises(ValueError, match=r"configuration\(s\) \['linucb'\] have another problem or policy"):
+    with pytest.raises(ValueError, match=r"configuration\(s\) \['linucb'\] have another problem or agent"):
         run_experiment(other, chunk_size=5, out_dir=tmp_path, resume=True, **LINEAR_SIZE)
-    plan = dict(horizon=60, n_runs=5, seed=4, checkpoints=6, chunk_size=5)
+    plan = dict(budget=60, n_runs=5, seed=4, checkpoints=6, chunk_size=5)
     before, after = _runner._plan(configs, **plan), _runner._plan(other, **plan)
     assert before[0].digest == after[0].digest and before[1].digest != after[1].digest
-    # edited linear code: the linear chunk is recomputed, the bandit chunk is not
-    monkeypatch.setattr(_dispatch, "_linear_source_digest", lambda: "0" * 64)
+    # edited kernel sources of the linear agent: its chunk is recomputed, the bandit chunk is not
+    real = _dispatch.engine_fingerprint
+
+    def edited(problem, agent):
+        fp = real(problem, agent)
+        return dict(fp, source_sha256="0" * 64) if fp["kind"] == "linear-bandit" else fp
+
+    monkeypatch.setattr(_dispatch, "engine_fingerprint", edited)
     res = run_experiment(configs, chunk_size=5, out_dir=tmp_path, resume=True, **LINEAR_SIZE)
     assert res.chunks_reused == 1 and res.chunks_computed == 1 and "hash mismatch" in res.chunks_rejected[0]
 
 
-def test_policy_that_the_problem_simulator_rejects_is_refused_up_front():
+def test_agent_that_the_problem_kind_rejects_is_refused_up_front():
     from rltheory.bandits import UCB1, BernoulliBandit
     from rltheory.linear import LSVIUCB, LinUCB
 
-    bandit, mdp = linear_configs()[0].bandit, linear_configs()[2].bandit
-    with pytest.raises(ValueError, match="LinearBandit needs a policy among LinUCB"):
+    bandit, mdp = linear_configs()[0].problem, linear_configs()[2].problem
+    with pytest.raises(ValueError, match="'x': LSVIUCB is an agent of the episodic kind; a problem of the "
+                       "linear-bandit kind needs a LinearBanditAgent"):
         ExperimentConfig("x", bandit, LSVIUCB())
-    with pytest.raises(ValueError, match="LinearMDP needs a policy among LSVIUCB, LMCLSVI"):
+    with pytest.raises(ValueError, match="LinUCB is an agent of the linear-bandit kind; a problem of the episodic"):
         ExperimentConfig("x", mdp, LinUCB())
     with pytest.raises(ValueError, match="UCB1"):
         ExperimentConfig("x", mdp, UCB1())
-    with pytest.raises(ValueError, match="not on a BernoulliBandit"):
+    with pytest.raises(ValueError, match="a problem of the bandit kind needs a BanditAgent"):
         ExperimentConfig("x", BernoulliBandit([0.5, 0.4]), LinUCB())
 
 
-def _arrays(obj, path="obj"):
-    if isinstance(obj, np.ndarray):
-        yield path, obj
-    elif dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        for f in dataclasses.fields(obj):
-            yield from _arrays(getattr(obj, f.name), f"{path}.{f.name}")
-    elif isinstance(obj, (tuple, list)):
-        for i, v in enumerate(obj):
-            yield from _arrays(v, f"{path}[{i}]")
-
-
 def test_a_pickled_problem_reaches_the_kernel_with_the_drivers_numba_types():
-    # Unpickling makes read-only arrays writable, and Numba's array type includes the flag: without
-    # _as_constructed a worker would compile every kernel again instead of loading the serial run's cache.
+    # Unpickling makes read-only arrays writable, and Numba's array type includes the flag: simulate passes the
+    # problem's arrays and the agent's parameters read-only, so a worker loads the serial run's cached kernel.
     import numba
 
     from rltheory.experiments._catalogue import CATALOGUE
+    from rltheory.simulation import kind_of
+    from rltheory.simulation._simulate import _read_only
 
     for rep in CATALOGUE.values():
         for cfg in rep.configs(50):
-            for obj in (cfg.bandit, cfg.policy):
-                travelled = pickle.loads(pickle.dumps(obj))
-                rebuilt = _as_constructed(travelled)
-                for (where, a), (_, b) in zip(_arrays(obj), _arrays(rebuilt)):
-                    assert numba.typeof(a) == numba.typeof(b), (rep.name, cfg.name, where)
-                if any(not a.flags.writeable for _, a in _arrays(obj)):
-                    # the mechanism is needed: pickling alone does change the types
-                    assert any(b.flags.writeable for _, b in _arrays(travelled))
+            travelled_problem = pickle.loads(pickle.dumps(cfg.problem))
+            travelled_agent = pickle.loads(pickle.dumps(cfg.agent))
+            kind = kind_of(cfg.problem)
+            here = _read_only(kind.prepare(cfg.problem, cfg.agent, 50).arrays)
+            there = _read_only(kind.prepare(travelled_problem, travelled_agent, 50).arrays)
+            assert numba.typeof(here) == numba.typeof(there), (rep.name, cfg.name)
+            p_here = _read_only(cfg.agent.compiled_params(cfg.problem, 50))
+            p_there = _read_only(travelled_agent.compiled_params(travelled_problem, 50))
+            assert numba.typeof(p_here) == numba.typeof(p_there), (rep.name, cfg.name)
 
 
 def test_simulate_chunk_in_a_worker_equals_in_process():
     from rltheory.bandits import BernoulliBandit, KLUCB
 
-    bandit, policy = BernoulliBandit([0.7, 0.5]), KLUCB()
-    here = simulate_chunk(bandit, policy, 120, 3, 4, 9, 8)
+    bandit, agent = BernoulliBandit([0.7, 0.5]), KLUCB()
+    here = simulate_chunk(bandit, agent, 120, 3, 4, 9, 8)
     with make_executor(workers=2) as ex:
-        there = ex.submit(simulate_chunk, bandit, policy, 120, 3, 4, 9, 8).result()
+        there = ex.submit(simulate_chunk, bandit, agent, 120, 3, 4, 9, 8).result()
     np.testing.assert_array_equal(here.regret, there.regret)
     assert here.run_start == there.run_start == 4
 

@@ -11,7 +11,7 @@ from rltheory.experiments._plots import plot_experiment
 @pytest.fixture(scope="module")
 def adversarial_result():
     configs = get_reproduction("adversarial").configs(120)
-    return run_experiment(configs, horizon=120, n_runs=3, checkpoints=20, progress=False)
+    return run_experiment(configs, budget=120, n_runs=3, checkpoints=20, progress=False)
 
 
 def test_one_panel_per_bandit_and_a_png(tmp_path, adversarial_result):
@@ -28,13 +28,13 @@ def test_lai_robbins_overlay_is_the_theory_curve(tmp_path):
     from rltheory.bandits import lai_robbins_curve
 
     configs = get_reproduction("bernoulli-two-arms").configs()[:2]
-    result = run_experiment(configs, horizon=200, n_runs=2, checkpoints=20, progress=False)
+    result = run_experiment(configs, budget=200, n_runs=2, checkpoints=20, progress=False)
     fig = plot_experiment(result, overlays=("lai-robbins",), log_x=True)
     (ax,) = fig.axes
     assert ax.get_xscale() == "log"
     (line,) = [ln for ln in ax.get_lines() if ln.get_label() == "Lai-Robbins lower bound"]
     x, y = line.get_data()
-    np.testing.assert_array_equal(y, np.asarray(lai_robbins_curve(configs[0].bandit, x), dtype=float))
+    np.testing.assert_array_equal(y, np.asarray(lai_robbins_curve(configs[0].problem, x), dtype=float))
 
 
 def test_unknown_overlay_is_rejected(adversarial_result):
@@ -48,7 +48,7 @@ def test_sqrt_reference_single_panel_and_final_regret_vs_d():
     configs = [
         ExperimentConfig(f"d={d}", LinearBandit.random(d, 6, rng=d), LinUCB()) for d in (2, 4)
     ]
-    result = run_experiment(configs, horizon=100, n_runs=3, checkpoints=10, progress=False)
+    result = run_experiment(configs, budget=100, n_runs=3, checkpoints=10, progress=False)
     fig = plot_experiment(result, overlays=("sqrt-t",), log_x=True, log_y=True, panels="single", final_vs_dim=True)
     curves_ax, dim_ax = fig.axes
     assert curves_ax.get_yscale() == "log"
@@ -74,7 +74,7 @@ def test_unknown_panel_layout_is_rejected(adversarial_result):
 @pytest.fixture(scope="module")
 def two_arms_result():
     rep = get_reproduction("bernoulli-two-arms")
-    return run_experiment(rep.configs(400), horizon=400, n_runs=6, checkpoints=20, progress=False)
+    return run_experiment(rep.configs(400), budget=400, n_runs=6, checkpoints=20, progress=False)
 
 
 def test_boxplot_panel_shows_the_final_regret_of_every_run(two_arms_result):
@@ -91,7 +91,7 @@ def test_boxplot_panel_shows_the_final_regret_of_every_run(two_arms_result):
     }
     assert medians == {f"median:{c.name}": float(np.median(res.curves[c.name].regret[:, -1])) for c in res.configs}
     (bound,) = [ln for ln in box_ax.get_lines() if ln.get_label().startswith("Lai-Robbins bound at T")]
-    assert bound.get_ydata()[0] == pytest.approx(float(lai_robbins_curve(res.configs[0].bandit, [400.0])[0]))
+    assert bound.get_ydata()[0] == pytest.approx(float(lai_robbins_curve(res.configs[0].problem, [400.0])[0]))
 
 
 def test_the_figure_says_when_the_asymptotic_bound_lies_above_a_curve(two_arms_result):
@@ -99,7 +99,7 @@ def test_the_figure_says_when_the_asymptotic_bound_lies_above_a_curve(two_arms_r
     from rltheory.experiments._plots import ASYMPTOTIC_NOTE
 
     res = two_arms_result
-    bound_T = float(lai_robbins_curve(res.configs[0].bandit, [400.0])[0])
+    bound_T = float(lai_robbins_curve(res.configs[0].problem, [400.0])[0])
     below = [c.name for c in res.configs if res.curves[c.name].mean[-1] < bound_T]
     (ax,) = plot_experiment(res, overlays=("lai-robbins",), log_x=True).axes
     notes = [t for t in ax.texts if t.get_gid() == "asymptotic-note"]
@@ -108,7 +108,7 @@ def test_the_figure_says_when_the_asymptotic_bound_lies_above_a_curve(two_arms_r
         assert notes[0].get_text() == ASYMPTOTIC_NOTE and "asymptotic" in ASYMPTOTIC_NOTE
     # a panel whose curves all end above the bound carries no note
     worst = max(res.configs, key=lambda c: res.curves[c.name].mean[-1])
-    sub = run_experiment([worst], horizon=400, n_runs=6, checkpoints=20, progress=False)
+    sub = run_experiment([worst], budget=400, n_runs=6, checkpoints=20, progress=False)
     if sub.curves[worst.name].mean[-1] >= bound_T:
         (ax,) = plot_experiment(sub, overlays=("lai-robbins",), log_x=True).axes
         assert not [t for t in ax.texts if t.get_gid() == "asymptotic-note"]

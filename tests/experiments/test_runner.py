@@ -236,11 +236,11 @@ def reference_result():
 
 
 def test_single_chunk_equals_one_simulate_call_per_config(reference_result):
-    from rltheory.bandits import simulate
+    from rltheory.simulation import simulate
     from rltheory.experiments import config_seed
 
     for k, cfg in enumerate(small_configs()):
-        direct = simulate(cfg.bandit, cfg.policy, 150, 7, seed=config_seed(11, k), checkpoints=15)
+        direct = simulate(cfg.problem, cfg.agent, n_rounds=150, n_runs=7, seed=config_seed(11, k), checkpoints=15)
         np.testing.assert_array_equal(reference_result.curves[cfg.name].regret, direct.regret)
 
 
@@ -276,7 +276,7 @@ def test_run_experiment_result_schema_and_summary(reference_result):
         assert row.final_mean == curve.mean[-1]
         assert row.final_lower <= row.final_mean <= row.final_upper
     # the ratio to the Lai-Robbins curve C log T (Lai & Robbins 1985, Thm 2) for stochastic instances only
-    bandit = small_configs()[0].bandit
+    bandit = small_configs()[0].problem
     assert r.summary[0].lai_robbins_ratio == pytest.approx(
         r.summary[0].final_mean / float(lai_robbins_curve(bandit, [150])[0]), rel=1e-12
     )
@@ -307,7 +307,7 @@ def test_another_experiment_in_the_folder_is_refused_or_replaced_whole(tmp_path)
     run_experiment(small_configs(), chunk_size=3, out_dir=out, **SIZE)
     before = file_set(out)
     other = small_configs()
-    other[0] = ExperimentConfig("ucb1", other[0].bandit, MOSS())  # same name and folder, other policy
+    other[0] = ExperimentConfig("ucb1", other[0].problem, MOSS())  # same name and folder, other policy
     for resume in (False, True):
         with pytest.raises(ValueError, match=r"another experiment \(configuration\(s\) \['ucb1'\].*--overwrite"):
             run_experiment(other, chunk_size=3, out_dir=out, resume=resume, **SIZE)
@@ -352,7 +352,7 @@ def test_run_experiment_rejects_bad_arguments():
     with pytest.raises(ValueError, match="chunk_size"):
         run_experiment(configs, chunk_size=0, **SIZE)
     with pytest.raises(ValueError, match="horizon"):
-        run_experiment(configs, **dict(SIZE, horizon=0))
+        run_experiment(configs, **dict(SIZE, budget=0))
     with pytest.raises(ValueError, match="seed"):
         run_experiment(configs, **dict(SIZE, seed=-1))
     with pytest.raises(ValueError, match="configs\\[0\\]"):
@@ -374,8 +374,8 @@ def test_chunks_of_other_simulation_code_are_recomputed(tmp_path, monkeypatch):
     run_experiment(small_configs(), chunk_size=7, out_dir=tmp_path, **SIZE)
     from rltheory.experiments import _dispatch
 
-    original = _dispatch._engine_fingerprint
-    monkeypatch.setattr(_dispatch, "_engine_fingerprint", lambda: dict(original(), numpy="0.0-other"))
+    original = _dispatch.engine_fingerprint
+    monkeypatch.setattr(_dispatch, "engine_fingerprint", lambda p, a: dict(original(p, a), numpy="0.0-other"))
     resumed = run_experiment(small_configs(), chunk_size=7, out_dir=tmp_path, resume=True, **SIZE)
     assert resumed.chunks_reused == 0 and len(resumed.chunks_rejected) == 3
 
