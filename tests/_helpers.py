@@ -20,11 +20,17 @@ def missing_examples(module_name: str) -> list[str]:
         if isinstance(obj, types.ModuleType):
             out += missing_examples(obj.__name__)
             continue
+        if not callable(obj):
+            continue  # a constant (a catalogue dict, a default size) is documented where it is defined
         if not _has_examples(obj):
             out.append(f"{module_name}.{name}")
         if inspect.isclass(obj):
             for attr, val in vars(obj).items():
                 fn = val.fget if isinstance(val, property) else getattr(val, "__func__", val)
-                if not attr.startswith("_") and inspect.isfunction(fn) and not _has_examples(fn):
+                if attr.startswith("_") or not inspect.isfunction(fn):
+                    continue
+                # an override without a docstring of its own inherits its base's (inspect.getdoc finds it)
+                inherited = None if isinstance(val, property) else getattr(obj, attr)
+                if not _has_examples(fn) and not (inherited is not None and fn.__doc__ is None and _has_examples(inherited)):
                     out.append(f"{module_name}.{name}.{attr}")
     return out

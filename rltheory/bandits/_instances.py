@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .._validation import as_generator, check_finite, check_shape, readonly
+from .._validation import as_generator, check_finite, check_int, check_real, check_shape, readonly
 from ._kl import bernoulli_kl, gaussian_kl
 
 __all__ = [
@@ -112,10 +112,23 @@ class BernoulliBandit(_BanditMixin):
         object.__setattr__(self, "means", _real_vector("means", self.means, low=0.0, high=1.0))
 
     def kl(self, i: int, j: int) -> float:
-        """Bernoulli KL ``d(mu_i, mu_j)``."""
+        """Bernoulli KL ``d(mu_i, mu_j)``.
+
+        Examples
+        --------
+        >>> round(BernoulliBandit([0.9, 0.8]).kl(1, 0), 6)
+        0.044403
+        """
         return bernoulli_kl(self.means[self._check_arm("i", i)], self.means[self._check_arm("j", j)])
 
     def to_spec(self) -> dict:
+        """JSON-serialisable description, inverted by :func:`bandit_from_spec`.
+
+        Examples
+        --------
+        >>> BernoulliBandit([0.9, 0.8]).to_spec()
+        {'type': 'BernoulliBandit', 'means': [0.9, 0.8]}
+        """
         return {"type": "BernoulliBandit", "means": self.means.tolist()}
 
 
@@ -137,10 +150,23 @@ class GaussianBandit(_BanditMixin):
         object.__setattr__(self, "sigma", _positive_real("sigma", self.sigma))
 
     def kl(self, i: int, j: int) -> float:
-        """Gaussian KL ``(mu_i - mu_j)**2 / (2 sigma**2)``."""
+        """Gaussian KL ``(mu_i - mu_j)**2 / (2 sigma**2)``.
+
+        Examples
+        --------
+        >>> GaussianBandit([1.0, 0.0], sigma=0.5).kl(0, 1)
+        2.0
+        """
         return gaussian_kl(self.means[self._check_arm("i", i)], self.means[self._check_arm("j", j)], self.sigma)
 
     def to_spec(self) -> dict:
+        """JSON-serialisable description, inverted by :func:`bandit_from_spec`.
+
+        Examples
+        --------
+        >>> GaussianBandit([1.0, 0.0], sigma=0.5).to_spec()
+        {'type': 'GaussianBandit', 'means': [1.0, 0.0], 'sigma': 0.5}
+        """
         return {"type": "GaussianBandit", "means": self.means.tolist(), "sigma": self.sigma}
 
 
@@ -180,10 +206,24 @@ class BoundedBandit(_BanditMixin):
         object.__setattr__(self, "means", readonly(a / (a + b)))
 
     def kl(self, i: int, j: int) -> float:
-        """Bernoulli KL of the means (worst case among [0, 1]-bounded laws)."""
+        """Bernoulli KL of the means (worst case among [0, 1]-bounded laws).
+
+        Examples
+        --------
+        >>> b = BoundedBandit([1.0, 1.0], [1.0, 3.0])   # Beta(1, 1), Beta(1, 3): means 1/2, 1/4
+        >>> b.kl(1, 0) == bernoulli_kl(0.25, 0.5)
+        True
+        """
         return bernoulli_kl(self.means[self._check_arm("i", i)], self.means[self._check_arm("j", j)])
 
     def to_spec(self) -> dict:
+        """JSON-serialisable description, inverted by :func:`bandit_from_spec`.
+
+        Examples
+        --------
+        >>> BoundedBandit([1.0, 2.0], [1.0, 2.0]).to_spec()
+        {'type': 'BoundedBandit', 'alpha': [1.0, 2.0], 'beta': [1.0, 2.0]}
+        """
         return {"type": "BoundedBandit", "alpha": self.alpha.tolist(), "beta": self.beta.tolist()}
 
 
@@ -199,7 +239,7 @@ class SequenceBandit(_BanditMixin):
 
     Examples
     --------
-    >>> b = SequenceBandit.adversarial(100, 3, seed=1)
+    >>> b = SequenceBandit.adversarial(100, 3, rng=1)
     >>> b.rewards.shape, b.n_rounds
     ((100, 3), 100)
     """
@@ -227,35 +267,48 @@ class SequenceBandit(_BanditMixin):
 
     @property
     def n_rounds(self) -> int:
+        """Rows of the reward table: the longest run it supports.
+
+        Examples
+        --------
+        >>> SequenceBandit([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]).n_rounds
+        3
+        """
         return int(self.rewards.shape[0])
 
     def kl(self, i: int, j: int) -> float:
-        """Bernoulli KL of the column averages."""
+        """Bernoulli KL of the column averages.
+
+        Examples
+        --------
+        >>> SequenceBandit([[1.0, 0.0], [0.0, 0.0]]).kl(0, 1)   # averages 1/2 and 0
+        inf
+        """
         return bernoulli_kl(self.means[self._check_arm("i", i)], self.means[self._check_arm("j", j)])
 
     @classmethod
-    def adversarial(cls, n_rounds: int, n_arms: int, *, seed=0, gap: float = 0.1, n_switches: int = 4) -> "SequenceBandit":
-        r"""Seeded piecewise-stationary Bernoulli sequence that defeats "follow the leader".
+    def adversarial(cls, n_rounds: int, n_arms: int, *, rng=None, gap: float = 0.1, n_switches: int = 4) -> SequenceBandit:
+        r"""A piecewise-stationary Bernoulli sequence that defeats "follow the leader".
 
         The horizon is cut into ``n_switches + 1`` equal phases.  In phase
         ``p`` arm ``p mod K`` has success probability ``1/2 + gap`` and the
         others ``1/2 - gap/2``: the leader keeps changing, which punishes
         greedy play, while a fixed arm still earns about half the rounds.  The
-        table is drawn with ``numpy.random.default_rng(seed)`` once; the
-        adversary is oblivious (Auer et al. 2002b, Sec. 2).
+        table is drawn once from ``rng`` (a Generator, an int seed, a
+        SeedSequence or None); the adversary is oblivious (Auer et al. 2002b,
+        Sec. 2).
+
+        Examples
+        --------
+        >>> a = SequenceBandit.adversarial(100, 3, rng=4)
+        >>> a.n_rounds, a.n_arms, a == SequenceBandit.adversarial(100, 3, rng=4)
+        (100, 3, True)
         """
-        for name, v in (("n_rounds", n_rounds), ("n_arms", n_arms), ("n_switches", n_switches)):
-            if isinstance(v, bool) or not isinstance(v, numbers.Integral):
-                raise ValueError(f"{name} must be an int, got {v!r}")
-        if n_rounds < 1:
-            raise ValueError(f"n_rounds = {n_rounds} must be >= 1")
-        if n_arms < 2:
-            raise ValueError(f"n_arms = {n_arms} must be >= 2")
-        if n_switches < 0:
-            raise ValueError(f"n_switches = {n_switches} must be >= 0")
-        if not (isinstance(gap, numbers.Real) and 0 < gap <= 0.5):
-            raise ValueError(f"gap = {gap!r} must be in (0, 0.5]")
-        rng = as_generator(seed)
+        check_int("n_rounds", n_rounds, low=1)
+        check_int("n_arms", n_arms, low=2)
+        check_int("n_switches", n_switches, low=0)
+        gap = check_real("gap", gap, low=0.0, high=0.5, low_open=True)
+        rng = as_generator(rng)
         edges = np.linspace(0, n_rounds, n_switches + 2).astype(np.int64)
         probs = np.full((n_rounds, n_arms), 0.5 - gap / 2)
         for p in range(n_switches + 1):
@@ -264,6 +317,13 @@ class SequenceBandit(_BanditMixin):
         return cls(table)
 
     def to_spec(self) -> dict:
+        """JSON-serialisable description (the whole table), inverted by :func:`bandit_from_spec`.
+
+        Examples
+        --------
+        >>> SequenceBandit([[1.0, 0.0]]).to_spec()
+        {'type': 'SequenceBandit', 'rewards': [[1.0, 0.0]]}
+        """
         return {"type": "SequenceBandit", "rewards": self.rewards.tolist()}
 
 

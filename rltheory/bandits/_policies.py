@@ -1068,7 +1068,15 @@ class EXP3(BanditAgent):
         object.__setattr__(self, "gamma", g)
 
     def gamma_for(self, n_arms: int, horizon: int) -> float:
-        """The exploration rate used for ``n_arms`` arms and horizon ``horizon``."""
+        """The exploration rate used for ``n_arms`` arms and horizon ``horizon``.
+
+        Examples
+        --------
+        >>> round(EXP3().gamma_for(2, 10_000), 6)   # Auer et al. (2002b), Cor. 3.2: sqrt(K ln K / ((e - 1) T))
+        0.008982
+        >>> EXP3(gamma=0.1).gamma_for(2, 10_000)
+        0.1
+        """
         if self.gamma is not None:
             return self.gamma
         # Auer et al. (2002b), Corollary 3.2 with g = T

@@ -114,7 +114,7 @@ def _adversarial_configs(budget):
 
     stochastic = b.BernoulliBandit((0.5, 0.45, 0.45, 0.4))
     # Oblivious piecewise-stationary table, fixed seed: the same adversary for every run.
-    adversary = b.SequenceBandit.adversarial(budget, 4, seed=20020101)
+    adversary = b.SequenceBandit.adversarial(budget, 4, rng=20020101)
     configs = []
     for label, bandit in (("stochastic", stochastic), ("adversarial", adversary)):
         for p in (b.EXP3(), b.EXP3IX(), b.TsallisINF()):

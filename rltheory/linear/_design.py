@@ -241,6 +241,14 @@ class LogDetDesignResult:
         :func:`g_optimal_design`).
     status : str
         The solver's status (always ``"optimal"``: other statuses raise).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rltheory.linear import log_det_design_cvxpy
+    >>> res = log_det_design_cvxpy(np.eye(3))
+    >>> res.status, res.weights.round(4).tolist()
+    ('optimal', [0.3333, 0.3333, 0.3333])
     """
 
     weights: np.ndarray

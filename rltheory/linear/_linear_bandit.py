@@ -78,22 +78,62 @@ class LinearBandit:
 
     @property
     def contexts(self) -> np.ndarray:
+        """The arm sets, ``(N, K, d)`` (``N = 1`` for a fixed arm set).
+
+        Examples
+        --------
+        >>> b = LinearBandit.random(3, 5, n_contexts=2, rng=0)
+        >>> b.contexts.shape
+        (2, 5, 3)
+        """
         return self.arms
 
     @property
     def n_arms(self) -> int:
+        """``K``, the number of arms of each arm set.
+
+        Examples
+        --------
+        >>> b = LinearBandit.random(3, 5, n_contexts=2, rng=0)
+        >>> b.n_arms
+        5
+        """
         return int(self.arms.shape[1])
 
     @property
     def dim(self) -> int:
+        """``d``, the dimension of the arms and of ``theta``.
+
+        Examples
+        --------
+        >>> b = LinearBandit.random(3, 5, n_contexts=2, rng=0)
+        >>> b.dim
+        3
+        """
         return int(self.arms.shape[2])
 
     @property
     def n_contexts(self) -> int:
+        """``N``, the number of arm sets in the pool.
+
+        Examples
+        --------
+        >>> b = LinearBandit.random(3, 5, n_contexts=2, rng=0)
+        >>> b.n_contexts
+        2
+        """
         return int(self.arms.shape[0])
 
     @property
     def is_contextual(self) -> bool:
+        """Whether the arm set changes from round to round (``N > 1``).
+
+        Examples
+        --------
+        >>> b = LinearBandit.random(3, 5, n_contexts=2, rng=0)
+        >>> b.is_contextual, LinearBandit.random(3, 5, rng=0).is_contextual
+        (True, False)
+        """
         return self.n_contexts > 1
 
     @classmethod

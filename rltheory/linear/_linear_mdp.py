@@ -29,7 +29,7 @@ from .._validation import (
 )
 from ..simulation import EpisodicAgent, ProblemKind, register_problem_kind
 from ..simulation._episodic import episodic_prepared
-from ..tabular import FiniteMDP
+from ..tabular import FiniteHorizonResult, FiniteMDP
 
 __all__ = ["LinearMDP"]
 
@@ -100,18 +100,50 @@ class LinearMDP:
 
     @property
     def horizon(self) -> int:
+        """``H``, the number of steps of an episode.
+
+        Examples
+        --------
+        >>> m = LinearMDP.random(4, 2, 3, horizon=5, rng=0)
+        >>> m.horizon, m.n_states, m.n_actions, m.dim
+        (5, 4, 2, 3)
+        """
         return int(self.mu.shape[0])
 
     @property
     def n_states(self) -> int:
+        """``S``, the number of states.
+
+        Examples
+        --------
+        >>> m = LinearMDP.random(4, 2, 3, horizon=5, rng=0)
+        >>> m.n_states
+        4
+        """
         return int(self.features.shape[0])
 
     @property
     def n_actions(self) -> int:
+        """``A``, the number of actions.
+
+        Examples
+        --------
+        >>> m = LinearMDP.random(4, 2, 3, horizon=5, rng=0)
+        >>> m.n_actions
+        2
+        """
         return int(self.features.shape[1])
 
     @property
     def dim(self) -> int:
+        """``d``, the feature dimension.
+
+        Examples
+        --------
+        >>> m = LinearMDP.random(4, 2, 3, horizon=5, rng=0)
+        >>> m.dim
+        3
+        """
         return int(self.features.shape[2])
 
     @classmethod
@@ -120,6 +152,13 @@ class LinearMDP:
 
         Stationary: :math:`\mu_h(s') = P(s'|\cdot,\cdot)` and
         :math:`\theta_h = r` for every :math:`h`; rewards must lie in [0, 1].
+
+        Examples
+        --------
+        >>> from rltheory.tabular.envs import chain
+        >>> lin = LinearMDP.from_tabular(chain(3, gamma=0.9), horizon=4)
+        >>> lin.dim, lin.horizon, bool(np.allclose(lin.P[0].reshape(6, 3), chain(3, gamma=0.9).dense_P.reshape(6, 3)))
+        (6, 4, True)
         """
         if not isinstance(mdp, FiniteMDP):
             raise ValueError(f"mdp must be a FiniteMDP, got {type(mdp).__name__}")
@@ -172,10 +211,18 @@ class LinearMDP:
             "initial_distribution": self.initial_distribution.tolist(),
         }
 
-    def optimal_values(self):
-        r"""Backward induction: ``(V, Q, policy)`` with ``V`` (H+1, S), ``Q`` (H, S, A), ``policy`` (H, S) (ties -> lowest action).
+    def optimal_values(self) -> FiniteHorizonResult:
+        r"""Backward induction: ``v`` (H+1, S), ``q`` (H, S, A), ``policy`` (H, S) (ties -> lowest action).
 
-        :math:`Q_h^* = r_h + P_h V_{h+1}^*`, :math:`V_{H}^* = 0` (Puterman 2005, Sec. 4.5).
+        :math:`Q_h^* = r_h + P_h V_{h+1}^*`, :math:`V_{H}^* = 0` (Puterman 2005, Sec. 4.5); the result type of
+        :func:`rltheory.tabular.backward_induction`.
+
+        Examples
+        --------
+        >>> m = LinearMDP.random(4, 2, 3, horizon=5, rng=0)
+        >>> opt = m.optimal_values()
+        >>> opt.v.shape, opt.q.shape, opt.policy.shape, bool(np.allclose(opt.v[:-1], opt.q.max(axis=2)))
+        ((6, 4), (5, 4, 2), (5, 4), True)
         """
         H, S, A = self.horizon, self.n_states, self.n_actions
         V = np.zeros((H + 1, S))
@@ -183,10 +230,18 @@ class LinearMDP:
         for h in range(H - 1, -1, -1):
             Q[h] = self.R[h] + self.P[h] @ V[h + 1]
             V[h] = Q[h].max(axis=1)
-        return V, Q, Q.argmax(axis=2)
+        return FiniteHorizonResult(v=V, q=Q, policy=Q.argmax(axis=2), v_exact=None, exact=False)
 
     def policy_values(self, policy) -> np.ndarray:
-        r"""``V^pi`` (H+1, S) of a deterministic non-stationary policy ``policy`` (H, S)."""
+        r"""``V^pi`` (H+1, S) of a deterministic non-stationary policy ``policy`` (H, S).
+
+        Examples
+        --------
+        >>> m = LinearMDP.random(4, 2, 3, horizon=5, rng=0)
+        >>> opt = m.optimal_values()
+        >>> bool(np.allclose(m.policy_values(opt.policy), opt.v))   # the greedy policy attains V*
+        True
+        """
         pol = np.asarray(policy)
         if pol.shape != (self.horizon, self.n_states) or pol.dtype.kind not in "iu" or (pol < 0).any() or (pol >= self.n_actions).any():
             raise ValueError(f"policy must be integers in [0, {self.n_actions}) of shape ({self.horizon}, {self.n_states})")
@@ -206,7 +261,7 @@ def _prepare(mdp: LinearMDP, agent, n_episodes: int):
         R=mdp.R,
         stage=np.arange(mdp.horizon),
         initial_distribution=mdp.initial_distribution,
-        vstar=mdp.optimal_values()[0][0],
+        vstar=mdp.optimal_values().v[0],
         shared_stream=True,
         rng_description="one xoshiro256++ stream per run (environment and agent), seeded by "
         "SeedSequence(seed, spawn_key=(run,))",

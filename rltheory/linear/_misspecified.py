@@ -96,12 +96,26 @@ class MisspecifiedLinearBandit:
 
     @property
     def sparsity(self) -> int:
-        r""":math:`\|\theta\|_0`."""
+        r""":math:`\|\theta\|_0`.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> MisspecifiedLinearBandit(np.eye(2), [1.0, 0.0], [0.1, -0.1], 0.1).sparsity
+        1
+        """
         return int(np.count_nonzero(self.theta))
 
     @property
     def dim(self) -> int:
-        """The dimension :math:`d`."""
+        """The dimension :math:`d`.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> MisspecifiedLinearBandit(np.eye(2), [1.0, 0.0], [0.1, -0.1], 0.1).dim
+        2
+        """
         return int(self.arms.shape[1])
 
     def suboptimality(self, arm: int) -> float:
@@ -208,6 +222,13 @@ class MisspecifiedResult:
         Distinct arms queried (each noiseless query once).
     candidates : int
         Candidate parameters (sparse enumeration) or design support points.
+
+    Examples
+    --------
+    >>> from rltheory.linear import MisspecifiedLinearBandit, design_baseline
+    >>> res = design_baseline(MisspecifiedLinearBandit.random_sparse(4, 30, 1, 0.05, rng=1))
+    >>> bool(res.suboptimality <= res.guarantee)
+    True
     """
 
     arm: int

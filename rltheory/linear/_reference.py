@@ -103,7 +103,7 @@ def lsvi_ucb_reference(mdp: LinearMDP, n_episodes: int, *, beta: float, regulari
     phi, P, cumP, R, cum0, rho = _arrays(mdp)
     S, A, d = phi.shape
     H = mdp.horizon
-    vstar = mdp.optimal_values()[0][0]
+    vstar = mdp.optimal_values().v[0]
     g = PyXoshiro(run_states(seed, np.arange(1), 1)[0, 0])
 
     draw = g.categorical
@@ -152,7 +152,7 @@ def lmc_lsvi_reference(mdp: LinearMDP, n_episodes: int, *, regularization: float
     phi, P, cumP, R, cum0, rho = _arrays(mdp)
     S, A, d = phi.shape
     H = mdp.horizon
-    vstar = mdp.optimal_values()[0][0]
+    vstar = mdp.optimal_values().v[0]
     g = PyXoshiro(run_states(seed, np.arange(1), 1)[0, 0])
 
     draw = g.categorical

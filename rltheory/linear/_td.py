@@ -316,6 +316,15 @@ class TDFixedPointResult:
         with on-policy weights.
     mspbe : float
         :math:`\|\Pi T^{(\lambda)}\Phi\theta - \Phi\theta\|_D^2` (0 up to rounding).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rltheory.tabular.envs import chain
+    >>> from rltheory.linear import polynomial_features, td_fixed_point
+    >>> res = td_fixed_point(chain(6, gamma=0.9), np.zeros(6, dtype=int), polynomial_features(6, 2))
+    >>> bool(res.approximation_error <= res.error <= res.bound <= res.tvr_bound)  # Tsitsiklis & Van Roy (1997)
+    True
     """
 
     theta: np.ndarray
@@ -591,7 +600,15 @@ def mspbe(mdp: FiniteMDP, policy, features, theta, weights=None, *, initial_dist
 
 @dataclass(frozen=True)
 class BairdCounterexample:
-    """An off-policy evaluation problem: model, features, target and behaviour policies, start weights."""
+    """An off-policy evaluation problem: model, features, target and behaviour policies, start weights.
+
+    Examples
+    --------
+    >>> from rltheory.linear import baird_counterexample
+    >>> b = baird_counterexample(0.99)
+    >>> b.mdp.n_states, b.features.shape, b.theta0.shape
+    (7, (7, 8), (8,))
+    """
 
     mdp: FiniteMDP
     features: np.ndarray
@@ -643,7 +660,15 @@ def baird_counterexample(gamma: float = 0.99) -> BairdCounterexample:
 
 @dataclass(frozen=True)
 class BoyanChain:
-    """An episodic policy-evaluation problem: model (with its initial distribution), features and the policy."""
+    """An episodic policy-evaluation problem: model (with its initial distribution), features and the policy.
+
+    Examples
+    --------
+    >>> from rltheory.linear import boyan_chain, td_fixed_point
+    >>> b = boyan_chain()
+    >>> td_fixed_point(b.mdp, b.policy, b.features).theta.round(9).tolist()  # the true value is in the span
+    [-24.0, -16.0, -8.0, 0.0]
+    """
 
     mdp: FiniteMDP
     features: np.ndarray
@@ -828,6 +853,15 @@ class TDLearningResult:
         Final auxiliary weights of GTD2/TDC (zeros for TD).
     seed : int
         The root seed of the per-run streams.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rltheory.tabular.envs import chain
+    >>> from rltheory.linear import one_hot_features, td
+    >>> res = td(chain(4, gamma=0.5), np.zeros(4, dtype=int), one_hot_features(4), n_steps=500, n_runs=2, seed=0)
+    >>> res.algorithm, res.theta.shape
+    ('td', (2, 4))
     """
 
     algorithm: str
@@ -859,6 +893,15 @@ class LSTDResult:
         :math:`\hat b = \frac1n\sum_t e_t r_t` after ``n_steps``.
     seed : int
         The root seed of the per-run streams.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rltheory.linear import boyan_chain, lstd
+    >>> b = boyan_chain()
+    >>> res = lstd(b.mdp, b.policy, b.features, n_steps=2000, n_runs=1, seed=0)
+    >>> res.theta.shape
+    (1, 4)
     """
 
     times: np.ndarray

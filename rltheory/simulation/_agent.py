@@ -33,7 +33,14 @@ _BUILTIN_PREFIX = "rltheory."
 
 
 class NoParams(NamedTuple):
-    """The compiled parameters of an agent that has none."""
+    """The compiled parameters of an agent that has none.
+
+    Examples
+    --------
+    >>> from rltheory.bandits import TsallisINF
+    >>> TsallisINF().compiled_params(None, 100) == NoParams()
+    True
+    """
 
 
 @dataclass(frozen=True)
@@ -75,11 +82,25 @@ class Agent:
 
     # ------------------------------------------------------------ description
     def params(self) -> dict:
-        """The record's parameters as a JSON-serialisable dict (its dataclass fields)."""
+        """The record's parameters as a JSON-serialisable dict (its dataclass fields).
+
+        Examples
+        --------
+        >>> from rltheory.bandits import KLUCB
+        >>> KLUCB(c=3.0).params()
+        {'c': 3.0, 'family': 'bernoulli', 'sigma': 1.0}
+        """
         return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
 
     def to_spec(self) -> dict:
-        """``{"type": name, "params": params()}``, inverted by :func:`agent_from_spec`."""
+        """``{"type": name, "params": params()}``, inverted by :func:`agent_from_spec`.
+
+        Examples
+        --------
+        >>> from rltheory.linear import LSVIUCB
+        >>> LSVIUCB(beta=0.5).to_spec()
+        {'type': 'LSVI-UCB', 'params': {'beta': 0.5, 'regularization': 1.0, 'delta': 0.01}}
+        """
         return {"type": self.name, "params": self.params()}
 
     # ----------------------------------------------------------- compilation
@@ -92,13 +113,27 @@ class Agent:
         rate, a flag from a string option) override it. ``problem`` is the
         validated problem (agents read only its public dimensions) and
         ``budget`` the number of rounds or episodes of the run.
+
+        Examples
+        --------
+        >>> from rltheory.bandits import EXP3, BernoulliBandit
+        >>> params = EXP3().compiled_params(BernoulliBandit([0.5, 0.4, 0.3]), 1000)
+        >>> params._fields, round(params.gamma, 6)  # sqrt(K ln K / ((e - 1) T)), Auer et al. (2002b), Cor. 3.2
+        (('gamma',), 0.043796)
         """
         fields = getattr(self.Params, "_fields", ())
         return self.Params(**{f: getattr(self, f) for f in fields})
 
     @classmethod
     def functions(cls) -> tuple:
-        """The compiled functions of this agent class, in the order of its kind's ``slots``."""
+        """The compiled functions of this agent class, in the order of its kind's ``slots``.
+
+        Examples
+        --------
+        >>> from rltheory.bandits import UCB1
+        >>> UCB1.slots, [f.py_func.__name__ for f in UCB1.functions()]
+        (('init', 'select', 'update'), ['_ucb1_init', '_ucb1_select', '_ucb1_update'])
+        """
         return tuple(getattr(cls, slot, None) for slot in cls.slots)
 
 

@@ -59,6 +59,16 @@ class SlopeFit:
 
     ``lower``/``upper`` is the percentile bootstrap interval of the slope over
     runs at level ``confidence``.
+
+    Examples
+    --------
+    >>> from rltheory.bandits import BernoulliBandit, EpsilonGreedy
+    >>> from rltheory.simulation import simulate
+    >>> curve = simulate(BernoulliBandit([0.6, 0.4]), EpsilonGreedy(epsilon=0.5), n_rounds=5000, n_runs=8,
+    ...                  checkpoints=20)
+    >>> fit = curve.slope(t_min=500)   # constant exploration: linear regret, slope 1
+    >>> round(fit.slope, 1), fit.lower < fit.upper
+    (1.0, True)
     """
 
     slope: float
@@ -154,7 +164,16 @@ class RegretCurve:
     # ------------------------------------------------------------------ build
     @classmethod
     def from_runs(cls, times, regret, realized_regret, pulls, run_start, metadata, confidence=0.95, interval="normal"):
-        """Build a curve from per-run arrays, computing the summary statistics."""
+        """Build a curve from per-run arrays, computing the summary statistics.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> c = RegretCurve.from_runs([1, 2], np.array([[1.0, 2.0], [3.0, 4.0]]), np.zeros((2, 2)),
+        ...                           np.zeros((2, 2, 2), dtype=np.int64), 0, {"seed": 0})
+        >>> c.mean.tolist(), c.final.tolist()
+        ([2.0, 3.0], [2.0, 4.0])
+        """
         regret = np.asarray(regret, dtype=np.float64)
         mean, lower, upper = summarize(regret, confidence, interval, int(metadata.get("seed", 0)))
         return cls(
@@ -174,16 +193,44 @@ class RegretCurve:
 
     @property
     def n_runs(self) -> int:
+        """Number of runs (rows of ``regret``).
+
+        Examples
+        --------
+        >>> from rltheory.bandits import BernoulliBandit, UCB1
+        >>> from rltheory.simulation import simulate
+        >>> curve = simulate(BernoulliBandit([0.6, 0.4]), UCB1(), n_rounds=400, n_runs=5, seed=0, checkpoints=10)
+        >>> curve.n_runs, curve.budget, curve.unit
+        (5, 400, 'rounds')
+        """
         return int(self.regret.shape[0])
 
     @property
     def budget(self) -> int:
-        """The run length in the curve's ``unit`` (the last checkpoint)."""
+        """The run length in the curve's ``unit`` (the last checkpoint).
+
+        Examples
+        --------
+        >>> from rltheory.bandits import BernoulliBandit, UCB1
+        >>> from rltheory.simulation import simulate
+        >>> curve = simulate(BernoulliBandit([0.6, 0.4]), UCB1(), n_rounds=400, n_runs=5, seed=0, checkpoints=10)
+        >>> curve.budget == curve.times[-1] == 400
+        True
+        """
         return int(self.times[-1])
 
     @property
     def unit(self) -> str:
-        """``"rounds"`` (bandits) or ``"episodes"`` (episodic MDPs), from the metadata."""
+        """``"rounds"`` (bandits) or ``"episodes"`` (episodic MDPs), from the metadata.
+
+        Examples
+        --------
+        >>> from rltheory.bandits import BernoulliBandit, UCB1
+        >>> from rltheory.simulation import simulate
+        >>> curve = simulate(BernoulliBandit([0.6, 0.4]), UCB1(), n_rounds=400, n_runs=5, seed=0, checkpoints=10)
+        >>> curve.unit
+        'rounds'
+        """
         return str(self.metadata.get("unit", "rounds"))
 
     @classmethod
@@ -236,6 +283,15 @@ class RegretCurve:
         stream fixed by the experiment's seed) at level ``self.confidence``.
         A slope near 1/2 indicates :math:`\sqrt T` regret, near 0 (on a long
         window) logarithmic regret, near 1 linear regret.
+
+        Examples
+        --------
+        >>> from rltheory.bandits import BernoulliBandit, UCB1
+        >>> from rltheory.simulation import simulate
+        >>> curve = simulate(BernoulliBandit([0.6, 0.4]), UCB1(), n_rounds=400, n_runs=5, seed=0, checkpoints=10)
+        >>> fit = curve.slope(t_min=40)
+        >>> fit.t_min >= 40, fit.t_max, 0.0 < fit.slope < 1.0   # UCB1: sublinear regret
+        (True, 400, True)
         """
         lo = int(self.times[0]) if t_min is None else t_min
         hi = int(self.times[-1]) if t_max is None else t_max
@@ -270,7 +326,19 @@ class RegretCurve:
         )
 
     def plot(self, ax=None, label=None, *, logx=True, logy=False, band=True, **kwargs):
-        """Plot the mean regret and its confidence band; returns the matplotlib Axes."""
+        """Plot the mean regret and its confidence band; returns the matplotlib Axes.
+
+        Examples
+        --------
+        >>> import matplotlib
+        >>> matplotlib.use("Agg")
+        >>> from rltheory.bandits import BernoulliBandit, UCB1
+        >>> from rltheory.simulation import simulate
+        >>> curve = simulate(BernoulliBandit([0.6, 0.4]), UCB1(), n_rounds=400, n_runs=5, seed=0, checkpoints=10)
+        >>> ax = curve.plot(label="UCB1")
+        >>> ax.get_xlabel(), ax.get_xscale()
+        ('rounds', 'log')
+        """
         if ax is None:
             import matplotlib.pyplot as plt
 
@@ -290,7 +358,19 @@ class RegretCurve:
 
     # --------------------------------------------------------------------- io
     def to_csv(self, path) -> None:
-        """Write ``time, mean, lower, upper`` (one row per checkpoint)."""
+        """Write ``time, mean, lower, upper`` (one row per checkpoint).
+
+        Examples
+        --------
+        >>> import os, tempfile
+        >>> from rltheory.bandits import BernoulliBandit, UCB1
+        >>> from rltheory.simulation import simulate
+        >>> curve = simulate(BernoulliBandit([0.6, 0.4]), UCB1(), n_rounds=400, n_runs=5, seed=0, checkpoints=10)
+        >>> path = os.path.join(tempfile.mkdtemp(), "curve.csv")
+        >>> curve.to_csv(path)
+        >>> open(path).readline().strip()
+        'time,mean,lower,upper'
+        """
         with open(path, "w", newline="") as fh:
             w = csv.writer(fh)
             w.writerow(["time", "mean", "lower", "upper"])
@@ -298,7 +378,21 @@ class RegretCurve:
                 w.writerow(row)
 
     def save(self, path) -> None:
-        """Save as ``.npz`` (no pickles); metadata is stored as a JSON string."""
+        """Save as ``.npz`` (no pickles); metadata is stored as a JSON string.
+
+        Examples
+        --------
+        >>> import os, tempfile
+        >>> import numpy as np
+        >>> from rltheory.bandits import BernoulliBandit, UCB1
+        >>> from rltheory.simulation import simulate
+        >>> curve = simulate(BernoulliBandit([0.6, 0.4]), UCB1(), n_rounds=400, n_runs=5, seed=0, checkpoints=10)
+        >>> path = os.path.join(tempfile.mkdtemp(), "curve.npz")
+        >>> curve.save(path)
+        >>> back = RegretCurve.load(path)
+        >>> bool(np.array_equal(back.regret, curve.regret)), back.metadata == curve.metadata
+        (True, True)
+        """
         np.savez_compressed(
             path,
             format=np.array(_FORMAT),
@@ -317,7 +411,19 @@ class RegretCurve:
 
     @classmethod
     def load(cls, path) -> "RegretCurve":
-        """Load a curve written by :meth:`save`; a foreign or corrupted file raises ``ValueError``."""
+        """Load a curve written by :meth:`save`; a foreign or corrupted file raises ``ValueError``.
+
+        Examples
+        --------
+        >>> import os, tempfile
+        >>> path = os.path.join(tempfile.mkdtemp(), "other.npz")
+        >>> import numpy as np
+        >>> np.savez(path, x=np.zeros(2))
+        >>> RegretCurve.load(path)
+        Traceback (most recent call last):
+        ...
+        ValueError: ... is not a rltheory.simulation.RegretCurve/1 file
+        """
         keys = ("times", "regret", "realized_regret", "pulls", "run_start", "mean", "lower", "upper", "confidence", "interval", "metadata")
         try:
             with np.load(path, allow_pickle=False) as z:

@@ -136,19 +136,51 @@ def _next_u64(s):
 
 @njit(cache=True)
 def rng_next(s):
-    """Next raw 64-bit output of the xoshiro256++ state ``s`` (uint64[4])."""
+    """Next raw 64-bit output of the xoshiro256++ state ``s`` (uint64[4]).
+
+    Examples
+    --------
+    >>> from rltheory.simulation import PyXoshiro, run_states
+    >>> s = run_states(7, [0], 1)[0, 0]   # a run's stream; the sampler advances it in place
+    >>> twin = PyXoshiro(s)                 # the pure-Python twin, same numbers
+    >>> from rltheory.simulation._rng import rng_next
+    >>> int(rng_next(s)) == twin.next_u64()
+    True
+    """
     return _next_u64(s)
 
 
 @njit(cache=True, inline="always")
 def rng_uniform(s):
-    """Uniform double in ``[0, 1)`` from the 53 high bits of the next output."""
+    """Uniform double in ``[0, 1)`` from the 53 high bits of the next output.
+
+    Examples
+    --------
+    >>> from rltheory.simulation import PyXoshiro, run_states
+    >>> s = run_states(7, [0], 1)[0, 0]   # a run's stream; the sampler advances it in place
+    >>> twin = PyXoshiro(s)                 # the pure-Python twin, same numbers
+    >>> from rltheory.simulation import rng_uniform
+    >>> u = rng_uniform(s)
+    >>> u == twin.uniform(), 0.0 <= u < 1.0
+    (True, True)
+    """
     return float(_next_u64(s) >> _U11) * _TWO_M53
 
 
 @njit(cache=True, inline="always")
 def rng_uniform_open(s):
-    """Uniform double in the open interval ``(0, 1)``."""
+    """Uniform double in the open interval ``(0, 1)``.
+
+    Examples
+    --------
+    >>> from rltheory.simulation import PyXoshiro, run_states
+    >>> s = run_states(7, [0], 1)[0, 0]   # a run's stream; the sampler advances it in place
+    >>> twin = PyXoshiro(s)                 # the pure-Python twin, same numbers
+    >>> from rltheory.simulation import rng_uniform_open
+    >>> u = rng_uniform_open(s)
+    >>> u == twin.uniform_open(), 0.0 < u < 1.0
+    (True, True)
+    """
     return (float(_next_u64(s) >> _U11) + 0.5) * _TWO_M53
 
 
@@ -158,6 +190,18 @@ def rng_categorical(s, cum):
 
     ``cum`` is a cumulative distribution (non-decreasing, last entry 1); the
     last index absorbs rounding (``u >= cum[-2]``).
+
+    Examples
+    --------
+    >>> from rltheory.simulation import PyXoshiro, run_states
+    >>> s = run_states(7, [0], 1)[0, 0]   # a run's stream; the sampler advances it in place
+    >>> twin = PyXoshiro(s)                 # the pure-Python twin, same numbers
+    >>> import numpy as np
+    >>> from rltheory.simulation import rng_categorical
+    >>> cum = np.cumsum([0.2, 0.5, 0.3])
+    >>> draws = [rng_categorical(s, cum) for _ in range(5)]
+    >>> draws == [twin.categorical(cum) for _ in range(5)], set(draws) <= {0, 1, 2}
+    (True, True)
     """
     u = rng_uniform(s)
     n = cum.shape[0]
@@ -169,7 +213,18 @@ def rng_categorical(s, cum):
 
 @njit(cache=True)
 def rng_integers(s, n):
-    """Uniform integer in ``{0, ..., n-1}`` as ``floor(u * n)``."""
+    """Uniform integer in ``{0, ..., n-1}`` as ``floor(u * n)``.
+
+    Examples
+    --------
+    >>> from rltheory.simulation import PyXoshiro, run_states
+    >>> s = run_states(7, [0], 1)[0, 0]   # a run's stream; the sampler advances it in place
+    >>> twin = PyXoshiro(s)                 # the pure-Python twin, same numbers
+    >>> from rltheory.simulation import rng_integers
+    >>> k = rng_integers(s, 6)
+    >>> k == twin.integers(6), 0 <= k < 6
+    (True, True)
+    """
     k = int(rng_uniform(s) * n)
     if k >= n:  # impossible for u < 1, kept as a guard against rounding
         k = n - 1
@@ -195,7 +250,17 @@ def _normal_slow(s, i, x):
 
 @njit(cache=True, inline="always")
 def rng_normal(s):
-    """Standard normal deviate, ziggurat method (Marsaglia & Tsang 2000)."""
+    """Standard normal deviate, ziggurat method (Marsaglia & Tsang 2000).
+
+    Examples
+    --------
+    >>> from rltheory.simulation import PyXoshiro, run_states
+    >>> s = run_states(7, [0], 1)[0, 0]   # a run's stream; the sampler advances it in place
+    >>> twin = PyXoshiro(s)                 # the pure-Python twin, same numbers
+    >>> from rltheory.simulation import rng_normal
+    >>> [rng_normal(s) for _ in range(3)] == [twin.normal() for _ in range(3)]
+    True
+    """
     while True:
         r = _next_u64(s)
         i = np.intp(r & _U255)  # layer: low 8 bits
@@ -212,7 +277,19 @@ def rng_normal(s):
 
 @njit(cache=True, inline="always")
 def rng_gamma_dc(s, d, c):
-    """Gamma(d + 1/3, 1) deviate given ``d = shape - 1/3`` and ``c = 1/sqrt(9 d)``, ``shape >= 1``."""
+    """Gamma(d + 1/3, 1) deviate given ``d = shape - 1/3`` and ``c = 1/sqrt(9 d)``, ``shape >= 1``.
+
+    Examples
+    --------
+    >>> from rltheory.simulation import PyXoshiro, run_states
+    >>> s = run_states(7, [0], 1)[0, 0]   # a run's stream; the sampler advances it in place
+    >>> twin = PyXoshiro(s)                 # the pure-Python twin, same numbers
+    >>> import math
+    >>> from rltheory.simulation import rng_gamma_dc
+    >>> d = 2.5 - 1.0 / 3.0
+    >>> rng_gamma_dc(s, d, 1.0 / math.sqrt(9.0 * d)) == twin.gamma(2.5)  # the same draw as rng_gamma(s, 2.5)
+    True
+    """
     # Marsaglia & Tsang (2000), Sec. 4: v = (1 + c x)^3, accept d v if
     # u < 1 - 0.0331 x^4 (squeeze) or ln u < x^2 / 2 + d (1 - v + ln v)
     while True:
@@ -232,7 +309,18 @@ def rng_gamma_dc(s, d, c):
 
 @njit(cache=True, inline="always")
 def rng_gamma(s, shape):
-    """Gamma(shape, 1) deviate, Marsaglia & Tsang (2000)."""
+    """Gamma(shape, 1) deviate, Marsaglia & Tsang (2000).
+
+    Examples
+    --------
+    >>> from rltheory.simulation import PyXoshiro, run_states
+    >>> s = run_states(7, [0], 1)[0, 0]   # a run's stream; the sampler advances it in place
+    >>> twin = PyXoshiro(s)                 # the pure-Python twin, same numbers
+    >>> from rltheory.simulation import rng_gamma
+    >>> g = rng_gamma(s, 0.5)
+    >>> g == twin.gamma(0.5), g > 0
+    (True, True)
+    """
     # Marsaglia & Tsang (2000), Sec. 6: G(a) = G(a + 1) * U**(1/a) for a < 1
     # (one call site and no recursion: inlined, and Numba cannot reload
     # cached recursive functions)
@@ -247,7 +335,18 @@ def rng_gamma(s, shape):
 
 @njit(cache=True, inline="always")
 def rng_beta(s, a, b):
-    """Beta(a, b) deviate as ``X / (X + Y)`` with independent gammas."""
+    """Beta(a, b) deviate as ``X / (X + Y)`` with independent gammas.
+
+    Examples
+    --------
+    >>> from rltheory.simulation import PyXoshiro, run_states
+    >>> s = run_states(7, [0], 1)[0, 0]   # a run's stream; the sampler advances it in place
+    >>> twin = PyXoshiro(s)                 # the pure-Python twin, same numbers
+    >>> from rltheory.simulation import rng_beta
+    >>> x = rng_beta(s, 2.0, 3.0)
+    >>> x == twin.beta(2.0, 3.0), 0.0 < x < 1.0
+    (True, True)
+    """
     x = rng_gamma(s, a)
     y = rng_gamma(s, b)
     return x / (x + y)
@@ -264,6 +363,13 @@ def run_states(seed: int, runs: np.ndarray, n_streams: int) -> np.ndarray:
     -------
     numpy.ndarray
         ``(len(runs), n_streams, 4)`` uint64.
+
+    Examples
+    --------
+    >>> from rltheory.simulation import run_states
+    >>> whole = run_states(3, [0, 1, 2, 3], 2)
+    >>> whole.shape, bool((run_states(3, [2, 3], 2) == whole[2:]).all())  # a run's streams depend on (seed, run) only
+    ((4, 2, 4), True)
     """
     runs = np.asarray(runs, dtype=np.int64)
     out = np.empty((runs.size, n_streams, 4), dtype=np.uint64)
@@ -294,6 +400,14 @@ class PyXoshiro:
         self.s = [int(x) for x in np.asarray(state, dtype=np.uint64)]
 
     def next_u64(self) -> int:
+        """Next raw 64-bit output (the published C reference's sequence; see ``tests/simulation/test_rng.py``).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> PyXoshiro(np.array([1, 2, 3, 4], dtype=np.uint64)).next_u64()
+        41943041
+        """
         s = self.s
         x = (s[0] + s[3]) & _MASK
         result = ((((x << 23) | (x >> 41)) & _MASK) + s[0]) & _MASK
@@ -307,13 +421,36 @@ class PyXoshiro:
         return result
 
     def uniform(self) -> float:
+        """Twin of :func:`rng_uniform`: ``(x >> 11) * 2**-53`` in ``[0, 1)``.
+
+        Examples
+        --------
+        >>> from rltheory.simulation import run_states
+        >>> 0.0 <= PyXoshiro(run_states(0, [0], 1)[0, 0]).uniform() < 1.0
+        True
+        """
         return float(self.next_u64() >> 11) * _TWO_M53
 
     def uniform_open(self) -> float:
+        """Twin of :func:`rng_uniform_open`, in ``(0, 1)``.
+
+        Examples
+        --------
+        >>> from rltheory.simulation import run_states
+        >>> 0.0 < PyXoshiro(run_states(0, [0], 1)[0, 0]).uniform_open() < 1.0
+        True
+        """
         return (float(self.next_u64() >> 11) + 0.5) * _TWO_M53
 
     def categorical(self, cum) -> int:
-        """Twin of :func:`rng_categorical`: inverse CDF of ``cum`` by a linear scan."""
+        """Twin of :func:`rng_categorical`: inverse CDF of ``cum`` by a linear scan.
+
+        Examples
+        --------
+        >>> from rltheory.simulation import run_states
+        >>> PyXoshiro(run_states(0, [0], 1)[0, 0]).categorical([0.0, 1.0])  # all mass on index 1
+        1
+        """
         u = self.uniform()
         for i in range(len(cum) - 1):
             if u < cum[i]:
@@ -321,9 +458,26 @@ class PyXoshiro:
         return len(cum) - 1
 
     def integers(self, n: int) -> int:
+        """Twin of :func:`rng_integers`: ``floor(u * n)``.
+
+        Examples
+        --------
+        >>> from rltheory.simulation import run_states
+        >>> 0 <= PyXoshiro(run_states(0, [0], 1)[0, 0]).integers(3) < 3
+        True
+        """
         return min(int(self.uniform() * n), n - 1)
 
     def normal(self) -> float:
+        """Twin of :func:`rng_normal` (same ziggurat tables, same operations).
+
+        Examples
+        --------
+        >>> from rltheory.simulation import rng_normal, run_states
+        >>> s = run_states(1, [0], 1)[0, 0]
+        >>> PyXoshiro(s).normal() == rng_normal(s)
+        True
+        """
         while True:
             r = self.next_u64()
             i = r & 0xFF
@@ -342,6 +496,15 @@ class PyXoshiro:
             return -x if (r >> 8) & 1 else x
 
     def gamma(self, shape: float) -> float:
+        """Twin of :func:`rng_gamma`.
+
+        Examples
+        --------
+        >>> from rltheory.simulation import rng_gamma, run_states
+        >>> s = run_states(1, [0], 1)[0, 0]
+        >>> PyXoshiro(s).gamma(3.0) == rng_gamma(s, 3.0)
+        True
+        """
         if shape < 1.0:
             g = self.gamma(shape + 1.0)
             return g * self.uniform_open() ** (1.0 / shape)
@@ -362,6 +525,15 @@ class PyXoshiro:
                 return d * v
 
     def beta(self, a: float, b: float) -> float:
+        """Twin of :func:`rng_beta`.
+
+        Examples
+        --------
+        >>> from rltheory.simulation import rng_beta, run_states
+        >>> s = run_states(1, [0], 1)[0, 0]
+        >>> PyXoshiro(s).beta(1.5, 2.5) == rng_beta(s, 1.5, 2.5)
+        True
+        """
         x = self.gamma(a)
         y = self.gamma(b)
         return x / (x + y)

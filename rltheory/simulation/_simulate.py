@@ -41,6 +41,13 @@ BUDGETS = ("n_rounds", "n_episodes")
 class PreparedProblem:
     """What a problem kind hands to the engine for one call of :func:`simulate`.
 
+    Examples
+    --------
+    >>> from rltheory.bandits import BernoulliBandit, UCB1
+    >>> prepared = kind_of(BernoulliBandit([0.6, 0.4])).prepare(BernoulliBandit([0.6, 0.4]), UCB1(), 100)
+    >>> prepared.n_streams, prepared.bytes_per_checkpoint   # one stream per arm + the agent's; 8 (2 + K) bytes
+    (3, 32)
+
     Attributes
     ----------
     driver : numba dispatcher
@@ -77,6 +84,13 @@ class PreparedProblem:
 @dataclass(frozen=True)
 class ProblemKind:
     """A family of problems run by one driver.
+
+    Examples
+    --------
+    >>> from rltheory.linear import LinearMDP
+    >>> kind = kind_of(LinearMDP.random(3, 2, 2, horizon=2, rng=0))
+    >>> kind.name, kind.budget, kind.unit, kind.agent_base.__name__
+    ('episodic', 'n_episodes', 'episodes', 'EpisodicAgent')
 
     Attributes
     ----------
@@ -118,7 +132,16 @@ def register_problem_kind(kind: ProblemKind) -> None:
 
     One kind name may be registered by several subpackages for their own
     problem types (the ``"episodic"`` kind covers linear and tabular MDPs);
-    a problem type belongs to one registration only.
+    a problem type belongs to one registration unless every registration of
+    it gives an ``accepts`` predicate.
+
+    Examples
+    --------
+    >>> from rltheory.bandits import BernoulliBandit
+    >>> register_problem_kind(kind_of(BernoulliBandit([0.5, 0.4])))  # the bandit types are taken
+    Traceback (most recent call last):
+    ...
+    ValueError: problem types (...) are already registered (kind 'bandit'); kinds sharing a problem type must each say which problems they accept
     """
     if not isinstance(kind, ProblemKind):
         raise ValueError(f"expected a ProblemKind, got {type(kind).__name__}")

@@ -48,7 +48,7 @@ def test_regret_identities():
 
 
 def test_sequence_bandit_regret_is_against_best_fixed_arm():
-    seq = SequenceBandit.adversarial(300, 3, seed=0)
+    seq = SequenceBandit.adversarial(300, 3, rng=0)
     curve = simulate(seq, UCB1(), n_rounds=300, n_runs=3, checkpoints=[150, 300])
     # at the horizon both regrets compare with the best fixed arm in hindsight
     np.testing.assert_allclose(curve.regret[:, -1], curve.realized_regret[:, -1], atol=1e-9)

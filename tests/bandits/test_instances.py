@@ -27,7 +27,7 @@ def test_derived_quantities():
         BernoulliBandit([0.1, 0.9]),
         GaussianBandit([0.0, -1.0, 2.0], sigma=0.5),
         BoundedBandit([1.0, 2.0], [3.0, 1.0]),
-        SequenceBandit.adversarial(20, 3, seed=2),
+        SequenceBandit.adversarial(20, 3, rng=2),
     ],
 )
 def test_spec_round_trip(bandit):
@@ -36,9 +36,9 @@ def test_spec_round_trip(bandit):
 
 
 def test_adversarial_is_seeded():
-    a = SequenceBandit.adversarial(50, 2, seed=4)
-    assert a == SequenceBandit.adversarial(50, 2, seed=4)
-    assert a != SequenceBandit.adversarial(50, 2, seed=5)
+    a = SequenceBandit.adversarial(50, 2, rng=4)
+    assert a == SequenceBandit.adversarial(50, 2, rng=4)
+    assert a != SequenceBandit.adversarial(50, 2, rng=5)
 
 
 @pytest.mark.parametrize(

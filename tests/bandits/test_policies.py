@@ -39,7 +39,7 @@ from ._reference import klucb_index_ref, reference_arms
 BERN = BernoulliBandit([0.3, 0.5, 0.55, 0.1])
 GAUSS = GaussianBandit([0.0, 0.3, 0.5], sigma=0.7)
 BOUNDED = BoundedBandit([2.0, 3.0, 1.0], [2.0, 1.5, 1.0])
-SEQ = SequenceBandit.adversarial(200, 3, seed=3)
+SEQ = SequenceBandit.adversarial(200, 3, rng=3)
 
 CASES = [
     (BERN, EpsilonGreedy(epsilon=0.2)),

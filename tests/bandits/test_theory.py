@@ -79,7 +79,7 @@ def test_ucb1_mean_regret_below_finite_time_bound():
 
 def test_exp3_below_its_bound_on_an_adversarial_sequence():
     # Auer et al. (2002b), Corollary 3.2: G_max - E[G_Exp3] <= 2 sqrt(e-1) sqrt(T K ln K)
-    seq = SequenceBandit.adversarial(5000, 3, seed=0)
+    seq = SequenceBandit.adversarial(5000, 3, rng=0)
     curve = simulate(seq, EXP3(), n_rounds=5000, n_runs=100, seed=0, checkpoints=[5000], confidence=0.95)
     real = curve.realized_regret[:, -1]
     upper = real.mean() + 1.96 * real.std(ddof=1) / math.sqrt(real.size)

@@ -127,7 +127,7 @@ def small_configs():
     from rltheory.experiments import ExperimentConfig
 
     two = BernoulliBandit([0.6, 0.4])
-    seq = SequenceBandit.adversarial(150, 3, seed=5)
+    seq = SequenceBandit.adversarial(150, 3, rng=5)
     return [
         ExperimentConfig("ucb1", two, UCB1()),
         ExperimentConfig("klucb", two, KLUCB()),

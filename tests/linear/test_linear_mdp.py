@@ -31,7 +31,8 @@ def test_from_tabular_one_hot_reproduces_the_tabular_kernel_and_values():
     lin = LinearMDP.from_tabular(mdp, 6)
     assert lin.dim == 8
     assert np.allclose(lin.P, P[None], atol=1e-15) and np.allclose(lin.R, R[None], atol=1e-15)
-    V, Q, pol = lin.optimal_values()
+    opt = lin.optimal_values()
+    V, Q, pol = opt.v, opt.q, opt.policy
     # Bellman optimality equations hold; the greedy policy attains V* (backward induction, Puterman 2005 Thm 4.5.1)
     for h in range(6):
         assert np.allclose(Q[h], R + P @ V[h + 1], atol=1e-13)

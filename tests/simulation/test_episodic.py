@@ -81,14 +81,14 @@ def test_regret_of_a_fixed_policy_is_exactly_its_value_gap():
     pol = np.zeros((MDP.horizon, MDP.n_states), dtype=np.int64)
     pol[::2] = 2
     curve = simulate(MDP, FixedPolicy(actions=tuple(map(tuple, pol))), n_episodes=30, n_runs=2, checkpoints=[1, 30])
-    gap = MDP.initial_distribution @ (MDP.optimal_values()[0][0] - MDP.policy_values(pol)[0])
+    gap = MDP.initial_distribution @ (MDP.optimal_values().v[0] - MDP.policy_values(pol)[0])
     np.testing.assert_allclose(curve.regret, np.broadcast_to([gap, 30 * gap], (2, 2)), rtol=1e-12)
     assert (curve.pulls[:, -1].sum(axis=1) == 30 * MDP.horizon).all()
 
 
 def test_stochastic_policy_regret_and_action_frequencies():
     curve = simulate(MDP, Uniform(), n_episodes=400, n_runs=3, seed=1, checkpoints=[400])
-    gap = MDP.initial_distribution @ (MDP.optimal_values()[0][0] - _values_of_uniform(MDP)[0])
+    gap = MDP.initial_distribution @ (MDP.optimal_values().v[0] - _values_of_uniform(MDP)[0])
     np.testing.assert_allclose(curve.regret[:, -1], 400 * gap, rtol=1e-10)
     # actions are sampled from the planned distribution: each action's count is Binomial(2000, 1/3); 5 sigma
     n = 400 * MDP.horizon

@@ -75,7 +75,7 @@ def test_bounded_curves_are_bit_identical(name):
 
 @pytest.mark.parametrize("name", ["EXP3", "EXP3IX", "TsallisINF", "UCB1"])
 def test_sequence_curves_are_bit_identical(name):
-    bandit = B.SequenceBandit.adversarial(1500, 3, seed=2)
+    bandit = B.SequenceBandit.adversarial(1500, 3, rng=2)
     assert_pinned(f"sequence/{name}", simulate(bandit, POLICIES[name], n_rounds=1500, n_runs=4, seed=9, checkpoints=10))
 
 
