@@ -2,7 +2,6 @@ r"""The linear-programming formulation of a discounted MDP (primal and dual), vi
 
 from __future__ import annotations
 
-import numbers
 from dataclasses import dataclass
 
 import cvxpy as cp
@@ -10,13 +9,17 @@ import numpy as np
 import scipy.sparse as sp
 
 from rltheory._validation import check_probability_vector, readonly
+from rltheory.tabular._lp_certificates import (
+    check_certificate,
+    check_lp_tol,
+    check_solver_options,
+    choose_solver,
+    require_optimal,
+)
 from rltheory.tabular._model import FiniteMDP
 from rltheory.tabular._policy_evaluation import _check_infinite_horizon
 
 __all__ = ["LinearProgramResult", "linear_programming"]
-
-_DEFAULT_SOLVERS = ("CLARABEL", "HIGHS")
-
 
 @dataclass(frozen=True, eq=False)
 class LinearProgramResult:
@@ -83,18 +86,6 @@ def _build(mdp: FiniteMDP, mu: np.ndarray):
     constraint = M @ v >= r
     problem = cp.Problem(cp.Minimize(mu @ v), [constraint])
     return problem, v, constraint, M, r, pairs
-
-
-def _choose_solver(solver) -> str:
-    installed = cp.installed_solvers()
-    if solver is None:
-        for name in _DEFAULT_SOLVERS:
-            if name in installed:
-                return name
-        raise ValueError(f"none of the default LP solvers {_DEFAULT_SOLVERS} is installed (installed: {installed})")
-    if not isinstance(solver, str) or solver.upper() not in installed:
-        raise ValueError(f"solver = {solver!r} is not an installed cvxpy solver; installed: {installed}")
-    return solver.upper()
 
 
 def linear_programming(
@@ -196,10 +187,8 @@ def linear_programming(
             "linear_programming handles discounted models (gamma < 1); for gamma = 1 with terminal "
             "states use policy_iteration"
         )
-    if isinstance(tol, bool) or not isinstance(tol, numbers.Real) or not np.isfinite(tol) or tol <= 0:
-        raise ValueError(f"tol = {tol!r} must be a positive finite number")
-    if solver_options is not None and not isinstance(solver_options, dict):
-        raise ValueError(f"solver_options must be a dict, got {type(solver_options).__name__}")
+    tol = check_lp_tol(tol)
+    solver_options = check_solver_options(solver_options)
     S, A = mdp.n_states, mdp.n_actions
     if weights is None:
         mu = np.full(S, 1.0 / S) if mdp.initial_distribution is None else np.asarray(mdp.initial_distribution)
@@ -213,16 +202,12 @@ def linear_programming(
             f"{name}[{s}] = {float(mu[s])!r}: the LP weights must be strictly positive, otherwise v is "
             "not determined on that state; pass weights= with positive entries"
         )
-    solver_name = _choose_solver(solver)
+    solver_name = choose_solver(solver)
 
     problem, v_var, constraint, M, r, pairs = _build(mdp, mu)
-    problem.solve(solver=solver_name, **(solver_options or {}))
+    problem.solve(solver=solver_name, **solver_options)
     # ---- 1. status
-    if problem.status != cp.OPTIMAL:
-        raise RuntimeError(
-            f"the LP solver {solver_name} ended with status {problem.status!r} (expected 'optimal'); "
-            "try another solver or tighter solver_options"
-        )
+    require_optimal(problem, solver_name)
     v = np.asarray(v_var.value, dtype=float)
     x = np.asarray(constraint.dual_value, dtype=float).ravel()
     # ---- 2. primal feasibility: M v >= r
@@ -237,12 +222,7 @@ def linear_programming(
         ("dual infeasibility", dual_inf, tol * max(1.0, float(np.sum(np.abs(x))))),
         ("duality gap", gap, tol * max(1.0, abs(objective))),
     ]
-    for what, value, limit in checks:
-        if not np.isfinite(value) or value > limit:
-            raise RuntimeError(
-                f"LP certificate check failed with solver {solver_name}: {what} = {value:.3e} > {limit:.3e} "
-                f"(tol = {tol:g}); tighten the solver tolerances via solver_options or raise tol"
-            )
+    check_certificate(checks, solver_name, tol)
     # certified bound on ||v - v*||_inf (Notes; Puterman 2005, Theorem 6.2.2(a) for the lower side)
     c = primal_inf / (1.0 - mdp.gamma)
     x_plus = np.maximum(x, 0.0)
