@@ -10,6 +10,13 @@ from rltheory.tabular._policy_evaluation import PolicyEvaluationResult, discount
 from rltheory.tabular._policy_iteration import PolicyIterationResult, policy_iteration
 from rltheory.tabular._finite_horizon import FiniteHorizonResult, backward_induction
 from rltheory.tabular._linear_programming import LinearProgramResult, linear_programming
+from rltheory.tabular._constrained import (
+    ConstrainedLPResult,
+    ConstrainedMDP,
+    LagrangianPrimalDualResult,
+    constrained_lp,
+    lagrangian_primal_dual,
+)
 from rltheory.tabular._average_reward import (
     AverageRewardLPResult,
     AverageRewardPolicyIterationResult,
@@ -67,6 +74,11 @@ from rltheory.tabular._value_iteration import (
 )
 
 __all__ = [
+    "ConstrainedLPResult",
+    "ConstrainedMDP",
+    "LagrangianPrimalDualResult",
+    "constrained_lp",
+    "lagrangian_primal_dual",
     "AverageRewardLPResult",
     "AverageRewardPolicyIterationResult",
     "ChainClasses",
