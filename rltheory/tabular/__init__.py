@@ -10,6 +10,15 @@ from rltheory.tabular._policy_evaluation import PolicyEvaluationResult, discount
 from rltheory.tabular._policy_iteration import PolicyIterationResult, policy_iteration
 from rltheory.tabular._finite_horizon import FiniteHorizonResult, backward_induction
 from rltheory.tabular._linear_programming import LinearProgramResult, linear_programming
+from rltheory.tabular._robust import (
+    RobustDPResult,
+    UncertaintySet,
+    WorstCaseResult,
+    robust_bellman_operator,
+    robust_policy_iteration,
+    robust_value_iteration,
+    worst_case_values,
+)
 from rltheory.tabular._constrained import (
     ConstrainedLPResult,
     ConstrainedMDP,
@@ -79,6 +88,13 @@ __all__ = [
     "LagrangianPrimalDualResult",
     "constrained_lp",
     "lagrangian_primal_dual",
+    "RobustDPResult",
+    "UncertaintySet",
+    "WorstCaseResult",
+    "robust_bellman_operator",
+    "robust_policy_iteration",
+    "robust_value_iteration",
+    "worst_case_values",
     "AverageRewardLPResult",
     "AverageRewardPolicyIterationResult",
     "ChainClasses",
