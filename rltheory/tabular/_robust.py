@@ -1003,8 +1003,12 @@ _KERNEL_KINDS = {"l1": _robust_kernels.KIND_L1, "linf": _robust_kernels.KIND_LIN
 MAX_INNER = 200
 
 
-def _corrections(mdp: FiniteMDP, bound: _Bound, v: np.ndarray, inner_tol: float, warm=None):
-    r"""Compiled certified corrections ``lo <= sigma - q.v <= hi`` (S, A) (NaN where masked)."""
+def _compiled_q(mdp: FiniteMDP, bound: _Bound, v: np.ndarray, inner_tol: float, warm=None):
+    r"""Compiled certified robust action values ``(q_lo, q_hi)`` (S, A); ``-inf`` where masked.
+
+    Pairs with radius 0 take the house kernel's nominal ``R + gamma P v``
+    (so a zero radius reproduces the nominal backup bit for bit).
+    """
     S, A = mdp.n_states, mdp.n_actions
     v = np.ascontiguousarray(v, dtype=float)
     order = np.argsort(v, kind="stable").astype(np.int64)
@@ -1015,35 +1019,35 @@ def _corrections(mdp: FiniteMDP, bound: _Bound, v: np.ndarray, inner_tol: float,
     upper = bound.upper if bound.upper is not None else dummy
     if warm is None:
         warm = np.full((S, A), np.nan)
-    lo = np.empty((S, A))
-    hi = np.empty((S, A))
+    q_lo = np.empty((S, A))
+    q_hi = np.empty((S, A))
     code = _KERNEL_KINDS[bound.kind]
+    R = np.asarray(mdp.R)
     if kind == "dense":
-        _robust_kernels.sa_corrections_dense(
-            P[0], v, order, code, radius, lower, upper, mask, use_mask, inner_tol, MAX_INNER, warm, lo, hi
+        _robust_kernels.sa_robust_q_dense(
+            P[0], R, mdp.gamma, v, order, code, radius, lower, upper, mask, use_mask, inner_tol, MAX_INNER, warm,
+            q_lo, q_hi,
         )
     else:
         rank = np.empty_like(order)
         rank[order] = np.arange(S)
-        _robust_kernels.sa_corrections_csr(
-            *P, S, A, v, order, rank, code, radius, lower, upper, mask, use_mask, inner_tol, MAX_INNER, warm, lo, hi
+        _robust_kernels.sa_robust_q_csr(
+            *P, S, A, R, mdp.gamma, v, order, rank, code, radius, lower, upper, mask, use_mask, inner_tol, MAX_INNER,
+            warm, q_lo, q_hi,
         )
-    return lo, hi
+    nominal = np.isnan(q_lo)
+    if nominal.any():
+        q_nom = _q_values(mdp, v)
+        q_lo[nominal] = q_nom[nominal]
+        q_hi[nominal] = q_nom[nominal]
+    return q_lo, q_hi
 
 
 def _sigma(mdp: FiniteMDP, bound: _Bound, v: np.ndarray, inner_tol: float, warm=None):
-    r"""``(q_lo, q_hi)``: robust action values :math:`r + \gamma \sigma^{lo/hi}` (S, A), ``-inf`` where masked.
-
-    Compiled kinds: ``q_nominal + gamma * correction`` with the house kernel's
-    ``q_nominal`` (so a zero radius reproduces the nominal backup bit for bit).
-    """
-    mask = np.asarray(mdp.action_mask)
+    r"""``(q_lo, q_hi)``: robust action values :math:`r + \gamma \sigma^{lo/hi}` (S, A), ``-inf`` where masked."""
     if bound.kind in _KERNEL_KINDS:
-        lo, hi = _corrections(mdp, bound, v, inner_tol, warm)
-        q_nom = _q_values(mdp, np.ascontiguousarray(v, dtype=float))
-        q_lo = np.where(mask, q_nom + mdp.gamma * lo, -np.inf)
-        q_hi = np.where(mask, q_nom + mdp.gamma * hi, -np.inf)
-        return q_lo, q_hi
+        return _compiled_q(mdp, bound, v, inner_tol, warm)
+    mask = np.asarray(mdp.action_mask)
     lo, hi, _ = _sigma_reference(mdp, bound, v, inner_tol, warm=warm)
     R = np.asarray(mdp.R)
     q_lo = np.where(mask, R + mdp.gamma * lo, -np.inf)

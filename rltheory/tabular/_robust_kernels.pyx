@@ -1,12 +1,16 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
 """Compiled inner problems of (s,a)-rectangular robust dynamic programming (private).
 
-For every allowed pair ``(s, a)`` with nominal row ``q = P[s, a, :]`` the
-kernels write certified corrections ``lo <= sigma - q.v <= hi``, where
-``sigma = min_{p in U_{s,a}} p.v`` is nature's inner value: the robust
-action value is then ``q_nominal + gamma * correction``, with ``q_nominal``
-the house kernel's ``R + gamma P v`` (:mod:`rltheory.tabular._kernels`), so a
-zero radius gives the nominal backup bit for bit. Layouts as in
+For every allowed pair ``(s, a)`` with nominal row ``q = P[s, a, :]`` and a
+positive radius (or a box) the kernels write certified robust action values
+``out_lo <= R[s, a] + gamma sigma <= out_hi``, where
+``sigma = min_{p in U_{s,a}} p.v`` is nature's inner value, computed as
+``q.v + correction`` in one pass over the row: a sequential dot product
+(four accumulators) brings the row into cache, then the correction walks it.
+Pairs with radius 0 get NaN: the caller takes the house kernel's nominal
+``R + gamma P v`` (:mod:`rltheory.tabular._kernels`) there, so a zero
+radius gives the nominal backup bit for bit. Masked pairs get ``-inf``.
+Layouts as in
 :mod:`rltheory.tabular._kernels`: dense ``(S, A, S)`` or the CSR buffers of
 ``(S*A, S)``. ``order`` is an ascending argsort of ``v`` (ties in any fixed
 order), ``rank`` its inverse. Kernels validate nothing.
@@ -85,6 +89,22 @@ cdef void _scratch_free(Scratch* W) noexcept nogil:
     free(W.qq)
     free(W.ww)
     free(W.key)
+
+
+cdef inline double _dot4(const double* p, const double* v, Py_ssize_t n) noexcept nogil:
+    """sum_t p[t] v[t] with four independent accumulators (fixed order)."""
+    cdef double a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0
+    cdef Py_ssize_t i = 0
+    while i + 4 <= n:
+        a0 = a0 + p[i] * v[i]
+        a1 = a1 + p[i + 1] * v[i + 1]
+        a2 = a2 + p[i + 2] * v[i + 2]
+        a3 = a3 + p[i + 3] * v[i + 3]
+        i += 4
+    while i < n:
+        a0 = a0 + p[i] * v[i]
+        i += 1
+    return (a0 + a1) + (a2 + a3)
 
 
 # ------------------------------------------------------------------ gathering
@@ -404,8 +424,8 @@ cdef inline void _row(int kind, const double* q, const double* v, Py_ssize_t S, 
         _kl_list(W, n, v, kappa, inner_tol, max_inner, warm, lo, hi)
 
 
-cdef int _dense_range(const double* P, const double* v, Py_ssize_t S, Py_ssize_t A, const int64_t* order,
-                      int kind, const double* radius, const double* lower, const double* upper,
+cdef int _dense_range(const double* P, const double* R, double gamma, const double* v, Py_ssize_t S, Py_ssize_t A,
+                      const int64_t* order, int kind, const double* radius, const double* lower, const double* upper,
                       const uint8_t* mask, bint use_mask, double inner_tol, int max_inner, double* warm,
                       double* out_lo, double* out_hi, Py_ssize_t s0, Py_ssize_t s1) noexcept nogil:
     cdef Scratch W
@@ -413,6 +433,7 @@ cdef int _dense_range(const double* P, const double* v, Py_ssize_t S, Py_ssize_t
     cdef const double* q
     cdef const double* lrow = NULL
     cdef const double* urow = NULL
+    cdef double dot, lo, hi
     if _scratch_init(&W, S) != 0:
         _scratch_free(&W)
         return -1
@@ -420,34 +441,38 @@ cdef int _dense_range(const double* P, const double* v, Py_ssize_t S, Py_ssize_t
         for a in range(A):
             r = s * A + a
             if use_mask and not mask[r]:
+                out_lo[r] = -INFINITY
+                out_hi[r] = -INFINITY
+                continue
+            if kind != 2 and radius[r] == 0:  # the set is {q}: the caller uses the nominal kernel
                 out_lo[r] = NAN
                 out_hi[r] = NAN
                 continue
             q = P + r * S
+            dot = _dot4(q, v, S)  # also brings the row into cache for the walks below
             if kind == 2:
                 lrow = lower + r * S
                 urow = upper + r * S
             if kind != 0:
                 n = _gather_dense(q, S, order, &W)
-            if kind != 2 and radius[r] == 0:  # the set is {q}
-                out_lo[r] = 0.0
-                out_hi[r] = 0.0
-                continue
             _row(kind, q, v, S, order, radius[r] if kind != 2 else 0.0, lrow, urow, inner_tol, max_inner,
-                 &warm[r], &W, n, False, &out_lo[r], &out_hi[r])
+                 &warm[r], &W, n, False, &lo, &hi)
+            out_lo[r] = R[r] + gamma * (dot + lo)
+            out_hi[r] = R[r] + gamma * (dot + hi)
     _scratch_free(&W)
     return 0
 
 
-cdef int _csr_range(const double* data, const idx_t* ind, const idx_t* ptr, const double* v, Py_ssize_t S,
-                    Py_ssize_t A, const int64_t* order, const int64_t* rank, int kind, const double* radius,
-                    const double* lower, const double* upper, const uint8_t* mask, bint use_mask,
-                    double inner_tol, int max_inner, double* warm, double* out_lo, double* out_hi,
+cdef int _csr_range(const double* data, const idx_t* ind, const idx_t* ptr, const double* R, double gamma,
+                    const double* v, Py_ssize_t S, Py_ssize_t A, const int64_t* order, const int64_t* rank, int kind,
+                    const double* radius, const double* lower, const double* upper, const uint8_t* mask,
+                    bint use_mask, double inner_tol, int max_inner, double* warm, double* out_lo, double* out_hi,
                     Py_ssize_t s0, Py_ssize_t s1) noexcept nogil:
     cdef Scratch W
-    cdef Py_ssize_t s, a, r, n
+    cdef Py_ssize_t s, a, r, n, k
     cdef const double* lrow = NULL
     cdef const double* urow = NULL
+    cdef double dot, lo, hi
     if _scratch_init(&W, S) != 0:
         _scratch_free(&W)
         return -1
@@ -455,32 +480,39 @@ cdef int _csr_range(const double* data, const idx_t* ind, const idx_t* ptr, cons
         for a in range(A):
             r = s * A + a
             if use_mask and not mask[r]:
-                out_lo[r] = NAN
-                out_hi[r] = NAN
+                out_lo[r] = -INFINITY
+                out_hi[r] = -INFINITY
                 continue
             if kind != 2 and radius[r] == 0:
-                out_lo[r] = 0.0
-                out_hi[r] = 0.0
+                out_lo[r] = NAN
+                out_hi[r] = NAN
                 continue
             if kind == 2:
                 lrow = lower + r * S
                 urow = upper + r * S
+            dot = 0.0
+            for k in range(ptr[r], ptr[r + 1]):
+                dot = dot + data[k] * v[ind[k]]
             n = _gather_csr(data, ind, ptr[r], ptr[r + 1], rank, &W)
             _row(kind, NULL, v, S, order, radius[r] if kind != 2 else 0.0, lrow, urow, inner_tol, max_inner,
-                 &warm[r], &W, n, True, &out_lo[r], &out_hi[r])
+                 &warm[r], &W, n, True, &lo, &hi)
+            out_lo[r] = R[r] + gamma * (dot + lo)
+            out_hi[r] = R[r] + gamma * (dot + hi)
     _scratch_free(&W)
     return 0
 
 
 # ------------------------------------------------------------------ entry points
-def sa_corrections_dense(const double[:, :, ::1] P, const double[::1] v, const int64_t[::1] order, int kind,
-                         const double[:, ::1] radius, const double[:, :, ::1] lower, const double[:, :, ::1] upper,
-                         const uint8_t[:, ::1] mask, bint use_mask, double inner_tol, int max_inner,
-                         double[:, ::1] warm, double[:, ::1] out_lo, double[:, ::1] out_hi):
-    """Certified ``out_lo <= sigma - q.v <= out_hi`` for every pair of a dense model (NaN where masked).
+def sa_robust_q_dense(const double[:, :, ::1] P, const double[:, ::1] R, double gamma, const double[::1] v,
+                      const int64_t[::1] order, int kind, const double[:, ::1] radius,
+                      const double[:, :, ::1] lower, const double[:, :, ::1] upper,
+                      const uint8_t[:, ::1] mask, bint use_mask, double inner_tol, int max_inner,
+                      double[:, ::1] warm, double[:, ::1] out_lo, double[:, ::1] out_hi):
+    """Certified ``out_lo <= R + gamma sigma <= out_hi`` for every pair of a dense model.
 
-    ``lower``/``upper`` (box only; any ``(1, 1, 1)`` array otherwise), ``warm``
-    the KL multipliers (read and written; NaN = cold start).
+    NaN where the radius is 0 (use the nominal kernel there), ``-inf`` where
+    masked. ``lower``/``upper``: box only (any ``(1, 1, 1)`` array
+    otherwise); ``warm``: the KL multipliers (read and written; NaN = cold).
     """
     cdef Py_ssize_t S = P.shape[0], A = P.shape[1]
     cdef Py_ssize_t nc = S if S < N_CHUNKS else N_CHUNKS, c
@@ -489,26 +521,27 @@ def sa_corrections_dense(const double[:, :, ::1] P, const double[::1] v, const i
     cdef const double* pu = &upper[0, 0, 0]
     if S * A * S >= PARALLEL_WORK:
         for c in prange(nc, nogil=True, schedule="dynamic"):
-            st = _dense_range(&P[0, 0, 0], &v[0], S, A, &order[0], kind, &radius[0, 0], pl, pu, &mask[0, 0],
-                              use_mask, inner_tol, max_inner, &warm[0, 0], &out_lo[0, 0], &out_hi[0, 0],
-                              (c * S) // nc, ((c + 1) * S) // nc)
+            st = _dense_range(&P[0, 0, 0], &R[0, 0], gamma, &v[0], S, A, &order[0], kind, &radius[0, 0], pl, pu,
+                              &mask[0, 0], use_mask, inner_tol, max_inner, &warm[0, 0], &out_lo[0, 0],
+                              &out_hi[0, 0], (c * S) // nc, ((c + 1) * S) // nc)
             if st != 0:
                 status = st
     else:
         with nogil:
-            status = _dense_range(&P[0, 0, 0], &v[0], S, A, &order[0], kind, &radius[0, 0], pl, pu, &mask[0, 0],
-                                  use_mask, inner_tol, max_inner, &warm[0, 0], &out_lo[0, 0], &out_hi[0, 0], 0, S)
+            status = _dense_range(&P[0, 0, 0], &R[0, 0], gamma, &v[0], S, A, &order[0], kind, &radius[0, 0], pl, pu,
+                                  &mask[0, 0], use_mask, inner_tol, max_inner, &warm[0, 0], &out_lo[0, 0],
+                                  &out_hi[0, 0], 0, S)
     if status != 0:
         raise MemoryError()
 
 
-def sa_corrections_csr(const double[::1] data, const idx_t[::1] indices, const idx_t[::1] indptr,
-                       Py_ssize_t S, Py_ssize_t A, const double[::1] v, const int64_t[::1] order,
-                       const int64_t[::1] rank, int kind, const double[:, ::1] radius,
-                       const double[:, :, ::1] lower, const double[:, :, ::1] upper,
-                       const uint8_t[:, ::1] mask, bint use_mask, double inner_tol, int max_inner,
-                       double[:, ::1] warm, double[:, ::1] out_lo, double[:, ::1] out_hi):
-    """As :func:`sa_corrections_dense` for the CSR buffers of ``(S*A, S)``."""
+def sa_robust_q_csr(const double[::1] data, const idx_t[::1] indices, const idx_t[::1] indptr,
+                    Py_ssize_t S, Py_ssize_t A, const double[:, ::1] R, double gamma, const double[::1] v,
+                    const int64_t[::1] order, const int64_t[::1] rank, int kind, const double[:, ::1] radius,
+                    const double[:, :, ::1] lower, const double[:, :, ::1] upper,
+                    const uint8_t[:, ::1] mask, bint use_mask, double inner_tol, int max_inner,
+                    double[:, ::1] warm, double[:, ::1] out_lo, double[:, ::1] out_hi):
+    """As :func:`sa_robust_q_dense` for the CSR buffers of ``(S*A, S)`` (CSR rows summed in stored order)."""
     cdef Py_ssize_t nc = S if S < N_CHUNKS else N_CHUNKS, c
     cdef int status = 0, st
     cdef const double* pl = &lower[0, 0, 0]
@@ -517,15 +550,15 @@ def sa_corrections_csr(const double[::1] data, const idx_t[::1] indices, const i
     cdef const idx_t* pi = &indices[0] if indices.shape[0] > 0 else NULL
     if data.shape[0] * 4 >= PARALLEL_WORK:
         for c in prange(nc, nogil=True, schedule="dynamic"):
-            st = _csr_range(pd, pi, &indptr[0], &v[0], S, A, &order[0], &rank[0], kind, &radius[0, 0], pl, pu,
-                            &mask[0, 0], use_mask, inner_tol, max_inner, &warm[0, 0], &out_lo[0, 0],
-                            &out_hi[0, 0], (c * S) // nc, ((c + 1) * S) // nc)
+            st = _csr_range(pd, pi, &indptr[0], &R[0, 0], gamma, &v[0], S, A, &order[0], &rank[0], kind,
+                            &radius[0, 0], pl, pu, &mask[0, 0], use_mask, inner_tol, max_inner, &warm[0, 0],
+                            &out_lo[0, 0], &out_hi[0, 0], (c * S) // nc, ((c + 1) * S) // nc)
             if st != 0:
                 status = st
     else:
         with nogil:
-            status = _csr_range(pd, pi, &indptr[0], &v[0], S, A, &order[0], &rank[0], kind, &radius[0, 0], pl, pu,
-                                &mask[0, 0], use_mask, inner_tol, max_inner, &warm[0, 0], &out_lo[0, 0],
-                                &out_hi[0, 0], 0, S)
+            status = _csr_range(pd, pi, &indptr[0], &R[0, 0], gamma, &v[0], S, A, &order[0], &rank[0], kind,
+                                &radius[0, 0], pl, pu, &mask[0, 0], use_mask, inner_tol, max_inner, &warm[0, 0],
+                                &out_lo[0, 0], &out_hi[0, 0], 0, S)
     if status != 0:
         raise MemoryError()
