@@ -401,3 +401,140 @@ def _radius_zero(instance):
     diffs += [_inf(np.asarray(getattr(a, f)) - np.asarray(getattr(b, f))) for f in ("v", "v_lower", "v_upper")]
     diffs.append(float(np.sum(np.asarray(a.policy) != np.asarray(b.policy))))
     return -max(diffs)
+
+
+# ===================================================================== seeds: static robust MDPs, regularized robust DP
+@st.composite
+def _product_sets(draw, rectangular=True):
+    from rltheory.tabular import FiniteMDP
+
+    S, A = draw(st.integers(1, 2)), draw(st.integers(1, 2))
+    K = draw(st.integers(1, 2)) if rectangular else draw(st.integers(2, 3))
+    rows = np.array(draw(stochastic_matrices(n_rows=K * S * A, n_cols=S))).reshape(K, S, A, S)
+    if rectangular:  # every combination of per-pair rows: the (s,a)-rectangular product set
+        kernels = np.array([rows[np.array(c).reshape(S, A), np.arange(S)[:, None], np.arange(A)[None, :]]
+                            for c in itertools.product(range(K), repeat=S * A)])
+    else:
+        kernels = rows
+    R = np.array(draw(st.lists(st.floats(0.0, 1.0), min_size=S * A, max_size=S * A))).reshape(S, A)
+    return FiniteMDP(kernels[0], R, gamma=draw(st.floats(0.1, 0.9))), kernels
+
+
+def _static_optimum(mdp, kernels):
+    """max over deterministic stationary policies of min over the kernels of mu . v (enumeration)."""
+    S, A = mdp.n_states, mdp.n_actions
+    mu = np.full(S, 1.0 / S)
+    R = np.asarray(mdp.R)
+    best = -np.inf
+    for pol in itertools.product(range(A), repeat=S):
+        pol = np.array(pol)
+        best = max(best, min(float(mu @ np.linalg.solve(np.eye(S) - mdp.gamma * T[np.arange(S), pol],
+                                                        R[np.arange(S), pol])) for T in kernels))
+    return best
+
+
+def _static_dynamic_slack(instance):
+    from rltheory.tabular import iwocs
+
+    mdp, kernels = instance
+    best = _static_optimum(mdp, kernels)
+    res = iwocs(mdp, kernels, tol=1e-9)
+    fp = 1e3 * U * (1.0 + float(np.max(np.abs(mdp.R)))) / (1.0 - mdp.gamma)
+    return min(best - res.dynamic_lower, res.dynamic_upper - best,  # static optimum = dynamic optimum
+               best - res.value_lower, res.value_upper - best,  # IWOCS's certified interval contains it
+               1e-9 - (res.value_upper - res.value_lower)) + fp  # and closes (saddle point)
+
+
+register(
+    Claim(
+        id="robust.static-equals-dynamic-rectangular",
+        statement=(
+            "For (s,a)-rectangular sets of kernels (here: all combinations of finitely many rows per pair), the "
+            "static robust optimum max_pi min_T mu.v^pi_T (nature commits to one kernel; enumeration of deterministic "
+            "policies and kernels) equals the dynamic one (robust value iteration over the set), and IWOCS returns a "
+            "certified interval that contains it and closes."
+        ),
+        latex=r"\max_\pi \min_{T \in \mathcal T} \mu^\top v^\pi_T = \mu^\top v^*_{dyn}\quad (\mathcal T\ \text{rectangular})",
+        source=(
+            f"{IYENGAR}, Sec. 3; A. Zouitine, M. Geist, E. Rachelson, Solving robust MDPs as a sequence of static RL "
+            "problems, arXiv:2410.06212, 2024, Sec. 3 (static-dynamic equivalence, no duality gap)"
+        ),
+        kind="identity",
+        tags=("convex", "robust", "fast"),
+        check=lambda ctx: _search_check(
+            "robust.static-equals-dynamic-rectangular", _product_sets(), _static_dynamic_slack, ctx,
+            "slack = min(static - dynamic interval, IWOCS interval, closure) + fp allowance",
+        ),
+        evaluate=_static_dynamic_slack,
+    )
+)
+
+
+@property_claim(
+    id="robust.static-dynamic-gap",
+    statement=(
+        "For non-rectangular sets the static robust value can be strictly larger than the dynamic one: there is a "
+        "finite set of kernels whose certified static value (IWOCS's lower bound) exceeds the certified dynamic value "
+        "over its rectangular hull (robust value iteration's upper bound). The check passes when it finds one."
+    ),
+    latex=r"\exists\, \mathcal T:\ \max_\pi \min_{T \in \mathcal T} \mu^\top v^\pi_T > \mu^\top v^*_{\mathrm{rect}(\mathcal T)}",
+    source=f"{IYENGAR}, Sec. 2 (rectangularity); Wiesemann, Kuhn & Rustem 2013, Sec. 1; Zouitine et al. 2024, Sec. 3",
+    kind="counterexample",
+    tags=("convex", "robust", "fast"),
+    strategy=lambda: _product_sets(rectangular=False),
+    message="slack of the false claim 'static <= dynamic' = dynamic_upper - static lower bound; negative = certified gap",
+)
+def _gap_slack(instance):
+    from rltheory.tabular import iwocs
+
+    mdp, kernels = instance
+    res = iwocs(mdp, kernels, tol=1e-9)
+    return float(res.dynamic_upper - res.value_lower)
+
+
+@st.composite
+def _regularized_instances(draw):
+    S = draw(st.integers(1, 6))
+    q = draw(stochastic_matrices(n_rows=1, n_cols=S, sparsity=0.3))[0]
+    v = draw(value_vectors(S, magnitude=10.0))
+    if draw(st.booleans()):
+        v = np.round(v)
+    return q, v, draw(st.sampled_from(("kl", "chi2", "tv"))), draw(st.sampled_from([0.01, 0.3, 2.0, 20.0]))
+
+
+def _regularized_slack(instance):
+    from rltheory.tabular import FiniteMDP, regularized_worst_case_values
+
+    q, v, div, beta = instance
+    S = q.size
+    mdp = FiniteMDP(np.tile(q, (S, 1)).reshape(S, 1, S), np.zeros((S, 1)), gamma=0.5)
+    ex = regularized_worst_case_values(mdp, div, beta, v)
+    cx = regularized_worst_case_values(mdp, div, beta, v, method="cvxpy", tol=1e-6)
+    fp = 8 * gamma_n(S + 4) * max(1.0, _inf(v)) * (1.0 + beta)
+    return min(float(np.min(cx.upper - ex.lower)), float(np.min(ex.upper - cx.lower)),
+               -float(np.max(ex.upper - ex.lower))) + fp
+
+
+register(
+    Claim(
+        id="robust.regularized-duals-equal-cvxpy",
+        statement=(
+            "The closed-form duals of nature's penalized inner problem min_p p.v + beta D(p, q) used by "
+            "regularized_robust_value_iteration (the tabular R2PVI operator) - KL: -beta log E_q exp(-v/beta); TV: "
+            "E_q min(v, min v + beta); chi-square: the exact root of its one-dimensional conjugate dual - agree with "
+            "the certified cvxpy programs (intersecting certified intervals) and are exact (zero width)."
+        ),
+        latex=r"\min_{p\in\Delta} p^\top v + \beta D(p, q) = \max_\eta\, \eta - \beta\, \mathbb E_q f^*\big((\eta - v)/\beta\big)",
+        source=(
+            "C. Tang, Z. Liu, P. Xu, Robust offline RL with linearly structured f-divergence regularization, "
+            "arXiv:2411.18612, 2024 (closed-form duals); convex conjugate duality of f-divergences"
+        ),
+        kind="identity",
+        tags=("convex", "robust", "fast"),
+        check=lambda ctx: _search_check(
+            "robust.regularized-duals-equal-cvxpy", _regularized_instances(), _regularized_slack, ctx,
+            "slack = min(interval overlaps, -exact width) + fp allowance",
+        ),
+        evaluate=_regularized_slack,
+    )
+)

@@ -69,7 +69,14 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from rltheory._validation import check_choice, check_finite, check_iteration_settings, check_shape, readonly
+from rltheory._validation import (
+    PROBABILITY_SUM_ATOL,
+    check_choice,
+    check_finite,
+    check_iteration_settings,
+    check_shape,
+    readonly,
+)
 from rltheory.tabular._lp_certificates import check_certificate, check_lp_tol, check_solver_options, choose_solver
 from rltheory.tabular import _robust_kernels
 from rltheory.tabular._model import FiniteMDP
@@ -77,15 +84,19 @@ from rltheory.tabular._operators import _check_values, _kernel_inputs, _q_values
 
 __all__ = [
     "RobustDPResult",
+    "StaticRobustResult",
     "UncertaintySet",
     "WorstCaseResult",
+    "iwocs",
+    "regularized_robust_value_iteration",
+    "regularized_worst_case_values",
     "robust_bellman_operator",
     "robust_policy_iteration",
     "robust_value_iteration",
     "worst_case_values",
 ]
 
-KINDS = ("l1", "linf", "kl", "chi2", "wasserstein", "box")
+KINDS = ("l1", "linf", "kl", "chi2", "wasserstein", "box", "hull")
 RECTANGULARITIES = ("sa", "s")
 #: Kinds with an s-rectangular solver.
 S_RECTANGULAR_KINDS = ("l1",)
@@ -114,6 +125,9 @@ class UncertaintySet:
     ``"chi2"``              :math:`\chi^2(p\|q) = \sum_j (p_j - q_j)^2 / q_j` (Pearson; :math:`p \ll q`)
     ``"wasserstein"``       :math:`W_1(p, q)` for the transport cost ``ground_metric`` :math:`d(i, j)`
     ``"box"``               interval set :math:`\{p \in \Delta_S: \ell \le p \le u\}` (no radius)
+    ``"hull"``              :math:`\mathrm{conv}\{T_k(\cdot|s,a)\}_k`, the rows of finitely many kernels
+                            ``kernels`` (no radius): the (s,a)-rectangular hull of a finite, generally
+                            non-rectangular set (see :func:`iwocs`)
     ======================  ==================================================================
 
     With ``rectangularity="s"`` the actions of a state share one budget:
@@ -138,6 +152,9 @@ class UncertaintySet:
     lower, upper : array_like, shape (S, A, S), optional
         The bounds of ``"box"`` (required there, refused elsewhere):
         finite, :math:`0 \le \ell \le u \le 1`.
+    kernels : array_like, shape (K, S, A, S), optional
+        The kernels of ``"hull"`` (required there, refused elsewhere); their
+        rows on allowed actions must be distributions (checked on binding).
 
     Raises
     ------
@@ -163,6 +180,7 @@ class UncertaintySet:
     ground_metric: np.ndarray | None = None
     lower: np.ndarray | None = None
     upper: np.ndarray | None = None
+    kernels: np.ndarray | None = None
 
     def __post_init__(self):
         set_ = lambda k, v: object.__setattr__(self, k, v)  # noqa: E731
@@ -173,7 +191,22 @@ class UncertaintySet:
                 f"s-rectangular sets are implemented for kind in {S_RECTANGULAR_KINDS}, got kind={kind!r}; "
                 "use rectangularity='sa' for this kind"
             )
-        if kind == "box":
+        if kind != "hull" and self.kernels is not None:
+            raise ValueError(f"kernels= belongs to kind='hull', not kind={kind!r}")
+        if kind == "hull":
+            if self.radius is not None or self.lower is not None or self.upper is not None:
+                raise ValueError("a hull set is given by kernels= alone (no radius, lower or upper)")
+            if self.kernels is None:
+                raise ValueError("kind='hull' needs kernels=, an array of shape (K, S, A, S)")
+            K = np.array(self.kernels, dtype=float)
+            if K.ndim != 4 or K.shape[0] < 1 or K.shape[1] != K.shape[3]:
+                raise ValueError(f"kernels has shape {K.shape}, expected (K, S, A, S) with K >= 1")
+            check_finite("kernels", K)
+            if (K < 0).any():
+                k, s_, a, t = (int(i) for i in np.argwhere(K < 0)[0])
+                raise ValueError(f"kernels[{k}, {s_}, {a}, {t}] = {float(K[k, s_, a, t])!r} is negative")
+            set_("kernels", readonly(K))
+        elif kind == "box":
             if self.radius is not None:
                 raise ValueError("a box set has no radius (pass lower= and upper=)")
             if self.lower is None or self.upper is None:
@@ -237,7 +270,9 @@ class UncertaintySet:
 
     def __repr__(self) -> str:
         parts = [f"kind={self.kind!r}", f"rectangularity={self.rectangularity!r}"]
-        if self.kind != "box":
+        if self.kind == "hull":
+            parts.append(f"n_kernels={self.kernels.shape[0]}")
+        elif self.kind != "box":
             parts.append(f"radius={self.radius!r}" if np.ndim(self.radius) == 0 else f"radius=<array {np.shape(self.radius)}>")
         return "UncertaintySet(" + ", ".join(parts) + ")"
 
@@ -252,6 +287,7 @@ class _Bound:
     lower: np.ndarray | None
     upper: np.ndarray | None
     metric: np.ndarray | None
+    kernels: np.ndarray | None = None
 
 
 def _dense(mdp: FiniteMDP) -> np.ndarray:
@@ -280,8 +316,20 @@ def _bind(mdp: FiniteMDP, uncertainty, who: str) -> _Bound:
         raise ValueError(f"{who} needs an UncertaintySet, got {type(uncertainty).__name__}")
     S, A = mdp.n_states, mdp.n_actions
     u = uncertainty
-    radius = lower = upper = metric = None
-    if u.kind != "box":
+    radius = lower = upper = metric = kernels = None
+    if u.kind == "hull":
+        K = u.kernels
+        if K.shape[1:] != (S, A, S):
+            raise ValueError(f"kernels has shape {K.shape}, expected (K, {S}, {A}, {S})")
+        sums = K.sum(axis=3)
+        bad = np.asarray(mdp.action_mask)[None] & (np.abs(sums - 1.0) > PROBABILITY_SUM_ATOL)
+        if bad.any():
+            k, s_, a = (int(i) for i in np.argwhere(bad)[0])
+            raise ValueError(
+                f"kernels[{k}, {s_}, {a}] sums to {float(sums[k, s_, a])!r}, expected 1 within {PROBABILITY_SUM_ATOL:g}"
+            )
+        kernels = np.ascontiguousarray(K)
+    elif u.kind != "box":
         shape = (S, A) if u.rectangularity == "sa" else (S,)
         if np.ndim(u.radius) == 0:
             radius = np.full(shape, float(u.radius))
@@ -304,7 +352,7 @@ def _bind(mdp: FiniteMDP, uncertainty, who: str) -> _Bound:
     if u.kind == "wasserstein":
         check_shape("ground_metric", u.ground_metric, (S, S))
         metric = np.ascontiguousarray(u.ground_metric)
-    return _Bound(u.kind, u.rectangularity, radius, lower, upper, metric)
+    return _Bound(u.kind, u.rectangularity, radius, lower, upper, metric, kernels)
 
 
 # ===================================================================== inner problems (NumPy reference)
@@ -701,7 +749,7 @@ def _repair(kind, p, q, kappa, lo, hi, D):
     elif kind == "chi2":
         s = q > 0
         dist = float(np.sum((p[s] - q[s]) ** 2 / q[s]))
-    else:  # wasserstein: the solver's coupling cost is re-derived by an exact transport LP in the caller
+    else:  # wasserstein: the caller repairs the coupling itself (pulled towards the identity coupling)
         return p
     if dist > kappa:
         t = kappa / dist if kind != "chi2" else np.sqrt(kappa / dist)
@@ -757,8 +805,6 @@ def _inner_cvxpy(kind, q, v, kappa, lo, hi, D, *, solver, tol, solver_options):
     require_optimal(problem, solver, what="the inner-problem solver")
     if kind == "wasserstein":
         plan = np.asarray(Pi.value)
-        raw = np.zeros(S)
-        raw = plan.sum(axis=0)
         primal = float(max(np.max(np.abs(plan.sum(axis=1) - q[supp])), np.max(-plan, initial=0.0),
                            float(np.sum(D[supp] * plan)) - kappa, 0.0))
         plan = np.maximum(plan, 0.0)
@@ -789,9 +835,7 @@ def _inner_cvxpy(kind, q, v, kappa, lo, hi, D, *, solver, tol, solver_options):
     lam = float(radius.dual_value) if radius is not None else 0.0
     if kind == "chi2":  # the multiplier of ||.||_2 <= sqrt(kappa) is 2 sqrt(kappa) times that of chi^2 <= kappa
         lam = lam / (2.0 * np.sqrt(kappa))
-    eta = float(np.ravel(total.dual_value)[0]) if kind not in ("wasserstein",) else 0.0
-    if kind == "box":
-        eta = float(np.ravel(total.dual_value)[0])
+    eta = float(np.ravel(total.dual_value)[0]) if kind != "wasserstein" else 0.0
     dual = max(-lam, 0.0)
     lower = _dual_lower_bound(kind, q, v, kappa, lo, hi, D, lam, eta)
     upper = float(p @ v)
@@ -962,6 +1006,11 @@ def _pair_inner(bound: _Bound, q, v, s, a, inner_tol, mu0=None):
     kind = bound.kind
     if kind == "box":
         return (*_inner_box(bound.lower[s, a], bound.upper[s, a], v), None)
+    if kind == "hull":  # a linear function is minimized over a convex hull at one of the points
+        rows = bound.kernels[:, s, a, :]
+        vals = rows @ v
+        k = int(np.argmin(vals))
+        return float(vals[k]), float(vals[k]), np.array(rows[k]), None
     kappa = float(bound.radius[s, a])
     if kind == "l1":
         return (*_inner_l1(q, v, kappa), None)
@@ -1412,9 +1461,11 @@ def robust_policy_iteration(
     """
     from rltheory._validation import check_int
 
+    from rltheory._validation import check_tol
+
     bound = _bind(mdp, uncertainty, "robust_policy_iteration")
-    tol, max_iter = check_iteration_settings(tol, max_iter)
-    max_iter = max(max_iter, 1)
+    tol = check_tol(tol)
+    max_iter = check_int("max_iter", max_iter, low=1)
     max_eval = check_int("max_evaluation_steps", max_evaluation_steps, low=1)
     inner_tol = _check_inner_tol(inner_tol, tol, mdp.gamma)
     c = mdp.gamma / (1.0 - mdp.gamma)
@@ -1513,6 +1564,8 @@ def worst_case_values(
     if bound.rect != "sa":
         raise ValueError("worst_case_values handles (s,a)-rectangular sets; s-rectangular inner problems depend on the policy")
     method = check_choice("method", method, ("exact", "cvxpy"))
+    if method == "cvxpy" and bound.kind == "hull":
+        raise ValueError("hull sets are solved exactly by enumerating their kernels; use method='exact'")
     v = _check_values(mdp, v)
     from rltheory._validation import check_real
 
@@ -1566,3 +1619,508 @@ def robust_bellman_operator(mdp: FiniteMDP, uncertainty: UncertaintySet, v, *, i
 
     inner_tol = check_real("inner_tol", inner_tol, low=0.0, low_open=True)
     return _backup(mdp, bound, v, inner_tol)[0]
+
+
+# ===================================================================== seed: static robust MDPs (IWOCS)
+@dataclass(frozen=True, eq=False)
+class StaticRobustResult:
+    r"""Result of :func:`iwocs`.
+
+    Attributes
+    ----------
+    policy : numpy.ndarray of int64, shape (S,)
+        The best deterministic stationary policy found (highest static robust value).
+    value_lower : float
+        Its static robust value :math:`\min_k \mu^\top v^\pi_{T_k}` over *all* kernels (exact
+        policy evaluations): a certified lower bound on the static robust optimum.
+    value_upper : float
+        :math:`\min_{j \in \text{found}} \mu^\top v^*_{T_j} \ge \max_\pi \min_k \mu^\top v^\pi_{T_k}`
+        (max-min <= min-max): a certified upper bound.
+    worst_kernel : int
+        The kernel attaining ``value_lower``.
+    found : numpy.ndarray of int64
+        Indices of the kernels the search added, in order (the first is kernel 0).
+    iterations : int
+    converged : bool
+        ``value_upper - value_lower <= tol``.
+    dynamic_lower, dynamic_upper : float
+        Certified bounds on :math:`\mu^\top v^*` of the *dynamic* problem over the
+        (s,a)-rectangular hull of the kernels (:class:`UncertaintySet` ``"hull"``, robust value
+        iteration), which is :math:`\le` the static optimum; ``value_lower - dynamic_upper > 0``
+        certifies a strict static-dynamic gap.
+    lower_history, upper_history : numpy.ndarray
+        ``value_lower`` and ``value_upper`` after each iteration.
+    """
+
+    policy: np.ndarray
+    value_lower: float
+    value_upper: float
+    worst_kernel: int
+    found: np.ndarray
+    iterations: int
+    converged: bool
+    dynamic_lower: float
+    dynamic_upper: float
+    lower_history: np.ndarray
+    upper_history: np.ndarray
+
+
+def iwocs(mdp: FiniteMDP, kernels, *, max_iter: int = 100, tol: float = 1e-8) -> StaticRobustResult:
+    r"""Incremental worst-case search (IWOCS) for the static robust problem over a finite set of kernels.
+
+    The *static* model: nature picks one kernel :math:`T` from :math:`\mathcal T =
+    \{T_1, \dots, T_K\}` (a generally non-rectangular set) for the whole run, and the agent
+    wants :math:`\max_\pi \min_{T \in \mathcal T} \mu^\top v^\pi_T` over stationary
+    deterministic policies. The *dynamic* model lets nature re-pick at every step, i.e. play
+    in the (s,a)-rectangular hull :math:`\mathrm{rect}(\mathcal T)` (each row from any
+    kernel); it is never better for the agent. For rectangular sets the two coincide
+    (for a fixed stationary policy nature's best dynamic response is stationary, so it is one
+    kernel of the set; Iyengar 2005, Sec. 3; Zouitine, Geist & Rachelson 2024, Sec. 3) and
+    :math:`\max\min = \min\max` (the robust MDP is a zero-sum game with a saddle point); for
+    non-rectangular sets the static value can be strictly larger.
+
+    IWOCS (Zouitine, Geist & Rachelson 2024, Sec. 4), exactly in the tabular case: keep the
+    kernels found so far, :math:`\mathcal T_i`; (1) *policy step*: the best, against
+    :math:`\mathcal T_i`, of the optimal policies of the found kernels, the policy greedy for
+    :math:`\min_{T \in \mathcal T_i} Q^*_T` (IWOCS's value estimate) and the robust policy of
+    the hull of :math:`\mathcal T_i` (robust value iteration); (2) *worst-case step*: the
+    kernel of :math:`\mathcal T` minimizing that policy's value (exact evaluations); stop when
+    it is already in :math:`\mathcal T_i`. Certified throughout: the static robust value of the
+    best policy (a lower bound on the static optimum) and
+    :math:`\min_{T \in \mathcal T_i} \mu^\top v^*_T` (an upper bound: max-min <= min-max). At
+    the end the dynamic problem over the hull is solved (robust value iteration); if nature's
+    response to its policy is one of the given kernels (always for a rectangular product set,
+    where it is the saddle-point kernel) that kernel's optimal value joins the upper bound.
+
+    Parameters
+    ----------
+    mdp : FiniteMDP
+        Rewards, discount, action mask and initial distribution :math:`\mu` (uniform if none);
+        its kernel is not used (include it in ``kernels`` as kernel 0 if nature may keep it).
+    kernels : array_like, shape (K, S, A, S)
+        The set :math:`\mathcal T`; rows on allowed actions are distributions.
+    max_iter : int
+    tol : float
+
+    Returns
+    -------
+    StaticRobustResult
+
+    References
+    ----------
+    A. Zouitine, M. Geist, E. Rachelson, "Solving robust MDPs as a sequence of static RL
+    problems", arXiv:2410.06212, 2024. G. N. Iyengar, "Robust dynamic programming", 2005.
+
+    Examples
+    --------
+    Two states that each lead to a good or a bad absorbing state; kernel 0 spoils state 0,
+    kernel 1 state 1. Statically nature spoils one of them; dynamically both:
+
+    >>> import numpy as np
+    >>> from rltheory.tabular import FiniteMDP, iwocs
+    >>> T = np.zeros((2, 4, 1, 4))
+    >>> T[:, 2, 0, 2] = T[:, 3, 0, 3] = 1.0                  # 2 good (reward 1), 3 bad (reward 0)
+    >>> T[0, 0, 0, 3] = T[0, 1, 0, 2] = T[1, 0, 0, 2] = T[1, 1, 0, 3] = 1.0
+    >>> mdp = FiniteMDP(T[0], np.array([[0.0], [0.0], [1.0], [0.0]]), gamma=0.5,
+    ...                 initial_distribution=[0.5, 0.5, 0.0, 0.0])
+    >>> res = iwocs(mdp, T)
+    >>> res.value_lower, res.value_upper, round(res.dynamic_upper, 6)
+    (0.5, 0.5, 0.0)
+    """
+    from rltheory._validation import check_int, check_tol
+    from rltheory.tabular._policy_evaluation import policy_evaluation
+    from rltheory.tabular._policy_iteration import policy_iteration
+
+    _check_discounted(mdp, "iwocs")
+    hull = UncertaintySet("hull", kernels=kernels)
+    bound = _bind(mdp, hull, "iwocs")
+    K = bound.kernels
+    n = K.shape[0]
+    max_iter = check_int("max_iter", max_iter, low=1)
+    tol = check_tol(tol)
+    S, A = mdp.n_states, mdp.n_actions
+    mu = np.asarray(mdp.initial_distribution) if mdp.initial_distribution is not None else np.full(S, 1.0 / S)
+    mask = np.asarray(mdp.action_mask)
+    models = [
+        FiniteMDP(K[k], mdp.R, gamma=mdp.gamma, action_mask=mask if mdp.has_action_mask else None) for k in range(n)
+    ]
+    solved = {}
+
+    def optimum(k):
+        if k not in solved:
+            res = policy_iteration(models[k])
+            solved[k] = (float(mu @ np.asarray(res.v)), np.asarray(res.policy), np.asarray(res.q))
+        return solved[k]
+
+    def value(k, pol):
+        return float(mu @ np.asarray(policy_evaluation(models[k], pol).v))
+
+    found = [0]
+    best_pol, best_lower, worst = None, -np.inf, 0
+    lowers, uppers = [], []
+    it = 0
+    for it in range(1, max_iter + 1):
+        cands = [optimum(j)[1] for j in found]
+        qmin = np.min([optimum(j)[2] for j in found], axis=0)
+        cands.append(np.argmax(np.where(mask, qmin, -np.inf), axis=1).astype(np.int64))
+        sub = UncertaintySet("hull", kernels=K[found])
+        cands.append(np.asarray(robust_value_iteration(mdp, sub, tol=tol).policy))
+        scores = [min(value(j, c) for j in found) for c in cands]
+        pol = cands[int(np.argmax(scores))]
+        vals = np.array([value(k, pol) for k in range(n)])
+        k_new = int(np.argmin(vals))
+        if vals[k_new] > best_lower:
+            best_pol, best_lower, worst = pol, float(vals[k_new]), k_new
+        upper = min(optimum(j)[0] for j in set(found) | {k_new})
+        lowers.append(best_lower)
+        uppers.append(upper)
+        if k_new in found or upper - best_lower <= tol:
+            break
+        found.append(k_new)
+    dyn = robust_value_iteration(mdp, hull, tol=tol)
+    # nature's dynamic response to the dynamic robust policy: a kernel of the hull; when it is one of the given
+    # kernels (always, for a rectangular product set) its optimal value bounds the static optimum too, and for
+    # rectangular sets it is the saddle-point kernel, so the bound is tight
+    vd = np.asarray(dyn.v)
+    rows = np.einsum("ksat,t->ksa", K, vd)
+    choice = np.argmin(rows, axis=0)
+    T_dyn = K[choice, np.arange(S)[:, None], np.arange(A)[None, :]]
+    same = np.flatnonzero([np.array_equal(np.where(mask[..., None], K[k], 0.0), np.where(mask[..., None], T_dyn, 0.0))
+                           for k in range(n)])
+    if same.size:
+        uppers[-1] = min(uppers[-1], optimum(int(same[0]))[0])
+    return StaticRobustResult(
+        policy=readonly(np.asarray(best_pol, dtype=np.int64)),
+        value_lower=best_lower,
+        value_upper=float(uppers[-1]),
+        worst_kernel=int(worst),
+        found=readonly(np.array(found, dtype=np.int64)),
+        iterations=it,
+        converged=bool(uppers[-1] - best_lower <= tol),
+        dynamic_lower=float(mu @ np.asarray(dyn.v_lower)),
+        dynamic_upper=float(mu @ np.asarray(dyn.v_upper)),
+        lower_history=readonly(np.array(lowers)),
+        upper_history=readonly(np.array(uppers)),
+    )
+
+
+# ===================================================================== seed: regularized robust DP (R2PVI, tabular)
+DIVERGENCES = ("kl", "chi2", "tv")
+
+
+def _regularized_inner(divergence, q, v, beta):
+    r"""Nature's penalized problem :math:`\min_{p \in \Delta} p^\top v + \beta D(p, q)` by its closed-form dual.
+
+    * KL (Donsker-Varadhan): :math:`-\beta \log \mathbb E_q e^{-v/\beta}`, attained by
+      :math:`p \propto q e^{-v/\beta}`;
+    * TV, :math:`D = \tfrac12\|p - q\|_1`: :math:`\sum_j q_j \min(v_j, v_{min} + \beta)` (moving a
+      unit of mass to the lowest value costs :math:`\beta` and gains :math:`v_j - v_{min}`);
+    * chi-square, :math:`D = \sum_j (p_j - q_j)^2/q_j`: the dual
+      :math:`\max_\eta\, \eta - \beta\, \mathbb E_q f^*((\eta - v)/\beta)` with the conjugate
+      :math:`f^*(s) = s + s^2/4` (:math:`s \ge -2`), :math:`-1` (:math:`s < -2`) of
+      :math:`f(t) = (t-1)^2`; stationarity :math:`\sum_j q_j (1 + (\eta - v_j)/(2\beta))^+ = 1`
+      is solved exactly on the sorted values, :math:`p_j = q_j(1 + (\eta - v_j)/(2\beta))^+`.
+
+    Returns ``(lo, hi, p)``: ``lo`` the dual value (a lower bound for any dual point), ``hi`` the
+    primal value of the feasible ``p`` (an upper bound for any distribution).
+    """
+    if divergence == "kl":
+        supp = q > 0
+        vmin = float(v[supp].min())
+        e = np.where(supp, q * np.exp(-(v - vmin) / beta), 0.0)
+        Z = float(e.sum())
+        lo = vmin - beta * np.log(Z)
+        p = e / Z
+        s = p > 0
+        hi = float(p @ v) + beta * float(np.sum(p[s] * np.log(p[s] / q[s])))
+        return min(lo, hi), hi, p
+    if divergence == "tv":
+        j = int(np.argmin(v))
+        move = v > v[j] + beta
+        p = np.where(move, 0.0, q)
+        p[j] += float(q[move].sum())
+        lo = float(q @ np.minimum(v, v[j] + beta))
+        hi = float(p @ v) + beta * 0.5 * float(np.abs(p - q).sum())
+        return min(lo, hi), hi, p
+    supp = np.flatnonzero(q > 0)
+    qs, vs = q[supp], v[supp]
+    order = np.argsort(vs, kind="stable")
+    qs, vs = qs[order], vs[order]
+    Q = S1 = 0.0
+    eta = None
+    for k in range(vs.size):
+        Q += qs[k]
+        S1 += qs[k] * vs[k]
+        cand = (2.0 * beta * (1.0 - Q) + S1) / Q
+        nxt = vs[k + 1] if k + 1 < vs.size else np.inf
+        if cand + 2.0 * beta < nxt:  # the active set {v_j <= eta + 2 beta} is exactly the first k + 1
+            eta = cand
+            break
+    w = (eta - vs) / beta
+    conj = np.where(w >= -2.0, w + w * w / 4.0, -1.0)
+    lo = float(eta - beta * (qs @ conj))
+    ps = qs * np.maximum(0.0, 1.0 + (eta - vs) / (2.0 * beta))
+    ps = ps / ps.sum()
+    hi = float(ps @ vs) + beta * float(np.sum((ps - qs) ** 2 / qs))
+    p = np.zeros_like(q, dtype=float)
+    p[supp[order]] = ps
+    return min(lo, hi), hi, p
+
+
+def _regularized_inner_cvxpy(divergence, q, v, beta, *, solver, tol, solver_options):
+    r"""The penalized inner problem as a checked cvxpy program: ``(lower, upper, p)``.
+
+    Status first; the solver's point, projected on the simplex, is feasible and gives the upper
+    bound; the lower bound is the closed-form dual evaluated at the solver's multiplier of
+    :math:`\sum p = 1` (:math:`\eta`; any value is a valid dual point), checked within ``tol``.
+    """
+    import cvxpy as cp
+
+    from rltheory.tabular._lp_certificates import require_optimal
+
+    supp = np.flatnonzero(q > 0) if divergence in ("kl", "chi2") else np.arange(q.size)
+    x = cp.Variable(supp.size, nonneg=True)
+    qs, vs = q[supp], v[supp]
+    if divergence == "kl":
+        pen = cp.sum(cp.rel_entr(x, qs))
+    elif divergence == "chi2":
+        pen = cp.sum(cp.multiply(1.0 / qs, cp.square(x - qs)))
+    else:
+        pen = 0.5 * cp.norm1(x - qs)
+    total = cp.sum(x) == 1
+    problem = cp.Problem(cp.Minimize(vs @ x + beta * pen), [total])
+    problem.solve(solver=solver, **solver_options)
+    require_optimal(problem, solver, what="the regularized inner-problem solver")
+    raw = np.maximum(np.asarray(x.value), 0.0)
+    primal = float(abs(np.asarray(x.value).sum() - 1.0))
+    p = np.zeros(q.size)
+    p[supp] = raw / raw.sum()
+
+    def objective(p):
+        if divergence == "kl":
+            s = p > 0
+            return float(p @ v) + beta * float(np.sum(p[s] * np.log(p[s] / q[s])))
+        if divergence == "chi2":
+            s = q > 0
+            return float(p @ v) + beta * float(np.sum((p[s] - q[s]) ** 2 / q[s]))
+        return float(p @ v) + beta * 0.5 * float(np.abs(p - q).sum())
+
+    upper = objective(p)
+    eta = float(np.ravel(total.dual_value)[0])
+
+    def dual(e):  # g(eta) = eta - beta E_q f*((eta - v)/beta), f* the conjugate of the divergence's f
+        w = (e - v[q > 0]) / beta
+        qq = q[q > 0]
+        if divergence == "kl":  # f(t) = t log t - t + 1: f*(s) = e^s - 1
+            return e - beta * float(qq @ np.expm1(np.minimum(w, 700.0)))
+        if divergence == "chi2":
+            return e - beta * float(qq @ np.where(w >= -2.0, w + w * w / 4.0, -1.0))
+        # TV with D = (1/2)|p - q|_1: f(t) = |t - 1|/2, f*(s) = max(s, -1/2) for s <= 1/2 (+inf above)
+        vmin = float(v.min())
+        e = min(e, vmin + 0.5 * beta)
+        w = (e - v[q > 0]) / beta
+        return e - beta * float(qq @ np.maximum(w, -0.5))
+
+    # every eta is a dual point; the solver's multiplier of sum p = 1 is eta up to its sign convention and, for KL
+    # (cvxpy's rel_entr lacks the -p + q terms of f(t) = t log t - t + 1), a shift by beta
+    lower = max(dual(e) for e in (eta, -eta, eta - beta, -eta - beta))
+    scale = max(1.0, float(np.max(np.abs(v))))
+    check_certificate(
+        [("primal infeasibility", primal, tol), ("duality gap", upper - lower, tol * scale)],
+        solver,
+        tol,
+        what=f"regularized inner {divergence} program",
+    )
+    return min(lower, upper), upper, p
+
+
+def regularized_worst_case_values(
+    mdp: FiniteMDP,
+    divergence: str,
+    regularization,
+    v,
+    *,
+    method: str = "exact",
+    solver: str | None = None,
+    tol: float = 1e-7,
+    solver_options: dict | None = None,
+) -> WorstCaseResult:
+    r"""Nature's penalized inner problems :math:`\min_{p \in \Delta} p^\top v + \beta_{s,a} D(p, P(\cdot|s,a))`, certified.
+
+    ``method="exact"``: the closed-form duals of :func:`regularized_robust_value_iteration`;
+    ``method="cvxpy"``: one checked convex program per pair (the reference).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rltheory.tabular import FiniteMDP, regularized_worst_case_values
+    >>> mdp = FiniteMDP(np.full((2, 1, 2), 0.5), np.zeros((2, 1)), gamma=0.5)
+    >>> ex = regularized_worst_case_values(mdp, "kl", 1.0, np.array([0.0, 1.0]))
+    >>> bool(abs(ex.upper[0, 0] + np.log(0.5 + 0.5 * np.exp(-1.0))) < 1e-15)  # -beta log E_q exp(-v/beta)
+    True
+    """
+    bound_mdp, beta = _check_regularized(mdp, divergence, regularization, "regularized_worst_case_values")
+    method = check_choice("method", method, ("exact", "cvxpy"))
+    v = _check_values(mdp, v)
+    P = _dense(mdp)
+    S, A = mdp.n_states, mdp.n_actions
+    lo = np.full((S, A), np.nan)
+    hi = np.full((S, A), np.nan)
+    kernel = np.zeros((S, A, S))
+    if method == "cvxpy":
+        tol = check_lp_tol(tol)
+        opts = check_solver_options(solver_options)
+        name = choose_solver(solver)
+    for s, a in map(tuple, np.argwhere(np.asarray(mdp.action_mask))):
+        if method == "exact":
+            lo[s, a], hi[s, a], kernel[s, a] = _regularized_inner(divergence, P[s, a], v, float(beta[s, a]))
+        else:
+            lo[s, a], hi[s, a], kernel[s, a] = _regularized_inner_cvxpy(
+                divergence, P[s, a], v, float(beta[s, a]), solver=name, tol=tol, solver_options=opts
+            )
+    return WorstCaseResult(lower=readonly(lo), upper=readonly(hi), kernel=readonly(kernel), method=method)
+
+
+def _check_regularized(mdp, divergence, regularization, who):
+    _check_discounted(mdp, who)
+    check_choice("divergence", divergence, DIVERGENCES)
+    if isinstance(regularization, bool):
+        raise ValueError(f"regularization must be a positive number or an (S, A) array, got {regularization!r}")
+    beta = np.array(regularization, dtype=float)
+    if beta.ndim == 0:
+        beta = np.full((mdp.n_states, mdp.n_actions), float(beta))
+    check_shape("regularization", beta, (mdp.n_states, mdp.n_actions))
+    check_finite("regularization", beta)
+    if (beta <= 0).any():
+        s, a = (int(i) for i in np.argwhere(beta <= 0)[0])
+        raise ValueError(f"regularization[{s}, {a}] = {float(beta[s, a])!r} must be > 0")
+    return mdp, beta
+
+
+def regularized_robust_value_iteration(
+    mdp: FiniteMDP,
+    divergence: str,
+    regularization,
+    *,
+    penalty=None,
+    tol: float = 1e-8,
+    max_iter: int = 100_000,
+    v0=None,
+) -> RobustDPResult:
+    r"""Robust *regularized* value iteration (the tabular case of R2PVI), with certified bounds.
+
+    The robust regularized MDP (RRMDP) replaces nature's hard constraint by a penalty
+    (Tang, Liu & Xu 2024/2025, "Robust offline reinforcement learning with linearly structured
+    f-divergence regularization", whose d-rectangular sets are (s,a)-rectangular when the
+    features are one-hot):
+
+    .. math::
+
+        (T v)(s) = \max_a \Big[ r(s,a) - \Gamma(s,a) + \gamma \min_{p \in \Delta}
+        \big( p^\top v + \beta_{s,a} D(p, P(\cdot|s,a)) \big) \Big],
+
+    with :math:`D` the KL, chi-square or total-variation divergence and the inner problem in
+    closed form (:func:`_regularized_inner`). :math:`\Gamma \ge 0` is R2PVI's pessimism
+    penalty, given by the caller (for one-hot features R2PVI's uncertainty quantifier is
+    :math:`\Gamma(s,a) = c / \sqrt{N(s,a) + \lambda}` from the counts of an offline dataset; the
+    statistical choice of :math:`c` is the paper's and is not made here). The inner value is
+    shift-equivariant and monotone in :math:`v`, so :math:`T` is a monotone
+    :math:`\gamma`-contraction with :math:`T(v + c) = T v + \gamma c` and the MacQueen-Porteus
+    bounds of :func:`robust_value_iteration` certify the result (exact inner values: KL and TV
+    closed forms, chi-square by the exact dual root).
+
+    Parameters
+    ----------
+    mdp : FiniteMDP
+        The nominal (e.g. estimated) model, discounted.
+    divergence : {"kl", "chi2", "tv"}
+    regularization : float or array_like, shape (S, A)
+        :math:`\beta > 0`; larger is closer to the nominal model.
+    penalty : array_like, shape (S, A), optional
+        :math:`\Gamma \ge 0` subtracted from the rewards (pessimism).
+    tol, max_iter, v0
+        As in :func:`robust_value_iteration`.
+
+    Returns
+    -------
+    RobustDPResult
+        ``method = "regularized-robust-value-iteration"``.
+
+    References
+    ----------
+    C. Tang, Z. Liu, P. Xu, "Robust offline reinforcement learning with linearly structured
+    f-divergence regularization", arXiv:2411.18612, 2024.
+    E. Derman, M. Geist, S. Mannor, "Twice regularized MDPs and the equivalence between
+    robustness and regularization", NeurIPS 2021.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rltheory.tabular import FiniteMDP, regularized_robust_value_iteration, value_iteration
+    >>> P = np.array([[[0.5, 0.5]], [[0.0, 1.0]]])
+    >>> mdp = FiniteMDP(P, np.array([[0.0], [1.0]]), gamma=0.9)
+    >>> res = regularized_robust_value_iteration(mdp, "tv", 1.0, tol=1e-10)
+    >>> bool(res.converged and np.all(res.v <= value_iteration(mdp, tol=1e-10).v + 1e-9))
+    True
+    """
+    mdp, beta = _check_regularized(mdp, divergence, regularization, "regularized_robust_value_iteration")
+    tol, max_iter = check_iteration_settings(tol, max_iter)
+    S, A = mdp.n_states, mdp.n_actions
+    if penalty is None:
+        Gam = np.zeros((S, A))
+    else:
+        Gam = np.array(penalty, dtype=float)
+        check_shape("penalty", Gam, (S, A))
+        check_finite("penalty", Gam)
+        if (Gam < 0).any():
+            s, a = (int(i) for i in np.argwhere(Gam < 0)[0])
+            raise ValueError(f"penalty[{s}, {a}] = {float(Gam[s, a])!r} is negative; the pessimism penalty is >= 0")
+    P = _dense(mdp)
+    R = np.asarray(mdp.R) - Gam
+    mask = np.asarray(mdp.action_mask)
+    pairs = np.argwhere(mask)
+    g = mdp.gamma
+    c = g / (1.0 - g)
+
+    def backup(u):
+        q_lo = np.full((S, A), -np.inf)
+        q_hi = np.full((S, A), -np.inf)
+        for s, a in pairs:
+            lo, hi, _ = _regularized_inner(divergence, P[s, a], u, float(beta[s, a]))
+            q_lo[s, a] = R[s, a] + g * lo
+            q_hi[s, a] = R[s, a] + g * hi
+        greedy = np.argmax(q_lo, axis=1)
+        return q_lo[np.arange(S), greedy], q_hi.max(axis=1), greedy, q_lo
+
+    u = _check_v0(mdp, v0)
+    it = 0
+    while True:
+        t_lo, t_hi, _, _ = backup(u)
+        dmin, dmax = float(np.min(t_lo - u)), float(np.max(t_hi - u))
+        if float(np.max((t_hi - t_lo) + c * (dmax - dmin))) <= tol or it >= max_iter:
+            break
+        u = t_lo
+        it += 1
+    v_lower, v_upper = t_lo + c * dmin, t_hi + c * dmax
+    width = t_hi - t_lo
+    b = float(np.max(width + c * (dmax - dmin)))
+    v_mid = t_lo + 0.5 * width + c * 0.5 * (dmin + dmax)
+    m_lo, m_hi, greedy, q = backup(v_mid)
+    psb = float(np.max(m_hi - m_lo)) + c * (float(np.max(m_hi - v_mid)) - float(np.min(m_lo - v_mid)))
+    pol = np.zeros((S, A))
+    pol[np.arange(S), greedy] = 1.0
+    return RobustDPResult(
+        v=readonly(v_mid),
+        q=readonly(q),
+        policy=readonly(greedy.astype(np.int64)),
+        action_probabilities=readonly(pol),
+        iterations=int(it),
+        converged=bool(b <= tol),
+        residual=float(max(abs(dmin), abs(dmax))),
+        v_lower=readonly(v_lower),
+        v_upper=readonly(v_upper),
+        bound=b,
+        policy_suboptimality_bound=psb,
+        inner_gap=float(np.max(width)),
+        method="regularized-robust-value-iteration",
+    )

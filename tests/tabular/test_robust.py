@@ -13,10 +13,16 @@ Theorems asserted:
   every inner problem solved by cvxpy), and those of robust PI;
 * s-rectangular sets sandwich: U_sa(kappa/A) within U_s(kappa) within U_sa(kappa), so
   v*_sa(kappa) <= v*_s(kappa) <= v*_sa(kappa/A); a closed-form instance where the optimal policy
-  randomizes (Wiesemann, Kuhn & Rustem 2013).
+  randomizes (Wiesemann, Kuhn & Rustem 2013);
+* seeds: the closed-form duals of the KL / chi-square / TV penalized inner problems equal the
+  certified cvxpy programs, and are Lagrange-dual to the constrained ones; IWOCS's certified
+  interval contains the static optimum found by enumeration, which equals the dynamic value for
+  rectangular product sets and can exceed it strictly for non-rectangular ones.
 """
 
 from __future__ import annotations
+
+import itertools
 
 import numpy as np
 import pytest
@@ -29,6 +35,9 @@ from rltheory.tabular import (
     FiniteMDP,
     UncertaintySet,
     bellman_operator,
+    iwocs,
+    regularized_robust_value_iteration,
+    regularized_worst_case_values,
     robust_bellman_operator,
     robust_policy_iteration,
     robust_value_iteration,
@@ -344,3 +353,118 @@ def test_s_rectangular_optimal_policy_randomizes_closed_form():
     v_det = R._robust_evaluation(mdp, b, det, np.zeros(3), 1e-14, 1e-13, 100)
     assert abs(v_det[0] - g * (1 - kappa / 2) / (1 - g)) <= 1e-10
     assert v_det[0] < res.v_lower[0]
+
+
+# ------------------------------------------------------------------ seed: regularized robust DP (R2PVI, tabular)
+@settings(max_examples=30)
+@given(inst=_inner_instances(), divergence=st.sampled_from(("kl", "chi2", "tv")),
+       beta=st.sampled_from([0.01, 0.3, 2.0, 20.0]))
+def test_regularized_closed_form_duals_match_cvxpy(inst, divergence, beta):
+    q, v, _ = inst
+    S = q.size
+    mdp = FiniteMDP(np.tile(q, (S, 1)).reshape(S, 1, S), np.zeros((S, 1)), gamma=0.5)
+    ex = regularized_worst_case_values(mdp, divergence, beta, v)
+    cx = regularized_worst_case_values(mdp, divergence, beta, v, method="cvxpy", tol=1e-6)
+    fp = _fp(v, S) * (1 + beta)
+    assert np.all(cx.lower <= ex.upper + fp) and np.all(ex.lower <= cx.upper + fp)
+    assert np.all(ex.upper - ex.lower <= fp)  # closed forms: exact
+
+
+def test_regularized_and_constrained_inner_values_are_lagrange_dual():
+    # weak duality between the two models: min_{D(p,q) <= kappa} p.v >= min_p [p.v + beta D(p, q)] - beta kappa
+    rng = np.random.default_rng(8)
+    for _ in range(30):
+        q, v = rng.dirichlet(np.ones(5)), rng.normal(size=5) * 3
+        kappa, beta = float(rng.choice([0.05, 0.3])), float(rng.choice([0.1, 1.0, 5.0]))
+        for div, kind, scale in (("kl", "kl", 1.0), ("chi2", "chi2", 1.0), ("tv", "l1", 2.0)):
+            constrained = {"kl": R._inner_kl(q, v, kappa, 1e-13)[:3], "chi2": R._inner_chi2(q, v, kappa),
+                           "l1": R._inner_l1(q, v, scale * kappa)}[kind]
+            lo, _, _ = R._regularized_inner(div, q, v, beta)
+            assert constrained[0] >= lo - beta * kappa - 1e-12
+
+
+@pytest.mark.parametrize("divergence", ["kl", "chi2", "tv"])
+def test_regularized_vi_certified_below_nominal_and_increasing_in_beta(divergence):
+    mdp = garnet(10, 3, 4, rng=3, gamma=0.9)
+    nominal = value_iteration(mdp, tol=1e-9)
+    prev = None
+    by_beta = {}
+    for beta in (0.1, 1.0, 10.0):
+        res = by_beta[beta] = regularized_robust_value_iteration(mdp, divergence, beta, tol=1e-9)
+        assert res.converged and res.bound <= 1e-9
+        assert np.all(res.v_lower <= nominal.v_upper)  # p = q costs no penalty
+        if prev is not None:  # a larger penalty weakens nature
+            assert np.all(prev.v_lower <= res.v_upper)
+        prev = res
+    # TV with beta above the span of the values moves no mass: exactly the nominal problem
+    big = regularized_robust_value_iteration(mdp, "tv", 2 * float(np.max(mdp.R)) / (1 - mdp.gamma) + 1, tol=1e-9)
+    assert np.all(big.v_lower <= nominal.v_upper) and np.all(nominal.v_lower <= big.v_upper)
+    # the pessimism penalty lowers the value by at most max(penalty) / (1 - gamma)
+    pen = np.full((10, 3), 0.2)
+    low = regularized_robust_value_iteration(mdp, divergence, 1.0, penalty=pen, tol=1e-9)
+    ref = by_beta[1.0]
+    assert np.all(low.v_lower <= ref.v_upper) and np.all(ref.v_lower - 0.2 / (1 - mdp.gamma) <= low.v_upper + 1e-9)
+
+
+def test_regularized_arguments():
+    mdp = garnet(4, 2, 2, rng=0, gamma=0.9)
+    with pytest.raises(ValueError, match=r"divergence = 'l2' must be one of"):
+        regularized_robust_value_iteration(mdp, "l2", 1.0)
+    with pytest.raises(ValueError, match=r"regularization\[0, 0\] = 0.0 must be > 0"):
+        regularized_robust_value_iteration(mdp, "kl", 0.0)
+    with pytest.raises(ValueError, match=r"penalty\[0, 0\] = -1.0 is negative"):
+        regularized_robust_value_iteration(mdp, "kl", 1.0, penalty=-np.ones((4, 2)))
+
+
+# ------------------------------------------------------------------ seed: static robust MDPs (IWOCS)
+def _static_brute_force(mdp, kernels):
+    mu = np.full(mdp.n_states, 1.0 / mdp.n_states)
+    S, A = mdp.n_states, mdp.n_actions
+    best = -np.inf
+    for pol in itertools.product(range(A), repeat=S):
+        pol = np.array(pol)
+        vals = []
+        for T in kernels:
+            d = np.linalg.solve(np.eye(S) - mdp.gamma * T[np.arange(S), pol], np.asarray(mdp.R)[np.arange(S), pol])
+            vals.append(float(mu @ d))
+        best = max(best, min(vals))
+    return best
+
+
+def test_iwocs_closed_form_gap():
+    T = np.zeros((2, 4, 1, 4))
+    T[:, 2, 0, 2] = T[:, 3, 0, 3] = 1.0
+    T[0, 0, 0, 3] = T[0, 1, 0, 2] = T[1, 0, 0, 2] = T[1, 1, 0, 3] = 1.0
+    mdp = FiniteMDP(T[0], np.array([[0.0], [0.0], [1.0], [0.0]]), gamma=0.5, initial_distribution=[0.5, 0.5, 0, 0])
+    res = iwocs(mdp, T)
+    # static: nature spoils one state, value 0.5 * gamma / (1 - gamma) = 0.5; dynamic: both spoiled, value 0
+    assert res.value_lower == pytest.approx(0.5, abs=1e-12) and res.value_upper == pytest.approx(0.5, abs=1e-12)
+    assert res.dynamic_lower <= 0.0 <= res.dynamic_upper and res.converged
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_iwocs_rectangular_static_equals_dynamic(seed):
+    rng = np.random.default_rng(seed)
+    S, A, K = 2, 2, 2
+    rows = rng.dirichlet(np.ones(S), size=(K, S, A))
+    kernels = np.array([rows[np.array(c).reshape(S, A), np.arange(S)[:, None], np.arange(A)[None, :]]
+                        for c in itertools.product(range(K), repeat=S * A)])  # the rectangular product set
+    mdp = FiniteMDP(kernels[0], rng.random((S, A)), gamma=0.8)
+    best = _static_brute_force(mdp, kernels)
+    res = iwocs(mdp, kernels, tol=1e-9)
+    assert res.value_lower - 1e-12 <= best <= res.value_upper + 1e-12
+    assert res.dynamic_lower - 1e-9 <= best <= res.dynamic_upper + 1e-9  # rectangular: static = dynamic
+    assert res.converged  # saddle point: min-max = max-min
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_iwocs_bounds_bracket_the_static_optimum(seed):
+    rng = np.random.default_rng(100 + seed)
+    S, A, K = 3, 2, 3
+    kernels = rng.dirichlet(np.ones(S) * 0.5, size=(K, S, A))
+    mdp = FiniteMDP(kernels[0], rng.random((S, A)), gamma=0.9)
+    best = _static_brute_force(mdp, kernels)
+    res = iwocs(mdp, kernels)
+    assert res.value_lower - 1e-12 <= best <= res.value_upper + 1e-12
+    assert res.dynamic_lower <= best + 1e-9  # static >= dynamic (the hull contains the set)
+    assert np.all(np.diff(res.lower_history) >= 0)
