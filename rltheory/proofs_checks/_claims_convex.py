@@ -19,7 +19,10 @@ from rltheory.proofs_checks.strategies import finite_mdps, stochastic_matrices, 
 
 ALTMAN = "E. Altman, Constrained Markov Decision Processes (Chapman & Hall/CRC 1999)"
 IYENGAR = "G. N. Iyengar, Robust dynamic programming, Math. Oper. Res. 30(2), 2005"
-NILIM = "A. Nilim and L. El Ghaoui, Robust control of Markov decision processes with uncertain transition matrices, Oper. Res. 53(5), 2005"
+NILIM = (
+    "A. Nilim and L. El Ghaoui, Robust control of Markov decision processes with uncertain transition matrices, "
+    "Oper. Res. 53(5), 2005"
+)
 LP_TOL = 1e-7  # constrained_lp's default acceptance threshold
 
 ROBUST_KINDS = ("l1", "linf", "chi2", "kl", "wasserstein", "box")
@@ -120,7 +123,10 @@ register(
             "by enumerating the deterministic policies (one constraint; the dual is the minimum of the upper envelope "
             "of their lines)."
         ),
-        latex=r"\max_{\pi: V_c^\pi \le d} V_r^\pi = \min_{\lambda\ge 0}\max_\pi \big[V_r^\pi - \lambda(V_c^\pi - d)\big]",
+        latex=(
+            r"\max_{\pi: V_c^\pi \le d} V_r^\pi = "
+            r"\min_{\lambda\ge 0}\max_\pi \big[V_r^\pi - \lambda(V_c^\pi - d)\big]"
+        ),
         source=(
             f"{ALTMAN}, Ch. 3 (LP duality of the occupancy LP); S. Paternain, L. Chamon, M. Calvo-Fullana, A. Ribeiro, "
             "Constrained reinforcement learning has zero duality gap, NeurIPS 2019, Theorem 1"
@@ -153,20 +159,23 @@ def _search_check(claim_id, strategy, slack, ctx, message):
 
 
 def _rate_instance(rng):
-    """S=3, A=2, one constraint halfway between its minimum and the cost of the unconstrained optimum (active)."""
+    """S=3, A=2, one constraint halfway between its minimum and the cost of the unconstrained optimum.
+
+    Instances where the two differ by less than 0.1 (the constraint would be inactive or nearly so) are
+    redrawn, so the constraint binds and the multiplier is positive.
+    """
     from rltheory.tabular import ConstrainedMDP, FiniteMDP, discounted_occupancy, policy_iteration
 
     S, A = 3, 2
-    P = rng.dirichlet(np.ones(S) * 0.5, size=(S, A))
-    mdp = FiniteMDP(P, rng.random((S, A)), gamma=0.8)
-    C = rng.random((1, S, A))
     mu = np.full(S, 1.0 / S)
-    from rltheory.tabular import FiniteMDP as _F
-
-    lo = -float(mu @ policy_iteration(_F(P, -C[0], gamma=0.8)).v)
-    opt = policy_iteration(mdp).policy
-    hi = float(np.sum(C[0] * discounted_occupancy(mdp, opt, initial_distribution=mu)))
-    return ConstrainedMDP(mdp, C, [0.5 * (lo + hi)]), hi - 0.5 * (lo + hi)
+    while True:
+        P = rng.dirichlet(np.ones(S) * 0.5, size=(S, A))
+        mdp = FiniteMDP(P, rng.random((S, A)), gamma=0.8)
+        C = rng.random((1, S, A))
+        lo = -float(mu @ policy_iteration(FiniteMDP(P, -C[0], gamma=0.8)).v)
+        hi = float(np.sum(C[0] * discounted_occupancy(mdp, policy_iteration(mdp).policy, initial_distribution=mu)))
+        if hi - lo >= 0.1:
+            return ConstrainedMDP(mdp, C, [0.5 * (lo + hi)]), hi - 0.5 * (lo + hi)
 
 
 def _primal_dual_rate_check(ctx: CheckContext) -> CheckResult:
@@ -218,7 +227,9 @@ register(
         kind="rate",
         tags=("convex", "cmdp", "rate", "fast"),
         check=_primal_dual_rate_check,
-        published_form="gap(x_bar_k) <= ||lam_0||^2/(2 k eta) + eta G^2/2, violation <= 2||lam*||/(k eta): eta ~ 1/sqrt(T)",
+        published_form=(
+            "gap(x_bar_k) <= ||lam_0||^2/(2 k eta) + eta G^2/2, violation <= 2||lam*||/(k eta): eta ~ 1/sqrt(T)"
+        ),
         claimed_exponent=-0.5,
     )
 )
@@ -324,7 +335,8 @@ def _inner_instances(draw):
     v = draw(value_vectors(S, magnitude=10.0))
     if draw(st.booleans()):
         v = np.round(v)
-    return q, v, draw(st.sampled_from(("l1", "linf", "chi2", "kl", "box"))), draw(st.sampled_from([1e-3, 0.05, 0.3, 1.5]))
+    kind = draw(st.sampled_from(("l1", "linf", "chi2", "kl", "box")))
+    return q, v, kind, draw(st.sampled_from([1e-3, 0.05, 0.3, 1.5]))
 
 
 def _inner_slack(instance):
@@ -353,8 +365,15 @@ register(
             "programs: both certified intervals [lower, upper] contain min_{p in U} p.v, so they intersect, and the "
             "exact interval is tight."
         ),
-        latex=r"[\sigma^{lo}_{exact}, \sigma^{hi}_{exact}] \cap [\sigma^{lo}_{cvxpy}, \sigma^{hi}_{cvxpy}] \ne \emptyset,\ \sigma^{hi}_{exact} - \sigma^{lo}_{exact} \approx 0",
-        source=f"{IYENGAR}, Sec. 4; {NILIM}, Sec. 4-6; J. Duchi and H. Namkoong, Ann. Statist. 49(3), 2021 (chi-square dual)",
+        latex=(
+            r"[\sigma^{lo}_{exact}, \sigma^{hi}_{exact}] \cap [\sigma^{lo}_{cvxpy}, \sigma^{hi}_{cvxpy}]"
+            r" \ne \emptyset,\ "
+            r"\sigma^{hi}_{exact} - \sigma^{lo}_{exact} \approx 0"
+        ),
+        source=(
+            f"{IYENGAR}, Sec. 4; {NILIM}, Sec. 4-6; J. Duchi and H. Namkoong, Ann. Statist. 49(3), 2021 "
+            "(chi-square dual)"
+        ),
         kind="identity",
         tags=("convex", "robust", "fast"),
         check=lambda ctx: _search_check(
@@ -454,7 +473,10 @@ register(
             "policies and kernels) equals the dynamic one (robust value iteration over the set), and IWOCS returns a "
             "certified interval that contains it and closes."
         ),
-        latex=r"\max_\pi \min_{T \in \mathcal T} \mu^\top v^\pi_T = \mu^\top v^*_{dyn}\quad (\mathcal T\ \text{rectangular})",
+        latex=(
+            r"\max_\pi \min_{T \in \mathcal T} \mu^\top v^\pi_T = \mu^\top v^*_{dyn}"
+            r"\quad (\mathcal T\ \text{rectangular})"
+        ),
         source=(
             f"{IYENGAR}, Sec. 3; A. Zouitine, M. Geist, E. Rachelson, Solving robust MDPs as a sequence of static RL "
             "problems, arXiv:2410.06212, 2024, Sec. 3 (static-dynamic equivalence, no duality gap)"
@@ -477,19 +499,24 @@ register(
         "finite set of kernels whose certified static value (IWOCS's lower bound) exceeds the certified dynamic value "
         "over its rectangular hull (robust value iteration's upper bound). The check passes when it finds one."
     ),
-    latex=r"\exists\, \mathcal T:\ \max_\pi \min_{T \in \mathcal T} \mu^\top v^\pi_T > \mu^\top v^*_{\mathrm{rect}(\mathcal T)}",
+    latex=(
+        r"\exists\, \mathcal T:\ \max_\pi \min_{T \in \mathcal T} \mu^\top v^\pi_T > "
+        r"\mu^\top v^*_{\mathrm{rect}(\mathcal T)}"
+    ),
     source=f"{IYENGAR}, Sec. 2 (rectangularity); Wiesemann, Kuhn & Rustem 2013, Sec. 1; Zouitine et al. 2024, Sec. 3",
     kind="counterexample",
     tags=("convex", "robust", "fast"),
     strategy=lambda: _product_sets(rectangular=False),
-    message="slack of the false claim 'static <= dynamic' = dynamic_upper - static lower bound; negative = certified gap",
+    message="slack of the false claim 'static <= dynamic' = dynamic_upper - static lower bound + fp (negative: a gap)",
 )
 def _gap_slack(instance):
     from rltheory.tabular import iwocs
 
     mdp, kernels = instance
     res = iwocs(mdp, kernels, tol=1e-9)
-    return float(res.dynamic_upper - res.value_lower)
+    # a witness must beat rounding: the allowance of the exact evaluations behind both bounds
+    fp = 1e3 * U * (1.0 + float(np.max(np.abs(mdp.R)))) / (1.0 - mdp.gamma)
+    return float(res.dynamic_upper - res.value_lower) + fp
 
 
 @st.composite
@@ -524,7 +551,10 @@ register(
             "E_q min(v, min v + beta); chi-square: the exact root of its one-dimensional conjugate dual - agree with "
             "the certified cvxpy programs (intersecting certified intervals) and are exact (zero width)."
         ),
-        latex=r"\min_{p\in\Delta} p^\top v + \beta D(p, q) = \max_\eta\, \eta - \beta\, \mathbb E_q f^*\big((\eta - v)/\beta\big)",
+        latex=(
+            r"\min_{p\in\Delta} p^\top v + \beta D(p, q) = "
+            r"\max_\eta\, \eta - \beta\, \mathbb E_q f^*\big((\eta - v)/\beta\big)"
+        ),
         source=(
             "C. Tang, Z. Liu, P. Xu, Robust offline RL with linearly structured f-divergence regularization, "
             "arXiv:2411.18612, 2024 (closed-form duals); convex conjugate duality of f-divergences"

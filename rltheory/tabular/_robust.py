@@ -63,11 +63,9 @@ policy's suboptimality too.
 
 from __future__ import annotations
 
-import numbers
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.sparse as sp
 
 from rltheory._validation import (
     PROBABILITY_SUM_ATOL,
@@ -101,10 +99,6 @@ RECTANGULARITIES = ("sa", "s")
 #: Kinds with an s-rectangular solver.
 S_RECTANGULAR_KINDS = ("l1",)
 
-IYENGAR = "G. N. Iyengar, Robust dynamic programming, Math. Oper. Res. 30(2), 2005"
-NILIM = "A. Nilim and L. El Ghaoui, Robust control of Markov decision processes with uncertain transition matrices, Oper. Res. 53(5), 2005"
-WKR = "W. Wiesemann, D. Kuhn and B. Rustem, Robust Markov decision processes, Math. Oper. Res. 38(1), 2013"
-HPW = "C. P. Ho, M. Petrik and W. Wiesemann, Partial policy iteration for L1-robust Markov decision processes, JMLR 22, 2021"
 
 
 # ===================================================================== the sets
@@ -241,7 +235,9 @@ class UncertaintySet:
             want = 2 if rect == "sa" else 1
             if rad.ndim not in (0, want):
                 shape = "(S, A)" if rect == "sa" else "(S,)"
-                raise ValueError(f"radius has shape {rad.shape}; expected a scalar or {shape} for rectangularity={rect!r}")
+                raise ValueError(
+                    f"radius has shape {rad.shape}; expected a scalar or {shape} for rectangularity={rect!r}"
+                )
             check_finite("radius", rad)
             if (rad < 0).any():
                 idx = tuple(int(i) for i in np.argwhere(rad < 0)[0])
@@ -273,7 +269,8 @@ class UncertaintySet:
         if self.kind == "hull":
             parts.append(f"n_kernels={self.kernels.shape[0]}")
         elif self.kind != "box":
-            parts.append(f"radius={self.radius!r}" if np.ndim(self.radius) == 0 else f"radius=<array {np.shape(self.radius)}>")
+            scalar = np.ndim(self.radius) == 0
+            parts.append(f"radius={self.radius!r}" if scalar else f"radius=<array {np.shape(self.radius)}>")
         return "UncertaintySet(" + ", ".join(parts) + ")"
 
 
@@ -410,7 +407,10 @@ def _inner_linf(q, v, kappa):
 
 
 def _chi2_psi(eta, q, v, kappa):
-    r""":math:`\psi(\eta) = \eta - \sqrt{(1+\kappa)\, \mathbb E_q (\eta - v)_+^2}`, a lower bound on :math:`\sigma` for every :math:`\eta`."""
+    r"""The chi-square dual :math:`\psi(\eta) = \eta - \sqrt{(1+\kappa)\, \mathbb E_q (\eta - v)_+^2}`.
+
+    A lower bound on :math:`\sigma` for any :math:`\eta` (see :func:`_inner_chi2`).
+    """
     w = np.maximum(eta - v, 0.0)
     return float(eta - np.sqrt((1.0 + kappa) * float(q @ (w * w))))
 
@@ -549,7 +549,10 @@ def _inner_kl(q, v, kappa, inner_tol, max_inner=200, mu0=None):
     def phi(mu, logZ):
         return vmin - mu * kappa - mu * logZ
 
-    mu = float(mu0) if mu0 is not None and np.isfinite(mu0) and mu0 > 0 else float(np.sqrt(max(qs @ w**2, 1e-300) / (2 * kappa)))
+    if mu0 is not None and np.isfinite(mu0) and mu0 > 0:
+        mu = float(mu0)
+    else:  # KL(p_mu || q) ~ Var_q(v) / (2 mu^2) for large mu
+        mu = float(np.sqrt(max(qs @ w**2, 1e-300) / (2 * kappa)))
     lo_mu, hi_mu = 0.0, np.inf
     best_lo, hi_val, hi_p = vmin, np.inf, None
     for _ in range(max_inner):
@@ -586,8 +589,8 @@ def _inner_kl(q, v, kappa, inner_tol, max_inner=200, mu0=None):
 
 
 def _w1_dual(lam, q, v, D):
-    r""":math:`F(\lambda) = -\lambda\kappa_0 + \sum_i q_i \min_j (v_j + \lambda d_{ij})` without the :math:`-\lambda\kappa` term,
-    and the destinations and costs of the right- and left-derivative plans."""
+    r""":math:`\sum_i q_i \min_j (v_j + \lambda d_{ij})` (the dual function without :math:`-\lambda\kappa`)
+    and the destinations of the right- and left-derivative plans."""
     M = v[None, :] + lam * D  # (n_supp, S)
     mins = M.min(axis=1)
     ties = M <= mins[:, None] + 1e-15 * (1.0 + np.abs(mins[:, None]))
@@ -598,7 +601,7 @@ def _w1_dual(lam, q, v, D):
 
 
 def _inner_w1(q, v, kappa, D, inner_tol, max_inner=200):
-    r"""Wasserstein-1 ball by its one-dimensional dual (bisection with secant cuts on a concave piecewise-linear function).
+    r"""Wasserstein-1 ball by its one-dimensional dual (bisection with secant cuts on a concave piecewise-linear dual).
 
     :math:`W_1(p, q) = \min_\Pi \sum_{ij} \Pi_{ij} d_{ij}` over couplings
     with marginals :math:`q, p`. LP duality in the budget (Gao & Kleywegt
@@ -937,7 +940,8 @@ def _s_l1_state(Q, r, allowed, v, kappa, gamma):
     acts = np.flatnonzero(allowed)
     F0 = np.full(A, -np.inf)
     F0[acts] = r[acts] + gamma * (Q[acts] @ v)
-    pieces = [_l1_pieces(Q[a], v, gamma) if allowed[a] else (0, np.zeros(0, int), np.zeros(0), np.zeros(0)) for a in range(A)]
+    empty = (0, np.zeros(0, int), np.zeros(0), np.zeros(0))
+    pieces = [_l1_pieces(Q[a], v, gamma) if allowed[a] else empty for a in range(A)]
     levels = {a: np.concatenate([[F0[a]], F0[a] - np.cumsum(pieces[a][2] * pieces[a][3])]) for a in acts}
     floor = max(float(levels[a][-1]) for a in acts)
     top = max(float(F0[a]) for a in acts)
@@ -1240,7 +1244,8 @@ def _s_rect_q(mdp, bound, v, pol):
     for s in range(S):
         pieces = [_l1_pieces(P[s, a], v, mdp.gamma) for a in range(A)]
         F0 = R[s] + mdp.gamma * (P[s] @ v)
-        _, xi = _s_l1_response(np.where(mask[s], F0, 0.0), pieces, np.where(mask[s], pol[s], 0.0), float(bound.radius[s]))
+        pol_s = np.where(mask[s], pol[s], 0.0)
+        _, xi = _s_l1_response(np.where(mask[s], F0, 0.0), pieces, pol_s, float(bound.radius[s]))
         for a in np.flatnonzero(mask[s]):
             q[s, a] = _f_at(F0[a], pieces[a], xi[a])
     return q
@@ -1406,7 +1411,7 @@ def robust_policy_iteration(
     inner_tol=None,
     max_evaluation_steps: int = 1000,
 ) -> RobustDPResult:
-    r"""Robust policy iteration: exact robust evaluation by nature's policy iteration, greedy improvement, certified bounds.
+    r"""Robust policy iteration: robust evaluation by nature's policy iteration, max-min improvement, certified bounds.
 
     Each iteration evaluates the current policy :math:`\pi_k` robustly,
     :math:`v_k = v^{\pi_k}_{robust}`, the fixed point of :math:`T^{\pi_k}`
@@ -1532,7 +1537,7 @@ def worst_case_values(
     solver_options: dict | None = None,
     inner_tol: float = 1e-12,
 ) -> WorstCaseResult:
-    r"""Nature's inner problems :math:`\sigma_{s,a}(v) = \min_{p \in \mathcal U_{s,a}} p^\top v` for every pair, certified.
+    r"""Nature's inner problems :math:`\sigma_{s,a}(v) = \min_{p \in \mathcal U_{s,a}} p^\top v`, certified.
 
     ``method="exact"``: the closed forms and one-dimensional duals of
     :func:`robust_value_iteration` (NumPy reference implementations).
@@ -1562,7 +1567,9 @@ def worst_case_values(
     """
     bound = _bind(mdp, uncertainty, "worst_case_values")
     if bound.rect != "sa":
-        raise ValueError("worst_case_values handles (s,a)-rectangular sets; s-rectangular inner problems depend on the policy")
+        raise ValueError(
+            "worst_case_values handles (s,a)-rectangular sets; s-rectangular inner problems depend on the policy"
+        )
     method = check_choice("method", method, ("exact", "cvxpy"))
     if method == "cvxpy" and bound.kind == "hull":
         raise ValueError("hull sets are solved exactly by enumerating their kernels; use method='exact'")
@@ -1923,7 +1930,9 @@ def _regularized_inner_cvxpy(divergence, q, v, beta, *, solver, tol, solver_opti
 
     # every eta is a dual point; the solver's multiplier of sum p = 1 is eta up to its sign convention and, for KL
     # (cvxpy's rel_entr lacks the -p + q terms of f(t) = t log t - t + 1), a shift by beta
-    lower = max(dual(e) for e in (eta, -eta, eta - beta, -eta - beta))
+    with np.errstate(over="ignore", invalid="ignore"):
+        cands = [dual(e) for e in (eta, -eta, eta - beta, -eta - beta)]
+    lower = max(c for c in cands + [-np.inf] if np.isfinite(c) or c == -np.inf)
     scale = max(1.0, float(np.max(np.abs(v))))
     check_certificate(
         [("primal infeasibility", primal, tol), ("duality gap", upper - lower, tol * scale)],
@@ -1945,7 +1954,7 @@ def regularized_worst_case_values(
     tol: float = 1e-7,
     solver_options: dict | None = None,
 ) -> WorstCaseResult:
-    r"""Nature's penalized inner problems :math:`\min_{p \in \Delta} p^\top v + \beta_{s,a} D(p, P(\cdot|s,a))`, certified.
+    r"""Nature's penalized inner problems :math:`\min_{p \in \Delta} p^\top v + \beta_{s,a} D(p, P(\cdot|s,a))`.
 
     ``method="exact"``: the closed-form duals of :func:`regularized_robust_value_iteration`;
     ``method="cvxpy"``: one checked convex program per pair (the reference).

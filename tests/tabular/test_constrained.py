@@ -199,7 +199,8 @@ def test_jointly_infeasible_constraints_report_phase_one():
     mdp = FiniteMDP(np.ones((1, 2, 1)), np.array([[0.0, 0.0]]), gamma=0.5)
     costs = np.array([[[1.0, 0.0]], [[0.0, 1.0]]])
     # each alone is feasible (min cost 0) but V_c0 + V_c1 = 2 for every policy, so both <= 0.5 is impossible
-    with pytest.raises(ValueError, match=r"not all together; the phase-1 LP .* gives 0.5 > 0, attained with constraints \[0, 1\]"):
+    match = r"not all together; the phase-1 LP .* gives 0.5 > 0, attained with constraints \[0, 1\]"
+    with pytest.raises(ValueError, match=match):
         constrained_lp(ConstrainedMDP(mdp, costs, [0.5, 0.5]))
 
 

@@ -81,7 +81,8 @@ def test_uncertainty_set_validation():
     with pytest.raises(ValueError, match=r"a box set has no radius"):
         UncertaintySet("box", 0.1)
     with pytest.raises(ValueError, match=r"box bounds at \[0, 0, 1\]: lower > upper"):
-        UncertaintySet("box", lower=np.array([[[0.2, 0.6]], [[0.0, 0.0]]]), upper=np.array([[[0.3, 0.5]], [[1.0, 1.0]]]))
+        lo, hi = np.array([[[0.2, 0.6]], [[0.0, 0.0]]]), np.array([[[0.3, 0.5]], [[1.0, 1.0]]])
+        UncertaintySet("box", lower=lo, upper=hi)
     with pytest.raises(ValueError, match=r"needs ground_metric="):
         UncertaintySet("wasserstein", 0.1)
     with pytest.raises(ValueError, match=r"ground_metric\[1, 1\] = 1.0; the diagonal must be 0"):
