@@ -58,7 +58,7 @@ def _cmdps(draw, n_states=st.integers(1, 5), n_actions=st.integers(1, 3), m=st.i
         "randomizes in at most m states."
     ),
     latex=r"\#\{s : |\{a : \pi^*(a|s) > 0\}| \ge 2\} \le m",
-    source=f"{ALTMAN}, Theorem 3.8; E. A. Feinberg, Math. Oper. Res. 25(1), 2000 (vertices of the occupancy polytope)",
+    source=f"{ALTMAN}, Ch. 3 (Thm 3.8 as cited in issue 14); E. A. Feinberg, Math. Oper. Res. 25(1), 2000",
     kind="inequality",
     tags=("convex", "cmdp", "fast"),
     strategy=lambda: _cmdps(),
@@ -129,7 +129,7 @@ register(
         ),
         source=(
             f"{ALTMAN}, Ch. 3 (LP duality of the occupancy LP); S. Paternain, L. Chamon, M. Calvo-Fullana, A. Ribeiro, "
-            "Constrained reinforcement learning has zero duality gap, NeurIPS 2019, Theorem 1"
+            "Constrained reinforcement learning has zero duality gap, NeurIPS 2019"
         ),
         kind="identity",
         tags=("convex", "cmdp", "fast"),

@@ -421,7 +421,7 @@ def constrained_lp(
 ) -> ConstrainedLPResult:
     r"""Solve a constrained MDP by its occupancy-measure linear program, with the KKT certificate.
 
-    The primal LP (Altman 1999, Ch. 3, the LP of Theorem 3.3) over the
+    The primal LP (Altman 1999, Ch. 3) over the
     occupancy measures :math:`x \ge 0` of the allowed pairs:
 
     .. math::
@@ -440,7 +440,7 @@ def constrained_lp(
         v(s) - \gamma \sum_{s'} P(s'|s,a) v(s') \ge r(s,a) - \sum_i \lambda_i c_i(s,a).
 
     A feasible :math:`x` is the occupancy measure of the stationary policy
-    :math:`\pi(a|s) \propto x(s,a)` (Altman 1999, Theorem 3.2; Puterman 2005,
+    :math:`\pi(a|s) \propto x(s,a)` (Altman 1999, Ch. 3; Puterman 2005,
     Theorem 6.9.1), so an optimal :math:`x` gives an optimal, generally
     randomized, stationary policy. For fixed :math:`\lambda` the dual is the
     LP of the unconstrained MDP with reward :math:`r - \lambda^\top c`, so
@@ -485,7 +485,8 @@ def constrained_lp(
     programming; see ``_basic_solution``). A basic solution has at most
     :math:`S + m` positive entries (the number of rows), and every state
     with positive occupancy has at least one, so at most :math:`m` states
-    randomize (Altman 1999, Theorem 3.8; Feinberg 2000). The purification
+    randomize (Altman 1999, Ch. 3, the theorem cited as 3.8 in issue 14; Feinberg
+    2000). The purification
     costs :math:`O(n)` SVDs of :math:`(S + m) \times n` matrices
     (:math:`n` allowed pairs): meant for the small and medium models this
     solver targets.

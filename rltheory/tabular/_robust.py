@@ -606,8 +606,8 @@ def _inner_w1(q, v, kappa, D, inner_tol, max_inner=200):
     :math:`W_1(p, q) = \min_\Pi \sum_{ij} \Pi_{ij} d_{ij}` over couplings
     with marginals :math:`q, p`. LP duality in the budget (Gao & Kleywegt
     2023, "Distributionally robust stochastic optimization with Wasserstein
-    distance", Math. Oper. Res. 48(2), Thm 1, finite case; Esfahani & Kuhn
-    2018, Math. Program. 171, Thm 4.2):
+    distance", Math. Oper. Res. 48(2), 2023; Esfahani & Kuhn 2018, Math.
+    Program. 171; finite case):
 
     .. math::
 
@@ -915,7 +915,7 @@ def _s_l1_state(Q, r, allowed, v, kappa, gamma):
     r"""One state of the s-rectangular L1 robust Bellman operator, exactly.
 
     With :math:`f_a(\xi) = r_a + \gamma \sigma_a(\xi)` (:func:`_l1_pieces`), the minimax theorem
-    (Wiesemann, Kuhn & Rustem 2013, Thm 4; bilinear in :math:`\pi` and the kernels, both sets
+    (Wiesemann, Kuhn & Rustem 2013; Sion: bilinear in :math:`\pi` and the kernels, both sets
     convex and compact) gives
 
     .. math::

@@ -5,7 +5,7 @@ Oracles (independent of the code under test):
 * the optimum of a constrained MDP is the optimum of the LP over mixtures of
   deterministic stationary policies: the occupancy polytope is the convex
   hull of the occupancy measures of deterministic policies (Altman 1999,
-  Theorem 3.1 / Puterman 2005, Theorem 6.9.4 for its vertices), and the
+  Ch. 3 / Puterman 2005, Sec. 6.9), and the
   costs and rewards are linear in the occupancy. The mixture LP has
   ``m + 1`` rows, so its vertices mix at most ``m + 1`` policies with the
   mixing weights fixed by the tight constraints: enumerating all such
@@ -171,7 +171,7 @@ def test_basic_solution_randomizes_in_at_most_m_states(data):
     pi0 /= pi0.sum(axis=1, keepdims=True)
     occ = discounted_occupancy(mdp, pi0, initial_distribution=np.full(S, 1.0 / S))
     res = constrained_lp(ConstrainedMDP(mdp, C, np.einsum("isa,sa->i", C, occ)))
-    # Altman 1999, Thm 3.8: a basic optimal solution randomizes in at most m states
+    # Altman 1999, Ch. 3 (Thm 3.8 as cited in issue 14): a basic optimal solution randomizes in at most m states
     assert res.randomized_states.size <= m
 
 
