@@ -97,7 +97,7 @@ __all__ = [
 KINDS = ("l1", "linf", "kl", "chi2", "wasserstein", "box", "hull")
 RECTANGULARITIES = ("sa", "s")
 #: Kinds with an s-rectangular solver.
-S_RECTANGULAR_KINDS = ("l1",)
+S_RECTANGULAR_KINDS = ("l1", "kl", "chi2")
 
 
 
@@ -126,7 +126,9 @@ class UncertaintySet:
 
     With ``rectangularity="s"`` the actions of a state share one budget:
     :math:`\mathcal U_s = \{(p_a)_a : p_a \in \Delta_S, \sum_a D(p_a, q_a) \le \kappa_s\}`
-    (Wiesemann, Kuhn & Rustem 2013); implemented for ``"l1"``.
+    (Wiesemann, Kuhn & Rustem 2013); implemented for ``"l1"`` (exactly) and for ``"kl"``,
+    ``"chi2"`` (a per-state convex program for the policy, certified by nature's exact
+    response).
 
     The set is validated on its own here and against a model when a solver
     binds it (shapes, the box containing the nominal kernel).
@@ -1108,7 +1110,164 @@ def _sigma(mdp: FiniteMDP, bound: _Bound, v: np.ndarray, inner_tol: float, warm=
     return q_lo, q_hi
 
 
-def _s_rect_backup(mdp: FiniteMDP, bound: _Bound, v: np.ndarray):
+def _s_div_response(kind, Q, r, allowed, v, kappa, gamma, pi, inner_tol, max_inner=200):
+    r"""Nature's response to the action distribution ``pi`` at one state, s-rectangular KL / chi-square.
+
+    For fixed :math:`\pi`, nature solves :math:`\min \sum_a \pi_a (r_a + \gamma p_a^\top v)` s.t.
+    :math:`\sum_a D(p_a, q_a) \le \kappa`. Lagrangian duality in the budget: for every
+    :math:`\lambda \ge 0`,
+
+    .. math::
+
+        h(\lambda) = -\lambda\kappa + \sum_a \pi_a \big(r_a + \gamma\,
+        \min_p [p^\top v + \tfrac{\lambda}{\gamma \pi_a} D(p, q_a)]\big)
+
+    is a lower bound, each inner minimum in closed form (:func:`_regularized_inner`); by the envelope
+    theorem :math:`h'(\lambda) = \sum_a D(p_a(\lambda), q_a) - \kappa` with :math:`p_a(\lambda)` the
+    penalized minimizers, decreasing in :math:`\lambda`. Bisection in :math:`\log\lambda` keeps a
+    :math:`\lambda_r` whose minimizers are feasible (their value is an upper bound) and stops when the
+    certified gap is :math:`\le` ``inner_tol``. Actions with :math:`\pi_a = 0` keep their nominal row.
+
+    Returns ``(lower, rows (A, S), values (A,))``: a certified lower bound on nature's value, a
+    feasible response and the action values under it.
+    """
+    A, S = Q.shape
+    rows = np.array(Q, dtype=float)
+    act = np.flatnonzero(allowed & (pi > 0))
+    div = "kl" if kind == "kl" else "chi2"
+
+    def dist(p, q):
+        s_ = q > 0
+        if div == "kl":
+            m = p > 0
+            return float(np.sum(p[m] * np.log(p[m] / q[m])))
+        return float(np.sum((p[s_] - q[s_]) ** 2 / q[s_]))
+
+    def at(lam):
+        lo_sum, val, D, ps = -lam * kappa, 0.0, 0.0, {}
+        for a in act:
+            q = Q[a]
+            if lam == 0:  # the penalty vanishes: all mass on the lowest values of the support
+                supp = q > 0
+                vmin = float(v[supp].min())
+                low = supp & (v == vmin)
+                p = np.where(low, q, 0.0) / float(q[low].sum())
+                lo_a = vmin
+            else:
+                lo_a, _, p = _regularized_inner(div, q, v, lam / (gamma * pi[a]))
+            ps[a] = p
+            lo_sum += pi[a] * (r[a] + gamma * lo_a)
+            val += pi[a] * (r[a] + gamma * float(p @ v))
+            D += dist(p, q)
+        return lo_sum, val, D, ps
+
+    best_lo, val0, D0, ps0 = at(0.0)
+    if D0 <= kappa:
+        feasible = (val0, ps0)
+    else:
+        lam_l, lam_r = 0.0, 1.0
+        while True:
+            lo_r, val_r, D_r, ps_r = at(lam_r)
+            best_lo = max(best_lo, lo_r)
+            if D_r <= kappa:
+                break
+            lam_l, lam_r = lam_r, lam_r * 4.0
+        feasible = (val_r, ps_r)
+        for _ in range(max_inner):
+            if feasible[0] - best_lo <= inner_tol:
+                break
+            lam = np.sqrt(lam_l * lam_r) if lam_l > 0 else lam_r / 4.0
+            lo_m, val_m, D_m, ps_m = at(lam)
+            best_lo = max(best_lo, lo_m)
+            if D_m <= kappa:
+                lam_r = lam
+                if val_m < feasible[0]:
+                    feasible = (val_m, ps_m)
+            else:
+                lam_l = lam
+    for a, p in feasible[1].items():
+        rows[a] = p
+    values = np.where(allowed, r + gamma * (rows @ v), -np.inf)
+    return min(best_lo, feasible[0]), rows, values
+
+
+def _s_div_state(kind, Q, r, allowed, v, kappa, gamma, inner_tol, solver="CLARABEL"):
+    r"""One state of the s-rectangular KL / chi-square robust operator: ``(lo, hi, pi)``.
+
+    By the minimax theorem (Wiesemann, Kuhn & Rustem 2013) :math:`(T v)(s) = \min_{(p_a) \in \mathcal U_s}
+    \max_a [r_a + \gamma p_a^\top v]`, a convex program (epigraph variable :math:`t`) whose multipliers of
+    :math:`t \ge r_a + \gamma p_a^\top v` are an optimal :math:`\pi` (stationarity in :math:`t`:
+    :math:`\sum_a \pi_a = 1`). Certified: ``lo`` is nature's response value to that :math:`\pi`
+    (:func:`_s_div_response`, a lower bound on :math:`(T v)(s)`), ``hi`` the value
+    :math:`\max_a [r_a + \gamma p_a^\top v]` of the solver's kernels pulled towards the nominal rows until
+    feasible (:math:`D((1-t) q + t p, q) \le t D(p, q)` by convexity).
+    """
+    import cvxpy as cp
+
+    from rltheory.tabular._lp_certificates import require_optimal
+
+    A, S = Q.shape
+    acts = np.flatnonzero(allowed)
+    pi = np.zeros(A)
+    if kappa == 0 or acts.size == 0:
+        vals = np.where(allowed, r + gamma * (Q @ v), -np.inf)
+        pi[int(np.argmax(vals))] = 1.0
+        best = float(np.max(vals))
+        return best, best, pi
+    t = cp.Variable()
+    xs, cons, budget = {}, [], 0
+    for a in acts:
+        supp = np.flatnonzero(Q[a] > 0)
+        qs = Q[a, supp]
+        x = cp.Variable(supp.size, nonneg=True)
+        xs[a] = (supp, x)
+        cons.append(cp.sum(x) == 1)
+        if kind == "kl":
+            budget = budget + cp.sum(cp.rel_entr(x, qs))
+        else:
+            budget = budget + cp.sum(cp.multiply(1.0 / qs, cp.square(x - qs)))
+    epi = [t >= r[a] + gamma * (v[xs[a][0]] @ xs[a][1]) for a in acts]
+    problem = cp.Problem(cp.Minimize(t), cons + epi + [budget <= kappa])
+    problem.solve(solver=solver)
+    require_optimal(problem, solver, what="the s-rectangular solver")
+    duals = np.maximum(np.array([float(c.dual_value) for c in epi]), 0.0)
+    if duals.sum() > 0:
+        pi[acts] = duals / duals.sum()
+    else:
+        pi[acts[0]] = 1.0
+    lo, _, _ = _s_div_response(kind, Q, r, allowed, v, kappa, gamma, pi, inner_tol)
+    # upper bound: a feasible kernel from the solver's point
+    rows = np.array(Q, dtype=float)
+    total = 0.0
+    for a in acts:
+        supp, x = xs[a]
+        p = np.zeros(S)
+        p[supp] = np.maximum(np.asarray(x.value), 0.0)
+        p /= p.sum()
+        rows[a] = p
+        m = p > 0
+        total += (float(np.sum(p[m] * np.log(p[m] / Q[a, m]))) if kind == "kl"
+                  else float(np.sum((p[supp] - Q[a, supp]) ** 2 / Q[a, supp])))
+    if total > kappa:
+        mix = kappa / total
+        rows[acts] = (1.0 - mix) * Q[acts] + mix * rows[acts]
+    hi = float(np.max(r[acts] + gamma * (rows[acts] @ v)))
+    return min(lo, hi), hi, pi
+
+
+def _s_response(bound, Q, r, allowed, v, kappa, gamma, pi, inner_tol):
+    """Nature's response to ``pi`` at one state (any s-rectangular kind): ``(lower, rows, values)``."""
+    if bound.kind == "l1":
+        pieces = [_l1_pieces(Q[a], v, gamma) for a in range(Q.shape[0])]
+        F0 = np.where(allowed, r + gamma * (Q @ v), 0.0)
+        lo, xi = _s_l1_response(F0, pieces, np.where(allowed, pi, 0.0), kappa)
+        rows = np.array([_inner_l1(Q[a], v, xi[a])[2] for a in range(Q.shape[0])])
+        values = np.array([_f_at(F0[a], pieces[a], xi[a]) if allowed[a] else -np.inf for a in range(Q.shape[0])])
+        return lo, rows, values
+    return _s_div_response(bound.kind, Q, r, allowed, v, kappa, gamma, pi, inner_tol)
+
+
+def _s_rect_backup(mdp: FiniteMDP, bound: _Bound, v: np.ndarray, inner_tol: float):
     """s-rectangular backup: ``(T_lo, T_hi, action_probabilities)``."""
     P = _dense(mdp)
     S = mdp.n_states
@@ -1117,14 +1276,18 @@ def _s_rect_backup(mdp: FiniteMDP, bound: _Bound, v: np.ndarray):
     t_lo, t_hi = np.empty(S), np.empty(S)
     pol = np.zeros((S, mdp.n_actions))
     for s in range(S):
-        t_lo[s], t_hi[s], pol[s] = _s_l1_state(P[s], R[s], mask[s], v, float(bound.radius[s]), mdp.gamma)
+        kappa = float(bound.radius[s])
+        if bound.kind == "l1":
+            t_lo[s], t_hi[s], pol[s] = _s_l1_state(P[s], R[s], mask[s], v, kappa, mdp.gamma)
+        else:
+            t_lo[s], t_hi[s], pol[s] = _s_div_state(bound.kind, P[s], R[s], mask[s], v, kappa, mdp.gamma, inner_tol)
     return t_lo, t_hi, pol
 
 
 def _backup(mdp: FiniteMDP, bound: _Bound, v: np.ndarray, inner_tol: float, warm=None):
     """``(T_lo v, T_hi v, action_probabilities, q_lo)``: certified robust backups and the greedy (max-min) policy."""
     if bound.rect == "s":
-        t_lo, t_hi, pol = _s_rect_backup(mdp, bound, v)
+        t_lo, t_hi, pol = _s_rect_backup(mdp, bound, v, inner_tol)
         return t_lo, t_hi, pol, None
     q_lo, q_hi = _sigma(mdp, bound, v, inner_tol, warm=warm)
     S = mdp.n_states
@@ -1216,7 +1379,7 @@ def _finish(mdp, bound, u, t_lo, t_hi, it, tol, inner_tol, warm, method):
     m_lo, m_hi, pol, q = _backup(mdp, bound, v_mid, inner_tol, warm)
     psb = float(np.max(m_hi - m_lo)) + c * (float(np.max(m_hi - v_mid)) - float(np.min(m_lo - v_mid)))
     if q is None:
-        q = _s_rect_q(mdp, bound, v_mid, pol)
+        q = _s_rect_q(mdp, bound, v_mid, pol, inner_tol)
     return RobustDPResult(
         v=readonly(v_mid),
         q=readonly(q),
@@ -1234,20 +1397,14 @@ def _finish(mdp, bound, u, t_lo, t_hi, it, tol, inner_tol, warm, method):
     )
 
 
-def _s_rect_q(mdp, bound, v, pol):
-    """Per-action robust values at nature's budget split against ``pol`` (s-rectangular L1)."""
+def _s_rect_q(mdp, bound, v, pol, inner_tol):
+    """Per-action robust values under nature's response to ``pol`` (s-rectangular sets)."""
     P = _dense(mdp)
     R = np.asarray(mdp.R)
     mask = np.asarray(mdp.action_mask)
-    S, A = mdp.n_states, mdp.n_actions
-    q = np.full((S, A), -np.inf)
-    for s in range(S):
-        pieces = [_l1_pieces(P[s, a], v, mdp.gamma) for a in range(A)]
-        F0 = R[s] + mdp.gamma * (P[s] @ v)
-        pol_s = np.where(mask[s], pol[s], 0.0)
-        _, xi = _s_l1_response(np.where(mask[s], F0, 0.0), pieces, pol_s, float(bound.radius[s]))
-        for a in np.flatnonzero(mask[s]):
-            q[s, a] = _f_at(F0[a], pieces[a], xi[a])
+    q = np.full((mdp.n_states, mdp.n_actions), -np.inf)
+    for s in range(mdp.n_states):
+        _, _, q[s] = _s_response(bound, P[s], R[s], mask[s], v, float(bound.radius[s]), mdp.gamma, pol[s], inner_tol)
     return q
 
 
@@ -1288,7 +1445,11 @@ def robust_value_iteration(
     KL by its one-dimensional dual (safeguarded Newton, warm-started across
     sweeps); Wasserstein-1 by its one-dimensional dual (bisection with
     secant cuts). s-rectangular L1: exactly per state (Ho, Petrik &
-    Wiesemann 2021), with a randomized max-min policy.
+    Wiesemann 2021), with a randomized max-min policy; s-rectangular KL and
+    chi-square: the policy from a per-state convex program (cvxpy), its
+    value certified by nature's exact response (a one-dimensional Lagrangian
+    dual) from below and by a feasible kernel from above, so the inner gap
+    is the solver's accuracy.
 
     Parameters
     ----------
@@ -1380,11 +1541,8 @@ def _nature_kernel(mdp, bound, v, pol, inner_tol, warm=None):
             t[s] = R[s, acts[s]] + mdp.gamma * lo[s, acts[s]]
         return P_pi, r_pi, t
     for s in range(S):
-        pieces = [_l1_pieces(P[s, a], v, mdp.gamma) for a in range(mdp.n_actions)]
-        F0 = np.where(mask[s], R[s] + mdp.gamma * (P[s] @ v), 0.0)
-        t[s], xi = _s_l1_response(F0, pieces, np.where(mask[s], pol[s], 0.0), float(bound.radius[s]))
-        for a in np.flatnonzero(mask[s] & (pol[s] > 0)):
-            P_pi[s] += pol[s, a] * _inner_l1(P[s, a], v, xi[a])[2]
+        t[s], rows, _ = _s_response(bound, P[s], R[s], mask[s], v, float(bound.radius[s]), mdp.gamma, pol[s], inner_tol)
+        P_pi[s] = np.where(mask[s], pol[s], 0.0) @ rows
     return P_pi, r_pi, t
 
 
@@ -1606,7 +1764,10 @@ def robust_bellman_operator(mdp: FiniteMDP, uncertainty: UncertaintySet, v, *, i
 
     Exact for the L1, L-infinity, box and chi-square sets (and s-rectangular
     L1); for KL and Wasserstein-1 the result is within
-    :math:`\gamma\cdot` ``inner_tol`` below :math:`T v`.
+    :math:`\gamma\cdot` ``inner_tol`` below :math:`T v`; for s-rectangular KL
+    and chi-square it is the certified lower bound of
+    :func:`robust_value_iteration` (below :math:`T v` by at most the
+    convex solver's accuracy).
 
     Examples
     --------

@@ -76,8 +76,8 @@ def test_uncertainty_set_validation():
         UncertaintySet("l1", [0.1, -1.0], rectangularity="s")
     with pytest.raises(ValueError, match=r"radius has shape \(2,\); expected a scalar or \(S, A\)"):
         UncertaintySet("l1", [0.1, 0.2])
-    with pytest.raises(ValueError, match=r"s-rectangular sets are implemented for kind in \('l1',\)"):
-        UncertaintySet("kl", 0.1, rectangularity="s")
+    with pytest.raises(ValueError, match=r"s-rectangular sets are implemented for kind in \('l1', 'kl', 'chi2'\)"):
+        UncertaintySet("linf", 0.1, rectangularity="s")
     with pytest.raises(ValueError, match=r"a box set has no radius"):
         UncertaintySet("box", 0.1)
     with pytest.raises(ValueError, match=r"box bounds at \[0, 0, 1\]: lower > upper"):
@@ -316,17 +316,22 @@ def test_max_iter_zero_certifies_the_start():
 
 
 # ------------------------------------------------------------------ s-rectangular
-def test_s_rectangular_sandwich():
+@pytest.mark.parametrize("kind", ["l1", "kl", "chi2"])
+def test_s_rectangular_sandwich(kind):
     rng = np.random.default_rng(2)
-    S, A = 5, 3
+    S, A = 4, 3
     P = rng.dirichlet(np.ones(S), size=(S, A))
     mdp = FiniteMDP(P, rng.random((S, A)), gamma=0.8)
     kappa = 0.4
-    s = robust_value_iteration(mdp, UncertaintySet("l1", kappa, rectangularity="s"), tol=1e-9)
-    big = robust_value_iteration(mdp, UncertaintySet("l1", kappa), tol=1e-9)
-    small = robust_value_iteration(mdp, UncertaintySet("l1", kappa / A), tol=1e-9)
+    tol = 1e-9 if kind == "l1" else 1e-6  # the convex solver's accuracy enters the KL / chi-square bounds
+    s = robust_value_iteration(mdp, UncertaintySet(kind, kappa, rectangularity="s"), tol=tol)
+    assert s.converged
+    # every allocation of the s-budget gives each action at most kappa: U_s(kappa) within U_sa(kappa), and
+    # U_sa(kappa / A) within U_s(kappa): v*_sa(kappa) <= v*_s(kappa) <= v*_sa(kappa / A)
+    big = robust_value_iteration(mdp, UncertaintySet(kind, kappa), tol=tol)
+    small = robust_value_iteration(mdp, UncertaintySet(kind, kappa / A), tol=tol)
     assert np.all(big.v_lower <= s.v_upper) and np.all(s.v_lower <= small.v_upper)
-    pi = robust_policy_iteration(mdp, UncertaintySet("l1", kappa, rectangularity="s"), tol=1e-9)
+    pi = robust_policy_iteration(mdp, UncertaintySet(kind, kappa, rectangularity="s"), tol=tol)
     assert np.all(pi.v_lower <= s.v_upper + 1e-12) and np.all(s.v_lower <= pi.v_upper + 1e-12)
     np.testing.assert_allclose(s.action_probabilities.sum(axis=1), 1.0)
 
@@ -469,3 +474,27 @@ def test_iwocs_bounds_bracket_the_static_optimum(seed):
     assert res.value_lower - 1e-12 <= best <= res.value_upper + 1e-12
     assert res.dynamic_lower <= best + 1e-9  # static >= dynamic (the hull contains the set)
     assert np.all(np.diff(res.lower_history) >= 0)
+
+
+@pytest.mark.parametrize("kind", ["kl", "chi2"])
+def test_s_rectangular_nature_response_is_certified(kind):
+    # nature's exact response to a fixed randomized pi (Lagrangian dual, bisection) against its convex program
+    import cvxpy as cp
+
+    rng = np.random.default_rng(21)
+    for _ in range(5):
+        S, A, g, kappa = 5, 3, 0.9, float(rng.choice([0.05, 0.5]))
+        Q = rng.dirichlet(np.ones(S), size=A)
+        r, v, pi = rng.random(A), rng.normal(size=S) * 3, rng.dirichlet(np.ones(A))
+        lo, rows, values = R._s_div_response(kind, Q, r, np.ones(A, bool), v, kappa, g, pi, 1e-12)
+        xs = [cp.Variable(S, nonneg=True) for _ in range(A)]
+        div = sum(cp.sum(cp.rel_entr(x, q)) if kind == "kl" else cp.sum(cp.multiply(1 / q, cp.square(x - q)))
+                  for x, q in zip(xs, Q))
+        prob = cp.Problem(cp.Minimize(sum(pi[a] * (r[a] + g * (v @ xs[a])) for a in range(A))),
+                          [cp.sum(x) == 1 for x in xs] + [div <= kappa])
+        prob.solve(solver="CLARABEL")
+        upper = float(pi @ values)  # the response is feasible: its value is an upper bound
+        total = sum(float(np.sum(p * np.log(p / q))) if kind == "kl" else float(np.sum((p - q) ** 2 / q))
+                    for p, q in zip(rows, Q))
+        assert total <= kappa * (1 + 1e-9) and np.allclose(rows.sum(axis=1), 1.0)
+        assert lo <= prob.value + 1e-6 and prob.value <= upper + 1e-6 and upper - lo <= 1e-10
