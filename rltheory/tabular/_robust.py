@@ -297,7 +297,7 @@ def _dense(mdp: FiniteMDP) -> np.ndarray:
     return np.asarray(mdp.P)
 
 
-def _check_discounted(mdp, who: str) -> None:
+def _check_discounted(mdp, who: str) -> None:  # TODO(merge): mdp.require("discounted", who)
     if not isinstance(mdp, FiniteMDP):
         raise ValueError(f"{who} needs a FiniteMDP, got {type(mdp).__name__}")
     if mdp.horizon is not None:
