@@ -71,6 +71,7 @@ def _extension(name):
 _PYX_MODULES = [
     "rltheory.tabular._kernels",
     "rltheory.tabular._soft_kernels",
+    "rltheory.tabular._robust_kernels",
     "rltheory.distributional._kernels",
 ]
 

@@ -10,6 +10,26 @@ from rltheory.tabular._policy_evaluation import PolicyEvaluationResult, discount
 from rltheory.tabular._policy_iteration import PolicyIterationResult, policy_iteration
 from rltheory.tabular._finite_horizon import FiniteHorizonResult, backward_induction
 from rltheory.tabular._linear_programming import LinearProgramResult, linear_programming
+from rltheory.tabular._robust import (
+    RobustDPResult,
+    StaticRobustResult,
+    UncertaintySet,
+    WorstCaseResult,
+    iwocs,
+    regularized_robust_value_iteration,
+    regularized_worst_case_values,
+    robust_bellman_operator,
+    robust_policy_iteration,
+    robust_value_iteration,
+    worst_case_values,
+)
+from rltheory.tabular._constrained import (
+    ConstrainedLPResult,
+    ConstrainedMDP,
+    LagrangianPrimalDualResult,
+    constrained_lp,
+    lagrangian_primal_dual,
+)
 from rltheory.tabular._average_reward import (
     AverageRewardLPResult,
     AverageRewardPolicyIterationResult,
@@ -68,6 +88,22 @@ from rltheory.tabular._value_iteration import (
 )
 
 __all__ = [
+    "ConstrainedLPResult",
+    "ConstrainedMDP",
+    "LagrangianPrimalDualResult",
+    "constrained_lp",
+    "lagrangian_primal_dual",
+    "RobustDPResult",
+    "StaticRobustResult",
+    "UncertaintySet",
+    "WorstCaseResult",
+    "iwocs",
+    "regularized_robust_value_iteration",
+    "regularized_worst_case_values",
+    "robust_bellman_operator",
+    "robust_policy_iteration",
+    "robust_value_iteration",
+    "worst_case_values",
     "AverageRewardLPResult",
     "AverageRewardPolicyIterationResult",
     "ChainClasses",

@@ -994,14 +994,14 @@ def average_reward_linear_programming(
     """
     import cvxpy as cp
 
-    from rltheory.tabular._linear_programming import _choose_solver
+    from rltheory.tabular._lp_certificates import choose_solver
 
     FiniteMDP.require(mdp, _INFINITE_HORIZON, "average_reward_linear_programming")
     tol = check_tol(tol)
     if solver_options is not None and not isinstance(solver_options, dict):
         raise ValueError(f"solver_options must be a dict, got {type(solver_options).__name__}")
     _require_weakly_communicating(mdp, "average_reward_linear_programming")
-    solver_name = _choose_solver(solver)
+    solver_name = choose_solver(solver)
     S, A = mdp.n_states, mdp.n_actions
     P = mdp.dense_P
     mask = np.asarray(mdp.action_mask)

@@ -9,13 +9,11 @@ import numpy as np
 import scipy.sparse as sp
 
 from rltheory._validation import check_probability_vector, check_tol, readonly
+from rltheory.tabular._lp_certificates import check_certificate, check_solver_options, choose_solver, require_optimal
 from rltheory.tabular._model import FiniteMDP
 from rltheory.tabular._ssp import certify, negative_cost_margin, termination_bound
 
 __all__ = ["LinearProgramResult", "linear_programming"]
-
-_DEFAULT_SOLVERS = ("CLARABEL", "HIGHS")
-
 
 @dataclass(frozen=True, eq=False)
 class LinearProgramResult:
@@ -106,21 +104,6 @@ def _build(mdp: FiniteMDP, mu: np.ndarray):
     constraint = M @ v >= r
     problem = cp.Problem(cp.Minimize(mu @ v), [constraint])
     return problem, v, constraint, M, r, pairs
-
-
-def _choose_solver(solver) -> str:
-    """The cvxpy solver name to use; an unknown or missing one is named with the installed list."""
-    installed = cp.installed_solvers()
-    if solver is None:
-        for name in _DEFAULT_SOLVERS:
-            if name in installed:
-                return name
-        raise ValueError(f"none of the default LP solvers {_DEFAULT_SOLVERS} is installed (installed: {installed})")
-    if not isinstance(solver, str):
-        raise ValueError(f"solver must be a cvxpy solver name (a str), got {solver!r}; installed: {installed}")
-    if solver.upper() not in installed:
-        raise ValueError(f"unknown solver {solver!r}: it is not an installed cvxpy solver; installed: {installed}")
-    return solver.upper()
 
 
 def linear_programming(
@@ -240,9 +223,8 @@ def linear_programming(
     """
     FiniteMDP.require(mdp, ("discounted", "ssp"), "linear_programming")
     tol = check_tol(tol)
-    if solver_options is not None and not isinstance(solver_options, dict):
-        raise ValueError(f"solver_options must be a dict, got {type(solver_options).__name__}")
-    solver_name = _choose_solver(solver)  # before the weights: an unknown solver is reported as such
+    solver_options = check_solver_options(solver_options)
+    solver_name = choose_solver(solver)  # before the weights: an unknown solver is reported as such
     S, A = mdp.n_states, mdp.n_actions
     if weights is None:
         mu = np.full(S, 1.0 / S)
@@ -258,13 +240,9 @@ def linear_programming(
     cols = _states(mdp)
     mu = mu[cols]  # an SSP's terminal states have no variable (v = 0 there): their weights do not enter
     problem, v_var, constraint, M, r, pairs = _build(mdp, mu)
-    problem.solve(solver=solver_name, **(solver_options or {}))
+    problem.solve(solver=solver_name, **solver_options)
     # ---- 1. status
-    if problem.status != cp.OPTIMAL:
-        raise RuntimeError(
-            f"the LP solver {solver_name} ended with status {problem.status!r} (expected 'optimal'); "
-            "try another solver or tighter solver_options"
-        )
+    require_optimal(problem, solver_name)
     v_cols = np.asarray(v_var.value, dtype=float)
     x = np.asarray(constraint.dual_value, dtype=float).ravel()
     v = np.zeros(S)
@@ -281,12 +259,7 @@ def linear_programming(
         ("dual infeasibility", dual_inf, tol * max(1.0, float(np.sum(np.abs(x))))),
         ("duality gap", gap, tol * max(1.0, abs(objective))),
     ]
-    for what, value, limit in checks:
-        if not np.isfinite(value) or value > limit:
-            raise RuntimeError(
-                f"LP certificate check failed with solver {solver_name}: {what} = {value:.3e} > {limit:.3e} "
-                f"(tol = {tol:g}); tighten the solver tolerances via solver_options or raise tol"
-            )
+    check_certificate(checks, solver_name, tol)
     # certified bound on ||v - v*||_inf (Notes; Puterman 2005, Theorem 6.2.2(a) for the lower side). The horizon
     # factor is 1/(1 - gamma), or max_s w(s) >= the largest expected time to termination of an SSP whose policies
     # are all proper (rltheory.tabular._ssp); without it nothing is certified.
