@@ -108,17 +108,8 @@ class ConstrainedMDP:
 
     def __post_init__(self):
         mdp = self.mdp
-        if not isinstance(mdp, FiniteMDP):
-            raise ValueError(f"mdp must be a FiniteMDP, got {type(mdp).__name__}")
-        if mdp.horizon is not None:
-            raise ValueError(
-                f"ConstrainedMDP needs an infinite-horizon discounted model; this one has horizon {mdp.horizon}"
-            )
-        if mdp.gamma >= 1.0:
-            raise ValueError(
-                f"ConstrainedMDP needs a discounted model (gamma < 1), got gamma = {mdp.gamma!r}: the expected "
-                "discounted costs and the occupancy-measure LP are finite only then"
-            )
+        # the expected discounted costs and the occupancy-measure LP are finite only for gamma < 1
+        FiniteMDP.require(mdp, "discounted", "ConstrainedMDP")
         S, A = mdp.n_states, mdp.n_actions
         try:
             costs = np.array(self.costs, dtype=float)

@@ -103,9 +103,9 @@ def test_model_validation_names_the_problem():
         ConstrainedMDP(mdp, np.zeros((1, 1, 2)), [1.0, 2.0])
     with pytest.raises(ValueError, match=r"thresholds\[0\] is inf"):
         ConstrainedMDP(mdp, np.zeros((1, 1, 2)), [np.inf])
-    with pytest.raises(ValueError, match=r"discounted model \(gamma < 1\)"):
+    with pytest.raises(ValueError, match=r"ConstrainedMDP solves infinite-horizon discounted \(gamma < 1\) models"):
         ConstrainedMDP(FiniteMDP(np.ones((1, 1, 1)), np.zeros((1, 1)), gamma=1.0), np.zeros((1, 1, 1)), [0.0])
-    with pytest.raises(ValueError, match=r"horizon 3"):
+    with pytest.raises(ValueError, match=r"finite-horizon \(horizon=3\)"):
         ConstrainedMDP(FiniteMDP(np.ones((1, 1, 1)), np.zeros((1, 1)), gamma=0.5, horizon=3), np.zeros((1, 1, 1)), [0])
     with pytest.raises(ValueError, match=r"mdp must be a FiniteMDP"):
         ConstrainedMDP("mdp", np.zeros((1, 1, 1)), [0.0])
