@@ -101,7 +101,7 @@ def test_binding_errors_name_the_problem():
     hi[0, 0, 1] = 0.7
     with pytest.raises(ValueError, match=r"does not contain the nominal kernel at \[0, 0, 1\]"):
         robust_value_iteration(mdp, UncertaintySet("box", lower=lo, upper=hi))
-    with pytest.raises(ValueError, match=r"needs gamma < 1"):
+    with pytest.raises(ValueError, match=r"robust_value_iteration solves infinite-horizon discounted"):
         robust_value_iteration(FiniteMDP(np.ones((1, 1, 1)), np.zeros((1, 1)), gamma=1.0), UncertaintySet("l1", 0.1))
     with pytest.raises(ValueError, match=r"s-rectangular inner problems depend on the policy"):
         worst_case_values(mdp, UncertaintySet("l1", 0.1, rectangularity="s"), np.zeros(2))
