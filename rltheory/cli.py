@@ -164,7 +164,7 @@ def describe_error(exc, *, resume_hint=False):
         reason = exc.strerror or str(exc)
         return 1, f"input/output error{_where(exc)}: {reason}{resume or ''}"
     if isinstance(exc, MemoryError):
-        return 1, "out of memory: reduce the problem size (e.g. --runs, --horizon, --workers)"
+        return 1, "out of memory: reduce the problem size (e.g. --runs, --budget, --workers)"
     if type(exc).__name__ == "SolverError" and type(exc).__module__.startswith("cvxpy"):
         return 1, (f"the convex solver failed ({exc or 'no message'}): try another solver, "
                    "or loosen its tolerances in solver_options")
