@@ -1,0 +1,35 @@
+"""Finite games: matrix games, learning dynamics, preference games, Stackelberg games, Markov games.
+
+Every equilibrium comes with the certificate of its defining inequalities:
+the duality gap of a zero-sum solution, the NashConv of a Nash equilibrium,
+the incentive-constraint violation of a (coarse) correlated equilibrium, the
+fixed-point residual of a quantal response equilibrium, the certified value
+bounds of Shapley value iteration.
+
+Import explicitly: ``from rltheory.tabular.games import MatrixGame, solve_zero_sum``.
+"""
+
+from rltheory.tabular.games._matrix import ExploitabilityResult, MatrixGame, exploitability
+from rltheory.tabular.games._zero_sum import ZeroSumResult, solve_zero_sum
+from rltheory.tabular.games._markov import (
+    MarkovExploitabilityResult,
+    MarkovGame,
+    evaluate_policies,
+    markov_exploitability,
+)
+from rltheory.tabular.games._shapley import ShapleyResult, minimax_policy_iteration, shapley_value_iteration
+
+__all__ = [
+    "ExploitabilityResult",
+    "MarkovExploitabilityResult",
+    "MarkovGame",
+    "MatrixGame",
+    "ShapleyResult",
+    "ZeroSumResult",
+    "evaluate_policies",
+    "exploitability",
+    "markov_exploitability",
+    "minimax_policy_iteration",
+    "shapley_value_iteration",
+    "solve_zero_sum",
+]
