@@ -11,6 +11,7 @@ Import explicitly: ``from rltheory.tabular.games import MatrixGame, solve_zero_s
 
 from rltheory.tabular.games._matrix import ExploitabilityResult, MatrixGame, exploitability
 from rltheory.tabular.games._zero_sum import ZeroSumResult, solve_zero_sum
+from rltheory.tabular.games._nash import NashEquilibriaResult, nash_equilibria
 from rltheory.tabular.games._markov import (
     MarkovExploitabilityResult,
     MarkovGame,
@@ -24,12 +25,14 @@ __all__ = [
     "MarkovExploitabilityResult",
     "MarkovGame",
     "MatrixGame",
+    "NashEquilibriaResult",
     "ShapleyResult",
     "ZeroSumResult",
     "evaluate_policies",
     "exploitability",
     "markov_exploitability",
     "minimax_policy_iteration",
+    "nash_equilibria",
     "shapley_value_iteration",
     "solve_zero_sum",
 ]
