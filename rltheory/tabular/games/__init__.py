@@ -11,6 +11,13 @@ Import explicitly: ``from rltheory.tabular.games import MatrixGame, solve_zero_s
 
 from rltheory.tabular.games._matrix import ExploitabilityResult, MatrixGame, exploitability
 from rltheory.tabular.games._zero_sum import ZeroSumResult, solve_zero_sum
+from rltheory.tabular.games._correlated import (
+    CorrelatedEquilibriumResult,
+    cce_violation,
+    ce_violation,
+    coarse_correlated_equilibrium,
+    correlated_equilibrium,
+)
 from rltheory.tabular.games._nash import NashEquilibriaResult, nash_equilibria
 from rltheory.tabular.games._markov import (
     MarkovExploitabilityResult,
@@ -21,6 +28,7 @@ from rltheory.tabular.games._markov import (
 from rltheory.tabular.games._shapley import ShapleyResult, minimax_policy_iteration, shapley_value_iteration
 
 __all__ = [
+    "CorrelatedEquilibriumResult",
     "ExploitabilityResult",
     "MarkovExploitabilityResult",
     "MarkovGame",
@@ -28,6 +36,10 @@ __all__ = [
     "NashEquilibriaResult",
     "ShapleyResult",
     "ZeroSumResult",
+    "cce_violation",
+    "ce_violation",
+    "coarse_correlated_equilibrium",
+    "correlated_equilibrium",
     "evaluate_policies",
     "exploitability",
     "markov_exploitability",
