@@ -19,6 +19,7 @@ from rltheory.tabular.games._correlated import (
     correlated_equilibrium,
 )
 from rltheory.tabular.games._nash import NashEquilibriaResult, nash_equilibria
+from rltheory.tabular.games._qre import QREResult, qre
 from rltheory.tabular.games._markov import (
     MarkovExploitabilityResult,
     MarkovGame,
@@ -34,6 +35,7 @@ __all__ = [
     "MarkovGame",
     "MatrixGame",
     "NashEquilibriaResult",
+    "QREResult",
     "ShapleyResult",
     "ZeroSumResult",
     "cce_violation",
@@ -45,6 +47,7 @@ __all__ = [
     "markov_exploitability",
     "minimax_policy_iteration",
     "nash_equilibria",
+    "qre",
     "shapley_value_iteration",
     "solve_zero_sum",
 ]
