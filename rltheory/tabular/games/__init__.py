@@ -20,6 +20,17 @@ from rltheory.tabular.games._correlated import (
 )
 from rltheory.tabular.games._nash import NashEquilibriaResult, nash_equilibria
 from rltheory.tabular.games._qre import QREResult, qre
+from rltheory.tabular.games._dynamics import (
+    LearningDynamicsResult,
+    ReplicatorResult,
+    fictitious_play,
+    magnetic_mirror_descent,
+    multiplicative_weights,
+    optimistic_multiplicative_weights,
+    regret_matching,
+    regret_matching_plus,
+    replicator_dynamics,
+)
 from rltheory.tabular.games._markov import (
     MarkovExploitabilityResult,
     MarkovGame,
@@ -31,11 +42,13 @@ from rltheory.tabular.games._shapley import ShapleyResult, minimax_policy_iterat
 __all__ = [
     "CorrelatedEquilibriumResult",
     "ExploitabilityResult",
+    "LearningDynamicsResult",
     "MarkovExploitabilityResult",
     "MarkovGame",
     "MatrixGame",
     "NashEquilibriaResult",
     "QREResult",
+    "ReplicatorResult",
     "ShapleyResult",
     "ZeroSumResult",
     "cce_violation",
@@ -43,11 +56,18 @@ __all__ = [
     "coarse_correlated_equilibrium",
     "correlated_equilibrium",
     "evaluate_policies",
+    "fictitious_play",
+    "magnetic_mirror_descent",
     "exploitability",
     "markov_exploitability",
     "minimax_policy_iteration",
+    "multiplicative_weights",
     "nash_equilibria",
+    "optimistic_multiplicative_weights",
     "qre",
+    "regret_matching",
+    "regret_matching_plus",
+    "replicator_dynamics",
     "shapley_value_iteration",
     "solve_zero_sum",
 ]
