@@ -31,6 +31,7 @@ from rltheory.tabular.games._dynamics import (
     regret_matching_plus,
     replicator_dynamics,
 )
+from rltheory.tabular.games._stackelberg import StackelbergResult, stackelberg_commitment
 from rltheory.tabular.games._markov import (
     MarkovExploitabilityResult,
     MarkovGame,
@@ -50,6 +51,7 @@ __all__ = [
     "QREResult",
     "ReplicatorResult",
     "ShapleyResult",
+    "StackelbergResult",
     "ZeroSumResult",
     "cce_violation",
     "ce_violation",
@@ -70,4 +72,5 @@ __all__ = [
     "replicator_dynamics",
     "shapley_value_iteration",
     "solve_zero_sum",
+    "stackelberg_commitment",
 ]
