@@ -32,6 +32,15 @@ from rltheory.tabular.games._dynamics import (
     replicator_dynamics,
 )
 from rltheory.tabular.games._stackelberg import StackelbergResult, stackelberg_commitment
+from rltheory.tabular.games._preference import (
+    PreferenceDynamicsResult,
+    PreferenceGame,
+    RegularizedNashResult,
+    nash_md,
+    nash_mp,
+    regularized_nash,
+    self_play_preference_optimization,
+)
 from rltheory.tabular.games._markov import (
     MarkovExploitabilityResult,
     MarkovGame,
@@ -48,7 +57,10 @@ __all__ = [
     "MarkovGame",
     "MatrixGame",
     "NashEquilibriaResult",
+    "PreferenceDynamicsResult",
+    "PreferenceGame",
     "QREResult",
+    "RegularizedNashResult",
     "ReplicatorResult",
     "ShapleyResult",
     "StackelbergResult",
@@ -65,11 +77,15 @@ __all__ = [
     "minimax_policy_iteration",
     "multiplicative_weights",
     "nash_equilibria",
+    "nash_md",
+    "nash_mp",
     "optimistic_multiplicative_weights",
     "qre",
+    "regularized_nash",
     "regret_matching",
     "regret_matching_plus",
     "replicator_dynamics",
+    "self_play_preference_optimization",
     "shapley_value_iteration",
     "solve_zero_sum",
     "stackelberg_commitment",
