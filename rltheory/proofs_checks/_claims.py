@@ -11,3 +11,4 @@ from rltheory.proofs_checks import _claims_distributional  # noqa: F401
 from rltheory.proofs_checks import _claims_average_reward  # noqa: F401
 from rltheory.proofs_checks import _claims_regularized  # noqa: F401
 from rltheory.proofs_checks import _claims_linear  # noqa: F401
+from rltheory.proofs_checks import _claims_games  # noqa: F401

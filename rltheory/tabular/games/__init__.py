@@ -41,6 +41,7 @@ from rltheory.tabular.games._preference import (
     regularized_nash,
     self_play_preference_optimization,
 )
+from rltheory.tabular.games._soccer import SoccerGame, littman_soccer
 from rltheory.tabular.games._markov import (
     MarkovExploitabilityResult,
     MarkovGame,
@@ -63,6 +64,7 @@ __all__ = [
     "RegularizedNashResult",
     "ReplicatorResult",
     "ShapleyResult",
+    "SoccerGame",
     "StackelbergResult",
     "ZeroSumResult",
     "cce_violation",
@@ -73,6 +75,7 @@ __all__ = [
     "fictitious_play",
     "magnetic_mirror_descent",
     "exploitability",
+    "littman_soccer",
     "markov_exploitability",
     "minimax_policy_iteration",
     "multiplicative_weights",
