@@ -114,7 +114,7 @@ def _incentive_matrix(game: MatrixGame, coarse: bool) -> np.ndarray:
                     diff = np.zeros_like(Ui)
                     diff[a] = Ui[a_dev] - Ui[a]
                     rows.append(np.moveaxis(diff, 0, i).ravel())
-    return np.array(rows).reshape(len(rows), -1)
+    return np.array(rows, dtype=float).reshape(len(rows), int(np.prod(game.n_actions)))
 
 
 def _check_distribution(game: MatrixGame, distribution) -> np.ndarray:
@@ -207,8 +207,8 @@ def _solve(game, objective, coarse, tol, solver, solver_options, who):
         kind_obj = "linear"
     G = _incentive_matrix(game, coarse)
     sigma = cp.Variable(N, name="sigma")
-    cons_g = G @ sigma <= 0
-    constraints = [cons_g, sigma >= 0, cp.sum(sigma) == 1]
+    cons_g = G @ sigma <= 0 if G.shape[0] else None  # no incentive constraint when every player has one action
+    constraints = [c_ for c_ in (cons_g, sigma >= 0, cp.sum(sigma) == 1) if c_ is not None]
     expr = cp.sum(cp.entr(sigma)) if c is None else c @ sigma
     problem = cp.Problem(cp.Maximize(expr), constraints)
     if solver == "HIGHS" and c is None:
@@ -232,7 +232,7 @@ def _solve(game, objective, coarse, tol, solver, solver_options, who):
         )
     # ---- 3. dual feasibility by construction (lambda clipped at 0) and 4. the duality gap
     lam = np.maximum(np.asarray(cons_g.dual_value, dtype=float).ravel(), 0.0) if G.shape[0] else np.zeros(0)
-    reduced = G.T @ lam if G.shape[0] else np.zeros(N)
+    reduced = G.T @ lam
     if c is None:
         value = float(np.sum(scipy.special.entr(d)))
         dual_bound = float(scipy.special.logsumexp(-reduced))
