@@ -193,6 +193,7 @@ class RegularizedNashResult:
     residual : float
         ``||policy - softmax(log mu + P policy / tau)||_1``.
     iterations : int
+        Newton steps taken.
     converged : bool
         ``duality_gap <= tol``.
     temperature : float
@@ -208,14 +209,71 @@ class RegularizedNashResult:
     reference: np.ndarray
 
 
-def regularized_nash(game: PreferenceGame, temperature: float, reference=None, *, tol=1e-13, max_iter=100_000):
+def _newton(P, log_mu, tau, z, max_steps):
+    """Damped Newton on ``H(z) = z - log softmax(log mu + P e^z / tau)``; returns ``(z, ||H||_inf, steps)``."""
+    n = z.size
+
+    def H(z):
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # rejected trial steps may overflow
+            return z - scipy.special.log_softmax(log_mu + P @ np.exp(z) / tau)
+
+    h = H(z)
+    norm = float(np.max(np.abs(h)))
+    steps = 0
+    while steps < max_steps and norm > 1e-15:
+        x = np.exp(z)
+        s = scipy.special.softmax(log_mu + P @ x / tau)
+        J = np.eye(n) - (P - s[None, :] @ P) * x[None, :] / tau
+        try:
+            dz = np.linalg.solve(J, -h)
+        except np.linalg.LinAlgError:
+            break
+        t = 1.0
+        while t > 1e-4:
+            cand = z + t * dz
+            hc = H(cand)
+            nc = float(np.max(np.abs(hc)))
+            if np.isfinite(nc) and nc < norm:
+                break
+            t *= 0.5
+        steps += 1
+        if t <= 1e-4:
+            break
+        z, h, norm = cand, hc, nc
+    return z, norm, steps
+
+
+def regularized_nash(game: PreferenceGame, temperature: float, reference=None, *, tol=1e-13, max_iter=10_000):
     r"""The equilibrium ``pi*_tau`` of the KL-regularized preference game, certified by its duality gap.
 
-    Symmetric magnetic-mirror-descent steps ``pi ∝ (pi mu^{eta tau} exp(eta P
-    pi))^{1/(1 + eta tau)}`` with ``eta = tau / L^2``, ``L = 1/2`` (linear
-    convergence: Sokota et al. 2023), then Newton's method on ``log pi = log
-    softmax(log mu + P pi / tau)``; stops when the regularized duality gap
-    (module docstring) is ``<= tol``.
+    ``pi*_tau`` is the unique fixed point of ``pi = softmax(log mu + P pi / tau)``.
+    It is traced by continuation in the temperature, from ``max(1, tau)``
+    (where ``pi*`` is close to ``mu``) down to ``tau`` by factors of at most
+    ``0.7``, with damped Newton steps on ``log pi`` at each temperature
+    (the path is smooth: the regularized game is strongly monotone, so the
+    equilibrium is unique at every temperature); the result is accepted when
+    the regularized duality gap (module docstring) is ``<= tol``.
+
+    At the fixed point ``(P pi*)_y = tau log(pi*_y / mu_y) + const``, so the
+    unregularized exploitability is ``tau (max_y log(pi*_y / mu_y) -
+    KL(pi* || mu)) <= tau log n`` for a uniform ``mu``: ``pi*_tau`` tends to the
+    set of minimax winners as ``tau -> 0``.
+
+    Parameters
+    ----------
+    game : PreferenceGame
+    temperature : float
+        ``tau > 0``.
+    reference : array_like, shape (n,), optional
+        ``mu`` (full support; uniform by default).
+    tol : float, default 1e-13
+        Target duality gap.
+    max_iter : int, default 10000
+        Newton steps over the whole path.
+
+    Returns
+    -------
+    RegularizedNashResult
 
     Examples
     --------
@@ -231,41 +289,35 @@ def regularized_nash(game: PreferenceGame, temperature: float, reference=None, *
     tol, max_iter = check_iteration_settings(tol, max_iter)
     mu = _reference(game, reference)
     P = np.asarray(game.P)
-    n = game.n_responses
     log_mu = np.log(mu)
-    eta = tau / 0.25
-    pi = mu.copy()
-    k = 0
+    z = log_mu.copy()
+    current = max(1.0, tau)
+    ratio = 0.7
+    used = 0
+    while used < max_iter:
+        z_new, norm, steps = _newton(P, log_mu, current, z, min(50, max_iter - used))
+        used += steps
+        if norm <= 1e-12:
+            z = z_new
+            if current == tau:
+                break
+            current = max(tau, current * ratio)
+            ratio = max(0.3, ratio * 0.9)
+        else:
+            # back off: a smaller temperature step from the last accepted point
+            ratio = min(0.99, ratio ** 0.5)
+            current = max(tau, current / ratio if current < max(1.0, tau) else current)
+    z, _, steps = _newton(P, log_mu, tau, z, max(0, min(20, max_iter - used)))
+    used += steps
+    pi = np.exp(z)
+    pi /= pi.sum()
     gap = _regularized_gap(P, pi, mu, tau)
-    while gap > tol and k < max_iter:
-        if gap < 1e-6:
-            # Newton on H(z) = z - log softmax(log mu + P e^z / tau)
-            z = np.log(pi)
-            for _ in range(20):
-                x = np.exp(z)
-                s = scipy.special.softmax(log_mu + P @ x / tau)
-                H = z - np.log(s)
-                J = np.eye(n) - (P - s[None, :] @ P) * x[None, :] / tau
-                z = z - np.linalg.solve(J, H)
-                if np.max(np.abs(H)) < 1e-15:
-                    break
-            cand = np.exp(z)
-            cand /= cand.sum()
-            cand_gap = _regularized_gap(P, cand, mu, tau)
-            k += 1
-            if cand_gap < gap:
-                pi, gap = cand, cand_gap
-                continue
-        logits = (np.log(pi) + eta * tau * log_mu + eta * (P @ pi)) / (1.0 + eta * tau)
-        pi = scipy.special.softmax(logits)
-        gap = _regularized_gap(P, pi, mu, tau)
-        k += 1
     residual = float(np.sum(np.abs(pi - scipy.special.softmax(log_mu + P @ pi / tau))))
     return RegularizedNashResult(
         policy=readonly(pi),
         duality_gap=float(gap),
         residual=residual,
-        iterations=int(k),
+        iterations=int(used),
         converged=bool(gap <= tol),
         temperature=tau,
         reference=readonly(mu),
