@@ -41,5 +41,6 @@ def stage_values_reference(Q: np.ndarray):
 
 def shapley_backup_reference(P: np.ndarray, R: np.ndarray, gamma: float, v: np.ndarray):
     """One Shapley backup ``(T v, X, Y)``: ``Q = R + gamma P v`` in NumPy, then one LP per state."""
-    Q = R + gamma * np.einsum("sabt,t->sab", P, v)
+    S, A, B = R.shape
+    Q = R + gamma * (np.asarray(P).reshape(S * A * B, S) @ v).reshape(S, A, B)
     return stage_values_reference(Q)
