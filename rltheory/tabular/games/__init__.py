@@ -7,6 +7,26 @@ fixed-point residual of a quantal response equilibrium, the certified value
 bounds of Shapley value iteration.
 
 Import explicitly: ``from rltheory.tabular.games import MatrixGame, solve_zero_sum``.
+
+Building blocks (for solvers built on this package):
+
+* :class:`MatrixGame` -- ``payoffs`` of shape ``(n, A_1, ..., A_n)``, every
+  player maximizes; :meth:`MatrixGame.strategy_profile` validates profiles,
+  :meth:`MatrixGame.deviation_payoffs` gives ``u_i(., x_{-i})``;
+  :func:`exploitability` is NashConv.
+* :func:`solve_zero_sum` -- the certified LP of a two-player constant-sum
+  game (``max_strategy`` for the row player, ``min_strategy`` for the column
+  player, ``value_lower <= v <= value_upper``).
+* :class:`MarkovGame` -- ``P (S, A, B, S)``, ``R (S, A, B)`` (the max player's
+  reward), ``gamma``, optional ``horizon``; :meth:`MarkovGame.max_player_mdp` /
+  :meth:`MarkovGame.min_player_mdp` turn a fixed opponent into a
+  :class:`~rltheory.tabular.FiniteMDP`; :func:`evaluate_policies` and
+  :func:`markov_exploitability` (exact best responses) certify policy pairs.
+* Stage games in bulk: ``rltheory.tabular.games._stage.solve_stages(Q, X, Y,
+  lo, hi, ok)`` solves ``Q[s]`` (S, m, n) for all ``s`` in one compiled call and
+  certifies each by weak duality (``lo[s] <= val Q[s] <= hi[s]``); failed
+  states (``ok[s] = False``) need the LP of ``_zero_sum._lp_solve``. The
+  certified Shapley backup is ``_shapley._Backup``.
 """
 
 from rltheory.tabular.games._matrix import ExploitabilityResult, MatrixGame, exploitability

@@ -23,8 +23,9 @@ best-response condition. In a *nondegenerate* game (no mixed strategy with
 support of size ``k`` has more than ``k`` pure best responses) every
 equilibrium has supports of equal size and the indifference systems are
 nonsingular, so this finds *all* equilibria (von Stengel 2007, Sec. 3.3). A
-degenerate game can have continua of equilibria; support enumeration then returns the verified equilibria with nonsingular systems,
-which need not be all of them.
+degenerate game can have continua of equilibria; support enumeration then
+returns the verified equilibria with nonsingular systems, which need not be
+all of them.
 
 *Lemke-Howson* (Lemke & Howson 1964; von Stengel 2007, Sec. 3.4-3.5) follows
 the path of almost completely labeled vertex pairs of the best-response

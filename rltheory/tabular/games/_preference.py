@@ -138,18 +138,14 @@ class PreferenceGame:
 
     def preference(self, policy, other) -> float:
         """``P(policy ≻ other) = policy^T P other``."""
-        p = check_probability_vector("policy", _as_policy(policy, self.n_responses), self.n_responses)
-        q = check_probability_vector("other", _as_policy(other, self.n_responses), self.n_responses)
+        p = check_probability_vector("policy", policy, self.n_responses)
+        q = check_probability_vector("other", other, self.n_responses)
         return float(p @ self.P @ q)
 
     def exploitability(self, policy) -> float:
         """``max_y P(y ≻ policy) - 1/2 >= 0``: zero exactly at a minimax winner."""
-        p = check_probability_vector("policy", _as_policy(policy, self.n_responses), self.n_responses)
+        p = check_probability_vector("policy", policy, self.n_responses)
         return float(np.max(self.P @ p) - 0.5)
-
-
-def _as_policy(p, n):
-    return np.asarray(p, dtype=float)
 
 
 def _kl(p: np.ndarray, q: np.ndarray) -> float:

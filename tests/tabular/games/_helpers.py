@@ -42,7 +42,8 @@ def brute_value(A: np.ndarray) -> float:
     the n inequalities v <= (A^T x)_j, the m bounds x_i >= 0 and sum x = 1 (always tight).
     """
     m, n = A.shape
-    rows = [np.concatenate([-A[:, j], [1.0]]) for j in range(n)] + [np.concatenate([-np.eye(m)[i], [0.0]]) for i in range(m)]
+    rows = [np.concatenate([-A[:, j], [1.0]]) for j in range(n)]
+    rows += [np.concatenate([-np.eye(m)[i], [0.0]]) for i in range(m)]
     rows = np.array(rows)
     best = -np.inf
     for sub in itertools.combinations(range(len(rows)), m):

@@ -55,7 +55,8 @@ def games(draw, zero_sum):
 
 
 def allowance(game, T):
-    return 16 * game.n_players * (T + int(np.prod(game.n_actions)) + 4) * EPS * max(1.0, float(np.max(np.abs(game.payoffs))))
+    scale = max(1.0, float(np.max(np.abs(game.payoffs))))
+    return 16 * game.n_players * (T + int(np.prod(game.n_actions)) + 4) * EPS * scale
 
 
 @given(games(zero_sum=True), st.sampled_from(sorted(LEARNERS)), st.integers(1, 200))

@@ -19,7 +19,8 @@ def games_and_profiles(draw):
     n = draw(st.integers(2, 3))
     shape = tuple(draw(st.integers(1, 3)) for _ in range(n))
     size = n * int(np.prod(shape))
-    U = np.array(draw(st.lists(st.floats(-10, 10, allow_nan=False), min_size=size, max_size=size))).reshape((n,) + shape)
+    U = np.array(draw(st.lists(st.floats(-10, 10, allow_nan=False), min_size=size, max_size=size)))
+    U = U.reshape((n,) + shape)
     xs = []
     for k in shape:
         w = np.array(draw(st.lists(st.floats(0.01, 1.0), min_size=k, max_size=k)))

@@ -124,7 +124,8 @@ def test_odd_number_and_nashpy_agreement_on_random_games():
             finally:
                 signal.alarm(0)
             k = lh.label_equilibrium[label]
-            assert np.allclose(lh.row_strategies[k], x, atol=1e-6) and np.allclose(lh.column_strategies[k], y, atol=1e-6)
+            assert np.allclose(lh.row_strategies[k], x, atol=1e-6)
+            assert np.allclose(lh.column_strategies[k], y, atol=1e-6)
             assert contains(pairs(se), lh.row_strategies[k], lh.column_strategies[k], atol=1e-6)
 
 

@@ -18,7 +18,6 @@ from rltheory.tabular.games import MatrixGame, QREResult, qre
 
 
 def residual(game, xs, tau):
-    U = np.asarray(game.payoffs)
     out = 0.0
     for i in range(game.n_players):
         u = game.deviation_payoffs(xs, i)

@@ -50,7 +50,8 @@ def test_certificate_and_brute_force_value(A):
 def test_two_by_two_exact_value(entries):
     a, b, c, d = entries
     A = np.array([[a, b], [c, d]], dtype=float)
-    # exact value: a pure saddle point if max-min = min-max, else (ad - bc) / (a - b - c + d) (von Neumann & Morgenstern)
+    # exact value: a pure saddle point if max-min = min-max, else (ad - bc) / (a - b - c + d)
+    # (von Neumann & Morgenstern 1944)
     lower = max(min(a, b), min(c, d))
     upper = min(max(a, c), max(b, d))
     exact = Fraction(lower) if lower == upper else Fraction(a * d - b * c, a - b - c + d)
