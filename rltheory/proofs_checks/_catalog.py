@@ -36,6 +36,7 @@ CLAIM_MODULES = (
     "_claims_regularized",
     "_claims_linear",
     "_claims_convex",
+    "_claims_games",
 )
 
 _LOADED = False

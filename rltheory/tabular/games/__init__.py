@@ -1,0 +1,115 @@
+"""Finite games: matrix games, learning dynamics, preference games, Stackelberg games, Markov games.
+
+Every equilibrium comes with the certificate of its defining inequalities:
+the duality gap of a zero-sum solution, the NashConv of a Nash equilibrium,
+the incentive-constraint violation of a (coarse) correlated equilibrium, the
+fixed-point residual of a quantal response equilibrium, the certified value
+bounds of Shapley value iteration.
+
+Import explicitly: ``from rltheory.tabular.games import MatrixGame, solve_zero_sum``.
+
+Building blocks (for solvers built on this package):
+
+* :class:`MatrixGame` -- ``payoffs`` of shape ``(n, A_1, ..., A_n)``, every
+  player maximizes; :meth:`MatrixGame.strategy_profile` validates profiles,
+  :meth:`MatrixGame.deviation_payoffs` gives ``u_i(., x_{-i})``;
+  :func:`exploitability` is NashConv.
+* :func:`solve_zero_sum` -- the certified LP of a two-player constant-sum
+  game (``max_strategy`` for the row player, ``min_strategy`` for the column
+  player, ``value_lower <= v <= value_upper``).
+* :class:`MarkovGame` -- ``P (S, A, B, S)``, ``R (S, A, B)`` (the max player's
+  reward), ``gamma``, optional ``horizon``; :meth:`MarkovGame.max_player_mdp` /
+  :meth:`MarkovGame.min_player_mdp` turn a fixed opponent into a
+  :class:`~rltheory.tabular.FiniteMDP`; :func:`evaluate_policies` and
+  :func:`markov_exploitability` (exact best responses) certify policy pairs.
+* Stage games in bulk: ``rltheory.tabular.games._stage.solve_stages(Q, X, Y,
+  lo, hi, ok)`` solves ``Q[s]`` (S, m, n) for all ``s`` in one compiled call and
+  certifies each by weak duality (``lo[s] <= val Q[s] <= hi[s]``); failed
+  states (``ok[s] = False``) need the LP of ``_zero_sum._lp_solve``. The
+  certified Shapley backup is ``_shapley._Backup``.
+"""
+
+from rltheory.tabular.games._matrix import ExploitabilityResult, MatrixGame, exploitability
+from rltheory.tabular.games._zero_sum import ZeroSumResult, solve_zero_sum
+from rltheory.tabular.games._correlated import (
+    CorrelatedEquilibriumResult,
+    cce_violation,
+    ce_violation,
+    coarse_correlated_equilibrium,
+    correlated_equilibrium,
+)
+from rltheory.tabular.games._nash import NashEquilibriaResult, nash_equilibria
+from rltheory.tabular.games._qre import QREResult, qre
+from rltheory.tabular.games._dynamics import (
+    LearningDynamicsResult,
+    ReplicatorResult,
+    fictitious_play,
+    magnetic_mirror_descent,
+    multiplicative_weights,
+    optimistic_multiplicative_weights,
+    regret_matching,
+    regret_matching_plus,
+    replicator_dynamics,
+)
+from rltheory.tabular.games._stackelberg import StackelbergResult, stackelberg_commitment
+from rltheory.tabular.games._preference import (
+    PreferenceDynamicsResult,
+    PreferenceGame,
+    RegularizedNashResult,
+    nash_md,
+    nash_mp,
+    regularized_nash,
+    self_play_preference_optimization,
+)
+from rltheory.tabular.games._soccer import SoccerGame, littman_soccer
+from rltheory.tabular.games._markov import (
+    MarkovExploitabilityResult,
+    MarkovGame,
+    evaluate_policies,
+    markov_exploitability,
+)
+from rltheory.tabular.games._shapley import ShapleyResult, minimax_policy_iteration, shapley_value_iteration
+
+__all__ = [
+    "CorrelatedEquilibriumResult",
+    "ExploitabilityResult",
+    "LearningDynamicsResult",
+    "MarkovExploitabilityResult",
+    "MarkovGame",
+    "MatrixGame",
+    "NashEquilibriaResult",
+    "PreferenceDynamicsResult",
+    "PreferenceGame",
+    "QREResult",
+    "RegularizedNashResult",
+    "ReplicatorResult",
+    "ShapleyResult",
+    "SoccerGame",
+    "StackelbergResult",
+    "ZeroSumResult",
+    "cce_violation",
+    "ce_violation",
+    "coarse_correlated_equilibrium",
+    "correlated_equilibrium",
+    "evaluate_policies",
+    "fictitious_play",
+    "magnetic_mirror_descent",
+    "exploitability",
+    "littman_soccer",
+    "markov_exploitability",
+    "minimax_policy_iteration",
+    "multiplicative_weights",
+    "nash_equilibria",
+    "nash_md",
+    "nash_mp",
+    "optimistic_multiplicative_weights",
+    "qre",
+    "regularized_nash",
+    "regret_matching",
+    "regret_matching_plus",
+    "replicator_dynamics",
+    "self_play_preference_optimization",
+    "shapley_value_iteration",
+    "solve_zero_sum",
+    "stackelberg_commitment",
+]
