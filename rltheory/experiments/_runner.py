@@ -66,7 +66,7 @@ def _spec_for_marker(problem, limit=100_000):
 
 
 def _load_regret_curve(path):
-    from rltheory.bandits import RegretCurve
+    from rltheory.simulation import RegretCurve
 
     return RegretCurve.load(path)
 
@@ -257,9 +257,8 @@ def run_experiment(
     ``0..n_runs-1`` are split into chunks ``[a, b)`` of ``chunk_size`` runs and
     each chunk is one call ``simulate(problem, agent, budget, b - a,
     run_start=a, seed=config_seed(seed, k), checkpoints=checkpoints)`` of the
-    problem's simulator (:func:`rltheory.bandits.simulate`,
-    :func:`rltheory.linear.simulate_linear` or
-    :func:`rltheory.linear.simulate_linear_mdp`). Since run ``i`` of each
+    one simulate (:func:`rltheory.simulation.simulate`, with ``budget`` as the
+    problem kind's budget keyword). Since run ``i`` of each
     depends only on ``(seed, i)``, the returned curves are bit-identical for
     every executor and every chunk size.
 
@@ -408,7 +407,7 @@ def run_experiment(
         if own_executor:
             executor.shutdown()
 
-    from rltheory.bandits import RegretCurve
+    from rltheory.simulation import RegretCurve
 
     curves = {}
     for k, cfg in enumerate(configs):
