@@ -245,7 +245,7 @@ def plot_experiment(result, *, overlays=(), log_x=False, log_y=False, panels="in
     FigureCanvasAgg(fig)
     axes = fig.subplots(1, n, squeeze=False)[0]
     for ax, cfgs in zip(axes, groups.values()):
-        bandit = cfgs[0].bandit
+        bandit = cfgs[0].problem
         times = None
         curves = [result.curves[cfg.name] for cfg in cfgs]
         for cfg, curve in zip(cfgs, curves):

@@ -322,7 +322,7 @@ def test_another_experiment_in_the_folder_is_refused_or_replaced_whole(tmp_path)
     assert file_set(out) == file_set(tmp_path / "b")
     assert_same_curves(replaced, fresh)
     marker = json.loads((out / "experiment.json").read_text())
-    assert marker["seed"] == 12 and marker["configs"][0]["policy"] == MOSS().to_spec()
+    assert marker["seed"] == 12 and marker["configs"][0]["agent"] == MOSS().to_spec()
 
 
 def test_resume_with_more_runs_reuses_the_chunks_and_drops_stale_ranges(tmp_path):
@@ -351,7 +351,7 @@ def test_run_experiment_rejects_bad_arguments():
         run_experiment(configs, resume=True, overwrite=True, out_dir="unused", **SIZE)
     with pytest.raises(ValueError, match="chunk_size"):
         run_experiment(configs, chunk_size=0, **SIZE)
-    with pytest.raises(ValueError, match="horizon"):
+    with pytest.raises(ValueError, match="budget"):
         run_experiment(configs, **dict(SIZE, budget=0))
     with pytest.raises(ValueError, match="seed"):
         run_experiment(configs, **dict(SIZE, seed=-1))
