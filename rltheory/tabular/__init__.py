@@ -10,6 +10,7 @@ from rltheory.tabular._policy_evaluation import PolicyEvaluationResult, discount
 from rltheory.tabular._policy_iteration import PolicyIterationResult, policy_iteration
 from rltheory.tabular._finite_horizon import FiniteHorizonResult, backward_induction
 from rltheory.tabular._linear_programming import LinearProgramResult, linear_programming
+from rltheory.tabular._multiobjective import ParetoFront, hypervolume, pareto_front, vector_values
 from rltheory.tabular._average_reward import (
     AverageRewardLPResult,
     AverageRewardPolicyIterationResult,
@@ -68,6 +69,10 @@ from rltheory.tabular._value_iteration import (
 )
 
 __all__ = [
+    "ParetoFront",
+    "hypervolume",
+    "pareto_front",
+    "vector_values",
     "AverageRewardLPResult",
     "AverageRewardPolicyIterationResult",
     "ChainClasses",

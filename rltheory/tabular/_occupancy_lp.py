@@ -1,0 +1,174 @@
+r"""Shared machinery of the occupancy-measure programs: the flow polytope, policy enumeration, certified solves.
+
+The discounted occupancy measures of the stationary (randomized) policies of a discounted model from an
+initial distribution :math:`\mu` are exactly the points of the *flow polytope*
+
+.. math::
+
+    \mathcal D = \Big\{ d \in \mathbb R^{S\times A}_{\ge 0} :\ \sum_a d(j,a) - \gamma \sum_{s,a} P(j|s,a)\, d(s,a)
+    = \mu(j)\ \ \forall j,\ \ d(s,a) = 0 \text{ on disallowed pairs} \Big\}
+
+(Puterman 2005, Theorem 6.9.1; total mass :math:`1/(1-\gamma)`), its vertices are the occupancies of the
+deterministic policies (Puterman 2005, Proposition 6.9.3), and :math:`\pi(a|s) \propto d(s,a)` recovers a
+policy with occupancy :math:`d`. Every program of :mod:`rltheory.tabular` over :math:`\mathcal D` builds its
+constraints here and checks its solve with :func:`check_certificate`: status first, then primal feasibility, dual
+feasibility and the duality gap (ARCHITECTURE.md, "Convex programs").
+
+This module is private; it duplicates nothing of the public API and is meant to be unified with the CMDP
+module's LP certificate helpers.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import cvxpy as cp
+import numpy as np
+import scipy.sparse as sp
+
+from rltheory._validation import check_probability_vector
+from rltheory.tabular._linear_programming import _choose_solver
+from rltheory.tabular._model import FiniteMDP
+
+__all__ = [
+    "MAX_POLICIES",
+    "allowed_pairs",
+    "check_certificate",
+    "choose_solver",
+    "deterministic_policies",
+    "flow_matrix",
+    "resolve_initial_distribution",
+    "policy_from_occupancy",
+    "policy_occupancies",
+    "solve",
+]
+
+#: Default cap on the number of deterministic policies a brute-force routine enumerates.
+MAX_POLICIES = 1 << 16
+
+choose_solver = _choose_solver
+
+
+def resolve_initial_distribution(mdp: FiniteMDP, mu, who: str) -> np.ndarray:
+    """``mu`` validated, else ``mdp.initial_distribution``; a ``ValueError`` naming ``who`` when neither is given."""
+    if mu is None:
+        if mdp.initial_distribution is None:
+            raise ValueError(
+                f"{who} needs an initial distribution: pass initial_distribution= or build the FiniteMDP with "
+                "initial_distribution="
+            )
+        return np.asarray(mdp.initial_distribution, dtype=float)
+    return check_probability_vector("initial_distribution", mu, mdp.n_states)
+
+
+def allowed_pairs(mdp: FiniteMDP) -> np.ndarray:
+    """Boolean ``(S*A,)``: pair ``s*A + a`` is allowed by ``mdp.action_mask``."""
+    return np.asarray(mdp.action_mask, dtype=bool).ravel()
+
+
+def flow_matrix(mdp: FiniteMDP) -> sp.csr_array:
+    r"""The flow operator :math:`F = (E - \gamma P)^\top`, shape ``(S, S*A)``: :math:`(F d)(j) = \sum_a d(j,a) -
+    \gamma \sum_{s,a} P(j|s,a) d(s,a)` for ``d`` flattened row-major (pair ``s*A + a``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rltheory.tabular import FiniteMDP
+    >>> from rltheory.tabular._occupancy_lp import flow_matrix
+    >>> mdp = FiniteMDP(np.ones((1, 2, 1)), np.zeros((1, 2)), gamma=0.5)
+    >>> flow_matrix(mdp).toarray()
+    array([[0.5, 0.5]])
+    """
+    S, A = mdp.n_states, mdp.n_actions
+    E = sp.csr_array((np.ones(S * A), (np.arange(S * A), np.repeat(np.arange(S), A))), shape=(S * A, S))
+    return sp.csr_array((E - mdp.gamma * mdp.csr_P).T)
+
+
+def deterministic_policies(mdp: FiniteMDP, max_policies: int = MAX_POLICIES) -> np.ndarray:
+    """Every deterministic stationary policy allowed by ``mdp.action_mask``, as rows of an ``(n, S)`` int64 array.
+
+    Enumerated in lexicographic order of the allowed actions; more than ``max_policies`` is refused with a
+    ``ValueError`` (brute force is for tiny models).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rltheory.tabular import FiniteMDP
+    >>> from rltheory.tabular._occupancy_lp import deterministic_policies
+    >>> deterministic_policies(FiniteMDP(np.ones((2, 2, 2)) / 2, np.zeros((2, 2)), gamma=0.5)).tolist()
+    [[0, 0], [0, 1], [1, 0], [1, 1]]
+    """
+    mask = np.asarray(mdp.action_mask, dtype=bool)
+    choices = [np.flatnonzero(row) for row in mask]
+    n = math.prod(len(c) for c in choices)
+    if n > max_policies:
+        raise ValueError(
+            f"the model has {n} deterministic policies, more than max_policies = {max_policies}: brute-force "
+            "enumeration is for tiny models (use a scalarization or LP method instead, or raise max_policies)"
+        )
+    return np.array(list(itertools.product(*choices)), dtype=np.int64).reshape(n, mdp.n_states)
+
+
+def policy_occupancies(mdp: FiniteMDP, policies: np.ndarray, mu: np.ndarray) -> np.ndarray:
+    r"""Discounted occupancies :math:`d^\pi_\mu` (mass :math:`1/(1-\gamma)`) of a batch of policies.
+
+    ``policies`` is ``(n, S)`` deterministic actions or ``(n, S, A)`` probabilities (not validated: the callers
+    build them); returns ``(n, S, A)``, :math:`d^\pi(s,a) = \pi(a|s)\,[\mu^\top (I-\gamma P^\pi)^{-1}](s)`
+    (Puterman 2005, Theorem 6.9.1), by one batched dense solve.
+    """
+    S, A = mdp.n_states, mdp.n_actions
+    pol = np.asarray(policies)
+    if pol.ndim == 2:
+        pi = np.zeros((pol.shape[0], S, A))
+        pi[np.arange(pol.shape[0])[:, None], np.arange(S)[None, :], pol] = 1.0
+    else:
+        pi = np.asarray(pol, dtype=float)
+    P = np.asarray(mdp.dense_P)
+    P_pi = np.einsum("nsa,sat->nst", pi, P)
+    M = np.eye(S)[None] - mdp.gamma * P_pi
+    state_occ = np.linalg.solve(np.swapaxes(M, 1, 2), np.broadcast_to(mu, (pi.shape[0], S))[..., None])[..., 0]
+    return state_occ[:, :, None] * pi
+
+
+def policy_from_occupancy(mdp: FiniteMDP, d: np.ndarray) -> np.ndarray:
+    r""":math:`\pi(a|s) = d^+(s,a) / \sum_b d^+(s,b)` on allowed actions; uniform over the allowed actions where the
+    state carries no occupancy (such a state is not reached, so its choice does not change :math:`d`)."""
+    mask = np.asarray(mdp.action_mask, dtype=bool)
+    w = np.where(mask, np.maximum(np.asarray(d, dtype=float), 0.0), 0.0)
+    tot = w.sum(axis=1, keepdims=True)
+    uniform = mask / mask.sum(axis=1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(tot > 0, w / np.where(tot > 0, tot, 1.0), uniform)
+
+
+def solve(problem: cp.Problem, who: str, solver: str, solver_options: dict | None) -> str:
+    """Solve ``problem`` with ``solver``; return the cvxpy status.
+
+    ``"optimal"`` is returned as is; ``infeasible`` / ``unbounded`` statuses are returned for the caller to turn
+    into a ``ValueError`` naming the offending input; any other status (inaccurate, solver error) raises
+    ``RuntimeError``.
+    """
+    if solver_options is not None and not isinstance(solver_options, dict):
+        raise ValueError(f"solver_options must be a dict, got {type(solver_options).__name__}")
+    try:
+        problem.solve(solver=solver, **(solver_options or {}))
+    except cp.SolverError as exc:
+        raise RuntimeError(f"{who}: the solver {solver} failed ({exc}); try another solver or solver_options") from None
+    status = str(problem.status)
+    if status in (cp.OPTIMAL, cp.INFEASIBLE, cp.UNBOUNDED):
+        return status
+    raise RuntimeError(
+        f"{who}: the solver {solver} ended with status {status!r} (expected 'optimal'); try another solver or "
+        "tighter solver_options"
+    )
+
+
+def check_certificate(who: str, solver: str, tol: float, checks) -> None:
+    """Raise ``RuntimeError`` naming the first failed check; ``checks`` is ``[(what, value, limit), ...]``."""
+    for what, value, limit in checks:
+        if not np.isfinite(value) or value > limit:
+            raise RuntimeError(
+                f"{who}: certificate check failed with solver {solver}: {what} = {value:.3e} > {limit:.3e} "
+                f"(tol = {tol:g}); tighten the solver tolerances via solver_options or raise tol"
+            )
