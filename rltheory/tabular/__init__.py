@@ -10,6 +10,15 @@ from rltheory.tabular._policy_evaluation import PolicyEvaluationResult, discount
 from rltheory.tabular._policy_iteration import PolicyIterationResult, policy_iteration
 from rltheory.tabular._finite_horizon import FiniteHorizonResult, backward_induction
 from rltheory.tabular._linear_programming import LinearProgramResult, linear_programming
+from rltheory.tabular._utility import (
+    Utility,
+    UtilityResult,
+    divergence_utility,
+    entropy_utility,
+    frank_wolfe_gap,
+    linear_utility,
+    maximize_utility,
+)
 from rltheory.tabular._multiobjective import ParetoFront, hypervolume, pareto_front, vector_values
 from rltheory.tabular._average_reward import (
     AverageRewardLPResult,
@@ -69,6 +78,13 @@ from rltheory.tabular._value_iteration import (
 )
 
 __all__ = [
+    "Utility",
+    "UtilityResult",
+    "divergence_utility",
+    "entropy_utility",
+    "frank_wolfe_gap",
+    "linear_utility",
+    "maximize_utility",
     "ParetoFront",
     "hypervolume",
     "pareto_front",
