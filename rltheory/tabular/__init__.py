@@ -19,6 +19,19 @@ from rltheory.tabular._utility import (
     linear_utility,
     maximize_utility,
 )
+from rltheory.tabular._irl import (
+    FeasibleRewardSet,
+    IdentifiabilityResult,
+    MisspecificationResult,
+    NgRussellResult,
+    RewardSet,
+    irl_feasible_set,
+    misspecification_sensitivity,
+    ng_russell_irl,
+    reward_identifiability,
+    soft_irl_reward_set,
+    starc_distance,
+)
 from rltheory.tabular._multiobjective import ParetoFront, hypervolume, pareto_front, vector_values
 from rltheory.tabular._average_reward import (
     AverageRewardLPResult,
@@ -78,6 +91,17 @@ from rltheory.tabular._value_iteration import (
 )
 
 __all__ = [
+    "FeasibleRewardSet",
+    "IdentifiabilityResult",
+    "MisspecificationResult",
+    "NgRussellResult",
+    "RewardSet",
+    "irl_feasible_set",
+    "misspecification_sensitivity",
+    "ng_russell_irl",
+    "reward_identifiability",
+    "soft_irl_reward_set",
+    "starc_distance",
     "Utility",
     "UtilityResult",
     "divergence_utility",

@@ -42,7 +42,9 @@ __all__ = [
     "resolve_initial_distribution",
     "policy_from_occupancy",
     "policy_occupancies",
+    "LPSolution",
     "solve",
+    "solve_lp",
 ]
 
 #: Default cap on the number of deterministic policies a brute-force routine enumerates.
@@ -188,3 +190,74 @@ def check_certificate(who: str, solver: str, tol: float, checks) -> None:
                 f"{who}: certificate check failed with solver {solver}: {what} = {value:.3e} > {limit:.3e} "
                 f"(tol = {tol:g}); tighten the solver tolerances via solver_options or raise tol"
             )
+
+
+class LPSolution:
+    r"""A certified solution of :func:`solve_lp` (private; the public results copy its fields).
+
+    ``x`` primal, ``y`` multipliers of the inequalities (``>= 0``), ``w`` of the equalities, ``objective``
+    :math:`c^\top x`, the three certificate residuals, ``status`` and ``solver``.
+    """
+
+    __slots__ = ("x", "y", "w", "objective", "primal_infeasibility", "dual_infeasibility", "duality_gap", "status",
+                 "solver")
+
+    def __init__(self, **kw):
+        for k, v in kw.items():
+            setattr(self, k, v)
+
+
+def solve_lp(c, A_ub=None, b_ub=None, A_eq=None, b_eq=None, *, who: str, tol: float, solver=None,
+             solver_options=None, scale: float = 1.0):
+    r"""Solve and certify :math:`\max c^\top x` s.t. :math:`A_{ub} x \le b_{ub}`, :math:`A_{eq} x = b_{eq}`
+    (``x`` free) with cvxpy.
+
+    Its dual is :math:`\min b_{ub}^\top y + b_{eq}^\top w` s.t. :math:`A_{ub}^\top y + A_{eq}^\top w = c`,
+    :math:`y \ge 0`; the multipliers come from cvxpy (for a maximization they are exactly these :math:`y, w`).
+    Checked in order: status (``infeasible`` / ``unbounded`` are returned as the status with ``x = None``, for
+    the caller to name the offending input), primal infeasibility :math:`\max(\|(A_{ub}x - b_{ub})^+\|_\infty,
+    \|A_{eq}x - b_{eq}\|_\infty)`, dual infeasibility :math:`\max(\|A_{ub}^\top y + A_{eq}^\top w - c\|_\infty,
+    \|y^-\|_\infty)` and the gap :math:`|c^\top x - b_{ub}^\top y - b_{eq}^\top w|`, each against
+    ``tol * max(1, scale)`` (``scale`` the magnitude of the data), else ``RuntimeError``.
+    """
+    c = np.asarray(c, dtype=float)
+    n = c.size
+    x = cp.Variable(n)
+    cons, parts = [], []
+    if A_ub is not None and len(b_ub):
+        A_ub = sp.csr_array(A_ub)
+        b_ub = np.asarray(b_ub, dtype=float)
+        cons.append(A_ub @ x <= b_ub)
+        parts.append("ub")
+    if A_eq is not None and len(b_eq):
+        A_eq = sp.csr_array(A_eq)
+        b_eq = np.asarray(b_eq, dtype=float)
+        cons.append(A_eq @ x == b_eq)
+        parts.append("eq")
+    solver_name = choose_solver(solver)
+    problem = cp.Problem(cp.Maximize(c @ x), cons)
+    status = solve(problem, who, solver_name, solver_options)
+    if status != cp.OPTIMAL:
+        return LPSolution(x=None, y=None, w=None, objective=float("nan"), primal_infeasibility=float("nan"),
+                          dual_infeasibility=float("nan"), duality_gap=float("nan"), status=status, solver=solver_name)
+    xv = np.asarray(x.value, dtype=float)
+    y = np.asarray(cons[parts.index("ub")].dual_value, dtype=float).ravel() if "ub" in parts else np.zeros(0)
+    w = np.asarray(cons[parts.index("eq")].dual_value, dtype=float).ravel() if "eq" in parts else np.zeros(0)
+    primal, dual_res = 0.0, c.copy()
+    dual_obj = 0.0
+    if "ub" in parts:
+        primal = max(primal, float(np.max(A_ub @ xv - b_ub, initial=0.0)))
+        dual_res -= A_ub.T @ y
+        dual_obj += float(b_ub @ y)
+    if "eq" in parts:
+        primal = max(primal, float(np.max(np.abs(A_eq @ xv - b_eq), initial=0.0)))
+        dual_res -= A_eq.T @ w
+        dual_obj += float(b_eq @ w)
+    dual_inf = float(max(np.max(np.abs(dual_res), initial=0.0), np.max(-y, initial=0.0)))
+    objective = float(c @ xv)
+    gap = abs(objective - dual_obj)
+    limit = tol * max(1.0, float(scale))
+    check_certificate(who, solver_name, tol, [("primal infeasibility", primal, limit),
+                                              ("dual infeasibility", dual_inf, limit), ("duality gap", gap, limit)])
+    return LPSolution(x=xv, y=y, w=w, objective=objective, primal_infeasibility=primal, dual_infeasibility=dual_inf,
+                      duality_gap=gap, status=status, solver=solver_name)
