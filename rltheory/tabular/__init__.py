@@ -32,7 +32,8 @@ from rltheory.tabular._irl import (
     soft_irl_reward_set,
     starc_distance,
 )
-from rltheory.tabular._multiobjective import ParetoFront, hypervolume, pareto_front, vector_values
+from rltheory.tabular._cmorl import CMORLResult, cmorl, crowding_distance
+from rltheory.tabular._multiobjective import ParetoFront, hypervolume, pareto_front, pareto_gap, vector_values
 from rltheory.tabular._average_reward import (
     AverageRewardLPResult,
     AverageRewardPolicyIterationResult,
@@ -91,6 +92,9 @@ from rltheory.tabular._value_iteration import (
 )
 
 __all__ = [
+    "CMORLResult",
+    "cmorl",
+    "crowding_distance",
     "FeasibleRewardSet",
     "IdentifiabilityResult",
     "MisspecificationResult",
@@ -112,6 +116,7 @@ __all__ = [
     "ParetoFront",
     "hypervolume",
     "pareto_front",
+    "pareto_gap",
     "vector_values",
     "AverageRewardLPResult",
     "AverageRewardPolicyIterationResult",
