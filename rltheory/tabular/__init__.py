@@ -33,6 +33,13 @@ from rltheory.tabular._irl import (
     starc_distance,
 )
 from rltheory.tabular._cmorl import CMORLResult, cmorl, crowding_distance
+from rltheory.tabular._expressivity import (
+    PolicyValues,
+    RealizabilityResult,
+    deterministic_policy_values,
+    realize_policy_order,
+    realize_policy_set,
+)
 from rltheory.tabular._multiobjective import ParetoFront, hypervolume, pareto_front, pareto_gap, vector_values
 from rltheory.tabular._average_reward import (
     AverageRewardLPResult,
@@ -92,6 +99,11 @@ from rltheory.tabular._value_iteration import (
 )
 
 __all__ = [
+    "PolicyValues",
+    "RealizabilityResult",
+    "deterministic_policy_values",
+    "realize_policy_order",
+    "realize_policy_set",
     "CMORLResult",
     "cmorl",
     "crowding_distance",

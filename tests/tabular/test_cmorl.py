@@ -35,8 +35,10 @@ def test_cmorl_points_are_efficient_and_its_hypervolume_is_sandwiched(seed, S, A
 
 def test_crowding_distance_by_hand():
     Y = np.array([[0.0, 4.0], [1.0, 3.0], [3.0, 1.0], [4.0, 0.0]])
-    # interior points: (2 - 0)/4 + (4 - 1)/4 = 1.25 and (4 - 1)/4 + (3 - 0)/4 = 1.5
-    np.testing.assert_allclose(crowding_distance(Y), [np.inf, 1.25, 1.5, np.inf])
+    # point 1: (3 - 0)/4 along objective 1 plus (4 - 1)/4 along objective 2; point 2: (4 - 1)/4 + (3 - 0)/4
+    np.testing.assert_allclose(crowding_distance(Y), [np.inf, 1.5, 1.5, np.inf])
+    Y2 = np.array([[0.0, 4.0], [0.5, 3.5], [3.0, 1.0], [4.0, 0.0]])
+    np.testing.assert_allclose(crowding_distance(Y2), [np.inf, 3 / 4 + 3 / 4, 3.5 / 4 + 3.5 / 4, np.inf])
     np.testing.assert_allclose(crowding_distance(np.ones((3, 2))), [np.inf, 0.0, np.inf])
 
 
