@@ -40,6 +40,7 @@ from rltheory.tabular._expressivity import (
     realize_policy_order,
     realize_policy_set,
 )
+from rltheory.tabular._dual_rl import DualRLResult, conjugate_generator, dual_rl
 from rltheory.tabular._multiobjective import ParetoFront, hypervolume, pareto_front, pareto_gap, vector_values
 from rltheory.tabular._average_reward import (
     AverageRewardLPResult,
@@ -99,6 +100,9 @@ from rltheory.tabular._value_iteration import (
 )
 
 __all__ = [
+    "DualRLResult",
+    "conjugate_generator",
+    "dual_rl",
     "PolicyValues",
     "RealizabilityResult",
     "deterministic_policy_values",
