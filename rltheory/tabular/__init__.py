@@ -41,6 +41,12 @@ from rltheory.tabular._expressivity import (
     realize_policy_set,
 )
 from rltheory.tabular._dual_rl import DualRLResult, conjugate_generator, dual_rl
+from rltheory.tabular._proxies import (
+    ProxyBound,
+    ProxyPolicyResult,
+    correlated_proxy_bound,
+    proxy_regularized_policy,
+)
 from rltheory.tabular._multiobjective import ParetoFront, hypervolume, pareto_front, pareto_gap, vector_values
 from rltheory.tabular._average_reward import (
     AverageRewardLPResult,
@@ -100,6 +106,10 @@ from rltheory.tabular._value_iteration import (
 )
 
 __all__ = [
+    "ProxyBound",
+    "ProxyPolicyResult",
+    "correlated_proxy_bound",
+    "proxy_regularized_policy",
     "DualRLResult",
     "conjugate_generator",
     "dual_rl",
