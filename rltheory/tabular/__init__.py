@@ -47,6 +47,7 @@ from rltheory.tabular._proxies import (
     correlated_proxy_bound,
     proxy_regularized_policy,
 )
+from rltheory.tabular._quasimetric import QuasimetricResult, quasimetric_distances
 from rltheory.tabular._multiobjective import ParetoFront, hypervolume, pareto_front, pareto_gap, vector_values
 from rltheory.tabular._average_reward import (
     AverageRewardLPResult,
@@ -106,6 +107,8 @@ from rltheory.tabular._value_iteration import (
 )
 
 __all__ = [
+    "QuasimetricResult",
+    "quasimetric_distances",
     "ProxyBound",
     "ProxyPolicyResult",
     "correlated_proxy_bound",
