@@ -48,6 +48,13 @@ from rltheory.tabular._proxies import (
     proxy_regularized_policy,
 )
 from rltheory.tabular._quasimetric import QuasimetricResult, quasimetric_distances
+from rltheory.tabular._submodular import (
+    SubmodularRLResult,
+    coverage_function,
+    submodular_greedy,
+    submodular_optimum,
+    submodular_policy_optimization,
+)
 from rltheory.tabular._multiobjective import ParetoFront, hypervolume, pareto_front, pareto_gap, vector_values
 from rltheory.tabular._average_reward import (
     AverageRewardLPResult,
@@ -107,6 +114,11 @@ from rltheory.tabular._value_iteration import (
 )
 
 __all__ = [
+    "SubmodularRLResult",
+    "coverage_function",
+    "submodular_greedy",
+    "submodular_optimum",
+    "submodular_policy_optimization",
     "QuasimetricResult",
     "quasimetric_distances",
     "ProxyBound",
