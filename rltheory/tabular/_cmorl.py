@@ -71,6 +71,15 @@ class CMORLResult:
         Constrained steps (each a certified LP, plus its tie-breaking LP).
     max_duality_gap : float
         The largest certified duality gap of the LPs solved.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rltheory.tabular import FiniteMDP, cmorl
+    >>> mdp = FiniteMDP(np.ones((1, 2, 1)), np.zeros((1, 2)), gamma=0.5, initial_distribution=[1.0])
+    >>> res = cmorl(mdp, np.array([[[1.0, 0.0]], [[0.0, 1.0]]]), [0.0, 0.0], n_initial=2, n_rounds=1)
+    >>> res.values.shape[1], bool(res.hypervolume_history[-1] > 0)
+    (2, True)
     """
 
     values: np.ndarray

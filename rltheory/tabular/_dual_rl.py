@@ -133,6 +133,15 @@ class DualRLResult:
     primal_infeasibility : float
         Flow residual and negativity of the primal solver's point.
     solver : str
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rltheory.tabular import FiniteMDP, dual_rl
+    >>> mdp = FiniteMDP(np.ones((1, 2, 1)), np.array([[1.0, 0.0]]), gamma=0.5, initial_distribution=[1.0])
+    >>> res = dual_rl(mdp, np.full((1, 2), 0.5), 1.0, "kl")  # d* = d^O e^{r/alpha} / Z on one state
+    >>> bool(np.allclose(res.occupancy, [[np.e / (1 + np.e), 1 / (1 + np.e)]])), res.status
+    (True, 'optimal')
     """
 
     action_probabilities: np.ndarray

@@ -52,6 +52,14 @@ class PolicyValues:
         In the enumeration order of the realizability functions.
     values : numpy.ndarray, shape (n, k)
         :math:`J_i(\pi) = \mu^\top v^\pi_{r_i}`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rltheory.tabular import FiniteMDP, deterministic_policy_values
+    >>> mdp = FiniteMDP(np.ones((1, 2, 1)), np.zeros((1, 2)), gamma=0.5, initial_distribution=[1.0])
+    >>> deterministic_policy_values(mdp, np.ones((1, 1, 2))).policies.tolist()
+    [[0], [1]]
     """
 
     policies: np.ndarray
@@ -113,6 +121,15 @@ class RealizabilityResult:
         :math:`\nu/2` on the unacceptable policies, the witness of the module docstring).
     status, duality_gap, primal_infeasibility, dual_infeasibility, solver
         The checked LP certificate.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rltheory.tabular import FiniteMDP, realize_policy_set
+    >>> mdp = FiniteMDP(np.ones((1, 2, 1)), np.zeros((1, 2)), gamma=0.5, initial_distribution=[1.0])
+    >>> res = realize_policy_set(mdp, np.array([True, False]))  # prefer action 0: r = (1, -1), margin 2
+    >>> res.realizable, round(res.margin, 6)
+    (True, 2.0)
     """
 
     realizable: bool

@@ -107,7 +107,16 @@ class FeasibleRewardSet:
     dimension: int
 
     def contains(self, reward, tol: float = 1e-9) -> bool:
-        """Whether ``reward`` (flattened, or ``(S, A)``) makes the expert optimal: ``max(G r) <= tol * max(1, |r|)``."""
+        """Whether ``reward`` (flattened, or ``(S, A)``) makes the expert optimal: ``max(G r) <= tol * max(1, |r|)``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from rltheory.tabular import FiniteMDP, irl_feasible_set
+        >>> fs = irl_feasible_set(FiniteMDP(np.ones((1, 2, 1)), np.zeros((1, 2)), gamma=0.5), np.array([1]))
+        >>> fs.contains(np.array([[0.0, 1.0]])), fs.contains(np.array([[1.0, 0.0]]))
+        (True, False)
+        """
         r = np.asarray(reward, dtype=float).ravel()
         if r.size != self.constraints.shape[1]:
             raise ValueError(f"reward has {r.size} entries, expected {self.constraints.shape[1]}")
@@ -210,6 +219,15 @@ class NgRussellResult:
         :math:`\sum_s \text{margin}(s) - \lambda \|R\|_1`.
     status, duality_gap, primal_infeasibility, dual_infeasibility, solver
         The LP certificate (checked).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rltheory.tabular import FiniteMDP, ng_russell_irl
+    >>> P = np.array([[[1.0, 0.0], [0.0, 1.0]], [[1.0, 0.0], [0.0, 1.0]]])
+    >>> res = ng_russell_irl(FiniteMDP(P, np.zeros((2, 2)), gamma=0.5), np.array([0, 0]))
+    >>> np.round(res.reward, 6).tolist(), bool(res.duality_gap < 1e-6)
+    ([1.0, -1.0], True)
     """
 
     reward: np.ndarray
@@ -358,6 +376,14 @@ class RewardSet:
     allowed : numpy.ndarray of bool, shape (S, A)
     shaping : numpy.ndarray, shape (n_allowed, S)
         :math:`E - \gamma P` on the allowed rows (the model's shaping operator).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rltheory.tabular import FiniteMDP, soft_irl_reward_set
+    >>> rs = soft_irl_reward_set(FiniteMDP(np.ones((1, 2, 1)), np.zeros((1, 2)), gamma=0.5), np.full((1, 2), 0.5), 1.0)
+    >>> rs.lineality.shape, rs.rays.shape, rs.active.size
+    ((2, 1), (2, 0), 0)
     """
 
     particular: np.ndarray
@@ -493,6 +519,15 @@ class IdentifiabilityResult:
         Every direction is a constant reward (on the allowed pairs).
     up_to_shaping : bool
         Every direction is a potential shaping of the first set's model.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rltheory.tabular import FiniteMDP, reward_identifiability, soft_irl_reward_set
+    >>> mdp = FiniteMDP(np.ones((1, 2, 1)), np.zeros((1, 2)), gamma=0.5)
+    >>> res = reward_identifiability(soft_irl_reward_set(mdp, np.array([[0.25, 0.75]]), 1.0))
+    >>> res.consistent, res.dimension, res.up_to_constant  # one state: shaping = constants
+    (True, 1, True)
     """
 
     consistent: bool
@@ -695,6 +730,15 @@ class MisspecificationResult:
         The infimum over the same set.
     expert : numpy.ndarray, shape (S, A)
         The demonstrated policy: the true model's entropy-regularized optimum.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rltheory.tabular import FiniteMDP, misspecification_sensitivity
+    >>> mdp = FiniteMDP(np.ones((1, 2, 1)), np.array([[1.0, 0.0]]), gamma=0.5)
+    >>> res = misspecification_sensitivity(mdp, np.array([[1.0, 0.0]]), 1.0)
+    >>> bool(res.worst_distance < 1e-9), res.expert.shape
+    (True, (1, 2))
     """
 
     worst_distance: float

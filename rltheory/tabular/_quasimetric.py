@@ -42,6 +42,15 @@ class QuasimetricResult:
     objective : float
     status, duality_gap, primal_infeasibility, dual_infeasibility, solver
         The checked LP certificate.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rltheory.tabular import FiniteMDP, quasimetric_distances
+    >>> P = np.array([[[0.0, 1.0]], [[1.0, 0.0]]])  # two states that swap
+    >>> res = quasimetric_distances(FiniteMDP(P, np.zeros((2, 1)), gamma=0.5))
+    >>> np.round(res.distances, 6).tolist(), res.status
+    ([[0.0, 1.0], [1.0, 0.0]], 'optimal')
     """
 
     distances: np.ndarray

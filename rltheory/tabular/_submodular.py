@@ -140,6 +140,15 @@ class SubmodularRLResult:
         ``"policy_gradient"``: the gradient's max-norm fell below ``tol``; ``True`` for the exact methods.
     value_history : numpy.ndarray
         ``"policy_gradient"``: :math:`J` of the iterates (row 0 the uniform start); else the single value.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rltheory.tabular import FiniteMDP, coverage_function, submodular_optimum
+    >>> mdp = FiniteMDP(np.stack([np.eye(2)] * 2), np.zeros((2, 2)), gamma=1.0, horizon=1)
+    >>> res = submodular_optimum(mdp, coverage_function(np.eye(2, dtype=bool)))
+    >>> res.value, res.method, res.actions.tolist()
+    (2.0, 'optimum', [1])
     """
 
     value: float

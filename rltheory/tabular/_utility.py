@@ -360,6 +360,15 @@ class UtilityResult:
         :math:`F` of the iterates (row 0 = the start); a single entry for ``"cvxpy"``.
     gap_history : numpy.ndarray, shape (iterations + 1,)
         The Frank-Wolfe gap of the iterates (the first-order certificate the iteration computes anyway).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rltheory.tabular import FiniteMDP, linear_utility, maximize_utility
+    >>> mdp = FiniteMDP(np.ones((1, 2, 1)), np.zeros((1, 2)), gamma=0.5, initial_distribution=[1.0])
+    >>> res = maximize_utility(mdp, linear_utility(np.array([[1.0, 0.0]])))
+    >>> np.round(res.action_probabilities, 6).tolist(), round(res.value, 6), res.status
+    ([[1.0, 0.0]], 1.0, 'optimal')
     """
 
     action_probabilities: np.ndarray
