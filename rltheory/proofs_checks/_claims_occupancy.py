@@ -14,13 +14,31 @@ from rltheory.proofs_checks._registry import CheckContext, CheckResult, Claim, C
 
 PUTERMAN = "M. L. Puterman, Markov Decision Processes, Wiley 2005"
 JAGGI = "M. Jaggi, Revisiting Frank-Wolfe: projection-free sparse convex optimization, ICML 2013"
-SIKCHI = "H. Sikchi, Q. Zheng, A. Zhang, S. Niekum, Dual RL: unification and new methods for reinforcement and imitation learning, ICLR 2024"
-LAIDLAW = "C. Laidlaw, S. Singhal, A. Dragan, Correlated proxies: a new definition and improved mitigation for reward hacking, ICLR 2025"
-ABEL = "D. Abel, W. Dabney, A. Harutyunyan, M. K. Ho, M. L. Littman, D. Precup, S. Singh, On the expressivity of Markov reward, NeurIPS 2021"
+SIKCHI = (
+    "H. Sikchi, Q. Zheng, A. Zhang, S. Niekum, Dual RL: unification and new methods for reinforcement and "
+    "imitation learning, ICLR 2024"
+)
+LAIDLAW = (
+    "C. Laidlaw, S. Singhal, A. Dragan, Correlated proxies: a new definition and improved mitigation for reward "
+    "hacking, ICLR 2025"
+)
+ABEL = (
+    "D. Abel, W. Dabney, A. Harutyunyan, M. K. Ho, M. L. Littman, D. Precup, S. Singh, On the expressivity of "
+    "Markov reward, NeurIPS 2021"
+)
 CAO = "H. Cao, S. N. Cohen, L. Szpruch, Identifiability in inverse reinforcement learning, NeurIPS 2021"
-SK = "A. Schlaginhaufen, M. Kamgarpour, Identifiability and generalizability in constrained inverse reinforcement learning, ICML 2023"
-SKALSE = "J. Skalse, A. Abate, Quantifying the sensitivity of inverse reinforcement learning to misspecification, ICLR 2024"
-NWF = "G. L. Nemhauser, L. A. Wolsey, M. L. Fisher, An analysis of approximations for maximizing submodular set functions I, Math. Programming 14 (1978)"
+SK = (
+    "A. Schlaginhaufen, M. Kamgarpour, Identifiability and generalizability in constrained inverse reinforcement "
+    "learning, ICML 2023"
+)
+SKALSE = (
+    "J. Skalse, A. Abate, Quantifying the sensitivity of inverse reinforcement learning to misspecification, ICLR "
+    "2024"
+)
+NWF = (
+    "G. L. Nemhauser, L. A. Wolsey, M. L. Fisher, An analysis of approximations for maximizing submodular set "
+    "functions I, Math. Programming 14 (1978)"
+)
 
 
 def _size(x: float) -> float:
@@ -66,8 +84,9 @@ def seeded_claim(*, id, statement, latex, source, kind, tags, n_instances, messa
                     break
             if kind == "counterexample":
                 passed = witness is not None
-                return CheckResult(claim_id=id, passed=passed, n_instances=i + 1, worst_slack=best if passed else min(best, 0.0),
-                                   counterexample=witness, seconds=0.0, message=message,
+                return CheckResult(claim_id=id, passed=passed, n_instances=i + 1,
+                                   worst_slack=best if passed else min(best, 0.0), counterexample=witness,
+                                   seconds=0.0, message=message,
                                    relative_slack=best_rel if passed else None)
             passed = cx is None
             return CheckResult(claim_id=id, passed=passed, n_instances=n, worst_slack=worst, counterexample=cx,
@@ -88,12 +107,21 @@ def seeded_claim(*, id, statement, latex, source, kind, tags, n_instances, messa
         "of the front's polytope, no deterministic policy strictly dominates a returned vertex, each vertex "
         "maximizes its positive weight's scalarization, and vertex enumeration equals the scalarization method."
     ),
-    latex=r"\mathcal V = \mathrm{conv}\{J(\pi): \pi\ \text{det.}\},\ \ \mathcal V - \mathbb R^k_+ = \mathrm{conv}(\text{front}) - \mathbb R^k_+",
-    source=f"{PUTERMAN}, Thm 6.9.1 and Prop. 6.9.3; H. Isermann, Operations Research 22 (1974) (efficiency = positive weights)",
+    latex=(
+        r"\mathcal V = \mathrm{conv}\{J(\pi): \pi\ \text{det.}\},\ \ \mathcal V - \mathbb R^k_+ = "
+        r"\mathrm{conv}(\text{front}) - \mathbb R^k_+"
+    ),
+    source=(
+        f"{PUTERMAN}, Thm 6.9.1 and Prop. 6.9.3; H. Isermann, Operations Research 22 (1974) (efficiency = positive "
+        f"weights)"
+    ),
     kind="identity",
     tags=("multi-objective", "occupancy", "fast"),
     n_instances=lambda e: max(3, e // 20),
-    message="slack = 1e-9 scale - max violation (domination LP residual, strict dominance, weight optimality, method mismatch)",
+    message=(
+        "slack = 1e-9 scale - max violation (domination LP residual, strict dominance, weight optimality, method "
+        "mismatch)"
+    ),
 )
 def _pareto_slack(seed):
     import scipy.optimize as so
@@ -137,7 +165,10 @@ def _pareto_slack(seed):
         "rltheory.tabular.hypervolume of a finite point set (k = 1..4) equals the inclusion-exclusion formula "
         "sum over nonempty subsets T of (-1)^(|T|+1) prod_i (min_{t in T} y_ti - r_i)^+, computed in rationals."
     ),
-    latex=r"\lambda\big(\cup_j [r, y_j]\big) = \sum_{\emptyset \ne T} (-1)^{|T|+1} \prod_i (\min_{t\in T} y_{ti} - r_i)^+",
+    latex=(
+        r"\lambda\big(\cup_j [r, y_j]\big) = \sum_{\emptyset \ne T} (-1)^{|T|+1} \prod_i (\min_{t\in T} y_{ti} - "
+        r"r_i)^+"
+    ),
     source="E. Zitzler, L. Thiele, PPSN V (1998) (the indicator); inclusion-exclusion for a union of boxes",
     kind="identity",
     tags=("multi-objective", "hypervolume", "exact", "fast"),
@@ -173,7 +204,10 @@ def _hv_slack(seed):
         "tie-break) is Pareto-optimal (Benson's LP test returns 0), its hypervolume history never decreases, "
         "and it never exceeds the hypervolume of the exact achievable polytope."
     ),
-    latex=r"\mathrm{HV}(\text{C-MORL}_t) \uparrow,\quad \mathrm{HV}(\text{C-MORL}_t) \le \mathrm{HV}(\mathcal V),\quad \text{gap}(x) = 0",
+    latex=(
+        r"\mathrm{HV}(\text{C-MORL}_t) \uparrow,\quad \mathrm{HV}(\text{C-MORL}_t) \le \mathrm{HV}(\mathcal "
+        r"V),\quad \text{gap}(x) = 0"
+    ),
     source=(
         "R. Liu et al., C-MORL, ICLR 2025 (the algorithm); M. Ehrgott, Multicriteria Optimization (2005), Sec. 4.1 "
         "(epsilon-constraint); H. P. Benson, JOTA 26 (1978)"
@@ -226,7 +260,8 @@ def _fw_rate_check(ctx: CheckContext) -> CheckResult:
     passed = slack >= 0 and bound_slack >= 0
     worst = min(slack, bound_slack) if not passed else slack
     return CheckResult(
-        claim_id="utility.frank-wolfe.sublinear-rate", passed=bool(passed), n_instances=len(h), worst_slack=float(worst),
+        claim_id="utility.frank-wolfe.sublinear-rate", passed=bool(passed), n_instances=len(h),
+        worst_slack=float(worst),
         counterexample=None, seconds=0.0, fitted_exponent=fit.exponent, exponent_ci=fit.ci, claimed_exponent=-1.0,
         rate=fit, message=f"5x3 MDP, chi2 imitation, K={K}; Jaggi bound slack {bound_slack:.3g}; {fit.describe()}",
         relative_slack=float(worst) / _size((fit.ci[1] - fit.ci[0]) / 2) if passed else None,
@@ -243,7 +278,10 @@ register(
             "above -1 (here: -chi2 imitation of a target outside the polytope, F* from the certified convex program)."
         ),
         latex=r"F^* - F(\lambda_k) \le \frac{2 C_F}{k+2},\quad C_F \le L\,\mathrm{diam}_1(\Delta)^2 = 4L",
-        source=f"{JAGGI}, Theorem 1 and Lemma 7; E. Hazan et al., Provably efficient maximum entropy exploration, ICML 2019",
+        source=(
+            f"{JAGGI}, Theorem 1 and Lemma 7; E. Hazan et al., Provably efficient maximum entropy exploration, "
+            f"ICML 2019"
+        ),
         kind="rate",
         tags=("utility", "frank-wolfe", "rate", "fast"),
         check=_fw_rate_check,
@@ -292,7 +330,10 @@ def _fw_gap_slack(seed):
         "optimum (duality gap <= 1e-8 relative) and the KKT conditions d* = d^O w*, w* in the subdifferential of "
         "f*_p at delta_V*/alpha, recover the primal solution."
     ),
-    latex=r"\max_{d\in\Lambda}\langle r,d\rangle - \alpha D_f(d\|d^O) = \min_V (1-\gamma)\mu^\top V + \alpha\,\mathbb E_{d^O}[f^*_p(\delta_V/\alpha)]",
+    latex=(
+        r"\max_{d\in\Lambda}\langle r,d\rangle - \alpha D_f(d\|d^O) = \min_V (1-\gamma)\mu^\top V + "
+        r"\alpha\,\mathbb E_{d^O}[f^*_p(\delta_V/\alpha)]"
+    ),
     source=f"{SIKCHI}, Sec. 3-4 (dual-V); S. Boyd, L. Vandenberghe, Convex Optimization (2004), Sec. 5.2.3 (Slater)",
     kind="identity",
     tags=("dual-rl", "duality", "fast"),
@@ -321,7 +362,10 @@ def _dual_rl_slack(seed):
         "evaluation), on random rewards; and every reward of Metelli et al.'s explicit form -B zeta + (E - gamma P)V "
         "(zeta >= 0) makes pi optimal."
     ),
-    latex=r"\pi \in \Pi^*(r) \iff (I + (\gamma P - E)(I-\gamma P^\pi)^{-1}\Pi)\, r \le 0 \iff r = -B^\pi\zeta + (E-\gamma P)V",
+    latex=(
+        r"\pi \in \Pi^*(r) \iff (I + (\gamma P - E)(I-\gamma P^\pi)^{-1}\Pi)\, r \le 0 \iff r = -B^\pi\zeta + "
+        r"(E-\gamma P)V"
+    ),
     source=(
         "A. Y. Ng, S. Russell, Algorithms for inverse reinforcement learning, ICML 2000, Thm 3; A. M. Metelli et al., "
         f"Provably efficient learning of transferable rewards, ICML 2021, Lemma 3.2; {PUTERMAN}, Thm 6.2.6"
@@ -443,7 +487,10 @@ def _sk_slack(seed):
         "misspecification_sensitivity); every sampled IRL answer lies between the computed best and worst distances."
     ),
     latex=r"\sup_{r'\in\mathcal R_{\tau'}} d(r,r') = 0,\qquad \sup_{r'\in\mathcal R_{\gamma'}} d(r,r') \ge 1/\sqrt2",
-    source=f"{SKALSE} (qualitative conclusions); the exact supremum and the 1/sqrt(2) bound derived in rltheory.tabular._irl",
+    source=(
+        f"{SKALSE} (qualitative conclusions); the exact supremum and the 1/sqrt(2) bound derived in "
+        f"rltheory.tabular._irl"
+    ),
     kind="inequality",
     tags=("irl", "misspecification", "fast"),
     n_instances=lambda e: max(4, e // 10),
@@ -473,7 +520,8 @@ def _skalse_slack(seed):
 @seeded_claim(
     id="expressivity.soap-margin-duality",
     statement=(
-        "The margin of rltheory.tabular.realize_policy_set (the largest t with <r, d_good> >= c + t, <r, d_bad> <= c - t, "
+        "The margin of rltheory.tabular.realize_policy_set (the largest t with <r, d_good> >= c + t, <r, d_bad> <= "
+        "c - t, "
         "|r| <= 1) equals half the l1 distance between the convex hulls of the acceptable and unacceptable "
         "policies' occupancies (an independent LP), so a SOAP is realizable iff the hulls are disjoint; when it is, "
         "the returned reward makes every acceptable policy beat every other by 2t."
@@ -554,7 +602,10 @@ def _xor_slack(seed):
         "under the reference occupancy; hence the sqrt(chi2)-occupancy-regularized optimum with strength "
         "sigma_R~ sqrt(1-rho^2)/rho never has a lower true return than the reference."
     ),
-    latex=r"\frac{\Delta J_R}{\sigma_R} \ge \rho\frac{\Delta J_{\tilde R}}{\sigma_{\tilde R}} - \sqrt{1-\rho^2}\sqrt{\chi^2(\mu_\pi\|\mu_{\rm ref})}",
+    latex=(
+        r"\frac{\Delta J_R}{\sigma_R} \ge \rho\frac{\Delta J_{\tilde R}}{\sigma_{\tilde R}} - "
+        r"\sqrt{1-\rho^2}\sqrt{\chi^2(\mu_\pi\|\mu_{\rm ref})}"
+    ),
     source=f"{LAIDLAW}, Thm 5.1 (in the form derived by Cauchy-Schwarz in rltheory.tabular._proxies)",
     kind="inequality",
     tags=("proxies", "reward-hacking", "fast"),
@@ -607,8 +658,8 @@ def _kl_hacks(seed):
     ref = np.array([[0.95, 0.05], [0.9, 0.1], [0.2, 0.8]])
     mdp = FiniteMDP(P, R, gamma=0.9, initial_distribution=[1.0, 0.0, 0.0])
     base = correlated_proxy_bound(mdp, R, proxy, ref, ref)
-    kl = correlated_proxy_bound(mdp, R, proxy, ref,
-                                proxy_regularized_policy(mdp, proxy, ref, 0.3, regularizer="kl_action").action_probabilities)
+    kl_policy = proxy_regularized_policy(mdp, proxy, ref, 0.3, regularizer="kl_action").action_probabilities
+    kl = correlated_proxy_bound(mdp, R, proxy, ref, kl_policy)
     chi = correlated_proxy_bound(mdp, R, proxy, ref,
                                  proxy_regularized_policy(mdp, proxy, ref, base.safe_strength).action_probabilities)
     if base.correlation <= 0.7 or kl.proxy_improvement <= 0 or chi.true_improvement < -1e-9:
@@ -625,7 +676,10 @@ def _kl_hacks(seed):
         "costs and weights."
     ),
     latex=r"\arg\max\{\textstyle\sum w\,d : d\ \text{quasimetric},\ d(s,s') \le c(s,s')\} = d_{\rm sp}",
-    source="T. Wang, A. Torralba, P. Isola, A. Zhang, Optimal goal-reaching RL via quasimetric learning, ICML 2023, Thm 1 (tabular form derived in rltheory.tabular._quasimetric)",
+    source=(
+        "T. Wang, A. Torralba, P. Isola, A. Zhang, Optimal goal-reaching RL via quasimetric learning, ICML 2023, "
+        "Thm 1 (tabular form derived in rltheory.tabular._quasimetric)"
+    ),
     kind="identity",
     tags=("quasimetric", "fast"),
     n_instances=lambda e: max(5, e // 5),
@@ -665,7 +719,10 @@ def _qrl_slack(seed):
         "random weighted coverage functions, and SubPO's exact gradient ascent never exceeds the optimum."
     ),
     latex=r"J(\pi_{\rm greedy}) \ge (1 - 1/e)\max_{a_{0:H-1}} F(\{s_0, a_0, \dots, a_{H-1}\})",
-    source=f"{NWF}, Thm 4.2; M. Prajapat, M. Mutny, M. N. Zeilinger, A. Krause, Submodular reinforcement learning, ICLR 2024",
+    source=(
+        f"{NWF}, Thm 4.2; M. Prajapat, M. Mutny, M. N. Zeilinger, A. Krause, Submodular reinforcement learning, "
+        f"ICLR 2024"
+    ),
     kind="inequality",
     tags=("submodular", "fast"),
     n_instances=lambda e: max(5, e // 5),

@@ -20,7 +20,12 @@ import scipy.sparse as sp
 from rltheory._validation import check_int, check_real, check_tol, readonly
 from rltheory.tabular._model import FiniteMDP
 from rltheory.tabular._multiobjective import _check_rewards, _occupancy_lp_data, hypervolume
-from rltheory.tabular._occupancy_lp import policy_from_occupancy, policy_occupancies, resolve_initial_distribution, solve_lp
+from rltheory.tabular._occupancy_lp import (
+    policy_from_occupancy,
+    policy_occupancies,
+    resolve_initial_distribution,
+    solve_lp,
+)
 
 __all__ = ["CMORLResult", "cmorl", "crowding_distance"]
 

@@ -172,7 +172,10 @@ def irl_feasible_set(mdp: FiniteMDP, policy, *, reward: str = "state_action") ->
         G = G @ np.repeat(np.eye(S), A, axis=0)
     G = G[np.max(np.abs(G), axis=1) > _rank_tol(G)] if G.size else G
     n = S * A if reward == "state_action" else S
-    lineality = sla.null_space(G, rcond=_rank_tol(G) / max(1.0, float(np.linalg.norm(G, 2)))) if G.shape[0] else np.eye(n)
+    if G.shape[0]:
+        lineality = sla.null_space(G, rcond=_rank_tol(G) / max(1.0, float(np.linalg.norm(G, 2))))
+    else:
+        lineality = np.eye(n)
     rays = None
     if reward == "state_action":
         off = np.flatnonzero(mask & (pi.ravel() == 0))

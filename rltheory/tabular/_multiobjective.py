@@ -611,5 +611,7 @@ def pareto_gap(mdp: FiniteMDP, rewards, values, *, initial_distribution=None, to
     sol = solve_lp(Rm.sum(axis=0), A_ub, b_ub, A_eq, b_eq, who="pareto_gap", tol=tol, solver=solver,
                    solver_options=solver_options, scale=scale)
     if sol.x is None:
-        raise ValueError(f"pareto_gap: no achievable value vector weakly dominates {x.tolist()} (the LP is {sol.status})")
+        raise ValueError(
+            f"pareto_gap: no achievable value vector weakly dominates {x.tolist()} (the LP is {sol.status})"
+        )
     return float(max(0.0, sol.objective - x.sum()))

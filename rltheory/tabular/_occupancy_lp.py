@@ -170,7 +170,9 @@ def solve(problem: cp.Problem, who: str, solver: str, solver_options: dict | Non
                 warnings.filterwarnings("ignore", message="Solution may be inaccurate")
                 problem.solve(solver=solver, **options)
         except cp.SolverError as exc:
-            raise RuntimeError(f"{who}: the solver {solver} failed ({exc}); try another solver or solver_options") from None
+            raise RuntimeError(
+                f"{who}: the solver {solver} failed ({exc}); try another solver or solver_options"
+            ) from None
         if str(problem.status) != cp.OPTIMAL_INACCURATE:
             break
     status = str(problem.status)

@@ -168,7 +168,8 @@ def quasimetric_distances(
         k += 1
     A_ub = sp.csr_array((vals, (rows, cols)), shape=(k, n))
     scale = float(np.sum(w[reach])) * float(np.sum(c[mask]))  # objective <= sum of weights * longest path
-    sol = solve_lp(w[pairs[:, 0], pairs[:, 1]], A_ub, np.array(rhs), who="quasimetric_distances", tol=tol, solver=solver,
+    sol = solve_lp(w[pairs[:, 0], pairs[:, 1]], A_ub, np.array(rhs), who="quasimetric_distances", tol=tol,
+                   solver=solver,
                    solver_options=solver_options, scale=scale)
     if sol.x is None:
         raise RuntimeError(f"quasimetric_distances: the LP is {sol.status} with solver {sol.solver}")

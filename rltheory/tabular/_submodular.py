@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rltheory._validation import check_choice, check_finite, check_int, check_max_iter, check_real, check_tol, readonly
+from rltheory._validation import check_finite, check_int, check_max_iter, check_real, check_tol, readonly
 from rltheory.tabular._model import FiniteMDP
 
 __all__ = [

@@ -6,7 +6,8 @@ distribution over state-action pairs (:math:`\sum_{s,a}\lambda(s,a) = 1`), the p
 .. math::
 
     \max_\pi F(\lambda^\pi) \;=\; \max_{\lambda \in \Lambda} F(\lambda), \qquad
-    \Lambda = \Big\{\lambda \ge 0 : \sum_a \lambda(j,a) - \gamma \sum_{s,a} P(j|s,a)\lambda(s,a) = (1-\gamma)\mu(j)\Big\},
+    \Lambda = \Big\{\lambda \ge 0 : \sum_a \lambda(j,a) - \gamma \sum_{s,a} P(j|s,a)\lambda(s,a)
+    = (1-\gamma)\mu(j)\Big\},
 
 a convex program when :math:`F` is concave (Hazan, Kakade, Singh & Van Soest 2019; Zhang, Koppel, Bedi,
 Szepesvári & Wang 2020): :math:`\Lambda` is the normalized flow polytope (Puterman 2005, Theorem 6.9.1), and a
@@ -489,7 +490,8 @@ def maximize_utility(
       :math:`\nabla F(\lambda_k)`, policy iteration), :math:`\eta_k = 2/(k+2)`, from the uniform policy's
       occupancy (Frank & Wolfe 1956; Hazan et al. 2019, Algorithm 1 with exact planning and density oracles).
       With an :math:`L`-smooth :math:`F` (``Utility.smoothness``), :math:`F^* - F(\lambda_k) \le 8L/(k+2)`
-      (Jaggi 2013, Theorem 1 and Lemma 7). Every iterate is a mixture of occupancies, hence an occupancy (Puterman 2005, Thm 6.9.1).
+      (Jaggi 2013, Theorem 1 and Lemma 7). Every iterate is a mixture of occupancies, hence an occupancy
+      (Puterman 2005, Thm 6.9.1).
     * ``"policy_gradient"``: gradient ascent on softmax parameters with the exact *variational policy gradient*
       :math:`\nabla_\theta F(\lambda^{\pi_\theta}) = \nabla_\theta \langle r, \lambda^{\pi_\theta}\rangle|_{r =
       \nabla F(\lambda^{\pi_\theta})}` (Zhang, Koppel, Bedi, Szepesvári & Wang 2020, Theorem 1), i.e.
@@ -547,7 +549,9 @@ def maximize_utility(
     """
     FiniteMDP.require(mdp, "discounted", "maximize_utility")
     if not isinstance(utility, Utility):
-        raise ValueError(f"utility must be a Utility (see entropy_utility, divergence_utility), got {type(utility).__name__}")
+        raise ValueError(
+            f"utility must be a Utility (see entropy_utility, divergence_utility), got {type(utility).__name__}"
+        )
     method = check_choice("method", method, ("cvxpy", "frank_wolfe", "policy_gradient"))
     tol = check_tol(tol)
     max_iter = check_max_iter(max_iter)

@@ -62,7 +62,9 @@ def test_optimum_equals_brute_force_over_history_dependent_policies_on_a_stochas
         return sum(P[s, a, t] * value(policy, h + 1, t, visited + [t]) for t in range(S))
 
     histories = [(0,)] + [(0, t) for t in range(S)]
-    best = max(value(dict(zip(histories, acts)), 0, 0, [0]) for acts in itertools.product(range(A), repeat=len(histories)))
+    best = max(
+        value(dict(zip(histories, acts)), 0, 0, [0]) for acts in itertools.product(range(A), repeat=len(histories))
+    )
     assert submodular_optimum(mdp, F, initial_state=0).value == pytest.approx(best)
     assert submodular_greedy(mdp, F, initial_state=0).value <= best + 1e-12
 

@@ -90,7 +90,8 @@ def test_linear_utility_is_ordinary_rl():
 
 def test_maximum_state_entropy_closed_forms():
     # action a moves deterministically to state a; lam = (1 - gamma) e_0 + gamma q for the common choice q
-    for S, gamma, expected in ((2, 0.5, np.log(2)), (3, 0.5, 1.5 * np.log(2)), (4, 0.5, 1.5 * np.log(2) + 0.5 * np.log(3) - 0.5 * np.log(2))):
+    cases = ((2, 0.5, np.log(2)), (3, 0.5, 1.5 * np.log(2)), (4, 0.5, np.log(2) + 0.5 * np.log(3)))
+    for S, gamma, expected in cases:
         P = np.zeros((S, S, S))
         P[:, np.arange(S), np.arange(S)] = 1.0
         mu = np.eye(S)[0]
@@ -123,7 +124,9 @@ def test_imitation_recovers_the_expert(divergence):
         assert pg.converged and -pg.value <= pg.duality_gap <= 1e-8
 
 
-@pytest.mark.parametrize("make", [lambda t: divergence_utility(t, "chi2"), lambda t: entropy_utility("state", smoothing=0.1)])
+@pytest.mark.parametrize(
+    "make", [lambda t: divergence_utility(t, "chi2"), lambda t: entropy_utility("state", smoothing=0.1)]
+)
 def test_frank_wolfe_meets_jaggi_bound_at_every_iterate(make):
     mdp = random_mdp(11, S=5, A=3, gamma=0.8)
     target = normalized_occupancy(mdp, random_policy(mdp, np.random.default_rng(2)))
