@@ -47,11 +47,41 @@ def _results():
         T.control_as_inference(h),
         T.trajectory_laws(h, [1.0, 0.0, 0.0]),
         T.kl_regularized_posterior([0.0, 1.0], [0.5, 0.5], 1.0),
+        *_occupancy_program_results(),
+    ]
+
+
+def _occupancy_program_results():
+    mu = np.full(3, 1 / 3)
+    d = _mdp(initial_distribution=mu)
+    rng = np.random.default_rng(1)
+    rewards = rng.uniform(size=(2, 3, 2))
+    pi = np.full((3, 2), 0.5)
+    ref = np.full((3, 2), 1 / 6)
+    h = T.FiniteMDP(np.stack([np.eye(3)] * 3), np.zeros((3, 3)), gamma=1.0, horizon=2)
+    F = T.coverage_function(np.eye(3, dtype=bool))
+    return [
+        T.pareto_front(d, rewards),
+        T.maximize_utility(d, T.entropy_utility()),
+        T.irl_feasible_set(d, np.array([0, 1, 0])),
+        T.ng_russell_irl(d, np.array([0, 1, 0])),
+        T.soft_irl_reward_set(d, pi, 1.0),
+        T.reward_identifiability(T.soft_irl_reward_set(d, pi, 1.0)),
+        T.misspecification_sensitivity(d, np.asarray(d.R), 1.0),
+        T.cmorl(d, rewards, [0.0, 0.0], n_rounds=1),
+        T.deterministic_policy_values(d, rewards),
+        T.realize_policy_set(d, np.arange(8) < 3),
+        T.dual_rl(d, ref, 0.5),
+        T.correlated_proxy_bound(d, rewards[0], rewards[1], pi, np.array([0, 1, 0])),
+        T.proxy_regularized_policy(d, rewards[1], pi, 0.1),
+        T.quasimetric_distances(d),
+        T.submodular_policy_optimization(h, F, max_iter=3),
     ]
 
 
 def test_every_result_class_is_covered():
-    classes = {name for name in T.__all__ if isinstance(getattr(T, name), type) and name != "FiniteMDP"}
+    problems = {"FiniteMDP", "Utility"}  # models / problem specifications, not results
+    classes = {name for name in T.__all__ if isinstance(getattr(T, name), type) and name not in problems}
     produced = {type(r).__name__ for r in _results()}
     assert classes == produced
 
