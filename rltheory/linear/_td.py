@@ -957,7 +957,7 @@ def _prepare(mdp, policy, features, behavior, theta0, n_steps, n_runs, seed, che
     term = np.zeros(S, dtype=np.bool_)
     if _is_episodic(mdp):
         rho0 = _initial(mdp, initial_distribution, who, required=True)
-        Pmu = np.einsum("sa,sat->st", mu, _dense_P(mdp))
+        Pmu = np.einsum("sa,sat->st", mu, mdp.dense_P)
         _check_episodes(mdp, Pmu, rho0, who, "the policy" if behavior is None else "the behaviour policy")
         term[mdp.terminal_states] = True
     elif initial_distribution is None:
