@@ -96,7 +96,7 @@ def ucrl2_lower_bound(n_states: int, n_actions: int, diameter: float, times, *,
     --------
     >>> from rltheory.tabular import ucrl2_lower_bound
     >>> ucrl2_lower_bound(10, 10, 20.0, [1e6]).round(3).tolist()
-    [2121.32]
+    [670.82]
     >>> ucrl2_lower_bound(6, 2, 15.0, [1e6])
     Traceback (most recent call last):
     ...

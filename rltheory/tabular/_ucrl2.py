@@ -363,16 +363,18 @@ def extended_value_iteration(p_hat, r_hat, p_radius, r_radius, *, tol: float, ma
 
     Examples
     --------
-    Two states, one action each way; the radius lets the optimistic model
-    stay in the rewarding state:
+    Two states, one action each; state 1 pays 1. The radius 0.4 lets the
+    optimistic model move 0.2 of the mass of ``p_hat(.|1)`` onto state 1 itself,
+    so the optimistic chain spends a share 1 / (1 + 0.3) = 10/13 of the time
+    in state 1:
 
     >>> import numpy as np
     >>> from rltheory.tabular import extended_value_iteration
     >>> p_hat = np.array([[[0.0, 1.0]], [[0.5, 0.5]]])
     >>> res = extended_value_iteration(p_hat, np.array([[0.0], [1.0]]), np.full((2, 1), 0.4), np.zeros((2, 1)),
     ...                                tol=1e-9)
-    >>> res.converged, res.transitions[1, 0].tolist(), round(res.gain_upper, 6)
-    (True, [0.3, 0.7], 0.7)
+    >>> res.converged, res.transitions[1, 0].round(12).tolist(), round(res.gain_upper, 9), round(10 / 13, 9)
+    (True, [0.3, 0.7], 0.769230769, 0.769230769)
     """
     p_hat = np.array(p_hat, dtype=np.float64)
     if p_hat.ndim != 3 or p_hat.shape[0] != p_hat.shape[2]:
