@@ -12,7 +12,8 @@ Ortner & Auer (2010)'s Eqs. (1)-(2) at ``t_k = S A visits`` with delta = 0.05.
 Candidates (same inputs, run round-robin, warm; ratios in the same run):
 
 * ``rltheory.tabular._ucrl2._evi``: the compiled EVI (one stable sort per
-  sweep, Fig. 2's sorting argument per pair, no allocation in the loop);
+  sweep, Fig. 2's sorting argument on each pair's support, indexed once per
+  call: the same numbers as on the dense rows);
 * ``rltheory.tabular._average_reward_reference.extended_value_iteration_reference``:
   the same algorithm vectorised over all pairs with NumPy (cumulative sums
   over the sorted successor states).

@@ -28,7 +28,10 @@ elsewhere, and remove the excess mass from the worst states first. EVI stops
 when :math:`\max_s (u_{i+1} - u_i)(s) - \min_s (u_{i+1} - u_i)(s) < 1/\sqrt{t_k}`
 (their Eq. (5)); the greedy policy with respect to :math:`u_i` (the maximiser
 of the last sweep) is then :math:`1/\sqrt{t_k}`-optimal for the extended MDP
-(their Theorem 7). Each sweep costs one sort and :math:`O(S)` per pair; the
+(their Theorem 7). Each sweep costs one sort of the states and, per pair with
+:math:`n` observed successors, :math:`O(n)` plus an insertion sort of the
+support when mass must be removed (Fig. 2 restricted to the support gives the
+same numbers as on the dense row); the
 iterate is shifted by its minimum after each sweep (the operator commutes
 with constants, so differences and policies are those of the paper).
 
@@ -98,14 +101,91 @@ def _inner_max(p_hat, d, u, order, p):
 
 
 @njit(cache=True)
+def _inner_max_support(p_hat, d, u, best, rank, supp, n, work, p):
+    """:func:`_inner_max` on the support ``supp[:n]`` (ascending) of ``p_hat``; returns ``p . u``.
+
+    The same floating-point operations in the same order as the dense version, the zero entries skipped:
+    adding ``0 * u[j]`` or ``0`` to a sum leaves it unchanged, and the removal step of Fig. 2 leaves a zero
+    entry at zero. ``best = order[0]``, ``rank[order[i]] = i``; ``p`` (scratch) is written on the support
+    and at ``best`` only, ``work`` (scratch) receives the support by decreasing rank (worst state first).
+    """
+    pb_hat = 0.0
+    best_in = False
+    for k in range(n):
+        j = supp[k]
+        p[j] = p_hat[j]
+        if j == best:
+            best_in = True
+            pb_hat = p_hat[j]
+    pb = min(1.0, pb_hat + 0.5 * d)
+    p[best] = pb
+    total = 0.0
+    inserted = best_in
+    for k in range(n):
+        j = supp[k]
+        if not inserted and best < j:
+            total += pb
+            inserted = True
+        total += p[j]
+    if not inserted:
+        total += pb
+    if total > 1.0:
+        m = 0
+        for k in range(n):  # insertion sort of the support (minus best) by decreasing rank; supports are small
+            j = supp[k]
+            if j == best:
+                continue
+            r = rank[j]
+            i = m
+            while i > 0 and rank[work[i - 1]] < r:
+                work[i] = work[i - 1]
+                i -= 1
+            work[i] = j
+            m += 1
+        i = 0
+        while total > 1.0 and i < m:
+            j = work[i]
+            old = p[j]
+            new = max(0.0, 1.0 - (total - old))
+            p[j] = new
+            total += new - old
+            i += 1
+    value = 0.0
+    inserted = best_in
+    for k in range(n):
+        j = supp[k]
+        if not inserted and best < j:
+            value += pb * u[best]
+            inserted = True
+        value += p[j] * u[j]
+    if not inserted:
+        value += pb * u[best]
+    return value
+
+
+@njit(cache=True)
 def _evi(p_hat, r_tilde, p_radius, allowed, eps, max_iter, u, u_new, p, policy):
     """Extended value iteration from ``u = 0`` (Jaksch et al. 2010, Sec. 3.1.1); no validation.
 
     On return ``u`` holds the iterate :math:`u_i` of the last sweep (shifted by a constant), ``u_new`` its image
     :math:`u_{i+1}` and ``policy`` the greedy policy of that sweep; returns
-    ``(sweeps, converged, min(u_new - u), max(u_new - u))``.
+    ``(sweeps, converged, min(u_new - u), max(u_new - u))``. The supports of the rows of ``p_hat`` are indexed
+    once per call, and every sweep runs Fig. 2 on them (:func:`_inner_max_support`, the same numbers as
+    :func:`_inner_max` on the dense rows, in O(support) per pair instead of O(S)).
     """
     S, A = r_tilde.shape
+    support = np.empty((S, A, S), dtype=np.int64)
+    n_support = np.zeros((S, A), dtype=np.int64)
+    for s in range(S):
+        for a in range(A):
+            n = 0
+            for j in range(S):
+                if p_hat[s, a, j] != 0.0:
+                    support[s, a, n] = j
+                    n += 1
+            n_support[s, a] = n
+    rank = np.empty(S, dtype=np.int64)
+    work = np.empty(S, dtype=np.int64)
     for j in range(S):
         u[j] = 0.0
     dmin, dmax = 0.0, 0.0
@@ -113,13 +193,17 @@ def _evi(p_hat, r_tilde, p_radius, allowed, eps, max_iter, u, u_new, p, policy):
     converged = False
     while sweeps < max_iter:
         order = np.argsort(-u, kind="mergesort")
+        for i in range(S):
+            rank[order[i]] = i
+        top = order[0]
         for s in range(S):
             best = -np.inf
             ba = -1
             for a in range(A):
                 if not allowed[s, a]:
                     continue
-                q = r_tilde[s, a] + _inner_max(p_hat[s, a], p_radius[s, a], u, order, p)
+                q = r_tilde[s, a] + _inner_max_support(p_hat[s, a], p_radius[s, a], u, top, rank, support[s, a],
+                                                       n_support[s, a], work, p)
                 if q > best:
                     best = q
                     ba = a

@@ -18,7 +18,7 @@ from rltheory.tabular import (
 )
 from rltheory.tabular._average_reward_reference import extended_value_iteration_reference, ucrl2_reference_run
 from rltheory.tabular._ucrl2 import INFO_EPISODES, INFO_GAIN_LOWER, INFO_GAIN_UPPER, INFO_NOT_CONVERGED, INFO_T_K
-from rltheory.tabular._ucrl2 import _inner_max
+from rltheory.tabular._ucrl2 import _inner_max, _inner_max_support
 from rltheory.tabular.envs import garnet, river_swim
 
 from ._helpers import actions_of, step_continuing_agent
@@ -51,6 +51,32 @@ def test_fig2_inner_maximum_is_the_l1_ball_optimum(seed):
     assert np.abs(p - p_hat).sum() <= d + 1e-12
     assert value == pytest.approx(float(p @ u), abs=1e-12)
     assert value == pytest.approx(_l1_ball_lp(p_hat, d, u), abs=1e-7)  # HiGHS' feasibility tolerance
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_fig2_on_the_support_is_the_dense_fig2_bit_for_bit(seed):
+    # EVI's sweeps run Fig. 2 on the support of p_hat: skipping zero entries must not change a single bit
+    g = np.random.default_rng(seed)
+    S = int(g.integers(1, 12))
+    counts = g.integers(0, 6, size=S) * (g.random(S) < g.uniform(0.1, 1.0))
+    if seed % 7 == 0:
+        counts[:] = 0  # an unvisited pair: p_hat = 0
+    p_hat = counts / counts.sum() if counts.sum() else np.zeros(S)
+    d = float(g.choice([0.0, g.uniform(0, 0.4), g.uniform(0.4, 3.0)]))
+    u = g.normal(size=S) * g.choice([1e-3, 1.0, 1e3])
+    u[g.random(S) < 0.3] = 0.0  # ties
+    order = np.argsort(-u, kind="mergesort")
+    rank = np.empty(S, dtype=np.int64)
+    rank[order] = np.arange(S)
+    supp = np.flatnonzero(p_hat).astype(np.int64)
+    p_dense, p_sparse = np.empty(S), np.full(S, np.nan)
+    value = _inner_max(p_hat, d, u, order, p_dense)
+    value_support = _inner_max_support(p_hat, d, u, int(order[0]), rank, np.concatenate([supp, np.zeros(S, np.int64)]),
+                                       supp.size, np.empty(S, dtype=np.int64), p_sparse)
+    assert value_support == value  # identical floating-point result
+    written = np.union1d(supp, [order[0]])
+    np.testing.assert_array_equal(p_sparse[written], p_dense[written])
+    assert (p_dense[np.setdiff1d(np.arange(S), written)] == 0).all()
 
 
 def _instance(seed, S=6, A=3, unvisited=2):
