@@ -53,10 +53,11 @@ def summary_row(cfg, curve, budget) -> SummaryRow:
 
     Examples
     --------
-    >>> from rltheory.bandits import BernoulliBandit, UCB1, simulate
+    >>> from rltheory.bandits import BernoulliBandit, UCB1
+    >>> from rltheory.simulation import simulate
     >>> from rltheory.experiments import ExperimentConfig
     >>> cfg = ExperimentConfig("UCB1", BernoulliBandit([0.6, 0.4]), UCB1())
-    >>> curve = simulate(cfg.problem, cfg.agent, 200, 4, seed=0, checkpoints=10)
+    >>> curve = simulate(cfg.problem, cfg.agent, n_rounds=200, n_runs=4, seed=0, checkpoints=10)
     >>> row = summary_row(cfg, curve, 200)
     >>> bool(row.final_mean == curve.mean[-1]), row.n_runs
     (True, 4)
