@@ -87,6 +87,7 @@ def _run_reproduce(args):
             panels=rep.panels,
             final_vs_dim=rep.final_vs_dim,
             final_boxplot=rep.final_boxplot,
+            also_linear=rep.also_linear,
             title=rep.name,
             path=path,
         ),

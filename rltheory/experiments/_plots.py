@@ -22,6 +22,10 @@ OVERLAYS = {
     "exp3-bound": "EXP3 regret bound 2 sqrt(e-1) sqrt(t K ln K) (Auer, Cesa-Bianchi, Freund & Schapire 2002, Cor. 3.2)",
     "sqrt-t": "reference slope 1/2: c sqrt(t) through the largest final mean regret of the panel (the sqrt(T) rate of "
     "OFUL, Abbasi-Yadkori, Pal & Szepesvari 2011, Thm 3, and of LSVI-UCB, Jin et al. 2020, Thm 3.1, up to logs)",
+    "ucrl2-bound": "UCRL2 regret bound 34 D S sqrt(A t log(t/delta)) with the diameter D of the MDP and the delta of the "
+    "panel's UCRL2 configuration (Jaksch, Ortner & Auer 2010, Thm 2)",
+    "ucrl2-lower-bound": "minimax lower bound 0.015 sqrt(D S A t) (Jaksch, Ortner & Auer 2010, Thm 5): some MDP with these "
+    "S, A, D forces it on every algorithm; drawn for scale, with its conditions S, A >= 10, D >= 20 log_A S stated",
 }
 
 #: Panel layouts of :func:`plot_experiment`.
@@ -53,6 +57,9 @@ def _bandit_key(bandit):
 def _bandit_title(bandit):
     kind = type(bandit).__name__
     problem = problem_kind(bandit)
+    if problem == "continuing":
+        noise = f", {bandit.noise} rewards" if hasattr(bandit, "noise") else ""
+        return f"{kind} (S={bandit.n_states}, A={bandit.n_actions}, average reward{noise})"
     if problem == "linear-bandit":
         contexts = f", {bandit.n_contexts} contexts" if bandit.is_contextual else ""
         return f"{kind} (d={bandit.dim}, K={bandit.n_arms}{contexts}, sigma={bandit.noise_sigma:g})"
@@ -136,6 +143,51 @@ def _overlay_sqrt_t(ax, bandit, times, curves):
             label=r"slope 1/2 ($\propto\sqrt{t}$)")
 
 
+def _continuing_model(problem):
+    """The FiniteMDP of a continuing problem (a NoisyRewards wrapper holds one), or None for another kind."""
+    if problem_kind(problem) != "continuing":
+        return None
+    return getattr(problem, "mdp", problem)
+
+
+def _overlay_ucrl2_bound(ax, problem, times, curves):
+    from rltheory import tabular
+
+    mdp = _continuing_model(problem)
+    deltas = [c.metadata["agent"]["params"]["delta"] for c in curves if c.metadata["agent"]["type"] == "UCRL2"]
+    if mdp is None or not deltas:
+        return
+    D = tabular.diameter(mdp).diameter
+    t = times[times > 1]
+    if not np.isfinite(D) or t.size == 0:
+        return
+    # Jaksch, Ortner & Auer (2010), Theorem 2: with probability 1 - delta, regret(T) <= 34 D S sqrt(A T log(T/delta))
+    values = tabular.ucrl2_regret_bound(mdp.n_states, mdp.n_actions, D, t, delta=deltas[0])
+    ax.plot(t, values, color="black", linestyle=":", linewidth=1.5,
+            label=rf"UCRL2 bound (Thm 2), D={D:.3g}, $\delta$={deltas[0]:g}")
+
+
+def _overlay_ucrl2_lower_bound(ax, problem, times, curves):
+    import math
+
+    from rltheory import tabular
+
+    mdp = _continuing_model(problem)
+    if mdp is None:
+        return
+    D = tabular.diameter(mdp).diameter
+    if not np.isfinite(D) or D <= 0:
+        return
+    S, A = mdp.n_states, mdp.n_actions
+    met = S >= 10 and A >= 10 and D >= 20 * math.log(S) / math.log(A)
+    # Jaksch, Ortner & Auer (2010), Theorem 5: some MDP with S states, A actions and diameter D has expected
+    # regret >= 0.015 sqrt(D S A T) for every algorithm (S, A >= 10, D >= 20 log_A S, T >= D S A)
+    values = tabular.ucrl2_lower_bound(S, A, D, times, check_conditions=False)
+    note = "" if met else ", conditions unmet"
+    ax.plot(times, values, color="black", linestyle=(0, (6, 3)), linewidth=2.0,
+            label=rf"minimax lower bound $0.015\sqrt{{DSAt}}$ (Thm 5{note})")
+
+
 def _final_boxplot_panel(ax, result, styles, overlays):
     """Boxplots of the regret at the end of the runs, one box per configuration."""
     from rltheory import bandits as b
@@ -168,11 +220,13 @@ _OVERLAY_FUNCS = {
     "lai-robbins": _overlay_lai_robbins,
     "exp3-bound": _overlay_exp3_bound,
     "sqrt-t": _overlay_sqrt_t,
+    "ucrl2-bound": _overlay_ucrl2_bound,
+    "ucrl2-lower-bound": _overlay_ucrl2_lower_bound,
 }
 
 
 def plot_experiment(result, *, overlays=(), log_x=False, log_y=False, panels="instance", final_vs_dim=False,
-                    final_boxplot=False, title=None, path=None):
+                    final_boxplot=False, also_linear=False, title=None, path=None):
     """Regret curves of an :class:`ExperimentResult`, one panel per problem instance (or one panel).
 
     Each configuration is drawn with ``RegretCurve.plot`` (mean regret and its
@@ -200,6 +254,10 @@ def plot_experiment(result, *, overlays=(), log_x=False, log_y=False, panels="in
         Add a panel of boxplots of the regret at the end of the runs, one
         box per configuration (with the Lai-Robbins value at ``T`` when that
         overlay is asked for and all configurations share one instance).
+    also_linear : bool
+        Draw every curve panel a second time on linear axes (after the
+        panels on the requested axes), its regret axis limited to the curves'
+        range (a theory curve far above them is then cut at the top).
     title : str, optional
         Figure title.
     path : str or path-like, optional
@@ -240,11 +298,13 @@ def plot_experiment(result, *, overlays=(), log_x=False, log_y=False, panels="in
         key = "all" if panels == "single" else _bandit_key(cfg.problem)
         groups.setdefault(key, []).append(cfg)
     styles = {cfg.name: LINE_STYLES[k % len(LINE_STYLES)] for cfgs in groups.values() for k, cfg in enumerate(cfgs)}
-    n = len(groups) + bool(final_vs_dim) + bool(final_boxplot)
+    scales = [(log_x, log_y)] + ([(False, False)] if also_linear else [])
+    curve_panels = [(cfgs, lx, ly) for lx, ly in scales for cfgs in groups.values()]
+    n = len(curve_panels) + bool(final_vs_dim) + bool(final_boxplot)
     fig = Figure(figsize=(6.4 * n, 4.6), layout="constrained")
     FigureCanvasAgg(fig)
     axes = fig.subplots(1, n, squeeze=False)[0]
-    for ax, cfgs in zip(axes, groups.values()):
+    for ax, (cfgs, log_x, log_y) in zip(axes, curve_panels):
         bandit = cfgs[0].problem
         times = None
         curves = [result.curves[cfg.name] for cfg in cfgs]
@@ -257,6 +317,11 @@ def plot_experiment(result, *, overlays=(), log_x=False, log_y=False, panels="in
             _OVERLAY_FUNCS[name](ax, bandit, positive, curves)
         ax.set_xscale("log" if log_x else "linear")
         ax.set_yscale("log" if log_y else "linear")
+        if also_linear and not (log_x or log_y):
+            top = max(float(np.nanmax(np.asarray(c.upper if c.n_runs > 1 else c.mean))) for c in curves)
+            bottom = min(0.0, min(float(np.nanmin(np.asarray(c.lower if c.n_runs > 1 else c.mean))) for c in curves))
+            if np.isfinite(top) and top > bottom:
+                ax.set_ylim(bottom, 1.1 * top)
         ax.set_xlabel("episode k" if problem_kind(bandit) == "episodic" else "time t")
         ax.set_ylabel("regret")
         if len({_bandit_key(cfg.problem) for cfg in cfgs}) == 1:
@@ -265,7 +330,7 @@ def plot_experiment(result, *, overlays=(), log_x=False, log_y=False, panels="in
             ax.set_title(f"{len(cfgs)} configurations ({type(bandit).__name__} instances)", fontsize=9)
         ax.grid(True, which="both", alpha=0.3)
         ax.legend(fontsize=7, loc="upper left")
-    extra = iter(axes[len(groups):])
+    extra = iter(axes[len(curve_panels):])
     if final_vs_dim:
         _final_vs_dim_panel(next(extra), result)
     if final_boxplot:

@@ -33,6 +33,7 @@ CLAIM_MODULES = (
     "_claims_bandits",
     "_claims_distributional",
     "_claims_average_reward",
+    "_claims_average_reward_learning",
     "_claims_regularized",
     "_claims_linear",
     "_claims_convex",

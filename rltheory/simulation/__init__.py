@@ -3,9 +3,10 @@
 * The agent protocol: :class:`Agent` (a frozen record of parameters with
   compiled functions over explicit state; built-in and user agents alike),
   :func:`agent_from_spec`, :func:`registered_agents`; the episodic-MDP agent
-  base :class:`EpisodicAgent`.
-* The one entry point :func:`simulate` (``n_rounds=`` for bandits,
-  ``n_episodes=`` for episodic MDPs), which dispatches on the problem's kind
+  base :class:`EpisodicAgent` and the continuing (average-reward) agent base
+  :class:`ContinuingAgent`.
+* The one entry point :func:`simulate` (``n_rounds=`` for bandits and
+  continuing MDPs, ``n_episodes=`` for episodic MDPs), which dispatches on the problem's kind
   (:func:`problem_kinds`; subpackages register theirs with
   :func:`register_problem_kind`) and runs one kernel generated per agent class.
 * Per-run random streams: xoshiro256++ seeded by
@@ -29,6 +30,7 @@ Examples
 """
 
 from rltheory.simulation._agent import Agent, NoParams, agent_from_spec, registered_agents
+from rltheory.simulation._continuing import ContinuingAgent
 from rltheory.simulation._curves import RegretCurve, SlopeFit
 from rltheory.simulation._episodic import EpisodicAgent
 from rltheory.simulation._metadata import versions
@@ -58,6 +60,7 @@ from rltheory.simulation._simulate import (
 
 __all__ = [
     "Agent",
+    "ContinuingAgent",
     "EpisodicAgent",
     "NoParams",
     "PreparedProblem",

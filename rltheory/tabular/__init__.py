@@ -1,7 +1,11 @@
-"""Finite MDPs: the model, exact dynamic programming, and environments.
+"""Finite MDPs: the model, exact dynamic programming, learners, and environments.
 
 Every solver is a free function that takes a validated :class:`FiniteMDP`
-and returns a frozen result dataclass.
+and returns a frozen result dataclass. Average-reward models (``gamma = 1``,
+no terminal state, no horizon) are also problems of the ``"continuing"``
+simulation kind: ``rltheory.simulation.simulate(mdp, agent, n_rounds=T)`` runs
+a learner such as :class:`UCRL2` or :class:`PSRLAverageReward` on them
+(:class:`NoisyRewards` adds Bernoulli reward noise).
 """
 
 from rltheory.tabular._model import FiniteMDP
@@ -126,6 +130,12 @@ from rltheory.tabular._inference import (
     kl_regularized_posterior,
     trajectory_laws,
 )
+from rltheory.tabular._noisy_rewards import NoisyRewards
+from rltheory.tabular._diameter import DiameterResult, diameter
+from rltheory.tabular._average_reward_bounds import ucrl2_lower_bound, ucrl2_regret_bound
+from rltheory.tabular._ucrl2 import UCRL2, ExtendedValueIterationResult, extended_value_iteration
+from rltheory.tabular._tsde import PSRLAverageReward
+from rltheory.tabular import _continuing_kind  # noqa: F401  (registers the "continuing" problem kind)
 from rltheory.tabular._value_iteration import (
     ModifiedPolicyIterationResult,
     ValueIterationResult,
@@ -195,6 +205,15 @@ __all__ = [
     "pareto_front",
     "pareto_gap",
     "vector_values",
+    "DiameterResult",
+    "ExtendedValueIterationResult",
+    "NoisyRewards",
+    "PSRLAverageReward",
+    "UCRL2",
+    "diameter",
+    "extended_value_iteration",
+    "ucrl2_lower_bound",
+    "ucrl2_regret_bound",
     "AverageRewardLPResult",
     "AverageRewardPolicyIterationResult",
     "ChainClasses",

@@ -12,7 +12,8 @@ from rltheory.experiments._plots import OVERLAYS, PANELS
 
 
 def test_catalogue_names_match_keys_and_overlays_exist():
-    assert set(CATALOGUE) == {"bernoulli-two-arms", "bernoulli-ten-arms", "adversarial", "linear-bandit", "linear-mdp"}
+    assert set(CATALOGUE) == {"bernoulli-two-arms", "bernoulli-ten-arms", "adversarial", "linear-bandit", "linear-mdp",
+                              "riverswim"}
     for name, rep in CATALOGUE.items():
         assert isinstance(rep, Reproduction) and rep.name == name
         assert rep.description and rep.citation
@@ -83,6 +84,24 @@ def test_linear_mdp_entry_runs_both_agents_on_each_instance():
         kinds = {type(c.agent) for c in configs if id(c.problem) == inst}
         assert kinds == {LSVIUCB, LMCLSVI}
     assert "Thm 3.1" in rep.citation and "Ishfaq" in rep.citation
+
+
+def test_riverswim_entry_is_ucrl2_and_tsde_on_osbands_riverswim_as_a_continuing_task():
+    from fractions import Fraction
+
+    from rltheory.simulation import kind_of
+    from rltheory.tabular import UCRL2, PSRLAverageReward, diameter
+
+    rep = get_reproduction("riverswim")
+    configs = rep.configs()
+    assert {type(c.agent) for c in configs} == {UCRL2, PSRLAverageReward}
+    (mdp,) = {id(c.problem): c.problem for c in configs}.values()
+    assert kind_of(mdp).name == "continuing" and (mdp.n_states, mdp.n_actions) == (6, 2)
+    assert mdp.P[0, 1].tolist() == [0.4, 0.6, 0, 0, 0, 0] and mdp.R[5, 1] == 1.0  # Osband et al. (2013)
+    assert diameter(mdp).diameter_exact == Fraction(106045, 7203)  # the D of the description
+    assert rep.log_x and rep.log_y and rep.also_linear
+    assert set(rep.overlays) == {"ucrl2-bound", "ucrl2-lower-bound"}
+    assert "Thms 2 and 5" in rep.citation and "Osband" in rep.citation
 
 
 def test_unknown_reproduction_names_the_known_ones():

@@ -130,3 +130,28 @@ def test_curves_differ_in_colour_or_line_style_and_the_palette_is_okabe_ito(two_
     # tell apart) have five colours and differ in line style from their neighbours
     best = styles[3:8]
     assert len({c for c, _ in best}) == 5 and all(a[1] != b[1] for a, b in zip(best, best[1:]))
+
+
+def test_riverswim_panels_on_both_scales_with_the_jaksch_bounds():
+    from rltheory.tabular import diameter, ucrl2_lower_bound, ucrl2_regret_bound
+
+    rep = get_reproduction("riverswim")
+    configs = rep.configs(300)
+    result = run_experiment(configs, budget=300, n_runs=2, checkpoints=10, progress=False)
+    fig = plot_experiment(result, overlays=rep.overlays, log_x=True, log_y=True, panels="single", also_linear=True)
+    log_ax, lin_ax = fig.axes
+    assert (log_ax.get_xscale(), log_ax.get_yscale(), lin_ax.get_xscale(), lin_ax.get_yscale()) == (
+        "log", "log", "linear", "linear")
+    mdp = configs[0].problem
+    D = diameter(mdp).diameter
+    for ax in (log_ax, lin_ax):
+        lines = {ln.get_label(): ln for ln in ax.get_lines()}
+        (upper,) = [ln for lab, ln in lines.items() if lab.startswith("UCRL2 bound (Thm 2)")]
+        x, y = upper.get_data()
+        np.testing.assert_allclose(y, ucrl2_regret_bound(6, 2, D, x, delta=0.05), rtol=1e-12)
+        (lower,) = [ln for lab, ln in lines.items() if "Thm 5, conditions unmet" in lab]
+        x, y = lower.get_data()
+        np.testing.assert_allclose(y, ucrl2_lower_bound(6, 2, D, x, check_conditions=False), rtol=1e-12)
+    # the linear panel is scaled to the curves, not to the bound far above them
+    top = max(float(result.curves[c.name].upper.max()) for c in configs)
+    assert lin_ax.get_ylim()[1] == pytest.approx(1.1 * top)
