@@ -28,7 +28,7 @@ from .._validation import (
     readonly,
 )
 from ..simulation import EpisodicAgent, ProblemKind, register_problem_kind
-from ..simulation._episodic import episodic_prepared
+from ..simulation import episodic_prepared
 from ..tabular import FiniteHorizonResult, FiniteMDP
 
 __all__ = ["LinearMDP"]

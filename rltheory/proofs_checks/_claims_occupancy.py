@@ -8,6 +8,8 @@ each instance solves a few convex programs. Slack convention as everywhere: ``>=
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 from rltheory.proofs_checks._registry import CheckContext, CheckResult, Claim, Counterexample, Slack, register
@@ -40,6 +42,12 @@ NWF = (
     "functions I, Math. Programming 14 (1978)"
 )
 
+
+
+def _deterministic_policies(mdp):
+    """Every deterministic policy allowed by the action mask, by itertools (an oracle independent of the code)."""
+    allowed = [np.flatnonzero(row) for row in np.asarray(mdp.action_mask)]
+    return np.array(list(itertools.product(*allowed)), dtype=np.int64)
 
 def _size(x: float) -> float:
     return max(float(x), float(np.finfo(float).tiny))
@@ -127,7 +135,6 @@ def _pareto_slack(seed):
     import scipy.optimize as so
 
     from rltheory.tabular import pareto_front, vector_values
-    from rltheory.tabular._occupancy_lp import deterministic_policies
 
     rng = np.random.default_rng(seed)
     S, A, k = [(3, 2, 2), (4, 2, 2), (3, 2, 3), (3, 3, 2)][seed % 4]
@@ -136,7 +143,7 @@ def _pareto_slack(seed):
     a = pareto_front(mdp, r, method="vertices")
     b = pareto_front(mdp, r, method="scalarization")
     V = np.asarray(a.values)
-    X = np.array([vector_values(mdp, r, p) for p in deterministic_policies(mdp)])
+    X = np.array([vector_values(mdp, r, p) for p in _deterministic_policies(mdp)])
     mask = np.asarray(mdp.action_mask)
     mixed = []
     for _ in range(10):
@@ -307,7 +314,7 @@ register(
 )
 def _fw_gap_slack(seed):
     from rltheory.tabular import divergence_utility, entropy_utility, frank_wolfe_gap, maximize_utility
-    from rltheory.tabular._utility import _exact_occupancy
+    from rltheory.tabular import discounted_occupancy
 
     rng = np.random.default_rng(seed)
     S, A = 3 + seed % 2, 2 + seed % 2
@@ -316,7 +323,7 @@ def _fw_gap_slack(seed):
          divergence_utility(rng.dirichlet(np.ones(S * A)).reshape(S, A), "chi2")][seed % 3]
     star = maximize_utility(mdp, U)
     pi = rng.dirichlet(np.ones(A), size=S)
-    lam = _exact_occupancy(mdp, pi, np.asarray(mdp.initial_distribution))
+    lam = (1.0 - mdp.gamma) * discounted_occupancy(mdp, pi, np.asarray(mdp.initial_distribution))
     g = frank_wolfe_gap(mdp, U, lam)
     return Slack(g - (star.value - U.value(lam)) + 1e-9, scale=_size(g + 1e-9))
 
@@ -536,8 +543,7 @@ def _skalse_slack(seed):
 def _soap_slack(seed):
     import scipy.optimize as so
 
-    from rltheory.tabular import FiniteMDP, policy_evaluation, realize_policy_set
-    from rltheory.tabular._occupancy_lp import policy_occupancies
+    from rltheory.tabular import FiniteMDP, discounted_occupancy, policy_evaluation, realize_policy_set
 
     rng = np.random.default_rng(seed)
     S, A = 2 + seed % 2, 2
@@ -547,7 +553,7 @@ def _soap_slack(seed):
     good[0], good[-1] = True, False
     res = realize_policy_set(mdp, good)
     mu = np.asarray(mdp.initial_distribution)
-    D = policy_occupancies(mdp, np.asarray(res.policies), mu).reshape(n, -1)
+    D = np.stack([discounted_occupancy(mdp, p, mu) for p in np.asarray(res.policies)]).reshape(n, -1)
     G, B, m = D[good], D[~good], D.shape[1]
     M = np.hstack([G.T, -B.T])
     g, b = len(G), len(B)
@@ -614,7 +620,6 @@ def _xor_slack(seed):
 )
 def _proxy_slack(seed):
     from rltheory.tabular import correlated_proxy_bound, proxy_regularized_policy
-    from rltheory.tabular._occupancy_lp import deterministic_policies
 
     rng = np.random.default_rng(seed)
     mdp = _mdp(rng, 3 + seed % 2, 2 + seed % 2, 0.8)
@@ -623,7 +628,7 @@ def _proxy_slack(seed):
     proxy = R + rng.uniform(0.2, 1.5) * rng.normal(size=(S, A))
     ref = rng.dirichlet(np.ones(A), size=S)
     worst = np.inf
-    for pi in list(deterministic_policies(mdp)) + [rng.dirichlet(np.full(A, 0.3), size=S) for _ in range(10)]:
+    for pi in list(_deterministic_policies(mdp)) + [rng.dirichlet(np.full(A, 0.3), size=S) for _ in range(10)]:
         b = correlated_proxy_bound(mdp, R, proxy, ref, pi)
         worst = min(worst, b.true_improvement - b.lower_bound + 1e-9)
     safe = correlated_proxy_bound(mdp, R, proxy, ref, ref).safe_strength

@@ -146,12 +146,11 @@ def _gibbs_instances(draw):
 )
 def _gibbs_slack(instance):
     from rltheory.tabular import soft_bellman_operator
-    from rltheory.tabular._regularized import soft_backup_reference
 
     mdp, v, tau, p = instance
     mask = np.asarray(mdp.action_mask)
     tv = soft_bellman_operator(mdp, v, tau)
-    _, q = soft_backup_reference(mdp.P, np.asarray(mdp.R), mdp.gamma, v, tau, np.zeros(mask.shape), mask)
+    q = np.where(mask, np.asarray(mdp.R) + mdp.gamma * np.einsum("saj,j->sa", mdp.dense_P, v), -np.inf)
     with np.errstate(divide="ignore", invalid="ignore"):
         val = np.where(p > 0, p * (q - tau * np.log(np.where(p > 0, p, 1.0))), 0.0).sum(axis=1)
         star = np.where(mask, np.exp(np.where(mask, q - tv[:, None], -np.inf) / tau), 0.0)

@@ -8,7 +8,8 @@
 * The one entry point :func:`simulate` (``n_rounds=`` for bandits and
   continuing MDPs, ``n_episodes=`` for episodic MDPs), which dispatches on the problem's kind
   (:func:`problem_kinds`; subpackages register theirs with
-  :func:`register_problem_kind`) and runs one kernel generated per agent class.
+  :func:`register_problem_kind`, building episodic and continuing ones with
+  :func:`episodic_prepared` and :func:`continuing_prepared`) and runs one kernel generated per agent class.
 * Per-run random streams: xoshiro256++ seeded by
   ``SeedSequence(seed, spawn_key=(run,))`` (:func:`run_states`), compiled
   samplers (:func:`rng_uniform`, :func:`rng_normal`, :func:`rng_gamma`,
@@ -30,9 +31,9 @@ Examples
 """
 
 from rltheory.simulation._agent import Agent, NoParams, agent_from_spec, registered_agents
-from rltheory.simulation._continuing import ContinuingAgent
+from rltheory.simulation._continuing import ContinuingAgent, continuing_prepared
 from rltheory.simulation._curves import RegretCurve, SlopeFit
-from rltheory.simulation._episodic import EpisodicAgent
+from rltheory.simulation._episodic import EpisodicAgent, episodic_prepared
 from rltheory.simulation._metadata import versions
 from rltheory.simulation._rng import (
     PyXoshiro,
@@ -70,6 +71,8 @@ __all__ = [
     "SlopeFit",
     "agent_from_spec",
     "check_agent",
+    "continuing_prepared",
+    "episodic_prepared",
     "checkpoint_times",
     "engine_fingerprint",
     "kind_of",

@@ -138,6 +138,20 @@ def continuing_prepared(*, P, R, action_mask, initial_distribution, optimal_gain
     ``optimal_gain`` the constant optimal gain :math:`g^*` and ``rewards`` one
     of :data:`REWARD_MODELS`. The curve's metadata records ``optimal_gain``,
     ``rewards`` and ``description`` (how the rewards are generated).
+
+    A subpackage that defines a continuing problem calls this from the
+    ``prepare`` of its :func:`register_problem_kind` registration.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rltheory.simulation import continuing_prepared
+    >>> prep = continuing_prepared(P=np.full((2, 1, 2), 0.5), R=np.full((2, 1), 0.5),
+    ...                            action_mask=np.ones((2, 1), bool), initial_distribution=[0.5, 0.5],
+    ...                            optimal_gain=0.5, rewards="bernoulli",
+    ...                            description="Bernoulli(R[s, a]) rewards")
+    >>> prep.n_streams, prep.arrays[4]
+    (2, 0.5)
     """
     if rewards not in REWARD_MODELS:
         raise ValueError(f"rewards = {rewards!r}; expected one of {REWARD_MODELS}")

@@ -240,6 +240,18 @@ class RegretCurve:
         Chunks are ordered by ``run_start`` and must cover contiguous run
         ranges; the summary is recomputed over all runs, so chunked and
         unchunked simulations give identical curves.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from rltheory.bandits import BernoulliBandit, UCB1
+        >>> from rltheory.simulation import RegretCurve, simulate
+        >>> bandit = BernoulliBandit([0.6, 0.4])
+        >>> whole = simulate(bandit, UCB1(), n_rounds=100, n_runs=4, seed=3, checkpoints=5)
+        >>> parts = [simulate(bandit, UCB1(), n_rounds=100, n_runs=2, seed=3, checkpoints=5, run_start=k)
+        ...          for k in (2, 0)]
+        >>> bool(np.array_equal(RegretCurve.concatenate(parts).regret, whole.regret))
+        True
         """
         curves = list(curves)
         if not curves:

@@ -227,6 +227,22 @@ def episodic_prepared(agent, *, features, P, R, stage, initial_distribution, vst
     stages, ``stage`` ``(H,)`` maps each step to its stage, ``vstar`` is
     :math:`V_1^*` ``(S,)``. With ``shared_stream`` the environment and the
     agent draw from one stream per run (one stream in all); otherwise from two.
+
+    A subpackage that defines an episodic problem calls this from the
+    ``prepare`` of its :func:`register_problem_kind` registration.
+
+    Examples
+    --------
+    One stage, two states, one action, horizon 2:
+
+    >>> import numpy as np
+    >>> from rltheory.simulation import EpisodicAgent, episodic_prepared
+    >>> P = np.array([[[[0.5, 0.5]], [[0.0, 1.0]]]])
+    >>> prep = episodic_prepared(EpisodicAgent, features=np.eye(2), P=P, R=np.ones((1, 2, 1)),
+    ...                          stage=np.zeros(2), initial_distribution=[1.0, 0.0], vstar=np.full(2, 2.0),
+    ...                          shared_stream=False, rng_description="two streams per run")
+    >>> prep.n_streams, prep.bytes_per_checkpoint
+    (2, 24)
     """
     P = np.ascontiguousarray(P, dtype=np.float64)
     cumP = np.ascontiguousarray(np.cumsum(P, axis=3))

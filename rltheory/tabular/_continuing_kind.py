@@ -20,7 +20,7 @@ import weakref
 import numpy as np
 
 from rltheory.simulation import ContinuingAgent, ProblemKind, register_problem_kind
-from rltheory.simulation._continuing import continuing_prepared
+from rltheory.simulation import continuing_prepared
 from rltheory.tabular._average_reward import average_reward_policy_iteration
 from rltheory.tabular._model import FiniteMDP
 from rltheory.tabular._noisy_rewards import NoisyRewards

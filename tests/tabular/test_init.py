@@ -50,6 +50,7 @@ def _results():
         T.diameter(a),
         T.extended_value_iteration(a.dense_P, np.clip(a.R, 0, 1), np.full((3, 2), 0.3), np.full((3, 2), 0.1), tol=1e-6),
         *_occupancy_program_results(),
+        *_convex_program_results(),
     ]
 
 
@@ -81,10 +82,24 @@ def _occupancy_program_results():
     ]
 
 
+def _convex_program_results():
+    mdp = T.FiniteMDP(np.ones((1, 2, 1)), np.array([[0.0, 1.0]]), gamma=0.5)
+    cmdp = T.ConstrainedMDP(mdp, costs=np.array([[[0.0, 1.0]]]), thresholds=[1.0])
+    P = np.array([[[1.0, 0.0], [0.1, 0.9]], [[0.0, 1.0], [0.0, 1.0]]])
+    r = T.FiniteMDP(P, np.array([[0.0, 0.0], [1.0, 1.0]]), gamma=0.9)
+    return [
+        T.constrained_lp(cmdp),
+        T.lagrangian_primal_dual(cmdp, max_iter=20, step=0.1),
+        T.robust_value_iteration(r, T.UncertaintySet("l1", 0.2)),
+        T.worst_case_values(r, T.UncertaintySet("l1", 0.2), np.array([0.0, 1.0])),
+        T.iwocs(r, np.stack([P, P[:, :, ::-1]])),
+    ]
+
+
 def test_every_result_class_is_covered():
     from rltheory.simulation import Agent
 
-    problems = {"FiniteMDP", "NoisyRewards", "Utility"}  # models / problem specifications, not results
+    problems = {"ConstrainedMDP", "FiniteMDP", "NoisyRewards", "UncertaintySet", "Utility"}  # models, specs
     classes = {name for name in T.__all__ if isinstance(getattr(T, name), type) and name not in problems
                and not issubclass(getattr(T, name), Agent)}
     produced = {type(r).__name__ for r in _results()}
