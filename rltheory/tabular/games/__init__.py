@@ -69,6 +69,7 @@ from rltheory.tabular.games._markov import (
     markov_exploitability,
 )
 from rltheory.tabular.games._shapley import ShapleyResult, minimax_policy_iteration, shapley_value_iteration
+from rltheory.tabular.games._finite_horizon import ShapleyBackwardInductionResult, shapley_backward_induction
 
 __all__ = [
     "CorrelatedEquilibriumResult",
@@ -83,6 +84,7 @@ __all__ = [
     "QREResult",
     "RegularizedNashResult",
     "ReplicatorResult",
+    "ShapleyBackwardInductionResult",
     "ShapleyResult",
     "SoccerGame",
     "StackelbergResult",
@@ -109,6 +111,7 @@ __all__ = [
     "regret_matching_plus",
     "replicator_dynamics",
     "self_play_preference_optimization",
+    "shapley_backward_induction",
     "shapley_value_iteration",
     "solve_zero_sum",
     "stackelberg_commitment",
