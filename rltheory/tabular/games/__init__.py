@@ -69,6 +69,14 @@ from rltheory.tabular.games._markov import (
     markov_exploitability,
 )
 from rltheory.tabular.games._shapley import ShapleyResult, minimax_policy_iteration, shapley_value_iteration
+from rltheory.tabular.games._regularized import (
+    RegularizedExploitabilityResult,
+    RegularizedShapleyResult,
+    TeamSoftPolicyIterationResult,
+    heterogeneous_agent_soft_policy_iteration,
+    regularized_markov_exploitability,
+    regularized_shapley_value_iteration,
+)
 from rltheory.tabular.games._finite_horizon import ShapleyBackwardInductionResult, shapley_backward_induction
 
 __all__ = [
@@ -83,11 +91,14 @@ __all__ = [
     "PreferenceGame",
     "QREResult",
     "RegularizedNashResult",
+    "RegularizedExploitabilityResult",
+    "RegularizedShapleyResult",
     "ReplicatorResult",
     "ShapleyBackwardInductionResult",
     "ShapleyResult",
     "SoccerGame",
     "StackelbergResult",
+    "TeamSoftPolicyIterationResult",
     "ZeroSumResult",
     "cce_violation",
     "ce_violation",
@@ -95,6 +106,7 @@ __all__ = [
     "correlated_equilibrium",
     "evaluate_policies",
     "fictitious_play",
+    "heterogeneous_agent_soft_policy_iteration",
     "magnetic_mirror_descent",
     "exploitability",
     "littman_soccer",
@@ -106,7 +118,9 @@ __all__ = [
     "nash_mp",
     "optimistic_multiplicative_weights",
     "qre",
+    "regularized_markov_exploitability",
     "regularized_nash",
+    "regularized_shapley_value_iteration",
     "regret_matching",
     "regret_matching_plus",
     "replicator_dynamics",
