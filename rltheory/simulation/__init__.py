@@ -3,7 +3,8 @@
 * The agent protocol: :class:`Agent` (a frozen record of parameters with
   compiled functions over explicit state; built-in and user agents alike),
   :func:`agent_from_spec`, :func:`registered_agents`; the episodic-MDP agent
-  base :class:`EpisodicAgent`.
+  base :class:`EpisodicAgent` and the self-play base :class:`MarkovGameAgent`
+  (two-player zero-sum episodic Markov games).
 * The one entry point :func:`simulate` (``n_rounds=`` for bandits,
   ``n_episodes=`` for episodic MDPs), which dispatches on the problem's kind
   (:func:`problem_kinds`; subpackages register theirs with
@@ -31,6 +32,7 @@ Examples
 from rltheory.simulation._agent import Agent, NoParams, agent_from_spec, registered_agents
 from rltheory.simulation._curves import RegretCurve, SlopeFit
 from rltheory.simulation._episodic import EpisodicAgent
+from rltheory.simulation._markov_game import MarkovGameAgent
 from rltheory.simulation._metadata import versions
 from rltheory.simulation._rng import (
     PyXoshiro,
@@ -59,6 +61,7 @@ from rltheory.simulation._simulate import (
 __all__ = [
     "Agent",
     "EpisodicAgent",
+    "MarkovGameAgent",
     "NoParams",
     "PreparedProblem",
     "ProblemKind",

@@ -27,6 +27,11 @@ Building blocks (for solvers built on this package):
   certifies each by weak duality (``lo[s] <= val Q[s] <= hi[s]``); failed
   states (``ok[s] = False``) need the LP of ``_zero_sum._lp_solve``. The
   certified Shapley backup is ``_shapley._Backup``.
+* Self-play learners: a :class:`MarkovGame` with a horizon is the
+  ``"markov-game"`` problem kind of :func:`rltheory.simulation.simulate`
+  (agents derive from :class:`~rltheory.simulation.MarkovGameAgent`; the regret
+  is the exact duality gap of the played marginals); :class:`NashVI` is one,
+  :func:`nash_vi` its output policy with an optimism certificate.
 """
 
 from rltheory.tabular.games._matrix import ExploitabilityResult, MatrixGame, exploitability
@@ -78,6 +83,8 @@ from rltheory.tabular.games._regularized import (
     regularized_shapley_value_iteration,
 )
 from rltheory.tabular.games._finite_horizon import ShapleyBackwardInductionResult, shapley_backward_induction
+from rltheory.tabular.games import _selfplay  # noqa: F401 - registers the "markov-game" problem kind
+from rltheory.tabular.games._nash_vi import NashVI, NashVIResult, nash_vi
 
 __all__ = [
     "CorrelatedEquilibriumResult",
@@ -87,6 +94,8 @@ __all__ = [
     "MarkovGame",
     "MatrixGame",
     "NashEquilibriaResult",
+    "NashVI",
+    "NashVIResult",
     "PreferenceDynamicsResult",
     "PreferenceGame",
     "QREResult",
@@ -116,6 +125,7 @@ __all__ = [
     "nash_equilibria",
     "nash_md",
     "nash_mp",
+    "nash_vi",
     "optimistic_multiplicative_weights",
     "qre",
     "regularized_markov_exploitability",

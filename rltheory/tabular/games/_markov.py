@@ -172,6 +172,25 @@ class MarkovGame:
             f"n_min_actions={self.n_min_actions}, gamma={self.gamma!r}{h})"
         )
 
+    def to_spec(self) -> dict:
+        """JSON-serialisable description (every defining array as nested lists, exact float reprs).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from rltheory.tabular.games import MarkovGame
+        >>> game = MarkovGame(np.ones((1, 2, 2, 1)), [[[1.0, -1.0], [-1.0, 1.0]]], gamma=1.0, horizon=3)
+        >>> spec = game.to_spec()
+        >>> spec["type"], spec["horizon"]
+        ('MarkovGame', 3)
+        >>> again = MarkovGame(spec["P"], spec["R"], spec["gamma"], spec["horizon"], spec["initial_distribution"])
+        >>> again.to_spec() == spec
+        True
+        """
+        init = None if self.initial_distribution is None else self.initial_distribution.tolist()
+        return {"type": "MarkovGame", "P": self.P.tolist(), "R": self.R.tolist(), "gamma": self.gamma,
+                "horizon": self.horizon, "initial_distribution": init}
+
     def require_discounted(self, who: str) -> None:
         """Raise ``ValueError`` naming ``who`` unless the game is discounted (``gamma < 1``, no horizon)."""
         if self.horizon is not None:
