@@ -85,6 +85,15 @@ from rltheory.tabular.games._regularized import (
 from rltheory.tabular.games._finite_horizon import ShapleyBackwardInductionResult, shapley_backward_induction
 from rltheory.tabular.games import _selfplay  # noqa: F401 - registers the "markov-game" problem kind
 from rltheory.tabular.games._nash_vi import NashVI, NashVIResult, nash_vi
+from rltheory.tabular.games._mean_field import (
+    MeanFieldExploitabilityResult,
+    MeanFieldGame,
+    MeanFieldLearningResult,
+    mean_field_exploitability,
+    mean_field_fictitious_play,
+    mean_field_fixed_point,
+    mean_field_mirror_descent,
+)
 
 __all__ = [
     "CorrelatedEquilibriumResult",
@@ -93,6 +102,9 @@ __all__ = [
     "MarkovExploitabilityResult",
     "MarkovGame",
     "MatrixGame",
+    "MeanFieldExploitabilityResult",
+    "MeanFieldGame",
+    "MeanFieldLearningResult",
     "NashEquilibriaResult",
     "NashVI",
     "NashVIResult",
@@ -122,6 +134,10 @@ __all__ = [
     "markov_exploitability",
     "minimax_policy_iteration",
     "multiplicative_weights",
+    "mean_field_exploitability",
+    "mean_field_fictitious_play",
+    "mean_field_fixed_point",
+    "mean_field_mirror_descent",
     "nash_equilibria",
     "nash_md",
     "nash_mp",
