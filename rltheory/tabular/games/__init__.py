@@ -89,10 +89,12 @@ from rltheory.tabular.games._mean_field import (
     MeanFieldExploitabilityResult,
     MeanFieldGame,
     MeanFieldLearningResult,
+    NPlayerFlowResult,
     mean_field_exploitability,
     mean_field_fictitious_play,
     mean_field_fixed_point,
     mean_field_mirror_descent,
+    n_player_flow,
 )
 
 __all__ = [
@@ -105,6 +107,7 @@ __all__ = [
     "MeanFieldExploitabilityResult",
     "MeanFieldGame",
     "MeanFieldLearningResult",
+    "NPlayerFlowResult",
     "NashEquilibriaResult",
     "NashVI",
     "NashVIResult",
@@ -142,6 +145,7 @@ __all__ = [
     "nash_md",
     "nash_mp",
     "nash_vi",
+    "n_player_flow",
     "optimistic_multiplicative_weights",
     "qre",
     "regularized_markov_exploitability",

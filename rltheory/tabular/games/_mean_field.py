@@ -54,6 +54,14 @@ Learning schemes (each returns the exact exploitability of every iterate):
   \mu^j_h(s) \pi^j_h(a|s)`, whose own flow *is* :math:`\bar\mu` when ``P``
   does not depend on :math:`\mu`. Their Thm. 5 (continuous time, monotone
   games) gives :math:`\phi = O(1/t)`.
+* :func:`n_player_flow` -- the finite game behind the limit: ``N`` players
+  play :math:`\pi` independently, each moving by :math:`P(\cdot|s,a,\mu^N_h)`
+  with the *empirical* distribution :math:`\mu^N_h`; the law of the counts is
+  propagated exactly (a Markov chain on count vectors), giving
+  :math:`\mathbb{E}\|\mu^N_h - \mu_h\|_1`, which is :math:`O(N^{-1/2})`
+  (propagation of chaos, Sznitman 1991, for Lipschitz dynamics; with
+  population-independent dynamics the players are i.i.d. and the error is
+  de Moivre's mean absolute deviation of multinomial counts).
 * :func:`mean_field_mirror_descent` -- online mirror descent, Pérolat,
   Perrin, Elie, Laurière, Piliouras, Geist, Tuyls & Pietquin (2022),
   Algorithm 1: :math:`y^{k+1}_h = y^k_h + \alpha Q_h^{\pi_k, \mu^{\pi_k}}`,
@@ -69,6 +77,8 @@ applications", NeurIPS 2020.
 J. Pérolat, S. Perrin, R. Elie, M. Laurière, G. Piliouras, M. Geist,
 K. Tuyls and O. Pietquin, "Scaling up mean field games with online mirror
 descent", AAMAS 2022.
+A.-S. Sznitman, "Topics in propagation of chaos", École d'Été de
+Probabilités de Saint-Flour XIX, LNM 1464, Springer (1991).
 M. Laurière, S. Perrin, M. Geist and O. Pietquin, "Learning mean field
 games: a survey", arXiv:2205.12944 (2022).
 """
@@ -78,7 +88,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.special import softmax
+from scipy.special import gammaln, softmax
 
 from rltheory._validation import (
     PROBABILITY_SUM_ATOL,
@@ -94,10 +104,12 @@ __all__ = [
     "MeanFieldGame",
     "MeanFieldExploitabilityResult",
     "MeanFieldLearningResult",
+    "NPlayerFlowResult",
     "mean_field_exploitability",
     "mean_field_fictitious_play",
     "mean_field_fixed_point",
     "mean_field_mirror_descent",
+    "n_player_flow",
 ]
 
 
@@ -495,3 +507,111 @@ def mean_field_mirror_descent(game: MeanFieldGame, n_iterations: int, *, learnin
         ex = mean_field_exploitability(game, pi)
         history.append(ex.exploitability)
     return _learning_result(game, pi, history, n)
+
+
+@dataclass(frozen=True, eq=False)
+class NPlayerFlowResult:
+    r"""Result of :func:`n_player_flow`.
+
+    Attributes
+    ----------
+    mean_l1_error : numpy.ndarray, shape (H,)
+        :math:`\mathbb{E}\|\mu^N_h - \mu^\pi_h\|_1` (exact).
+    expected_flow : numpy.ndarray, shape (H, S)
+        :math:`\mathbb{E}\,\mu^N_h`.
+    flow : numpy.ndarray, shape (H, S)
+        The mean-field flow :math:`\mu^\pi`.
+    n_players : int
+    n_configurations : int
+        Number of count vectors with ``N`` players on ``S`` states.
+    """
+
+    mean_l1_error: np.ndarray
+    expected_flow: np.ndarray
+    flow: np.ndarray
+    n_players: int
+    n_configurations: int
+
+
+def _compositions(n: int, k: int) -> np.ndarray:
+    """Every vector of ``k`` nonnegative integers summing to ``n``, shape (C(n + k - 1, k - 1), k)."""
+    if k == 1:
+        return np.array([[n]], dtype=np.int64)
+    rows = [np.column_stack([np.full(len(rest), i, dtype=np.int64), rest])
+            for i in range(n + 1) for rest in [_compositions(n - i, k - 1)]]
+    return np.vstack(rows)
+
+
+def n_player_flow(game: MeanFieldGame, policy, n_players: int) -> NPlayerFlowResult:
+    r"""The exact law of the empirical distribution of ``N`` players all playing ``policy`` (module docstring).
+
+    The ``N`` players start i.i.d. from :math:`m_0`; at step ``h`` each player
+    in state ``s`` draws :math:`a \sim \pi_h(\cdot|s)` and moves by
+    :math:`P(\cdot|s, a, \mu^N_h)`, independently given the counts. The law
+    of the count vector is propagated exactly over all
+    :math:`\binom{N+S-1}{S-1}` configurations (next counts: a sum of
+    independent multinomials, one per occupied state).
+
+    Examples
+    --------
+    One state-independent coin: :math:`\mathbb{E}|X/N - 1/2|` for
+    :math:`X \sim \mathrm{Bin}(4, 1/2)` is :math:`3/16`, so the
+    :math:`\ell_1` error is :math:`3/8`:
+
+    >>> import numpy as np
+    >>> from rltheory.tabular.games import MeanFieldGame, n_player_flow
+    >>> game = MeanFieldGame(np.full((2, 1, 2), 0.5), np.zeros((2, 1)), np.zeros((2, 2)), horizon=2,
+    ...                      initial_distribution=[1.0, 0.0])
+    >>> r = n_player_flow(game, np.ones((2, 2, 1)), 4)
+    >>> np.round(r.mean_l1_error, 12).tolist(), r.n_configurations
+    ([0.0, 0.375], 5)
+    """
+    if not isinstance(game, MeanFieldGame):
+        raise ValueError(f"n_player_flow needs a MeanFieldGame, got {type(game).__name__}")
+    pi = game.check_policy(policy)
+    N = check_int("n_players", n_players, low=1)
+    S, H = game.n_states, game.horizon
+    configs = _compositions(N, S)  # (C, S)
+    index = {tuple(c): i for i, c in enumerate(configs)}
+    C = len(configs)
+    log_fact = gammaln(np.arange(N + 2) + 1.0)
+    comps = {n: _compositions(n, S) for n in range(N + 1)}
+
+    def multinomial(n, q):
+        k = comps[n]
+        positive = q > 0.0
+        logp = log_fact[n] - log_fact[k].sum(axis=1) + (k * np.log(np.where(positive, q, 1.0))).sum(axis=1)
+        return k, np.where(((k > 0) & ~positive).any(axis=1), 0.0, np.exp(logp))
+
+    law = np.zeros(C)
+    k0, p0 = multinomial(N, np.asarray(game.initial_distribution))
+    for k, p in zip(k0, p0):
+        law[index[tuple(k)]] += p
+    mu = game.flow(pi)
+    err = np.zeros(H)
+    mean = np.zeros((H, S))
+    for h in range(H):
+        emp = configs / N
+        err[h] = law @ np.abs(emp - mu[h]).sum(axis=1)
+        mean[h] = law @ emp
+        if h == H - 1:
+            break
+        nxt = np.zeros(C)
+        for i in np.flatnonzero(law > 0.0):
+            q = np.einsum("sa,sat->st", pi[h], game.transitions(emp[i]))  # (S, S') next-state law per state
+            dist = {(0,) * S: law[i]}
+            for s in np.flatnonzero(configs[i]):
+                ks, ps = multinomial(int(configs[i, s]), q[s])
+                new = {}
+                for base, w in dist.items():
+                    b = np.asarray(base)
+                    for k, p in zip(ks, ps):
+                        if p > 0.0:
+                            key = tuple(b + k)
+                            new[key] = new.get(key, 0.0) + w * p
+                dist = new
+            for key, w in dist.items():
+                nxt[index[key]] += w
+        law = nxt
+    return NPlayerFlowResult(mean_l1_error=readonly(err), expected_flow=readonly(mean), flow=readonly(mu),
+                             n_players=N, n_configurations=C)

@@ -11,7 +11,10 @@ Checked against independent code and theorems:
   play (Perrin et al. 2020: O(1/t) in continuous time) and mirror descent (Perolat et al. 2022; step 1/||M||_2, a
   larger discrete step can cycle) converge; the log-log
   slope of fictitious play's exploitability over k in [100, 1000] is below -1/2 (measured ~ -1; no discrete-time
-  rate theorem is asserted).
+  rate theorem is asserted);
+- N players (exact law of the counts): with population-independent dynamics the players are i.i.d., E mu^N = mu and
+  E||mu^N_h - mu_h||_1 is de Moivre's closed form of the binomial mean absolute deviation; with population-dependent
+  dynamics the fitted exponent of E||mu^N - mu||_1 over N in 8..64 has a CI containing -1/2 (propagation of chaos).
 """
 
 import itertools
@@ -25,7 +28,9 @@ from rltheory.tabular.games import (
     mean_field_fictitious_play,
     mean_field_fixed_point,
     mean_field_mirror_descent,
+    n_player_flow,
 )
+from rltheory.proofs_checks.rates import assert_rate_at_least, assert_rate_at_most, fit_power_law
 
 EPS = np.finfo(float).eps
 
@@ -174,3 +179,34 @@ def test_validation():
         mean_field_exploitability(game, np.full((2, 2), 0.5))
     with pytest.raises(ValueError, match="learning_rate"):
         mean_field_mirror_descent(game, 3, learning_rate=0.0)
+
+
+def _de_moivre(n, p):
+    """E|X - n p| for X ~ Bin(n, p) (de Moivre's closed form), k = floor(n p) + 1."""
+    from math import comb, floor
+
+    k = floor(n * p) + 1
+    return 2.0 * k * comb(n, k) * p**k * (1 - p) ** (n - k + 1) if k <= n else 0.0
+
+
+@pytest.mark.parametrize("n_players", [1, 5, 12])
+def test_n_player_flow_independent_players_is_de_moivre(n_players):
+    rng = np.random.default_rng(7)
+    game = _random_game(7, S=2, A=2, H=4, dependent=False)
+    pi = rng.dirichlet(np.ones(2), size=(4, 2))
+    res = n_player_flow(game, pi, n_players)
+    np.testing.assert_allclose(res.flow, game.flow(pi), rtol=0, atol=0)
+    np.testing.assert_allclose(res.expected_flow, res.flow, rtol=0, atol=1e-13)  # i.i.d. players: unbiased
+    want = [2.0 * _de_moivre(n_players, float(m[0])) / n_players for m in res.flow]
+    np.testing.assert_allclose(res.mean_l1_error, want, rtol=1e-11, atol=1e-15)
+    assert res.n_configurations == n_players + 1
+
+
+def test_n_player_flow_error_rate_is_n_to_the_minus_half():
+    game = _random_game(0, S=2, A=2, H=3, dependent=True)
+    pi = np.random.default_rng(0).dirichlet(np.ones(2), size=(3, 2))
+    N = np.array([8, 16, 32, 64])
+    err = np.array([n_player_flow(game, pi, int(n)).mean_l1_error[-1] for n in N])
+    fit = fit_power_law(N, err, seed=0)
+    assert_rate_at_most(fit, -0.5)
+    assert_rate_at_least(fit, -0.5)
