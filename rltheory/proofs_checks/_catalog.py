@@ -37,6 +37,7 @@ CLAIM_MODULES = (
     "_claims_linear",
     "_claims_convex",
     "_claims_games",
+    "_claims_markov_games",
 )
 
 _LOADED = False
