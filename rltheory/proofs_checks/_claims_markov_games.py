@@ -1,4 +1,4 @@
-"""Claims of Markov-game learning and mean-field games: Shapley backward induction, Nash-VI, monotone MFGs.
+"""Claims of Markov-game learning and mean-field games: backward induction, Nash-VI, PMVI, monotone MFGs.
 
 Every slack function returns ``margin + allowance`` (``margin`` the claim's own inequality, ``allowance`` a
 floating-point error bound, Higham 2002 via :mod:`rltheory.proofs_checks._fp`). Equilibria are judged by their
@@ -92,6 +92,36 @@ def _nash_vi_optimism(instance):
 
     game, K, seed = instance
     res = nash_vi(game, K, bonus="l1", seed=seed)
+    return res.certified_gap - res.duality_gap + _horizon_allowance(game)
+
+
+@property_claim(
+    id="games.offline.pessimism",
+    statement=(
+        "Pessimistic minimax value iteration on offline data (Zhong et al. 2022, PMVI; l1 transition bonus) "
+        "certifies its output with probability >= 1 - delta: the exact duality gap of (mu_hat, nu_hat) is at most "
+        "rho^T(V_upper_1 - V_lower_1), whatever the behavior policy and the dataset size."
+    ),
+    latex=(r"\rho^\top\big(V_1^{\dagger,\hat\nu} - V_1^{\hat\mu,\dagger}\big) "
+           r"\le \rho^\top(\overline V_1 - \underline V_1)"),
+    source=(
+        "H. Zhong et al., ICML 2022 (PMVI, pessimism argument); Q. Cui and S. S. Du, NeurIPS 2022; "
+        "T. Weissman et al., HPL-2003-97, Thm. 2.1 (l1 deviation)"
+    ),
+    kind="inequality",
+    tags=("games", "markov", "offline", "fast"),
+    strategy=lambda: st.tuples(_horizon_games(max_states=3, max_actions=2, max_horizon=3),
+                               st.integers(1, 2000), st.integers(0, 2**16)),
+    message="slack = certified gap - exact gap + fp allowance (pessimism event, probability >= 0.95)",
+)
+def _offline_pessimism(instance):
+    from rltheory.tabular.games import pessimistic_minimax_value_iteration, sample_transition_counts
+
+    game, K, seed = instance
+    rng = np.random.default_rng(seed)
+    H, S, A, B = game.horizon, game.n_states, game.n_max_actions, game.n_min_actions
+    behavior = rng.dirichlet(np.ones(A * B), size=(H, S)).reshape(H, S, A, B)
+    res = pessimistic_minimax_value_iteration(game, sample_transition_counts(game, behavior, K, rng=rng))
     return res.certified_gap - res.duality_gap + _horizon_allowance(game)
 
 

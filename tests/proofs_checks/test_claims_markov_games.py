@@ -6,7 +6,12 @@ import numpy as np
 
 from rltheory.proofs_checks import get_claim, run_claims
 
-IDS = ["games.shapley.backward-induction", "games.nash-vi.l1-optimism", "games.mean-field.monotone-distance"]
+IDS = [
+    "games.shapley.backward-induction",
+    "games.nash-vi.l1-optimism",
+    "games.offline.pessimism",
+    "games.mean-field.monotone-distance",
+]
 
 
 def test_registered_with_sources():

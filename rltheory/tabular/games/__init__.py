@@ -32,6 +32,11 @@ Building blocks (for solvers built on this package):
   (agents derive from :class:`~rltheory.simulation.MarkovGameAgent`; the regret
   is the exact duality gap of the played marginals); :class:`NashVI` is one,
   :func:`nash_vi` its output policy with an optimism certificate.
+  Offline: :func:`pessimistic_minimax_value_iteration` on counts from
+  :func:`sample_transition_counts`, certified the same way.
+* Mean-field games: :class:`MeanFieldGame` (``flow``, ``q_values``),
+  :func:`mean_field_exploitability`, three learning schemes, and
+  :func:`n_player_flow` (the exact finite-population law).
 """
 
 from rltheory.tabular.games._matrix import ExploitabilityResult, MatrixGame, exploitability
@@ -85,6 +90,11 @@ from rltheory.tabular.games._regularized import (
 from rltheory.tabular.games._finite_horizon import ShapleyBackwardInductionResult, shapley_backward_induction
 from rltheory.tabular.games import _selfplay  # noqa: F401 - registers the "markov-game" problem kind
 from rltheory.tabular.games._nash_vi import NashVI, NashVIResult, nash_vi
+from rltheory.tabular.games._offline import (
+    PessimisticMinimaxResult,
+    pessimistic_minimax_value_iteration,
+    sample_transition_counts,
+)
 from rltheory.tabular.games._mean_field import (
     MeanFieldExploitabilityResult,
     MeanFieldGame,
@@ -111,6 +121,7 @@ __all__ = [
     "NashEquilibriaResult",
     "NashVI",
     "NashVIResult",
+    "PessimisticMinimaxResult",
     "PreferenceDynamicsResult",
     "PreferenceGame",
     "QREResult",
@@ -147,6 +158,7 @@ __all__ = [
     "nash_vi",
     "n_player_flow",
     "optimistic_multiplicative_weights",
+    "pessimistic_minimax_value_iteration",
     "qre",
     "regularized_markov_exploitability",
     "regularized_nash",
@@ -154,6 +166,7 @@ __all__ = [
     "regret_matching",
     "regret_matching_plus",
     "replicator_dynamics",
+    "sample_transition_counts",
     "self_play_preference_optimization",
     "shapley_backward_induction",
     "shapley_value_iteration",
