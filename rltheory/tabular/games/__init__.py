@@ -34,6 +34,9 @@ Building blocks (for solvers built on this package):
   :func:`nash_vi` its output policy with an optimism certificate.
   Offline: :func:`pessimistic_minimax_value_iteration` on counts from
   :func:`sample_transition_counts`, certified the same way.
+* General-sum Markov games: :class:`GeneralSumMarkovGame`,
+  :func:`markov_correlated_equilibrium` (stage CE/CCE LPs by backward
+  induction), :func:`markov_deviation_gains` (exact).
 * Mean-field games: :class:`MeanFieldGame` (``flow``, ``q_values``),
   :func:`mean_field_exploitability`, three learning schemes, and
   :func:`n_player_flow` (the exact finite-population law).
@@ -90,6 +93,12 @@ from rltheory.tabular.games._regularized import (
 from rltheory.tabular.games._finite_horizon import ShapleyBackwardInductionResult, shapley_backward_induction
 from rltheory.tabular.games import _selfplay  # noqa: F401 - registers the "markov-game" problem kind
 from rltheory.tabular.games._nash_vi import NashVI, NashVIResult, nash_vi
+from rltheory.tabular.games._markov_correlated import (
+    GeneralSumMarkovGame,
+    MarkovCorrelatedResult,
+    markov_correlated_equilibrium,
+    markov_deviation_gains,
+)
 from rltheory.tabular.games._offline import (
     PessimisticMinimaxResult,
     pessimistic_minimax_value_iteration,
@@ -110,7 +119,9 @@ from rltheory.tabular.games._mean_field import (
 __all__ = [
     "CorrelatedEquilibriumResult",
     "ExploitabilityResult",
+    "GeneralSumMarkovGame",
     "LearningDynamicsResult",
+    "MarkovCorrelatedResult",
     "MarkovExploitabilityResult",
     "MarkovGame",
     "MatrixGame",
@@ -145,6 +156,8 @@ __all__ = [
     "magnetic_mirror_descent",
     "exploitability",
     "littman_soccer",
+    "markov_correlated_equilibrium",
+    "markov_deviation_gains",
     "markov_exploitability",
     "minimax_policy_iteration",
     "multiplicative_weights",
