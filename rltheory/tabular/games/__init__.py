@@ -33,7 +33,8 @@ Building blocks (for solvers built on this package):
   is the exact duality gap of the played marginals); :class:`NashVI` is one,
   :func:`nash_vi` its output policy with an optimism certificate.
   Offline: :func:`pessimistic_minimax_value_iteration` on counts from
-  :func:`sample_transition_counts`, certified the same way.
+  :func:`sample_transition_counts`, certified the same way; :func:`minimax_fqi`
+  (fitted Q-iteration on tabular or linear features, discounted games).
 * General-sum Markov games: :class:`GeneralSumMarkovGame`,
   :func:`markov_correlated_equilibrium` (stage CE/CCE LPs by backward
   induction), :func:`markov_deviation_gains` (exact).
@@ -99,6 +100,7 @@ from rltheory.tabular.games._markov_correlated import (
     markov_correlated_equilibrium,
     markov_deviation_gains,
 )
+from rltheory.tabular.games._minimax_fqi import MinimaxFQIResult, minimax_fqi
 from rltheory.tabular.games._offline import (
     PessimisticMinimaxResult,
     pessimistic_minimax_value_iteration,
@@ -128,6 +130,7 @@ __all__ = [
     "MeanFieldExploitabilityResult",
     "MeanFieldGame",
     "MeanFieldLearningResult",
+    "MinimaxFQIResult",
     "NPlayerFlowResult",
     "NashEquilibriaResult",
     "NashVI",
@@ -159,6 +162,7 @@ __all__ = [
     "markov_correlated_equilibrium",
     "markov_deviation_gains",
     "markov_exploitability",
+    "minimax_fqi",
     "minimax_policy_iteration",
     "multiplicative_weights",
     "mean_field_exploitability",
