@@ -42,9 +42,11 @@ not-yet-updated one,
 
 .. math::
 
-    \pi^{i_1}_{k+1}(\cdot|s) \propto \exp\big(\mathbb{E}_{a^{i_2} \sim \pi^{i_2}_k} Q_{\pi_k}(s, \cdot, a^{i_2}) / \alpha\big),
+    \pi^{i_1}_{k+1}(\cdot|s) \propto
+        \exp\big(\mathbb{E}_{a^{i_2} \sim \pi^{i_2}_k} Q_{\pi_k}(s, \cdot, a^{i_2}) / \alpha\big),
     \quad
-    \pi^{i_2}_{k+1}(\cdot|s) \propto \exp\big(\mathbb{E}_{a^{i_1} \sim \pi^{i_1}_{k+1}} Q_{\pi_k}(s, a^{i_1}, \cdot) / \alpha\big),
+    \pi^{i_2}_{k+1}(\cdot|s) \propto
+        \exp\big(\mathbb{E}_{a^{i_1} \sim \pi^{i_1}_{k+1}} Q_{\pi_k}(s, a^{i_1}, \cdot) / \alpha\big),
 
 where :math:`Q_{\pi}` is the soft joint action value (rewards plus
 :math:`\alpha (H(\pi^1) + H(\pi^2))` from the next state on). The published
@@ -422,7 +424,7 @@ class TeamSoftPolicyIterationResult:
 
 
 def _team_soft_evaluation(game: MarkovGame, x: np.ndarray, y: np.ndarray, alpha: float):
-    """Exact joint soft value ``V = (I - gamma P^{xy})^{-1} (r^{xy} + alpha (H(x) + H(y)))`` and ``Q = r + gamma P V``."""
+    """Exact joint soft value ``V = (I - gamma P^{xy})^{-1} (r^{xy} + alpha (H(x) + H(y)))``, ``Q = r + gamma P V``."""
     Pxy = np.einsum("sa,sb,sabt->st", x, y, game.P)
     rxy = np.einsum("sa,sb,sab->s", x, y, game.R) + alpha * (_entropy_rows(x) + _entropy_rows(y))
     V = np.linalg.solve(np.eye(game.n_states) - game.gamma * Pxy, rxy)
