@@ -11,8 +11,8 @@ Checked against independent code:
 - every stage solve is a CCE up to rounding (cce_violation) and the output marginals are distributions;
 - sample complexity (Liu et al. 2021, Sec. 3: an epsilon-Nash output after O~(H^3 SAB / epsilon^2) episodes with the
   Bernstein bonus; the l1 bonus is expected to keep the K^{-1/2} order, Hoeffding-type analyses losing sqrt(S)): the
-  fitted exponent
-  of the output's certified gap over K in 300..10^4 (5 seeds, bootstrap CI) is not significantly above -1/2.
+  fitted exponent of the output's certified gap over K in 300..10^4 (5 seeds, bootstrap CI) is not significantly
+  above -1/2.
 """
 
 import numpy as np
