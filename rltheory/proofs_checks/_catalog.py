@@ -39,6 +39,7 @@ CLAIM_MODULES = (
     "_claims_convex",
     "_claims_games",
     "_claims_occupancy",
+    "_claims_markov_games",
 )
 
 _LOADED = False

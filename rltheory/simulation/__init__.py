@@ -3,13 +3,14 @@
 * The agent protocol: :class:`Agent` (a frozen record of parameters with
   compiled functions over explicit state; built-in and user agents alike),
   :func:`agent_from_spec`, :func:`registered_agents`; the episodic-MDP agent
-  base :class:`EpisodicAgent` and the continuing (average-reward) agent base
-  :class:`ContinuingAgent`.
+  base :class:`EpisodicAgent`, the continuing (average-reward) agent base
+  :class:`ContinuingAgent` and the self-play base :class:`MarkovGameAgent`
+  (two-player zero-sum episodic Markov games).
 * The one entry point :func:`simulate` (``n_rounds=`` for bandits and
-  continuing MDPs, ``n_episodes=`` for episodic MDPs), which dispatches on the problem's kind
+  continuing MDPs, ``n_episodes=`` for episodic MDPs and Markov games), which dispatches on the problem's kind
   (:func:`problem_kinds`; subpackages register theirs with
-  :func:`register_problem_kind`, building episodic and continuing ones with
-  :func:`episodic_prepared` and :func:`continuing_prepared`) and runs one kernel generated per agent class.
+  :func:`register_problem_kind`, building episodic, continuing and Markov-game ones with
+  :func:`episodic_prepared`, :func:`continuing_prepared` and :func:`markov_game_prepared`) and runs one kernel generated per agent class.
 * Per-run random streams: xoshiro256++ seeded by
   ``SeedSequence(seed, spawn_key=(run,))`` (:func:`run_states`), compiled
   samplers (:func:`rng_uniform`, :func:`rng_normal`, :func:`rng_gamma`,
@@ -34,6 +35,7 @@ from rltheory.simulation._agent import Agent, NoParams, agent_from_spec, registe
 from rltheory.simulation._continuing import ContinuingAgent, continuing_prepared
 from rltheory.simulation._curves import RegretCurve, SlopeFit
 from rltheory.simulation._episodic import EpisodicAgent, episodic_prepared
+from rltheory.simulation._markov_game import MarkovGameAgent, markov_game_prepared
 from rltheory.simulation._metadata import versions
 from rltheory.simulation._rng import (
     PyXoshiro,
@@ -63,6 +65,7 @@ __all__ = [
     "Agent",
     "ContinuingAgent",
     "EpisodicAgent",
+    "MarkovGameAgent",
     "NoParams",
     "PreparedProblem",
     "ProblemKind",
@@ -73,6 +76,7 @@ __all__ = [
     "check_agent",
     "continuing_prepared",
     "episodic_prepared",
+    "markov_game_prepared",
     "checkpoint_times",
     "engine_fingerprint",
     "kind_of",

@@ -27,6 +27,20 @@ Building blocks (for solvers built on this package):
   certifies each by weak duality (``lo[s] <= val Q[s] <= hi[s]``); failed
   states (``ok[s] = False``) need the LP of ``_zero_sum._lp_solve``. The
   certified Shapley backup is ``_shapley._Backup``.
+* Self-play learners: a :class:`MarkovGame` with a horizon is the
+  ``"markov-game"`` problem kind of :func:`rltheory.simulation.simulate`
+  (agents derive from :class:`~rltheory.simulation.MarkovGameAgent`; the regret
+  is the exact duality gap of the played marginals); :class:`NashVI` is one,
+  :func:`nash_vi` its output policy with an optimism certificate.
+  Offline: :func:`pessimistic_minimax_value_iteration` on counts from
+  :func:`sample_transition_counts`, certified the same way; :func:`minimax_fqi`
+  (fitted Q-iteration on tabular or linear features, discounted games).
+* General-sum Markov games: :class:`GeneralSumMarkovGame`,
+  :func:`markov_correlated_equilibrium` (stage CE/CCE LPs by backward
+  induction), :func:`markov_deviation_gains` (exact).
+* Mean-field games: :class:`MeanFieldGame` (``flow``, ``q_values``),
+  :func:`mean_field_exploitability`, three learning schemes, and
+  :func:`n_player_flow` (the exact finite-population law).
 """
 
 from rltheory.tabular.games._matrix import ExploitabilityResult, MatrixGame, exploitability
@@ -69,23 +83,71 @@ from rltheory.tabular.games._markov import (
     markov_exploitability,
 )
 from rltheory.tabular.games._shapley import ShapleyResult, minimax_policy_iteration, shapley_value_iteration
+from rltheory.tabular.games._regularized import (
+    RegularizedExploitabilityResult,
+    RegularizedShapleyResult,
+    TeamSoftPolicyIterationResult,
+    heterogeneous_agent_soft_policy_iteration,
+    regularized_markov_exploitability,
+    regularized_shapley_value_iteration,
+)
+from rltheory.tabular.games._finite_horizon import ShapleyBackwardInductionResult, shapley_backward_induction
+from rltheory.tabular.games import _selfplay  # noqa: F401 - registers the "markov-game" problem kind
+from rltheory.tabular.games._nash_vi import NashVI, NashVIResult, nash_vi
+from rltheory.tabular.games._markov_correlated import (
+    GeneralSumMarkovGame,
+    MarkovCorrelatedResult,
+    markov_correlated_equilibrium,
+    markov_deviation_gains,
+)
+from rltheory.tabular.games._minimax_fqi import MinimaxFQIResult, minimax_fqi
+from rltheory.tabular.games._offline import (
+    PessimisticMinimaxResult,
+    pessimistic_minimax_value_iteration,
+    sample_transition_counts,
+)
+from rltheory.tabular.games._mean_field import (
+    MeanFieldExploitabilityResult,
+    MeanFieldGame,
+    MeanFieldLearningResult,
+    NPlayerFlowResult,
+    mean_field_exploitability,
+    mean_field_fictitious_play,
+    mean_field_fixed_point,
+    mean_field_mirror_descent,
+    n_player_flow,
+)
 
 __all__ = [
     "CorrelatedEquilibriumResult",
     "ExploitabilityResult",
+    "GeneralSumMarkovGame",
     "LearningDynamicsResult",
+    "MarkovCorrelatedResult",
     "MarkovExploitabilityResult",
     "MarkovGame",
     "MatrixGame",
+    "MeanFieldExploitabilityResult",
+    "MeanFieldGame",
+    "MeanFieldLearningResult",
+    "MinimaxFQIResult",
+    "NPlayerFlowResult",
     "NashEquilibriaResult",
+    "NashVI",
+    "NashVIResult",
+    "PessimisticMinimaxResult",
     "PreferenceDynamicsResult",
     "PreferenceGame",
     "QREResult",
     "RegularizedNashResult",
+    "RegularizedExploitabilityResult",
+    "RegularizedShapleyResult",
     "ReplicatorResult",
+    "ShapleyBackwardInductionResult",
     "ShapleyResult",
     "SoccerGame",
     "StackelbergResult",
+    "TeamSoftPolicyIterationResult",
     "ZeroSumResult",
     "cce_violation",
     "ce_violation",
@@ -93,22 +155,37 @@ __all__ = [
     "correlated_equilibrium",
     "evaluate_policies",
     "fictitious_play",
+    "heterogeneous_agent_soft_policy_iteration",
     "magnetic_mirror_descent",
     "exploitability",
     "littman_soccer",
+    "markov_correlated_equilibrium",
+    "markov_deviation_gains",
     "markov_exploitability",
+    "minimax_fqi",
     "minimax_policy_iteration",
     "multiplicative_weights",
+    "mean_field_exploitability",
+    "mean_field_fictitious_play",
+    "mean_field_fixed_point",
+    "mean_field_mirror_descent",
     "nash_equilibria",
     "nash_md",
     "nash_mp",
+    "nash_vi",
+    "n_player_flow",
     "optimistic_multiplicative_weights",
+    "pessimistic_minimax_value_iteration",
     "qre",
+    "regularized_markov_exploitability",
     "regularized_nash",
+    "regularized_shapley_value_iteration",
     "regret_matching",
     "regret_matching_plus",
     "replicator_dynamics",
+    "sample_transition_counts",
     "self_play_preference_optimization",
+    "shapley_backward_induction",
     "shapley_value_iteration",
     "solve_zero_sum",
     "stackelberg_commitment",

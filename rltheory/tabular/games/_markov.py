@@ -172,6 +172,25 @@ class MarkovGame:
             f"n_min_actions={self.n_min_actions}, gamma={self.gamma!r}{h})"
         )
 
+    def to_spec(self) -> dict:
+        """JSON-serialisable description (every defining array as nested lists, exact float reprs).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from rltheory.tabular.games import MarkovGame
+        >>> game = MarkovGame(np.ones((1, 2, 2, 1)), [[[1.0, -1.0], [-1.0, 1.0]]], gamma=1.0, horizon=3)
+        >>> spec = game.to_spec()
+        >>> spec["type"], spec["horizon"]
+        ('MarkovGame', 3)
+        >>> again = MarkovGame(spec["P"], spec["R"], spec["gamma"], spec["horizon"], spec["initial_distribution"])
+        >>> again.to_spec() == spec
+        True
+        """
+        init = None if self.initial_distribution is None else self.initial_distribution.tolist()
+        return {"type": "MarkovGame", "P": self.P.tolist(), "R": self.R.tolist(), "gamma": self.gamma,
+                "horizon": self.horizon, "initial_distribution": init}
+
     def require_discounted(self, who: str) -> None:
         """Raise ``ValueError`` naming ``who`` unless the game is discounted (``gamma < 1``, no horizon)."""
         if self.horizon is not None:
@@ -215,6 +234,48 @@ class MarkovGame:
             raise ValueError(f"{name}[{s}] sums to {float(sums[s])!r}, expected 1 within {PROBABILITY_SUM_ATOL:g}")
         return pol
 
+    def stage_policies(self, policy, player: str) -> np.ndarray:
+        """Validate a policy of a finite-horizon game and return it per stage, shape ``(H, S, k)``.
+
+        ``policy`` is stationary (``(S,)`` integer actions or ``(S, k)``
+        probabilities, repeated at every stage) or non-stationary: ``(H, S)``
+        integer actions or ``(H, S, k)`` probabilities (``k = A`` for
+        ``"max"``, ``B`` for ``"min"``).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from rltheory.tabular.games import MarkovGame
+        >>> game = MarkovGame(np.ones((1, 2, 2, 1)), np.zeros((1, 2, 2)), gamma=1.0, horizon=3)
+        >>> game.stage_policies(np.array([[0], [1], [1]]), "max")[:, 0]
+        array([[1., 0.],
+               [0., 1.],
+               [0., 1.]])
+        """
+        if self.horizon is None:
+            raise ValueError("stage_policies needs a finite-horizon game (MarkovGame(..., horizon=H))")
+        H = self.horizon
+        pol = np.asarray(policy)
+        stationary = pol.ndim == 1 or (pol.ndim == 2 and pol.dtype.kind not in "iu")
+        if stationary:
+            one = self.policy_matrix(pol, player)
+            return np.broadcast_to(one, (H,) + one.shape).copy()
+        if player not in ("max", "min"):
+            raise ValueError(f"player = {player!r} must be 'max' or 'min'")
+        if pol.ndim not in (2, 3) or pol.shape[0] != H:
+            k = self.n_max_actions if player == "max" else self.n_min_actions
+            raise ValueError(
+                f"{player}_policy has shape {pol.shape}; a policy of a game with horizon {H} is (S,) or "
+                f"({self.n_states}, {k}) (stationary), ({H}, {self.n_states}) actions or ({H}, {self.n_states}, {k})"
+            )
+        out = []
+        for h in range(H):
+            try:
+                out.append(self.policy_matrix(pol[h], player))
+            except ValueError as exc:
+                raise ValueError(f"stage {h}: {exc}") from None
+        return np.stack(out)
+
     def joint_transition(self, max_policy, min_policy) -> np.ndarray:
         """``P^{x,y}[s, s'] = sum_{a,b} x(a|s) y(b|s) P(s'|s,a,b)`` (shape ``(S, S)``)."""
         x = self.policy_matrix(max_policy, "max")
@@ -255,11 +316,18 @@ class MarkovGame:
 
 
 def evaluate_policies(game: MarkovGame, max_policy, min_policy) -> np.ndarray:
-    r"""The value ``v^{x,y} = (I - gamma P^{x,y})^{-1} r^{x,y}`` of a stationary policy pair (shape ``(S,)``).
+    r"""The value of a policy pair: discounted ``(S,)``, or finite-horizon ``(H + 1, S)`` stage-major.
 
-    A dense LU solve (``numpy.linalg.solve``); ``I - gamma P^{x,y}`` is
-    strictly diagonally dominant, so the solve is well conditioned
-    (``kappa_inf <= (1 + gamma) / (1 - gamma)``).
+    *Discounted* (stationary policies): ``v^{x,y} = (I - gamma P^{x,y})^{-1}
+    r^{x,y}`` by a dense LU solve (``numpy.linalg.solve``); ``I - gamma
+    P^{x,y}`` is strictly diagonally dominant, so the solve is well
+    conditioned (``kappa_inf <= (1 + gamma) / (1 - gamma)``).
+
+    *Finite horizon* ``H`` (policies per stage, see
+    :meth:`MarkovGame.stage_policies`): backward induction
+    ``v_H = 0``, ``v_h = r^{x_h, y_h} + gamma P^{x_h, y_h} v_{h+1}``
+    (Puterman 2005, Sec. 4.2, eq. (4.2.5)); ``v[h]`` is the value with
+    ``H - h`` stages to go.
 
     Examples
     --------
@@ -268,9 +336,20 @@ def evaluate_policies(game: MarkovGame, max_policy, min_policy) -> np.ndarray:
     >>> game = MarkovGame(np.ones((1, 2, 2, 1)), [[[1.0, -1.0], [-1.0, 1.0]]], gamma=0.5)
     >>> evaluate_policies(game, [0], [0])  # (Heads, Heads) forever: 1 / (1 - 0.5)
     array([2.])
+    >>> finite = MarkovGame(np.ones((1, 2, 2, 1)), [[[1.0, -1.0], [-1.0, 1.0]]], gamma=1.0, horizon=3)
+    >>> evaluate_policies(finite, [0], [0])[:, 0]  # three stages of +1
+    array([3., 2., 1., 0.])
     """
     if not isinstance(game, MarkovGame):
         raise ValueError(f"evaluate_policies needs a MarkovGame, got {type(game).__name__}")
+    if game.horizon is not None:
+        X = game.stage_policies(max_policy, "max")
+        Y = game.stage_policies(min_policy, "min")
+        V = np.zeros((game.horizon + 1, game.n_states))
+        for h in range(game.horizon - 1, -1, -1):
+            Q = game.R + game.gamma * (game.P @ V[h + 1])
+            V[h] = np.einsum("sa,sb,sab->s", X[h], Y[h], Q)
+        return readonly(V)
     game.require_discounted("evaluate_policies")
     Pxy = game.joint_transition(max_policy, min_policy)
     rxy = game.joint_reward(max_policy, min_policy)
@@ -281,23 +360,28 @@ def evaluate_policies(game: MarkovGame, max_policy, min_policy) -> np.ndarray:
 class MarkovExploitabilityResult:
     r"""Result of :func:`markov_exploitability`.
 
+    Discounted games: arrays of shape ``(S,)``; finite-horizon games:
+    values ``(H + 1, S)`` stage-major (``[h]`` = ``H - h`` stages to go, row
+    ``H`` is zero) and best responses ``(H, S)``.
+
     Attributes
     ----------
-    v : numpy.ndarray, shape (S,)
+    v : numpy.ndarray
         :math:`v^{x,y}`.
-    v_max_guarantee : numpy.ndarray, shape (S,)
+    v_max_guarantee : numpy.ndarray
         :math:`\min_{y'} v^{x,y'}`: what the max player's ``x`` guarantees
         (the min player best-responds).
-    v_min_guarantee : numpy.ndarray, shape (S,)
+    v_min_guarantee : numpy.ndarray
         :math:`\max_{x'} v^{x',y}`: what the min player's ``y`` concedes at
         most (the max player best-responds).
-    gap : numpy.ndarray, shape (S,)
+    gap : numpy.ndarray
         ``v_min_guarantee - v_max_guarantee >= 0``; :math:`v^*` lies in
         ``[v_max_guarantee, v_min_guarantee]``.
     duality_gap : float
-        ``max_s gap``: zero exactly at a Markov (stationary) equilibrium.
-    max_best_response, min_best_response : numpy.ndarray of int64, shape (S,)
-        Deterministic best responses to ``y`` and to ``x``.
+        ``max_s gap`` (finite horizon: ``max_s gap[0]``, the whole game):
+        zero exactly at a Markov equilibrium.
+    max_best_response, min_best_response : numpy.ndarray of int64
+        Deterministic best responses to ``y`` and to ``x`` (``(S,)``, or ``(H, S)``).
     """
 
     v: np.ndarray
@@ -309,20 +393,41 @@ class MarkovExploitabilityResult:
     min_best_response: np.ndarray
 
 
-def markov_exploitability(game: MarkovGame, max_policy, min_policy) -> MarkovExploitabilityResult:
-    r"""Best-response values of a stationary policy pair: the defining inequalities of a Markov equilibrium.
+def _finite_horizon_best_responses(game: MarkovGame, X: np.ndarray, Y: np.ndarray):
+    """Backward induction of both best responses: ``(upper, lower, br_max, br_min)``, values ``(H + 1, S)``."""
+    H, S = game.horizon, game.n_states
+    upper = np.zeros((H + 1, S))
+    lower = np.zeros((H + 1, S))
+    br_max = np.zeros((H, S), dtype=np.int64)
+    br_min = np.zeros((H, S), dtype=np.int64)
+    for h in range(H - 1, -1, -1):
+        qu = np.einsum("sab,sb->sa", game.R + game.gamma * (game.P @ upper[h + 1]), Y[h])
+        ql = np.einsum("sa,sab->sb", X[h], game.R + game.gamma * (game.P @ lower[h + 1]))
+        br_max[h] = np.argmax(qu, axis=1)
+        br_min[h] = np.argmin(ql, axis=1)
+        upper[h] = qu[np.arange(S), br_max[h]]
+        lower[h] = ql[np.arange(S), br_min[h]]
+    return upper, lower, br_max, br_min
 
-    With one policy fixed the other player faces an MDP, solved exactly by
-    Howard's policy iteration (:func:`~rltheory.tabular.policy_iteration`;
-    Puterman 2005, Thm. 6.4.2):
+
+def markov_exploitability(game: MarkovGame, max_policy, min_policy) -> MarkovExploitabilityResult:
+    r"""Best-response values of a policy pair: the defining inequalities of a Markov equilibrium.
+
+    With one policy fixed the other player faces an MDP, solved exactly:
 
     .. math::
 
         \underline v = \min_{y'} v^{x,y'} \;\le\; v^* \;\le\; \max_{x'} v^{x',y} = \overline v,
 
     and ``(x, y)`` is an equilibrium iff ``underline v = overline v``
-    (then both equal :math:`v^*`; Shapley 1953). Stationary best responses
-    suffice (Puterman 2005, Thm. 6.2.10).
+    (then both equal :math:`v^*`; Shapley 1953). In a discounted game the
+    policies are stationary and each MDP is solved by Howard's policy
+    iteration (:func:`~rltheory.tabular.policy_iteration`; Puterman 2005,
+    Thm. 6.4.2); stationary best responses suffice (Puterman 2005, Thm.
+    6.2.10). In a finite-horizon game the policies may depend on the stage
+    and each MDP is solved by backward induction, whose greedy Markov
+    deterministic policy is optimal among all history-dependent ones
+    (Puterman 2005, Thm. 4.5.1).
 
     Examples
     --------
@@ -334,11 +439,28 @@ def markov_exploitability(game: MarkovGame, max_policy, min_policy) -> MarkovExp
     True
     >>> markov_exploitability(game, [0], [[0.5, 0.5]]).v_max_guarantee  # pure Heads loses 1 per stage
     array([-2.])
+    >>> finite = MarkovGame(np.ones((1, 2, 2, 1)), [[[1.0, -1.0], [-1.0, 1.0]]], gamma=1.0, horizon=2)
+    >>> markov_exploitability(finite, [0], [[0.5, 0.5]]).gap[:, 0]  # per stage: 0 (vs uniform) minus -1 (Heads)
+    array([2., 1., 0.])
     """
     from rltheory.tabular import policy_iteration
 
     if not isinstance(game, MarkovGame):
         raise ValueError(f"markov_exploitability needs a MarkovGame, got {type(game).__name__}")
+    if game.horizon is not None:
+        X = game.stage_policies(max_policy, "max")
+        Y = game.stage_policies(min_policy, "min")
+        upper, lower, br_max, br_min = _finite_horizon_best_responses(game, X, Y)
+        gap = upper - lower
+        return MarkovExploitabilityResult(
+            v=evaluate_policies(game, X, Y),
+            v_max_guarantee=readonly(lower),
+            v_min_guarantee=readonly(upper),
+            gap=readonly(gap),
+            duality_gap=float(np.max(gap[0])),
+            max_best_response=readonly(br_max),
+            min_best_response=readonly(br_min),
+        )
     game.require_discounted("markov_exploitability")
     x = game.policy_matrix(max_policy, "max")
     y = game.policy_matrix(min_policy, "min")

@@ -106,8 +106,12 @@ def test_bad_policies_and_horizon():
     with pytest.raises(ValueError, match=r"player = 'row' must be 'max' or 'min'"):
         game.policy_matrix([0, 0], "row")
     finite = MarkovGame(np.full((2, 2, 3, 2), 0.5), np.zeros((2, 2, 3)), gamma=1.0, horizon=3)
-    with pytest.raises(ValueError, match=r"evaluate_policies solves discounted games; this game has horizon 3"):
-        evaluate_policies(finite, [0, 0], [0, 0])
+    with pytest.raises(ValueError, match=r"max_policy has shape \(2, 2, 2\); a policy of a game with horizon 3"):
+        evaluate_policies(finite, np.full((2, 2, 2), 0.5), [0, 0])
+    with pytest.raises(ValueError, match=r"stage 1: min_policy\[0\] = 3 is not an action in \[0, 3\)"):
+        evaluate_policies(finite, [0, 0], np.array([[0, 0], [3, 0], [0, 0]]))
+    with pytest.raises(ValueError, match=r"stage_policies needs a finite-horizon game"):
+        game.stage_policies([0, 0], "max")
     with pytest.raises(ValueError, match=r"horizon = 0 must be an integer >= 1"):
         MarkovGame(np.full((2, 2, 3, 2), 0.5), np.zeros((2, 2, 3)), gamma=0.5, horizon=0)
     with pytest.raises(ValueError, match=r"initial_distribution sums to"):
