@@ -424,8 +424,10 @@ class PessimisticPolicyResult:
     status : str
         cvxpy's status (``"optimal"``).
     duality_gap : float
-        The Frank-Wolfe gap :math:`\max_{\pi'}\langle\nabla\hat J(\hat\pi), \pi' - \hat\pi\rangle \ge
-        \hat J^* - \hat J(\hat\pi)` (concavity), recomputed at the returned policy: the certificate.
+        :math:`D(\tilde\theta) - \hat J(\hat\pi) \ge \hat J^* - \hat J(\hat\pi)`, with
+        :math:`D(\theta) = \sum_s\rho(s)\max_a\phi(s,a)^\top\theta - \theta^\top v` at the solution
+        :math:`\tilde\theta` of the dual program over the ellipsoid (weak duality of the bilinear saddle
+        problem), both recomputed: the certificate.
     """
 
     action_probabilities: np.ndarray
@@ -501,10 +503,20 @@ def pessimistic_policy(theta_hat, features, covariance, radius: float, *, state_
     uu = np.einsum("s,sa,sad->d", rho, P, Phi) - v
     norm = float(np.linalg.norm(root_inv @ uu))
     value = float(th @ uu - f * norm)
-    # Frank-Wolfe duality gap of the concave program (Jaggi 2013, ICML, Sec. 2): max over policies of the
-    # linearization minus its value at P bounds J* - J(P); the gradient in pi(a|s) is rho(s) phi(s,a)^T c
-    c = th - (f * (root_inv @ root_inv @ uu) / norm if norm > 0 else 0.0)
-    scores = np.einsum("sad,d->sa", Phi, c)
-    gap = float(np.sum(rho * (scores.max(axis=1) - np.sum(P * scores, axis=1))))
+    # weak duality (Sion's minimax theorem for the bilinear theta^T u(pi) over two convex compact sets):
+    # J*(pi) <= min_{theta in E} max_pi theta^T u(pi) = sum_s rho(s) max_a phi(s,a)^T theta - theta^T v; the dual
+    # program is solved too and the gap is recomputed from both points
+    t = cp.Variable(d)
+    m = cp.Variable(S)
+    dual = cp.Problem(cp.Minimize(rho @ m - v @ t),
+                      [m[s] >= Phi[s] @ t for s in range(S)] + [cp.norm(np.linalg.cholesky(Sig).T @ (t - th), 2) <= f])
+    dual.solve(solver=solver)
+    if dual.status != cp.OPTIMAL:
+        raise ValueError(f"pessimistic_policy: the dual program returned status {dual.status!r}")
+    td = np.asarray(t.value)
+    excess = float(np.sqrt(max((td - th) @ Sig @ (td - th), 0.0))) - f
+    if excess > 0:  # pull the dual point back into the ellipsoid (rounding of the solver)
+        td = th + (td - th) * (f / (f + excess))
+    upper = float(rho @ np.einsum("sad,d->sa", Phi, td).max(axis=1) - v @ td)
     return PessimisticPolicyResult(action_probabilities=readonly(P), lower_value=value, radius=f,
-                                   status=str(problem.status), duality_gap=gap)
+                                   status=str(problem.status), duality_gap=max(upper - value, 0.0))
