@@ -226,6 +226,9 @@ def best_of_n_asymptotics(token_probabilities, token_rewards, delta: float, leng
     m_list = np.asarray(lengths)
     if m_list.ndim != 1 or not np.issubdtype(m_list.dtype, np.integer) or (m_list < 1).any():
         raise ValueError("lengths must be a 1-D array of integers >= 1")
+    if float(m_list.max()) * delta > 500:
+        # best-of-N lives in the tail P(S > k) ~ e^{-m Delta}: below ~1e-217 doubles lose it
+        raise ValueError(f"m * delta = {float(m_list.max()) * delta:g} > 500: the tail of the law of S_m underflows")
     rf = r.astype(np.float64)
 
     def tilted(lam):
@@ -249,12 +252,13 @@ def best_of_n_asymptotics(token_probabilities, token_rewards, delta: float, leng
         law = np.clip(law, 0.0, None)
         law /= law.sum()
         logN = float(m) * delta
-        N = math.ceil(math.exp(logN)) if logN < 700 else math.exp(logN)
-        # log F(k) = log1p(-P(S > k)) with the tail summed from the top: F^N for N = e^{m Delta} lives in the tail
+        N = float(math.ceil(math.exp(logN)))  # N = e^{m Delta} rounded up (m Delta <= 500)
+        log_n = math.log(N)
+        # log P(S <= k) = log1p(-P(S > k)), the tail summed from the top; F^N = exp(-exp(log N + log(-log F)))
         tail = np.concatenate([np.cumsum(law[::-1])[::-1][1:], [0.0]])  # P(S > k)
-        with np.errstate(divide="ignore"):  # P(S <= k) = 0 below the support: log 0 = -inf, F^N = 0
+        with np.errstate(divide="ignore", over="ignore"):  # F = 0 below the support: F^N = 0; F = 1 at the top: 1
             logF = np.log1p(-np.minimum(tail, 1.0))
-        powF = np.exp(N * logF)
+            powF = np.exp(-np.exp(log_n + np.log(-logF)))
         top_mass = powF - np.concatenate([[0.0], powF[:-1]])
         support = np.arange(law.size) + rmin * int(m)
         out[k] = float(top_mass @ support) / float(m)

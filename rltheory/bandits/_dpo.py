@@ -477,6 +477,17 @@ def _newton_batched(value_grad, hessian, theta, rho, tol, max_iter):
         todo = np.abs(g).max(axis=1) > 0
         new_theta = theta.copy()
         new_value = value.copy()
+        # the full Newton step first: kept when it satisfies Armijo, or, near the optimum where the value changes by
+        # less than its rounding, when the value does not rise beyond rounding and the gradient (the quantity the
+        # certificate reads) shrinks
+        cand = theta + step
+        v_full, g_full = value_grad(cand)
+        flat = v_full <= value + 64 * np.finfo(float).eps * (1.0 + np.abs(value))
+        ok = todo & ((v_full <= value + 1e-4 * slope) | (flat & (np.abs(g_full).max(axis=1) < np.abs(g).max(axis=1))))
+        new_theta[ok] = cand[ok]
+        new_value[ok] = v_full[ok]
+        todo &= ~ok
+        t[todo] = 0.5
         for _ in range(60):
             if not todo.any():
                 break
@@ -954,7 +965,11 @@ def rpo(problem: AlignmentProblem, data: PreferenceDataset | None = None, *, eta
     theta, value, g, it = _newton_batched(lambda t: _pairwise_value_grad(t, c, off, b, kappa, q),
                                           lambda t: _pairwise_hessian(t, c, off, b, kappa, q), off.copy(), rho, tol,
                                           max_iter)
-    return _result("rpo", problem, theta, value.sum(), g, rho, it, tol)
+    res = _result("rpo", problem, theta, value.sum(), g, rho, it, tol)
+    if not res.converged:
+        raise ValueError(f"rpo: no certified minimizer (residual {res.residual:.3g} after {it} Newton steps): a response "
+                         "that never wins and is never in the base distribution sends its logit to -infinity")
+    return res
 
 
 def vpo_loss(policy, problem: AlignmentProblem, data: PreferenceDataset | None = None, *, alpha: float,
