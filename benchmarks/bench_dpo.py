@@ -20,8 +20,9 @@ Candidates, with the *same optimality certificate*: ``residual = max_x ||grad_{t
 
 Both answers are also compared with the closed form ``pi*``. Target: L-BFGS / Newton >= 10x.
 Both run with ``--threads`` BLAS threads (default 1: on a loaded machine OpenBLAS threads inside
-L-BFGS-B's small dense products spin and made it ~15x slower than single-threaded). Timings are the min and median of ``--repeats`` interleaved runs (each of them checked; neither solver
-compiles anything, so there is no warm-up); the ratio is within one run.
+L-BFGS-B's small dense products spin and made it ~15x slower than single-threaded). Timings are the min
+and median of ``--repeats`` interleaved runs (each of them checked; neither solver compiles anything, so
+there is no warm-up); the ratio is within one run.
 """
 
 import argparse
