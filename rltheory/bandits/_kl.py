@@ -93,9 +93,9 @@ def klucb_bernoulli(mean, level):
     Examples
     --------
     >>> from rltheory.bandits import bernoulli_kl, klucb_bernoulli
-    >>> q = klucb_bernoulli(0.5, 0.1)
+    >>> q = klucb_bernoulli(0.5, 0.1)  # d(1/2, q) = -log(4 q (1 - q)) / 2, so q = (1 + sqrt(1 - e^{-0.2})) / 2
     >>> round(q, 6), abs(bernoulli_kl(0.5, q) - 0.1) < 1e-9
-    (0.71752, True)
+    (0.712879, True)
     """
     p = mean
     if level <= 0.0:

@@ -26,6 +26,8 @@ OVERLAYS = {
     "panel's UCRL2 configuration (Jaksch, Ortner & Auer 2010, Thm 2)",
     "ucrl2-lower-bound": "minimax lower bound 0.015 sqrt(D S A t) (Jaksch, Ortner & Auer 2010, Thm 5): some MDP with these "
     "S, A, D forces it on every algorithm; drawn for scale, with its conditions S, A >= 10, D >= 20 log_A S stated",
+    "dueling-lower-bound": "asymptotic lower bound of the strong dueling regret, sum_j min_i (Delta_i + Delta_j)/2 / "
+    "d(P_ij, 1/2) log t (Komiyama, Honda, Kashima & Nakagawa 2015, Thm 2), on problems with a Condorcet winner",
 }
 
 #: Panel layouts of :func:`plot_experiment`.
@@ -65,6 +67,15 @@ def _bandit_title(bandit):
         return f"{kind} (d={bandit.dim}, K={bandit.n_arms}{contexts}, sigma={bandit.noise_sigma:g})"
     if problem == "episodic" and hasattr(bandit, "dim"):
         return f"{kind} (S={bandit.n_states}, A={bandit.n_actions}, d={bandit.dim}, H={bandit.horizon})"
+    if problem == "dueling":
+        from rltheory.bandits import condorcet_winner
+
+        c = condorcet_winner(bandit)
+        winner = f"Condorcet winner {c}" if c is not None else "no Condorcet winner"
+        if kind == "BradleyTerry":
+            shown = ", ".join(f"{r:g}" for r in np.asarray(bandit.rewards)[:8])
+            return f"BradleyTerry({shown}{', ...' if bandit.n_arms > 8 else ''}), {winner}"
+        return f"{kind} (K={bandit.n_arms}, {winner})"
     means = np.asarray(bandit.means)
     if kind == "SequenceBandit":
         return f"{kind} (K={bandit.n_arms}, adversarial reward table)"
@@ -216,7 +227,19 @@ def _final_boxplot_panel(ax, result, styles, overlays):
     ax.grid(True, axis="y", alpha=0.3)
 
 
+def _overlay_dueling_lower_bound(ax, problem, times, curves):
+    from rltheory import bandits as b
+
+    if problem_kind(problem) != "dueling" or b.condorcet_winner(problem) is None:
+        return
+    # Komiyama, Honda, Kashima & Nakagawa (2015), Theorem 2: the strong regret of a strongly consistent
+    # algorithm is asymptotically at least C log t
+    curve = np.asarray(b.dueling_lower_bound_curve(problem, times), dtype=float)
+    ax.plot(times, curve, color="black", linestyle=(0, (6, 3)), linewidth=2.0, label="Komiyama et al. lower bound")
+
+
 _OVERLAY_FUNCS = {
+    "dueling-lower-bound": _overlay_dueling_lower_bound,
     "lai-robbins": _overlay_lai_robbins,
     "exp3-bound": _overlay_exp3_bound,
     "sqrt-t": _overlay_sqrt_t,

@@ -40,6 +40,7 @@ CLAIM_MODULES = (
     "_claims_games",
     "_claims_occupancy",
     "_claims_markov_games",
+    "_claims_preferences",
 )
 
 _LOADED = False

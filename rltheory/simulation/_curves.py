@@ -7,7 +7,7 @@ import json
 import math
 import numbers
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from statistics import NormalDist
 
 import numpy as np
@@ -118,6 +118,12 @@ class RegretCurve:
     confidence : float
     interval : str
         ``"normal"`` or ``"bootstrap"``.
+    regret_variants : dict of str to (n_runs, C) float64
+        Other regret notions the problem kind measures exactly on the same runs
+        (empty for bandits, linear bandits and episodic MDPs; the ``"dueling"``
+        kind adds ``"weak"``, the weak regret, while ``regret`` is the strong
+        one). :meth:`variant` turns one into a curve of its own (mean, band,
+        slope, plot).
 
     Examples
     --------
@@ -143,6 +149,7 @@ class RegretCurve:
     metadata: dict
     confidence: float = 0.95
     interval: str = "normal"
+    regret_variants: dict = field(default_factory=dict)
 
     def __post_init__(self):
         n, c = np.shape(self.regret)
@@ -160,10 +167,22 @@ class RegretCurve:
             raise ValueError(f"pulls has shape {np.shape(self.pulls)}, expected ({n}, {c}, K)")
         for name in ("times", "regret", "realized_regret", "pulls", "mean", "lower", "upper", "final"):
             object.__setattr__(self, name, readonly(getattr(self, name)))
+        if not isinstance(self.regret_variants, dict):
+            raise ValueError(f"regret_variants must be a dict of arrays, got {type(self.regret_variants).__name__}")
+        variants = {}
+        for key, value in self.regret_variants.items():
+            if not isinstance(key, str) or not key:
+                raise ValueError(f"regret_variants keys must be non-empty strings, got {key!r}")
+            arr = np.asarray(value, dtype=np.float64)
+            if arr.shape != (n, c):
+                raise ValueError(f"regret_variants[{key!r}] has shape {arr.shape}, expected {(n, c)}")
+            variants[key] = readonly(arr)
+        object.__setattr__(self, "regret_variants", variants)
 
     # ------------------------------------------------------------------ build
     @classmethod
-    def from_runs(cls, times, regret, realized_regret, pulls, run_start, metadata, confidence=0.95, interval="normal"):
+    def from_runs(cls, times, regret, realized_regret, pulls, run_start, metadata, confidence=0.95, interval="normal",
+                   regret_variants=None):
         """Build a curve from per-run arrays, computing the summary statistics.
 
         Examples
@@ -189,7 +208,26 @@ class RegretCurve:
             metadata=metadata,
             confidence=float(confidence),
             interval=interval,
+            regret_variants=dict(regret_variants or {}),
         )
+
+    def variant(self, name: str) -> "RegretCurve":
+        """The curve of the regret variant ``name`` (its mean, band, slope and plot), on the same runs.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> strong = np.array([[1.0, 2.0], [1.0, 3.0]])
+        >>> curve = RegretCurve.from_runs([5, 10], strong, strong, np.zeros((2, 2, 3)), 0, {"seed": 0},
+        ...                               regret_variants={"weak": strong / 2})
+        >>> curve.variant("weak").mean.tolist(), curve.mean.tolist()
+        ([0.5, 1.25], [1.0, 2.5])
+        """
+        if name not in self.regret_variants:
+            raise ValueError(f"no regret variant {name!r}; this curve has {sorted(self.regret_variants)}")
+        metadata = dict(self.metadata, regret_variant=name)
+        return RegretCurve.from_runs(self.times, self.regret_variants[name], self.realized_regret, self.pulls,
+                                     self.run_start, metadata, self.confidence, self.interval)
 
     @property
     def n_runs(self) -> int:
@@ -269,6 +307,8 @@ class RegretCurve:
                 raise ValueError(f"curves[{k}] has a different confidence level or interval kind")
             if c.pulls.shape[2] != first.pulls.shape[2]:
                 raise ValueError(f"curves[{k}] has a different number of arms")
+            if sorted(c.regret_variants) != sorted(first.regret_variants):
+                raise ValueError(f"curves[{k}] has different regret variants")
         curves.sort(key=lambda c: c.run_start)
         for a, b in zip(curves, curves[1:]):
             if b.run_start != a.run_start + a.n_runs:
@@ -284,6 +324,7 @@ class RegretCurve:
             first.metadata,
             first.confidence,
             first.interval,
+            {k: np.concatenate([c.regret_variants[k] for c in curves]) for k in first.regret_variants},
         )
 
     # --------------------------------------------------------------- analysis
@@ -419,6 +460,8 @@ class RegretCurve:
             confidence=np.array(self.confidence),
             interval=np.array(self.interval),
             metadata=np.array(json.dumps(self.metadata, sort_keys=True)),
+            variant_names=np.array(json.dumps(sorted(self.regret_variants))),
+            **{f"variant/{k}": v for k, v in self.regret_variants.items()},
         )
 
     @classmethod
@@ -445,6 +488,8 @@ class RegretCurve:
                 if missing:
                     raise ValueError(f"{path} lacks the arrays {missing}")
                 d = {k: z[k] for k in keys}
+                names = json.loads(str(z["variant_names"])) if "variant_names" in z.files else []
+                variants = {str(k): z[f"variant/{k}"] for k in names}
             metadata = json.loads(str(d["metadata"]))
             regret = d["regret"].astype(np.float64, copy=False)
             return cls(
@@ -460,6 +505,7 @@ class RegretCurve:
                 metadata=metadata,
                 confidence=float(d["confidence"]),
                 interval=str(d["interval"]),
+                regret_variants=variants,
             )
         except ValueError as exc:
             if str(exc).startswith(str(path)):

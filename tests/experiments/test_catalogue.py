@@ -13,7 +13,7 @@ from rltheory.experiments._plots import OVERLAYS, PANELS
 
 def test_catalogue_names_match_keys_and_overlays_exist():
     assert set(CATALOGUE) == {"bernoulli-two-arms", "bernoulli-ten-arms", "adversarial", "linear-bandit", "linear-mdp",
-                              "riverswim"}
+                              "riverswim", "dueling-bandits"}
     for name, rep in CATALOGUE.items():
         assert isinstance(rep, Reproduction) and rep.name == name
         assert rep.description and rep.citation
@@ -102,6 +102,20 @@ def test_riverswim_entry_is_ucrl2_and_tsde_on_osbands_riverswim_as_a_continuing_
     assert rep.log_x and rep.log_y and rep.also_linear
     assert set(rep.overlays) == {"ucrl2-bound", "ucrl2-lower-bound"}
     assert "Thms 2 and 5" in rep.citation and "Osband" in rep.citation
+
+
+def test_dueling_entry_runs_the_four_agents_on_a_condorcet_and_a_cyclic_problem():
+    from rltheory.bandits import RMED, RUCB, DoubleThompson, MaxMinLCB, condorcet_winner, copeland_scores
+
+    rep = get_reproduction("dueling-bandits")
+    configs = rep.configs()
+    problems = {id(c.problem): c.problem for c in configs}
+    assert len(problems) == 2 and rep.overlays == ("dueling-lower-bound",)
+    for key, problem in problems.items():
+        assert {type(c.agent) for c in configs if id(c.problem) == key} == {RUCB, RMED, DoubleThompson, MaxMinLCB}
+        assert condorcet_winner(problem) == 0  # the lower bound of Komiyama et al. applies to both
+    cyclic = next(p for p in problems.values() if type(p).__name__ == "PreferenceMatrix")
+    assert np.asarray(copeland_scores(cyclic)).tolist() == [1.0, 1 / 3, 1 / 3, 1 / 3]  # the cycle below the winner
 
 
 def test_unknown_reproduction_names_the_known_ones():

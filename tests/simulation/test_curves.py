@@ -91,3 +91,27 @@ def test_concatenate_validation(curve):
         RegretCurve.concatenate([])
     with pytest.raises(ValueError, match="t_min"):
         curve.slope(t_min=100, t_max=10)
+
+
+def test_regret_variants_are_validated_concatenated_saved_and_loaded(tmp_path):
+    times = np.array([5, 10])
+    strong = np.array([[1.0, 2.0], [1.0, 3.0], [0.0, 1.0]])
+    weak = strong / 2
+    pulls = np.zeros((3, 2, 2))
+    whole = RegretCurve.from_runs(times, strong, strong, pulls, 0, {"seed": 0}, regret_variants={"weak": weak})
+    assert not whole.regret_variants["weak"].flags.writeable
+    parts = [RegretCurve.from_runs(times, strong[a:b], strong[a:b], pulls[a:b], a, {"seed": 0},
+                                   regret_variants={"weak": weak[a:b]}) for a, b in ((0, 1), (1, 3))]
+    merged = RegretCurve.concatenate(parts)
+    np.testing.assert_array_equal(merged.regret_variants["weak"], weak)
+    np.testing.assert_array_equal(merged.variant("weak").mean, weak.mean(axis=0))
+    path = tmp_path / "v.npz"
+    whole.save(path)
+    np.testing.assert_array_equal(RegretCurve.load(path).regret_variants["weak"], weak)
+    with pytest.raises(ValueError, match="shape"):
+        RegretCurve.from_runs(times, strong, strong, pulls, 0, {}, regret_variants={"weak": weak[:2]})
+    with pytest.raises(ValueError, match="no regret variant"):
+        whole.variant("strong")
+    plain = RegretCurve.from_runs(times, strong[1:], strong[1:], pulls[1:], 1, {"seed": 0})
+    with pytest.raises(ValueError, match="regret variants"):
+        RegretCurve.concatenate([parts[0], plain])
