@@ -25,3 +25,9 @@ def test_the_version_has_one_source():
     assert "version" in config["project"]["dynamic"]
     assert config["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "rltheory.__version__"}
     assert isinstance(rltheory.__version__, str) and rltheory.__version__.count(".") >= 1
+
+
+def test_the_citation_file_names_the_installed_version():
+    text = (ROOT / "CITATION.cff").read_text()
+    versions = [line.split(":", 1)[1].strip().strip('"') for line in text.splitlines() if line.startswith("version:")]
+    assert versions == [rltheory.__version__], "CITATION.cff's version must follow rltheory.__version__"
