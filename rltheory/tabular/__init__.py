@@ -60,6 +60,14 @@ from rltheory.tabular._inference import (
     kl_regularized_posterior,
     trajectory_laws,
 )
+from rltheory.tabular._finite_horizon_evaluation import (
+    FiniteHorizonEvaluationResult,
+    finite_horizon_policy_evaluation,
+    stage_occupancy,
+)
+from rltheory.tabular._coverage import ConcentrabilityResult, concentrability, data_distribution
+from rltheory.tabular._samples import EmpiricalModel, GenerativeSamples, empirical_mdp, generative_samples
+from rltheory.tabular._offline_data import OfflineDataset, collect
 from rltheory.tabular._value_iteration import (
     ModifiedPolicyIterationResult,
     ValueIterationResult,
@@ -128,4 +136,17 @@ __all__ = [
     "ValueIterationResult",
     "modified_policy_iteration",
     "value_iteration",
+    # learning from samples: data, coverage, exact finite-horizon quantities
+    "ConcentrabilityResult",
+    "EmpiricalModel",
+    "FiniteHorizonEvaluationResult",
+    "GenerativeSamples",
+    "OfflineDataset",
+    "collect",
+    "concentrability",
+    "data_distribution",
+    "empirical_mdp",
+    "finite_horizon_policy_evaluation",
+    "generative_samples",
+    "stage_occupancy",
 ]

@@ -47,6 +47,21 @@ def _results():
         T.control_as_inference(h),
         T.trajectory_laws(h, [1.0, 0.0, 0.0]),
         T.kl_regularized_posterior([0.0, 1.0], [0.5, 0.5], 1.0),
+        *_sample_results(d, h),
+    ]
+
+
+def _sample_results(d, h):
+    d = T.FiniteMDP(d.P, d.R, gamma=d.gamma, initial_distribution=[1.0, 0.0, 0.0])
+    h = T.FiniteMDP(h.P, h.R, gamma=1.0, horizon=3, initial_distribution=[1.0, 0.0, 0.0])
+    samples = T.generative_samples(d, 5, rng=0)
+    episodes = T.collect(h, np.full((3, 2), 0.5), n_episodes=4, rng=0)
+    return [
+        samples,
+        T.empirical_mdp(samples),
+        episodes,
+        T.finite_horizon_policy_evaluation(h, np.array([0, 1, 0])),
+        T.concentrability(d, T.data_distribution(d, np.full((3, 2), 0.5))),
     ]
 
 
