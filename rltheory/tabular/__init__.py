@@ -68,6 +68,27 @@ from rltheory.tabular._finite_horizon_evaluation import (
 from rltheory.tabular._coverage import ConcentrabilityResult, concentrability, data_distribution
 from rltheory.tabular._samples import EmpiricalModel, GenerativeSamples, empirical_mdp, generative_samples
 from rltheory.tabular._offline_data import OfflineDataset, collect
+from rltheory.tabular._ope import (
+    CramerRaoBound,
+    FittedQEvaluationResult,
+    MarginalizedISResult,
+    OffPolicyEstimate,
+    cramer_rao_bound,
+    doubly_robust,
+    exact_estimator_variance,
+    fitted_q_evaluation,
+    importance_sampling,
+    marginalized_importance_sampling,
+    per_decision_importance_sampling,
+    state_distribution_ratio,
+    weighted_importance_sampling,
+)
+from rltheory.tabular._generative import (
+    ModelBasedPlanningResult,
+    QLearningResult,
+    model_based_planning,
+    synchronous_q_learning,
+)
 from rltheory.tabular._value_iteration import (
     ModifiedPolicyIterationResult,
     ValueIterationResult,
@@ -149,4 +170,21 @@ __all__ = [
     "finite_horizon_policy_evaluation",
     "generative_samples",
     "stage_occupancy",
+    "ModelBasedPlanningResult",
+    "QLearningResult",
+    "model_based_planning",
+    "synchronous_q_learning",
+    "CramerRaoBound",
+    "FittedQEvaluationResult",
+    "MarginalizedISResult",
+    "OffPolicyEstimate",
+    "cramer_rao_bound",
+    "doubly_robust",
+    "exact_estimator_variance",
+    "fitted_q_evaluation",
+    "importance_sampling",
+    "marginalized_importance_sampling",
+    "per_decision_importance_sampling",
+    "state_distribution_ratio",
+    "weighted_importance_sampling",
 ]

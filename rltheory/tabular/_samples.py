@@ -332,22 +332,24 @@ def empirical_mdp(data, *, unvisited_reward: float = 0.0) -> EmpiricalModel:
     else:
         raise ValueError(f"empirical_mdp needs GenerativeSamples or an OfflineDataset, got {type(data).__name__}")
     visited = (counts_flat > 0).reshape(S, A) & mask
-    unvisited_rows = np.flatnonzero((~visited & mask).ravel())
     R_hat = np.where(visited, R_hat, np.where(mask, fill, 0.0))
     # P_hat: counts / N on visited rows, a self-loop on unvisited allowed rows and on disallowed rows (never read)
-    C = sp.csr_array(C, dtype=float, copy=True)
+    fill_rows = np.flatnonzero(~visited.ravel())
     row_tot = np.maximum(counts_flat, 1).astype(float)
-    C.data = C.data / np.repeat(row_tot, np.diff(C.indptr))  # N(s,a,s') / N(s,a), one correctly rounded division
-    fill_rows = np.union1d(unvisited_rows, np.flatnonzero(~mask.ravel()))
-    if fill_rows.size:
-        loops = sp.csr_array((np.ones(fill_rows.size), (fill_rows, fill_rows // A)), shape=(S * A, S))
-        keep = np.ones(S * A)
-        keep[fill_rows] = 0.0
-        C = sp.csr_array(sp.diags_array(keep) @ C + loops)
-    C.eliminate_zeros()
     if 8.0 * S * A * S <= DENSE_EMPIRICAL_BYTES:
-        P_hat = C.toarray().reshape(S, A, S)
+        P_hat = C.toarray().astype(float).reshape(S * A, S) / row_tot[:, None]  # N(s,a,s') / N(s,a)
+        P_hat[fill_rows] = 0.0
+        P_hat[fill_rows, fill_rows // A] = 1.0
+        P_hat = P_hat.reshape(S, A, S)
     else:
+        C = sp.csr_array(C, dtype=float, copy=True)
+        C.data = C.data / np.repeat(row_tot, np.diff(C.indptr))  # N(s,a,s') / N(s,a), one rounded division
+        if fill_rows.size:
+            loops = sp.csr_array((np.ones(fill_rows.size), (fill_rows, fill_rows // A)), shape=(S * A, S))
+            keep = np.ones(S * A)
+            keep[fill_rows] = 0.0
+            C = sp.csr_array(sp.diags_array(keep) @ C + loops)
+        C.eliminate_zeros()
         P_hat = C
     model = FiniteMDP(
         P_hat, R_hat, gamma=gamma, horizon=horizon, action_mask=mask if not mask.all() else None,
