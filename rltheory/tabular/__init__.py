@@ -83,6 +83,9 @@ from rltheory.tabular._ope import (
     state_distribution_ratio,
     weighted_importance_sampling,
 )
+from rltheory.tabular._pessimism import PessimisticPlanningResult, VILCBResult, pessimistic_model_based, vi_lcb
+from rltheory.tabular._imitation import BehaviorCloningResult, behavior_cloning
+from rltheory.tabular._average_reward_reduction import AverageRewardReductionResult, average_reward_reduction
 from rltheory.tabular._generative import (
     ModelBasedPlanningResult,
     QLearningResult,
@@ -187,4 +190,12 @@ __all__ = [
     "per_decision_importance_sampling",
     "state_distribution_ratio",
     "weighted_importance_sampling",
+    "PessimisticPlanningResult",
+    "VILCBResult",
+    "pessimistic_model_based",
+    "vi_lcb",
+    "BehaviorCloningResult",
+    "behavior_cloning",
+    "AverageRewardReductionResult",
+    "average_reward_reduction",
 ]
