@@ -283,6 +283,8 @@ def plot_study(result: StudyResult, study: Study, *, title=None, path=None):
             label = f"{s} (slope {sl:.2f} [{lo:.2f}, {hi:.2f}])" if np.isfinite(sl) else s
             y = np.asarray(result.summary[s])
             keep = y > 0 if study.log_y else np.ones_like(y, dtype=bool)
+            if not keep.all():  # a log axis cannot show an exact 0 (e.g. an exactly optimal policy): say so
+                label += f"; = 0 at {int((~keep).sum())} of {keep.size} points (not drawn)"
             ax.plot(x[keep], y[keep], color=colour, linestyle=dashes, marker="o", markersize=3, label=label)
             band_lo, band_hi = np.asarray(result.lower[s]), np.asarray(result.upper[s])
             ok = keep & (band_lo > 0) if study.log_y else keep

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from rltheory.cli import main
-from rltheory.experiments import Study, make_executor, run_study, write_study
+from rltheory.experiments import Study, make_executor, plot_study, run_study, write_study
 from rltheory.experiments._catalogue import CATALOGUE, _offline_instance, _ope_instance, _ope_task, _ope_reference
 from rltheory.experiments._studies import _demo_task
 from rltheory.tabular import concentrability, finite_horizon_policy_evaluation
@@ -76,3 +76,14 @@ def test_reproduce_a_study_end_to_end(tmp_path, capsys):
     assert (out / "ope-estimators.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert main(["list"]) == 0
     assert "logged episodes n up to 1600" in capsys.readouterr().out
+
+
+def _zero_at_large_x(x, k, run_start, run_stop, seed):
+    return {"a": np.full(run_stop - run_start, 0.0 if x >= 40 else 1.0)}
+
+
+def test_exact_zeros_on_a_log_axis_are_named_not_hidden():
+    s = Study("n", "error", lambda b: (10, 40, 160), (("all", ("a",)),), task=_zero_at_large_x)
+    fig = run_study("z", s, budget=160, n_runs=2)
+    label = plot_study(fig, s).axes[0].get_lines()[0].get_label()
+    assert label.endswith("= 0 at 2 of 3 points (not drawn)")
