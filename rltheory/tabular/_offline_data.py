@@ -327,6 +327,47 @@ class OfflineDataset:
             parts.append(self._subset(rows))
         return tuple(parts)
 
+    @classmethod
+    def concatenate(cls, datasets) -> "OfflineDataset":
+        """The rows of several datasets of the same task, in order (episodic: episode ids renumbered ``0..``).
+
+        A dataset logged by a mixture of behaviours (e.g. two kinds of suboptimal trajectories, the stitching
+        datasets of Zhou et al. 2023) is the concatenation of the datasets of each behaviour.
+
+        Raises
+        ------
+        ValueError
+            On no dataset, or datasets of different ``n_states``, ``n_actions``, ``gamma`` or ``horizon``.
+
+        Examples
+        --------
+        >>> from rltheory.tabular import OfflineDataset
+        >>> one = OfflineDataset([0], [0], [1.0], [1], n_states=2, n_actions=1, gamma=1.0, horizon=1, stages=[0],
+        ...                      episodes=[5])
+        >>> both = OfflineDataset.concatenate([one, one])
+        >>> both.n_episodes, both.episodes.tolist()
+        (2, [0, 1])
+        """
+        parts = list(datasets)
+        if not parts or not all(isinstance(d, OfflineDataset) for d in parts):
+            raise ValueError("OfflineDataset.concatenate needs a non-empty sequence of OfflineDataset")
+        first = parts[0]
+        spec = (first.n_states, first.n_actions, first.gamma, first.horizon)
+        for i, d in enumerate(parts[1:], start=1):
+            if (d.n_states, d.n_actions, d.gamma, d.horizon) != spec:
+                raise ValueError(f"datasets[{i}] has (n_states, n_actions, gamma, horizon) = "
+                                 f"{(d.n_states, d.n_actions, d.gamma, d.horizon)}, datasets[0] {spec}")
+        cat = lambda name: np.concatenate([np.asarray(getattr(d, name)) for d in parts])  # noqa: E731
+        stages = episodes = None
+        if first.is_episodic:
+            stages = cat("stages")
+            episodes = np.concatenate([np.repeat(np.arange(d.n_episodes), d.horizon) for d in parts])
+            episodes = episodes + np.repeat(np.cumsum([0] + [d.n_episodes for d in parts[:-1]]),
+                                            [d.n_transitions for d in parts])
+        return cls(cat("states"), cat("actions"), cat("rewards"), cat("next_states"), n_states=first.n_states,
+                   n_actions=first.n_actions, gamma=first.gamma, horizon=first.horizon, stages=stages,
+                   episodes=episodes)
+
     def _subset(self, rows: np.ndarray) -> "OfflineDataset":
         take = lambda x: None if x is None else readonly(np.ascontiguousarray(x[rows]))  # noqa: E731
         return OfflineDataset(
