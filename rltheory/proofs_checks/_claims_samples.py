@@ -924,3 +924,127 @@ register(
         check=_cramer_rao_check,
     )
 )
+
+
+# =========================================================================== RCSL vs dynamic programming (stitching)
+BBBLB = (
+    "D. Brandfonbrener, A. Bietti, J. Buckman, R. Laroche, J. Bruna, When does return-conditioned supervised learning "
+    "work for offline reinforcement learning?, NeurIPS 2022 (deterministic dynamics and a covered target return)"
+)
+ZZZCGD = (
+    "Z. Zhou, C. Zhu, R. Zhou, Q. Cui, A. Gupta, S. S. Du, Free from Bellman completeness: trajectory stitching via "
+    "model-based return-conditioned supervised learning, ICLR 2024 (arXiv:2310.19308), Section 3 (RCSL cannot "
+    "stitch, even with deterministic transitions; number of the theorem not verified here)"
+)
+
+
+def _stitching_data(mdp, n: int, rng):
+    """Two kinds of suboptimal episodes on ``envs.stitching_mdp``: from 0 playing a1 in 1, from 3 playing a0 in 1."""
+    from rltheory.tabular import OfflineDataset, collect
+
+    parts = []
+    for start, at_one in ((0, 1), (3, 0)):
+        pi = np.full((2, mdp.n_states, 2), 0.5)
+        pi[1, 1] = np.eye(2)[at_one]
+        parts.append(collect(mdp, pi, n_episodes=n, initial_distribution=np.eye(mdp.n_states)[start], rng=rng))
+    return OfflineDataset.concatenate(parts)
+
+
+def _rcsl_stitching_check(ctx: CheckContext) -> CheckResult:
+    from rltheory.tabular import (backward_induction, finite_horizon_policy_evaluation, model_based_planning,
+                                  rcsl_value, return_conditioned_policy)
+    from rltheory.tabular.envs import stitching_mdp
+
+    mdp = stitching_mdp()
+    rho0 = np.eye(mdp.n_states)[0]
+    v_star = float(backward_induction(mdp).v[0, 0])
+    reps = max(5, ctx.examples // 4)
+    worst, best_rcsl, plan_gap = np.inf, -np.inf, 0.0
+    for s in _seeds(ctx, 201, reps=reps):
+        g = np.random.default_rng(s)
+        n = int(g.integers(2, 200))
+        data = _stitching_data(mdp, n, g)
+        pol = return_conditioned_policy(data)
+        v_rcsl = max(rcsl_value(mdp, pol, float(t), initial_distribution=rho0).value
+                     for t in np.unique(pol.returns_to_go))
+        v_plan = finite_horizon_policy_evaluation(mdp, model_based_planning(data).policy, initial_distribution=rho0).value
+        gap = abs(v_plan - v_star)
+        plan_gap = max(plan_gap, gap)
+        best_rcsl = max(best_rcsl, v_rcsl)
+        # RCSL strictly below v* (the slack); the plug-in plan at v* to rounding (its slack counts only if violated)
+        worst = min(worst, v_star - v_rcsl, np.inf if gap <= 8 * _EPS else 8 * _EPS - gap)
+    return CheckResult(
+        "offline.rcsl.no-stitching", passed=bool(worst > 0), n_instances=reps, worst_slack=float(worst),
+        counterexample=None, seconds=0.0,
+        message=(f"{reps} stitching datasets (2-199 episodes of each kind): best RCSL value over every logged target "
+                 f"{best_rcsl:.4g} < v* = {v_star:g}; the plug-in plan on the same data reaches v* (largest gap "
+                 f"{plan_gap:.2g})"),
+        relative_slack=float(worst) / v_star,
+    )
+
+
+register(
+    Claim(
+        id="offline.rcsl.no-stitching",
+        statement=(
+            "Return-conditioned supervised learning cannot stitch: on envs.stitching_mdp (deterministic, H = 2, "
+            "v* = 1) with data made of two kinds of suboptimal episodes whose pieces form the optimal one, the exact "
+            "value of the tabular RCSL policy from the start state, conditioned on any logged return-to-go, is "
+            "below v* (it is 0, 1/2 or f + (1 - f)/2 with f the logged share of the good first action), while "
+            "planning on the plug-in model of the same data (dynamic programming) is optimal."
+        ),
+        latex=r"\max_{g \in \mathcal G_{\mathcal D}} v^{\hat\pi_{RCSL}(\cdot\mid\cdot,g)}(s_0) < v^\star(s_0) = "
+              r"v^{\hat\pi_{\rm plug\text{-}in}}(s_0)",
+        source=f"{ZZZCGD}; {BBBLB}",
+        kind="inequality",
+        tags=("offline", "rcsl", "fast"),
+        check=_rcsl_stitching_check,
+    )
+)
+
+
+def _rcsl_covered_check(ctx: CheckContext) -> CheckResult:
+    from rltheory.tabular import backward_induction, collect, rcsl_value, return_conditioned_policy
+    from rltheory.tabular.envs import stitching_mdp
+
+    mdp = stitching_mdp()
+    rho0 = np.eye(mdp.n_states)[0]
+    v_star = float(backward_induction(mdp).v[0, 0])
+    reps = max(5, ctx.examples // 4)
+    worst, used = np.inf, 0
+    for s in _seeds(ctx, 202, reps=reps):
+        g = np.random.default_rng(s)
+        data = collect(mdp, np.full((mdp.n_states, 2), 0.5), n_episodes=int(g.integers(1, 60)), initial_distribution=rho0,
+                       rng=g)
+        a = np.asarray(data.episode_arrays()[1])
+        if not np.any((a[:, 0] == 0) & (a[:, 1] == 0)):
+            continue  # the theorem's hypothesis (the target return is covered) fails: not an instance
+        used += 1
+        res = rcsl_value(mdp, return_conditioned_policy(data), initial_distribution=rho0)
+        worst = min(worst, 8 * _EPS - abs(res.value - v_star), np.inf if res.fallback_probability == 0 else -1.0)
+    worst = worst if used else -1.0
+    return CheckResult(
+        "offline.rcsl.covered", passed=bool(used > 0 and worst >= 0), n_instances=used, worst_slack=float(worst),
+        counterexample=None, seconds=0.0,
+        message=(f"{used} uniform-behaviour datasets that log the optimal episode: RCSL conditioned on the best logged "
+                 f"return is exactly optimal (v* = {v_star:g}) and never falls back"),
+        relative_slack=float(worst) / (8 * _EPS) if used else -1.0,
+    )
+
+
+register(
+    Claim(
+        id="offline.rcsl.covered",
+        statement=(
+            "With deterministic transitions and rewards and a dataset that logs an optimal episode, the tabular RCSL "
+            "policy conditioned on the best logged return from the start state is optimal: on envs.stitching_mdp "
+            "with uniform-behaviour data its exact value is v* = 1 and it never meets an unlogged (stage, state, "
+            "return) key."
+        ),
+        latex=r"v^{\hat\pi_{RCSL}(\cdot\mid\cdot,\max g_0)}(s_0) = v^\star(s_0)",
+        source=BBBLB,
+        kind="identity",
+        tags=("offline", "rcsl", "fast"),
+        check=_rcsl_covered_check,
+    )
+)
