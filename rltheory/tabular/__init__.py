@@ -85,6 +85,7 @@ from rltheory.tabular._ope import (
 )
 from rltheory.tabular._pessimism import PessimisticPlanningResult, VILCBResult, pessimistic_model_based, vi_lcb
 from rltheory.tabular._imitation import BehaviorCloningResult, behavior_cloning
+from rltheory.tabular._edge_of_reach import EdgeOfReachResult, rollout_value_learning
 from rltheory.tabular._rcsl import RCSLPolicy, RCSLValue, rcsl_value, return_conditioned_policy
 from rltheory.tabular._average_reward_reduction import AverageRewardReductionResult, average_reward_reduction
 from rltheory.tabular._generative import (
@@ -197,6 +198,8 @@ __all__ = [
     "vi_lcb",
     "BehaviorCloningResult",
     "behavior_cloning",
+    "EdgeOfReachResult",
+    "rollout_value_learning",
     "RCSLPolicy",
     "RCSLValue",
     "rcsl_value",
