@@ -1048,3 +1048,103 @@ register(
         check=_rcsl_covered_check,
     )
 )
+
+
+# =========================================================================== offline model-based RL: edge of reach
+SLFT = (
+    "A. Sims, C. Lu, J. Foerster, Y. W. Teh, The edge-of-reach problem in offline model-based reinforcement learning, "
+    "NeurIPS 2024 (arXiv:2402.12527), Sections 3-5 (the problem with the true dynamics; RAVL's ensemble minimum)"
+)
+
+
+@st.composite
+def _edge_instances(draw):
+    from rltheory.proofs_checks.strategies import finite_mdps
+
+    mdp = draw(finite_mdps(n_states=st.integers(1, 7), n_actions=st.integers(1, 3), reward_range=(0.0, 1.0),
+                           gamma=st.floats(0.0, 0.95)))
+    seed = draw(st.integers(0, 2**31 - 1))
+    return mdp, draw(st.integers(1, 4)), draw(st.sampled_from(("arbitrary", "optimistic", "ensemble"))), seed
+
+
+def _edge_run(instance):
+    from rltheory.tabular import policy_evaluation, rollout_value_learning
+
+    mdp, k, init, seed = instance
+    S, A, g = mdp.n_states, mdp.n_actions, float(mdp.gamma)
+    rng = np.random.default_rng(seed)
+    v_max = 1.0 / (1.0 - g)
+    starts = rng.choice(S, size=int(rng.integers(1, S + 1)), replace=False)
+    if init == "arbitrary":
+        q0 = rng.uniform(-2 * v_max, 2 * v_max, size=(S, A))
+    elif init == "optimistic":  # at least r_max / (1 - gamma): the edge can only look better than it is
+        q0 = v_max + rng.uniform(0.0, v_max, size=(S, A))
+    else:  # RAVL: an ensemble whose minimum is at most r_min / (1 - gamma) = 0
+        q0 = rng.uniform(-v_max, v_max, size=(8, S, A))
+        q0[int(rng.integers(8))] = rng.uniform(-v_max, 0.0, size=(S, A))
+    res = rollout_value_learning(mdp, starts, k, q_init=q0, tol=1e-13)
+    v_pi = np.asarray(policy_evaluation(mdp, res.policy).v)
+    U = np.asarray(res.updated)
+    P_pi = np.asarray(mdp.dense_P)[np.arange(S), res.policy]
+    boundary = np.where(U, 0.0, np.asarray(res.v_estimate) - v_pi)
+    exit_err = np.linalg.solve(np.eye(int(U.sum())) - g * P_pi[np.ix_(U, U)], g * P_pi[U] @ boundary)
+    err = np.asarray(res.v_estimate)[U] - v_pi[U]
+    allowance = 1e-11 * v_max**2 + 256 * (S + 2) * _EPS * 2 * v_max * (1 + v_max)
+    return init, err, exit_err, allowance
+
+
+def _edge_identity_slack(instance):
+    _, err, exit_err, allowance = _edge_run(instance)
+    return Slack(allowance - float(np.max(np.abs(err - exit_err))), scale=allowance)
+
+
+@property_claim(
+    id="offline.edge-of-reach.error-identity",
+    statement=(
+        "Value learning on k-step rollouts of the true model (rltheory.tabular.rollout_value_learning) is wrong only "
+        "through the edge of reach: on every updated state s, v_hat(s) - v^pi_hat(s) equals the discounted error "
+        "E[gamma^tau (v_hat - v^pi_hat)(s_tau)] at the first state s_tau that the greedy policy reaches outside the "
+        "updated set (solved as its own linear system), for any initialization: zero model error, nonzero value "
+        "error."
+    ),
+    latex=r"\hat v(s) - v^{\hat\pi}(s) = \mathbb E^{\hat\pi}_s[\gamma^\tau(\hat v - v^{\hat\pi})(s_\tau)"
+          r"\mathbf 1\{\tau<\infty\}],\ s \in U",
+    source=SLFT,
+    kind="identity",
+    tags=("offline", "edge-of-reach", "fast"),
+    strategy=lambda: _edge_instances(),
+    message="slack = allowance - max |error - exit error| on the updated states (VI tolerance and rounding)",
+)
+def _edge_identity_claim(instance):
+    return _edge_identity_slack(instance)
+
+
+def _edge_sign_slack(instance):
+    init, err, _, allowance = _edge_run(instance)
+    if init == "optimistic":
+        worst = float(np.min(err)) if err.size else 0.0  # over-estimation: err >= 0
+    elif init == "ensemble":
+        worst = -float(np.max(err)) if err.size else 0.0  # the ensemble minimum: err <= 0
+    else:
+        return Slack(allowance, scale=allowance)  # no sign for an arbitrary initialization
+    return Slack(worst + allowance, scale=max(abs(worst), allowance))
+
+
+@property_claim(
+    id="offline.edge-of-reach.sign",
+    statement=(
+        "The sign of the edge-of-reach error is the sign of the edge's initialization: with Q initialized at or "
+        "above r_max / (1 - gamma), value learning on k-step rollouts of the true model over-estimates the greedy "
+        "policy's value on every updated state; with RAVL's ensemble minimum at or below r_min / (1 - gamma), it "
+        "under-estimates it (pessimism where the data end)."
+    ),
+    latex=r"q_0 \ge \tfrac{r_{\max}}{1-\gamma} \Rightarrow \hat v \ge v^{\hat\pi} \text{ on } U;\quad "
+          r"\min_j q_0^{(j)} \le \tfrac{r_{\min}}{1-\gamma} \Rightarrow \hat v \le v^{\hat\pi} \text{ on } U",
+    source=SLFT,
+    kind="inequality",
+    tags=("offline", "edge-of-reach", "fast"),
+    strategy=lambda: _edge_instances(),
+    message="slack = min error (optimistic) or -max error (ensemble) on the updated states, allowance included",
+)
+def _edge_sign_claim(instance):
+    return _edge_sign_slack(instance)
