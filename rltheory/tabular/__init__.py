@@ -84,7 +84,12 @@ from rltheory.tabular._ope import (
     weighted_importance_sampling,
 )
 from rltheory.tabular._pessimism import PessimisticPlanningResult, VILCBResult, pessimistic_model_based, vi_lcb
-from rltheory.tabular._imitation import BehaviorCloningResult, behavior_cloning
+from rltheory.tabular._imitation import (
+    BehaviorCloningResult,
+    DemonstrationRegularizedResult,
+    behavior_cloning,
+    demonstration_regularized_rl,
+)
 from rltheory.tabular._edge_of_reach import EdgeOfReachResult, rollout_value_learning
 from rltheory.tabular._rcsl import RCSLPolicy, RCSLValue, rcsl_value, return_conditioned_policy
 from rltheory.tabular._average_reward_reduction import AverageRewardReductionResult, average_reward_reduction
@@ -198,6 +203,8 @@ __all__ = [
     "vi_lcb",
     "BehaviorCloningResult",
     "behavior_cloning",
+    "DemonstrationRegularizedResult",
+    "demonstration_regularized_rl",
     "EdgeOfReachResult",
     "rollout_value_learning",
     "RCSLPolicy",
