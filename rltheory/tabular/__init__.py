@@ -90,6 +90,7 @@ from rltheory.tabular._imitation import (
     behavior_cloning,
     demonstration_regularized_rl,
 )
+from rltheory.tabular._effective_horizon import QVISolvabilityResult, qvi_solvability
 from rltheory.tabular._edge_of_reach import EdgeOfReachResult, rollout_value_learning
 from rltheory.tabular._rcsl import RCSLPolicy, RCSLValue, rcsl_value, return_conditioned_policy
 from rltheory.tabular._average_reward_reduction import AverageRewardReductionResult, average_reward_reduction
@@ -206,6 +207,8 @@ __all__ = [
     "DemonstrationRegularizedResult",
     "demonstration_regularized_rl",
     "EdgeOfReachResult",
+    "QVISolvabilityResult",
+    "qvi_solvability",
     "rollout_value_learning",
     "RCSLPolicy",
     "RCSLValue",

@@ -73,6 +73,7 @@ def _sample_results(d, h):
         T.pessimistic_model_based(transitions),
         T.behavior_cloning(transitions),
         T.return_conditioned_policy(episodes),
+        T.qvi_solvability(h),
         T.demonstration_regularized_rl(d, transitions, temperature=0.5),
         T.rollout_value_learning(d, [0], 1, q_init=np.zeros((3, 2))),
         T.rcsl_value(h, T.return_conditioned_policy(episodes)),
