@@ -9,7 +9,6 @@ and the paper's full size, and which theory curves to overlay on the plot.
 from __future__ import annotations
 
 import functools
-import math
 from dataclasses import dataclass
 from typing import Callable
 
@@ -410,7 +409,8 @@ CATALOGUE = {
             "VI-LCB is conservative at these N: it beats behaviour cloning at C* = 2 but keeps the well-covered "
             "action at C* = 10, while the plug-in, whose zero-reward fill-in of unvisited pairs is itself pessimistic "
             "here, is best; its O~(sqrt(S C* / ((1-gamma)^5 N))) bound is vacuous below N ~ 1e5",
-            citation="Rashidinejad, Zhu, Ma, Jiao & Russell (2021), Bridging offline reinforcement learning and imitation "
+            citation="Rashidinejad, Zhu, Ma, Jiao & Russell (2021), Bridging offline reinforcement learning and "
+            "imitation "
             "learning: a tale of pessimism, NeurIPS (arXiv:2103.12021), Algorithm 3 and the MDP upper bound "
             "O~(sqrt(S C* / ((1-gamma)^5 N)))",
             build_configs=None,

@@ -131,7 +131,8 @@ def _run_study(args, rep):
     png = write_study(result, rep.study, out, title=rep.name)
     print(f"[{rep.citation}]")
     width = max(len(s) for s in result.values)
-    print(f"{'series':<{width}}  {result.statistic} at {rep.study.x_label} = {int(result.x[-1])}   log-log slope [95% CI]")
+    print(f"{'series':<{width}}  {result.statistic} at {rep.study.x_label} = {int(result.x[-1])}   "
+          "log-log slope [95% CI]")
     for s in result.values:
         sl = result.slopes[s]
         print(f"{s:<{width}}  {float(result.summary[s][-1]):.4g}   {sl[0]:.3f} [{sl[1]:.3f}, {sl[2]:.3f}]")

@@ -124,7 +124,8 @@ def _planning_rate_check(which: str):
         reps = max(60, 2 * ctx.examples)
         if which == "n":
             xs = np.array([4_000, 16_000, 64_000, 256_000])
-            ys = np.array([_planning_suboptimality(0.9, int(x), _seeds(ctx, 31, k, reps=reps)) for k, x in enumerate(xs)])
+            ys = np.array([_planning_suboptimality(0.9, int(x), _seeds(ctx, 31, k, reps=reps))
+                           for k, x in enumerate(xs)])
             claimed, cid = -0.5, "generative.plugin.rate-samples"
             what = "n (gamma = 0.9)"
         else:
@@ -168,7 +169,8 @@ register(
     Claim(
         id="generative.plugin.rate-horizon",
         statement=_PLANNING_STATEMENT + "In 1/(1-gamma) (n = 1e6 per pair, 1 - gamma in [0.0125, 0.1], so n (1-gamma) "
-        ">= 1.25e4 and the binomial estimates are in their Gaussian regime): the fitted exponent's 95% CI contains 3/2.",
+        ">= 1.25e4 and the binomial estimates are in their Gaussian regime): the fitted exponent's 95% CI "
+        "contains 3/2.",
         latex=r"\mathbb E\|v^\star - v^{\hat\pi}\|_\infty \asymp \sqrt{\frac{1}{(1-\gamma)^3 n}}",
         source=f"{AKY}; {AZAR}",
         kind="rate",
@@ -300,7 +302,8 @@ def _reduction_rate_check(which: str):
         reps = max(60, 2 * ctx.examples)
         if which == "n":
             xs = np.array([4_000, 16_000, 64_000, 256_000])
-            ys = np.array([_reduction_suboptimality(0.1, int(x), _seeds(ctx, 51, k, reps=reps)) for k, x in enumerate(xs)])
+            ys = np.array([_reduction_suboptimality(0.1, int(x), _seeds(ctx, 51, k, reps=reps))
+                           for k, x in enumerate(xs)])
             claimed, cid, what = -0.5, "average-reward.reduction.rate-samples", "n (q = 0.1)"
         else:
             qs = np.array([0.04, 0.02, 0.01, 0.005])
@@ -327,7 +330,8 @@ _REDUCTION_STATEMENT = (
 register(
     Claim(
         id="average-reward.reduction.rate-samples",
-        statement=_REDUCTION_STATEMENT + "In n (q = 0.1, n in [4e3, 2.56e5]): the fitted exponent's 95% CI contains -1/2.",
+        statement=_REDUCTION_STATEMENT
+        + "In n (q = 0.1, n in [4e3, 2.56e5]): the fitted exponent's 95% CI contains -1/2.",
         latex=r"\mathbb E[g^\star - g^{\hat\pi}] \asymp \sqrt{t_{mix}/n}",
         source=WBG,
         kind="rate",
@@ -464,9 +468,11 @@ register(
             "delta = 1/N) has fitted exponent in N (N in [1e3, 6.4e4]) whose 95% CI contains -1 (the S/N term of the "
             "contextual-bandit bound), while the plug-in greedy policy's contains -1/2."
         ),
-        latex=r"\mathbb E[J(\pi^\star) - J(\hat\pi_{LCB})] \lesssim \sqrt{\frac{S(C^\star - 1)}{N}} + \frac{S}{N},\quad "
+        latex=r"\mathbb E[J(\pi^\star) - J(\hat\pi_{LCB})] \lesssim \sqrt{\frac{S(C^\star - 1)}{N}} + "
+              r"\frac{S}{N},\quad "
               r"\text{plug-in} \asymp N^{-1/2}",
-        source=f"{RZMJR}: contextual-bandit LCB (Algorithm 2) and its upper bound; the abstract's '1/N for nearly-expert "
+        source=f"{RZMJR}: contextual-bandit LCB (Algorithm 2) and its upper bound; the abstract's '1/N for "
+        "nearly-expert "
         "datasets compared to the usual 1/sqrt(N)'",
         kind="rate",
         tags=("offline", "pessimism", "rate", "slow"),
@@ -652,7 +658,8 @@ def _weissman_check(ctx: CheckContext) -> CheckResult:
     return CheckResult("offline.pessimism.tv-coverage", passed=bool(failures <= allowed), n_instances=reps,
                        worst_slack=float(allowed - failures) if failures <= allowed else float(allowed - failures),
                        counterexample=None, seconds=0.0,
-                       message=f"{failures} of {reps} datasets had an L1 error above its radius (allowed {allowed:.1f})",
+                       message=f"{failures} of {reps} datasets had an L1 error above its radius "
+                       f"(allowed {allowed:.1f})",
                        relative_slack=None)
 
 
@@ -716,7 +723,8 @@ def _unbiased_check(ctx: CheckContext) -> CheckResult:
             parts.append(f"{k}{inst}: {(e.mean() - v) / (half / z):+.2f} se")
     return CheckResult("ope.unbiased", passed=bool(worst >= 0), n_instances=count, worst_slack=float(worst),
                        counterexample=None, seconds=0.0,
-                       message=f"{reps} datasets of {n} episodes per instance, z = {z}; mean - v^pi: " + ", ".join(parts),
+                       message=f"{reps} datasets of {n} episodes per instance, z = {z}; mean - v^pi: "
+                       + ", ".join(parts),
                        relative_slack=float(rel))
 
 
@@ -730,7 +738,8 @@ register(
             "100 episodes lies within 4 standard errors of the exact v^pi (rltheory.tabular."
             "finite_horizon_policy_evaluation)."
         ),
-        latex=r"\mathbb E[\hat v_{IS}] = \mathbb E[\hat v_{PDIS}] = \mathbb E[\hat v_{DR}] = \mathbb E[\hat v_{MIS}^{w}] = v^\pi",
+        latex=r"\mathbb E[\hat v_{IS}] = \mathbb E[\hat v_{PDIS}] = \mathbb E[\hat v_{DR}] = "
+              r"\mathbb E[\hat v_{MIS}^{w}] = v^\pi",
         source=(
             f"D. Precup, R. S. Sutton, S. Singh, Eligibility traces for off-policy policy evaluation, ICML 2000; {JL}; "
             "T. Xie, Y. Ma, Y.-X. Wang, NeurIPS 2019"
@@ -967,7 +976,8 @@ def _rcsl_stitching_check(ctx: CheckContext) -> CheckResult:
         pol = return_conditioned_policy(data)
         v_rcsl = max(rcsl_value(mdp, pol, float(t), initial_distribution=rho0).value
                      for t in np.unique(pol.returns_to_go))
-        v_plan = finite_horizon_policy_evaluation(mdp, model_based_planning(data).policy, initial_distribution=rho0).value
+        v_plan = finite_horizon_policy_evaluation(mdp, model_based_planning(data).policy,
+                                                  initial_distribution=rho0).value
         gap = abs(v_plan - v_star)
         plan_gap = max(plan_gap, gap)
         best_rcsl = max(best_rcsl, v_rcsl)
@@ -1014,8 +1024,8 @@ def _rcsl_covered_check(ctx: CheckContext) -> CheckResult:
     worst, used = np.inf, 0
     for s in _seeds(ctx, 202, reps=reps):
         g = np.random.default_rng(s)
-        data = collect(mdp, np.full((mdp.n_states, 2), 0.5), n_episodes=int(g.integers(1, 60)), initial_distribution=rho0,
-                       rng=g)
+        data = collect(mdp, np.full((mdp.n_states, 2), 0.5), n_episodes=int(g.integers(1, 60)),
+                       initial_distribution=rho0, rng=g)
         a = np.asarray(data.episode_arrays()[1])
         if not np.any((a[:, 0] == 0) & (a[:, 1] == 0)):
             continue  # the theorem's hypothesis (the target return is covered) fails: not an instance

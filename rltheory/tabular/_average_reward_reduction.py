@@ -70,7 +70,7 @@ class AverageRewardReductionResult:
 
 def average_reward_reduction(samples, *, epsilon: float, mixing_time: float, reward_perturbation: float = 0.0,
                              rng=None) -> AverageRewardReductionResult:
-    r"""Learn an average-reward policy by solving the discounted plug-in model with :math:`1-\gamma = \varepsilon/t_{mix}`.
+    r"""Learn an average-reward policy: solve the discounted plug-in model with :math:`1-\gamma = \varepsilon/t_{mix}`.
 
     The reduction of Wang, Blanchet & Glynn (2023, Theorem 1): from generative samples of an average-reward
     model, build the plug-in model :math:`(\hat P, r)`, give it the discount

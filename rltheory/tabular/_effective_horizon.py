@@ -55,7 +55,7 @@ class QVISolvabilityResult:
 
 
 def qvi_solvability(mdp: FiniteMDP, *, tol: float = 1e-9, initial_distribution=None) -> QVISolvabilityResult:
-    r"""The smallest k such that k - 1 Bellman optimality backups of the random policy's Q give an optimal greedy policy.
+    r"""The smallest k such that k - 1 Bellman backups of the random policy's Q give only optimal greedy policies.
 
     Finite horizon :math:`H` (stages :math:`t = 0..H-1`, stationary :math:`P, r`, discount :math:`\gamma`).
     :math:`\pi_{\rm rand}` is uniform over the allowed actions;

@@ -157,7 +157,8 @@ class OfflineDataset:
         N = cols["states"].shape[0]
         for name, arr in cols.items():
             if arr.shape[0] != N:
-                raise ValueError(f"{name} has {arr.shape[0]} rows but states has {N}; every column needs one entry per row")
+                raise ValueError(f"{name} has {arr.shape[0]} rows but states has {N}; every column needs one entry "
+                                 "per row")
         if N == 0:
             raise ValueError("an OfflineDataset needs at least one transition, got 0 rows")
         _check_range("states", cols["states"], S, "a state")
@@ -574,7 +575,8 @@ def collect(
     (False, 1000)
     """
     if (n_episodes is None) == (n_transitions is None):
-        raise ValueError("collect needs exactly one budget: n_episodes= (finite horizon) or n_transitions= (discounted)")
+        raise ValueError("collect needs exactly one budget: n_episodes= (finite horizon) or n_transitions= "
+                         "(discounted)")
     noise = check_choice("reward_noise", reward_noise, REWARD_NOISE)
     gen = as_generator(rng)
     S, A = mdp.n_states, mdp.n_actions
@@ -638,5 +640,6 @@ def _rho(mdp: FiniteMDP, initial_distribution) -> np.ndarray:
     if initial_distribution is not None:
         return check_probability_vector("initial_distribution", initial_distribution, mdp.n_states)
     if mdp.initial_distribution is None:
-        raise ValueError("collect needs an initial distribution: pass initial_distribution= or build the FiniteMDP with one")
+        raise ValueError("collect needs an initial distribution: pass initial_distribution= or build the FiniteMDP "
+                         "with one")
     return np.asarray(mdp.initial_distribution, dtype=float)

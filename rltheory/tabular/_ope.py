@@ -375,7 +375,8 @@ def per_decision_importance_sampling(dataset, target_policy, behavior_policy) ->
 
 
 def weighted_importance_sampling(dataset, target_policy, behavior_policy) -> OffPolicyEstimate:
-    r"""Weighted (self-normalized) importance sampling: :math:`\sum_i w_i G_i / \sum_i w_i`, :math:`w_i = \rho^{(i)}_{0:H-1}`.
+    r"""Weighted (self-normalized) importance sampling: :math:`\sum_i w_i G_i / \sum_i w_i`,
+    :math:`w_i = \rho^{(i)}_{0:H-1}`.
 
     Biased but consistent (Precup, Sutton & Singh 2000, Sec. 2), and always within the range of the observed
     returns. The standard error is the delta-method one of a ratio estimator: the terms are
@@ -470,7 +471,8 @@ def fitted_q_evaluation(dataset, target_policy, *, initial_distribution=None,
     **Episodic data** (stage-wise, time-inhomogeneous fits; Le, Voloshin & Yue 2019, Algorithm 3 with the
     tabular class): for :math:`h = H-1, \dots, 0`,
 
-    .. math:: \hat Q_h(s,a) = \frac{1}{n_h(s,a)} \sum_{i: (s^i_h, a^i_h) = (s,a)} \big(r^i_h + \gamma \hat V_{h+1}(s^i_{h+1})\big),
+    .. math:: \hat Q_h(s,a) = \frac{1}{n_h(s,a)} \sum_{i: (s^i_h, a^i_h) = (s,a)}
+                 \big(r^i_h + \gamma \hat V_{h+1}(s^i_{h+1})\big),
        \qquad \hat V_h(s) = \sum_a \pi_h(a|s)\hat Q_h(s,a),
 
     and :math:`\hat v = \frac1n \sum_i \hat V_0(s^i_0)`. Stage-pairs without data get ``unvisited_value``.
@@ -481,7 +483,8 @@ def fitted_q_evaluation(dataset, target_policy, *, initial_distribution=None,
 
     **Standard error**: plug-in estimate of the efficient influence function of a Markov model (Kallus &
     Uehara 2020; the asymptotic variance of this estimator): per episode
-    :math:`\psi_i = \hat V_0(s^i_0) - \hat v + \sum_h \gamma^h \hat w_h(s^i_h,a^i_h)\,(r^i_h + \gamma \hat V_{h+1}(s^i_{h+1}) - \hat Q_h(s^i_h,a^i_h))`,
+    :math:`\psi_i = \hat V_0(s^i_0) - \hat v + \sum_h \gamma^h \hat w_h(s^i_h,a^i_h)\,
+    (r^i_h + \gamma \hat V_{h+1}(s^i_{h+1}) - \hat Q_h(s^i_h,a^i_h))`,
     :math:`\hat w_h = \hat d^\pi_h / \hat d^\mu_h` the empirical pair-marginal ratios; transitions:
     :math:`\psi_i = \hat w(s_i,a_i)(r_i + \gamma\hat V(s'_i) - \hat Q(s_i,a_i))/(1-\gamma)` with the normalized
     occupancy ratio of the plug-in model.
@@ -569,7 +572,8 @@ def doubly_robust(dataset, target_policy, behavior_policy, *, q=None, n_folds: i
     Per episode, with :math:`\hat V_h(s) = \sum_a \pi_h(a|s)\hat Q_h(s,a)` (Jiang & Li 2016, Eq. (10), written
     forward):
 
-    .. math:: V_{DR} = \sum_{h=0}^{H-1} \gamma^h \Big(\rho_{0:h}\big(r_h - \hat Q_h(s_h, a_h)\big) + \rho_{0:h-1} \hat V_h(s_h)\Big).
+    .. math:: V_{DR} = \sum_{h=0}^{H-1} \gamma^h \Big(\rho_{0:h}\big(r_h - \hat Q_h(s_h, a_h)\big)
+              + \rho_{0:h-1} \hat V_h(s_h)\Big).
 
     It is unbiased whenever :math:`\hat Q` does not depend on the episode it is applied to; with
     :math:`\hat Q = 0` it is :func:`per_decision_importance_sampling`; with :math:`\hat Q = Q^\pi` its variance
@@ -681,7 +685,8 @@ def state_distribution_ratio(mdp: FiniteMDP, target_policy, behavior_policy, ini
         return readonly(np.where(dp > 0, dp / dm, 0.0))
 
 
-def marginalized_importance_sampling(dataset, target_policy, behavior_policy, *, state_ratio=None) -> MarginalizedISResult:
+def marginalized_importance_sampling(dataset, target_policy, behavior_policy, *,
+                                     state_ratio=None) -> MarginalizedISResult:
     r"""Marginalized importance sampling (Xie, Ma & Wang 2019): reweight by state-marginal ratios.
 
     .. math:: \hat v = \frac1n \sum_i \sum_h \gamma^h\, \hat w_h(s^i_h)\, \rho^i_h\, r^i_h,
@@ -690,7 +695,8 @@ def marginalized_importance_sampling(dataset, target_policy, behavior_policy, *,
     only the *current* ratio :math:`\rho_h` instead of the product :math:`\rho_{0:h}`. With
     ``state_ratio=None`` the ratios are estimated by the forward recursion of Xie et al. (2019, Sec. 3):
     :math:`\hat d^\mu_h(s) = n_h(s)/n`, :math:`\hat d^\pi_0 = \hat d^\mu_0`,
-    :math:`\hat d^\pi_{h+1}(s') = \sum_s \hat d^\pi_h(s)\, \frac{1}{n_h(s)} \sum_{i: s^i_h = s} \rho^i_h \mathbf 1[s^i_{h+1} = s']`,
+    :math:`\hat d^\pi_{h+1}(s') = \sum_s \hat d^\pi_h(s)\, \frac{1}{n_h(s)}
+    \sum_{i: s^i_h = s} \rho^i_h \mathbf 1[s^i_{h+1} = s']`,
     which makes :math:`\hat v = \sum_h \gamma^h \sum_s \hat d^\pi_h(s)\hat r^\pi_h(s)` with
     :math:`\hat r^\pi_h(s) = \frac{1}{n_h(s)}\sum_{i: s^i_h = s}\rho^i_h r^i_h`: the value of the
     importance-weighted state-level reward process. Its standard error is that of its influence function,
@@ -737,7 +743,7 @@ def marginalized_importance_sampling(dataset, target_policy, behavior_policy, *,
     """
     d = _episodic(dataset, "marginalized_importance_sampling")
     pi, _, rho = _ratios(d, target_policy, behavior_policy, "marginalized_importance_sampling")
-    S, A, H = d.n_states, d.n_actions, d.horizon
+    S, H = d.n_states, d.horizon
     st, ac, r, nx = d.episode_arrays()
     n = st.shape[0]
     disc = _discounts(d.gamma, H)
@@ -877,7 +883,8 @@ def exact_estimator_variance(mdp: FiniteMDP, target_policy, behavior_policy, met
             ratio = ratios[h]
             # c = rho (r - Q) + V: E[c] and E[c^2] given (s, a)
             ec = ratio * (R - qh[h]) + vh[h][:, None]
-            ec2 = ratio**2 * (R2 - 2 * R * qh[h] + qh[h] ** 2) + 2 * ratio * (R - qh[h]) * vh[h][:, None] + vh[h][:, None] ** 2
+            ec2 = (ratio**2 * (R2 - 2 * R * qh[h] + qh[h] ** 2) + 2 * ratio * (R - qh[h]) * vh[h][:, None]
+                   + vh[h][:, None] ** 2)
             a_ = st["A"][:, None] * muh * ratio**2
             b_ = (st["B"][:, None] * ratio + g**h * ratio * ec * st["A"][:, None]) * muh
             c_ = (st["C"][:, None] + 2 * g**h * ec * st["B"][:, None] + g ** (2 * h) * ec2 * st["A"][:, None]) * muh
@@ -896,7 +903,8 @@ def cramer_rao_bound(mdp: FiniteMDP, target_policy, behavior_policy, *, reward_n
     where it bounds the variance of every unbiased estimator from one episode; ``n`` episodes: divide by ``n``):
 
     .. math::
-        \sum_{h=0}^{H-1} \gamma^{2h}\Big(\mathbb E_\mu\big[\rho_{0:h-1}^2\, \mathbb V(V_h(s_h) \mid s_{h-1}, a_{h-1})\big]
+        \sum_{h=0}^{H-1} \gamma^{2h}\Big(\mathbb E_\mu\big[\rho_{0:h-1}^2\,
+        \mathbb V(V_h(s_h) \mid s_{h-1}, a_{h-1})\big]
         + \mathbb E_\mu\big[\rho_{0:h}^2\, \mathbb V(r_h \mid s_h, a_h)\big]\Big),
 
     computed by the forward recursion of the squared weights
@@ -934,7 +942,7 @@ def cramer_rao_bound(mdp: FiniteMDP, target_policy, behavior_policy, *, reward_n
     (1.0, 1.0)
     """
     FiniteMDP.require(mdp, "finite_horizon", "cramer_rao_bound")
-    H, S, A = mdp.horizon, mdp.n_states, mdp.n_actions
+    H, S = mdp.horizon, mdp.n_states
     pi = policy_tensor(mdp, target_policy, "target_policy")
     mu = policy_tensor(mdp, behavior_policy, "behavior_policy")
     if ((pi > 0) & (mu == 0)).any():

@@ -70,7 +70,8 @@ def test_the_catalogue_studies_are_exact_where_they_claim_to_be():
 
 def test_reproduce_a_study_end_to_end(tmp_path, capsys):
     out = tmp_path / "ope"
-    assert main(["reproduce", "ope-estimators", "--runs", "2", "--budget", "100", "--out", str(out), "--no-progress"]) == 0
+    args = ["reproduce", "ope-estimators", "--runs", "2", "--budget", "100", "--out", str(out), "--no-progress"]
+    assert main(args) == 0
     text = capsys.readouterr().out
     assert "log-log slope" in text and "Cramer-Rao" in text
     assert (out / "ope-estimators.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

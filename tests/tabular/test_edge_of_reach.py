@@ -8,7 +8,7 @@ from rltheory.tabular.envs import chain, garnet
 
 
 def _exit_error(mdp, res):
-    """E_s[gamma^tau (v_hat - v^pi)(s_tau)] on the updated states, by its own linear system (independent of the solver)."""
+    """E_s[gamma^tau (v_hat - v^pi)(s_tau)] on the updated states, by its own linear system (not the solver's)."""
     pi = res.policy
     S = mdp.n_states
     P_pi = np.asarray(mdp.dense_P)[np.arange(S), pi]  # (S, S)

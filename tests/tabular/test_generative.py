@@ -61,7 +61,8 @@ def test_q_learning_on_a_deterministic_model_follows_the_closed_form():
 
 
 def test_td_learning_mean_follows_the_expected_recursion():
-    # with one action Q-learning is TD(0): linear in Q, so E[Q_t] = (1 - eta_t) E[Q_{t-1}] + eta_t (r + gamma P E[Q_{t-1}])
+    # with one action Q-learning is TD(0): linear in Q, so
+    # E[Q_t] = (1 - eta_t) E[Q_{t-1}] + eta_t (r + gamma P E[Q_{t-1}])
     mdp = random_mdp(4, 1, 0.7, seed=4)
     T, reps = 60, 2000
     runs = np.array([synchronous_q_learning(mdp, T, rng=np.random.default_rng([5, i])).q[:, 0] for i in range(reps)])

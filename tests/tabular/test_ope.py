@@ -216,7 +216,8 @@ def test_bad_inputs_are_named():
         importance_sampling(transitions, target, behavior)
     only0 = np.tile([[1.0, 0.0]], (3, 1))
     row = int(np.argmax(np.asarray(data.actions) == 1))
-    with pytest.raises(ValueError, match=f"row {row} logs action 1 .* to which the behaviour policy gives probability 0"):
+    msg = f"row {row} logs action 1 .* to which the behaviour policy gives probability 0"
+    with pytest.raises(ValueError, match=msg):
         importance_sampling(data, only0, only0)
     with pytest.raises(ValueError, match="the target policy plays action 1 in state 0 at stage 0 but the behaviour"):
         doubly_robust(data, np.tile([[0.0, 1.0]], (3, 1)), only0)

@@ -30,7 +30,8 @@ def test_vi_lcb_values_are_lower_bounds_of_its_policy():
         v_pi = policy_evaluation(mdp, res.policy).v
         assert np.all(res.v_lower <= v_pi + 1e-12)
         assert np.all(np.diff(res.values_history, axis=0) >= 0)
-        assert res.iterations == int(np.ceil(np.log(20_000) / 0.2)) and res.values_history.shape == (res.iterations + 1, 4)
+        assert res.iterations == int(np.ceil(np.log(20_000) / 0.2))
+        assert res.values_history.shape == (res.iterations + 1, 4)
 
 
 def test_contextual_bandit_lcb_by_hand():
