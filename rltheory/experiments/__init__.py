@@ -13,7 +13,8 @@ holds the named paper reproductions behind ``rltheory reproduce NAME``,
 Modules: ``_records`` (configurations and results), ``_runner`` (the plan and
 its execution), ``_dispatch`` (the one place that calls the simulators),
 ``_store`` (the results folder), ``_atomic`` (atomic file writes),
-``_summary`` (the summary table), ``_executors``, ``_catalogue``, ``_plots``,
+``_summary`` (the summary table), ``_studies`` (reproductions that are a statistic against a sample
+size, not regret curves), ``_executors``, ``_catalogue``, ``_plots``,
 ``_cli``.
 """
 
@@ -23,6 +24,7 @@ from rltheory.experiments._plots import OVERLAYS, plot_experiment
 from rltheory.experiments._records import ExperimentConfig, ExperimentResult, SummaryRow
 from rltheory.experiments._runner import DEFAULT_CHUNK_SIZE, config_seed, run_experiment
 from rltheory.experiments._summary import format_summary
+from rltheory.experiments._studies import Study, StudyResult, plot_study, run_study, write_study
 
 __all__ = [
     "CATALOGUE",
@@ -32,6 +34,8 @@ __all__ = [
     "OVERLAYS",
     "Reproduction",
     "SerialExecutor",
+    "Study",
+    "StudyResult",
     "SummaryRow",
     "config_seed",
     "executor_width",
@@ -39,5 +43,8 @@ __all__ = [
     "get_reproduction",
     "make_executor",
     "plot_experiment",
+    "plot_study",
     "run_experiment",
+    "run_study",
+    "write_study",
 ]

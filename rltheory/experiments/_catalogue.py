@@ -8,10 +8,14 @@ and the paper's full size, and which theory curves to overlay on the plot.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Callable
 
+import numpy as np
+
 from rltheory.experiments._records import ExperimentConfig
+from rltheory.experiments._studies import Study
 
 __all__ = ["Reproduction", "CATALOGUE", "get_reproduction"]
 
@@ -28,9 +32,10 @@ class Reproduction:
         One line: what is simulated and what the figure shows.
     citation : str
         The paper, with the figure / section reproduced.
-    build_configs : callable
+    build_configs : callable or None
         ``build_configs(budget) -> tuple of ExperimentConfig`` (the budget is
-        needed by instances that are a reward table of that length).
+        needed by instances that are a reward table of that length); ``None``
+        for a study.
     budget, n_runs : int
         Default size.
     full_budget, full_runs : int
@@ -51,6 +56,10 @@ class Reproduction:
         configuration (the distribution over runs, not only its mean).
     also_linear : bool
         Draw the curve panels a second time on linear axes.
+    study : Study or None
+        A reproduction whose result is a statistic against a sample size
+        (:mod:`rltheory.experiments._studies`) instead of regret curves; then
+        ``budget`` is the largest sample size of the grid.
 
     Examples
     --------
@@ -74,15 +83,20 @@ class Reproduction:
     final_vs_dim: bool = False
     final_boxplot: bool = False
     also_linear: bool = False
+    study: Study | None = None
 
     def configs(self, budget=None):
-        """The configurations for ``budget`` (default :attr:`budget`).
+        """The configurations for ``budget`` (default :attr:`budget`); none for a study.
 
         Examples
         --------
         >>> [c.name for c in get_reproduction("bernoulli-two-arms").configs()][:3]
         ['UCB1', 'UCBV', 'MOSS']
+        >>> get_reproduction("ope-estimators").configs()
+        ()
         """
+        if self.study is not None:
+            return ()
         return tuple(self.build_configs(self.budget if budget is None else budget))
 
 
@@ -181,6 +195,147 @@ def _dueling_configs(budget):
         for agent in (b.RUCB(), b.RMED(), b.DoubleThompson(), b.MaxMinLCB()):
             configs.append(ExperimentConfig(f"{agent.name} ({label})", problem, agent))
     return tuple(configs)
+
+
+# --------------------------------------------------------------------------- studies (learning from samples)
+def _doubling(start):
+    def grid(budget):
+        out = []
+        x = start
+        while x <= budget:
+            out.append(int(x))
+            x *= 2
+        return tuple(out) if out else (int(budget),)
+
+    return grid
+
+
+_C_STARS = (1.0, 2.0, 10.0)
+
+
+@functools.lru_cache(maxsize=1)
+def _offline_instance():
+    """A fixed Garnet MDP (S = 10, A = 3, b = 3, gamma = 0.7, U[0, 1] pair rewards, uniform start) and, for each C*,
+    the data distribution w d^{pi*} + (1 - w) d^{pi_b} whose concentrability is exactly C* (w by bisection), with
+    pi_b the behaviour that plays the worst action (for q*) with probability 0.9 and each other one with 0.05: the
+    non-expert data cover the better actions rarely, with noisy rewards."""
+    from rltheory import tabular as T
+    from rltheory.tabular.envs import garnet
+
+    base = garnet(10, 3, 3, rng=np.random.SeedSequence(2021), gamma=0.7, reward="state-action")
+    mdp = T.FiniteMDP(base.P, base.R, gamma=0.7, initial_distribution=np.full(10, 0.1))
+    opt = T.policy_iteration(mdp)
+    d_star = T.data_distribution(mdp, opt.policy)
+    worst = np.argmin(np.asarray(opt.q), axis=1)
+    behavior = np.full((10, 3), 0.05)
+    behavior[np.arange(10), worst] = 0.9
+    d_b = T.data_distribution(mdp, behavior)
+    mus = {}
+    for c in _C_STARS:
+        if c == 1.0:
+            mus[c] = d_star
+            continue
+        lo, hi = 0.0, 1.0  # C*(w) decreases from C*(0) to 1 as w goes to 1
+        for _ in range(200):
+            w = (lo + hi) / 2
+            if T.concentrability(mdp, w * d_star + (1 - w) * d_b, policy=opt.policy).coefficient > c:
+                lo = w
+            else:
+                hi = w
+        mus[c] = hi * d_star + (1 - hi) * d_b
+    return mdp, np.asarray(opt.v), mus
+
+
+def _offline_pessimism_task(n, k, run_start, run_stop, seed):
+    """Suboptimality rho^T (v* - v^pi) of VI-LCB, the plug-in policy and behaviour cloning on N logged transitions."""
+    from rltheory import tabular as T
+
+    mdp, v_star, mus = _offline_instance()
+    rho = np.asarray(mdp.initial_distribution)
+    out = {f"{m} (C*={c:g})": [] for c in _C_STARS for m in ("VI-LCB", "plug-in", "BC")}
+    for i in range(run_start, run_stop):
+        g = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(k, i)))
+        for c in _C_STARS:
+            data = T.collect(mdp, data_distribution=mus[c], n_transitions=int(n), reward_noise="bernoulli", rng=g)
+            for m, pol in (("VI-LCB", T.vi_lcb(data, rng=g).policy), ("plug-in", T.model_based_planning(data).policy),
+                           ("BC", T.behavior_cloning(data).policy)):
+                out[f"{m} (C*={c:g})"].append(float(rho @ (v_star - T.policy_evaluation(mdp, pol).v)))
+    return {key: np.array(v) for key, v in out.items()}
+
+
+_OPE_LAYOUT = """
+S...
+.#..
+...G
+"""
+_OPE_METHODS = ("IS", "PDIS", "WIS", "DR", "FQE", "MIS")
+
+
+@functools.lru_cache(maxsize=1)
+def _ope_instance():
+    """A 3 x 4 gridworld with slip 0.2, horizon 8, gamma = 0.95; target: 0.9-greedy on the optimal finite-horizon
+    policy; behaviour: half the target, half uniform (every ratio at most 2)."""
+    from rltheory import tabular as T
+    from rltheory.tabular.envs import gridworld
+
+    g = gridworld(_OPE_LAYOUT, slip=0.2, gamma=0.95)
+    mdp = T.FiniteMDP(g.P, g.R, gamma=0.95, horizon=8, initial_distribution=g.initial_distribution)
+    best = T.backward_induction(mdp).policy
+    S, A = mdp.n_states, mdp.n_actions
+    target = np.full((8, S, A), 0.1 / A)
+    target[np.arange(8)[:, None], np.arange(S)[None, :], best] += 0.9
+    behavior = 0.5 * target + 0.5 / A
+    v = T.finite_horizon_policy_evaluation(mdp, target).value
+    bound = T.cramer_rao_bound(mdp, target, behavior)
+    return mdp, target, behavior, v, bound
+
+
+def _ope_task(n, k, run_start, run_stop, seed):
+    """Errors (estimate - v^pi) of the OPE estimators on n logged episodes."""
+    from rltheory import tabular as T
+
+    mdp, target, behavior, v, _ = _ope_instance()
+    out = {m: [] for m in _OPE_METHODS}
+    for i in range(run_start, run_stop):
+        g = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(k, i)))
+        data = T.collect(mdp, behavior, n_episodes=int(n), rng=g)
+        est = {
+            "IS": T.importance_sampling(data, target, behavior).estimate,
+            "PDIS": T.per_decision_importance_sampling(data, target, behavior).estimate,
+            "WIS": T.weighted_importance_sampling(data, target, behavior).estimate,
+            "DR": T.doubly_robust(data, target, behavior, rng=g).estimate,
+            "FQE": T.fitted_q_evaluation(data, target).estimate,
+            "MIS": T.marginalized_importance_sampling(data, target, behavior).estimate,
+        }
+        for m in _OPE_METHODS:
+            out[m].append(est[m] - v)
+    return {m: np.array(e) for m, e in out.items()}
+
+
+def _ope_reference(x):
+    *_, bound = _ope_instance()
+    return {
+        "Cramer-Rao sqrt(bound / n) (Jiang & Li, tree form)": np.sqrt(bound.tree / x),
+        "Markov efficiency bound sqrt(bound / n) (Kallus & Uehara)": np.sqrt(bound.markov / x),
+    }
+
+
+OFFLINE_PESSIMISM = Study(
+    x_label="logged transitions N",
+    y_label="suboptimality rho^T (v* - v^pi)",
+    grid=_doubling(1000),
+    panels=tuple((f"C* = {c:g}", tuple(f"{m} (C*={c:g})" for m in ("VI-LCB", "plug-in", "BC"))) for c in _C_STARS),
+    task=_offline_pessimism_task,
+)
+OPE_ESTIMATORS = Study(
+    x_label="logged episodes n",
+    y_label="RMSE of the estimate of v^pi",
+    grid=_doubling(50),
+    panels=(("gridworld 3 x 4, slip 0.2, H = 8", _OPE_METHODS),),
+    task=_ope_task,
+    statistic="rmse",
+    reference=_ope_reference,
+)
 
 
 CATALOGUE = {
@@ -314,6 +469,48 @@ CATALOGUE = {
             panels="single",
             also_linear=True,
         ),
+        Reproduction(
+            name="offline-pessimism",
+            description="Offline RL without exploration on a fixed Garnet MDP (S = 10, A = 3, gamma = 0.7, Bernoulli "
+            "rewards): suboptimality against the number N of logged i.i.d. transitions of VI-LCB (pessimism, data "
+            "splitting, Hoeffding penalty), the plug-in policy (no pessimism) and behaviour cloning, for data mixing "
+            "the optimal occupancy with that of a behaviour playing the worst action 90% of the time, at exact "
+            "concentrability C* in {1, 2, 10}; log-log with fitted slopes (a study: a statistic against N, not a "
+            "regret curve). With its valid Hoeffding constant and data splitting into log N / (1 - gamma) subsets "
+            "VI-LCB is conservative at these N: it beats behaviour cloning at C* = 2 but keeps the well-covered "
+            "action at C* = 10, while the plug-in, whose zero-reward fill-in of unvisited pairs is itself pessimistic "
+            "here, is best; its O~(sqrt(S C* / ((1-gamma)^5 N))) bound is vacuous below N ~ 1e5",
+            citation="Rashidinejad, Zhu, Ma, Jiao & Russell (2021), Bridging offline reinforcement learning and "
+            "imitation "
+            "learning: a tale of pessimism, NeurIPS (arXiv:2103.12021), Algorithm 3 and the MDP upper bound "
+            "O~(sqrt(S C* / ((1-gamma)^5 N)))",
+            build_configs=None,
+            budget=64_000,
+            n_runs=10,
+            full_budget=1_024_000,
+            full_runs=100,
+            log_x=True,
+            log_y=True,
+            study=OFFLINE_PESSIMISM,
+        ),
+        Reproduction(
+            name="ope-estimators",
+            description="Off-policy evaluation on a 3 x 4 gridworld (slip 0.2, horizon 8, behaviour = half the "
+            "0.9-greedy target, half uniform): RMSE against the number of logged episodes of IS, PDIS, WIS, doubly "
+            "robust (cross-fitted), FQE and MIS, with the exact Cramer-Rao line of Jiang & Li (tree form, the variance "
+            "of DR with the true Q) and the lower Markov efficiency bound that FQE and MIS can reach on a non-tree MDP",
+            citation="Jiang & Li (2016), Doubly robust off-policy value evaluation for reinforcement learning, ICML, "
+            "Theorems 1-2; Xie, Ma & Wang (2019), NeurIPS (MIS); Kallus & Uehara (2020), JMLR 21(167) (efficiency "
+            "bound)",
+            build_configs=None,
+            budget=1_600,
+            n_runs=40,
+            full_budget=12_800,
+            full_runs=400,
+            log_x=True,
+            log_y=True,
+            study=OPE_ESTIMATORS,
+        ),
     )
 }
 
@@ -332,7 +529,7 @@ def get_reproduction(name):
     Traceback (most recent call last):
     ...
     ValueError: unknown reproduction 'nope'; known: adversarial, bernoulli-ten-arms, bernoulli-two-arms,
-        dueling-bandits, linear-bandit, linear-mdp, riverswim
+        dueling-bandits, linear-bandit, linear-mdp, offline-pessimism, ope-estimators, riverswim
     """
     try:
         return CATALOGUE[name]

@@ -50,6 +50,8 @@ def _run_reproduce(args):
     from rltheory.experiments._runner import run_experiment
 
     rep = get_reproduction(args.name)
+    if rep.study is not None:
+        return _run_study(args, rep)
     budget = rep.budget if args.budget is None else args.budget
     n_runs = rep.n_runs if args.runs is None else args.runs
     out = Path(args.out) if args.out is not None else Path("rltheory-results") / rep.name
@@ -103,6 +105,44 @@ def _run_reproduce(args):
     return 0
 
 
+def _run_study(args, rep):
+    """``reproduce`` of a study: a statistic against a sample size, run on the chosen executor."""
+    from rltheory.experiments._executors import make_executor
+    from rltheory.experiments._studies import run_study, write_study
+
+    if args.resume:
+        raise ValueError(f"{rep.name} is a study: it has no chunk files to resume; run it again without --resume")
+    budget = rep.budget if args.budget is None else args.budget
+    n_runs = rep.n_runs if args.runs is None else args.runs
+    out = Path(args.out) if args.out is not None else Path("rltheory-results") / rep.name
+    grid = rep.study.grid(budget)
+    where = f"{args.workers} worker processes" if args.workers and args.workers > 1 else (
+        f"the Dask scheduler {args.scheduler}" if args.scheduler else "this process"
+    )
+    print(f"{rep.name}: {len(rep.study.series)} series x {n_runs} runs at {rep.study.x_label} in {list(grid)}, "
+          f"seed {args.seed}, on {where} -> {out}", flush=True)
+    if args.overwrite and out.is_dir():
+        from rltheory.experiments._studies import STUDY_FILES
+
+        for name in (*STUDY_FILES, f"{rep.name}.png"):
+            (out / name).unlink(missing_ok=True)
+    with make_executor(workers=args.workers, scheduler=args.scheduler, report_compilations=True) as executor:
+        result = run_study(rep.name, rep.study, budget=budget, n_runs=n_runs, seed=args.seed, executor=executor,
+                           chunk_size=args.chunk_size)
+    png = write_study(result, rep.study, out, title=rep.name)
+    print(f"[{rep.citation}]")
+    width = max(len(s) for s in result.values)
+    print(f"{'series':<{width}}  {result.statistic} at {rep.study.x_label} = {int(result.x[-1])}   "
+          "log-log slope [95% CI]")
+    for s in result.values:
+        sl = result.slopes[s]
+        print(f"{s:<{width}}  {float(result.summary[s][-1]):.4g}   {sl[0]:.3f} [{sl[1]:.3f}, {sl[2]:.3f}]")
+    for label, y in result.references.items():
+        print(f"reference {label}: {float(y[-1]):.4g}")
+    print(f"wrote {png}, {out / 'summary.csv'}, {out / 'study.npz'}")
+    return 0
+
+
 def add_reproduce_command(subparsers):
     """Add ``reproduce NAME [--runs N] [--budget T] [--seed S] [--workers N] ...``."""
     p = subparsers.add_parser(
@@ -151,10 +191,8 @@ def _run_list(args):
                     break_on_hyphens=False,  # keep names such as LSVI-UCB and KL-UCB whole
                 )
             )
-        print(
-            f"    default: T = {rep.budget}, {rep.n_runs} runs; "
-            f"full: --budget {rep.full_budget} --runs {rep.full_runs}"
-        )
+        size = f"{rep.study.x_label} up to {rep.budget}" if rep.study is not None else f"T = {rep.budget}"
+        print(f"    default: {size}, {rep.n_runs} runs; full: --budget {rep.full_budget} --runs {rep.full_runs}")
     return 0
 
 

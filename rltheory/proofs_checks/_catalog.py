@@ -41,6 +41,7 @@ CLAIM_MODULES = (
     "_claims_occupancy",
     "_claims_markov_games",
     "_claims_preferences",
+    "_claims_samples",
 )
 
 _LOADED = False

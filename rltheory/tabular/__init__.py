@@ -136,6 +136,46 @@ from rltheory.tabular._average_reward_bounds import ucrl2_lower_bound, ucrl2_reg
 from rltheory.tabular._ucrl2 import UCRL2, ExtendedValueIterationResult, extended_value_iteration
 from rltheory.tabular._tsde import PSRLAverageReward
 from rltheory.tabular import _continuing_kind  # noqa: F401  (registers the "continuing" problem kind)
+from rltheory.tabular._finite_horizon_evaluation import (
+    FiniteHorizonEvaluationResult,
+    finite_horizon_policy_evaluation,
+    stage_occupancy,
+)
+from rltheory.tabular._coverage import ConcentrabilityResult, concentrability, data_distribution
+from rltheory.tabular._samples import EmpiricalModel, GenerativeSamples, empirical_mdp, generative_samples
+from rltheory.tabular._offline_data import OfflineDataset, collect
+from rltheory.tabular._ope import (
+    CramerRaoBound,
+    FittedQEvaluationResult,
+    MarginalizedISResult,
+    OffPolicyEstimate,
+    cramer_rao_bound,
+    doubly_robust,
+    exact_estimator_variance,
+    fitted_q_evaluation,
+    importance_sampling,
+    marginalized_importance_sampling,
+    per_decision_importance_sampling,
+    state_distribution_ratio,
+    weighted_importance_sampling,
+)
+from rltheory.tabular._pessimism import PessimisticPlanningResult, VILCBResult, pessimistic_model_based, vi_lcb
+from rltheory.tabular._imitation import (
+    BehaviorCloningResult,
+    DemonstrationRegularizedResult,
+    behavior_cloning,
+    demonstration_regularized_rl,
+)
+from rltheory.tabular._effective_horizon import QVISolvabilityResult, qvi_solvability
+from rltheory.tabular._edge_of_reach import EdgeOfReachResult, rollout_value_learning
+from rltheory.tabular._rcsl import RCSLPolicy, RCSLValue, rcsl_value, return_conditioned_policy
+from rltheory.tabular._average_reward_reduction import AverageRewardReductionResult, average_reward_reduction
+from rltheory.tabular._generative import (
+    ModelBasedPlanningResult,
+    QLearningResult,
+    model_based_planning,
+    synchronous_q_learning,
+)
 from rltheory.tabular._value_iteration import (
     ModifiedPolicyIterationResult,
     ValueIterationResult,
@@ -274,4 +314,52 @@ __all__ = [
     "ValueIterationResult",
     "modified_policy_iteration",
     "value_iteration",
+    # learning from samples: data, coverage, exact finite-horizon quantities
+    "ConcentrabilityResult",
+    "EmpiricalModel",
+    "FiniteHorizonEvaluationResult",
+    "GenerativeSamples",
+    "OfflineDataset",
+    "collect",
+    "concentrability",
+    "data_distribution",
+    "empirical_mdp",
+    "finite_horizon_policy_evaluation",
+    "generative_samples",
+    "stage_occupancy",
+    "ModelBasedPlanningResult",
+    "QLearningResult",
+    "model_based_planning",
+    "synchronous_q_learning",
+    "CramerRaoBound",
+    "FittedQEvaluationResult",
+    "MarginalizedISResult",
+    "OffPolicyEstimate",
+    "cramer_rao_bound",
+    "doubly_robust",
+    "exact_estimator_variance",
+    "fitted_q_evaluation",
+    "importance_sampling",
+    "marginalized_importance_sampling",
+    "per_decision_importance_sampling",
+    "state_distribution_ratio",
+    "weighted_importance_sampling",
+    "PessimisticPlanningResult",
+    "VILCBResult",
+    "pessimistic_model_based",
+    "vi_lcb",
+    "BehaviorCloningResult",
+    "behavior_cloning",
+    "DemonstrationRegularizedResult",
+    "demonstration_regularized_rl",
+    "EdgeOfReachResult",
+    "QVISolvabilityResult",
+    "qvi_solvability",
+    "rollout_value_learning",
+    "RCSLPolicy",
+    "RCSLValue",
+    "rcsl_value",
+    "return_conditioned_policy",
+    "AverageRewardReductionResult",
+    "average_reward_reduction",
 ]

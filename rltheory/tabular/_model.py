@@ -189,12 +189,12 @@ def _parse_fraction(text: str, where: str) -> Fraction:
     return Fraction(text)
 
 
-def _read_members(zf: zipfile.ZipFile, max_bytes: int) -> dict:
-    """The known members of an npz archive, each header checked against its member and ``max_bytes`` first."""
+def _read_members(zf: zipfile.ZipFile, max_bytes: int, members=_FILE_MEMBERS, who: str = "FiniteMDP.load") -> dict:
+    """The known ``members`` of an npz archive, each header checked against its member and ``max_bytes`` first."""
     infos = {}
     for info in zf.infolist():
         key = info.filename[:-4] if info.filename.endswith(".npy") else None
-        if key in _FILE_MEMBERS and key not in infos:
+        if key in members and key not in infos:
             infos[key] = info
     headers, total = {}, 0
     for key, info in infos.items():
@@ -218,7 +218,7 @@ def _read_members(zf: zipfile.ZipFile, max_bytes: int) -> dict:
         if total > max_bytes:
             raise ValueError(
                 f"its arrays need more than max_bytes = {max_bytes} bytes ({_human_bytes(max_bytes)}); "
-                "pass a larger max_bytes= to FiniteMDP.load if the file is trusted"
+                f"pass a larger max_bytes= to {who} if the file is trusted"
             )
         headers[key] = info
     out = {}
@@ -226,6 +226,58 @@ def _read_members(zf: zipfile.ZipFile, max_bytes: int) -> dict:
         with zf.open(info) as fh:
             out[key] = np.lib.format.read_array(fh, allow_pickle=False)
     return out
+
+
+def read_npz(path, members, *, max_bytes: int, what: str, who: str) -> dict:
+    """Read the ``members`` of the ``.npz`` archive at ``path`` without unpickling, sizes checked before allocating.
+
+    Only the named members are decompressed; every member's ``.npy`` header is checked first (declared shape
+    within the member's bytes, all declared arrays within ``max_bytes`` together), object arrays are refused.
+    Any failure is a ``ValueError`` ``"cannot read {what} {path!r}: ..."`` (``FileNotFoundError`` propagates).
+    Shared by :meth:`FiniteMDP.load` and :meth:`rltheory.tabular.OfflineDataset.load`; ``who`` names the loader
+    in the advice about ``max_bytes``.
+    """
+    path = os.fspath(path)
+    max_bytes = check_int("max_bytes", max_bytes, low=0)
+    with open(path, "rb") as fh:  # FileNotFoundError propagates as is
+        magic = fh.read(4)
+    if magic != b"PK\x03\x04":
+        raise ValueError(f"cannot read {what} {path!r}: not an .npz (zip) archive")
+    try:
+        with zipfile.ZipFile(path) as zf:
+            return _read_members(zf, max_bytes, members, who)
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile, KeyError, zlib.error) as exc:
+        raise ValueError(f"cannot read {what} {path!r}: {exc}") from None
+
+
+def write_npz_atomic(path, arrays: dict) -> None:
+    """Write ``arrays`` to ``path`` as a compressed ``.npz``, atomically and respecting the umask.
+
+    The archive goes to a fresh temporary name in the same directory, created with ``os.open(..., 0o666)``
+    (so the process umask applies, as for any file the user writes; ``tempfile.mkstemp`` would force
+    ``0o600``) and ``O_EXCL``, and is moved into place with ``os.replace``: a failed write never leaves a
+    half-written file at ``path``.
+    """
+    path = os.fspath(path)
+    directory = os.path.dirname(os.path.abspath(path))
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    for _ in range(100):
+        tmp = os.path.join(directory, f".tmp-{secrets.token_hex(8)}.npz")
+        try:
+            fd = os.open(tmp, flags, 0o666)
+            break
+        except FileExistsError:
+            continue
+    else:  # pragma: no cover - 100 collisions of 64 random bits
+        raise FileExistsError(f"could not create a temporary file in {directory!r}")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            np.savez_compressed(fh, **arrays)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
 
 
 def _is_rational_scalar(x) -> bool:
@@ -912,26 +964,7 @@ class FiniteMDP:
             arrays["P_exact"] = np.vectorize(str, otypes=[str])(self.P_exact)
             arrays["R_exact"] = np.vectorize(str, otypes=[str])(self.R_exact)
             arrays["gamma_exact"] = np.array(str(self.gamma_exact))
-        directory = os.path.dirname(os.path.abspath(path))
-        # os.open applies the umask to 0o666 (tempfile.mkstemp would force 0o600); O_EXCL makes the name ours
-        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-        for _ in range(100):
-            tmp = os.path.join(directory, f".tmp-{secrets.token_hex(8)}.npz")
-            try:
-                fd = os.open(tmp, flags, 0o666)
-                break
-            except FileExistsError:
-                continue
-        else:  # pragma: no cover - 100 collisions of 64 random bits
-            raise FileExistsError(f"could not create a temporary file in {directory!r}")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                np.savez_compressed(fh, **arrays)
-            os.replace(tmp, path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
+        write_npz_atomic(path, arrays)
 
     @classmethod
     def load(cls, path, *, max_bytes: int = LOAD_MAX_BYTES) -> "FiniteMDP":
@@ -970,16 +1003,7 @@ class FiniteMDP:
         ValueError: cannot read MDP file ...: its arrays need more than max_bytes = 10 bytes (10 B); ...
         """
         path = os.fspath(path)
-        max_bytes = check_int("max_bytes", max_bytes, low=0)
-        with open(path, "rb") as fh:  # FileNotFoundError propagates as is
-            magic = fh.read(4)
-        if magic != b"PK\x03\x04":
-            raise ValueError(f"cannot read MDP file {path!r}: not an .npz (zip) archive")
-        try:
-            with zipfile.ZipFile(path) as zf:
-                data = _read_members(zf, max_bytes)
-        except (ValueError, OSError, EOFError, zipfile.BadZipFile, KeyError, zlib.error) as exc:
-            raise ValueError(f"cannot read MDP file {path!r}: {exc}") from None
+        data = read_npz(path, _FILE_MEMBERS, max_bytes=max_bytes, what="MDP file", who="FiniteMDP.load")
 
         def need(key):
             if key not in data:

@@ -69,3 +69,34 @@ def step_continuing_agent(problem, agent, n_rounds, *, seed=0, run=0, watch=None
         type(agent).observe(params, state, t, s, a, x, s2, rng)
         s = s2
     return actions
+# ---------------------------------------------------------------- learning from samples
+#: Failure probability of the statistical checks of the sample-based tests (each check holds with probability
+#: at least 1 - STAT_DELTA by the inequality it uses; seeds are fixed, so a pass is reproducible).
+STAT_DELTA = 1e-9
+
+
+def hoeffding_radius(n, delta=STAT_DELTA, width=1.0):
+    """Hoeffding (1963), Thm 2: the mean of n independent draws in an interval of length ``width`` is within
+    ``width * sqrt(log(2/delta) / (2n))`` of its expectation with probability >= 1 - delta."""
+    return width * np.sqrt(np.log(2.0 / delta) / (2.0 * np.asarray(n, dtype=float)))
+
+
+def random_mdp(S=4, A=2, gamma=0.9, seed=0, *, horizon=None, sparse=False, initial=True, support=None):
+    """A random FiniteMDP: Dirichlet(1) rows (``support`` successors per row when given), uniform [0, 1) rewards."""
+    import scipy.sparse as sp
+
+    from rltheory.tabular import FiniteMDP
+
+    rng = np.random.default_rng(seed)
+    P = rng.dirichlet(np.ones(S), size=(S, A))
+    if support is not None:
+        for s in range(S):
+            for a in range(A):
+                keep = rng.choice(S, size=support, replace=False)
+                row = np.zeros(S)
+                row[keep] = rng.dirichlet(np.ones(support))
+                P[s, a] = row
+    R = rng.uniform(0.0, 1.0, (S, A))
+    init = rng.dirichlet(np.ones(S)) if initial else None
+    P_in = sp.csr_array(P.reshape(S * A, S)) if sparse else P
+    return FiniteMDP(P_in, R, gamma=gamma, horizon=horizon, initial_distribution=init)

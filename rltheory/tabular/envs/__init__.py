@@ -9,12 +9,16 @@ Every function returns a validated :class:`~rltheory.tabular.FiniteMDP`.
 * :func:`chain`: the n-chain (Dearden et al., 1998; Strens, 2000).
 * :func:`garnet`: random Garnet MDPs (Archibald et al., 1995).
 * :func:`from_gymnasium`: a Gymnasium toy-text environment's table.
+* :func:`tree_mdp`: random tree MDPs (every state has one history; Jiang & Li, 2016).
+* :func:`stitching_mdp`: the deterministic MDP whose optimal episode stitches two logged ones (Zhou et al., 2023).
 """
 
 from rltheory.tabular.envs._classic import chain, river_swim
 from rltheory.tabular.envs._garnet import garnet
 from rltheory.tabular.envs._gridworld import GRID_ACTIONS, cell_to_state, gridworld, plot_gridworld, state_to_cell
 from rltheory.tabular.envs._gymnasium import from_gymnasium
+from rltheory.tabular.envs._stitching import stitching_mdp
+from rltheory.tabular.envs._tree import tree_mdp
 
 __all__ = [
     "GRID_ACTIONS",
@@ -26,4 +30,6 @@ __all__ = [
     "plot_gridworld",
     "river_swim",
     "state_to_cell",
+    "stitching_mdp",
+    "tree_mdp",
 ]

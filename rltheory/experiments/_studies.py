@@ -1,0 +1,354 @@
+"""Studies: catalogue reproductions whose result is a statistic against a sample size, not a regret curve.
+
+A regret reproduction simulates agents with :func:`rltheory.simulation.simulate`
+(:mod:`._runner`). A *study* instead calls learners or estimators of the
+subpackages over independent seeds, at every value of a grid (a dataset size, a
+number of episodes), and summarizes the runs at each grid value by their mean or
+root mean square: suboptimality of offline RL policies against the dataset size,
+RMSE of off-policy estimators against the number of episodes.
+
+* :class:`Study` -- what to compute: the grid for a budget, a module-level
+  ``task`` (so it pickles by reference and runs on any executor), the series and
+  panels, the summary statistic, and exact reference lines;
+* :func:`run_study` -- cuts every grid value's runs into chunks and maps
+  ``task`` over them on an executor (the runner's executors). Run ``i`` at grid
+  value ``k`` draws only from ``SeedSequence(seed, spawn_key=(k, i))``, so the
+  numbers do not depend on the executor or the chunking;
+* :func:`plot_study` -- log-log panels with bootstrap bands, fitted slopes in
+  the legend and the reference lines; :func:`write_study` -- the figure, the
+  values (``study.npz``, no pickle) and ``summary.csv``, written atomically.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import csv
+import io
+import json
+import types
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Mapping
+
+import numpy as np
+
+from rltheory._validation import check_int, readonly
+from rltheory.experiments import _atomic
+from rltheory.experiments._executors import SerialExecutor
+
+__all__ = ["Study", "StudyResult", "run_study", "plot_study", "write_study", "STUDY_FILES"]
+
+STATISTICS = ("mean", "rmse")
+#: The files :func:`write_study` writes (besides the figure ``NAME.png``).
+STUDY_FILES = ("study.json", "study.npz", "summary.csv")
+_N_BOOTSTRAP = 1000
+
+
+@dataclass(frozen=True)
+class Study:
+    """A statistic of learners or estimators against a sample size, over independent seeds.
+
+    Attributes
+    ----------
+    x_label, y_label : str
+        Axis labels.
+    grid : callable
+        ``grid(budget) -> tuple of int``: the sample sizes for a budget (the largest one, usually).
+    panels : tuple of (str, tuple of str)
+        ``(title, series names)`` per panel; every series of ``task`` appears in one panel.
+    task : callable
+        ``task(x, k, run_start, run_stop, seed) -> {series: array of run_stop - run_start values}``, a
+        module-level function; run ``i`` must draw only from ``np.random.SeedSequence(seed, spawn_key=(k, i))``.
+    statistic : {"mean", "rmse"}
+        Summary of the runs at a grid value: the mean of the values, or the root mean square (for errors).
+    reference : callable, optional
+        ``reference(x) -> {label: array}``: exact lines drawn in black on every panel (e.g. a Cramér-Rao bound).
+    log_x, log_y : bool
+
+    Examples
+    --------
+    >>> s = Study("n", "error", lambda b: (10, 100), (("all", ("a",)),), task=_demo_task)
+    >>> s.grid(100), s.statistic
+    ((10, 100), 'mean')
+    """
+
+    x_label: str
+    y_label: str
+    grid: Callable
+    panels: tuple
+    task: Callable
+    statistic: str = "mean"
+    reference: Callable | None = None
+    log_x: bool = True
+    log_y: bool = True
+
+    def __post_init__(self):
+        if self.statistic not in STATISTICS:
+            raise ValueError(f"Study: statistic = {self.statistic!r} must be one of {STATISTICS}")
+
+    @property
+    def series(self) -> tuple:
+        """All series names, panel by panel.
+
+        Examples
+        --------
+        >>> Study("n", "e", lambda b: (1,), (("p", ("a", "b")), ("q", ("c",))), task=_demo_task).series
+        ('a', 'b', 'c')
+        """
+        return tuple(name for _, names in self.panels for name in names)
+
+
+def _demo_task(x, k, run_start, run_stop, seed):
+    """A toy task for the doctests: |mean of x standard normals| per run (decays like x^-1/2)."""
+    out = []
+    for i in range(run_start, run_stop):
+        g = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(k, i)))
+        out.append(abs(g.normal(size=int(x)).mean()))
+    return {"a": np.array(out)}
+
+
+@dataclass(frozen=True, eq=False)
+class StudyResult:
+    """What :func:`run_study` returns.
+
+    Attributes
+    ----------
+    name : str
+    x : numpy.ndarray
+        The grid.
+    values : Mapping[str, numpy.ndarray]
+        Per series, ``(len(x), n_runs)``: run ``i`` at grid value ``k``.
+    summary, lower, upper : Mapping[str, numpy.ndarray]
+        Per series and grid value: the statistic and its 95% percentile-bootstrap interval (runs resampled).
+    slopes : Mapping[str, tuple]
+        Per series ``(slope, low, high)``: least-squares slope of log statistic on log x and its bootstrap 95%
+        interval (``nan`` when a statistic is not positive).
+    references : Mapping[str, numpy.ndarray]
+        The study's reference lines at ``x``.
+    statistic : str
+    n_runs, seed : int
+
+    Examples
+    --------
+    >>> s = Study("n", "error", lambda b: (10, 100, 1000), (("all", ("a",)),), task=_demo_task)
+    >>> res = run_study("demo", s, budget=1000, n_runs=200, seed=0)
+    >>> bool(res.slopes["a"][1] <= -0.5 <= res.slopes["a"][2]), res.values["a"].shape
+    (True, (3, 200))
+    """
+
+    name: str
+    x: np.ndarray
+    values: Mapping
+    summary: Mapping
+    lower: Mapping
+    upper: Mapping
+    slopes: Mapping
+    references: Mapping
+    statistic: str
+    n_runs: int
+    seed: int
+    extra: Mapping = field(default_factory=dict)
+
+
+def _summarize(v: np.ndarray, statistic: str) -> np.ndarray:
+    return np.sqrt(np.mean(v**2, axis=-1)) if statistic == "rmse" else np.mean(v, axis=-1)
+
+
+def _bootstrap(values: np.ndarray, x: np.ndarray, statistic: str, seed: int):
+    """Per-point 95% intervals and the slope interval, runs resampled independently at every point."""
+    n_x, n = values.shape
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(2**20,)))
+    idx = rng.integers(0, n, size=(_N_BOOTSTRAP, n_x, n))
+    boot = _summarize(np.take_along_axis(np.broadcast_to(values, (_N_BOOTSTRAP, n_x, n)), idx, axis=2), statistic)
+    lo, hi = np.quantile(boot, [0.025, 0.975], axis=0)
+    stat = _summarize(values, statistic)
+    slope = (np.nan, np.nan, np.nan)
+    if n_x >= 2 and np.all(stat > 0):
+        lx = np.log(x)
+        s0 = np.polyfit(lx, np.log(stat), 1)[0]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            lb = np.log(boot)
+        ok = np.all(np.isfinite(lb), axis=1)
+        if ok.sum() >= _N_BOOTSTRAP // 2:
+            dx = lx - lx.mean()
+            s = ((lb[ok] - lb[ok].mean(axis=1, keepdims=True)) @ dx) / (dx @ dx)
+            slope = (float(s0), float(np.quantile(s, 0.025)), float(np.quantile(s, 0.975)))
+        else:
+            slope = (float(s0), np.nan, np.nan)
+    return lo, hi, slope
+
+
+def run_study(name, study: Study, *, budget, n_runs, seed=0, executor=None, chunk_size=None) -> StudyResult:
+    """Run ``study.task`` for ``n_runs`` runs at every grid value of ``study.grid(budget)``, on an executor.
+
+    The runs of a grid value are cut into chunks of ``chunk_size`` (default: all of them) and each chunk is one
+    ``executor.submit(study.task, x, k, start, stop, seed)``; run ``i`` at grid value ``k`` depends only on
+    ``(seed, k, i)``, so the values are identical for every executor and chunk size.
+
+    Parameters
+    ----------
+    name : str
+    study : Study
+    budget, n_runs : int
+    seed : int
+    executor : concurrent.futures.Executor, optional
+        Default: in-process.
+    chunk_size : int, optional
+
+    Returns
+    -------
+    StudyResult
+
+    Raises
+    ------
+    ValueError
+        On bad sizes, or a task that does not return one value per run for every series.
+
+    Examples
+    --------
+    >>> s = Study("n", "error", lambda b: (10, 100), (("all", ("a",)),), task=_demo_task)
+    >>> one = run_study("demo", s, budget=100, n_runs=6, seed=3)
+    >>> two = run_study("demo", s, budget=100, n_runs=6, seed=3, chunk_size=4)
+    >>> bool(np.array_equal(one.values["a"], two.values["a"]))  # chunking never changes a number
+    True
+    """
+    budget = check_int("budget", budget, low=1)
+    n_runs = check_int("n_runs", n_runs, low=1)
+    seed = check_int("seed", seed, low=0)
+    chunk = n_runs if chunk_size is None else check_int("chunk_size", chunk_size, low=1)
+    if executor is not None and not isinstance(executor, cf.Executor):
+        raise ValueError(f"executor: expected a concurrent.futures.Executor, got {type(executor).__name__}")
+    x = np.array(study.grid(budget), dtype=float)
+    if x.ndim != 1 or x.size == 0:
+        raise ValueError(f"study {name!r}: the grid for budget {budget} is empty")
+    own = executor is None
+    ex = SerialExecutor() if own else executor
+    values = {s: np.empty((x.size, n_runs)) for s in study.series}
+    try:
+        futures = {}
+        for k, xv in enumerate(x):
+            for a in range(0, n_runs, chunk):
+                b = min(a + chunk, n_runs)
+                futures[ex.submit(study.task, int(xv), k, a, b, seed)] = (k, a, b)
+        for fut, (k, a, b) in futures.items():
+            out = fut.result()
+            for s in study.series:
+                arr = np.asarray(out.get(s), dtype=float) if s in out else None
+                if arr is None or arr.shape != (b - a,):
+                    raise ValueError(f"study {name!r}: task returned no {b - a} values of series {s!r} at x = {x[k]:g}")
+                values[s][k, a:b] = arr
+    finally:
+        if own:
+            ex.shutdown()
+    summary, lower, upper, slopes = {}, {}, {}, {}
+    for s, v in values.items():
+        summary[s] = readonly(_summarize(v, study.statistic))
+        lo, hi, slopes[s] = _bootstrap(v, x, study.statistic, seed)
+        lower[s], upper[s] = readonly(lo), readonly(hi)
+        values[s] = readonly(v)
+    refs = {} if study.reference is None else {k: readonly(np.asarray(v, dtype=float))
+                                                for k, v in study.reference(x).items()}
+    mp = types.MappingProxyType
+    return StudyResult(name=name, x=readonly(x), values=mp(values), summary=mp(summary), lower=mp(lower),
+                       upper=mp(upper), slopes=mp(slopes), references=mp(refs), statistic=study.statistic,
+                       n_runs=n_runs, seed=seed)
+
+
+def plot_study(result: StudyResult, study: Study, *, title=None, path=None):
+    """One panel per ``study.panels`` entry: the statistic with its bootstrap band, slopes in the legend.
+
+    Built on :class:`matplotlib.figure.Figure` with the Agg canvas (no ``pyplot``). Reference lines are black.
+
+    Examples
+    --------
+    >>> s = Study("n", "error", lambda b: (10, 100), (("all", ("a",)),), task=_demo_task)
+    >>> fig = plot_study(run_study("demo", s, budget=100, n_runs=4), s)
+    >>> [line.get_label() for line in fig.axes[0].get_lines()][0].startswith("a (slope")
+    True
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from rltheory.experiments._plots import LINE_STYLES
+
+    n = len(study.panels)
+    fig = Figure(figsize=(5.6 * n, 4.4), layout="constrained")
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(1, n, squeeze=False)[0]
+    x = np.asarray(result.x)
+    for ax, (panel, names) in zip(axes, study.panels):
+        for j, s in enumerate(names):
+            colour, dashes = LINE_STYLES[j % len(LINE_STYLES)]
+            sl, lo, hi = result.slopes[s]
+            label = f"{s} (slope {sl:.2f} [{lo:.2f}, {hi:.2f}])" if np.isfinite(sl) else s
+            y = np.asarray(result.summary[s])
+            keep = y > 0 if study.log_y else np.ones_like(y, dtype=bool)
+            if not keep.all():  # a log axis cannot show an exact 0 (e.g. an exactly optimal policy): say so
+                label += f"; = 0 at {int((~keep).sum())} of {keep.size} points (not drawn)"
+            ax.plot(x[keep], y[keep], color=colour, linestyle=dashes, marker="o", markersize=3, label=label)
+            band_lo, band_hi = np.asarray(result.lower[s]), np.asarray(result.upper[s])
+            ok = keep & (band_lo > 0) if study.log_y else keep
+            ax.fill_between(x[ok], band_lo[ok], band_hi[ok], color=colour, alpha=0.15, linewidth=0)
+        for k, (label, y) in enumerate(result.references.items()):
+            ax.plot(x, np.asarray(y), color="black", linestyle=("--", ":", "-.")[k % 3], linewidth=1.3, label=label)
+        ax.set_xscale("log" if study.log_x else "linear")
+        ax.set_yscale("log" if study.log_y else "linear")
+        ax.set_xlabel(study.x_label)
+        ax.set_ylabel(study.y_label)
+        ax.set_title(panel, fontsize=9)
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend(fontsize=7, loc="best")
+    if title:
+        fig.suptitle(f"{title}  ({result.n_runs} runs per point, {result.statistic})")
+    if path is not None:
+        fig.savefig(Path(path), dpi=120, format="png")
+    return fig
+
+
+def write_study(result: StudyResult, study: Study, out_dir, *, title=None) -> Path:
+    """Write ``NAME.png``, ``study.npz``, ``summary.csv`` and the marker ``study.json`` into ``out_dir``.
+
+    Every file is written atomically (:mod:`._atomic`) with the process umask. A folder that holds files other
+    than these is refused: rltheory never overwrites a file it did not write. Returns the figure's path.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> s = Study("n", "error", lambda b: (10, 100), (("all", ("a",)),), task=_demo_task)
+    >>> res = run_study("demo", s, budget=100, n_runs=3)
+    >>> d = Path(tempfile.mkdtemp())
+    >>> write_study(res, s, d).name, sorted(p.name for p in d.iterdir())
+    ('demo.png', ['demo.png', 'study.json', 'study.npz', 'summary.csv'])
+    """
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"out_dir: {str(out)!r} is a file, expected a folder")
+    out.mkdir(parents=True, exist_ok=True)
+    ours = set(STUDY_FILES) | {f"{result.name}.png"}
+    foreign = sorted(p.name for p in out.iterdir() if p.name not in ours and not p.name.startswith(_atomic.TMP_PREFIX))
+    if foreign:
+        raise ValueError(
+            f"out_dir: {str(out)!r} holds files rltheory did not write for this study ({', '.join(foreign[:5])}); "
+            "choose an empty or new folder"
+        )
+    arrays = {"x": np.asarray(result.x)}
+    for i, s in enumerate(result.values):
+        arrays[f"values_{i}"] = np.asarray(result.values[s])
+    buf = io.BytesIO()
+    np.savez_compressed(buf, **arrays)
+    _atomic.write_bytes(out / "study.npz", buf.getvalue())
+    text = io.StringIO()
+    w = csv.writer(text)
+    w.writerow(["series", "x", result.statistic, "lower", "upper", "slope", "slope_lower", "slope_upper"])
+    for s in result.values:
+        sl = result.slopes[s]
+        for k, xv in enumerate(result.x):
+            w.writerow([s, f"{xv:g}", f"{result.summary[s][k]:.6g}", f"{result.lower[s][k]:.6g}",
+                        f"{result.upper[s][k]:.6g}", f"{sl[0]:.4g}", f"{sl[1]:.4g}", f"{sl[2]:.4g}"])
+    _atomic.write_bytes(out / "summary.csv", text.getvalue().encode("utf-8"))
+    png = out / f"{result.name}.png"
+    _atomic.save_with(lambda p: plot_study(result, study, title=title, path=p), png)
+    marker = {"format": "rltheory-study", "name": result.name, "n_runs": result.n_runs, "seed": result.seed,
+              "statistic": result.statistic, "series": list(result.values), "x": [float(v) for v in result.x]}
+    _atomic.write_bytes(out / "study.json", json.dumps(marker, indent=1).encode("utf-8"))
+    return png
