@@ -96,6 +96,12 @@ class RegretCurve:
         ``SequenceBandit``, :math:`\max_i \sum_{s\le t} x_{s,i} - \sum_{s \le t} x_{s,A_s}`).
     pulls : (n_runs, C, K) int64
         How often each arm (action) was chosen up to each checkpoint.
+    first_visit : (n_runs, S) int64
+        For problem kinds with states (episodic MDPs): the first episode
+        (1-based) in which each state was visited (as a start state or a next
+        state), 0 if never; ``S = 0`` (an empty array) for bandits. The
+        "episodes to first success" of a problem with a goal state ``g`` is
+        ``first_visit[:, g]``.
     run_start : int
         Global index of the first run (runs are ``run_start + j``).
     mean, lower, upper : (C,) float64
@@ -133,9 +139,14 @@ class RegretCurve:
     metadata: dict
     confidence: float = 0.95
     interval: str = "normal"
+    first_visit: np.ndarray | None = None
 
     def __post_init__(self):
         n, c = np.shape(self.regret)
+        fv = np.zeros((n, 0), dtype=np.int64) if self.first_visit is None else np.asarray(self.first_visit)
+        if fv.ndim != 2 or fv.shape[0] != n:
+            raise ValueError(f"first_visit has shape {fv.shape}, expected ({n}, S)")
+        object.__setattr__(self, "first_visit", fv.astype(np.int64, copy=False))
         for name, shape in (
             ("times", (c,)),
             ("realized_regret", (n, c)),
@@ -148,12 +159,13 @@ class RegretCurve:
                 raise ValueError(f"{name} has shape {np.shape(getattr(self, name))}, expected {shape}")
         if np.ndim(self.pulls) != 3 or np.shape(self.pulls)[:2] != (n, c):
             raise ValueError(f"pulls has shape {np.shape(self.pulls)}, expected ({n}, {c}, K)")
-        for name in ("times", "regret", "realized_regret", "pulls", "mean", "lower", "upper", "final"):
+        for name in ("times", "regret", "realized_regret", "pulls", "mean", "lower", "upper", "final", "first_visit"):
             object.__setattr__(self, name, readonly(getattr(self, name)))
 
     # ------------------------------------------------------------------ build
     @classmethod
-    def from_runs(cls, times, regret, realized_regret, pulls, run_start, metadata, confidence=0.95, interval="normal"):
+    def from_runs(cls, times, regret, realized_regret, pulls, run_start, metadata, confidence=0.95, interval="normal",
+                  first_visit=None):
         """Build a curve from per-run arrays, computing the summary statistics."""
         regret = np.asarray(regret, dtype=np.float64)
         mean, lower, upper = summarize(regret, confidence, interval, int(metadata.get("seed", 0)))
@@ -170,6 +182,7 @@ class RegretCurve:
             metadata=metadata,
             confidence=float(confidence),
             interval=interval,
+            first_visit=first_visit,
         )
 
     @property
@@ -210,6 +223,8 @@ class RegretCurve:
                 raise ValueError(f"curves[{k}] has a different confidence level or interval kind")
             if c.pulls.shape[2] != first.pulls.shape[2]:
                 raise ValueError(f"curves[{k}] has a different number of arms")
+            if c.first_visit.shape[1] != first.first_visit.shape[1]:
+                raise ValueError(f"curves[{k}] has a different number of states")
         curves.sort(key=lambda c: c.run_start)
         for a, b in zip(curves, curves[1:]):
             if b.run_start != a.run_start + a.n_runs:
@@ -225,6 +240,7 @@ class RegretCurve:
             first.metadata,
             first.confidence,
             first.interval,
+            np.concatenate([c.first_visit for c in curves]),
         )
 
     # --------------------------------------------------------------- analysis
@@ -269,22 +285,31 @@ class RegretCurve:
             n_points=int(sel.sum()),
         )
 
-    def plot(self, ax=None, label=None, *, logx=True, logy=False, band=True, **kwargs):
-        """Plot the mean regret and its confidence band; returns the matplotlib Axes."""
+    def plot(self, ax=None, label=None, *, logx=True, logy=False, band=True, steps=False, **kwargs):
+        """Plot the mean regret and its confidence band; returns the matplotlib Axes.
+
+        With ``steps=True`` (episodic curves, whose metadata records the
+        ``horizon`` H) the x-axis is the number of steps :math:`T = kH`.
+        """
         if ax is None:
             import matplotlib.pyplot as plt
 
             _, ax = plt.subplots()
         if label is None:
             label = self.metadata.get("agent", {}).get("type")
-        (line,) = ax.plot(self.times, self.mean, label=label, **kwargs)
+        x = self.times
+        if steps:
+            if "horizon" not in self.metadata:
+                raise ValueError("steps=True needs an episodic curve (its metadata records the horizon)")
+            x = self.times * int(self.metadata["horizon"])
+        (line,) = ax.plot(x, self.mean, label=label, **kwargs)
         if band and self.n_runs > 1:
-            ax.fill_between(self.times, self.lower, self.upper, color=line.get_color(), alpha=0.2, linewidth=0)
+            ax.fill_between(x, self.lower, self.upper, color=line.get_color(), alpha=0.2, linewidth=0)
         if logx:
             ax.set_xscale("log")
         if logy:
             ax.set_yscale("log")
-        ax.set_xlabel(self.unit)
+        ax.set_xlabel("steps T = kH" if steps else self.unit)
         ax.set_ylabel("regret")
         return ax
 
@@ -313,6 +338,7 @@ class RegretCurve:
             confidence=np.array(self.confidence),
             interval=np.array(self.interval),
             metadata=np.array(json.dumps(self.metadata, sort_keys=True)),
+            first_visit=self.first_visit,
         )
 
     @classmethod
@@ -327,6 +353,8 @@ class RegretCurve:
                 if missing:
                     raise ValueError(f"{path} lacks the arrays {missing}")
                 d = {k: z[k] for k in keys}
+                # files written before first_visit existed have none: no states recorded
+                d["first_visit"] = z["first_visit"] if "first_visit" in z.files else None
             metadata = json.loads(str(d["metadata"]))
             regret = d["regret"].astype(np.float64, copy=False)
             return cls(
@@ -342,6 +370,7 @@ class RegretCurve:
                 metadata=metadata,
                 confidence=float(d["confidence"]),
                 interval=str(d["interval"]),
+                first_visit=d["first_visit"],
             )
         except ValueError as exc:
             if str(exc).startswith(str(path)):
