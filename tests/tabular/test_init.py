@@ -47,11 +47,19 @@ def _results():
         T.control_as_inference(h),
         T.trajectory_laws(h, [1.0, 0.0, 0.0]),
         T.kl_regularized_posterior([0.0, 1.0], [0.5, 0.5], 1.0),
+        T.optimism_gaps(T.FiniteMDP(h.P, h.R, gamma=1.0, horizon=3, initial_distribution=np.full(3, 1 / 3)),
+                        T.QLearningUCB(), 3),
     ]
 
 
 def test_every_result_class_is_covered():
-    classes = {name for name in T.__all__ if isinstance(getattr(T, name), type) and name != "FiniteMDP"}
+    from rltheory.simulation import Agent
+
+    problems = ("FiniteMDP", "BernoulliRewards")
+    classes = {
+        name for name in T.__all__
+        if isinstance(getattr(T, name), type) and name not in problems and not issubclass(getattr(T, name), Agent)
+    }
     produced = {type(r).__name__ for r in _results()}
     assert classes == produced
 

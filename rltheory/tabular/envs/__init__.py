@@ -9,9 +9,12 @@ Every function returns a validated :class:`~rltheory.tabular.FiniteMDP`.
 * :func:`chain`: the n-chain (Dearden et al., 1998; Strens, 2000).
 * :func:`garnet`: random Garnet MDPs (Archibald et al., 1995).
 * :func:`from_gymnasium`: a Gymnasium toy-text environment's table.
+* :func:`deep_sea` (with :func:`deep_sea_treasure`): bsuite's deep-sea
+  exploration problem (Osband et al. 2019), episodic.
 """
 
 from rltheory.tabular.envs._classic import chain, river_swim
+from rltheory.tabular.envs._deep_sea import deep_sea, deep_sea_treasure
 from rltheory.tabular.envs._garnet import garnet
 from rltheory.tabular.envs._gridworld import GRID_ACTIONS, cell_to_state, gridworld, plot_gridworld, state_to_cell
 from rltheory.tabular.envs._gymnasium import from_gymnasium
@@ -20,6 +23,8 @@ __all__ = [
     "GRID_ACTIONS",
     "cell_to_state",
     "chain",
+    "deep_sea",
+    "deep_sea_treasure",
     "from_gymnasium",
     "garnet",
     "gridworld",
