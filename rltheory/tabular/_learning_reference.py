@@ -388,7 +388,7 @@ def reference_run(problem, agent, n_episodes: int, *, seed: int = 0, run: int = 
     >>> mdp = FiniteMDP(np.full((2, 2, 2), 0.5), np.array([[0.1, 0.9], [0.5, 0.2]]), gamma=1.0, horizon=3,
     ...                 initial_distribution=[0.5, 0.5])
     >>> ref = reference_run(mdp, UCBVI(), 20, seed=3)
-    >>> curve = simulate(mdp, UCBVI(), n_episodes=20, seed=3, checkpoints=20)
+    >>> curve = simulate(mdp, UCBVI(), n_episodes=20, seed=3, checkpoints=np.arange(1, 21))
     >>> bool(np.array_equal(ref.regret, curve.regret[0]))
     True
     """
@@ -454,7 +454,7 @@ def reference_run(problem, agent, n_episodes: int, *, seed: int = 0, run: int = 
     for k in range(n_episodes):
         plan(k, pol)
         if record_values:
-            gaps[k] = float((values() - opt).min())
+            gaps[k] = float((values()[:H] - opt[:H]).min())  # V_{H+1} = V*_{H+1} = 0 is not informative
         if exact_regret:
             Vn[:] = 0.0
             for h in range(H - 1, -1, -1):

@@ -57,7 +57,7 @@ def ucbvi_log_term(n_states: int, n_actions: int, n_steps: int, delta: float) ->
     Examples
     --------
     >>> round(ucbvi_log_term(10, 3, 10_000, 0.1), 6)
-    15.520259
+    16.523561
     """
     return math.log(5.0 * n_states * n_actions * n_steps / delta)
 

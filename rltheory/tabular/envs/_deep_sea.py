@@ -76,7 +76,7 @@ def deep_sea(size: int, *, deterministic: bool = True, randomize_actions: bool =
     >>> from rltheory.tabular import backward_induction
     >>> mdp = deep_sea(6)
     >>> mdp.n_states, mdp.n_actions, mdp.horizon
-    (38, 2)
+    (38, 2, 6)
     >>> round(float(backward_induction(mdp).v[0, 0]), 12)  # 1 - 0.01 + 0.01 shift
     1.0
     """
