@@ -165,8 +165,9 @@ def _episodic_garnet_configs(budget):
     import numpy as np
 
     from rltheory import tabular
+    from rltheory.tabular.envs import garnet
 
-    g = tabular.envs.garnet(10, 3, 3, rng=np.random.SeedSequence([2017, 10, 3]), reward="state-action")
+    g = garnet(10, 3, 3, rng=np.random.SeedSequence([2017, 10, 3]), reward="state-action")
     H = 10
     rho = np.full(10, 0.1)
     mdp = tabular.FiniteMDP(g.P, g.R, gamma=1.0, horizon=H, initial_distribution=rho)

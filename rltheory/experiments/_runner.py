@@ -66,7 +66,7 @@ def _spec_for_marker(problem, limit=100_000):
 
 
 def _load_regret_curve(path):
-    from rltheory.bandits import RegretCurve
+    from rltheory.simulation import RegretCurve
 
     return RegretCurve.load(path)
 
@@ -408,7 +408,7 @@ def run_experiment(
         if own_executor:
             executor.shutdown()
 
-    from rltheory.bandits import RegretCurve
+    from rltheory.simulation import RegretCurve
 
     curves = {}
     for k, cfg in enumerate(configs):
