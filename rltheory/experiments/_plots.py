@@ -350,6 +350,11 @@ def plot_experiment(result, *, overlays=(), log_x=False, log_y=False, panels="in
                       if (np.asarray(c.mean) > 0).any()) if log_y else 0.0
             ax.set_ylim(low / 2 if log_y else 0.0, top)
         ax.set_xlabel("episode k" if problem_kind(bandit) == "episodic" else "time t")
+        horizons = {getattr(getattr(c.problem, "mdp", c.problem), "horizon", None) for c in cfgs}
+        if problem_kind(bandit) == "episodic" and len(horizons) == 1:  # against the steps T = kH (the papers' T)
+            H = float(horizons.pop())
+            steps = ax.secondary_xaxis("top", functions=(lambda k, H=H: k * H, lambda t, H=H: t / H))
+            steps.set_xlabel(f"steps T = kH (H = {H:g})", fontsize=8)
         ax.set_ylabel("regret")
         if len({_bandit_key(cfg.problem) for cfg in cfgs}) == 1:
             ax.set_title(_bandit_title(bandit), fontsize=9)
