@@ -60,6 +60,13 @@ class Reproduction:
         A reproduction whose result is a statistic against a sample size
         (:mod:`rltheory.experiments._studies`) instead of regret curves; then
         ``budget`` is the largest sample size of the grid.
+    first_success : callable or None
+        ``first_success(cfg) -> (series, size, goal_state)`` for experiments
+        that measure *episodes to first success* (the first episode in which a
+        goal state was visited, ``RegretCurve.first_visit[:, goal_state]``):
+        the figure then has a panel of that number (median over runs, with
+        quartiles) against the problem size, one line per series, and
+        ``rltheory reproduce`` writes it to ``first_success.csv``.
 
     Examples
     --------
@@ -84,6 +91,7 @@ class Reproduction:
     final_boxplot: bool = False
     also_linear: bool = False
     study: Study | None = None
+    first_success: Callable | None = None
 
     def configs(self, budget=None):
         """The configurations for ``budget`` (default :attr:`budget`); none for a study.
@@ -336,6 +344,58 @@ OPE_ESTIMATORS = Study(
     statistic="rmse",
     reference=_ope_reference,
 )
+def _episodic_garnet_configs(budget):
+    import numpy as np
+
+    from rltheory import tabular
+    from rltheory.tabular.envs import garnet
+
+    g = garnet(10, 3, 3, rng=np.random.SeedSequence([2017, 10, 3]), reward="state-action")
+    H = 10
+    rho = np.full(10, 0.1)
+    mdp = tabular.FiniteMDP(g.P, g.R, gamma=1.0, horizon=H, initial_distribution=rho)
+    # MVP assumes total reward <= 1 per episode: the same garnet with rewards / H (its regret is 1/H of the regret
+    # of the same policies on the unscaled garnet), in its own panel
+    scaled = tabular.FiniteMDP(g.P, g.R / H, gamma=1.0, horizon=H, initial_distribution=rho)
+    agents = (
+        ("UCBVI-CH", tabular.UCBVI(bonus="hoeffding")),
+        ("UCBVI-BF", tabular.UCBVI(bonus="bernstein")),
+        ("Q-learning UCB-H", tabular.QLearningUCB(bonus="hoeffding")),
+        ("Q-learning UCB-B", tabular.QLearningUCB(bonus="bernstein")),
+        ("PSRL", tabular.PSRL()),
+        ("RLSVI", tabular.RLSVI()),
+    )
+    configs = [ExperimentConfig(label, mdp, agent) for label, agent in agents]
+    configs.append(ExperimentConfig("MVP (rewards / H)", scaled, tabular.MVP()))
+    return tuple(configs)
+
+
+#: Depths of the deep-sea reproduction: dithering needs ~4^N episodes, so it gets the small ones.
+DEEP_SEA_DITHER_SIZES = (2, 3, 4, 5, 6)
+DEEP_SEA_SIZES = (4, 6, 8, 10)
+
+
+def _deep_sea_configs(budget):
+    from rltheory import tabular
+    from rltheory.tabular.envs import deep_sea
+
+    configs = []
+    for N in DEEP_SEA_DITHER_SIZES:
+        configs.append(ExperimentConfig(f"eps-greedy Q (eps=0.5) N={N}", deep_sea(N, rng=N),
+                                        tabular.EpsilonGreedyQ(epsilon=0.5)))
+    for N in DEEP_SEA_SIZES:
+        mdp = deep_sea(N, rng=N)
+        configs.append(ExperimentConfig(f"PSRL N={N}", mdp, tabular.PSRL()))
+        configs.append(ExperimentConfig(f"RLSVI N={N}", mdp, tabular.RLSVI()))
+        configs.append(ExperimentConfig(f"UCBVI-CH x0.01 N={N}", mdp, tabular.UCBVI(bonus_scale=0.01)))
+    return tuple(configs)
+
+
+def _deep_sea_first_success(cfg):
+    from rltheory.tabular.envs import deep_sea_treasure
+
+    series, size = cfg.name.rsplit(" N=", 1)
+    return series, int(size), deep_sea_treasure(int(size))
 
 
 CATALOGUE = {
@@ -511,6 +571,42 @@ CATALOGUE = {
             log_y=True,
             study=OPE_ESTIMATORS,
         ),
+        Reproduction(
+            name="episodic-garnet",
+            description="UCBVI-CH/BF, Q-learning UCB-H/B, PSRL, RLSVI (and MVP on the same garnet with rewards / H, "
+            "its setting) on a garnet with S=10, A=3 (branching 3), H=10, the papers' constants: exact regret "
+            "sum_k rho^T (V*_1 - V^pi_k_1) vs episodes K, log-log, with a sqrt(K) reference slope, UCBVI's Thm 1-2 "
+            "bounds and the minimax lower-bound rate. With the papers' constants the Hoeffding variants stay in "
+            "their linear burn-in (their bonuses exceed H for thousands of visits per pair)",
+            citation="Azar, Osband & Munos (2017), ICML, Thms 1-2; Jin, Allen-Zhu, Bubeck & Jordan (2018), NeurIPS, "
+            "Thms 1-2; Osband, Russo & Van Roy (2013), NeurIPS, Thm 1; Osband, Van Roy & Wen (2016), ICML; Zhang, "
+            "Ji & Du (2021), COLT, Thm 1; Domingues, Menard, Kaufmann & Valko (2021), ALT (lower bound)",
+            build_configs=_episodic_garnet_configs,
+            budget=10_000,
+            n_runs=16,
+            full_budget=100_000,
+            full_runs=100,
+            overlays=("sqrt-t", "episodic-bounds"),
+            log_x=True,
+            log_y=True,
+        ),
+        Reproduction(
+            name="deep-sea",
+            description="Deep sea (bsuite) of depth N: episodes to first reach the treasure (median over runs, "
+            "quartiles) vs N for dithering (epsilon-greedy Q-learning, eps = 0.5, N = 2..6: exponential, ~4^N) and "
+            "deep exploration (PSRL, RLSVI, and UCBVI-CH with bonus x0.01, N = 4..10: polynomial); runs that never "
+            "succeed within the budget are plotted at the budget (censored). Regret panels per instance are "
+            "replaced by this panel",
+            citation="Osband et al. (2020), Behaviour suite for reinforcement learning, ICLR (deep sea); Osband, Van "
+            "Roy, Russo & Wen (2019), Deep exploration via randomized value functions, JMLR 20(124), Sec. 2",
+            build_configs=_deep_sea_configs,
+            budget=5_000,
+            n_runs=8,
+            full_budget=50_000,
+            full_runs=50,
+            log_y=True,
+            first_success=_deep_sea_first_success,
+        ),
     )
 }
 
@@ -529,7 +625,8 @@ def get_reproduction(name):
     Traceback (most recent call last):
     ...
     ValueError: unknown reproduction 'nope'; known: adversarial, bernoulli-ten-arms, bernoulli-two-arms,
-        dueling-bandits, linear-bandit, linear-mdp, offline-pessimism, ope-estimators, riverswim
+        deep-sea, dueling-bandits, episodic-garnet, linear-bandit, linear-mdp, offline-pessimism, ope-estimators,
+        riverswim
     """
     try:
         return CATALOGUE[name]

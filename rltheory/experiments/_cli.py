@@ -57,6 +57,7 @@ def _run_reproduce(args):
     out = Path(args.out) if args.out is not None else Path("rltheory-results") / rep.name
     configs = rep.configs(budget)
     png = out / f"{rep.name}.png"
+    extra = (png.name,) + (("first_success.csv",) if rep.first_success is not None else ())
     where = f"{args.workers} worker processes" if args.workers and args.workers > 1 else (
         f"the Dask scheduler {args.scheduler}" if args.scheduler else "this process"
     )
@@ -77,7 +78,7 @@ def _run_reproduce(args):
             chunk_size=args.chunk_size,
             resume=args.resume,
             overwrite=args.overwrite,
-            extra_files=(png.name,),
+            extra_files=extra,
             progress=not args.no_progress,
         )
     _atomic.save_with(
@@ -90,11 +91,18 @@ def _run_reproduce(args):
             final_vs_dim=rep.final_vs_dim,
             final_boxplot=rep.final_boxplot,
             also_linear=rep.also_linear,
+            first_success=rep.first_success,
             title=rep.name,
             path=path,
         ),
         png,
     )
+    if rep.first_success is not None:
+        from rltheory.experiments._plots import first_success_rows
+
+        lines = ["series,size,goal_state,median,q1,q3,censored_runs,runs"]
+        lines += [",".join(str(x) for x in row) for row in first_success_rows(result, rep.first_success)]
+        _atomic.write_bytes(out / "first_success.csv", ("\n".join(lines) + "\n").encode())
     print(f"[{rep.citation}]")
     if result.chunks_reused:
         print(f"resumed: {result.chunks_reused} chunk(s) reused, {result.chunks_computed} computed")

@@ -14,7 +14,7 @@ import numpy as np
 
 from rltheory.experiments._dispatch import problem_kind
 
-__all__ = ["plot_experiment", "OVERLAYS", "PANELS", "LINE_STYLES"]
+__all__ = ["plot_experiment", "first_success_rows", "OVERLAYS", "PANELS", "LINE_STYLES"]
 
 #: Theory curves that can be drawn over a panel, by name.
 OVERLAYS = {
@@ -28,6 +28,9 @@ OVERLAYS = {
     "S, A, D forces it on every algorithm; drawn for scale, with its conditions S, A >= 10, D >= 20 log_A S stated",
     "dueling-lower-bound": "asymptotic lower bound of the strong dueling regret, sum_j min_i (Delta_i + Delta_j)/2 / "
     "d(P_ij, 1/2) log t (Komiyama, Honda, Kashima & Nakagawa 2015, Thm 2), on problems with a Condorcet winner",
+    "episodic-bounds": "on a tabular episodic panel: UCBVI-CH / -BF high-probability bounds (Azar et al. 2017, Thms 1-2, "
+    "delta = 0.1, explicit constants) and the minimax lower-bound rate sqrt(H^2 S A T) (Domingues et al. 2021, "
+    "constant 1); bounds above the panel are listed in a box with their value at the last episode",
 }
 
 #: Panel layouts of :func:`plot_experiment`.
@@ -76,6 +79,10 @@ def _bandit_title(bandit):
             shown = ", ".join(f"{r:g}" for r in np.asarray(bandit.rewards)[:8])
             return f"BradleyTerry({shown}{', ...' if bandit.n_arms > 8 else ''}), {winner}"
         return f"{kind} (K={bandit.n_arms}, {winner})"
+    if problem == "episodic":
+        mdp = getattr(bandit, "mdp", bandit)
+        r = float(np.max(mdp.R))
+        return f"{kind} (S={mdp.n_states}, A={mdp.n_actions}, H={mdp.horizon}, max r = {r:.3g})"
     means = np.asarray(bandit.means)
     if kind == "SequenceBandit":
         return f"{kind} (K={bandit.n_arms}, adversarial reward table)"
@@ -238,6 +245,78 @@ def _overlay_dueling_lower_bound(ax, problem, times, curves):
     ax.plot(times, curve, color="black", linestyle=(0, (6, 3)), linewidth=2.0, label="Komiyama et al. lower bound")
 
 
+def _overlay_episodic_bounds(ax, problem, times, curves):
+    from rltheory import tabular
+
+    if problem_kind(problem) != "episodic" or hasattr(problem, "dim"):
+        return
+    mdp = getattr(problem, "mdp", problem)
+    S, A, H = mdp.n_states, mdp.n_actions, mdp.horizon
+    scale = float(np.max(mdp.R))  # bounds are for rewards in [0, 1]; an MDP with rewards in [0, 1/H] scales them
+    top = 20.0 * max(float(np.nanmax(np.asarray(c.upper if c.n_runs > 1 else c.mean))) for c in curves)
+    hidden = []
+    for label, values, style in (
+        ("UCBVI-CH bound (Azar et al. 2017, Thm 1)", tabular.ucbvi_regret_bound(S, A, H, times, delta=0.1), "-."),
+        ("UCBVI-BF bound (Thm 2)", tabular.ucbvi_regret_bound(S, A, H, times, delta=0.1, bonus="bernstein"), ":"),
+        (r"lower-bound rate $\sqrt{H^2SAT}$ (Domingues et al. 2021)", tabular.episodic_lower_bound(S, A, H, times),
+         "--"),
+    ):
+        values = np.asarray(values, dtype=float) * scale
+        if values.min() > top:
+            hidden.append(f"{label}: {values[-1]:.3g} at k = {int(times[-1])}")
+            continue
+        ax.plot(times, values, color="black", linestyle=style, linewidth=1.2, label=label)
+    if hidden:
+        ax.text(0.98, 0.02, "above the panel:\n" + "\n".join(hidden), transform=ax.transAxes, ha="right", va="bottom",
+                fontsize=6, bbox=dict(boxstyle="round", facecolor="white", edgecolor="0.6", alpha=0.9),
+                gid="bounds-above")
+
+
+def _first_success_panel(ax, result, first_success, styles):
+    """Episodes to first success (first visit of the goal state) against the problem size, per series."""
+    series = {}
+    for cfg in result.configs:
+        name, size, goal = first_success(cfg)
+        curve = result.curves[cfg.name]
+        first = np.asarray(curve.first_visit)[:, goal].astype(float)
+        censored = first == 0
+        first = np.where(censored, float(curve.budget), first)
+        q1, med, q3 = np.quantile(first, [0.25, 0.5, 0.75])
+        series.setdefault(name, []).append((size, med, q1, q3, int(censored.sum()), curve.n_runs))
+    for k, (name, points) in enumerate(series.items()):
+        colour, dashes = LINE_STYLES[k % len(LINE_STYLES)]
+        n, m, lo, hi, cens, runs = (np.array(v) for v in zip(*sorted(points)))
+        ax.errorbar(n, m, yerr=np.vstack([m - lo, hi - m]), marker="o", capsize=3, color=colour, linestyle=dashes,
+                    label=name)
+        full = cens * 2 >= runs
+        if full.any():  # the median itself is censored: only a lower bound
+            ax.plot(n[full], m[full], marker="^", linestyle="none", color=colour, markersize=9, markerfacecolor="none")
+    ax.axhline(result.budget, color="0.5", linewidth=0.8, linestyle=":", label=f"budget ({result.budget} episodes)")
+    ax.set_yscale("log")
+    ax.set_xlabel("size N")
+    ax.set_ylabel("episodes to first success (median, quartiles)")
+    ax.set_title("episodes to first success vs size (open triangles: median censored at the budget)", fontsize=9)
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=7, loc="upper left")
+
+
+def first_success_rows(result, first_success):
+    """``(series, size, goal, median, q1, q3, censored, runs)`` per configuration (episodes to first success).
+
+    Censored runs (never succeeded) count as the budget, so the statistics are lower bounds when censored > 0.
+    """
+    rows = []
+    for cfg in result.configs:
+        name, size, goal = first_success(cfg)
+        curve = result.curves[cfg.name]
+        first = np.asarray(curve.first_visit)[:, goal].astype(float)
+        censored = first == 0
+        first = np.where(censored, float(curve.budget), first)
+        q1, med, q3 = np.quantile(first, [0.25, 0.5, 0.75])
+        rows.append((name, int(size), int(goal), float(med), float(q1), float(q3), int(censored.sum()), curve.n_runs))
+    return rows
+
+
 _OVERLAY_FUNCS = {
     "dueling-lower-bound": _overlay_dueling_lower_bound,
     "lai-robbins": _overlay_lai_robbins,
@@ -245,11 +324,12 @@ _OVERLAY_FUNCS = {
     "sqrt-t": _overlay_sqrt_t,
     "ucrl2-bound": _overlay_ucrl2_bound,
     "ucrl2-lower-bound": _overlay_ucrl2_lower_bound,
+    "episodic-bounds": _overlay_episodic_bounds,
 }
 
 
 def plot_experiment(result, *, overlays=(), log_x=False, log_y=False, panels="instance", final_vs_dim=False,
-                    final_boxplot=False, also_linear=False, title=None, path=None):
+                    final_boxplot=False, also_linear=False, first_success=None, title=None, path=None):
     """Regret curves of an :class:`ExperimentResult`, one panel per problem instance (or one panel).
 
     Each configuration is drawn with ``RegretCurve.plot`` (mean regret and its
@@ -281,6 +361,11 @@ def plot_experiment(result, *, overlays=(), log_x=False, log_y=False, panels="in
         Draw every curve panel a second time on linear axes (after the
         panels on the requested axes), its regret axis limited to the curves'
         range (a theory curve far above them is then cut at the top).
+    first_success : callable, optional
+        ``first_success(cfg) -> (series, size, goal_state)``: draw one panel of
+        the episodes to first success (``first_visit[:, goal_state]``, median
+        and quartiles over runs, censored runs at the budget) against the size,
+        one line per series, instead of the regret panels.
     title : str, optional
         Figure title.
     path : str or path-like, optional
@@ -318,12 +403,14 @@ def plot_experiment(result, *, overlays=(), log_x=False, log_y=False, panels="in
         raise ValueError(f"panels: expected one of {PANELS}, got {panels!r}")
     groups = {}
     for cfg in result.configs:
+        if first_success is not None:
+            break
         key = "all" if panels == "single" else _bandit_key(cfg.problem)
         groups.setdefault(key, []).append(cfg)
     styles = {cfg.name: LINE_STYLES[k % len(LINE_STYLES)] for cfgs in groups.values() for k, cfg in enumerate(cfgs)}
     scales = [(log_x, log_y)] + ([(False, False)] if also_linear else [])
     curve_panels = [(cfgs, lx, ly) for lx, ly in scales for cfgs in groups.values()]
-    n = len(curve_panels) + bool(final_vs_dim) + bool(final_boxplot)
+    n = len(curve_panels) + bool(final_vs_dim) + bool(final_boxplot) + (first_success is not None)
     fig = Figure(figsize=(6.4 * n, 4.6), layout="constrained")
     FigureCanvasAgg(fig)
     axes = fig.subplots(1, n, squeeze=False)[0]
@@ -345,7 +432,17 @@ def plot_experiment(result, *, overlays=(), log_x=False, log_y=False, panels="in
             bottom = min(0.0, min(float(np.nanmin(np.asarray(c.lower if c.n_runs > 1 else c.mean))) for c in curves))
             if np.isfinite(top) and top > bottom:
                 ax.set_ylim(bottom, 1.1 * top)
+        elif "episodic-bounds" in overlays and problem_kind(bandit) == "episodic":
+            top = 20.0 * max(float(np.nanmax(np.asarray(c.upper if c.n_runs > 1 else c.mean))) for c in curves)
+            low = min(float(np.nanmin(np.asarray(c.mean)[np.asarray(c.mean) > 0])) for c in curves
+                      if (np.asarray(c.mean) > 0).any()) if log_y else 0.0
+            ax.set_ylim(low / 2 if log_y else 0.0, top)
         ax.set_xlabel("episode k" if problem_kind(bandit) == "episodic" else "time t")
+        horizons = {getattr(getattr(c.problem, "mdp", c.problem), "horizon", None) for c in cfgs}
+        if problem_kind(bandit) == "episodic" and len(horizons) == 1:  # against the steps T = kH (the papers' T)
+            H = float(horizons.pop())
+            steps = ax.secondary_xaxis("top", functions=(lambda k, H=H: k * H, lambda t, H=H: t / H))
+            steps.set_xlabel(f"steps T = kH (H = {H:g})", fontsize=8)
         ax.set_ylabel("regret")
         if len({_bandit_key(cfg.problem) for cfg in cfgs}) == 1:
             ax.set_title(_bandit_title(bandit), fontsize=9)
@@ -354,6 +451,8 @@ def plot_experiment(result, *, overlays=(), log_x=False, log_y=False, panels="in
         ax.grid(True, which="both", alpha=0.3)
         ax.legend(fontsize=7, loc="upper left")
     extra = iter(axes[len(curve_panels):])
+    if first_success is not None:
+        _first_success_panel(next(extra), result, first_success, styles)
     if final_vs_dim:
         _final_vs_dim_panel(next(extra), result)
     if final_boxplot:

@@ -42,6 +42,7 @@ CLAIM_MODULES = (
     "_claims_markov_games",
     "_claims_preferences",
     "_claims_samples",
+    "_claims_tabular_learning",
 )
 
 _LOADED = False

@@ -106,6 +106,12 @@ class RegretCurve:
         ``SequenceBandit``, :math:`\max_i \sum_{s\le t} x_{s,i} - \sum_{s \le t} x_{s,A_s}`).
     pulls : (n_runs, C, K) int64
         How often each arm (action) was chosen up to each checkpoint.
+    first_visit : (n_runs, S) int64
+        For problem kinds with states (episodic MDPs): the first episode
+        (1-based) in which each state was visited (as a start state or a next
+        state), 0 if never; ``S = 0`` (an empty array) for bandits. The
+        "episodes to first success" of a problem with a goal state ``g`` is
+        ``first_visit[:, g]``.
     run_start : int
         Global index of the first run (runs are ``run_start + j``).
     mean, lower, upper : (C,) float64
@@ -150,9 +156,14 @@ class RegretCurve:
     confidence: float = 0.95
     interval: str = "normal"
     regret_variants: dict = field(default_factory=dict)
+    first_visit: np.ndarray | None = None
 
     def __post_init__(self):
         n, c = np.shape(self.regret)
+        fv = np.zeros((n, 0), dtype=np.int64) if self.first_visit is None else np.asarray(self.first_visit)
+        if fv.ndim != 2 or fv.shape[0] != n:
+            raise ValueError(f"first_visit has shape {fv.shape}, expected ({n}, S)")
+        object.__setattr__(self, "first_visit", fv.astype(np.int64, copy=False))
         for name, shape in (
             ("times", (c,)),
             ("realized_regret", (n, c)),
@@ -165,7 +176,7 @@ class RegretCurve:
                 raise ValueError(f"{name} has shape {np.shape(getattr(self, name))}, expected {shape}")
         if np.ndim(self.pulls) != 3 or np.shape(self.pulls)[:2] != (n, c):
             raise ValueError(f"pulls has shape {np.shape(self.pulls)}, expected ({n}, {c}, K)")
-        for name in ("times", "regret", "realized_regret", "pulls", "mean", "lower", "upper", "final"):
+        for name in ("times", "regret", "realized_regret", "pulls", "mean", "lower", "upper", "final", "first_visit"):
             object.__setattr__(self, name, readonly(getattr(self, name)))
         if not isinstance(self.regret_variants, dict):
             raise ValueError(f"regret_variants must be a dict of arrays, got {type(self.regret_variants).__name__}")
@@ -182,7 +193,7 @@ class RegretCurve:
     # ------------------------------------------------------------------ build
     @classmethod
     def from_runs(cls, times, regret, realized_regret, pulls, run_start, metadata, confidence=0.95, interval="normal",
-                   regret_variants=None):
+                   regret_variants=None, first_visit=None):
         """Build a curve from per-run arrays, computing the summary statistics.
 
         Examples
@@ -209,6 +220,7 @@ class RegretCurve:
             confidence=float(confidence),
             interval=interval,
             regret_variants=dict(regret_variants or {}),
+            first_visit=first_visit,
         )
 
     def variant(self, name: str) -> "RegretCurve":
@@ -227,7 +239,8 @@ class RegretCurve:
             raise ValueError(f"no regret variant {name!r}; this curve has {sorted(self.regret_variants)}")
         metadata = dict(self.metadata, regret_variant=name)
         return RegretCurve.from_runs(self.times, self.regret_variants[name], self.realized_regret, self.pulls,
-                                     self.run_start, metadata, self.confidence, self.interval)
+                                     self.run_start, metadata, self.confidence, self.interval,
+                                     first_visit=self.first_visit)
 
     @property
     def n_runs(self) -> int:
@@ -309,6 +322,8 @@ class RegretCurve:
                 raise ValueError(f"curves[{k}] has a different number of arms")
             if sorted(c.regret_variants) != sorted(first.regret_variants):
                 raise ValueError(f"curves[{k}] has different regret variants")
+            if c.first_visit.shape[1] != first.first_visit.shape[1]:
+                raise ValueError(f"curves[{k}] has a different number of states")
         curves.sort(key=lambda c: c.run_start)
         for a, b in zip(curves, curves[1:]):
             if b.run_start != a.run_start + a.n_runs:
@@ -324,7 +339,8 @@ class RegretCurve:
             first.metadata,
             first.confidence,
             first.interval,
-            {k: np.concatenate([c.regret_variants[k] for c in curves]) for k in first.regret_variants},
+            regret_variants={k: np.concatenate([c.regret_variants[k] for c in curves]) for k in first.regret_variants},
+            first_visit=np.concatenate([c.first_visit for c in curves]),
         )
 
     # --------------------------------------------------------------- analysis
@@ -378,8 +394,11 @@ class RegretCurve:
             n_points=int(sel.sum()),
         )
 
-    def plot(self, ax=None, label=None, *, logx=True, logy=False, band=True, **kwargs):
+    def plot(self, ax=None, label=None, *, logx=True, logy=False, band=True, steps=False, **kwargs):
         """Plot the mean regret and its confidence band; returns the matplotlib Axes.
+
+        With ``steps=True`` (episodic curves, whose metadata records the
+        ``horizon`` H) the x-axis is the number of steps :math:`T = kH`.
 
         Examples
         --------
@@ -398,14 +417,19 @@ class RegretCurve:
             _, ax = plt.subplots()
         if label is None:
             label = self.metadata.get("agent", {}).get("type")
-        (line,) = ax.plot(self.times, self.mean, label=label, **kwargs)
+        x = self.times
+        if steps:
+            if "horizon" not in self.metadata:
+                raise ValueError("steps=True needs an episodic curve (its metadata records the horizon)")
+            x = self.times * int(self.metadata["horizon"])
+        (line,) = ax.plot(x, self.mean, label=label, **kwargs)
         if band and self.n_runs > 1:
-            ax.fill_between(self.times, self.lower, self.upper, color=line.get_color(), alpha=0.2, linewidth=0)
+            ax.fill_between(x, self.lower, self.upper, color=line.get_color(), alpha=0.2, linewidth=0)
         if logx:
             ax.set_xscale("log")
         if logy:
             ax.set_yscale("log")
-        ax.set_xlabel(self.unit)
+        ax.set_xlabel("steps T = kH" if steps else self.unit)
         ax.set_ylabel("regret")
         return ax
 
@@ -462,6 +486,7 @@ class RegretCurve:
             metadata=np.array(json.dumps(self.metadata, sort_keys=True)),
             variant_names=np.array(json.dumps(sorted(self.regret_variants))),
             **{f"variant/{k}": v for k, v in self.regret_variants.items()},
+            first_visit=self.first_visit,
         )
 
     @classmethod
@@ -490,6 +515,8 @@ class RegretCurve:
                 d = {k: z[k] for k in keys}
                 names = json.loads(str(z["variant_names"])) if "variant_names" in z.files else []
                 variants = {str(k): z[f"variant/{k}"] for k in names}
+                # files written before first_visit existed have none: no states recorded
+                d["first_visit"] = z["first_visit"] if "first_visit" in z.files else None
             metadata = json.loads(str(d["metadata"]))
             regret = d["regret"].astype(np.float64, copy=False)
             return cls(
@@ -506,6 +533,7 @@ class RegretCurve:
                 confidence=float(d["confidence"]),
                 interval=str(d["interval"]),
                 regret_variants=variants,
+                first_visit=d["first_visit"],
             )
         except ValueError as exc:
             if str(exc).startswith(str(path)):

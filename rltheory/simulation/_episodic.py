@@ -15,12 +15,36 @@ functions over explicit state:
   ``(H, S, A)`` probabilities when the class sets ``stochastic_policy = True``;
 * ``observe(params, state, h, s, a, reward, s_next, rng)`` after each step.
 
+An agent whose class sets ``value_estimates`` (``"upper"`` for optimistic
+agents, ``"sample"`` for posterior-sampling ones, ``"estimate"`` for plug-in
+ones) keeps, as ``state[0]``, the ``(H + 1, S)`` array of the values
+:math:`V_{k,h}(s)` it planned episode :math:`k` with (``V[H] = 0``): harnesses
+read it there, e.g. to check the optimism :math:`V_{k,h} \ge V^*_h` of a UCB
+agent (:func:`rltheory.tabular.optimism_gaps`).
+
+The kind is shared by every finite episodic problem: linear MDPs
+(:class:`rltheory.linear.LinearMDP`, one stream per run) and finite MDPs with a
+horizon (:class:`rltheory.tabular.FiniteMDP`, two streams per run).
+
 The engine plays the planned policy (sampling actions from it on the agent's
 stream when it is stochastic), so the policy of every episode is known
 exactly and its regret is exact:
 :math:`\rho^\top(V_1^* - V_1^{\pi_k})`, by backward induction on the true
-model (no sampling error). ``realized_regret`` is
-:math:`\sum_k V_1^*(s_1^k) - \sum_h r_h^k`.
+model (no sampling error). This is the conditional expectation, given the
+history up to the start of episode :math:`k`, of the pseudo-regret
+:math:`V_1^*(s_1^k) - V_1^{\pi_k}(s_1^k)` of Azar et al. (2017) and Jin et al.
+(2018) (:math:`s_1^k \sim \rho` is drawn independently of :math:`\pi_k`), so
+the two regrets have the same expectation and the one recorded has the
+smaller variance (the start-state noise is averaged out exactly).
+``realized_regret`` is :math:`\sum_k V_1^*(s_1^k) - \sum_h r_h^k` with the
+rewards the agent observed.
+
+Rewards are the expected rewards :math:`r_h(s, a)` or, for a problem that
+asks for it (``reward_noise="bernoulli"``), Bernoulli draws with those means,
+drawn on the environment's stream right after the next state, so the
+environment consumes the same uniforms whatever the agent does: agents run
+with one seed share common random numbers. ``first_visit[s]`` records the
+first episode (1-based) in which state ``s`` was visited.
 """
 
 from __future__ import annotations
@@ -31,12 +55,13 @@ from typing import ClassVar
 import numpy as np
 from numba import njit
 
+from .._validation import check_choice
 from ._agent import Agent
 from ._curves import RegretCurve
-from ._rng import rng_categorical
+from ._rng import rng_categorical, rng_uniform
 from ._simulate import PreparedProblem
 
-__all__ = ["EpisodicAgent", "episodic_prepared"]
+__all__ = ["REWARD_NOISE", "EpisodicAgent", "episodic_prepared"]
 
 
 @dataclass(frozen=True)
@@ -78,6 +103,9 @@ class EpisodicAgent(Agent):
     slots: ClassVar[tuple[str, ...]] = ("init", "plan", "observe")
     #: Whether ``plan`` writes action probabilities ``(H, S, A)`` instead of actions ``(H, S)``.
     stochastic_policy: ClassVar[bool] = False
+    #: ``None``, or what ``state[0]`` (an ``(H + 1, S)`` array) holds after ``plan``: ``"upper"``, ``"sample"``
+    #: or ``"estimate"`` values (see the module docstring).
+    value_estimates: ClassVar[str | None] = None
     init: ClassVar = None
     plan: ClassVar = None
     observe: ClassVar = None
@@ -94,15 +122,29 @@ def _checkpoint(c, times, k, reg, real, counts, o_reg, o_real, o_pulls):
     return c
 
 
+@njit(cache=True, inline="always")
+def _reward(env, mean, noise):
+    """The observed reward: the mean, or (noise = 1) a Bernoulli(mean) draw on the environment's stream."""
+    if noise == 1:
+        return 1.0 if rng_uniform(env) < mean else 0.0
+    return mean
+
+
+@njit(cache=True, inline="always")
+def _first(o_first, s, k):
+    if o_first[s] == 0:
+        o_first[s] = k + 1
+
+
 @njit(cache=True)
 def episodic_run(init, plan, observe, params, problem, budget, times, streams, outputs, r):
     """One run of a deterministic-policy agent; returns 0, or the episode whose policy had an invalid action."""
-    phi, P, cumP, R, stage, cum0, rho, vstar, env_stream, agent_stream = problem
+    phi, P, cumP, R, stage, cum0, rho, vstar, env_stream, agent_stream, noise = problem
     S, A = R.shape[1], R.shape[2]
     H = stage.shape[0]
     env = streams[r, env_stream].copy()
     rng = env if agent_stream == env_stream else streams[r, agent_stream].copy()
-    o_reg, o_real, o_pulls = outputs[0][r], outputs[1][r], outputs[2][r]
+    o_reg, o_real, o_pulls, o_first = outputs[0][r], outputs[1][r], outputs[2][r], outputs[3][r]
     state = init(params, S, A, H, phi)
     pol = np.zeros((H, S), dtype=np.int64)
     Vpi = np.zeros(S)
@@ -136,13 +178,15 @@ def episodic_run(init, plan, observe, params, problem, budget, times, streams, o
         reg += gap
         # play the episode
         s = rng_categorical(env, cum0)
+        _first(o_first, s, k)
         real += vstar[s]
         for h in range(H):
             g = stage[h]
             a = pol[h, s]
             counts[a] += 1
             s2 = rng_categorical(env, cumP[g, s, a])
-            x = R[g, s, a]
+            x = _reward(env, R[g, s, a], noise)
+            _first(o_first, s2, k)
             real -= x
             observe(params, state, h, s, a, x, s2, rng)
             s = s2
@@ -153,12 +197,12 @@ def episodic_run(init, plan, observe, params, problem, budget, times, streams, o
 @njit(cache=True)
 def episodic_run_stochastic(init, plan, observe, params, problem, budget, times, streams, outputs, r):
     """One run of a stochastic-policy agent; returns 0, or the episode whose policy was not a distribution."""
-    phi, P, cumP, R, stage, cum0, rho, vstar, env_stream, agent_stream = problem
+    phi, P, cumP, R, stage, cum0, rho, vstar, env_stream, agent_stream, noise = problem
     S, A = R.shape[1], R.shape[2]
     H = stage.shape[0]
     env = streams[r, env_stream].copy()
     rng = env if agent_stream == env_stream else streams[r, agent_stream].copy()
-    o_reg, o_real, o_pulls = outputs[0][r], outputs[1][r], outputs[2][r]
+    o_reg, o_real, o_pulls, o_first = outputs[0][r], outputs[1][r], outputs[2][r], outputs[3][r]
     state = init(params, S, A, H, phi)
     pol = np.zeros((H, S, A))
     cum_pol = np.zeros(A)
@@ -200,6 +244,7 @@ def episodic_run_stochastic(init, plan, observe, params, problem, budget, times,
             gap += rho[s] * (vstar[s] - Vn[s])
         reg += gap
         s = rng_categorical(env, cum0)
+        _first(o_first, s, k)
         real += vstar[s]
         for h in range(H):
             g = stage[h]
@@ -211,7 +256,8 @@ def episodic_run_stochastic(init, plan, observe, params, problem, budget, times,
             a = rng_categorical(rng, cum_pol)
             counts[a] += 1
             s2 = rng_categorical(env, cumP[g, s, a])
-            x = R[g, s, a]
+            x = _reward(env, R[g, s, a], noise)
+            _first(o_first, s2, k)
             real -= x
             observe(params, state, h, s, a, x, s2, rng)
             s = s2
@@ -219,14 +265,21 @@ def episodic_run_stochastic(init, plan, observe, params, problem, budget, times,
     return 0
 
 
+#: Reward models of :func:`episodic_prepared`: what the agent observes after playing ``a`` in ``s``.
+REWARD_NOISE = ("none", "bernoulli")
+
+
 def episodic_prepared(agent, *, features, P, R, stage, initial_distribution, vstar, shared_stream: bool,
-                      rng_description: str) -> PreparedProblem:
+                      rng_description: str, reward_noise: str = "none") -> PreparedProblem:
     """The :class:`PreparedProblem` of an episodic problem given as arrays.
 
     ``P`` is ``(G, S, A, S)`` and ``R`` ``(G, S, A)`` for ``G`` distinct
     stages, ``stage`` ``(H,)`` maps each step to its stage, ``vstar`` is
     :math:`V_1^*` ``(S,)``. With ``shared_stream`` the environment and the
-    agent draw from one stream per run (one stream in all); otherwise from two.
+    agent draw from one stream per run (one stream in all); otherwise from two
+    (stream 0 the environment's, stream 1 the agent's). ``reward_noise``:
+    ``"none"`` (the agent observes :math:`r_h(s, a)`) or ``"bernoulli"``
+    (a Bernoulli draw with that mean, which must lie in [0, 1]).
 
     A subpackage that defines an episodic problem calls this from the
     ``prepare`` of its :func:`register_problem_kind` registration.
@@ -244,6 +297,7 @@ def episodic_prepared(agent, *, features, P, R, stage, initial_distribution, vst
     >>> prep.n_streams, prep.bytes_per_checkpoint
     (2, 24)
     """
+    check_choice("reward_noise", reward_noise, REWARD_NOISE)
     P = np.ascontiguousarray(P, dtype=np.float64)
     cumP = np.ascontiguousarray(np.cumsum(P, axis=3))
     rho = np.ascontiguousarray(initial_distribution, dtype=np.float64)
@@ -259,15 +313,18 @@ def episodic_prepared(agent, *, features, P, R, stage, initial_distribution, vst
         np.ascontiguousarray(vstar, dtype=np.float64),
         0,
         0 if shared_stream else 1,
+        REWARD_NOISE.index(reward_noise),
     )
+    S = P.shape[1]
 
     def allocate(n_runs, n_checkpoints):
         return (np.zeros((n_runs, n_checkpoints)), np.zeros((n_runs, n_checkpoints)),
-                np.zeros((n_runs, n_checkpoints, A), dtype=np.int64))
+                np.zeros((n_runs, n_checkpoints, A), dtype=np.int64), np.zeros((n_runs, S), dtype=np.int64))
 
     def finish(times, outputs, run_start, metadata, confidence, interval):
-        regret, realized, pulls = outputs
-        return RegretCurve.from_runs(times, regret, realized, pulls, run_start, metadata, confidence, interval)
+        regret, realized, pulls, first_visit = outputs
+        return RegretCurve.from_runs(times, regret, realized, pulls, run_start, metadata, confidence, interval,
+                                     first_visit)
 
     stochastic = bool(getattr(type(agent), "stochastic_policy", False))
     what = "a policy that is not a probability distribution" if stochastic else "an action outside [0, %d)" % A
@@ -280,5 +337,11 @@ def episodic_prepared(agent, *, features, P, R, stage, initial_distribution, vst
         finish=finish,
         rng=rng_description,
         invalid_action="agent {agent!r} planned %s for {at} of run {run}" % what,
+        bytes_per_run=8 * S,
+        metadata={
+            "horizon": int(np.shape(stage)[0]),
+            "rewards": "expected r_h(s, a)" if reward_noise == "none" else
+            "Bernoulli(r_h(s, a)), drawn on the environment's stream after the next state",
+        },
     )
 

@@ -69,6 +69,13 @@ class PreparedProblem:
         How the run's streams are used (recorded in the metadata).
     invalid_action : str
         What an error code means, formatted with ``agent``, ``at`` and ``run``.
+    bytes_per_run : int
+        Output bytes per run that do not depend on the checkpoints (e.g. the
+        first-visit episode of every state), for the memory check.
+    metadata : dict
+        JSON-serialisable facts of the problem kind recorded in the result's
+        metadata (e.g. an episodic problem's ``horizon`` and its reward model
+        ``rewards``).
     """
 
     driver: Any
@@ -79,6 +86,8 @@ class PreparedProblem:
     finish: Callable
     rng: str
     invalid_action: str = "agent {agent!r} chose an invalid action at {at} of run {run}"
+    bytes_per_run: int = 0
+    metadata: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -353,7 +362,7 @@ def simulate(
         n_points = min(len(checkpoints) + 1, budget)
     check_memory(
         f"{n_runs} runs x {n_points} checkpoints of output",
-        float(n_runs) * n_points * prepared.bytes_per_checkpoint,
+        float(n_runs) * (n_points * prepared.bytes_per_checkpoint + prepared.bytes_per_run),
         advice="use fewer checkpoints or fewer runs per call (chunks merge with RegretCurve.concatenate)",
     )
     times = checkpoint_times(budget, checkpoints)
@@ -394,6 +403,7 @@ def simulate(
         "budget": budget,
         "unit": kind.unit,
         "rng": prepared.rng,
+        **prepared.metadata,
         "versions": versions(),
     }
     return prepared.finish(times, outputs, run_start, metadata, float(confidence), interval)

@@ -6,9 +6,30 @@ no terminal state, no horizon) are also problems of the ``"continuing"``
 simulation kind: ``rltheory.simulation.simulate(mdp, agent, n_rounds=T)`` runs
 a learner such as :class:`UCRL2` or :class:`PSRLAverageReward` on them
 (:class:`NoisyRewards` adds Bernoulli reward noise).
+
+Learning: a ``FiniteMDP`` with ``horizon=H``, ``gamma=1`` and an initial
+distribution is a problem of the ``"episodic"`` kind of
+:func:`rltheory.simulation.simulate` (:class:`BernoulliRewards` observes its
+rewards with Bernoulli noise); the compiled episodic learners are
+:class:`UCBVI`, :class:`QLearningUCB`, :class:`PSRL`, :class:`RLSVI`,
+:class:`MVP` and the baselines :class:`GreedyCertaintyEquivalence` and
+:class:`EpsilonGreedyQ`.
 """
 
 from rltheory.tabular._model import FiniteMDP
+from rltheory.tabular._episodic_kind import BernoulliRewards
+from rltheory.tabular._ucbvi import UCBVI
+from rltheory.tabular._qlearning_ucb import EpsilonGreedyQ, QLearningUCB
+from rltheory.tabular._psrl import PSRL, GreedyCertaintyEquivalence
+from rltheory.tabular._rlsvi import RLSVI
+from rltheory.tabular._mvp import MVP, max_episode_return
+from rltheory.tabular._optimism import OptimismTrace, optimism_gaps
+from rltheory.tabular._regret_bounds import (
+    episodic_lower_bound,
+    psrl_regret_bound,
+    qlearning_regret_bound,
+    ucbvi_regret_bound,
+)
 from rltheory.tabular._operators import bellman_operator, greedy_policy, q_values
 from rltheory.tabular._policy_evaluation import PolicyEvaluationResult, discounted_occupancy, policy_evaluation
 from rltheory.tabular._policy_iteration import PolicyIterationResult, policy_iteration
@@ -254,6 +275,21 @@ __all__ = [
     "extended_value_iteration",
     "ucrl2_lower_bound",
     "ucrl2_regret_bound",
+    "BernoulliRewards",
+    "EpsilonGreedyQ",
+    "GreedyCertaintyEquivalence",
+    "MVP",
+    "PSRL",
+    "QLearningUCB",
+    "RLSVI",
+    "UCBVI",
+    "max_episode_return",
+    "OptimismTrace",
+    "optimism_gaps",
+    "episodic_lower_bound",
+    "psrl_regret_bound",
+    "qlearning_regret_bound",
+    "ucbvi_regret_bound",
     "AverageRewardLPResult",
     "AverageRewardPolicyIterationResult",
     "ChainClasses",

@@ -919,6 +919,48 @@ class FiniteMDP:
         pi = self.policy_matrix(policy)
         return np.einsum("sa,sa->s", pi, self.R)
 
+    # -------------------------------------------------------- description
+    def to_spec(self) -> dict:
+        """JSON-serialisable description of the (float) model, as :func:`rltheory.simulation.simulate` records it.
+
+        Every defining array as nested lists (exact float reprs); a sparse
+        ``P`` as its CSR arrays. ``FiniteMDP(**{k: v for k, v in spec.items()
+        if k != "type"})`` rebuilds a dense model (a sparse one from
+        ``scipy.sparse.csr_array((data, indices, indptr), shape)``). Exact
+        (rational) copies are not part of the spec.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from rltheory.tabular import FiniteMDP
+        >>> mdp = FiniteMDP(np.array([[[0.5, 0.5]], [[0.0, 1.0]]]), np.array([[1.0], [0.0]]), gamma=1.0, horizon=3,
+        ...                 initial_distribution=[1.0, 0.0])
+        >>> spec = mdp.to_spec()
+        >>> spec["type"], spec["horizon"], spec["P"]
+        ('FiniteMDP', 3, [[[0.5, 0.5]], [[0.0, 1.0]]])
+        >>> FiniteMDP(**{k: v for k, v in spec.items() if k != "type"}).to_spec() == spec
+        True
+        """
+        spec: dict = {"type": "FiniteMDP"}
+        if self.is_sparse:
+            spec["P"] = {
+                "data": self.P.data.tolist(),
+                "indices": self.P.indices.tolist(),
+                "indptr": self.P.indptr.tolist(),
+                "shape": [int(n) for n in self.P.shape],
+            }
+        else:
+            spec["P"] = np.asarray(self.P).tolist()
+        spec["R"] = np.asarray(self.R).tolist()
+        spec["gamma"] = float(self.gamma)
+        spec["horizon"] = None if self.horizon is None else int(self.horizon)
+        spec["terminal_states"] = None if self.terminal_states is None else self.terminal_states.tolist()
+        spec["action_mask"] = None if bool(self.action_mask.all()) else self.action_mask.tolist()
+        spec["initial_distribution"] = (
+            None if self.initial_distribution is None else np.asarray(self.initial_distribution).tolist()
+        )
+        return spec
+
     # ----------------------------------------------------------- file I/O
     def save(self, path) -> None:
         """Write the model to ``path`` as a NumPy ``.npz`` archive (no pickle).

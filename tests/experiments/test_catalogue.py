@@ -13,7 +13,8 @@ from rltheory.experiments._plots import OVERLAYS, PANELS
 
 def test_catalogue_names_match_keys_and_overlays_exist():
     assert set(CATALOGUE) == {"bernoulli-two-arms", "bernoulli-ten-arms", "adversarial", "linear-bandit", "linear-mdp",
-                              "riverswim", "dueling-bandits", "offline-pessimism", "ope-estimators"}
+                              "riverswim", "dueling-bandits", "offline-pessimism", "ope-estimators",
+                              "episodic-garnet", "deep-sea"}
     for name, rep in CATALOGUE.items():
         assert isinstance(rep, Reproduction) and rep.name == name
         assert rep.description and rep.citation
@@ -116,6 +117,41 @@ def test_dueling_entry_runs_the_four_agents_on_a_condorcet_and_a_cyclic_problem(
         assert condorcet_winner(problem) == 0  # the lower bound of Komiyama et al. applies to both
     cyclic = next(p for p in problems.values() if type(p).__name__ == "PreferenceMatrix")
     assert np.asarray(copeland_scores(cyclic)).tolist() == [1.0, 1 / 3, 1 / 3, 1 / 3]  # the cycle below the winner
+
+
+def test_episodic_garnet_entry_is_the_issue_garnet_with_every_learner():
+    from rltheory.tabular import MVP, PSRL, RLSVI, UCBVI, FiniteMDP, QLearningUCB
+
+    rep = get_reproduction("episodic-garnet")
+    configs = rep.configs()
+    for c in configs:
+        assert isinstance(c.problem, FiniteMDP)
+        assert (c.problem.n_states, c.problem.n_actions, c.problem.horizon) == (10, 3, 10)
+    agents = {(type(c.agent), getattr(c.agent, "bonus", None)) for c in configs}
+    assert agents == {(UCBVI, "hoeffding"), (UCBVI, "bernstein"), (QLearningUCB, "hoeffding"),
+                      (QLearningUCB, "bernstein"), (PSRL, None), (RLSVI, None), (MVP, None)}
+    # the papers' constants: no bonus scaling in the reproduction
+    assert all(getattr(c.agent, "bonus_scale", 1.0) == 1.0 for c in configs)
+    # MVP's setting (total reward <= 1 per episode): the same transitions with rewards / H
+    (mvp,) = [c.problem for c in configs if isinstance(c.agent, MVP)]
+    (ucb,) = [c.problem for c in configs if isinstance(c.agent, UCBVI) and c.agent.bonus == "hoeffding"]
+    np.testing.assert_array_equal(mvp.P, ucb.P)
+    np.testing.assert_allclose(mvp.R * 10, ucb.R, rtol=1e-15)
+    assert {"sqrt-t", "episodic-bounds"} <= set(rep.overlays) and "Thms 1-2" in rep.citation
+
+
+def test_deep_sea_entry_pairs_dithering_with_deep_exploration_and_first_success():
+    from rltheory.tabular import EpsilonGreedyQ
+    from rltheory.tabular.envs import deep_sea_treasure
+
+    rep = get_reproduction("deep-sea")
+    configs = rep.configs()
+    dither = [c for c in configs if isinstance(c.agent, EpsilonGreedyQ)]
+    assert dither and len(dither) < len(configs)
+    for c in configs:
+        series, size, treasure = rep.first_success(c)
+        assert c.problem.horizon == size and treasure == deep_sea_treasure(size) and series in c.name
+        assert c.problem.n_states == size**2 + 2
 
 
 def test_unknown_reproduction_names_the_known_ones():

@@ -155,3 +155,53 @@ def test_riverswim_panels_on_both_scales_with_the_jaksch_bounds():
     # the linear panel is scaled to the curves, not to the bound far above them
     top = max(float(result.curves[c.name].upper.max()) for c in configs)
     assert lin_ax.get_ylim()[1] == pytest.approx(1.1 * top)
+
+
+def test_episodic_panel_has_the_steps_axis_and_the_ucbvi_bounds():
+    from rltheory.tabular import UCBVI, FiniteMDP, episodic_lower_bound, ucbvi_regret_bound
+
+    H = 3
+    mdp = FiniteMDP(np.full((2, 2, 2), 0.5), np.array([[0.1, 0.9], [0.5, 0.2]]), gamma=1.0, horizon=H,
+                    initial_distribution=[0.5, 0.5])
+    result = run_experiment([ExperimentConfig("UCBVI-CH", mdp, UCBVI())], budget=60, n_runs=2, checkpoints=10,
+                            progress=False)
+    fig = plot_experiment(result, overlays=("episodic-bounds",), log_x=True, log_y=True)
+    (ax,) = fig.axes
+    assert ax.get_xlabel() == "episode k"
+    (steps,) = [c for c in ax.child_axes if "steps T = kH" in c.get_xlabel()]
+    fig.canvas.draw()  # the top axis reads T = kH: its limits are H times the episode axis's
+    np.testing.assert_allclose(steps.get_xlim(), np.array(ax.get_xlim()) * H, rtol=1e-12)
+    times = np.asarray(result.curves["UCBVI-CH"].times, dtype=float)
+    drawn = {ln.get_label(): ln.get_data() for ln in ax.get_lines()}
+    (lower,) = [v for lab, v in drawn.items() if "lower-bound rate" in lab]
+    np.testing.assert_allclose(lower[1], episodic_lower_bound(2, 2, H, times) * 0.9, rtol=1e-12)  # max r = 0.9
+    # Azar et al.'s Thm 1 bound is far above this panel: listed with its value at the last episode
+    (box,) = [t for t in ax.texts if t.get_gid() == "bounds-above"]
+    assert f"{float(ucbvi_regret_bound(2, 2, H, times[-1])) * 0.9:.3g}" in box.get_text()
+
+
+def test_first_success_panel_is_the_median_of_the_first_visits():
+    from rltheory.experiments._plots import first_success_rows
+    from rltheory.tabular import EpsilonGreedyQ
+    from rltheory.tabular.envs import deep_sea, deep_sea_treasure
+
+    configs = [ExperimentConfig(f"eps N={n}", deep_sea(n, rng=n), EpsilonGreedyQ(epsilon=0.5)) for n in (2, 3)]
+    result = run_experiment(configs, budget=200, n_runs=4, checkpoints=2, progress=False)
+
+    def first_success(cfg):
+        size = int(cfg.name.rsplit("=", 1)[1])
+        return "eps", size, deep_sea_treasure(size)
+
+    rows = first_success_rows(result, first_success)
+    for (series, size, goal, med, q1, q3, censored, runs), cfg in zip(rows, configs):
+        visits = np.asarray(result.curves[cfg.name].first_visit)[:, goal]
+        first = np.where(visits == 0, 200.0, visits)  # censored runs count as the budget
+        assert (series, size, runs, censored) == ("eps", cfg.problem.horizon, 4, int((visits == 0).sum()))
+        assert med == np.median(first) and q1 <= med <= q3
+    fig = plot_experiment(result, first_success=first_success)
+    (ax,) = fig.axes
+    assert ax.get_xlabel() == "size N" and ax.get_yscale() == "log"
+    (bars,) = [c for c in ax.containers if c.get_label() == "eps"]  # errorbar: medians with quartile bars
+    line = bars.lines[0]
+    np.testing.assert_array_equal(line.get_data()[0], [2, 3])
+    np.testing.assert_array_equal(line.get_data()[1], [r[3] for r in rows])

@@ -52,6 +52,8 @@ def _results():
         *_occupancy_program_results(),
         *_convex_program_results(),
         *_sample_results(d, h),
+        T.optimism_gaps(T.FiniteMDP(h.P, h.R, gamma=1.0, horizon=3, initial_distribution=np.full(3, 1 / 3)),
+                        T.QLearningUCB(), 3),
     ]
 
 
@@ -131,7 +133,7 @@ def _sample_results(d, h):
 def test_every_result_class_is_covered():
     from rltheory.simulation import Agent
 
-    problems = {"ConstrainedMDP", "FiniteMDP", "NoisyRewards", "UncertaintySet", "Utility"}  # models, specs
+    problems = {"BernoulliRewards", "ConstrainedMDP", "FiniteMDP", "NoisyRewards", "UncertaintySet", "Utility"}  # models, specs
     classes = {name for name in T.__all__ if isinstance(getattr(T, name), type) and name not in problems
                and not issubclass(getattr(T, name), Agent)}
     produced = {type(r).__name__ for r in _results()}

@@ -11,9 +11,12 @@ Every function returns a validated :class:`~rltheory.tabular.FiniteMDP`.
 * :func:`from_gymnasium`: a Gymnasium toy-text environment's table.
 * :func:`tree_mdp`: random tree MDPs (every state has one history; Jiang & Li, 2016).
 * :func:`stitching_mdp`: the deterministic MDP whose optimal episode stitches two logged ones (Zhou et al., 2023).
+* :func:`deep_sea` (with :func:`deep_sea_treasure`): bsuite's deep-sea
+  exploration problem (Osband et al. 2019), episodic.
 """
 
 from rltheory.tabular.envs._classic import chain, river_swim
+from rltheory.tabular.envs._deep_sea import deep_sea, deep_sea_treasure
 from rltheory.tabular.envs._garnet import garnet
 from rltheory.tabular.envs._gridworld import GRID_ACTIONS, cell_to_state, gridworld, plot_gridworld, state_to_cell
 from rltheory.tabular.envs._gymnasium import from_gymnasium
@@ -24,6 +27,8 @@ __all__ = [
     "GRID_ACTIONS",
     "cell_to_state",
     "chain",
+    "deep_sea",
+    "deep_sea_treasure",
     "from_gymnasium",
     "garnet",
     "gridworld",
