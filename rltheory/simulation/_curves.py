@@ -193,7 +193,7 @@ class RegretCurve:
     # ------------------------------------------------------------------ build
     @classmethod
     def from_runs(cls, times, regret, realized_regret, pulls, run_start, metadata, confidence=0.95, interval="normal",
-                   regret_variants=None, first_visit=None):
+                   *, regret_variants=None, first_visit=None):
         """Build a curve from per-run arrays, computing the summary statistics.
 
         Examples

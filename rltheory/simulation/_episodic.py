@@ -324,7 +324,7 @@ def episodic_prepared(agent, *, features, P, R, stage, initial_distribution, vst
     def finish(times, outputs, run_start, metadata, confidence, interval):
         regret, realized, pulls, first_visit = outputs
         return RegretCurve.from_runs(times, regret, realized, pulls, run_start, metadata, confidence, interval,
-                                     first_visit)
+                                     first_visit=first_visit)
 
     stochastic = bool(getattr(type(agent), "stochastic_policy", False))
     what = "a policy that is not a probability distribution" if stochastic else "an action outside [0, %d)" % A

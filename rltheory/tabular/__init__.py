@@ -9,7 +9,7 @@ a learner such as :class:`UCRL2` or :class:`PSRLAverageReward` on them
 
 Learning: a ``FiniteMDP`` with ``horizon=H``, ``gamma=1`` and an initial
 distribution is a problem of the ``"episodic"`` kind of
-:func:`rltheory.simulation.simulate` (:class:`BernoulliRewards` observes its
+:func:`rltheory.simulation.simulate` (:class:`NoisyRewards` observes its
 rewards with Bernoulli noise); the compiled episodic learners are
 :class:`UCBVI`, :class:`QLearningUCB`, :class:`PSRL`, :class:`RLSVI`,
 :class:`MVP` and the baselines :class:`GreedyCertaintyEquivalence` and
@@ -17,7 +17,6 @@ rewards with Bernoulli noise); the compiled episodic learners are
 """
 
 from rltheory.tabular._model import FiniteMDP
-from rltheory.tabular._episodic_kind import BernoulliRewards
 from rltheory.tabular._ucbvi import UCBVI
 from rltheory.tabular._qlearning_ucb import EpsilonGreedyQ, QLearningUCB
 from rltheory.tabular._psrl import PSRL, GreedyCertaintyEquivalence
@@ -157,6 +156,7 @@ from rltheory.tabular._average_reward_bounds import ucrl2_lower_bound, ucrl2_reg
 from rltheory.tabular._ucrl2 import UCRL2, ExtendedValueIterationResult, extended_value_iteration
 from rltheory.tabular._tsde import PSRLAverageReward
 from rltheory.tabular import _continuing_kind  # noqa: F401  (registers the "continuing" problem kind)
+from rltheory.tabular import _episodic_kind  # noqa: F401  (registers the "episodic" problem kind)
 from rltheory.tabular._finite_horizon_evaluation import (
     FiniteHorizonEvaluationResult,
     finite_horizon_policy_evaluation,
@@ -275,7 +275,6 @@ __all__ = [
     "extended_value_iteration",
     "ucrl2_lower_bound",
     "ucrl2_regret_bound",
-    "BernoulliRewards",
     "EpsilonGreedyQ",
     "GreedyCertaintyEquivalence",
     "MVP",

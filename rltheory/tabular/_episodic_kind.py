@@ -13,7 +13,8 @@ induction of the planned policy on the true model), and so is the realized
 regret :math:`\sum_k V_1^*(s_1^k) - \sum_h r_h^k`.
 
 Rewards: the agent observes the expected reward :math:`r(s, a)` (default),
-or, for :class:`BernoulliRewards` ``(mdp)``, a Bernoulli draw with mean
+or, for :class:`~rltheory.tabular.NoisyRewards` ``(mdp)`` (the one reward-noise wrapper, shared with
+the continuing kind), a Bernoulli draw with mean
 :math:`r(s, a) \in [0, 1]`. The noise model is a property of the *problem*
 (the same MDP with another observation model is another problem, with its
 own spec and its own experiments' hashes) rather than an option of
@@ -77,62 +78,14 @@ from rltheory.simulation import EpisodicAgent, ProblemKind, register_problem_kin
 from rltheory.simulation import episodic_prepared
 from rltheory.tabular._finite_horizon import backward_induction
 from rltheory.tabular._model import FiniteMDP
+from rltheory.tabular._noisy_rewards import NoisyRewards
 
-__all__ = ["BernoulliRewards", "episodic_mdp", "is_episodic", "require_unit_rewards"]
+__all__ = ["episodic_mdp", "is_episodic", "require_unit_rewards"]
 
 _RNG = (
     "two xoshiro256++ streams per run, seeded by SeedSequence(seed, spawn_key=(run,)): stream 0 the environment's "
     "(start state, next states, reward noise), stream 1 the agent's (its randomness, its sampled actions)"
 )
-
-
-@dataclass(frozen=True, eq=False)
-class BernoulliRewards:
-    r"""A finite MDP whose rewards are observed with Bernoulli noise: the agent sees :math:`X \sim \mathrm{Bernoulli}(r(s, a))`.
-
-    The expected rewards, the optimal values and the pseudo-regret are those
-    of ``mdp``; only what the agent observes (and the realized regret)
-    changes. Every reward must lie in :math:`[0, 1]`.
-
-    Parameters
-    ----------
-    mdp : FiniteMDP
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from rltheory.tabular import BernoulliRewards, FiniteMDP
-    >>> mdp = FiniteMDP(np.ones((1, 2, 1)), np.array([[0.2, 0.7]]), gamma=1.0, horizon=2, initial_distribution=[1.0])
-    >>> BernoulliRewards(mdp).to_spec()["type"], BernoulliRewards(mdp).n_actions
-    ('BernoulliRewards', 2)
-    >>> BernoulliRewards(FiniteMDP(np.ones((1, 1, 1)), np.array([[2.0]]), gamma=1.0, horizon=2))
-    Traceback (most recent call last):
-    ...
-    ValueError: BernoulliRewards: a Bernoulli reward needs a mean in [0, 1]; mdp.R[0, 0] = 2.0
-    """
-
-    mdp: FiniteMDP
-
-    def __post_init__(self):
-        if not isinstance(self.mdp, FiniteMDP):
-            raise ValueError(f"BernoulliRewards: mdp must be a FiniteMDP, got {type(self.mdp).__name__}")
-        require_unit_rewards(self.mdp, "BernoulliRewards", why="a Bernoulli reward needs a mean in [0, 1]")
-
-    @property
-    def n_states(self) -> int:
-        return self.mdp.n_states
-
-    @property
-    def n_actions(self) -> int:
-        return self.mdp.n_actions
-
-    @property
-    def horizon(self):
-        return self.mdp.horizon
-
-    def to_spec(self) -> dict:
-        """``{"type": "BernoulliRewards", "mdp": mdp.to_spec()}``."""
-        return {"type": "BernoulliRewards", "mdp": self.mdp.to_spec()}
 
 
 def require_unit_rewards(mdp: FiniteMDP, who: str, *, why: str = "its bonuses assume rewards in [0, 1]") -> None:
@@ -155,7 +108,7 @@ def require_unit_rewards(mdp: FiniteMDP, who: str, *, why: str = "its bonuses as
 
 
 def is_episodic(problem) -> bool:
-    """Whether ``problem`` (a FiniteMDP or a BernoulliRewards) has a horizon, i.e. belongs to the episodic kind.
+    """Whether ``problem`` (a FiniteMDP or a NoisyRewards) has a horizon, i.e. belongs to the episodic kind.
 
     Examples
     --------
@@ -166,7 +119,7 @@ def is_episodic(problem) -> bool:
     >>> is_episodic(FiniteMDP(np.ones((1, 1, 1)), np.zeros((1, 1)), gamma=0.9))
     False
     """
-    mdp = problem.mdp if isinstance(problem, BernoulliRewards) else problem
+    mdp = problem.mdp if isinstance(problem, NoisyRewards) else problem
     return isinstance(mdp, FiniteMDP) and mdp.horizon is not None
 
 
@@ -182,10 +135,10 @@ def episodic_mdp(problem, who: str = "simulate") -> tuple[FiniteMDP, str]:
     ...
     ValueError: UCBVI: an episodic FiniteMDP needs initial_distribution= (the law of the start state s_1)
     """
-    noise = "bernoulli" if isinstance(problem, BernoulliRewards) else "none"
-    mdp = problem.mdp if isinstance(problem, BernoulliRewards) else problem
+    noise = problem.noise if isinstance(problem, NoisyRewards) else "none"
+    mdp = problem.mdp if isinstance(problem, NoisyRewards) else problem
     if not isinstance(mdp, FiniteMDP):
-        raise ValueError(f"{who}: expected a FiniteMDP or a BernoulliRewards, got {type(problem).__name__}")
+        raise ValueError(f"{who}: expected a FiniteMDP or a NoisyRewards, got {type(problem).__name__}")
     if mdp.horizon is None:
         raise ValueError(f"{who}: an episodic agent needs a FiniteMDP with a horizon (FiniteMDP(..., horizon=H))")
     if mdp.gamma != 1.0:
@@ -218,6 +171,6 @@ def _prepare(problem, agent, n_episodes: int):
 
 
 register_problem_kind(
-    ProblemKind(name="episodic", problem_types=(FiniteMDP, BernoulliRewards), agent_base=EpisodicAgent,
+    ProblemKind(name="episodic", problem_types=(FiniteMDP, NoisyRewards), agent_base=EpisodicAgent,
                 budget="n_episodes", prepare=_prepare, accepts=is_episodic)
 )

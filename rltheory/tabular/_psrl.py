@@ -10,7 +10,7 @@ independent over pairs:
   (:func:`rltheory.simulation.rng_gamma`);
 * rewards: :math:`r(s, a) \sim \mathrm{Beta}(1, 1)`, posterior
   :math:`\mathrm{Beta}(1 + \sum r, 1 + N(s, a) - \sum r)`: conjugate for
-  Bernoulli rewards (:class:`~rltheory.tabular.BernoulliRewards`); for
+  Bernoulli rewards (:class:`~rltheory.tabular.NoisyRewards`); for
   rewards observed without noise in :math:`[0, 1]` this is the usual
   fractional ("Bernoulli trick") update, exact in its first moment.
 

@@ -8,7 +8,7 @@ identical action counts, and have identical exact regret, episode by episode (``
 import numpy as np
 
 from rltheory.simulation import simulate
-from rltheory.tabular import BernoulliRewards, FiniteMDP
+from rltheory.tabular import NoisyRewards, FiniteMDP
 from rltheory.tabular._learning_reference import reference_run
 
 
@@ -23,7 +23,7 @@ def assert_parity(problem, agent, n_episodes=40, seed=5, runs=(0, 3)):
     curve = simulate(problem, agent, n_episodes=n_episodes, n_runs=max(runs) + 1, seed=seed,
                      checkpoints=np.arange(1, n_episodes + 1))
     assert np.array_equal(curve.times, np.arange(1, n_episodes + 1))
-    H = (problem.mdp if isinstance(problem, BernoulliRewards) else problem).horizon
+    H = (problem.mdp if isinstance(problem, NoisyRewards) else problem).horizon
     A = curve.pulls.shape[2]
     for run in runs:
         ref = reference_run(problem, agent, n_episodes, seed=seed, run=run)

@@ -8,7 +8,7 @@ import pytest
 from numba import njit
 
 from rltheory.simulation import EpisodicAgent, kind_of, simulate
-from rltheory.tabular import BernoulliRewards, FiniteMDP, PSRL, UCBVI, backward_induction
+from rltheory.tabular import NoisyRewards, FiniteMDP, PSRL, UCBVI, backward_induction
 from rltheory.tabular._learning_reference import reference_run
 
 from ._learning import small_mdp
@@ -59,8 +59,8 @@ def _policy_value(mdp, pol):
 
 
 def test_kind_and_metadata():
-    assert kind_of(MDP).name == "episodic" and kind_of(BernoulliRewards(MDP)).name == "episodic"
-    curve = simulate(BernoulliRewards(MDP), Fixed(tuple(map(tuple, POLICY))), n_episodes=5, checkpoints=2)
+    assert kind_of(MDP).name == "episodic" and kind_of(NoisyRewards(MDP)).name == "episodic"
+    curve = simulate(NoisyRewards(MDP), Fixed(tuple(map(tuple, POLICY))), n_episodes=5, checkpoints=2)
     assert curve.metadata["horizon"] == 3 and curve.metadata["rewards"].startswith("Bernoulli")
     assert "two xoshiro256++ streams" in curve.metadata["rng"] and curve.first_visit.shape == (1, 4)
     assert simulate(MDP, Fixed(tuple(map(tuple, POLICY))), n_episodes=5).metadata["rewards"] == "expected r_h(s, a)"
@@ -70,7 +70,7 @@ def test_kind_and_metadata():
 def test_regret_of_a_fixed_policy_is_its_exact_gap_and_the_realized_regret_is_unbiased(noisy):
     # pseudo-regret per episode = rho^T (V*_1 - V^pi_1) exactly (backward induction, independently here); the
     # realized regret V*_1(s_1) - sum_h r_h has that mean: CLT check at 5 standard errors over runs
-    problem = BernoulliRewards(MDP) if noisy else MDP
+    problem = NoisyRewards(MDP) if noisy else MDP
     gap = MDP.initial_distribution @ (backward_induction(MDP).v[0] - _policy_value(MDP, POLICY))
     K, n = 200, 64
     curve = simulate(problem, Fixed(tuple(map(tuple, POLICY))), n_episodes=K, n_runs=n, seed=2, checkpoints=[K])
@@ -106,7 +106,7 @@ def test_bad_problems_are_refused_clearly():
     mask[0, 1] = False
     with pytest.raises(ValueError, match="masks some actions"):
         simulate(FiniteMDP(P, R, gamma=1.0, horizon=3, initial_distribution=rho, action_mask=mask), agent, n_episodes=2)
-    with pytest.raises(ValueError, match="mean in \\[0, 1\\]"):
-        BernoulliRewards(FiniteMDP(P, R + 1.0, gamma=1.0, horizon=3, initial_distribution=rho))
+    with pytest.raises(ValueError, match="needs expected rewards in \\[0, 1\\]"):
+        NoisyRewards(FiniteMDP(P, R + 1.0, gamma=1.0, horizon=3, initial_distribution=rho))
     with pytest.raises(ValueError, match="takes its budget as n_episodes"):
         simulate(MDP, agent, n_rounds=5)

@@ -133,7 +133,7 @@ def _sample_results(d, h):
 def test_every_result_class_is_covered():
     from rltheory.simulation import Agent
 
-    problems = {"BernoulliRewards", "ConstrainedMDP", "FiniteMDP", "NoisyRewards", "UncertaintySet", "Utility"}  # models, specs
+    problems = {"ConstrainedMDP", "FiniteMDP", "NoisyRewards", "UncertaintySet", "Utility"}  # models, specs
     classes = {name for name in T.__all__ if isinstance(getattr(T, name), type) and name not in problems
                and not issubclass(getattr(T, name), Agent)}
     produced = {type(r).__name__ for r in _results()}

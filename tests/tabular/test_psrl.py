@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from rltheory.simulation import simulate
-from rltheory.tabular import PSRL, BernoulliRewards, FiniteMDP, GreedyCertaintyEquivalence
+from rltheory.tabular import PSRL, NoisyRewards, FiniteMDP, GreedyCertaintyEquivalence
 
 from ._learning import assert_parity, small_mdp
 
@@ -14,7 +14,7 @@ def test_psrl_parity_with_reference():
 
 
 def test_psrl_parity_with_bernoulli_rewards_and_a_sparse_prior():
-    assert_parity(BernoulliRewards(small_mdp(8)), PSRL(transition_prior=0.3), n_episodes=25)
+    assert_parity(NoisyRewards(small_mdp(8)), PSRL(transition_prior=0.3), n_episodes=25)
 
 
 def test_certainty_equivalence_parity_with_reference():
@@ -32,7 +32,7 @@ def test_certainty_equivalence_can_lock_onto_a_bad_action():
 def test_psrl_learns_the_two_armed_problem():
     # posterior sampling concentrates on the better action: far fewer pulls of the worse one than uniform play
     mdp = FiniteMDP(np.ones((1, 2, 1)), np.array([[0.2, 0.8]]), gamma=1.0, horizon=1, initial_distribution=[1.0])
-    curve = simulate(BernoulliRewards(mdp), PSRL(), n_episodes=2000, n_runs=4, checkpoints=[2000])
+    curve = simulate(NoisyRewards(mdp), PSRL(), n_episodes=2000, n_runs=4, checkpoints=[2000])
     assert (curve.pulls[:, -1, 0] < 200).all()
 
 

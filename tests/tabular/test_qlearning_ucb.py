@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from rltheory.simulation import simulate
-from rltheory.tabular import BernoulliRewards, EpsilonGreedyQ, QLearningUCB, backward_induction
+from rltheory.tabular import NoisyRewards, EpsilonGreedyQ, QLearningUCB, backward_induction
 
 from ._learning import assert_parity, small_mdp
 
@@ -15,7 +15,7 @@ def test_parity_with_reference(bonus):
 
 
 def test_parity_of_the_stochastic_epsilon_greedy_policy_with_bernoulli_rewards():
-    assert_parity(BernoulliRewards(small_mdp(4)), EpsilonGreedyQ(epsilon=0.3), n_episodes=40)
+    assert_parity(NoisyRewards(small_mdp(4)), EpsilonGreedyQ(epsilon=0.3), n_episodes=40)
 
 
 def test_learning_rate_weights_and_optimism():
