@@ -30,7 +30,7 @@ _SCRIPT = textwrap.dedent(
     assert not nc.installed()
     import numba
     assert nc.installed()
-    from rltheory.bandits import rng_uniform
+    from rltheory.simulation import rng_uniform
     u = rng_uniform(np.array([1, 2, 3, 4], dtype=np.uint64))
     assert 0.0 <= u < 1.0
     source = "from numba import njit\\n@njit(cache=True)\\ndef {name}(x):\\n    return 2 * x\\n"
@@ -59,7 +59,7 @@ def test_caches_land_in_the_configured_folder_and_users_functions_are_untouched(
     assert out.returncode == 0, out.stderr
     assert Path(out.stdout.strip()) == cache
     index = sorted(str(p.relative_to(cache)) for p in cache.rglob("*.nbi"))
-    assert any(p.startswith("bandits_") and "_rng.rng_uniform-" in p for p in index), index
+    assert any(p.startswith("simulation_") and "_rng.rng_uniform-" in p for p in index), index
     assert any(p.startswith("generated_") and "gen_kernel_probe.twice-" in p for p in index), index
     assert not any("user_probe" in p for p in index)
     assert list((user / "__pycache__").glob("user_probe.thrice-*.nbi"))  # Numba's default, untouched

@@ -155,9 +155,10 @@ class LinearMDP:
 
         Examples
         --------
-        >>> from rltheory.tabular.envs import chain
-        >>> lin = LinearMDP.from_tabular(chain(3, gamma=0.9), horizon=4)
-        >>> lin.dim, lin.horizon, bool(np.allclose(lin.P[0].reshape(6, 3), chain(3, gamma=0.9).dense_P.reshape(6, 3)))
+        >>> from rltheory.tabular.envs import garnet
+        >>> mdp = garnet(3, 2, 2, rng=0, gamma=0.9)  # rewards in [0, 1]
+        >>> lin = LinearMDP.from_tabular(mdp, horizon=4)
+        >>> lin.dim, lin.horizon, bool(np.allclose(lin.P[0].reshape(6, 3), mdp.dense_P.reshape(6, 3)))
         (6, 4, True)
         """
         if not isinstance(mdp, FiniteMDP):
@@ -171,7 +172,8 @@ class LinearMDP:
         return cls(phi, np.broadcast_to(P, (H, S * A, S)), np.broadcast_to(R, (H, S * A)), rho)
 
     @classmethod
-    def random(cls, n_states: int, n_actions: int, dim: int, *, horizon: int, rng=None, concentration: float = 0.3) -> "LinearMDP":
+    def random(cls, n_states: int, n_actions: int, dim: int, *, horizon: int, rng=None,
+               concentration: float = 0.3) -> "LinearMDP":
         r"""A random low-rank linear MDP.
 
         :math:`\phi(s,a) \sim \mathrm{Dirichlet}(\alpha\mathbf 1_d)` (on the
@@ -181,6 +183,12 @@ class LinearMDP:
         mixture of :math:`d` distributions (rank :math:`\le d`);
         :math:`\theta_h \sim U[0,1]^d` so rewards lie in [0, 1]. Initial
         state uniform.
+
+        Examples
+        --------
+        >>> m = LinearMDP.random(5, 3, 2, horizon=4, rng=0)
+        >>> m.dim, m.horizon, bool(np.allclose(m.P.sum(axis=-1), 1.0)), bool((m.R >= 0).all() and (m.R <= 1).all())
+        (2, 4, True, True)
         """
         S, A, d, H = (check_int(n, v, low=1) for n, v in
                       (("n_states", n_states), ("n_actions", n_actions), ("dim", dim), ("horizon", horizon)))

@@ -666,7 +666,7 @@ class BoyanChain:
     --------
     >>> from rltheory.linear import boyan_chain, td_fixed_point
     >>> b = boyan_chain()
-    >>> td_fixed_point(b.mdp, b.policy, b.features).theta.round(9).tolist()  # the true value is in the span
+    >>> (td_fixed_point(b.mdp, b.policy, b.features).theta.round(9) + 0.0).tolist()  # the true value is in the span
     [-24.0, -16.0, -8.0, 0.0]
     """
 

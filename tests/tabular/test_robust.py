@@ -217,7 +217,7 @@ def _operator_instances(draw):
 def _instance_set(mdp, kind, kappa):
     if kind == "s-l1":
         return UncertaintySet("l1", kappa, rectangularity="s")
-    return _set(kind, R._dense(mdp), kappa)
+    return _set(kind, np.asarray(mdp.dense_P), kappa)
 
 
 @settings(max_examples=40)
@@ -246,7 +246,7 @@ def test_radius_zero_is_value_iteration_bit_for_bit(kind, sparse):
     for f in ("v", "v_lower", "v_upper", "q", "policy"):
         assert np.array_equal(getattr(a, f), getattr(b, f)), f
     assert (a.bound, a.policy_suboptimality_bound, a.residual) == (b.bound, b.policy_suboptimality_bound, b.residual)
-    assert a.iterations + 1 == b.iterations  # value_iteration counts the certifying backup as a sweep
+    assert a.iterations == b.iterations  # one count of sweeps in the result vocabulary
 
 
 def _cvxpy_robust_vi(mdp, U, sweeps):
@@ -283,7 +283,7 @@ def test_certified_bounds_bracket_an_independent_solution(kind):
 @pytest.mark.parametrize("kind", KINDS)
 def test_robust_value_below_nominal_and_decreasing_in_radius(kind):
     mdp = garnet(12, 3, 4, rng=5, gamma=0.9)
-    P = R._dense(mdp)
+    P = np.asarray(mdp.dense_P)
     nominal = value_iteration(mdp, tol=1e-9)
     previous = nominal
     for kappa in (0.05, 0.2, 0.8):
