@@ -19,7 +19,18 @@ Divergences and KL-UCB indices (:func:`bernoulli_kl`, :func:`klucb_bernoulli`,
 
 from . import _engine  # noqa: F401  (registers the "bandit" problem kind)
 from ._instances import BernoulliBandit, BoundedBandit, GaussianBandit, SequenceBandit, bandit_from_spec
-from ._kl import bernoulli_kl, gaussian_kl, klucb_bernoulli, klucb_gaussian
+from ._kl import (
+    bernoulli_kl,
+    exponential_kl,
+    gaussian_kl,
+    kllcb_bernoulli,
+    kllcb_gaussian,
+    klucb_bernoulli,
+    klucb_exponential,
+    klucb_gaussian,
+    klucb_poisson,
+    poisson_kl,
+)
 from ._policies import (
     EXP3,
     EXP3IX,
@@ -68,13 +79,19 @@ __all__ = [
     "bandit_from_spec",
     "bernoulli_kl",
     "exp3_regret_bound",
+    "exponential_kl",
     "gaussian_kl",
+    "kllcb_bernoulli",
+    "kllcb_gaussian",
     "klucb_bernoulli",
+    "klucb_exponential",
     "klucb_gaussian",
+    "klucb_poisson",
     "klucb_regret_bound",
     "lai_robbins_constant",
     "lai_robbins_curve",
     "minimax_lower_bound",
     "moss_regret_bound",
+    "poisson_kl",
     "ucb1_regret_bound",
 ]
