@@ -18,6 +18,7 @@ Divergences and KL-UCB indices (:func:`bernoulli_kl`, :func:`klucb_bernoulli`,
 """
 
 from . import _engine  # noqa: F401  (registers the "bandit" problem kind)
+from ._characteristic_time import OptimalWeights, bai_lower_bound, characteristic_time, optimal_weights
 from ._instances import BernoulliBandit, BoundedBandit, GaussianBandit, SequenceBandit, bandit_from_spec
 from ._kl import (
     bernoulli_kl,
@@ -71,13 +72,16 @@ __all__ = [
     "KLUCB",
     "KLUCBPlus",
     "MOSS",
+    "OptimalWeights",
     "SequenceBandit",
     "ThompsonSampling",
     "TsallisINF",
     "UCB1",
     "UCBV",
+    "bai_lower_bound",
     "bandit_from_spec",
     "bernoulli_kl",
+    "characteristic_time",
     "exp3_regret_bound",
     "exponential_kl",
     "gaussian_kl",
@@ -92,6 +96,7 @@ __all__ = [
     "lai_robbins_curve",
     "minimax_lower_bound",
     "moss_regret_bound",
+    "optimal_weights",
     "poisson_kl",
     "ucb1_regret_bound",
 ]
