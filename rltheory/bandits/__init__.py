@@ -18,7 +18,17 @@ Divergences and KL-UCB indices (:func:`bernoulli_kl`, :func:`klucb_bernoulli`,
 """
 
 from . import _engine  # noqa: F401  (registers the "bandit" problem kind)
+from ._bai_agents import KLLUCB, LUCB, LilUCB, TopTwoThompson, TrackAndStop, glr_threshold
 from ._characteristic_time import OptimalWeights, bai_lower_bound, characteristic_time, optimal_weights
+from ._identification import (
+    FixedBudgetProblem,
+    IdentificationAgent,
+    IdentificationProblem,
+    IdentificationResult,
+    clopper_pearson,
+    plot_error_rates,
+    plot_stopping_times,
+)
 from ._instances import BernoulliBandit, BoundedBandit, GaussianBandit, SequenceBandit, bandit_from_spec
 from ._kl import (
     bernoulli_kl,
@@ -67,14 +77,23 @@ __all__ = [
     "EXP3IX",
     "EpsilonGreedy",
     "ExploreThenCommit",
+    "FixedBudgetProblem",
     "GaussianBandit",
     "IMED",
+    "IdentificationAgent",
+    "IdentificationProblem",
+    "IdentificationResult",
+    "KLLUCB",
     "KLUCB",
     "KLUCBPlus",
+    "LUCB",
+    "LilUCB",
     "MOSS",
     "OptimalWeights",
     "SequenceBandit",
     "ThompsonSampling",
+    "TopTwoThompson",
+    "TrackAndStop",
     "TsallisINF",
     "UCB1",
     "UCBV",
@@ -82,9 +101,11 @@ __all__ = [
     "bandit_from_spec",
     "bernoulli_kl",
     "characteristic_time",
+    "clopper_pearson",
     "exp3_regret_bound",
     "exponential_kl",
     "gaussian_kl",
+    "glr_threshold",
     "kllcb_bernoulli",
     "kllcb_gaussian",
     "klucb_bernoulli",
@@ -97,6 +118,8 @@ __all__ = [
     "minimax_lower_bound",
     "moss_regret_bound",
     "optimal_weights",
+    "plot_error_rates",
+    "plot_stopping_times",
     "poisson_kl",
     "ucb1_regret_bound",
 ]
