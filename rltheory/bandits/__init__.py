@@ -20,6 +20,14 @@ Divergences and KL-UCB indices (:func:`bernoulli_kl`, :func:`klucb_bernoulli`,
 from . import _engine  # noqa: F401  (registers the "bandit" problem kind)
 from ._bai_agents import KLLUCB, LUCB, LilUCB, TopTwoThompson, TrackAndStop, glr_threshold
 from ._characteristic_time import OptimalWeights, bai_lower_bound, characteristic_time, optimal_weights
+from ._fixed_budget import (
+    SequentialHalving,
+    SuccessiveRejects,
+    hardness_h1,
+    hardness_h2,
+    sequential_halving_error_bound,
+    successive_rejects_error_bound,
+)
 from ._identification import (
     FixedBudgetProblem,
     IdentificationAgent,
@@ -91,6 +99,8 @@ __all__ = [
     "MOSS",
     "OptimalWeights",
     "SequenceBandit",
+    "SequentialHalving",
+    "SuccessiveRejects",
     "ThompsonSampling",
     "TopTwoThompson",
     "TrackAndStop",
@@ -106,6 +116,8 @@ __all__ = [
     "exponential_kl",
     "gaussian_kl",
     "glr_threshold",
+    "hardness_h1",
+    "hardness_h2",
     "kllcb_bernoulli",
     "kllcb_gaussian",
     "klucb_bernoulli",
@@ -121,5 +133,7 @@ __all__ = [
     "plot_error_rates",
     "plot_stopping_times",
     "poisson_kl",
+    "sequential_halving_error_bound",
+    "successive_rejects_error_bound",
     "ucb1_regret_bound",
 ]

@@ -485,7 +485,7 @@ def _posterior_argmax(params, state, rng):
 
 @njit(cache=True)
 def _transportation_challenger(family, sigma, state, leader):
-    """:math:`\arg\min_{b \ne I} W_{I,b}`: the arm whose GLR statistic against the leader ``I`` is smallest."""
+    r""":math:`\arg\min_{b \ne I} W_{I,b}`: the arm whose GLR statistic against the leader ``I`` is smallest."""
     na = state[_N, leader]
     ma = state[_S, leader] / na
     best = -1
