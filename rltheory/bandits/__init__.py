@@ -19,6 +19,7 @@ Divergences and KL-UCB indices (:func:`bernoulli_kl`, :func:`klucb_bernoulli`,
 
 from . import _engine  # noqa: F401  (registers the "bandit" problem kind)
 from ._bai_agents import KLLUCB, LUCB, LilUCB, TopTwoThompson, TrackAndStop, glr_threshold
+from ._bayes_optimal import BayesOptimalPolicy, bayes_optimal_policy, index_policy_value
 from ._characteristic_time import OptimalWeights, bai_lower_bound, characteristic_time, optimal_weights
 from ._fixed_budget import (
     SequentialHalving,
@@ -28,6 +29,7 @@ from ._fixed_budget import (
     sequential_halving_error_bound,
     successive_rejects_error_bound,
 )
+from ._gittins import GittinsIndex, gittins_index
 from ._identification import (
     FixedBudgetProblem,
     IdentificationAgent,
@@ -78,6 +80,7 @@ from ._theory import (
 
 __all__ = [
     "BanditAgent",
+    "BayesOptimalPolicy",
     "BayesUCB",
     "BernoulliBandit",
     "BoundedBandit",
@@ -87,6 +90,7 @@ __all__ = [
     "ExploreThenCommit",
     "FixedBudgetProblem",
     "GaussianBandit",
+    "GittinsIndex",
     "IMED",
     "IdentificationAgent",
     "IdentificationProblem",
@@ -109,15 +113,18 @@ __all__ = [
     "UCBV",
     "bai_lower_bound",
     "bandit_from_spec",
+    "bayes_optimal_policy",
     "bernoulli_kl",
     "characteristic_time",
     "clopper_pearson",
     "exp3_regret_bound",
     "exponential_kl",
     "gaussian_kl",
+    "gittins_index",
     "glr_threshold",
     "hardness_h1",
     "hardness_h2",
+    "index_policy_value",
     "kllcb_bernoulli",
     "kllcb_gaussian",
     "klucb_bernoulli",

@@ -35,6 +35,7 @@ CLAIM_MODULES = (
     "_claims_average_reward",
     "_claims_regularized",
     "_claims_linear",
+    "_claims_gittins",
 )
 
 _LOADED = False
