@@ -81,6 +81,14 @@ def _h_inverse(x: float) -> float:
         raise ValueError(f"h^-1 is defined on [1, inf), got {x!r}")
     if x == 1.0:
         return 1.0
+    if x > 50.0:  # exp(-x) underflows for x > ~745: Newton on u - log u = x from u = x + log x (quadratic, no overshoot)
+        u = x + math.log(x)
+        for _ in range(60):
+            step = (u - math.log(u) - x) / (1.0 - 1.0 / u)
+            u -= step
+            if abs(step) <= 4e-16 * u:
+                break
+        return u
     return float(-lambertw(-math.exp(-x), k=-1).real)
 
 

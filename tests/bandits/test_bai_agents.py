@@ -116,10 +116,20 @@ def test_linf_projection_is_the_water_filling():
 
 
 def test_kk21_functions():
-    # T(x) ~ x + 4 log(1 + x + sqrt(2x)) for x >= 5 (the approximation quoted by Besson et al. 2022)
-    for x in (5.0, 10.0, 50.0):
-        assert kk21_t_function(x) == pytest.approx(x + 4 * math.log(1 + x + math.sqrt(2 * x)), rel=0.05)
-        assert kk21_t_function(x) > x
+    # T(x) = 2 h~_{3/2}((h^-1(1 + x) + log(2 zeta(2))) / 2), recomputed with h^-1 by root finding (not Lambert W)
+    from scipy.optimize import brentq
+
+    def h_inv(y):
+        return brentq(lambda u: u - math.log(u) - y, 1.0, 2.0 * y + 2.0, xtol=1e-14) if y > 1 else 1.0
+
+    def t_ref(x, z=1.5):
+        v = (h_inv(1 + x) + math.log(2 * math.pi**2 / 6)) / 2
+        return 2 * (math.exp(1 / h_inv(v)) * h_inv(v) if v >= h_inv(1 / math.log(z)) else z * (v - math.log(math.log(z))))
+
+    for x in (0.5, 5.0, 10.0, 50.0, 1e4):
+        assert kk21_t_function(x) == pytest.approx(t_ref(x), rel=1e-10)
+        assert kk21_t_function(x) > x  # the threshold exceeds the union-bound level log((K - 1)/delta)
+    assert kk21_t_function(1e4) / 1e4 < 1.01  # T(x) = x + O(log x)
     # C^{gG}(x) >= x (g_G(lambda) + x) / lambda with lambda <= 1, and C^{gG}(x) / x -> 1
     assert kk21_gaussian_calibration(1000.0) / 1000.0 == pytest.approx(1.0, rel=0.02)
     b = glr_threshold(np.array([10, 100, 1000]), 0.01, 4)
