@@ -212,4 +212,4 @@ def gittins_index(alpha, beta, discount, *, tol=1e-6, method="calibration") -> G
         if hi - lo <= tol or depth >= n_max:
             break
         depth = min(n_max, 2 * depth)
-    return GittinsIndex(0.5 * (lo + hi), float(lo), float(hi), a, b, gamma, method, int(depth))
+    return GittinsIndex(float(0.5 * (lo + hi)), float(lo), float(hi), a, b, gamma, method, int(depth))

@@ -36,6 +36,7 @@ CLAIM_MODULES = (
     "_claims_regularized",
     "_claims_linear",
     "_claims_gittins",
+    "_claims_identification",
 )
 
 _LOADED = False
