@@ -236,7 +236,7 @@ class SuccessiveRejects(IdentificationAgent):
         --------
         >>> from rltheory.bandits import SuccessiveRejects
         >>> SuccessiveRejects.schedule(3, 300).tolist()  # log_bar(3) = 4/3: ceil(0.75 * 297 / 3), ceil(0.75 * 297 / 2)
-        [75, 112]
+        [75.0, 112.0]
         """
         lb = _log_bar(n_arms)
         return np.array([math.ceil((budget - n_arms) / (lb * (n_arms + 1 - k))) for k in range(1, n_arms)],
