@@ -43,6 +43,8 @@ CLAIM_MODULES = (
     "_claims_preferences",
     "_claims_samples",
     "_claims_tabular_learning",
+    "_claims_gittins",
+    "_claims_identification",
 )
 
 _LOADED = False
