@@ -196,6 +196,18 @@ def kernel_source_digest(agent_cls, driver) -> str:
     return h.hexdigest()
 
 
+_UNCACHED: dict = {}
+
+
+def _uncached(driver):
+    """``driver`` compiled without an on-disk cache (one copy per driver and process), for in-memory kernels."""
+    copy = _UNCACHED.get(driver)
+    if copy is None:
+        options = {k: v for k, v in getattr(driver, "targetoptions", {}).items() if k not in ("cache", "nopython")}
+        copy = _UNCACHED[driver] = numba.njit(**options)(driver.py_func)
+    return copy
+
+
 def engine_kernel(agent_cls, driver, kind: str):
     """The compiled kernel running ``driver`` with ``agent_cls``'s functions (built once per class and driver).
 
@@ -243,7 +255,9 @@ def engine_kernel(agent_cls, driver, kind: str):
             result = (module.kernel, True)
         else:
             text = _TEMPLATE.format(kind=kind, agent=agent_name, imports="", cache="False", fargs=fargs, driver="_driver")
-            namespace = {"_driver": driver, **{f"_f{i}": f for i, f in enumerate(functions)}}
+            # an uncached copy of the driver: its specialisations for functions that cannot be re-imported must not
+            # enter the driver's on-disk cache index (another process could not rebuild their types)
+            namespace = {"_driver": _uncached(driver), **{f"_f{i}": f for i, f in enumerate(functions)}}
             exec(compile(text, f"<rltheory kernel of {agent_name}>", "exec"), namespace)  # noqa: S102 - our own template
             result = (namespace["kernel"], False)
         _KERNELS[key] = result
