@@ -9,12 +9,16 @@ Every function returns a validated :class:`~rltheory.tabular.FiniteMDP`.
 * :func:`chain`: the n-chain (Dearden et al., 1998; Strens, 2000).
 * :func:`garnet`: random Garnet MDPs (Archibald et al., 1995).
 * :func:`from_gymnasium`: a Gymnasium toy-text environment's table.
+* :func:`to_gymnasium`: a FiniteMDP or a stochastic bandit as a
+  ``gymnasium.Env``; :func:`register_gymnasium_envs` registers the ids
+  ``rltheory/RiverSwim-v0``, ``rltheory/Chain-v0``, ``rltheory/GridWorld-v0``,
+  ``rltheory/Garnet-v0`` (Gymnasium is imported only when these are called).
 """
 
 from rltheory.tabular.envs._classic import chain, river_swim
 from rltheory.tabular.envs._garnet import garnet
 from rltheory.tabular.envs._gridworld import GRID_ACTIONS, cell_to_state, gridworld, plot_gridworld, state_to_cell
-from rltheory.tabular.envs._gymnasium import from_gymnasium
+from rltheory.tabular.envs._gymnasium import from_gymnasium, register_gymnasium_envs, to_gymnasium
 
 __all__ = [
     "GRID_ACTIONS",
@@ -24,6 +28,8 @@ __all__ = [
     "garnet",
     "gridworld",
     "plot_gridworld",
+    "register_gymnasium_envs",
     "river_swim",
     "state_to_cell",
+    "to_gymnasium",
 ]
