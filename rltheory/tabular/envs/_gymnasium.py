@@ -241,7 +241,10 @@ def _is_bandit(model) -> bool:
 def _draw(np_random, cum) -> int:
     """Inverse-CDF draw of an index from cumulative weights ``cum`` (zero-weight entries are never drawn)."""
     u = np_random.random() * cum[-1]
-    return min(int(np.searchsorted(cum, u, side="right")), len(cum) - 1)
+    k = int(np.searchsorted(cum, u, side="right"))
+    if k >= len(cum):  # u rounded up to the total: the last entry of positive weight
+        k = int(np.searchsorted(cum, cum[-1], side="left"))
+    return k
 
 
 @functools.lru_cache(maxsize=None)
@@ -308,7 +311,14 @@ def _env_classes():
             self.allowed_actions = self._mask.copy() if mdp.has_action_mask else None
             self.horizon = mdp.horizon
             self.gamma = mdp.gamma
-            self.P = self._table()
+            self._P = None
+
+        @property
+        def P(self):
+            """The toy-text table ``P[s][a] = [(prob, next_state, reward, terminated), ...]``, built on first use."""
+            if self._P is None:
+                self._P = self._table()
+            return self._P
 
         def _table(self):
             S, A = self.mdp.n_states, self.mdp.n_actions

@@ -387,3 +387,15 @@ def test_sparse_table_for_a_sparse_model():
 def test_every_public_symbol_of_envs_has_an_example():
     # rltheory.tabular.envs is not in rltheory.tabular.__all__, so tests/tabular/test_docstrings.py does not reach it
     assert missing_examples("rltheory.tabular.envs") == []
+
+
+def test_draw_never_returns_a_zero_weight_entry():
+    from rltheory.tabular.envs._gymnasium import _draw
+
+    class Top:  # the largest double below 1: u * total may round up to the total
+        def random(self):
+            return np.nextafter(1.0, 0.0)
+
+    cum = np.cumsum([0.0, 0.3, 0.7, 0.0, 0.0])
+    assert _draw(Top(), cum) == 2
+    assert _draw(type("Zero", (), {"random": lambda self: 0.0})(), cum) == 1  # leading zero weights are skipped
