@@ -399,3 +399,15 @@ def test_draw_never_returns_a_zero_weight_entry():
     cum = np.cumsum([0.0, 0.3, 0.7, 0.0, 0.0])
     assert _draw(Top(), cum) == 2
     assert _draw(type("Zero", (), {"random": lambda self: 0.0})(), cum) == 1  # leading zero weights are skipped
+
+
+def test_registered_ids_work_with_gymnasium_wrappers_and_vector_envs():
+    register_gymnasium_envs()
+    env = gym.make("rltheory/Chain-v0", max_episode_steps=3)  # Gymnasium's TimeLimit over an Env without horizon
+    env.reset(seed=0)
+    assert [env.step(0)[3] for _ in range(3)] == [False, False, True]
+    vec = gym.make_vec("rltheory/RiverSwim-v0", num_envs=2, vectorization_mode="sync")
+    obs, info = vec.reset(seed=0)
+    mu = river_swim(6).initial_distribution
+    assert obs.shape == (2,) and all(mu[s] > 0 for s in obs) and info["step"].tolist() == [0, 0]
+    vec.close()
