@@ -83,6 +83,16 @@ class CorrelatedEquilibriumResult:
     status : str
         The cvxpy status (``"optimal"``; anything else raises).
     solver : str
+
+    Examples
+    --------
+    >>> from rltheory.tabular.games import MatrixGame, correlated_equilibrium
+    >>> pd = MatrixGame([[[3, 0], [5, 1]], [[3, 5], [0, 1]]])  # prisoner's dilemma, action 0 = cooperate
+    >>> res = correlated_equilibrium(pd)  # defection strictly dominates: the only CE is (defect, defect)
+    >>> res.distribution.round(6).tolist(), res.payoffs.round(6).tolist(), round(res.objective_value, 6)
+    ([[0.0, 0.0], [0.0, 1.0]], [1.0, 1.0], 2.0)
+    >>> res.kind, res.objective, bool(res.max_violation <= 1e-6)
+    ('correlated', 'welfare', True)
     """
 
     distribution: np.ndarray

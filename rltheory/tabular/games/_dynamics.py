@@ -95,6 +95,16 @@ class LearningDynamicsResult:
     step_size : numpy.ndarray, shape (n,) or (0,)
         The per-player step sizes used (empty for the step-free learners).
     method : str
+
+    Examples
+    --------
+    >>> from rltheory.tabular.games import MatrixGame, regret_matching
+    >>> pennies = MatrixGame.zero_sum([[1, -1], [-1, 1]])
+    >>> res = regret_matching(pennies, n_iterations=10)  # the uniform start is the equilibrium: no regret, no move
+    >>> res.iterations, res.trajectory[0].shape, [x.tolist() for x in res.last_iterate]
+    (10, (10, 2), [[0.5, 0.5], [0.5, 0.5]])
+    >>> res.regrets.tolist(), res.empirical_distribution.tolist(), float(res.nash_conv_average[-1])
+    ([0.0, 0.0], [[0.25, 0.25], [0.25, 0.25]], 0.0)
     """
 
     trajectory: tuple
@@ -464,6 +474,18 @@ class ReplicatorResult:
         NashConv of the time averages (``nan`` at ``t = 0``).
     status : int
         ``scipy.integrate.solve_ivp`` status (0: reached the final time).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rltheory.tabular.games import MatrixGame, replicator_dynamics
+    >>> pd = MatrixGame([[[3, 0], [5, 1]], [[3, 5], [0, 1]]])  # prisoner's dilemma, action 0 = cooperate
+    >>> res = replicator_dynamics(pd, final_time=10.0, n_points=5)
+    >>> res.status, res.times.tolist(), res.trajectory[0].shape
+    (0, [0.0, 2.5, 5.0, 7.5, 10.0], (5, 2))
+    >>> # defecting earns at least 1 more than cooperating, so the log-odds of defection grow at rate >= 1
+    >>> bool(res.trajectory[0][-1, 1] > 1 - np.exp(-10)), bool(np.all(res.regret_history <= np.log(2) + 1e-9))
+    (True, True)
     """
 
     times: np.ndarray

@@ -81,6 +81,22 @@ class ShapleyBackwardInductionResult:
         Stages solved (``H``).
     converged : bool
         Always ``True`` (backward induction is finite).
+
+    Examples
+    --------
+    One state repeating ``[[3, -1], [-2, 1]]`` (value 1/7, maximin ``x = (3/7, 4/7)``,
+    minimax ``y = (2/7, 5/7)``) for two undiscounted stages: 2/7 with two stages to go, 1/7 with one.
+
+    >>> import numpy as np
+    >>> from rltheory.tabular.games import MarkovGame, shapley_backward_induction
+    >>> game = MarkovGame(np.ones((1, 2, 2, 1)), [[[3.0, -1.0], [-2.0, 1.0]]], gamma=1.0, horizon=2)
+    >>> res = shapley_backward_induction(game)
+    >>> res.v[:, 0].round(6).tolist(), res.iterations, res.converged
+    ([0.285714, 0.142857, 0.0], 2, True)
+    >>> res.max_action_probabilities[:, 0].round(6).tolist()  # the same stage game at both stages (shifted by 1/7)
+    [[0.428571, 0.571429], [0.428571, 0.571429]]
+    >>> res.min_action_probabilities[0, 0].round(6).tolist(), bool(res.bound <= 1e-9)
+    ([0.285714, 0.714286], True)
     """
 
     v: np.ndarray

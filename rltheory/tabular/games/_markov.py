@@ -152,17 +152,41 @@ class MarkovGame:
     # ------------------------------------------------------------ properties
     @property
     def n_states(self) -> int:
-        """Number of states ``S``."""
+        """Number of states ``S``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from rltheory.tabular.games import MarkovGame
+        >>> MarkovGame(np.full((2, 2, 3, 2), 0.5), np.zeros((2, 2, 3)), gamma=0.9).n_states
+        2
+        """
         return int(self.R.shape[0])
 
     @property
     def n_max_actions(self) -> int:
-        """Number of actions ``A`` of the max player."""
+        """Number of actions ``A`` of the max player.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from rltheory.tabular.games import MarkovGame
+        >>> MarkovGame(np.full((2, 2, 3, 2), 0.5), np.zeros((2, 2, 3)), gamma=0.9).n_max_actions  # P is (S, A, B, S)
+        2
+        """
         return int(self.R.shape[1])
 
     @property
     def n_min_actions(self) -> int:
-        """Number of actions ``B`` of the min player."""
+        """Number of actions ``B`` of the min player.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from rltheory.tabular.games import MarkovGame
+        >>> MarkovGame(np.full((2, 2, 3, 2), 0.5), np.zeros((2, 2, 3)), gamma=0.9).n_min_actions  # P is (S, A, B, S)
+        3
+        """
         return int(self.R.shape[2])
 
     def __repr__(self) -> str:
@@ -192,7 +216,18 @@ class MarkovGame:
                 "horizon": self.horizon, "initial_distribution": init}
 
     def require_discounted(self, who: str) -> None:
-        """Raise ``ValueError`` naming ``who`` unless the game is discounted (``gamma < 1``, no horizon)."""
+        """Raise ``ValueError`` naming ``who`` unless the game is discounted (``gamma < 1``, no horizon).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from rltheory.tabular.games import MarkovGame
+        >>> MarkovGame(np.ones((1, 2, 2, 1)), np.zeros((1, 2, 2)), gamma=0.9).require_discounted("my_solver")  # passes
+        >>> MarkovGame(np.ones((1, 2, 2, 1)), np.zeros((1, 2, 2)), gamma=1.0, horizon=3).require_discounted("my_solver")
+        Traceback (most recent call last):
+        ...
+        ValueError: my_solver solves discounted games; this game has horizon 3
+        """
         if self.horizon is not None:
             raise ValueError(f"{who} solves discounted games; this game has horizon {self.horizon}")
         if self.gamma >= 1.0:  # pragma: no cover - refused by the constructor without a horizon
@@ -203,6 +238,18 @@ class MarkovGame:
         """Validate a policy of ``player`` (``"max"`` or ``"min"``) and return it as ``(S, A)`` / ``(S, B)``.
 
         ``policy`` is ``(S,)`` integer actions or a row-stochastic matrix.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from rltheory.tabular.games import MarkovGame
+        >>> game = MarkovGame(np.full((2, 2, 3, 2), 0.5), np.zeros((2, 2, 3)), gamma=0.9)
+        >>> game.policy_matrix(np.array([2, 0]), "min").tolist()  # integer actions become one-hot rows
+        [[0.0, 0.0, 1.0], [1.0, 0.0, 0.0]]
+        >>> game.policy_matrix(np.array([2, 0]), "max")
+        Traceback (most recent call last):
+        ...
+        ValueError: max_policy[0] = 2 is not an action in [0, 2)
         """
         if player not in ("max", "min"):
             raise ValueError(f"player = {player!r} must be 'max' or 'min'")
@@ -277,13 +324,40 @@ class MarkovGame:
         return np.stack(out)
 
     def joint_transition(self, max_policy, min_policy) -> np.ndarray:
-        """``P^{x,y}[s, s'] = sum_{a,b} x(a|s) y(b|s) P(s'|s,a,b)`` (shape ``(S, S)``)."""
+        """``P^{x,y}[s, s'] = sum_{a,b} x(a|s) y(b|s) P(s'|s,a,b)`` (shape ``(S, S)``).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from rltheory.tabular.games import MarkovGame
+        >>> P = np.zeros((2, 2, 2, 2)); P[1, :, :, 1] = 1.0  # state 1 absorbs
+        >>> P[0, 0, 0, 1] = P[0, 1, 1, 1] = P[0, 0, 1, 0] = P[0, 1, 0, 0] = 1.0  # matching actions leave state 0
+        >>> R = np.zeros((2, 2, 2)); R[0] = [[1.0, -1.0], [-1.0, 1.0]]  # matching pennies in state 0, then nothing
+        >>> game = MarkovGame(P, R, gamma=0.9)
+        >>> uniform = np.full((2, 2), 0.5)
+        >>> game.joint_transition(uniform, uniform).tolist()  # the actions match with probability 1/2
+        [[0.5, 0.5], [0.0, 1.0]]
+        """
         x = self.policy_matrix(max_policy, "max")
         y = self.policy_matrix(min_policy, "min")
         return np.einsum("sa,sb,sabt->st", x, y, self.P)
 
     def joint_reward(self, max_policy, min_policy) -> np.ndarray:
-        """``r^{x,y}[s] = sum_{a,b} x(a|s) y(b|s) r(s,a,b)`` (shape ``(S,)``)."""
+        """``r^{x,y}[s] = sum_{a,b} x(a|s) y(b|s) r(s,a,b)`` (shape ``(S,)``).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from rltheory.tabular.games import MarkovGame
+        >>> P = np.zeros((2, 2, 2, 2)); P[1, :, :, 1] = 1.0  # state 1 absorbs
+        >>> P[0, 0, 0, 1] = P[0, 1, 1, 1] = P[0, 0, 1, 0] = P[0, 1, 0, 0] = 1.0  # matching actions leave state 0
+        >>> R = np.zeros((2, 2, 2)); R[0] = [[1.0, -1.0], [-1.0, 1.0]]  # matching pennies in state 0, then nothing
+        >>> game = MarkovGame(P, R, gamma=0.9)
+        >>> game.joint_reward(np.array([0, 0]), np.array([0, 0])).tolist()  # (Heads, Heads) pays 1 in state 0
+        [1.0, 0.0]
+        >>> game.joint_reward(np.array([0, 0]), np.full((2, 2), 0.5)).tolist()  # against a fair coin: 0
+        [0.0, 0.0]
+        """
         x = self.policy_matrix(max_policy, "max")
         y = self.policy_matrix(min_policy, "min")
         return np.einsum("sa,sb,sab->s", x, y, self.R)
@@ -293,6 +367,16 @@ class MarkovGame:
 
         ``P^y[s, a, s'] = sum_b y(b|s) P(s'|s,a,b)``; its optimal value is
         ``max_x v^{x,y}``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from rltheory.tabular import policy_iteration
+        >>> from rltheory.tabular.games import MarkovGame
+        >>> game = MarkovGame(np.ones((1, 2, 2, 1)), [[[1.0, -1.0], [-1.0, 1.0]]], gamma=0.5)  # repeated pennies
+        >>> mdp = game.max_player_mdp([0])  # the min player always plays Heads
+        >>> mdp.R.tolist(), policy_iteration(mdp).v.tolist()  # so the max player matches: 1 / (1 - 0.5)
+        ([[1.0, -1.0]], [2.0])
         """
         from rltheory.tabular import FiniteMDP
 
@@ -306,6 +390,17 @@ class MarkovGame:
 
         ``FiniteMDP(P^x, -r^x, gamma)`` with ``P^x[s, b, s'] = sum_a x(a|s)
         P(s'|s,a,b)``; its optimal value is ``-min_y v^{x,y}``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from rltheory.tabular import policy_iteration
+        >>> from rltheory.tabular.games import MarkovGame
+        >>> game = MarkovGame(np.ones((1, 2, 2, 1)), [[[1.0, -1.0], [-1.0, 1.0]]], gamma=0.5)  # repeated pennies
+        >>> mdp = game.min_player_mdp([0])  # the max player always plays Heads
+        >>> res = policy_iteration(mdp)  # the min player mismatches (Tails): min_y v = -1 / (1 - 0.5)
+        >>> mdp.R.tolist(), res.policy.tolist(), res.v.tolist()
+        ([[-1.0, 1.0]], [1], [2.0])
         """
         from rltheory.tabular import FiniteMDP
 
@@ -382,6 +477,17 @@ class MarkovExploitabilityResult:
         zero exactly at a Markov equilibrium.
     max_best_response, min_best_response : numpy.ndarray of int64
         Deterministic best responses to ``y`` and to ``x`` (``(S,)``, or ``(H, S)``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rltheory.tabular.games import MarkovGame, markov_exploitability
+    >>> game = MarkovGame(np.ones((1, 2, 2, 1)), [[[1.0, -1.0], [-1.0, 1.0]]], gamma=0.5)  # repeated pennies
+    >>> r = markov_exploitability(game, [0], [[0.5, 0.5]])  # max: always Heads; min: a fair coin
+    >>> r.v.tolist(), r.v_max_guarantee.tolist(), r.v_min_guarantee.tolist()  # Tails exploits Heads: -1 / (1 - 0.5)
+    ([0.0], [-2.0], [0.0])
+    >>> r.gap.tolist(), r.duality_gap, r.min_best_response.tolist()
+    ([2.0], 2.0, [1])
     """
 
     v: np.ndarray

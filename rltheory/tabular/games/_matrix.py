@@ -156,17 +156,40 @@ class MatrixGame:
     # ---------------------------------------------------------- properties
     @property
     def n_players(self) -> int:
-        """Number of players ``n``."""
+        """Number of players ``n``.
+
+        Examples
+        --------
+        >>> from rltheory.tabular.games import MatrixGame
+        >>> MatrixGame([[[[1, 0]], [[0, 1]]]] * 3).n_players  # three players, shape (2, 1, 2)
+        3
+        """
         return int(self.payoffs.shape[0])
 
     @property
     def n_actions(self) -> tuple[int, ...]:
-        """``(A_1, ..., A_n)``."""
+        """``(A_1, ..., A_n)``.
+
+        Examples
+        --------
+        >>> from rltheory.tabular.games import MatrixGame
+        >>> MatrixGame.zero_sum([[1, 2, 3], [4, 5, 6]]).n_actions  # 2 rows, 3 columns
+        (2, 3)
+        """
         return tuple(int(a) for a in self.payoffs.shape[1:])
 
     @property
     def is_zero_sum(self) -> bool:
-        """Whether the payoffs sum to exactly zero at every action profile."""
+        """Whether the payoffs sum to exactly zero at every action profile.
+
+        Examples
+        --------
+        >>> from rltheory.tabular.games import MatrixGame
+        >>> MatrixGame.zero_sum([[1, -1], [-1, 1]]).is_zero_sum  # matching pennies
+        True
+        >>> MatrixGame([[[3, 0], [5, 1]], [[3, 5], [0, 1]]]).is_zero_sum  # prisoner's dilemma: (C, C) sums to 6
+        False
+        """
         return bool(np.all(self.payoffs.sum(axis=0) == 0.0))
 
     @property
@@ -177,6 +200,14 @@ class MatrixGame:
         (``CONSTANT_SUM_RTOL`` times the largest payoff); ``c`` is its mean.
         A zero-sum game has ``c = 0``; a preference game ``[P, 1 - P]`` has
         ``c = 1``.
+
+        Examples
+        --------
+        >>> from rltheory.tabular.games import MatrixGame
+        >>> MatrixGame([[[0.5, 0.2]], [[0.5, 0.8]]]).constant_sum  # every cell sums to 1
+        1.0
+        >>> MatrixGame([[[3, 0], [5, 1]], [[3, 5], [0, 1]]]).constant_sum is None  # prisoner's dilemma: 6, 5, 5, 2
+        True
         """
         if self.n_players != 2:
             return None
@@ -204,6 +235,17 @@ class MatrixGame:
             On a wrong number of entries, a wrong length, a negative or
             non-finite probability, a sum not 1 within ``1e-10``, or a pure
             action out of range; the message names the player.
+
+        Examples
+        --------
+        >>> from rltheory.tabular.games import MatrixGame
+        >>> pennies = MatrixGame.zero_sum([[1, -1], [-1, 1]])
+        >>> [x.tolist() for x in pennies.strategy_profile([[0.25, 0.75], 1])]  # the int 1 is the pure action Tails
+        [[0.25, 0.75], [0.0, 1.0]]
+        >>> pennies.strategy_profile([[0.5, 0.6], 0])
+        Traceback (most recent call last):
+        ...
+        ValueError: profile[player 0] sums to 1.1, expected 1 within 1e-10
         """
         if isinstance(profile, np.ndarray) and profile.ndim == 2 and len(set(self.n_actions)) == 1:
             profile = list(profile)
@@ -234,13 +276,31 @@ class MatrixGame:
         return tuple(out)
 
     def deviation_payoffs(self, profile, player: int) -> np.ndarray:
-        """``u_i(a, x_{-i})`` for every pure action ``a`` of ``player`` (shape ``(A_i,)``)."""
+        """``u_i(a, x_{-i})`` for every pure action ``a`` of ``player`` (shape ``(A_i,)``).
+
+        Examples
+        --------
+        >>> from rltheory.tabular.games import MatrixGame
+        >>> rps = MatrixGame.zero_sum([[0, -1, 1], [1, 0, -1], [-1, 1, 0]])
+        >>> rps.deviation_payoffs([0, 0], player=0).tolist()  # against Rock: Rock ties, Paper wins, Scissors loses
+        [0.0, 1.0, -1.0]
+        """
         player = check_int("player", player, low=0, high=self.n_players - 1)
         xs = self.strategy_profile(profile)
         return readonly(_deviation_payoffs(self.payoffs, xs, player))
 
     def expected_payoffs(self, profile) -> np.ndarray:
-        """``(u_1(x), ..., u_n(x))``, the expected payoffs of the profile (shape ``(n,)``)."""
+        """``(u_1(x), ..., u_n(x))``, the expected payoffs of the profile (shape ``(n,)``).
+
+        Examples
+        --------
+        >>> from rltheory.tabular.games import MatrixGame
+        >>> pd = MatrixGame([[[3, 0], [5, 1]], [[3, 5], [0, 1]]])  # prisoner's dilemma, action 0 = cooperate
+        >>> pd.expected_payoffs([1, 1]).tolist()  # mutual defection
+        [1.0, 1.0]
+        >>> pd.expected_payoffs([[0.5, 0.5], 0]).tolist()  # (3 + 5) / 2 and (3 + 0) / 2
+        [4.0, 1.5]
+        """
         xs = self.strategy_profile(profile)
         return readonly(np.array([_deviation_payoffs(self.payoffs, xs, i) @ xs[i] for i in range(self.n_players)]))
 
@@ -294,6 +354,16 @@ class ExploitabilityResult:
         :math:`u_i(x)`.
     best_responses : numpy.ndarray of int64, shape (n,)
         A pure best response of each player to the others (lowest index).
+
+    Examples
+    --------
+    >>> from rltheory.tabular.games import MatrixGame, exploitability
+    >>> pd = MatrixGame([[[3, 0], [5, 1]], [[3, 5], [0, 1]]])  # prisoner's dilemma, action 0 = cooperate
+    >>> r = exploitability(pd, [0, 0])  # mutual cooperation: each gains 5 - 3 = 2 by defecting
+    >>> r.gains.tolist(), r.nash_conv, r.epsilon, r.best_responses.tolist()
+    ([2.0, 2.0], 4.0, 2.0, [1, 1])
+    >>> exploitability(pd, [1, 1]).nash_conv  # mutual defection is the Nash equilibrium
+    0.0
     """
 
     nash_conv: float

@@ -198,10 +198,32 @@ class MeanFieldGame:
 
     @property
     def n_states(self) -> int:
+        """Number of states ``S``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from rltheory.tabular.games import MeanFieldGame
+        >>> game = MeanFieldGame(np.full((2, 3, 2), 0.5), np.zeros((2, 3)), np.zeros((2, 2)), horizon=1,
+        ...                      initial_distribution=[1.0, 0.0])
+        >>> game.n_states  # P is (S, A, S)
+        2
+        """
         return self.P.shape[1]
 
     @property
     def n_actions(self) -> int:
+        """Number of actions ``A``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from rltheory.tabular.games import MeanFieldGame
+        >>> game = MeanFieldGame(np.full((2, 3, 2), 0.5), np.zeros((2, 3)), np.zeros((2, 2)), horizon=1,
+        ...                      initial_distribution=[1.0, 0.0])
+        >>> game.n_actions  # P is (S, A, S)
+        3
+        """
         return self.P.shape[2]
 
     def transitions(self, mu) -> np.ndarray:
@@ -328,6 +350,22 @@ class MeanFieldExploitabilityResult:
         A deterministic best response to :math:`\mu^\pi`.
     q : numpy.ndarray, shape (H, S, A)
         :math:`Q^{\pi, \mu^\pi}`.
+
+    Examples
+    --------
+    Crowd aversion (reward ``-mu(s)``) on two states, everyone stays in state 0 for two steps: each step
+    costs 1, so ``J = -2``; a deviator who switches at step 0 pays 1 once and then sits alone, ``-1``.
+
+    >>> import numpy as np
+    >>> from rltheory.tabular.games import MeanFieldGame, mean_field_exploitability
+    >>> P = np.array([[[1.0, 0.0], [0.0, 1.0]], [[0.0, 1.0], [1.0, 0.0]]])  # action 0 stays, 1 switches
+    >>> game = MeanFieldGame(P, np.zeros((2, 2)), -np.eye(2), horizon=2, initial_distribution=[1.0, 0.0])
+    >>> stay = np.zeros((2, 2, 2)); stay[..., 0] = 1.0
+    >>> r = mean_field_exploitability(game, stay)
+    >>> r.flow.tolist(), r.value, r.best_response_value, r.exploitability
+    ([[1.0, 0.0], [1.0, 0.0]], -2.0, -1.0, 1.0)
+    >>> r.q[0, 0].tolist(), r.best_response[0, 0].tolist()  # at step 0 in state 0: stay -2, switch -1
+    ([-2.0, -1.0], [0.0, 1.0])
     """
 
     exploitability: float
@@ -388,6 +426,20 @@ class MeanFieldLearningResult:
     exploitability_history : numpy.ndarray, shape (n_iterations + 1,)
         :math:`\phi` of the initial policy and of every iterate.
     iterations : int
+
+    Examples
+    --------
+    One state, two actions paying 1 and 0, two steps, no interaction: the uniform start earns 1/2 a step
+    and is exploitable by ``2 - 1 = 1``; one best response (always action 0) is the equilibrium.
+
+    >>> import numpy as np
+    >>> from rltheory.tabular.games import MeanFieldGame, mean_field_fixed_point
+    >>> game = MeanFieldGame(np.ones((1, 2, 1)), [[1.0, 0.0]], [[0.0]], horizon=2, initial_distribution=[1.0])
+    >>> res = mean_field_fixed_point(game, 2)
+    >>> res.iterations, res.exploitability_history.tolist(), res.exploitability
+    (2, [1.0, 0.0, 0.0], 0.0)
+    >>> res.policy[:, 0].tolist(), res.flow.tolist()
+    ([[1.0, 0.0], [1.0, 0.0]], [[1.0], [1.0]])
     """
 
     policy: np.ndarray
@@ -524,6 +576,22 @@ class NPlayerFlowResult:
     n_players : int
     n_configurations : int
         Number of count vectors with ``N`` players on ``S`` states.
+
+    Examples
+    --------
+    Two players each flip a fair coin between two states: ``X ~ Bin(2, 1/2)`` players land in state 0 and
+    ``E|X/2 - 1/2| = 1/4``, so the ``l1`` error is 1/2; the players are independent, so the expected
+    empirical flow is the mean-field flow; the count vectors are ``(0, 2), (1, 1), (2, 0)``.
+
+    >>> import numpy as np
+    >>> from rltheory.tabular.games import MeanFieldGame, n_player_flow
+    >>> game = MeanFieldGame(np.full((2, 1, 2), 0.5), np.zeros((2, 1)), np.zeros((2, 2)), horizon=2,
+    ...                      initial_distribution=[1.0, 0.0])
+    >>> r = n_player_flow(game, np.ones((2, 2, 1)), 2)
+    >>> r.mean_l1_error.round(12).tolist(), r.n_players, r.n_configurations
+    ([0.0, 0.5], 2, 3)
+    >>> r.flow.tolist(), r.expected_flow.round(12).tolist()
+    ([[1.0, 0.0], [0.5, 0.5]], [[1.0, 0.0], [0.5, 0.5]])
     """
 
     mean_l1_error: np.ndarray

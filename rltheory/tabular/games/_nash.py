@@ -76,6 +76,21 @@ class NashEquilibriaResult:
         for support enumeration.
     method : str
         ``"support"`` or ``"lemke-howson"``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rltheory.tabular.games import MatrixGame, nash_equilibria
+    >>> bos = MatrixGame([[[2, 0], [0, 1]], [[1, 0], [0, 2]]])  # battle of the sexes
+    >>> res = nash_equilibria(bos, "support")  # two pure equilibria and the mixed one x = (2/3, 1/3), y = (1/3, 2/3)
+    >>> res.row_strategies.round(6).tolist()
+    [[1.0, 0.0], [0.0, 1.0], [0.666667, 0.333333]]
+    >>> res.column_strategies.round(6).tolist()
+    [[1.0, 0.0], [0.0, 1.0], [0.333333, 0.666667]]
+    >>> res.payoffs.round(6).tolist()  # (2, 1), (1, 2), and 2/3 for both at the mixed equilibrium
+    [[2.0, 1.0], [1.0, 2.0], [0.666667, 0.666667]]
+    >>> res.method, bool(np.all(res.nash_conv <= 1e-9))
+    ('support', True)
     """
 
     row_strategies: np.ndarray
@@ -87,7 +102,15 @@ class NashEquilibriaResult:
 
     @property
     def n_equilibria(self) -> int:
-        """Number of distinct equilibria found."""
+        """Number of distinct equilibria found.
+
+        Examples
+        --------
+        >>> from rltheory.tabular.games import MatrixGame, nash_equilibria
+        >>> pd = MatrixGame([[[3, 0], [5, 1]], [[3, 5], [0, 1]]])  # prisoner's dilemma: defection strictly dominates
+        >>> nash_equilibria(pd, "support").n_equilibria
+        1
+        """
         return int(self.row_strategies.shape[0])
 
 

@@ -371,6 +371,19 @@ class NashVIResult:
     cce_violation : float
         Largest CCE incentive violation of a stage solve (rounding, ``>= 0``).
     n_episodes : int
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rltheory.tabular.games import MarkovGame, nash_vi
+    >>> game = MarkovGame(np.ones((1, 2, 2, 1)), [[[1.0, 0.0], [0.0, 1.0]]], gamma=1.0, horizon=2)  # 0-1 pennies twice
+    >>> res = nash_vi(game, 200, seed=0)
+    >>> res.n_episodes, res.max_action_probabilities.shape, res.joint_action_probabilities.shape
+    (200, (2, 1, 2), (2, 1, 2, 2))
+    >>> bool(np.allclose(res.joint_action_probabilities.sum(axis=3), res.max_action_probabilities))  # its marginal
+    True
+    >>> bool(0.0 <= res.duality_gap <= res.certified_gap), bool(res.certified_gap == res.certified_gap_history.min())
+    (True, True)
     """
 
     max_action_probabilities: np.ndarray

@@ -126,24 +126,59 @@ class PreferenceGame:
 
     @property
     def n_responses(self) -> int:
-        """Number of responses ``n``."""
+        """Number of responses ``n``.
+
+        Examples
+        --------
+        >>> from rltheory.tabular.games import PreferenceGame
+        >>> PreferenceGame([[0.5, 0.7], [0.3, 0.5]]).n_responses
+        2
+        """
         return int(self.P.shape[0])
 
     def __repr__(self) -> str:
         return f"PreferenceGame(n_responses={self.n_responses})"
 
     def matrix_game(self) -> MatrixGame:
-        """The two-player constant-sum game ``[P, P^T]`` (sum 1): player 1's payoff is ``P(pi ≻ pi')``."""
+        """The two-player constant-sum game ``[P, P^T]`` (sum 1): player 1's payoff is ``P(pi ≻ pi')``.
+
+        Examples
+        --------
+        >>> from rltheory.tabular.games import PreferenceGame
+        >>> g = PreferenceGame([[0.5, 0.7], [0.3, 0.5]]).matrix_game()
+        >>> g.n_actions, g.constant_sum, g.payoffs[1].tolist()  # the column player's payoff is P^T
+        ((2, 2), 1.0, [[0.5, 0.3], [0.7, 0.5]])
+        """
         return MatrixGame([self.P, self.P.T])
 
     def preference(self, policy, other) -> float:
-        """``P(policy ≻ other) = policy^T P other``."""
+        """``P(policy ≻ other) = policy^T P other``.
+
+        Examples
+        --------
+        >>> from rltheory.tabular.games import PreferenceGame
+        >>> game = PreferenceGame([[0.5, 0.7], [0.3, 0.5]])
+        >>> round(game.preference([1, 0], [0.5, 0.5]), 12)  # (0.5 + 0.7) / 2
+        0.6
+        >>> game.preference([0.5, 0.5], [0.5, 0.5])  # any policy ties with itself: P + P^T = 1
+        0.5
+        """
         p = check_probability_vector("policy", policy, self.n_responses)
         q = check_probability_vector("other", other, self.n_responses)
         return float(p @ self.P @ q)
 
     def exploitability(self, policy) -> float:
-        """``max_y P(y ≻ policy) - 1/2 >= 0``: zero exactly at a minimax winner."""
+        """``max_y P(y ≻ policy) - 1/2 >= 0``: zero exactly at a minimax winner.
+
+        Examples
+        --------
+        >>> from rltheory.tabular.games import PreferenceGame
+        >>> game = PreferenceGame([[0.5, 0.7], [0.3, 0.5]])  # response 0 beats response 1 w.p. 0.7
+        >>> game.exploitability([1, 0])  # a Condorcet winner: nothing beats it more than half the time
+        0.0
+        >>> round(game.exploitability([0, 1]), 12)  # response 0 beats it w.p. 0.7
+        0.2
+        """
         p = check_probability_vector("policy", policy, self.n_responses)
         return float(np.max(self.P @ p) - 0.5)
 
@@ -194,6 +229,16 @@ class RegularizedNashResult:
         ``duality_gap <= tol``.
     temperature : float
     reference : numpy.ndarray, shape (n,)
+
+    Examples
+    --------
+    >>> from rltheory.tabular.games import PreferenceGame, regularized_nash
+    >>> rps = PreferenceGame([[0.5, 0.0, 1.0], [1.0, 0.5, 0.0], [0.0, 1.0, 0.5]])  # rock-paper-scissors
+    >>> res = regularized_nash(rps, temperature=0.1)  # by symmetry, uniform (= the default reference) is pi*_tau
+    >>> res.policy.round(6).tolist(), res.reference.round(6).tolist(), res.temperature
+    ([0.333333, 0.333333, 0.333333], [0.333333, 0.333333, 0.333333], 0.1)
+    >>> res.converged, bool(res.duality_gap <= 1e-13), bool(res.residual <= 1e-12)
+    (True, True, True)
     """
 
     policy: np.ndarray
@@ -343,6 +388,18 @@ class PreferenceDynamicsResult:
         ``tau`` / ``beta`` (0 for SPO).
     reference : numpy.ndarray, shape (n,)
     method : str
+
+    Examples
+    --------
+    >>> from rltheory.tabular.games import PreferenceGame, nash_md
+    >>> rps = PreferenceGame([[0.5, 0.0, 1.0], [1.0, 0.5, 0.0], [0.0, 1.0, 0.5]])  # rock-paper-scissors
+    >>> res = nash_md(rps, 0.5, n_iterations=3)  # starts at the uniform reference, the minimax winner: no move
+    >>> res.trajectory.shape, res.last_iterate.round(6).tolist(), res.preference_queries
+    ((4, 3), [0.333333, 0.333333, 0.333333], 3)
+    >>> res.step_sizes.round(6).tolist()  # the default eta_t = 2 / (tau (t + 2))
+    [2.0, 1.333333, 1.0]
+    >>> res.exploitability.round(9).tolist(), res.regret_history.round(9).tolist()
+    ([0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0])
     """
 
     trajectory: np.ndarray

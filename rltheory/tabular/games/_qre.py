@@ -73,6 +73,16 @@ class QREResult:
         Continuation steps accepted.
     converged : bool
         Whether ``residual <= tol`` within ``max_iter`` steps.
+
+    Examples
+    --------
+    >>> from rltheory.tabular.games import MatrixGame, qre
+    >>> pennies = MatrixGame.zero_sum([[1, -1], [-1, 1]])  # uniform play is a fixed point of the logit map at any tau
+    >>> res = qre(pennies, temperature=0.5)
+    >>> [x.round(6).tolist() for x in res.strategies], res.temperature, res.converged
+    ([[0.5, 0.5], [0.5, 0.5]], 0.5, True)
+    >>> bool(res.residual <= 1e-10), bool(res.nash_conv <= 1e-9)  # uniform is also the Nash equilibrium
+    (True, True)
     """
 
     strategies: tuple

@@ -127,6 +127,20 @@ class RegularizedShapleyResult:
     fallbacks : int
         Stage games solved by the continuation of :func:`qre`.
     temperature : float
+
+    Examples
+    --------
+    Repeated matching pennies: by symmetry the uniform pair is the stage QRE at any
+    temperature, where the entropy bonuses of the two players cancel, so ``v*_tau = 0``:
+
+    >>> import numpy as np
+    >>> from rltheory.tabular.games import MarkovGame, regularized_shapley_value_iteration
+    >>> game = MarkovGame(np.ones((1, 2, 2, 1)), [[[1.0, -1.0], [-1.0, 1.0]]], gamma=0.5)
+    >>> res = regularized_shapley_value_iteration(game, 1.0)
+    >>> res.max_action_probabilities.round(6).tolist(), res.min_action_probabilities.round(6).tolist()
+    ([[0.5, 0.5]], [[0.5, 0.5]])
+    >>> res.temperature, res.converged, bool(res.v_lower[0] <= 0.0 <= res.v_upper[0]), bool(res.bound <= 1e-8)
+    (1.0, True, True, True)
     """
 
     v: np.ndarray
@@ -301,6 +315,25 @@ class RegularizedExploitabilityResult:
         Certified: each guarantee is within ``bound / 2`` of the exact one, so
         the exact regularized duality gap is within ``bound`` of ``duality_gap``.
     temperature : float
+
+    Examples
+    --------
+    Repeated matching pennies at ``tau = 1``, ``gamma = 1/2``; the max player always plays Heads, the min
+    player flips a fair coin. Every stage pays 0 on average and costs the min player ``tau log 2`` of entropy,
+    so ``v = -2 log 2``; the min player's soft best response earns ``-log(e + 1/e)`` per stage, so
+    ``min_y' v = -2 log(e + 1/e)``; against the coin the max player can do no better than 0:
+
+    >>> import math
+    >>> import numpy as np
+    >>> from rltheory.tabular.games import MarkovGame, regularized_markov_exploitability
+    >>> game = MarkovGame(np.ones((1, 2, 2, 1)), [[[1.0, -1.0], [-1.0, 1.0]]], gamma=0.5)
+    >>> r = regularized_markov_exploitability(game, [0], [[0.5, 0.5]], 1.0)
+    >>> r.v.round(6).tolist(), round(-2 * math.log(2), 6)
+    ([-1.386294], -1.386294)
+    >>> r.v_max_guarantee.round(6).tolist(), round(r.duality_gap, 6), round(2 * math.log(math.e + 1 / math.e), 6)
+    ([-2.253856], 2.253856, 2.253856)
+    >>> bool(abs(r.v_min_guarantee[0]) <= r.bound + 1e-9), r.temperature
+    (True, 1.0)
     """
 
     v: np.ndarray
@@ -409,6 +442,24 @@ class TeamSoftPolicyIterationResult:
         ``residual <= tol`` within ``max_iter``.
     temperature : float
         :math:`\alpha`.
+
+    Examples
+    --------
+    A one-state team game where only agent 1's action matters (reward 1 for action 0, 0 for action 1),
+    ``alpha = 1``, ``gamma = 1/2``: agent 2 stays uniform and agent 1's QRE is ``softmax(1, 0)``, with
+    ``V = 2 (log(e + 1) + log 2)``; the uniform start is worth ``2 (1/2 + 2 log 2)``:
+
+    >>> import math
+    >>> import numpy as np
+    >>> from rltheory.tabular.games import MarkovGame, heterogeneous_agent_soft_policy_iteration
+    >>> game = MarkovGame(np.ones((1, 2, 2, 1)), [[[1.0, 1.0], [0.0, 0.0]]], gamma=0.5)
+    >>> res = heterogeneous_agent_soft_policy_iteration(game, 1.0, rng=0)
+    >>> res.first_action_probabilities.round(6).tolist(), round(math.e / (math.e + 1), 6)
+    ([[0.731059, 0.268941]], 0.731059)
+    >>> res.second_action_probabilities.round(6).tolist(), res.v.round(6).tolist()
+    ([[0.5, 0.5]], [4.012818])
+    >>> res.values_history[:, 0].round(6).tolist(), res.converged, res.temperature
+    ([3.772589, 4.012818], True, 1.0)
     """
 
     first_action_probabilities: np.ndarray

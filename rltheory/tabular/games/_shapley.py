@@ -100,6 +100,23 @@ class ShapleyResult:
         Stage games that needed the LP fallback over the whole run.
     method : str
         ``"shapley-value-iteration"`` or ``"hoffman-karp"``.
+
+    Examples
+    --------
+    One state repeating the matrix game ``[[3, -1], [-2, 1]]``, whose value is
+    ``(3 - 2) / (3 + 1 + 2 + 1) = 1/7`` with maximin ``x = (3/7, 4/7)`` and
+    minimax ``y = (2/7, 5/7)``; discounted at ``gamma = 1/2``, ``v* = (1/7) / (1 - 1/2) = 2/7``:
+
+    >>> import numpy as np
+    >>> from rltheory.tabular.games import MarkovGame, shapley_value_iteration
+    >>> game = MarkovGame(np.ones((1, 2, 2, 1)), [[[3.0, -1.0], [-2.0, 1.0]]], gamma=0.5)
+    >>> res = shapley_value_iteration(game, tol=1e-10)
+    >>> res.method, res.converged, res.v.round(6).tolist()
+    ('shapley-value-iteration', True, [0.285714])
+    >>> res.max_action_probabilities.round(6).tolist(), res.min_action_probabilities.round(6).tolist()
+    ([[0.428571, 0.571429]], [[0.285714, 0.714286]])
+    >>> bool(res.v_lower[0] <= 2 / 7 <= res.v_upper[0]), bool(res.bound <= 1e-10), res.q.shape
+    (True, True, (1, 2, 2))
     """
 
     v: np.ndarray

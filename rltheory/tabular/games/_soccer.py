@@ -49,6 +49,15 @@ class SoccerGame:
     initial_states : numpy.ndarray of int64, shape (2,)
         The two restart states (ball to A, ball to B).
     rows, cols : int
+
+    Examples
+    --------
+    >>> from rltheory.tabular.games import littman_soccer
+    >>> soccer = littman_soccer(rows=2, cols=3)  # 6 cells: 2 * 6 * 5 = 60 states
+    >>> soccer.game.n_states, soccer.rows, soccer.cols
+    (60, 2, 3)
+    >>> soccer.states[soccer.initial_states].tolist()  # A restarts at (1, 1) = cell 4, B at (0, 1) = cell 1
+    [[4, 1, 0], [4, 1, 1]]
     """
 
     game: MarkovGame
@@ -58,7 +67,18 @@ class SoccerGame:
     cols: int
 
     def state_index(self, cell_a: int, cell_b: int, ball: int) -> int:
-        """Index of the state ``(cell_a, cell_b, ball)``."""
+        """Index of the state ``(cell_a, cell_b, ball)``.
+
+        Examples
+        --------
+        >>> from rltheory.tabular.games import littman_soccer
+        >>> soccer = littman_soccer(rows=2, cols=3)
+        >>> bool(soccer.state_index(4, 1, 0) == soccer.initial_states[0])
+        True
+        >>> s = soccer.state_index(3, 5, 0)  # A holds the ball at (1, 0), next to its goal on the left
+        >>> float(soccer.game.R[s, 3, 4])  # A moves W while B stands: a goal in either order
+        1.0
+        """
         st = self.states
         hit = np.flatnonzero((st[:, 0] == cell_a) & (st[:, 1] == cell_b) & (st[:, 2] == ball))
         if hit.size != 1:

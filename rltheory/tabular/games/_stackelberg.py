@@ -49,6 +49,16 @@ class StackelbergResult:
         The optimum of LP ``j`` (``-inf`` when ``j`` is never a best response).
     duality_gap : float
         The largest ``|primal - dual|`` over the feasible LPs.
+
+    Examples
+    --------
+    >>> from rltheory.tabular.games import MatrixGame, stackelberg_commitment
+    >>> pennies = MatrixGame.zero_sum([[1, -1], [-1, 1]])  # zero-sum: committing cannot beat the minimax value 0
+    >>> res = stackelberg_commitment(pennies)
+    >>> res.leader_strategy.round(6).tolist(), round(res.leader_value, 9), round(res.follower_value, 9)
+    ([0.5, 0.5], 0.0, 0.0)
+    >>> res.lp_values.round(6).tolist(), bool(res.incentive_violation <= 1e-9)  # both columns are best responses
+    ([0.0, 0.0], True)
     """
 
     leader_strategy: np.ndarray

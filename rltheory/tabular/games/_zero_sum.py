@@ -64,6 +64,15 @@ class ZeroSumResult:
     status : str
         ``"optimal"`` (anything else raises).
     solver : str
+
+    Examples
+    --------
+    >>> from rltheory.tabular.games import MatrixGame, solve_zero_sum
+    >>> res = solve_zero_sum(MatrixGame.zero_sum([[1, -1], [-1, 1]]))  # matching pennies: value 0, both mix 50/50
+    >>> round(res.value, 9), res.max_strategy.round(6).tolist(), res.min_strategy.round(6).tolist()
+    (0.0, [0.5, 0.5], [0.5, 0.5])
+    >>> res.status, bool(res.value_lower <= res.value <= res.value_upper), bool(res.duality_gap <= 1e-9)
+    ('optimal', True, True)
     """
 
     value: float
