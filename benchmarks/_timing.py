@@ -53,7 +53,7 @@ def interleaved_times(fns, repeats=11, warmup=2):
 
 def load_average():
     try:
-        return "load average %.2f %.2f %.2f" % os.getloadavg()
+        return "load average {:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
     except OSError:  # pragma: no cover - not on Unix
         return "load average unavailable"
 

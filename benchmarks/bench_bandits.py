@@ -103,10 +103,10 @@ def bench_speed(repeats):
     res = {}
     for name, policy, ref in (("UCB1", UCB1(), numpy_ucb1), ("Thompson", ThompsonSampling(), numpy_thompson)):
         simulate(bandit, policy, n_rounds=1000, n_runs=4)  # warm (compile or load the cache)
-        t_nb, curve = best_of(repeats, lambda: simulate(bandit, policy, n_rounds=T, n_runs=RUNS, checkpoints=200))
+        t_nb, curve = best_of(repeats, lambda policy=policy: simulate(bandit, policy, n_rounds=T, n_runs=RUNS, checkpoints=200))
         numba.set_num_threads(1)
         try:
-            t_1, _ = best_of(repeats, lambda: simulate(bandit, policy, n_rounds=T, n_runs=RUNS, checkpoints=200))
+            t_1, _ = best_of(repeats, lambda policy=policy: simulate(bandit, policy, n_rounds=T, n_runs=RUNS, checkpoints=200))
         finally:
             numba.set_num_threads(threads)
         t_np, reg = timed(ref, MEANS, T, RUNS)

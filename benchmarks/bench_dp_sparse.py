@@ -30,8 +30,8 @@ import numpy as np
 import scipy.sparse as sp
 from _timing import fmt_time, interleaved_times, load_average, print_ratio_table, thread_limit
 
-from rltheory.tabular import modified_policy_iteration, value_iteration
 from rltheory.tabular import _kernels as K
+from rltheory.tabular import modified_policy_iteration, value_iteration
 from rltheory.tabular._operators import _kernel_inputs
 from rltheory.tabular.envs import gridworld
 

@@ -99,8 +99,8 @@ def main():
             inputs = (p_hat, r_tilde, p_radius, allowed, eps, max_iter)
             out_c, out_r = compiled(*inputs), reference(*inputs)
             agree = check_same(out_c, out_r, f"{name}, {workload}")
-            stats = interleaved_times({"NumPy reference": lambda: reference(*inputs),
-                                       "compiled EVI": lambda: compiled(*inputs)}, repeats=args.repeats, warmup=2)
+            stats = interleaved_times({"NumPy reference": lambda inputs=inputs: reference(*inputs),
+                                       "compiled EVI": lambda inputs=inputs: compiled(*inputs)}, repeats=args.repeats, warmup=2)
             print_ratio_table(f"{name}, {workload}: {out_c[1]} sweeps, L1 radius {p_radius[0, 0]:.3f}, gain in "
                               f"[{out_c[3]:.6f}, {out_c[4]:.6f}], same greedy action in {agree:.0%} of the states "
                               f"(ratio = NumPy / time; target compiled >= 10)", stats, "NumPy reference")

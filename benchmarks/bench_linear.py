@@ -24,7 +24,7 @@ import time
 import numpy as np
 from _timing import median_time, print_table
 
-from rltheory.linear import LinearBandit, LinearMDP, LinUCB, LSVIUCB, oful_radius
+from rltheory.linear import LSVIUCB, LinearBandit, LinearMDP, LinUCB, oful_radius
 from rltheory.linear._reference import linucb_reference_run, lsvi_ucb_reference
 from rltheory.simulation import run_states, simulate
 

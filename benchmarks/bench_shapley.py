@@ -20,8 +20,7 @@ import argparse
 import numpy as np
 from _timing import fmt_time, interleaved_times, load_average, print_ratio_table, thread_limit
 
-from rltheory.tabular.games import MarkovGame, shapley_value_iteration
-from rltheory.tabular.games import _stage
+from rltheory.tabular.games import MarkovGame, _stage, shapley_value_iteration
 from rltheory.tabular.games._reference import shapley_backup_reference, stage_values_reference
 from rltheory.tabular.games._shapley import _Backup
 

@@ -15,9 +15,9 @@ import argparse
 import numpy as np
 from _timing import median_time, print_table
 
-from rltheory.tabular import soft_value_iteration, value_iteration
 from rltheory.tabular import _kernels as K
 from rltheory.tabular import _soft_kernels as SK
+from rltheory.tabular import soft_value_iteration, value_iteration
 from rltheory.tabular._operators import _kernel_inputs
 from rltheory.tabular._regularized import soft_backup_reference
 from rltheory.tabular.envs import garnet

@@ -26,7 +26,7 @@ import numpy as np
 from _timing import load_average
 
 from rltheory.simulation import simulate
-from rltheory.tabular import FiniteMDP, UCBVI
+from rltheory.tabular import UCBVI, FiniteMDP
 from rltheory.tabular._ucbvi import ucbvi_log_term
 from rltheory.tabular.envs import garnet
 

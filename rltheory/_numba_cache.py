@@ -191,7 +191,7 @@ def _install_into(caching) -> None:
         return
     try:
         # ``CacheImpl`` since Numba 0.61 (``_CacheImpl`` before): the class whose list every cache consults
-        impl = getattr(caching, "CacheImpl", None) or getattr(caching, "_CacheImpl")
+        impl = getattr(caching, "CacheImpl", None) or caching._CacheImpl
         locators = impl._locator_classes
         cls = _make_locator_class(caching)
     except AttributeError as exc:  # pragma: no cover - a Numba whose cache internals moved

@@ -18,6 +18,8 @@ Divergences and KL-UCB indices (:func:`bernoulli_kl`, :func:`klucb_bernoulli`,
 """
 
 from . import _engine  # noqa: F401  (registers the "bandit" problem kind)
+from ._bai_agents import KLLUCB, LUCB, LilUCB, TopTwoThompson, TrackAndStop, glr_threshold
+from ._bayes_optimal import BayesOptimalPolicy, bayes_optimal_policy, index_policy_value
 from ._best_of_n import (
     BestOfNAsymptotics,
     BestOfNResult,
@@ -26,6 +28,7 @@ from ._best_of_n import (
     best_of_n_kl_formula,
     kl_reward_frontier,
 )
+from ._characteristic_time import OptimalWeights, bai_lower_bound, characteristic_time, optimal_weights
 from ._dpo import (
     AlignmentProblem,
     PreferenceDataset,
@@ -60,9 +63,6 @@ from ._dueling import (
     dueling_lower_bound_curve,
     preference_confidence_bounds,
 )
-from ._bai_agents import KLLUCB, LUCB, LilUCB, TopTwoThompson, TrackAndStop, glr_threshold
-from ._bayes_optimal import BayesOptimalPolicy, bayes_optimal_policy, index_policy_value
-from ._characteristic_time import OptimalWeights, bai_lower_bound, characteristic_time, optimal_weights
 from ._fixed_budget import (
     SequentialHalving,
     SuccessiveRejects,
@@ -129,14 +129,6 @@ from ._preference_models import (
     sample_comparisons,
     sample_rankings,
 )
-from ._token_mdp import (
-    SoftTokenSolution,
-    TokenTree,
-    qsharp_values,
-    reference_return_distribution,
-    soft_optimal_token_policy,
-    token_implicit_rewards,
-)
 from ._theory import (
     exp3_regret_bound,
     klucb_regret_bound,
@@ -145,6 +137,14 @@ from ._theory import (
     minimax_lower_bound,
     moss_regret_bound,
     ucb1_regret_bound,
+)
+from ._token_mdp import (
+    SoftTokenSolution,
+    TokenTree,
+    qsharp_values,
+    reference_return_distribution,
+    soft_optimal_token_policy,
+    token_implicit_rewards,
 )
 from ._winners import (
     VonNeumannWinnerResult,

@@ -165,7 +165,7 @@ def kl_reward_frontier(reference, rewards, kl) -> np.ndarray:
             out[k] = float(r.max())
         else:
             lo, hi = math.log(scale) - 40.0, math.log(scale) + 40.0
-            lb = brentq(lambda t: tilted(t)[1] - b, lo, hi, xtol=1e-14, rtol=4 * np.finfo(float).eps)
+            lb = brentq(lambda t, b=b: tilted(t)[1] - b, lo, hi, xtol=1e-14, rtol=4 * np.finfo(float).eps)
             out[k] = float(tilted(lb)[0] @ r)
     return readonly(out)
 

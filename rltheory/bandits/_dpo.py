@@ -696,7 +696,7 @@ def _normalize_scores(scores, reference, beta, divergence, alpha):
         s = scores[x]
         ref = reference[x]
 
-        def mass(lam):
+        def mass(lam, s=s, ref=ref):
             t = (s - lam) / beta
             return float(np.sum(ref * _fprime_inverse(t, divergence, alpha))) - 1.0
 

@@ -52,8 +52,16 @@ import numpy as np
 from numba import njit
 
 from .._validation import check_probability, check_real
-from ..simulation import Agent, PreparedProblem, ProblemKind, RegretCurve, register_problem_kind, rng_beta, rng_integers
-from ..simulation import rng_uniform
+from ..simulation import (
+    Agent,
+    PreparedProblem,
+    ProblemKind,
+    RegretCurve,
+    register_problem_kind,
+    rng_beta,
+    rng_integers,
+    rng_uniform,
+)
 from ._kl import bernoulli_kl, klucb_bernoulli
 from ._preference_models import BradleyTerry, PreferenceMatrix
 from ._winners import condorcet_winner, copeland_scores
@@ -850,7 +858,7 @@ def _prepare(model, agent, n_rounds) -> PreparedProblem:
         finish=finish,
         rng="xoshiro256++ per unordered pair (duel outcomes), one for self-duels and one for the agent, seeded by "
             "SeedSequence(seed, spawn_key=(run,))",
-        invalid_action="agent {agent!r} selected a pair outside [0, %d)^2 at {at} of run {run}" % K,
+        invalid_action=f"agent {{agent!r}} selected a pair outside [0, {K})^2 at {{at}} of run {{run}}",
     )
 
 

@@ -17,7 +17,15 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from ..simulation import PreparedProblem, ProblemKind, RegretCurve, register_problem_kind, rng_beta, rng_normal, rng_uniform
+from ..simulation import (
+    PreparedProblem,
+    ProblemKind,
+    RegretCurve,
+    register_problem_kind,
+    rng_beta,
+    rng_normal,
+    rng_uniform,
+)
 from ._instances import BernoulliBandit, BoundedBandit, GaussianBandit, SequenceBandit
 from ._policies import BanditAgent
 
@@ -120,7 +128,7 @@ def _prepare(bandit, agent, n_rounds) -> PreparedProblem:
         bytes_per_checkpoint=8 * (2 + K),
         finish=finish,
         rng="xoshiro256++ per arm (rewards) and one for the agent, seeded by SeedSequence(seed, spawn_key=(run,))",
-        invalid_action="agent {agent!r} selected an arm outside [0, %d) at {at} of run {run}" % K,
+        invalid_action=f"agent {{agent!r}} selected an arm outside [0, {K}) at {{at}} of run {{run}}",
     )
 
 

@@ -38,7 +38,6 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-
 from .._validation import check_choice, check_real, check_tol
 
 __all__ = ["GittinsIndex", "gittins_index"]

@@ -39,7 +39,6 @@ from __future__ import annotations
 import csv
 import json
 import math
-import numbers
 import zipfile
 from dataclasses import dataclass, field
 from statistics import NormalDist
@@ -138,7 +137,7 @@ class IdentificationProblem(_Wrapped):
         return {"type": "IdentificationProblem", "bandit": self.bandit.to_spec(), "delta": self.delta}
 
     @classmethod
-    def from_spec(cls, spec: dict) -> "IdentificationProblem":
+    def from_spec(cls, spec: dict) -> IdentificationProblem:
         """Inverse of :meth:`to_spec`."""
         return cls(bandit_from_spec(spec["bandit"]), spec["delta"])
 
@@ -168,7 +167,7 @@ class FixedBudgetProblem(_Wrapped):
         return {"type": "FixedBudgetProblem", "bandit": self.bandit.to_spec(), "budget": self.budget}
 
     @classmethod
-    def from_spec(cls, spec: dict) -> "FixedBudgetProblem":
+    def from_spec(cls, spec: dict) -> FixedBudgetProblem:
         """Inverse of :meth:`to_spec`."""
         return cls(bandit_from_spec(spec["bandit"]), spec["budget"])
 
@@ -307,7 +306,7 @@ def _prepare(problem, agent, n_rounds) -> PreparedProblem:
         finish=finish,
         rng="xoshiro256++ per arm (rewards) and one for the agent, seeded by SeedSequence(seed, spawn_key=(run,))",
         invalid_action="agent {agent!r} selected (or, at round n_rounds + 1, recommended) an arm outside "
-        "[0, %d) at {at} of run {run}" % K,
+        f"[0, {K}) at {{at}} of run {{run}}",
     )
 
 
@@ -503,7 +502,7 @@ class IdentificationResult:
         return cls.from_spec(spec)
 
     @classmethod
-    def concatenate(cls, results) -> "IdentificationResult":
+    def concatenate(cls, results) -> IdentificationResult:
         """Merge chunks of one experiment (same metadata and confidence, contiguous run ranges).
 
         The statistics are recomputed over all runs, so chunked and unchunked simulations agree.
@@ -595,7 +594,7 @@ class IdentificationResult:
         )
 
     @classmethod
-    def load(cls, path) -> "IdentificationResult":
+    def load(cls, path) -> IdentificationResult:
         """Load a result written by :meth:`save`; a foreign or corrupted file raises ``ValueError``.
 
         Examples

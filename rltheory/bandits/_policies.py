@@ -31,7 +31,7 @@ from typing import ClassVar, NamedTuple
 import numpy as np
 from numba import njit
 
-from .._validation import check_choice, check_int, check_probability, check_real
+from .._validation import check_choice, check_int, check_real
 from ..simulation import Agent, rng_gamma_dc, rng_integers, rng_normal, rng_uniform
 from ._kl import _kl_clipped, klucb_bernoulli, klucb_gaussian
 

@@ -181,7 +181,7 @@ def klucb_regret_bound(bandit, times, *, grid: int = 40):
     ok = u + v < 1.0
     total = np.zeros_like(t)
     logf = np.log1p(t * np.log(t) ** 2)
-    for i, m in enumerate(mu):
+    for m in mu:
         gap = mstar - m
         if gap <= 0:
             continue

@@ -314,7 +314,7 @@ def _approximation_bound(mdp: FiniteMDP, z: np.ndarray, r_lo: float, r_hi: float
             sq = c(r_lo / (1.0 - g), r_hi / (1.0 - g)) / (1.0 - g)
         else:
             sq, reach = _cramer_sq_to_zero(z, eta0), 0.0  # D_0; reach = sum_{t<h} gamma^t
-            for h in range(1, mdp.horizon + 1):
+            for _ in range(mdp.horizon):
                 reach = 1.0 + g * reach
                 sq = g * sq + c(r_lo * reach, r_hi * reach)
     return float(math.sqrt(sq)) if math.isfinite(sq) else math.inf
@@ -415,7 +415,7 @@ def categorical_policy_evaluation(
     n_steps = mdp.horizon if mdp.horizon is not None else max_iter
     residual, bound, converged, k = math.inf, math.inf, False, 0
     with _progress_bar(n_steps, "categorical evaluation", progress) as bar:
-        for k in range(1, n_steps + 1):
+        for k in range(1, n_steps + 1):  # noqa: B007  (k is read after the loop)
             _kernels.categorical_sweep(indptr, indices, data, R, pi, mdp.gamma, z, eta, new)
             residual = float(cramer_rows(z, new, eta).max())
             eta, new = new, eta
@@ -514,7 +514,7 @@ def quantile_policy_evaluation(
     residual, bound, converged, k = math.inf, math.inf, False, 0
     g = mdp.gamma
     with _progress_bar(n_steps, "quantile evaluation", progress) as bar:
-        for k in range(1, n_steps + 1):
+        for k in range(1, n_steps + 1):  # noqa: B007  (k is read after the loop)
             with np.errstate(over="ignore", invalid="ignore"):
                 new = _quantile_sweep(mdp, arrays, pi, L)
                 residual = float(winf_quantile_rows(new, L).max()) if np.isfinite(new).all() else math.inf

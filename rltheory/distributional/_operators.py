@@ -34,8 +34,7 @@ from rltheory.distributional._representations import (
     QuantileDistribution,
     as_atoms_probs,
 )
-from rltheory.tabular import FiniteMDP
-from rltheory.tabular import greedy_policy
+from rltheory.tabular import FiniteMDP, greedy_policy
 
 __all__ = [
     "ContractionRatio",

@@ -51,7 +51,7 @@ import numpy as np
 
 from rltheory._validation import readonly
 from rltheory.distributional._representations import FiniteDistribution
-from rltheory.distributional._risk import band_probability, cvar, mean_variance, value_at_risk
+from rltheory.distributional._risk import band_probability, cvar, value_at_risk
 from rltheory.tabular import FiniteMDP
 
 __all__ = [

@@ -23,8 +23,8 @@ from rltheory.experiments._executors import SerialExecutor, executor_width, make
 from rltheory.experiments._plots import OVERLAYS, plot_experiment
 from rltheory.experiments._records import ExperimentConfig, ExperimentResult, SummaryRow
 from rltheory.experiments._runner import DEFAULT_CHUNK_SIZE, config_seed, run_experiment
-from rltheory.experiments._summary import format_summary
 from rltheory.experiments._studies import Study, StudyResult, plot_study, run_study, write_study
+from rltheory.experiments._summary import format_summary
 
 __all__ = [
     "CATALOGUE",

@@ -20,8 +20,8 @@ import os
 import secrets
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 __all__ = ["TMP_PREFIX", "write_bytes", "save_with", "sha256_bytes", "sha256_file", "canonical_json"]
 

@@ -9,8 +9,8 @@ and the paper's full size, and which theory curves to overlay on the plot.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 

@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import types
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Callable, Mapping
 
 import numpy as np
 

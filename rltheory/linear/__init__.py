@@ -31,6 +31,7 @@ Examples
 [0.333, 0.333, 0.333]
 """
 
+from rltheory.linear._design import DesignResult, LogDetDesignResult, g_optimal_design, log_det_design_cvxpy
 from rltheory.linear._features import (
     check_features,
     fourier_features,
@@ -39,12 +40,10 @@ from rltheory.linear._features import (
     random_features,
     state_action_features,
 )
-from rltheory.linear._linear_bandit import LinearBandit, oful_radius
-from rltheory.linear._linear_bandit_agents import LinearBanditAgent, LinTS, LinUCB
-from rltheory.linear._design import DesignResult, LogDetDesignResult, g_optimal_design, log_det_design_cvxpy
-from rltheory.linear._phased_elimination import PhasedElimination
 from rltheory.linear._fqi import FQIResult, fitted_q_iteration
 from rltheory.linear._langevin import langevin_ridge_samples, ula_gaussian_moments
+from rltheory.linear._linear_bandit import LinearBandit, oful_radius
+from rltheory.linear._linear_bandit_agents import LinearBanditAgent, LinTS, LinUCB
 from rltheory.linear._linear_mdp import LinearMDP
 from rltheory.linear._lsvi import LMCLSVI, LSVIUCB
 from rltheory.linear._misspecified import (
@@ -53,6 +52,7 @@ from rltheory.linear._misspecified import (
     design_baseline,
     sparse_support_enumeration,
 )
+from rltheory.linear._phased_elimination import PhasedElimination
 from rltheory.linear._td import (
     BairdCounterexample,
     BoyanChain,

@@ -6,7 +6,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._validation import as_generator, check_discount, check_int, check_max_iter, check_probability_vector, check_real, readonly
+from .._validation import (
+    as_generator,
+    check_discount,
+    check_int,
+    check_max_iter,
+    check_probability_vector,
+    check_real,
+    readonly,
+)
 from ..tabular import FiniteMDP
 from ._features import check_features
 

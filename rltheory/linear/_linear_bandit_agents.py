@@ -29,8 +29,15 @@ import numpy as np
 from numba import njit
 
 from .._validation import check_probability, check_real
-from ..simulation import Agent, PreparedProblem, ProblemKind, RegretCurve, register_problem_kind
-from ..simulation import rng_integers, rng_normal
+from ..simulation import (
+    Agent,
+    PreparedProblem,
+    ProblemKind,
+    RegretCurve,
+    register_problem_kind,
+    rng_integers,
+    rng_normal,
+)
 from ._linear_bandit import LinearBandit
 
 __all__ = ["LinTS", "LinUCB", "LinearBanditAgent"]
@@ -418,7 +425,7 @@ def _prepare(bandit, agent, n_rounds) -> PreparedProblem:
         bytes_per_checkpoint=8 * (2 + K),
         finish=finish,
         rng="xoshiro256++ (environment: contexts and rewards; agent) per run, seeded by SeedSequence(seed, spawn_key=(run,))",
-        invalid_action="agent {agent!r} selected an arm outside [0, %d) at {at} of run {run}" % K,
+        invalid_action=f"agent {{agent!r}} selected an arm outside [0, {K}) at {{at}} of run {{run}}",
     )
 
 

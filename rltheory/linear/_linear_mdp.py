@@ -27,8 +27,7 @@ from .._validation import (
     check_real,
     readonly,
 )
-from ..simulation import EpisodicAgent, ProblemKind, register_problem_kind
-from ..simulation import episodic_prepared
+from ..simulation import EpisodicAgent, ProblemKind, episodic_prepared, register_problem_kind
 from ..tabular import FiniteHorizonResult, FiniteMDP
 
 __all__ = ["LinearMDP"]
@@ -147,7 +146,7 @@ class LinearMDP:
         return int(self.features.shape[2])
 
     @classmethod
-    def from_tabular(cls, mdp: FiniteMDP, horizon: int) -> "LinearMDP":
+    def from_tabular(cls, mdp: FiniteMDP, horizon: int) -> LinearMDP:
         r"""The tabular MDP as a linear MDP with one-hot features :math:`\phi(s,a) = e_{(s,a)}`, :math:`d = SA`.
 
         Stationary: :math:`\mu_h(s') = P(s'|\cdot,\cdot)` and
@@ -173,7 +172,7 @@ class LinearMDP:
 
     @classmethod
     def random(cls, n_states: int, n_actions: int, dim: int, *, horizon: int, rng=None,
-               concentration: float = 0.3) -> "LinearMDP":
+               concentration: float = 0.3) -> LinearMDP:
         r"""A random low-rank linear MDP.
 
         :math:`\phi(s,a) \sim \mathrm{Dirichlet}(\alpha\mathbf 1_d)` (on the

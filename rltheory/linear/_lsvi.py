@@ -218,7 +218,7 @@ def _lmc_lsvi_plan(params, state, episode, pol, rng):
         for m in range(params.n_samples):
             for i in range(d):
                 w[i] = W[h, i]
-            for j in range(params.n_langevin_steps):
+            for _ in range(params.n_langevin_steps):
                 for i in range(d):
                     acc = 0.0
                     for l in range(d):

@@ -131,7 +131,7 @@ class MisspecifiedLinearBandit:
         return float(self.rewards.max() - self.rewards[arm])
 
     @classmethod
-    def adversarial_for_design(cls, arms, theta, epsilon: float, *, tol: float = 0.01) -> "MisspecifiedLinearBandit":
+    def adversarial_for_design(cls, arms, theta, epsilon: float, *, tol: float = 0.01) -> MisspecifiedLinearBandit:
         r"""Misspecification that misleads the design estimator by about :math:`\epsilon\sqrt d`.
 
         With the design :math:`\pi` of :func:`design_baseline` and
@@ -184,7 +184,7 @@ class MisspecifiedLinearBandit:
     @classmethod
     def random_sparse(
         cls, dim: int, n_arms: int, sparsity: int, epsilon: float, *, rng=None
-    ) -> "MisspecifiedLinearBandit":
+    ) -> MisspecifiedLinearBandit:
         r"""Arms uniform in :math:`[-1,1]^d`, an :math:`s`-sparse :math:`\theta \in [-1,1]^d`, uniform :math:`\eta`.
 
         The misspecification is i.i.d. uniform on :math:`[-\epsilon,\epsilon]`.

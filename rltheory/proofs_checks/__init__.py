@@ -20,8 +20,8 @@ Examples
 from rltheory.proofs_checks import analytic, rates, strategies
 from rltheory.proofs_checks._catalog import get_claim, list_claims, recheck, run_claims
 from rltheory.proofs_checks._registry import CheckContext, CheckResult, Claim, Counterexample, Slack, claim, register
-from rltheory.proofs_checks._search import SearchOutcome, property_claim, render_instance, search
 from rltheory.proofs_checks._report import format_table, write_report
+from rltheory.proofs_checks._search import SearchOutcome, property_claim, render_instance, search
 
 __all__ = [
     "CheckContext",

@@ -250,7 +250,9 @@ def _plugin_rate_check(which: str):
         key = 21 if which == "n" else 22
         if which == "n":
             xs = np.array([2_000, 8_000, 32_000, 128_000])
-            fn = lambda x, u: _plugin_gain_errors(0.1, int(x), u)
+            def fn(x, u):
+                return _plugin_gain_errors(0.1, int(x), u)
+
             claimed = -0.5
         else:
             # t_mix ~ 1/p; the error's sd is const sqrt((1.5 - p)/(p n)) (delta method), whose log-slope in 1/p,
@@ -258,7 +260,9 @@ def _plugin_rate_check(which: str):
             # per pair keep the delta method accurate (on p in [0.05, 0.4] the slope is 0.565: not asymptotic)
             ps = np.array([0.004, 0.002, 0.001, 0.0005])
             xs = 1.0 / ps
-            fn = lambda x, u: _plugin_gain_errors(1.0 / x, 4_000_000, u)
+            def fn(x, u):
+                return _plugin_gain_errors(1.0 / x, 4_000_000, u)
+
             claimed = 0.5
         # replication j uses the same uniforms at every grid point (common random numbers, see _plugin_gain_errors):
         # the fitted slope is then nearly free of Monte Carlo noise; the bootstrap resamples each point's runs

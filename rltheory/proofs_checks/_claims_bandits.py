@@ -107,8 +107,8 @@ def _bernoulli_lai_robbins_constant(means) -> float:
 def _lai_robbins_check(claim_id, policy_name, horizon):
     def check(ctx: CheckContext) -> CheckResult:
         from rltheory.bandits import BernoulliBandit, lai_robbins_constant
-        from rltheory.simulation import simulate
         from rltheory.proofs_checks.rates import fit_log_growth
+        from rltheory.simulation import simulate
 
         bandit = BernoulliBandit(list(_LR_MEANS))
         C = float(lai_robbins_constant(bandit))

@@ -91,7 +91,7 @@ def _coverage_check(claim_id: str, inequality: str):
         trials = 100 * ctx.examples  # examples=100 -> 10^4 samples of each size per configuration
         configs = [(d, n) for d in _DISTRIBUTIONS for n in _SAMPLE_SIZES]
         alpha = FAMILY_ALPHA / (len(configs) * len(_DELTAS))  # Bonferroni
-        worst, worst_rel, worst_inst, n_inst, failures = math.inf, math.inf, None, 0, []
+        worst, worst_rel, n_inst, failures = math.inf, math.inf, 0, []
         max_rate = 0.0
         for i, (dist, n) in enumerate(configs):
             for j, delta in enumerate(_DELTAS):
@@ -103,7 +103,7 @@ def _coverage_check(claim_id: str, inequality: str):
                 max_rate = max(max_rate, k / trials / delta)
                 n_inst += 1
                 if slack < worst:
-                    worst, worst_inst = slack, inst
+                    worst = slack
                 if slack < 0:
                     failures.append(inst)
         cx = None

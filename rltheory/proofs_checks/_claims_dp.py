@@ -240,7 +240,7 @@ def _vi_solver_instances(draw):
     message="slack = min(v* - v_lower, v_upper - v*, bound - ||v* - v^policy||) + fp allowance",
 )
 def _vi_macqueen(instance):
-    from rltheory.tabular import policy_evaluation, value_iteration
+    from rltheory.tabular import value_iteration
 
     mdp, v0, k = instance
     res = value_iteration(mdp, tol=np.finfo(float).tiny, max_iter=k, v0=v0)  # tol > 0: the smallest one

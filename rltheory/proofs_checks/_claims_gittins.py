@@ -17,7 +17,7 @@ def _index_theorem_check(ctx: CheckContext) -> CheckResult:
     worst, worst_rel, cx = float("inf"), float("inf"), None
     for prior, gamma, H in _INSTANCES:
         opt = bayes_optimal_policy(prior, H, discount=gamma).value
-        git = index_policy_value(prior, H, lambda a, b: gittins_index(a, b, gamma, tol=_INDEX_TOL), discount=gamma,
+        git = index_policy_value(prior, H, lambda a, b, gamma=gamma: gittins_index(a, b, gamma, tol=_INDEX_TOL), discount=gamma,
                                  ties="worst")
         bound = gamma**H / (1 - gamma)
         gap = opt - git

@@ -123,7 +123,7 @@ def _oful_violations(seed: int, n_trials: int, d: int, K: int, T: int, lam: floa
         V = lam * np.eye(d)
         b = np.zeros(d)
         violated = False
-        for t in range(T):
+        for _ in range(T):
             a = X[rng.integers(K)]  # any adapted sequence is allowed by the theorem
             r = a @ theta + sigma * rng.normal()
             V += np.outer(a, a)

@@ -313,8 +313,13 @@ register(
     message="slack = g(lambda) - (F* + gap(F*) - F(lambda)) + 1e-9",
 )
 def _fw_gap_slack(seed):
-    from rltheory.tabular import divergence_utility, entropy_utility, frank_wolfe_gap, maximize_utility
-    from rltheory.tabular import discounted_occupancy
+    from rltheory.tabular import (
+        discounted_occupancy,
+        divergence_utility,
+        entropy_utility,
+        frank_wolfe_gap,
+        maximize_utility,
+    )
 
     rng = np.random.default_rng(seed)
     S, A = 3 + seed % 2, 2 + seed % 2

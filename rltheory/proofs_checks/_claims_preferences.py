@@ -213,9 +213,8 @@ def _rdpo_errors(prob, n, eps, reps, seed):
 
 
 def _rdpo_rate_check(ctx: CheckContext) -> CheckResult:
-    from rltheory.proofs_checks.rates import fit_power_law
-
     from rltheory.bandits import AlignmentProblem
+    from rltheory.proofs_checks.rates import fit_power_law
 
     # small reward gaps: the flip-corrected win rates stay inside (0, 1) for the noise levels below
     prob = AlignmentProblem([[0.3, 0.3, 0.4], [0.5, 0.25, 0.25]], rewards=[[0.0, 0.4, -0.3], [0.2, -0.2, 0.5]], beta=1.0)

@@ -591,8 +591,14 @@ def _offline_instances(draw):
 
 
 def _tv_slack(instance):
-    from rltheory.tabular import (FiniteMDP, collect, empirical_mdp, pessimistic_model_based, policy_evaluation,
-                                  policy_iteration)
+    from rltheory.tabular import (
+        FiniteMDP,
+        collect,
+        empirical_mdp,
+        pessimistic_model_based,
+        policy_evaluation,
+        policy_iteration,
+    )
 
     mdp, n, seed = instance
     S, A = mdp.n_states, mdp.n_actions
@@ -697,9 +703,15 @@ def _ope_instance(seed: int, S: int = 3, A: int = 2, H: int = 3, gamma: float = 
 
 
 def _unbiased_check(ctx: CheckContext) -> CheckResult:
-    from rltheory.tabular import (collect, doubly_robust, finite_horizon_policy_evaluation, importance_sampling,
-                                  marginalized_importance_sampling, per_decision_importance_sampling,
-                                  state_distribution_ratio)
+    from rltheory.tabular import (
+        collect,
+        doubly_robust,
+        finite_horizon_policy_evaluation,
+        importance_sampling,
+        marginalized_importance_sampling,
+        per_decision_importance_sampling,
+        state_distribution_ratio,
+    )
 
     reps, n, z = max(100, 2 * ctx.examples), 100, 4.0
     worst, rel, parts, count = math.inf, math.inf, [], 0
@@ -880,8 +892,13 @@ def _pdis_exceeds_claim(instance):
 
 
 def _cramer_rao_check(ctx: CheckContext) -> CheckResult:
-    from rltheory.tabular import (collect, cramer_rao_bound, doubly_robust, finite_horizon_policy_evaluation,
-                                  importance_sampling)
+    from rltheory.tabular import (
+        collect,
+        cramer_rao_bound,
+        doubly_robust,
+        finite_horizon_policy_evaluation,
+        importance_sampling,
+    )
     from rltheory.tabular.envs import tree_mdp
 
     reps, n, z = max(100, 3 * ctx.examples), 2000, 3.0
@@ -960,8 +977,13 @@ def _stitching_data(mdp, n: int, rng):
 
 
 def _rcsl_stitching_check(ctx: CheckContext) -> CheckResult:
-    from rltheory.tabular import (backward_induction, finite_horizon_policy_evaluation, model_based_planning,
-                                  rcsl_value, return_conditioned_policy)
+    from rltheory.tabular import (
+        backward_induction,
+        finite_horizon_policy_evaluation,
+        model_based_planning,
+        rcsl_value,
+        return_conditioned_policy,
+    )
     from rltheory.tabular.envs import stitching_mdp
 
     mdp = stitching_mdp()
@@ -1170,8 +1192,15 @@ TIAPKIN = (
 
 def _demo_rate_check(ctx: CheckContext) -> CheckResult:
     from rltheory.proofs_checks.rates import fit_power_law
-    from rltheory.tabular import (FiniteMDP, collect, data_distribution, demonstration_regularized_rl,
-                                  policy_evaluation, policy_iteration, regularized_policy_evaluation)
+    from rltheory.tabular import (
+        FiniteMDP,
+        collect,
+        data_distribution,
+        demonstration_regularized_rl,
+        policy_evaluation,
+        policy_iteration,
+        regularized_policy_evaluation,
+    )
     from rltheory.tabular.envs import garnet
 
     S, A, gamma, lam = 6, 3, 0.8, 0.5

@@ -35,7 +35,7 @@ def _garnet(S, A, H, seed, scale=1.0):
 
 # ------------------------------------------------------------------ optimism
 def _optimism_check(ctx: CheckContext) -> CheckResult:
-    from rltheory.tabular import QLearningUCB, UCBVI, optimism_gaps
+    from rltheory.tabular import UCBVI, QLearningUCB, optimism_gaps
 
     seed = _seed(ctx, 1)
     m = max(10, ctx.examples // 5)

@@ -32,8 +32,9 @@ from __future__ import annotations
 import re
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -56,7 +57,7 @@ DEFAULT_SEED = 0
 #: test suite that runs every claim at this effort tests exactly what the command runs).
 DEFAULT_EXAMPLES = 100
 
-_REGISTRY: dict[str, "Claim"] = {}
+_REGISTRY: dict[str, Claim] = {}
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9_\-]*(\.[a-z0-9][a-z0-9_\-]*)*$")
 
 

@@ -305,7 +305,7 @@ def optimal_value(mdp, *, max_iterations: int | None = None):
     if mdp.gamma >= 1:
         raise ValueError(f"optimal_value needs a discount gamma < 1, got {mdp.gamma}")
     P, R, g = rational_model(mdp)
-    S, A = mdp.n_states, mdp.n_actions
+    S = mdp.n_states
     mask = np.asarray(mdp.action_mask)
     policy = np.array([int(np.flatnonzero(mask[s])[0]) for s in range(S)], dtype=np.int64)
     limit = max_iterations if max_iterations is not None else int(np.prod([mask[s].sum() for s in range(S)], dtype=object)) + 1

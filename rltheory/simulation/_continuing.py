@@ -190,6 +190,6 @@ def continuing_prepared(*, P, R, action_mask, initial_distribution, optimal_gain
         finish=finish,
         rng="two xoshiro256++ streams per run seeded by SeedSequence(seed, spawn_key=(run,)): the environment's "
         "(start state, reward noise, transitions) and the agent's",
-        invalid_action="agent {agent!r} chose an action outside [0, %d) or disallowed by the action mask at {at} of "
-        "run {run}" % A,
+        invalid_action=f"agent {{agent!r}} chose an action outside [0, {A}) or disallowed by the action mask at {{at}} "
+        "of run {run}",
     )

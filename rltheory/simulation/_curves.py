@@ -223,7 +223,7 @@ class RegretCurve:
             first_visit=first_visit,
         )
 
-    def variant(self, name: str) -> "RegretCurve":
+    def variant(self, name: str) -> RegretCurve:
         """The curve of the regret variant ``name`` (its mean, band, slope and plot), on the same runs.
 
         Examples
@@ -285,7 +285,7 @@ class RegretCurve:
         return str(self.metadata.get("unit", "rounds"))
 
     @classmethod
-    def concatenate(cls, curves) -> "RegretCurve":
+    def concatenate(cls, curves) -> RegretCurve:
         """Merge chunks of one experiment (same times, metadata, confidence, interval).
 
         Chunks are ordered by ``run_start`` and must cover contiguous run
@@ -490,7 +490,7 @@ class RegretCurve:
         )
 
     @classmethod
-    def load(cls, path) -> "RegretCurve":
+    def load(cls, path) -> RegretCurve:
         """Load a curve written by :meth:`save`; a foreign or corrupted file raises ``ValueError``.
 
         Examples

@@ -327,7 +327,7 @@ def episodic_prepared(agent, *, features, P, R, stage, initial_distribution, vst
                                      first_visit=first_visit)
 
     stochastic = bool(getattr(type(agent), "stochastic_policy", False))
-    what = "a policy that is not a probability distribution" if stochastic else "an action outside [0, %d)" % A
+    what = "a policy that is not a probability distribution" if stochastic else f"an action outside [0, {A})"
     return PreparedProblem(
         driver=episodic_run_stochastic if stochastic else episodic_run,
         arrays=arrays,
@@ -336,7 +336,7 @@ def episodic_prepared(agent, *, features, P, R, stage, initial_distribution, vst
         bytes_per_checkpoint=8 * (2 + A),
         finish=finish,
         rng=rng_description,
-        invalid_action="agent {agent!r} planned %s for {at} of run {run}" % what,
+        invalid_action="agent {agent!r} planned " + what + " for {at} of run {run}",
         bytes_per_run=8 * S,
         metadata={
             "horizon": int(np.shape(stage)[0]),

@@ -10,8 +10,9 @@ generated kernel over batches of runs. Nothing here imports a subpackage.
 from __future__ import annotations
 
 import numbers
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 

@@ -590,7 +590,6 @@ def constrained_lp(
 
     occupancy = np.zeros((S, A))
     occupancy[pairs[:, 0], pairs[:, 1]] = np.maximum(x, 0.0)
-    mask = np.asarray(mdp.action_mask)
     mass = occupancy.sum(axis=1)
     reduced = np.full((S, A), np.inf)
     reduced[pairs[:, 0], pairs[:, 1]] = M @ v - r + Cm.T @ lam

@@ -19,15 +19,14 @@ import weakref
 
 import numpy as np
 
-from rltheory.simulation import ContinuingAgent, ProblemKind, register_problem_kind
-from rltheory.simulation import continuing_prepared
+from rltheory.simulation import ContinuingAgent, ProblemKind, continuing_prepared, register_problem_kind
 from rltheory.tabular._average_reward import average_reward_policy_iteration
 from rltheory.tabular._model import FiniteMDP
 from rltheory.tabular._noisy_rewards import NoisyRewards
 
 __all__ = ["optimal_gain"]
 
-_GAINS: "weakref.WeakKeyDictionary[FiniteMDP, float]" = weakref.WeakKeyDictionary()
+_GAINS: weakref.WeakKeyDictionary[FiniteMDP, float] = weakref.WeakKeyDictionary()
 
 
 def optimal_gain(mdp: FiniteMDP) -> float:

@@ -193,7 +193,7 @@ def rollout_value_learning(mdp: FiniteMDP, start_states, rollout_length: int, *,
     flat = q.reshape(-1)
     target_idx = sa[allowed]
     converged, it = False, 0
-    for it in range(1, max_iter + 1):
+    for _ in range(max_iter):
         v = q.max(axis=1)
         new = r_sub + g * (sub @ v)
         change = float(np.max(np.abs(new - flat[target_idx]))) if new.size else 0.0

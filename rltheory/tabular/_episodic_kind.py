@@ -70,12 +70,9 @@ best mean observed reward so far (untried actions first):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
-from rltheory.simulation import EpisodicAgent, ProblemKind, register_problem_kind
-from rltheory.simulation import episodic_prepared
+from rltheory.simulation import EpisodicAgent, ProblemKind, episodic_prepared, register_problem_kind
 from rltheory.tabular._finite_horizon import backward_induction
 from rltheory.tabular._model import FiniteMDP
 from rltheory.tabular._noisy_rewards import NoisyRewards

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rltheory._validation import as_generator, check_int, check_real, check_shape, check_finite, readonly
+from rltheory._validation import as_generator, check_finite, check_int, check_real, check_shape, readonly
 from rltheory.tabular import _sample_kernels
 from rltheory.tabular._finite_horizon import backward_induction
 from rltheory.tabular._model import FiniteMDP

@@ -303,7 +303,7 @@ def ng_russell_irl(
     lam = check_real("l1_penalty", l1_penalty, low=0.0)
     rmax = check_real("r_max", r_max, low=0.0, low_open=True)
     tol = check_tol(tol)
-    S, A = mdp.n_states, mdp.n_actions
+    S = mdp.n_states
     P = np.asarray(mdp.dense_P)
     mask = np.asarray(mdp.action_mask)
     P_pi = np.einsum("sa,sat->st", pi, P)

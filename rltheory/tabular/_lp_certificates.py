@@ -12,8 +12,6 @@ computed by each solver.
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
 __all__ = [

@@ -790,48 +790,6 @@ class FiniteMDP:
             parts.append("exact=True")
         return "FiniteMDP(" + ", ".join(parts) + ")"
 
-    def to_spec(self) -> dict:
-        """JSON-serialisable description of the model (the ``problem`` of a simulation's metadata).
-
-        Every defining array as nested lists of exact float reprs: ``P`` dense ``(S, A, S)``, or for a sparse
-        model ``{"format": "csr", "shape", "data", "indices", "indptr"}`` of the ``(S*A, S)`` matrix; ``R`` as
-        ``(S, A)`` expected rewards; ``gamma``; and ``horizon``, ``terminal_states``, ``action_mask``,
-        ``initial_distribution`` (``None`` when not set; ``action_mask`` only when some action is disallowed).
-        The exact rational copies of an exact model are not included (their float values are).
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from rltheory.tabular import FiniteMDP
-        >>> mdp = FiniteMDP(np.array([[[0.5, 0.5]], [[0.0, 1.0]]]), np.array([[1.0], [0.0]]), gamma=1.0)
-        >>> spec = mdp.to_spec()
-        >>> spec["type"], spec["P"], spec["gamma"], spec["horizon"]
-        ('FiniteMDP', [[[0.5, 0.5]], [[0.0, 1.0]]], 1.0, None)
-        >>> FiniteMDP(np.array(spec["P"]), np.array(spec["R"]), gamma=spec["gamma"]).to_spec() == spec
-        True
-        """
-        if self.is_sparse:
-            P = {
-                "format": "csr",
-                "shape": [int(n) for n in self.P.shape],
-                "data": self.P.data.tolist(),
-                "indices": self.P.indices.tolist(),
-                "indptr": self.P.indptr.tolist(),
-            }
-        else:
-            P = np.asarray(self.P).tolist()
-        return {
-            "type": "FiniteMDP",
-            "P": P,
-            "R": np.asarray(self.R).tolist(),
-            "gamma": float(self.gamma),
-            "horizon": None if self.horizon is None else int(self.horizon),
-            "terminal_states": None if self.terminal_states is None else self.terminal_states.tolist(),
-            "action_mask": np.asarray(self.action_mask).tolist() if self.has_action_mask else None,
-            "initial_distribution": None if self.initial_distribution is None else self.initial_distribution.tolist(),
-        }
-
-    # ------------------------------------------------------- policy helpers
     def policy_matrix(self, policy) -> np.ndarray:
         """Validate ``policy`` and return it as an ``(S, A)`` probability matrix.
 
@@ -1009,7 +967,7 @@ class FiniteMDP:
         write_npz_atomic(path, arrays)
 
     @classmethod
-    def load(cls, path, *, max_bytes: int = LOAD_MAX_BYTES) -> "FiniteMDP":
+    def load(cls, path, *, max_bytes: int = LOAD_MAX_BYTES) -> FiniteMDP:
         """Read a model written by :meth:`save`.
 
         Never unpickles: object arrays are refused. Only the members a

@@ -25,8 +25,8 @@ from rltheory.tabular._model import FiniteMDP
 from rltheory.tabular._occupancy_lp import (
     MAX_POLICIES,
     deterministic_policies,
-    resolve_initial_distribution,
     policy_occupancies,
+    resolve_initial_distribution,
 )
 
 __all__ = ["ParetoFront", "hypervolume", "pareto_front", "pareto_gap", "vector_values"]

@@ -329,7 +329,7 @@ class OfflineDataset:
         return tuple(parts)
 
     @classmethod
-    def concatenate(cls, datasets) -> "OfflineDataset":
+    def concatenate(cls, datasets) -> OfflineDataset:
         """The rows of several datasets of the same task, in order (episodic: episode ids renumbered ``0..``).
 
         A dataset logged by a mixture of behaviours (e.g. two kinds of suboptimal trajectories, the stitching
@@ -369,7 +369,7 @@ class OfflineDataset:
                    n_actions=first.n_actions, gamma=first.gamma, horizon=first.horizon, stages=stages,
                    episodes=episodes)
 
-    def _subset(self, rows: np.ndarray) -> "OfflineDataset":
+    def _subset(self, rows: np.ndarray) -> OfflineDataset:
         take = lambda x: None if x is None else readonly(np.ascontiguousarray(x[rows]))  # noqa: E731
         return OfflineDataset(
             take(self.states), take(self.actions), take(self.rewards), take(self.next_states),
@@ -420,7 +420,7 @@ class OfflineDataset:
         write_npz_atomic(os.fspath(path), arrays)
 
     @classmethod
-    def load(cls, path, *, max_bytes: int = LOAD_MAX_BYTES) -> "OfflineDataset":
+    def load(cls, path, *, max_bytes: int = LOAD_MAX_BYTES) -> OfflineDataset:
         """Read a dataset written by :meth:`save`.
 
         Never unpickles (object arrays are refused); reads only the members a dataset file defines; checks

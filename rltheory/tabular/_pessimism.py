@@ -26,8 +26,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rltheory._validation import (as_generator, check_finite, check_int, check_probability, check_real, check_shape,
-                                  readonly)
+from rltheory._validation import (
+    as_generator,
+    check_finite,
+    check_int,
+    check_probability,
+    check_real,
+    check_shape,
+    readonly,
+)
 from rltheory.tabular import _sample_kernels
 from rltheory.tabular._model import FiniteMDP
 from rltheory.tabular._offline_data import OfflineDataset

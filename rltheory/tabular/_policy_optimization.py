@@ -686,7 +686,7 @@ def pmd_mean_step(policy, rewards, temperature: float) -> PMDMeanStep:
             out[s, sup] = p0
             continue
 
-        def mass(log_k):
+        def mass(log_k, x=x, p0=p0):
             k = np.exp(log_k)
             # W0(k e^x) computed as W0(exp(log k + x)) to avoid overflow for large x
             arg = np.exp(np.minimum(log_k + x, 700.0))

@@ -293,7 +293,7 @@ def _apply(mdp, v, tau, logref):
     out = np.empty(S)
     q = np.empty((S, A))
     if tau == 0.0:
-        eff = np.ascontiguousarray((np.asarray(mdp.action_mask) & np.isfinite(logref))).view(np.uint8)
+        eff = np.ascontiguousarray(np.asarray(mdp.action_mask) & np.isfinite(logref)).view(np.uint8)
         pi = np.empty(S, dtype=np.int64)
         fn = _kernels.bellman_backup_dense if kind == "dense" else _kernels.bellman_backup_csr
         lo, hi = fn(*P, mdp.R, mdp.gamma, v, eff, True, out, pi)
@@ -512,7 +512,7 @@ def soft_policy_iteration(
     converged = False
     change = float(np.max(np.abs(_soft_policy(q, tau, logref, mask) - pi)))  # the start's own certificate
     it = 0
-    for it in range(1, max_iter + 1):
+    for it in range(1, max_iter + 1):  # noqa: B007  (it is read after the loop)
         new = _soft_policy(q, tau, logref, mask)
         change = float(np.max(np.abs(new - pi)))
         pi = new

@@ -76,8 +76,8 @@ from rltheory._validation import (
     check_tol,
     readonly,
 )
-from rltheory.tabular._lp_certificates import check_certificate, check_solver_options, choose_solver
 from rltheory.tabular import _robust_kernels
+from rltheory.tabular._lp_certificates import check_certificate, check_solver_options, choose_solver
 from rltheory.tabular._model import FiniteMDP
 from rltheory.tabular._operators import _check_values, _kernel_inputs, _q_values
 
@@ -634,7 +634,7 @@ def _inner_w1(q, v, kappa, D, inner_tol, max_inner=200):
     pos = Ds[Ds > 0]
     lam_r = float((v.max() - v.min()) / pos.min()) * 2.0 + 1.0 if pos.size else 1.0
     lam_l = 0.0
-    F_l, jr_l, _ = F0, jr0, None
+    F_l = F0
     p_l, c_l, val_l = p_r, c_r, val_r
     F_r, jr_r, _ = F(lam_r)
     p_r, c_r, val_r = plan(jr_r)  # at lam_r no move is worth it: the plan stays put (cost 0)
@@ -1604,9 +1604,7 @@ def robust_policy_iteration(
     >>> pi.policy, bool(np.all(pi.v_lower <= vi.v_upper) and np.all(vi.v_lower <= pi.v_upper))
     (array([1, 0]), True)
     """
-    from rltheory._validation import check_int
-
-    from rltheory._validation import check_tol
+    from rltheory._validation import check_int, check_tol
 
     bound = _bind(mdp, uncertainty, "robust_policy_iteration")
     tol = check_tol(tol)
@@ -1909,7 +1907,7 @@ def iwocs(mdp: FiniteMDP, kernels, *, max_iter: int = 100, tol: float = 1e-8) ->
     best_pol, best_lower, worst = None, -np.inf, 0
     lowers, uppers = [], []
     it = 0
-    for it in range(1, max_iter + 1):
+    for it in range(1, max_iter + 1):  # noqa: B007  (it is read after the loop)
         cands = [optimum(j)[1] for j in found]
         qmin = np.min([optimum(j)[2] for j in found], axis=0)
         cands.append(np.argmax(np.where(mask, qmin, -np.inf), axis=1).astype(np.int64))

@@ -54,7 +54,7 @@ from rltheory.tabular._model import MAX_VALUE_SCALE, FiniteMDP
 __all__ = ["termination_bound"]
 
 #: One certificate per model (models are immutable; the cache holds no strong reference).
-_CACHE: "weakref.WeakKeyDictionary[FiniteMDP, np.ndarray | None]" = weakref.WeakKeyDictionary()
+_CACHE: weakref.WeakKeyDictionary[FiniteMDP, np.ndarray | None] = weakref.WeakKeyDictionary()
 
 
 def _improper_components(mdp: FiniteMDP) -> list[np.ndarray]:

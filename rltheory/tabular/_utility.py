@@ -29,8 +29,8 @@ policy iteration.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import cvxpy as cp
 import numpy as np

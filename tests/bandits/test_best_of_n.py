@@ -7,7 +7,8 @@ from fractions import Fraction
 import numpy as np
 import pytest
 import sympy as sp
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from rltheory.bandits import best_of_n, best_of_n_asymptotics, best_of_n_kl_formula, kl_reward_frontier
 

@@ -247,7 +247,7 @@ def test_confidence_sequence_covers_uniformly_in_time():
     for _ in range(n_seq):
         W = np.zeros((K, K))
         missed = False
-        for n in range(1, 401):
+        for _ in range(400):
             for i in range(K):
                 for j in range(i + 1, K):
                     if rng.random() < P[i, j]:

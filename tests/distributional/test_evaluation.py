@@ -17,7 +17,6 @@ from rltheory.distributional._metrics import cramer_rows, winf_quantile_rows
 from rltheory.proofs_checks.strategies import finite_mdps, policies
 from rltheory.tabular import FiniteMDP
 
-
 _FP = 1e-9  # rounding allowance per unit of ||v||: a few hundred roundings of numbers <= 1/(1-gamma)
 
 

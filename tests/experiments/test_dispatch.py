@@ -18,7 +18,6 @@ from rltheory.experiments import ExperimentConfig, make_executor, run_experiment
 from rltheory.experiments._dispatch import check_pairing, problem_kind, simulate_chunk
 from tests.experiments._helpers import assert_same_curves
 
-
 # --------------------------------------------------------------------------- linear problems: the same runner
 
 
@@ -150,7 +149,7 @@ def test_a_pickled_problem_reaches_the_kernel_with_the_drivers_numba_types():
 
 
 def test_simulate_chunk_in_a_worker_equals_in_process():
-    from rltheory.bandits import BernoulliBandit, KLUCB
+    from rltheory.bandits import KLUCB, BernoulliBandit
 
     bandit, agent = BernoulliBandit([0.7, 0.5]), KLUCB()
     here = simulate_chunk(bandit, agent, 120, 3, 4, 9, 8)
@@ -161,7 +160,7 @@ def test_simulate_chunk_in_a_worker_equals_in_process():
 
 
 def test_problem_kind_and_pairing_of_bandits():
-    from rltheory.bandits import BernoulliBandit, UCB1
+    from rltheory.bandits import UCB1, BernoulliBandit
 
     bandit = BernoulliBandit([0.5, 0.4])
     assert problem_kind(bandit) == "bandit"

@@ -37,14 +37,13 @@ from tests.experiments._helpers import (
     corrupt,
     dying_chunk,
     fake_chunk,
+    file_set,
     interrupting_chunk,
     make_jobs,
     make_store,
     reference,
     run,
-    slow_chunk,
     small_configs,
-    file_set,
 )
 
 # --------------------------------------------------------------------------- executors and chunking
@@ -236,8 +235,8 @@ def reference_result():
 
 
 def test_single_chunk_equals_one_simulate_call_per_config(reference_result):
-    from rltheory.simulation import simulate
     from rltheory.experiments import config_seed
+    from rltheory.simulation import simulate
 
     for k, cfg in enumerate(small_configs()):
         direct = simulate(cfg.problem, cfg.agent, n_rounds=150, n_runs=7, seed=config_seed(11, k), checkpoints=15)

@@ -16,7 +16,6 @@ import pytest
 
 from tests.experiments._helpers import DESCRIPTION, file_set, make_jobs, make_store, run
 
-
 # --------------------------------------------------------------------------- bad results folders
 
 

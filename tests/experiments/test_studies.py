@@ -7,7 +7,7 @@ import pytest
 
 from rltheory.cli import main
 from rltheory.experiments import Study, make_executor, plot_study, run_study, write_study
-from rltheory.experiments._catalogue import CATALOGUE, _offline_instance, _ope_instance, _ope_task, _ope_reference
+from rltheory.experiments._catalogue import CATALOGUE, _offline_instance, _ope_instance, _ope_reference, _ope_task
 from rltheory.experiments._studies import _demo_task
 from rltheory.tabular import concentrability, finite_horizon_policy_evaluation
 

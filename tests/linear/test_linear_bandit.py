@@ -5,9 +5,8 @@ import math
 import numpy as np
 import pytest
 
-from rltheory.linear import LinearBandit, oful_radius
+from rltheory.linear import LinearBandit, LinUCB, oful_radius
 from rltheory.simulation import simulate
-from rltheory.linear import LinUCB
 
 
 def test_bandit_validation():

@@ -16,7 +16,6 @@ from rltheory.linear import (
     lstd,
     mspbe,
     one_hot_features,
-    polynomial_features,
     projection,
     random_features,
     td,
@@ -224,7 +223,9 @@ def test_learner_validation():
 
 @pytest.mark.parametrize("algorithm", ["td", "gtd2", "tdc"])
 def test_compiled_learners_match_the_numpy_reference(algorithm):
-    from rltheory.linear import gtd2 as g2, td as t0, tdc as tc
+    from rltheory.linear import gtd2 as g2
+    from rltheory.linear import td as t0
+    from rltheory.linear import tdc as tc
     from rltheory.linear._td import td_reference_run
 
     mdp, rng = _positive_mdp(13, 5, 2, 0.9)

@@ -30,9 +30,7 @@ def test_a_broken_regret_bound_is_caught(monkeypatch):
 
 
 def test_a_wrong_shapley_bound_is_caught(monkeypatch):
-    from rltheory.tabular.games import _shapley
-
-    from rltheory.tabular.games import MarkovGame
+    from rltheory.tabular.games import MarkovGame, _shapley
 
     # claiming the one-step backup itself as an interval of width 0 (no MacQueen correction) is false
     monkeypatch.setattr(_shapley, "_macqueen", lambda lo, hi, v, gamma: (0.5 * (lo + hi), 0.5 * (lo + hi)))

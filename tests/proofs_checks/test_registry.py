@@ -19,7 +19,7 @@ from rltheory.proofs_checks import (
 )
 from rltheory.proofs_checks._claims_dp import _contraction_slack, _mdp_two_vectors
 from rltheory.proofs_checks._registry import _REGISTRY
-from rltheory.tabular import FiniteMDP, bellman_operator
+from rltheory.tabular import bellman_operator
 
 
 def _false_claim(claim_id="false.gamma-squared-contraction", registry=False):

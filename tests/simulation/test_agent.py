@@ -7,7 +7,7 @@ from typing import ClassVar, NamedTuple
 import pytest
 
 from rltheory.bandits import EXP3, KLUCB, UCB1, BanditAgent, BernoulliBandit
-from rltheory.linear import LinUCB, LSVIUCB
+from rltheory.linear import LSVIUCB, LinUCB
 from rltheory.simulation import Agent, EpisodicAgent, NoParams, agent_from_spec, registered_agents
 
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from rltheory.bandits import UCB1, BernoulliBandit
-from rltheory.linear import LinearBandit, LinearMDP, LinUCB, LSVIUCB
+from rltheory.linear import LSVIUCB, LinearBandit, LinearMDP, LinUCB
 from rltheory.simulation import problem_kinds, simulate
 
 B = BernoulliBandit([0.6, 0.5])

@@ -8,7 +8,7 @@ identical action counts, and have identical exact regret, episode by episode (``
 import numpy as np
 
 from rltheory.simulation import simulate
-from rltheory.tabular import NoisyRewards, FiniteMDP
+from rltheory.tabular import FiniteMDP, NoisyRewards
 from rltheory.tabular._learning_reference import reference_run
 
 

@@ -24,9 +24,9 @@ from __future__ import annotations
 
 import functools
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction as F
-from typing import Callable
 
 import numpy as np
 import scipy.sparse as sp
@@ -289,7 +289,7 @@ def _discounted_entry(name, citation, builder) -> KnownAnswer:
     return KnownAnswer(name, citation, builder, tuple(v), tuple(frozenset(a) for a in acts))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def discounted_catalogue() -> tuple[KnownAnswer, ...]:
     """Discounted entries with v* from the sympy brute-force oracle (independent of the solvers)."""
     return (
@@ -426,7 +426,7 @@ def exact_policy_values(mdp: FiniteMDP, policy, terminal_states) -> list[F]:
     return v
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def gamblers_problem_values(goal: int = 100, p_heads=F(2, 5)) -> tuple[F, ...]:
     """The optimal values of :func:`gamblers_problem`, exactly: bold play, checked optimal in rationals.
 

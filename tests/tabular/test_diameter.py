@@ -26,7 +26,7 @@ def _brute_force(mdp):
     Under a fixed chain with the target made absorbing, the target is hit almost surely from s iff s reaches no
     state that cannot reach the target; on those states h = 1 + Q h.
     """
-    S, A = mdp.n_states, mdp.n_actions
+    S = mdp.n_states
     P = np.asarray(mdp.dense_P)
     mask = np.asarray(mdp.action_mask)
     best = np.full((S, S), np.inf)

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import scipy.optimize as so
 
-from rltheory.tabular import FiniteMDP, conjugate_generator, dual_rl, linear_programming, discounted_occupancy
+from rltheory.tabular import FiniteMDP, conjugate_generator, discounted_occupancy, dual_rl, linear_programming
 
 
 def instance(seed, S=4, A=3, mask=False):

@@ -8,7 +8,7 @@ import pytest
 from numba import njit
 
 from rltheory.simulation import EpisodicAgent, kind_of, simulate
-from rltheory.tabular import NoisyRewards, FiniteMDP, PSRL, UCBVI, backward_induction
+from rltheory.tabular import PSRL, UCBVI, FiniteMDP, NoisyRewards, backward_induction
 from rltheory.tabular._learning_reference import reference_run
 
 from ._learning import small_mdp

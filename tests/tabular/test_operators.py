@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from rltheory.proofs_checks.strategies import finite_mdps, policies
 from rltheory.tabular import FiniteMDP, bellman_operator, greedy_policy, q_values
 from rltheory.tabular import _reference as ref
+
 from ._helpers import backup_slack
 
 mdps = finite_mdps(n_states=st.integers(1, 7), n_actions=st.integers(1, 4), sparse=st.booleans(), action_mask=True)

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from rltheory.simulation import simulate
-from rltheory.tabular import PSRL, NoisyRewards, FiniteMDP, GreedyCertaintyEquivalence
+from rltheory.tabular import PSRL, FiniteMDP, GreedyCertaintyEquivalence, NoisyRewards
 
 from ._learning import assert_parity, small_mdp
 

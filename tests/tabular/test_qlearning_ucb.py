@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from rltheory.simulation import simulate
-from rltheory.tabular import NoisyRewards, EpsilonGreedyQ, QLearningUCB, backward_induction
+from rltheory.tabular import EpsilonGreedyQ, NoisyRewards, QLearningUCB, backward_induction
 
 from ._learning import assert_parity, small_mdp
 
@@ -31,7 +31,7 @@ def test_learning_rate_weights_and_optimism():
 
 def test_epsilon_one_is_uniform_play():
     mdp = small_mdp(6)
-    H, S, A = mdp.horizon, mdp.n_states, mdp.n_actions
+    H, S = mdp.horizon, mdp.n_states
     V = np.zeros((H + 1, S))
     for h in range(H - 1, -1, -1):
         V[h] = (mdp.R + mdp.P @ V[h + 1]).mean(axis=1)

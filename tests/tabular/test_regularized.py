@@ -12,6 +12,7 @@ from rltheory.proofs_checks.strategies import discounts, finite_mdps, value_vect
 from rltheory.tabular import (
     FiniteMDP,
     RegularizedPolicyEvaluationResult,
+    _soft_kernels,
     mirror_descent_value_iteration,
     regularized_policy_evaluation,
     soft_bellman_operator,
@@ -20,7 +21,6 @@ from rltheory.tabular import (
     value_iteration,
 )
 from rltheory.tabular._regularized import _log_reference, _soft_inputs, soft_backup_reference
-from rltheory.tabular import _soft_kernels
 
 EPS = np.finfo(float).eps
 _small = dict(n_states=st.integers(1, 5), n_actions=st.integers(1, 4), sparse=st.booleans(), action_mask=True)

@@ -6,8 +6,7 @@ import numpy as np
 import pytest
 
 from rltheory.simulation import simulate
-from rltheory.tabular import FiniteMDP, UCBVI, backward_induction
-from rltheory.tabular._learning_reference import reference_run
+from rltheory.tabular import UCBVI, FiniteMDP, backward_induction
 from rltheory.tabular._ucbvi import ucbvi_log_term
 
 from ._learning import assert_parity, small_mdp

@@ -17,8 +17,15 @@ from rltheory.tabular import (
     gain_and_bias,
 )
 from rltheory.tabular._average_reward_reference import extended_value_iteration_reference, ucrl2_reference_run
-from rltheory.tabular._ucrl2 import INFO_EPISODES, INFO_GAIN_LOWER, INFO_GAIN_UPPER, INFO_NOT_CONVERGED, INFO_T_K
-from rltheory.tabular._ucrl2 import _inner_max, _inner_max_support
+from rltheory.tabular._ucrl2 import (
+    INFO_EPISODES,
+    INFO_GAIN_LOWER,
+    INFO_GAIN_UPPER,
+    INFO_NOT_CONVERGED,
+    INFO_T_K,
+    _inner_max,
+    _inner_max_support,
+)
 from rltheory.tabular.envs import garnet, river_swim
 
 from ._helpers import actions_of, step_continuing_agent
@@ -82,7 +89,7 @@ def test_fig2_on_the_support_is_the_dense_fig2_bit_for_bit(seed):
 def _instance(seed, S=6, A=3, unvisited=2):
     g = np.random.default_rng(seed)
     counts = g.integers(0, 30, size=(S, A, S)).astype(float)
-    for k in range(unvisited):
+    for _ in range(unvisited):
         counts[g.integers(S), g.integers(A)] = 0.0
     N = counts.sum(axis=2)
     p_hat = counts / np.maximum(N, 1)[:, :, None]

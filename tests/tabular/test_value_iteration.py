@@ -30,6 +30,7 @@ from rltheory.tabular import (
 from rltheory.tabular import _kernels as K
 from rltheory.tabular import _reference as ref
 from rltheory.tabular._operators import _kernel_inputs
+
 from ._helpers import EPS, fp_slack
 
 mdps = finite_mdps(n_states=st.integers(1, 7), n_actions=st.integers(1, 4), sparse=st.booleans(), action_mask=True)
@@ -343,13 +344,11 @@ def test_gamblers_problem(gambler, name, solver):
     """v*(s) is the probability of reaching 100 under optimal play: v*(50) = 0.4 (one bold bet of 50 wins w.p. 0.4;
     optimal since bold play satisfies the optimality equation exactly), v*(25) = 0.4^2, v*(75) = 0.4 + 0.6 * 0.4,
     monotone in s. Every stake is >= 1, so every policy is proper and the SSP certificate applies."""
-    from rltheory.tabular._ssp import termination_bound
-
-    from .known_answers import exact_policy_values
-
     from fractions import Fraction as F
 
-    from .known_answers import gamblers_problem_values
+    from rltheory.tabular._ssp import termination_bound
+
+    from .known_answers import exact_policy_values, gamblers_problem_values
 
     exact = gamblers_problem_values(100)
     p = F(2, 5)

@@ -23,9 +23,9 @@ from rltheory.tabular.envs._classic import chain, river_swim
 from rltheory.tabular.envs._deep_sea import deep_sea, deep_sea_treasure
 from rltheory.tabular.envs._garnet import garnet
 from rltheory.tabular.envs._gridworld import GRID_ACTIONS, cell_to_state, gridworld, plot_gridworld, state_to_cell
+from rltheory.tabular.envs._gymnasium import from_gymnasium, register_gymnasium_envs, to_gymnasium
 from rltheory.tabular.envs._stitching import stitching_mdp
 from rltheory.tabular.envs._tree import tree_mdp
-from rltheory.tabular.envs._gymnasium import from_gymnasium, register_gymnasium_envs, to_gymnasium
 
 __all__ = [
     "GRID_ACTIONS",

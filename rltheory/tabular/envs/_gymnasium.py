@@ -247,7 +247,7 @@ def _draw(np_random, cum) -> int:
     return k
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _env_classes():
     """The two Env classes, built on first use so that ``import rltheory`` never imports Gymnasium."""
     gymnasium = _import_gymnasium("to_gymnasium")

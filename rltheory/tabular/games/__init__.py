@@ -43,8 +43,7 @@ Building blocks (for solvers built on this package):
   :func:`n_player_flow` (the exact finite-population law).
 """
 
-from rltheory.tabular.games._matrix import ExploitabilityResult, MatrixGame, exploitability
-from rltheory.tabular.games._zero_sum import ZeroSumResult, solve_zero_sum
+from rltheory.tabular.games import _selfplay  # noqa: F401 - registers the "markov-game" problem kind
 from rltheory.tabular.games._correlated import (
     CorrelatedEquilibriumResult,
     cce_violation,
@@ -52,8 +51,6 @@ from rltheory.tabular.games._correlated import (
     coarse_correlated_equilibrium,
     correlated_equilibrium,
 )
-from rltheory.tabular.games._nash import NashEquilibriaResult, nash_equilibria
-from rltheory.tabular.games._qre import QREResult, qre
 from rltheory.tabular.games._dynamics import (
     LearningDynamicsResult,
     ReplicatorResult,
@@ -65,47 +62,20 @@ from rltheory.tabular.games._dynamics import (
     regret_matching_plus,
     replicator_dynamics,
 )
-from rltheory.tabular.games._stackelberg import StackelbergResult, stackelberg_commitment
-from rltheory.tabular.games._preference import (
-    PreferenceDynamicsResult,
-    PreferenceGame,
-    RegularizedNashResult,
-    nash_md,
-    nash_mp,
-    regularized_nash,
-    self_play_preference_optimization,
-)
-from rltheory.tabular.games._soccer import SoccerGame, littman_soccer
+from rltheory.tabular.games._finite_horizon import ShapleyBackwardInductionResult, shapley_backward_induction
 from rltheory.tabular.games._markov import (
     MarkovExploitabilityResult,
     MarkovGame,
     evaluate_policies,
     markov_exploitability,
 )
-from rltheory.tabular.games._shapley import ShapleyResult, minimax_policy_iteration, shapley_value_iteration
-from rltheory.tabular.games._regularized import (
-    RegularizedExploitabilityResult,
-    RegularizedShapleyResult,
-    TeamSoftPolicyIterationResult,
-    heterogeneous_agent_soft_policy_iteration,
-    regularized_markov_exploitability,
-    regularized_shapley_value_iteration,
-)
-from rltheory.tabular.games._finite_horizon import ShapleyBackwardInductionResult, shapley_backward_induction
-from rltheory.tabular.games import _selfplay  # noqa: F401 - registers the "markov-game" problem kind
-from rltheory.tabular.games._nash_vi import NashVI, NashVIResult, nash_vi
 from rltheory.tabular.games._markov_correlated import (
     GeneralSumMarkovGame,
     MarkovCorrelatedResult,
     markov_correlated_equilibrium,
     markov_deviation_gains,
 )
-from rltheory.tabular.games._minimax_fqi import MinimaxFQIResult, minimax_fqi
-from rltheory.tabular.games._offline import (
-    PessimisticMinimaxResult,
-    pessimistic_minimax_value_iteration,
-    sample_transition_counts,
-)
+from rltheory.tabular.games._matrix import ExploitabilityResult, MatrixGame, exploitability
 from rltheory.tabular.games._mean_field import (
     MeanFieldExploitabilityResult,
     MeanFieldGame,
@@ -117,6 +87,36 @@ from rltheory.tabular.games._mean_field import (
     mean_field_mirror_descent,
     n_player_flow,
 )
+from rltheory.tabular.games._minimax_fqi import MinimaxFQIResult, minimax_fqi
+from rltheory.tabular.games._nash import NashEquilibriaResult, nash_equilibria
+from rltheory.tabular.games._nash_vi import NashVI, NashVIResult, nash_vi
+from rltheory.tabular.games._offline import (
+    PessimisticMinimaxResult,
+    pessimistic_minimax_value_iteration,
+    sample_transition_counts,
+)
+from rltheory.tabular.games._preference import (
+    PreferenceDynamicsResult,
+    PreferenceGame,
+    RegularizedNashResult,
+    nash_md,
+    nash_mp,
+    regularized_nash,
+    self_play_preference_optimization,
+)
+from rltheory.tabular.games._qre import QREResult, qre
+from rltheory.tabular.games._regularized import (
+    RegularizedExploitabilityResult,
+    RegularizedShapleyResult,
+    TeamSoftPolicyIterationResult,
+    heterogeneous_agent_soft_policy_iteration,
+    regularized_markov_exploitability,
+    regularized_shapley_value_iteration,
+)
+from rltheory.tabular.games._shapley import ShapleyResult, minimax_policy_iteration, shapley_value_iteration
+from rltheory.tabular.games._soccer import SoccerGame, littman_soccer
+from rltheory.tabular.games._stackelberg import StackelbergResult, stackelberg_commitment
+from rltheory.tabular.games._zero_sum import ZeroSumResult, solve_zero_sum
 
 __all__ = [
     "CorrelatedEquilibriumResult",

@@ -137,7 +137,7 @@ class MatrixGame:
 
     # ------------------------------------------------------------ builders
     @classmethod
-    def zero_sum(cls, A) -> "MatrixGame":
+    def zero_sum(cls, A) -> MatrixGame:
         """The two-player zero-sum game ``[A, -A]``: the row player receives ``A[i, j]``, the column player pays it.
 
         Examples

@@ -444,7 +444,7 @@ def nash_vi(game: MarkovGame, n_episodes: int, *, bonus: str = "l1", c: float = 
     seed = check_int("seed", seed, low=0)
     agent = NashVI(bonus=bonus, c=c, delta=delta)
     params = agent.compiled_params(game, n_episodes)
-    H, S = game.horizon, game.n_states
+    H = game.horizon
     cumP = np.ascontiguousarray(np.broadcast_to(np.cumsum(np.asarray(game.P), axis=3), (H,) + game.P.shape))
     rho = start_distribution(game)
     stream = run_states(seed, np.arange(1), 1)[0, 0].copy()

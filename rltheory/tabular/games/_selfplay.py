@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from rltheory.simulation import MarkovGameAgent, ProblemKind, register_problem_kind
-from rltheory.simulation import markov_game_prepared
+from rltheory.simulation import MarkovGameAgent, ProblemKind, markov_game_prepared, register_problem_kind
 from rltheory.tabular.games._finite_horizon import shapley_backward_induction
 from rltheory.tabular.games._markov import MarkovGame
 

@@ -7,10 +7,12 @@ asserts that the unified engine reproduces them bit for bit. This script uses
 the pre-refactor API and does not run on later commits; it is kept as the
 record of the configurations.
 """
-import subprocess, sys, numpy as np
+import subprocess
+
+import numpy as np
+
 from rltheory import bandits as B
 from rltheory import linear as L
-
 
 if __name__ == "__main__":
     commit = subprocess.check_output(["git", "rev-parse", "HEAD"], text=True).strip()

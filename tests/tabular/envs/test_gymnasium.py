@@ -10,8 +10,6 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from tests._helpers import missing_examples
-
 from rltheory.bandits import BernoulliBandit, BoundedBandit, GaussianBandit
 from rltheory.tabular import FiniteMDP, backward_induction, policy_evaluation, policy_iteration
 from rltheory.tabular.envs import (
@@ -23,6 +21,7 @@ from rltheory.tabular.envs import (
     river_swim,
     to_gymnasium,
 )
+from tests._helpers import missing_examples
 
 gym = pytest.importorskip("gymnasium", reason="needs the gym extra: pip install rltheory[gym]")
 from gymnasium.utils.env_checker import check_env  # noqa: E402

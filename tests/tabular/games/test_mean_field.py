@@ -22,6 +22,7 @@ import itertools
 import numpy as np
 import pytest
 
+from rltheory.proofs_checks.rates import assert_rate_at_least, assert_rate_at_most, fit_power_law
 from rltheory.tabular.games import (
     MeanFieldGame,
     mean_field_exploitability,
@@ -30,7 +31,6 @@ from rltheory.tabular.games import (
     mean_field_mirror_descent,
     n_player_flow,
 )
-from rltheory.proofs_checks.rates import assert_rate_at_least, assert_rate_at_most, fit_power_law
 
 EPS = np.finfo(float).eps
 

@@ -21,13 +21,13 @@ from rltheory.tabular.games import (
     MarkovGame,
     MatrixGame,
     ShapleyResult,
+    _stage,
     littman_soccer,
     markov_exploitability,
     minimax_policy_iteration,
     shapley_value_iteration,
     solve_zero_sum,
 )
-from rltheory.tabular.games import _stage
 from rltheory.tabular.games._reference import shapley_backup_reference
 from tests.tabular.games._helpers import EPS
 
@@ -93,7 +93,6 @@ def test_hoffman_karp_certificate_and_agreement(game, tol):
 
 @given(markov_games(B=1))
 def test_one_player_games_are_mdps(game):
-    S, A = game.n_states, game.n_max_actions
     mdp = FiniteMDP(game.P[:, :, 0, :], game.R[:, :, 0], gamma=game.gamma)
     if game.gamma == 0.0:
         v_star = game.R[:, :, 0].max(axis=1)

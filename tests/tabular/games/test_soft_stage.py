@@ -13,8 +13,7 @@ import scipy.special
 from hypothesis import given
 from hypothesis import strategies as st
 
-from rltheory.tabular.games import MatrixGame, qre, solve_zero_sum
-from rltheory.tabular.games import _soft_stage
+from rltheory.tabular.games import MatrixGame, _soft_stage, qre, solve_zero_sum
 from tests.tabular.games._helpers import EPS
 
 
