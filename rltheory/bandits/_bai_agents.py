@@ -695,11 +695,10 @@ class LUCB(IdentificationAgent):
 
     *PAC subset selection in stochastic multi-armed bandits*, ICML, Sec. 3 and Theorem 1: at round
     :math:`r` (round 1 is the initial sampling of every arm) let :math:`h` be the empirical best arm and
-    :math:`l = rg\max_{j 
-e h} U_j(r)`, with
-    :math:`U, L = \hat\mu \pm eta(N, r)`, :math:`eta(u, r) = \sqrt{\log(k_1 K r^4/\delta)/(2u)}`,
-    :math:`k_1 = 5/4`; stop when :math:`U_l(r) - L_h(r) < arepsilon` and recommend :math:`h`; otherwise
-    sample :math:`h` then :math:`l`. With :math:`arepsilon = 0` (exact best arm, the default) LUCB1 is
+    :math:`l = \arg\max_{j \ne h} U_j(r)`, with
+    :math:`U, L = \hat\mu \pm \beta(N, r)`, :math:`\beta(u, r) = \sqrt{\log(k_1 K r^4/\delta)/(2u)}`,
+    :math:`k_1 = 5/4`; stop when :math:`U_l(r) - L_h(r) < \varepsilon` and recommend :math:`h`; otherwise
+    sample :math:`h` then :math:`l`. With :math:`\varepsilon = 0` (exact best arm, the default) LUCB1 is
     :math:`\delta`-correct (the confidence bounds hold for all arms and rounds with probability
     :math:`1 - \delta`, Lemma 2 of the paper). The stopping time counts samples (two per round).
 
@@ -737,14 +736,14 @@ class KLLUCB(IdentificationAgent):
     r"""KL-LUCB of Kaufmann & Kalyanakrishnan (2013), with ``m = 1``.
 
     *Information complexity in bandit subset selection*, COLT, Sec. 2-3: LUCB with KL confidence bounds
-    :math:`U_a = \max\{q \ge \hat\mu_a: N_a d(\hat\mu_a, q) \le eta(r, \delta)\}` and
-    :math:`L_a = \min\{q \le \hat\mu_a: N_a d(\hat\mu_a, q) \le eta(r, \delta)\}`
+    :math:`U_a = \max\{q \ge \hat\mu_a: N_a d(\hat\mu_a, q) \le \beta(r, \delta)\}` and
+    :math:`L_a = \min\{q \le \hat\mu_a: N_a d(\hat\mu_a, q) \le \beta(r, \delta)\}`
     (:func:`~rltheory.bandits.klucb_bernoulli`, :func:`~rltheory.bandits.kllcb_bernoulli`; Gaussian:
-    :math:`\hat\mu \pm \sigma\sqrt{2eta/N}`), exploration rate :math:`eta(r, \delta) = \log(k_1 K r^lpha/\delta)`,
-    :math:`r` the round. It is :math:`\delta`-correct for :math:`lpha > 1` and
-    :math:`k_1 > 1 + 1/(lpha - 1)` (the paper's Theorem 2); the defaults :math:`lpha = 1.1`,
+    :math:`\hat\mu \pm \sigma\sqrt{2\beta/N}`), exploration rate :math:`\beta(r, \delta) = \log(k_1 K r^\alpha/\delta)`,
+    :math:`r` the round. It is :math:`\delta`-correct for :math:`\alpha > 1` and
+    :math:`k_1 > 1 + 1/(\alpha - 1)` (the paper's Theorem 2); the defaults :math:`\alpha = 1.1`,
     :math:`k_1 = 405.5` are those of its sample-complexity bound (Theorem 3:
-    :math:`k_1 > 2e + 1 + e/(lpha-1) + (e+1)/(lpha-1)^2`).
+    :math:`k_1 > 2e + 1 + e/(\alpha-1) + (e+1)/(\alpha-1)^2`).
 
     Examples
     --------
@@ -844,16 +843,15 @@ class LilUCB(IdentificationAgent):
     *lil' UCB: an optimal exploration algorithm for multi-armed bandits*, COLT: after one pull of each
     arm, sample
 
-    .. math:: rg\max_a\ \hat\mu_a + (1 + eta)(1 + \sqrtarepsilon)
-       \sqrt{rac{2\sigma^2(1 + arepsilon)\logig(\log((1 + arepsilon)N_a)/\deltaig)}{N_a}}
+    .. math:: \arg\max_a\ \hat\mu_a + (1 + \beta)(1 + \sqrt\varepsilon)
+       \sqrt{\frac{2\sigma^2(1 + \varepsilon)\log\big(\log((1 + \varepsilon)N_a)/\delta\big)}{N_a}}
 
-    until some arm has :math:`N_i \ge 1 + \lambda\sum_{j 
-e i} N_j`, and recommend the most sampled arm.
+    until some arm has :math:`N_i \ge 1 + \lambda\sum_{j \ne i} N_j`, and recommend the most sampled arm.
     The :math:`\delta` of the index is the problem's ``delta`` (the paper's :math:`\delta`, which must
-    lie in :math:`(0, \log(1 + arepsilon)/e)`); the paper's guarantee (its Theorem 2, for
-    :math:`\lambda` large enough, e.g. :math:`\lambda \ge ((2+eta)/eta)^2` as in its analysis) bounds
-    the error probability by a multiple of :math:`c_arepsilon\delta`,
-    :math:`c_arepsilon = rac{2+arepsilon}{arepsilon}ig(rac{1}{\log(1+arepsilon)}ig)^{1+arepsilon}`,
+    lie in :math:`(0, \log(1 + \varepsilon)/e)`); the paper's guarantee (its Theorem 2, for
+    :math:`\lambda` large enough, e.g. :math:`\lambda \ge ((2+\beta)/\beta)^2` as in its analysis) bounds
+    the error probability by a multiple of :math:`c_\varepsilon\delta`,
+    :math:`c_\varepsilon = \frac{2+\varepsilon}{\varepsilon}\big(\frac{1}{\log(1+\varepsilon)}\big)^{1+\varepsilon}`,
     not by :math:`\delta` itself: the measured error frequency is in the result. :math:`\sigma = 1/2` is
     the sub-Gaussian scale of rewards in [0, 1].
 
