@@ -92,7 +92,20 @@ class BayesOptimalPolicy:
     discount: float
 
     def action(self, t: int, n0: int, s0: int, s1: int) -> int:
-        """An optimal arm at round ``t`` in belief ``(n0, s0, s1)`` (the lower index among ties)."""
+        """An optimal arm at round ``t`` in belief ``(n0, s0, s1)`` (the lower index among ties).
+
+        Examples
+        --------
+        With uniform priors and two pulls, the last pull goes to the arm of larger posterior mean: stay
+        after a success (2/3 against 1/2), switch after a failure (1/3 against 1/2).
+
+        >>> from rltheory.bandits import bayes_optimal_policy
+        >>> p = bayes_optimal_policy([[1, 1], [1, 1]], 2)
+        >>> p.action(1, 1, 1, 0), p.action(1, 1, 0, 0)  # arm 0 was pulled: a success, a failure
+        (0, 1)
+        >>> p.action(1, 0, 0, 1), p.action(1, 0, 0, 0)  # arm 1 was pulled: a success, a failure
+        (1, 0)
+        """
         q = self.q[check_int("BayesOptimalPolicy.action: t", t, low=0, high=self.horizon - 1)]
         if not (0 <= s0 <= n0 <= t and 0 <= s1 <= t - n0):
             raise ValueError(f"BayesOptimalPolicy.action: no belief (n0={n0}, s0={s0}, s1={s1}) at round t={t}")

@@ -74,6 +74,16 @@ class BestOfNResult:
         :math:`\Pr(r(Y_{\mathrm{bon}}) > r(Y)) + \frac12\Pr(r(Y_{\mathrm{bon}}) = r(Y))`, :math:`Y \sim \pi_{\mathrm{ref}}`.
     expected_reward : float
     n : int
+
+    Examples
+    --------
+    >>> res = best_of_n([0.5, 0.5], [0.0, 1.0], 2)  # the better of two fair coin flips is 1 w.p. 3/4
+    >>> res.n, res.action_probabilities.tolist(), round(res.expected_reward, 6)
+    (2, [0.25, 0.75], 0.75)
+    >>> round(res.win_rate, 6)  # P(bon > Y) + P(bon = Y) / 2 = 3/8 + 1/4
+    0.625
+    >>> bool(res.kl <= res.kl_formula)  # log 2 - 1/2 bounds the exact KL
+    True
     """
 
     action_probabilities: np.ndarray
@@ -188,6 +198,16 @@ class BestOfNAsymptotics:
     tilt : float
         The exponent :math:`\lambda` of the tilted token law :math:`p_\lambda \propto p e^{\lambda r}` with
         :math:`\mathrm{KL}(p_\lambda\|p) = \Delta`.
+
+    Examples
+    --------
+    >>> import math
+    >>> res = best_of_n_asymptotics([0.5, 0.5], [0, 1], 0.2, [10, 100])
+    >>> res.lengths.tolist(), float(res.n_samples[0])  # N = ceil(e^{10 * 0.2}) = ceil(7.389)
+    ([10, 100], 8.0)
+    >>> x = res.kl_rl_reward  # a fair coin tilted by lambda: x = sigma(lambda), KL(Bernoulli(x) || 1/2) = 0.2
+    >>> round(x - 1 / (1 + math.exp(-res.tilt)), 9), round(math.log(2) + x * math.log(x) + (1 - x) * math.log(1 - x), 9)
+    (0.0, 0.2)
     """
 
     lengths: np.ndarray

@@ -465,6 +465,17 @@ class OptimalWeights:
     converged : bool
         Whether ``upper - lower <= tol * lower`` was reached within ``max_iter``.
     tol : float
+
+    Examples
+    --------
+    Two unit-variance Gaussian arms with gap 1: :math:`w^* = (1/2, 1/2)` and :math:`T^* = 8\sigma^2/\Delta^2 = 8`.
+
+    >>> from rltheory.bandits import GaussianBandit, optimal_weights
+    >>> ow = optimal_weights(GaussianBandit([1.0, 0.0], sigma=1.0))
+    >>> ow.weights.round(10).tolist(), round(ow.characteristic_time, 8), ow.converged, ow.tol
+    ([0.5, 0.5], 8.0, True, 1e-10)
+    >>> bool(ow.lower <= 8.0 <= ow.upper <= ow.weights_time)
+    True
     """
 
     weights: np.ndarray

@@ -204,22 +204,50 @@ class AlignmentProblem:
 
     @property
     def n_prompts(self) -> int:
+        """The number ``X`` of prompts (rows of ``reference``).
+
+        Examples
+        --------
+        >>> AlignmentProblem([[0.5, 0.5], [0.2, 0.8]], rewards=[[0.0, 1.0], [0.0, 0.0]]).n_prompts
+        2
+        """
         return int(self.reference.shape[0])
 
     @property
     def n_responses(self) -> int:
+        """The number ``Y`` of responses per prompt (columns of ``reference``).
+
+        Examples
+        --------
+        >>> AlignmentProblem([[0.2, 0.3, 0.5]], rewards=[[0.0, 1.0, 0.5]]).n_responses
+        3
+        """
         return int(self.reference.shape[1])
 
     @property
     def preference_tensor(self) -> np.ndarray:
-        """:math:`p(y \\succ y'|x)`, ``(X, Y, Y)`` (Bradley-Terry from ``rewards`` when given)."""
+        """:math:`p(y \\succ y'|x)`, ``(X, Y, Y)`` (Bradley-Terry from ``rewards`` when given).
+
+        Examples
+        --------
+        >>> prob = AlignmentProblem([[0.5, 0.5], [0.2, 0.8]], rewards=[[0.0, 1.0], [0.0, 0.0]])
+        >>> prob.preference_tensor.round(6).tolist()  # sigma(r_y - r_y'): sigma(1) = 0.731059, equal rewards 1/2
+        [[[0.5, 0.268941], [0.731059, 0.5]], [[0.5, 0.5], [0.5, 0.5]]]
+        """
         if self.preferences is not None:
             return self.preferences
         r = self.rewards
         return readonly(expit(r[:, :, None] - r[:, None, :]))
 
     def optimal_policy(self) -> np.ndarray:
-        r"""The KL-regularized optimum :math:`\pi^* \propto \pi_{\mathrm{ref}} e^{r/\beta}` (needs ``rewards``)."""
+        r"""The KL-regularized optimum :math:`\pi^* \propto \pi_{\mathrm{ref}} e^{r/\beta}` (needs ``rewards``).
+
+        Examples
+        --------
+        >>> prob = AlignmentProblem([[0.5, 0.5], [0.2, 0.8]], rewards=[[0.0, 1.0], [0.0, 0.0]], beta=1.0)
+        >>> prob.optimal_policy().round(4).tolist()  # e / (1 + e) at prompt 0; equal rewards keep pi_ref at prompt 1
+        [[0.2689, 0.7311], [0.2, 0.8]]
+        """
         from rltheory.tabular import kl_regularized_posterior
 
         if self.rewards is None:
@@ -229,6 +257,14 @@ class AlignmentProblem:
                                   for x in range(self.n_prompts)]))
 
     def to_spec(self) -> dict:
+        """A JSON-able dict of the problem: ``reference``, ``beta``, ``prompt_weights``, ``rewards`` or ``preferences``.
+
+        Examples
+        --------
+        >>> spec = AlignmentProblem([[0.5, 0.5]], rewards=[[0.0, 1.0]], beta=0.5).to_spec()
+        >>> spec["type"], spec["reference"], spec["beta"], spec["prompt_weights"], spec["rewards"]
+        ('AlignmentProblem', [[0.5, 0.5]], 0.5, [1.0], [[0.0, 1.0]])
+        """
         spec = {"type": "AlignmentProblem", "reference": self.reference.tolist(), "beta": self.beta,
                 "prompt_weights": self.prompt_weights.tolist()}
         if self.rewards is not None:
@@ -266,10 +302,24 @@ class PreferenceDataset:
 
     @property
     def n_comparisons(self) -> int:
+        """The total number of comparisons (the sum of ``counts``).
+
+        Examples
+        --------
+        >>> PreferenceDataset(np.array([[[0, 3], [1, 0]], [[0, 2], [0, 0]]])).n_comparisons
+        6
+        """
         return int(self.counts.sum())
 
     @property
     def prompt_counts(self) -> np.ndarray:
+        """``(X,)`` int64: the number of comparisons at each prompt.
+
+        Examples
+        --------
+        >>> PreferenceDataset(np.array([[[0, 3], [1, 0]], [[0, 2], [0, 0]]])).prompt_counts.tolist()
+        [4, 2]
+        """
         return readonly(self.counts.sum(axis=(1, 2)))
 
 
@@ -383,6 +433,16 @@ class PreferenceOptimizationResult:
     converged : bool
         ``residual <= tol``.
     method : str
+
+    Examples
+    --------
+    >>> prob = AlignmentProblem([[0.5, 0.5]], rewards=[[0.0, 1.0]], beta=1.0)
+    >>> res = dpo(prob)
+    >>> res.method, res.converged, bool(np.allclose(res.action_probabilities, prob.optimal_policy(), atol=1e-9))
+    ('dpo', True, True)
+    >>> h = res.implicit_rewards  # r - beta log Z: reward differences are recovered exactly
+    >>> round(float(h[0, 1] - h[0, 0]), 6)
+    1.0
     """
 
     action_probabilities: np.ndarray
@@ -1174,6 +1234,15 @@ class SPOResult:
         :math:`\sqrt{\log Y/(2T)}`: Hedge's regret bound divided by :math:`T` (see :func:`spo`).
     iterations : int
     step_size : float
+
+    Examples
+    --------
+    >>> rps = [[[0.5, 1.0, 0.0], [0.0, 0.5, 1.0], [1.0, 0.0, 0.5]]]  # rock, paper, scissors
+    >>> res = spo(AlignmentProblem([[1 / 3, 1 / 3, 1 / 3]], preferences=rps), 100)
+    >>> res.iterations, round(res.step_size, 6), round(res.exploitability_bound, 6)  # sqrt(8 log3/T), sqrt(log3/2T)
+    (100, 0.296461, 0.074115)
+    >>> res.last_iterate.round(6).tolist()  # uniform is the von Neumann winner, a fixed point of Hedge
+    [[0.333333, 0.333333, 0.333333]]
     """
 
     action_probabilities: np.ndarray

@@ -134,11 +134,27 @@ class IdentificationProblem(_Wrapped):
         object.__setattr__(self, "delta", check_probability("delta", self.delta))
 
     def to_spec(self) -> dict:
+        """A JSON-able dict: the bandit's spec and ``delta`` (:meth:`from_spec` inverts it).
+
+        Examples
+        --------
+        >>> from rltheory.bandits import BernoulliBandit, IdentificationProblem
+        >>> IdentificationProblem(BernoulliBandit([0.6, 0.4]), delta=0.05).to_spec()
+        {'type': 'IdentificationProblem', 'bandit': {'type': 'BernoulliBandit', 'means': [0.6, 0.4]}, 'delta': 0.05}
+        """
         return {"type": "IdentificationProblem", "bandit": self.bandit.to_spec(), "delta": self.delta}
 
     @classmethod
     def from_spec(cls, spec: dict) -> IdentificationProblem:
-        """Inverse of :meth:`to_spec`."""
+        """Inverse of :meth:`to_spec`.
+
+        Examples
+        --------
+        >>> from rltheory.bandits import BernoulliBandit, IdentificationProblem
+        >>> p = IdentificationProblem(BernoulliBandit([0.6, 0.4]), delta=0.05)
+        >>> IdentificationProblem.from_spec(p.to_spec()) == p
+        True
+        """
         return cls(bandit_from_spec(spec["bandit"]), spec["delta"])
 
 
@@ -164,11 +180,27 @@ class FixedBudgetProblem(_Wrapped):
         object.__setattr__(self, "budget", check_int("budget", self.budget, low=self.bandit.n_arms))
 
     def to_spec(self) -> dict:
+        """A JSON-able dict: the bandit's spec and ``budget`` (:meth:`from_spec` inverts it).
+
+        Examples
+        --------
+        >>> from rltheory.bandits import BernoulliBandit, FixedBudgetProblem
+        >>> FixedBudgetProblem(BernoulliBandit([0.6, 0.4]), budget=300).to_spec()
+        {'type': 'FixedBudgetProblem', 'bandit': {'type': 'BernoulliBandit', 'means': [0.6, 0.4]}, 'budget': 300}
+        """
         return {"type": "FixedBudgetProblem", "bandit": self.bandit.to_spec(), "budget": self.budget}
 
     @classmethod
     def from_spec(cls, spec: dict) -> FixedBudgetProblem:
-        """Inverse of :meth:`to_spec`."""
+        """Inverse of :meth:`to_spec`.
+
+        Examples
+        --------
+        >>> from rltheory.bandits import BernoulliBandit, FixedBudgetProblem
+        >>> p = FixedBudgetProblem(BernoulliBandit([0.6, 0.4, 0.3]), budget=300)
+        >>> FixedBudgetProblem.from_spec(p.to_spec()) == p
+        True
+        """
         return cls(bandit_from_spec(spec["bandit"]), spec["budget"])
 
 
@@ -436,7 +468,18 @@ class IdentificationResult:
     # ------------------------------------------------------------------ build
     @classmethod
     def from_runs(cls, stopping_times, recommendations, stopped, pulls, run_start, metadata, confidence=0.95):
-        """Build a result from per-run arrays (``metadata["best_arm"]`` decides correctness)."""
+        """Build a result from per-run arrays (``metadata["best_arm"]`` decides correctness).
+
+        Examples
+        --------
+        >>> from rltheory.bandits import IdentificationResult
+        >>> r = IdentificationResult.from_runs([10, 12, 30], [0, 0, 1], [True, True, True], [[6, 4], [7, 5], [15, 15]],
+        ...                                    0, {"best_arm": 0})
+        >>> r.correct.tolist(), r.n_errors, r.n_unstopped  # the third run recommended arm 1
+        ([True, True, False], 1, 0)
+        >>> bool(r.error_lower <= r.error_frequency <= r.error_upper)  # inside its Clopper-Pearson interval
+        True
+        """
         tau = np.asarray(stopping_times, dtype=np.int64)
         rec = np.asarray(recommendations, dtype=np.int64)
         stopped = np.asarray(stopped, dtype=bool)
@@ -477,26 +520,76 @@ class IdentificationResult:
 
     @property
     def n_runs(self) -> int:
+        """The number of runs (the length of ``stopping_times``).
+
+        Examples
+        --------
+        >>> from rltheory.bandits import IdentificationResult
+        >>> r = IdentificationResult.from_runs([10, 12, 30], [0, 0, 1], [True, True, True], [[6, 4], [7, 5], [15, 15]],
+        ...                                    0, {"best_arm": 0})
+        >>> r.n_runs
+        3
+        """
         return int(self.stopping_times.shape[0])
 
     @property
     def budget(self) -> int:
-        """The cap ``n_rounds`` of the simulation."""
+        """The cap ``n_rounds`` of the simulation.
+
+        ``metadata["budget"]`` when recorded (as :func:`~rltheory.simulation.simulate` does), else the
+        largest stopping time.
+
+        Examples
+        --------
+        >>> from rltheory.bandits import IdentificationResult
+        >>> r = IdentificationResult.from_runs([10, 12, 30], [0, 0, 1], [True, True, True], [[6, 4], [7, 5], [15, 15]],
+        ...                                    0, {"best_arm": 0})
+        >>> r.budget  # no budget in the metadata: the largest stopping time
+        30
+        """
         return int(self.metadata.get("budget", int(self.stopping_times.max())))
 
     @property
     def setting(self) -> str:
-        """``"fixed-confidence"`` or ``"fixed-budget"``."""
+        """``"fixed-confidence"`` or ``"fixed-budget"``.
+
+        Examples
+        --------
+        >>> from rltheory.bandits import IdentificationResult
+        >>> meta = {"best_arm": 0, "setting": "fixed-budget"}
+        >>> IdentificationResult.from_runs([20], [0], [True], [[10, 10]], 0, meta).setting
+        'fixed-budget'
+        >>> IdentificationResult.from_runs([20], [0], [True], [[10, 10]], 0, {"best_arm": 0}).setting  # the default
+        'fixed-confidence'
+        """
         return str(self.metadata.get("setting", "fixed-confidence"))
 
     @property
     def delta(self) -> float:
-        """The risk of a fixed-confidence problem (NaN for a fixed budget)."""
+        """The risk of a fixed-confidence problem (NaN for a fixed budget).
+
+        Examples
+        --------
+        >>> from rltheory.bandits import BernoulliBandit, IdentificationProblem, IdentificationResult
+        >>> p = IdentificationProblem(BernoulliBandit([0.6, 0.4]), delta=0.05)
+        >>> r = IdentificationResult.from_runs([10], [0], [True], [[6, 4]], 0, {"best_arm": 0, "problem": p.to_spec()})
+        >>> r.delta
+        0.05
+        """
         return float(self.metadata.get("problem", {}).get("delta", math.nan))
 
     @property
     def problem(self):
-        """The problem, rebuilt from the metadata."""
+        """The problem, rebuilt from the metadata.
+
+        Examples
+        --------
+        >>> from rltheory.bandits import BernoulliBandit, IdentificationProblem, IdentificationResult
+        >>> p = IdentificationProblem(BernoulliBandit([0.6, 0.4]), delta=0.05)
+        >>> r = IdentificationResult.from_runs([10], [0], [True], [[6, 4]], 0, {"best_arm": 0, "problem": p.to_spec()})
+        >>> r.problem == p, r.problem.best_arm
+        (True, 0)
+        """
         spec = self.metadata["problem"]
         cls = IdentificationProblem if spec["type"] == "IdentificationProblem" else FixedBudgetProblem
         return cls.from_spec(spec)
@@ -552,6 +645,17 @@ class IdentificationResult:
 
         The lower bound (Garivier & Kaufmann 2016, Thm 1, :func:`~rltheory.bandits.bai_lower_bound`) is drawn
         for a fixed-confidence result on a Bernoulli or Gaussian bandit. Returns the Axes.
+
+        Examples
+        --------
+        >>> import matplotlib
+        >>> matplotlib.use("Agg")
+        >>> from rltheory.bandits import IdentificationResult
+        >>> r = IdentificationResult.from_runs([10, 12, 30], [0, 0, 1], [True, True, True], [[6, 4], [7, 5], [15, 15]],
+        ...                                    0, {"best_arm": 0})
+        >>> ax = r.plot(lower_bound=False)
+        >>> ax.get_xlabel(), [line.get_label() for line in ax.get_lines()]  # the mean (52 / 3) as a vertical line
+        ('stopping time', ['mean 17'])
         """
         if ax is None:
             import matplotlib.pyplot as plt
@@ -570,7 +674,19 @@ class IdentificationResult:
 
     # --------------------------------------------------------------------- io
     def to_csv(self, path) -> None:
-        """One row per run: ``run, stopping_time, recommendation, correct, stopped, pulls_0, ...``."""
+        """One row per run: ``run, stopping_time, recommendation, correct, stopped, pulls_0, ...``.
+
+        Examples
+        --------
+        >>> import os, tempfile
+        >>> from rltheory.bandits import IdentificationResult
+        >>> r = IdentificationResult.from_runs([10, 12, 30], [0, 0, 1], [True, True, True], [[6, 4], [7, 5], [15, 15]],
+        ...                                    0, {"best_arm": 0})
+        >>> path = os.path.join(tempfile.mkdtemp(), "r.csv")
+        >>> r.to_csv(path)
+        >>> open(path).read().splitlines()[:2], open(path).read().splitlines()[-1]
+        (['run,stopping_time,recommendation,correct,stopped,pulls_0,pulls_1', '0,10,0,1,1,6,4'], '2,30,1,0,1,15,15')
+        """
         with open(path, "w", newline="") as fh:
             w = csv.writer(fh)
             K = self.pulls.shape[1]
@@ -580,7 +696,21 @@ class IdentificationResult:
                             int(self.correct[j]), int(self.stopped[j]), *self.pulls[j].tolist()])
 
     def save(self, path) -> None:
-        """Save as ``.npz`` (no pickles); metadata as a JSON string."""
+        """Save as ``.npz`` (no pickles); metadata as a JSON string.
+
+        Examples
+        --------
+        >>> import os, tempfile
+        >>> import numpy as np
+        >>> from rltheory.bandits import IdentificationResult
+        >>> r = IdentificationResult.from_runs([10, 12, 30], [0, 0, 1], [True, True, True], [[6, 4], [7, 5], [15, 15]],
+        ...                                    0, {"best_arm": 0})
+        >>> path = os.path.join(tempfile.mkdtemp(), "r.npz")
+        >>> r.save(path)
+        >>> back = IdentificationResult.load(path)
+        >>> bool(np.array_equal(back.pulls, r.pulls)), back.n_errors, back.metadata == r.metadata
+        (True, 1, True)
+        """
         np.savez_compressed(
             path,
             format=np.array(_FORMAT),

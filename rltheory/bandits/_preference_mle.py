@@ -82,6 +82,17 @@ class PreferenceMLEResult:
         Comparisons (or rankings) used.
     rank : int
         Dimension of the identifiable span.
+
+    Examples
+    --------
+    >>> from rltheory.bandits import PairwiseComparisons, bradley_terry_mle
+    >>> res = bradley_terry_mle(PairwiseComparisons([0, 0, 0, 1], [1, 1, 1, 0], 2))  # 0 wins 3 of 4
+    >>> res.theta.round(6).tolist(), res.rank, res.n_comparisons, res.converged  # +-log(3)/2: only differences count
+    ([0.549306, -0.549306], 1, 4, True)
+    >>> res.fisher_information.round(6).tolist()  # n p (1 - p) = 4 * 3/4 * 1/4 on the difference
+    [[0.75, -0.75], [-0.75, 0.75]]
+    >>> round(res.negative_log_likelihood, 6)  # -(3 log(3/4) + log(1/4))
+    2.249341
     """
 
     theta: np.ndarray
@@ -428,6 +439,16 @@ class PessimisticPolicyResult:
         :math:`D(\theta) = \sum_s\rho(s)\max_a\phi(s,a)^\top\theta - \theta^\top v` at the solution
         :math:`\tilde\theta` of the dual program over the ellipsoid (weak duality of the bilinear saddle
         problem), both recomputed: the certificate.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> phi = np.array([[[1.0, 0.0], [0.0, 1.0]]])  # one state, two actions, tabular features
+    >>> res = pessimistic_policy([0.3, 0.0], phi, np.diag([1.0, 0.01]), 0.2)
+    >>> res.status, res.radius, round(res.lower_value, 6)  # u = (1, 0): 0.3 - 0.2 * ||u||_{Sigma^-1} = 0.3 - 0.2
+    ('optimal', 0.2, 0.1)
+    >>> bool(-1e-7 <= res.duality_gap <= 1e-6)  # the certified optimality gap
+    True
     """
 
     action_probabilities: np.ndarray

@@ -116,6 +116,13 @@ class PreferenceMatrix(_ModelMixin):
         object.__setattr__(self, "matrix", readonly(np.ascontiguousarray(P)))
 
     def to_spec(self) -> dict:
+        """A JSON-able dict that :func:`preference_model_from_spec` turns back into this model.
+
+        Examples
+        --------
+        >>> PreferenceMatrix([[0.5, 0.25], [0.75, 0.5]]).to_spec()
+        {'type': 'PreferenceMatrix', 'matrix': [[0.5, 0.25], [0.75, 0.5]]}
+        """
         return {"type": "PreferenceMatrix", "matrix": self.matrix.tolist()}
 
 
@@ -147,12 +154,29 @@ class BradleyTerry(_ModelMixin):
 
     @property
     def matrix(self) -> np.ndarray:
+        """The read-only ``(K, K)`` matrix :math:`P_{ij} = \\sigma(r_i - r_j)`, with :math:`P_{ii} = 1/2`.
+
+        Examples
+        --------
+        >>> BradleyTerry([0.0, 0.0]).matrix.tolist()  # equal rewards: sigma(0) = 1/2
+        [[0.5, 0.5], [0.5, 0.5]]
+        >>> P = BradleyTerry([1.0, 0.0, -1.0]).matrix
+        >>> bool(np.allclose(P + P.T, 1.0)), round(float(P[0, 2]), 6)  # sigma(2)
+        (True, 0.880797)
+        """
         r = self.rewards
         P = expit(r[:, None] - r[None, :])
         np.fill_diagonal(P, 0.5)
         return readonly(P)
 
     def to_spec(self) -> dict:
+        """A JSON-able dict that :func:`preference_model_from_spec` turns back into this model.
+
+        Examples
+        --------
+        >>> BradleyTerry([1.0, 0.0]).to_spec()
+        {'type': 'BradleyTerry', 'rewards': [1.0, 0.0]}
+        """
         return {"type": "BradleyTerry", "rewards": self.rewards.tolist()}
 
 
@@ -178,10 +202,29 @@ class PlackettLuce(_ModelMixin):
 
     @property
     def matrix(self) -> np.ndarray:
+        """The pairwise marginals: Bradley-Terry with the same rewards (a ranking of a pair).
+
+        Examples
+        --------
+        >>> pl = PlackettLuce([1.0, 0.0, 0.5])
+        >>> bool(np.array_equal(pl.matrix, BradleyTerry([1.0, 0.0, 0.5]).matrix))
+        True
+        >>> round(float(pl.matrix[0, 1]), 6) == round(pl.ranking_probability([0, 1]), 6)
+        True
+        """
         return BradleyTerry(self.rewards).matrix
 
     def ranking_probability(self, ranking) -> float:
-        """Exact probability of ``ranking`` (distinct items, best first) of its own subset."""
+        """Exact probability of ``ranking`` (distinct items, best first) of its own subset.
+
+        Examples
+        --------
+        >>> pl = PlackettLuce([np.log(2.0), 0.0, 0.0])  # weights e^r = 2, 1, 1
+        >>> round(pl.ranking_probability([0, 1, 2]), 6)  # 2/4 * 1/2
+        0.25
+        >>> round(pl.ranking_probability([1, 0]), 6)  # a pair: Bradley-Terry, 1 / (1 + 2)
+        0.333333
+        """
         idx = _ranking("ranking", ranking, self.n_arms)
         r = self.rewards[idx]
         p = 1.0
@@ -191,6 +234,16 @@ class PlackettLuce(_ModelMixin):
         return p
 
     def to_spec(self) -> dict:
+        """A JSON-able dict that :func:`preference_model_from_spec` turns back into this model.
+
+        Examples
+        --------
+        >>> pl = PlackettLuce([0.0, 1.0, 2.0])
+        >>> pl.to_spec()
+        {'type': 'PlackettLuce', 'rewards': [0.0, 1.0, 2.0]}
+        >>> preference_model_from_spec(pl.to_spec()) == pl
+        True
+        """
         return {"type": "PlackettLuce", "rewards": self.rewards.tolist()}
 
 
@@ -267,10 +320,25 @@ class PairwiseComparisons:
 
     @property
     def n_comparisons(self) -> int:
+        """The number of comparisons (the length of ``winners``).
+
+        Examples
+        --------
+        >>> PairwiseComparisons([0, 2, 1], [1, 0, 2], 3).n_comparisons
+        3
+        """
         return int(self.winners.size)
 
     @property
     def wins(self) -> np.ndarray:
+        """``wins[i, j]`` = how often ``i`` beat ``j`` (read-only ``(K, K)`` int64; its total is ``n_comparisons``).
+
+        Examples
+        --------
+        >>> data = PairwiseComparisons([0, 0, 2], [1, 1, 0], 3)
+        >>> data.wins.tolist(), int(data.wins.sum())
+        ([[0, 2, 0], [0, 0, 0], [1, 0, 0]], 3)
+        """
         W = np.zeros((self.n_arms, self.n_arms), dtype=np.int64)
         np.add.at(W, (self.winners, self.losers), 1)
         return readonly(W)
@@ -301,10 +369,24 @@ class Rankings:
 
     @property
     def subset_size(self) -> int:
+        """The number ``k`` of alternatives in every ranking (the row length).
+
+        Examples
+        --------
+        >>> Rankings([[2, 0, 1], [0, 1, 2]], 4).subset_size
+        3
+        """
         return int(self.rankings.shape[1])
 
     def pairwise(self) -> PairwiseComparisons:
-        """Split every ranking into its ``k (k - 1) / 2`` implied pairwise comparisons (Zhu et al. 2023, Sec. 4)."""
+        """Split every ranking into its ``k (k - 1) / 2`` implied pairwise comparisons (Zhu et al. 2023, Sec. 4).
+
+        Examples
+        --------
+        >>> data = Rankings([[2, 0, 1]], 3).pairwise()  # 2 > 0 > 1 implies 2 > 0, 2 > 1 and 0 > 1
+        >>> data.n_comparisons, data.winners.tolist(), data.losers.tolist()
+        (3, [2, 2, 0], [0, 1, 1])
+        """
         R = self.rankings
         k = R.shape[1]
         a, b = np.triu_indices(k, 1)

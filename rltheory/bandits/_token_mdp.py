@@ -102,26 +102,63 @@ class TokenTree:
 
     @property
     def vocabulary_size(self) -> int:
+        """The vocabulary size ``V`` (columns of ``reference``).
+
+        Examples
+        --------
+        >>> TokenTree(np.full((1, 3), 1 / 3), [0.0, 1.0, 2.0]).vocabulary_size
+        3
+        """
         return int(self.reference.shape[1])
 
     @property
     def depth(self) -> int:
+        """The length of a complete sequence (``V ** depth`` rewards).
+
+        Examples
+        --------
+        >>> TokenTree(np.full((3, 2), 0.5), [0.0, 1.0, 2.0, 3.0]).depth  # 1 + 2 internal nodes, 4 sequences
+        2
+        """
         return int(round(np.log(self.rewards.size) / np.log(self.vocabulary_size)))
 
     @property
     def n_nodes(self) -> int:
+        """All prefixes of length ``0..depth``: :math:`(V^{H+1} - 1)/(V - 1)`.
+
+        Examples
+        --------
+        >>> TokenTree(np.full((3, 2), 0.5), [0.0, 1.0, 2.0, 3.0]).n_nodes  # 1 + 2 + 4
+        7
+        """
         V, H = self.vocabulary_size, self.depth
         return (V ** (H + 1) - 1) // (V - 1)
 
     def node(self, h: int, p: int) -> int:
-        """Index of the prefix of length ``h`` with base-``V`` value ``p``."""
+        """Index of the prefix of length ``h`` with base-``V`` value ``p``.
+
+        Examples
+        --------
+        >>> tree = TokenTree(np.full((3, 2), 0.5), [0.0, 1.0, 2.0, 3.0])
+        >>> tree.node(0, 0), tree.node(1, 1), tree.node(2, 3)  # the root, prefix "1", sequence "11"
+        (0, 2, 6)
+        """
         V = self.vocabulary_size
         h = check_int("h", h, low=0, high=self.depth)
         p = check_int("p", p, low=0, high=V**h - 1)
         return (V**h - 1) // (V - 1) + p
 
     def sequence_reference(self) -> np.ndarray:
-        r""":math:`\pi_{\mathrm{ref}}(y) = \prod_t \pi_{\mathrm{ref}}(y_t|y_{<t})` of every complete sequence (base-``V`` order)."""
+        r""":math:`\pi_{\mathrm{ref}}(y) = \prod_t \pi_{\mathrm{ref}}(y_t|y_{<t})` of every complete sequence.
+
+        In base-``V`` order.
+
+        Examples
+        --------
+        >>> tree = TokenTree([[0.25, 0.75], [0.5, 0.5], [0.1, 0.9]], [0.0, 0.0, 0.0, 0.0])
+        >>> tree.sequence_reference().round(6).tolist()  # 0.25 * 0.5, 0.25 * 0.5, 0.75 * 0.1, 0.75 * 0.9
+        [0.125, 0.125, 0.075, 0.675]
+        """
         V, H = self.vocabulary_size, self.depth
         prob = np.ones(1)
         for h in range(H):
@@ -144,6 +181,17 @@ class SoftTokenSolution:
         :math:`\pi^*(a|s)`.
     sequence_probabilities : (V ** depth,) float64
         :math:`\pi^*(y) = \prod_t \pi^*(y_t|y_{<t})`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> tree = TokenTree(np.full((3, 2), 0.5), [0.0, 1.0, 2.0, 3.0], beta=1.0)
+    >>> sol = soft_optimal_token_policy(tree)
+    >>> w = np.exp(tree.rewards) * tree.sequence_reference()  # the sequence-level KL optimum pi_ref e^{r/beta} / Z
+    >>> bool(np.allclose(sol.sequence_probabilities, w / w.sum())), bool(np.isclose(sol.v[0], np.log(w.sum())))
+    (True, True)
+    >>> sol.v[3:].tolist(), sol.q[1].round(6).tolist()  # leaves hold their rewards; Q at prefix "0" is r("00"), r("01")
+    ([0.0, 1.0, 2.0, 3.0], [0.0, 1.0])
     """
 
     q: np.ndarray

@@ -142,6 +142,14 @@ class VonNeumannWinnerResult:
         dual variables (the opponent's lottery).
     primal_infeasibility : float
         Largest violation of :math:`p \ge 0`, :math:`\sum p = 1` before the final projection.
+
+    Examples
+    --------
+    >>> res = von_neumann_winner([[0.5, 0.8], [0.2, 0.5]])  # 0 beats 1: the Condorcet winner is the maximal lottery
+    >>> res.lottery.round(9).tolist(), round(res.value, 9), round(res.exploitability, 9), res.status
+    ([1.0, 0.0], 0.5, 0.0, 'optimal')
+    >>> bool(res.duality_gap <= 1e-9), bool(res.primal_infeasibility <= 1e-9)
+    (True, True)
     """
 
     lottery: np.ndarray

@@ -132,20 +132,64 @@ class ConstrainedMDP:
 
     @property
     def n_constraints(self) -> int:
-        """Number of constraints ``m``."""
+        """Number of constraints ``m``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from rltheory.tabular import ConstrainedMDP, FiniteMDP
+        >>> mdp = FiniteMDP(np.ones((1, 2, 1)), np.array([[0.0, 1.0]]), gamma=0.5)
+        >>> cmdp = ConstrainedMDP(mdp, costs=np.array([[[0.0, 1.0]], [[1.0, 0.0]]]), thresholds=[1.0, 2.0])
+        >>> cmdp.n_constraints  # one per row of costs
+        2
+        """
         return int(self.costs.shape[0])
 
     @property
     def n_states(self) -> int:
+        """Number of states ``S`` of the underlying model.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from rltheory.tabular import ConstrainedMDP, FiniteMDP
+        >>> mdp = FiniteMDP(np.ones((1, 2, 1)), np.array([[0.0, 1.0]]), gamma=0.5)
+        >>> cmdp = ConstrainedMDP(mdp, costs=np.array([[[0.0, 1.0]], [[1.0, 0.0]]]), thresholds=[1.0, 2.0])
+        >>> cmdp.n_states
+        1
+        """
         return self.mdp.n_states
 
     @property
     def n_actions(self) -> int:
+        """Number of actions ``A`` of the underlying model.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from rltheory.tabular import ConstrainedMDP, FiniteMDP
+        >>> mdp = FiniteMDP(np.ones((1, 2, 1)), np.array([[0.0, 1.0]]), gamma=0.5)
+        >>> cmdp = ConstrainedMDP(mdp, costs=np.array([[[0.0, 1.0]], [[1.0, 0.0]]]), thresholds=[1.0, 2.0])
+        >>> cmdp.n_actions
+        2
+        """
         return self.mdp.n_actions
 
     @property
     def initial_distribution(self) -> np.ndarray:
-        r""":math:`\mu`: ``mdp.initial_distribution``, or uniform when the model has none."""
+        r""":math:`\mu`: ``mdp.initial_distribution``, or uniform when the model has none.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from rltheory.tabular import ConstrainedMDP, FiniteMDP
+        >>> P = np.zeros((2, 2, 2))
+        >>> P[0, :, :] = 0.5
+        >>> P[1, :, 1] = 1.0
+        >>> mdp = FiniteMDP(P, np.zeros((2, 2)), gamma=0.9)  # no initial distribution given
+        >>> ConstrainedMDP(mdp, costs=np.zeros((1, 2, 2)), thresholds=[0.0]).initial_distribution.tolist()
+        [0.5, 0.5]
+        """
         if self.mdp.initial_distribution is not None:
             return self.mdp.initial_distribution
         return readonly(np.full(self.n_states, 1.0 / self.n_states))
@@ -347,6 +391,25 @@ class ConstrainedLPResult:
     status : str
         The cvxpy status (``"optimal"`` for a returned result).
     solver : str
+
+    Examples
+    --------
+    The module's example: one state, reward and cost 1 for action 1, :math:`\gamma = 1/2`, budget 1 (half
+    of the 2 a pure action 1 would cost), so the optimum plays action 1 half the time, :math:`V^* = 1`:
+
+    >>> import numpy as np
+    >>> from rltheory.tabular import ConstrainedMDP, FiniteMDP, constrained_lp
+    >>> mdp = FiniteMDP(np.ones((1, 2, 1)), np.array([[0.0, 1.0]]), gamma=0.5)
+    >>> cmdp = ConstrainedMDP(mdp, costs=np.array([[[0.0, 1.0]]]), thresholds=[1.0])
+    >>> res = constrained_lp(cmdp)
+    >>> res.status, round(res.objective, 6), res.constraint_values.round(6).tolist(), res.multipliers.round(6).tolist()
+    ('optimal', 1.0, [1.0], [1.0])
+    >>> res.occupancy.round(6).tolist(), round(float(res.occupancy.sum()), 6)  # total mass 1 / (1 - gamma)
+    ([[1.0, 1.0]], 2.0)
+    >>> bool(res.value_upper_bound >= res.objective - 1e-9), bool(res.suboptimality_bound < 1e-6)
+    (True, True)
+    >>> res.constraint_violation
+    0.0
     """
 
     action_probabilities: np.ndarray
@@ -657,6 +720,18 @@ class LagrangianPrimalDualResult:
         :math:`V^*` (:func:`constrained_lp`, certified).
     step : float
         The constant step size :math:`\eta`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rltheory.tabular import ConstrainedMDP, FiniteMDP, lagrangian_primal_dual
+    >>> mdp = FiniteMDP(np.ones((1, 2, 1)), np.array([[0.0, 1.0]]), gamma=0.5)
+    >>> cmdp = ConstrainedMDP(mdp, costs=np.array([[[0.0, 1.0]]]), thresholds=[1.0])
+    >>> res = lagrangian_primal_dual(cmdp, max_iter=200, step=0.1)
+    >>> res.iterations, res.step, round(res.optimal_value, 9), round(float(res.occupancy.sum()), 9)  # mass 1/(1-gamma)
+    (200, 0.1, 1.0, 2.0)
+    >>> bool(np.all(res.dual_value_history >= res.optimal_value - 1e-9))  # weak duality at every iterate
+    True
     """
 
     action_probabilities: np.ndarray

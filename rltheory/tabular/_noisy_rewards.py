@@ -76,14 +76,44 @@ class NoisyRewards:
 
     @property
     def n_states(self) -> int:
+        """Number of states of the wrapped model.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from rltheory.tabular import FiniteMDP, NoisyRewards
+        >>> mdp = FiniteMDP(np.full((2, 3, 2), 0.5), np.full((2, 3), 0.5), gamma=1.0)
+        >>> NoisyRewards(mdp).n_states
+        2
+        """
         return self.mdp.n_states
 
     @property
     def n_actions(self) -> int:
+        """Number of actions of the wrapped model.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from rltheory.tabular import FiniteMDP, NoisyRewards
+        >>> mdp = FiniteMDP(np.full((2, 3, 2), 0.5), np.full((2, 3), 0.5), gamma=1.0)
+        >>> NoisyRewards(mdp).n_actions
+        3
+        """
         return self.mdp.n_actions
 
     def to_spec(self) -> dict:
-        """``{"type": "NoisyRewards", "noise": ..., "mdp": mdp.to_spec()}``."""
+        """``{"type": "NoisyRewards", "noise": ..., "mdp": mdp.to_spec()}``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from rltheory.tabular import FiniteMDP, NoisyRewards
+        >>> mdp = FiniteMDP(np.full((2, 3, 2), 0.5), np.full((2, 3), 0.5), gamma=1.0)
+        >>> spec = NoisyRewards(mdp).to_spec()
+        >>> spec["type"], spec["noise"], spec["mdp"] == mdp.to_spec()
+        ('NoisyRewards', 'bernoulli', True)
+        """
         return {"type": "NoisyRewards", "noise": self.noise, "mdp": self.mdp.to_spec()}
 
 

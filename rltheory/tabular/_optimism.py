@@ -40,6 +40,18 @@ class OptimismTrace:
         The first episode (1-based) with a negative gap, 0 if none.
     n_optimistic_runs : int
         Runs optimistic at every episode.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rltheory.tabular import FiniteMDP, QLearningUCB, optimism_gaps
+    >>> mdp = FiniteMDP(np.full((2, 2, 2), 0.5), np.array([[0.1, 0.9], [0.5, 0.2]]), gamma=1.0, horizon=3,
+    ...                 initial_distribution=[0.5, 0.5])
+    >>> trace = optimism_gaps(mdp, QLearningUCB(), 50, n_runs=2, seed=1)
+    >>> trace.first_violation.tolist(), trace.n_optimistic_runs  # no negative gap: 0 marks a run never violated
+    ([0, 0], 2)
+    >>> bool((trace.gaps >= 0).all())
+    True
     """
 
     gaps: np.ndarray

@@ -1322,6 +1322,21 @@ class RobustDPResult:
         (0 for the sets solved in closed form), included in the bounds.
     method : str
         ``"value-iteration"`` or ``"policy-iteration"``.
+
+    Examples
+    --------
+    With radius 0 the robust problem is the nominal one; state 1 is absorbing with reward 1, so
+    :math:`v^*(1) = 1/(1 - 0.9) = 10` and :math:`v^*(0) = 0.9(0.1 v^*(0) + 9)`, i.e. :math:`8.1/0.91`:
+
+    >>> import numpy as np
+    >>> from rltheory.tabular import FiniteMDP, UncertaintySet, robust_value_iteration
+    >>> P = np.array([[[1.0, 0.0], [0.1, 0.9]], [[0.0, 1.0], [0.0, 1.0]]])
+    >>> mdp = FiniteMDP(P, np.array([[0.0, 0.0], [1.0, 1.0]]), gamma=0.9)
+    >>> res = robust_value_iteration(mdp, UncertaintySet("l1", 0.0), tol=1e-10)
+    >>> res.method, res.converged, res.policy.tolist(), res.v.round(6).tolist(), round(8.1 / 0.91, 6)
+    ('value-iteration', True, [1, 0], [8.901099, 10.0], 8.901099)
+    >>> bool(np.all(res.v_lower <= res.v_upper)), bool(res.bound <= 1e-10), res.action_probabilities.tolist()
+    (True, True, [[0.0, 1.0], [1.0, 0.0]])
     """
 
     v: np.ndarray
@@ -1656,6 +1671,20 @@ class WorstCaseResult:
         A feasible worst-case distribution per pair, with :math:`p^\top v = \sigma^{hi}`.
     method : str
         ``"exact"`` or ``"cvxpy"``.
+
+    Examples
+    --------
+    An l1 ball of radius 0.4 around the uniform law lets nature move 0.2 of the mass from the best
+    state to the worst: :math:`p = (8/15, 1/3, 2/15)`, :math:`p^\top v = 1/3 + 4/15 = 0.6`:
+
+    >>> import numpy as np
+    >>> from rltheory.tabular import FiniteMDP, UncertaintySet, worst_case_values
+    >>> mdp = FiniteMDP(np.full((3, 1, 3), 1 / 3), np.zeros((3, 1)), gamma=0.5)
+    >>> ex = worst_case_values(mdp, UncertaintySet("l1", 0.4), np.array([0.0, 1.0, 2.0]))
+    >>> ex.method, ex.lower.round(6).tolist(), ex.upper.round(6).tolist()
+    ('exact', [[0.6], [0.6], [0.6]], [[0.6], [0.6], [0.6]])
+    >>> ex.kernel[2, 0].round(6).tolist()
+    [0.533333, 0.333333, 0.133333]
     """
 
     lower: np.ndarray
@@ -1798,6 +1827,24 @@ class StaticRobustResult:
         certifies a strict static-dynamic gap.
     lower_history, upper_history : numpy.ndarray
         ``value_lower`` and ``value_upper`` after each iteration.
+
+    Examples
+    --------
+    The example of :func:`iwocs` (each kernel spoils one of two start states): kernel 0 alone already
+    certifies the static value 1/2, while the dynamic (rectangular) problem spoils both:
+
+    >>> import numpy as np
+    >>> from rltheory.tabular import FiniteMDP, iwocs
+    >>> T = np.zeros((2, 4, 1, 4))
+    >>> T[:, 2, 0, 2] = T[:, 3, 0, 3] = 1.0
+    >>> T[0, 0, 0, 3] = T[0, 1, 0, 2] = T[1, 0, 0, 2] = T[1, 1, 0, 3] = 1.0
+    >>> mdp = FiniteMDP(T[0], np.array([[0.0], [0.0], [1.0], [0.0]]), gamma=0.5,
+    ...                 initial_distribution=[0.5, 0.5, 0.0, 0.0])
+    >>> res = iwocs(mdp, T)
+    >>> res.converged, res.found.tolist(), res.worst_kernel, res.lower_history.tolist(), res.upper_history.tolist()
+    (True, [0], 0, [0.5], [0.5])
+    >>> bool(res.value_lower - res.dynamic_upper > 0)  # a certified static-dynamic gap
+    True
     """
 
     policy: np.ndarray

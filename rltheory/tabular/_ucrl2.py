@@ -403,6 +403,21 @@ class ExtendedValueIterationResult:
         :math:`\tilde M` that ``policy`` is greedy for), 0 for a disallowed pair.
     rewards : numpy.ndarray, shape (S, A)
         :math:`\tilde r = \min\{1, \hat r + \mathrm{rad}_r\}`.
+
+    Examples
+    --------
+    With zero radii the optimistic model is the estimate itself. Both states jump to a uniform next
+    state, so the gain is the mean reward :math:`(0.2 + 0.6)/2` and the bias difference is
+    :math:`r(1) - r(0)`:
+
+    >>> import numpy as np
+    >>> from rltheory.tabular import extended_value_iteration
+    >>> p_hat = np.full((2, 1, 2), 0.5)
+    >>> res = extended_value_iteration(p_hat, np.array([[0.2], [0.6]]), np.zeros((2, 1)), np.zeros((2, 1)), tol=1e-10)
+    >>> res.converged, res.policy.tolist(), res.gain.round(9).tolist(), res.bias.round(9).tolist()
+    (True, [0, 0], [0.4, 0.4], [0.0, 0.4])
+    >>> bool(res.gain_lower <= res.gain_upper), bool(np.array_equal(res.transitions, p_hat)), res.rewards.tolist()
+    (True, True, [[0.2], [0.6]])
     """
 
     policy: np.ndarray
