@@ -103,18 +103,34 @@ def bench_speed(repeats):
     res = {}
     for name, policy, ref in (("UCB1", UCB1(), numpy_ucb1), ("Thompson", ThompsonSampling(), numpy_thompson)):
         simulate(bandit, policy, n_rounds=1000, n_runs=4)  # warm (compile or load the cache)
-        t_nb, curve = best_of(repeats, lambda policy=policy: simulate(bandit, policy, n_rounds=T, n_runs=RUNS, checkpoints=200))
+        t_nb, curve = best_of(
+            repeats, lambda policy=policy: simulate(bandit, policy, n_rounds=T, n_runs=RUNS, checkpoints=200)
+        )
         numba.set_num_threads(1)
         try:
-            t_1, _ = best_of(repeats, lambda policy=policy: simulate(bandit, policy, n_rounds=T, n_runs=RUNS, checkpoints=200))
+            t_1, _ = best_of(
+                repeats, lambda policy=policy: simulate(bandit, policy, n_rounds=T, n_runs=RUNS, checkpoints=200)
+            )
         finally:
             numba.set_num_threads(threads)
         t_np, reg = timed(ref, MEANS, T, RUNS)
-        res[name] = dict(engine=t_nb / pulls * 1e9, engine_1=t_1 / pulls * 1e9, numpy=t_np / pulls * 1e9, regret=curve.mean[-1], regret_np=reg.mean())
+        res[name] = dict(
+            engine=t_nb / pulls * 1e9,
+            engine_1=t_1 / pulls * 1e9,
+            numpy=t_np / pulls * 1e9,
+            regret=curve.mean[-1],
+            regret_np=reg.mean(),
+        )
     print(f"K={K} Bernoulli arms, T={T}, {RUNS} runs; engine: min of {repeats} calls, {threads} threads and 1 thread")
-    print(f"{'policy':10s} {'engine ns/pull':>15s} {'1-thread':>9s} {'numpy ns/pull':>14s} {'regret(engine)':>15s} {'regret(numpy)':>14s}")
+    print(
+        f"{'policy':10s} {'engine ns/pull':>15s} {'1-thread':>9s} {'numpy ns/pull':>14s} {'regret(engine)':>15s} "
+        f"{'regret(numpy)':>14s}"
+    )
     for name, r in res.items():
-        print(f"{name:10s} {r['engine']:15.1f} {r['engine_1']:9.1f} {r['numpy']:14.1f} {r['regret']:15.1f} {r['regret_np']:14.1f}")
+        print(
+            f"{name:10s} {r['engine']:15.1f} {r['engine_1']:9.1f} {r['numpy']:14.1f} {r['regret']:15.1f} "
+            f"{r['regret_np']:14.1f}"
+        )
     return res
 
 
@@ -147,7 +163,10 @@ def bench_smpy(horizon=10**4, runs=5):
                 a = pol.choice()
                 pol.getReward(a, float(rng.random() < MEANS[a]))
         res[name] = (time.perf_counter() - t0) / (horizon * runs) * 1e9
-        print(f"SMPyBandits {name}: {res[name]:.0f} ns/pull (T={horizon}, {runs} runs, pure-Python loop of the library's policy objects)")
+        print(
+            f"SMPyBandits {name}: {res[name]:.0f} ns/pull (T={horizon}, {runs} runs, pure-Python loop of the "
+            "library's policy objects)"
+        )
     return res
 
 
@@ -165,19 +184,26 @@ t0 = time.perf_counter()
 c = simulate(b, UCB1(), n_rounds={horizon}, n_runs={runs}, checkpoints=200)
 dt = time.perf_counter() - t0
 peak = tracemalloc.get_traced_memory()[1]
-print(json.dumps(dict(maxrss_kb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, base_kb=base, traced_peak=peak, seconds=dt, n_ckpt=int(c.times.size))))
+print(json.dumps(dict(maxrss_kb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, base_kb=base, traced_peak=peak,
+seconds=dt, n_ckpt=int(c.times.size))))
 """
 
 
 def bench_memory(runs):
     horizon = 10**7
     root = str(Path(__file__).resolve().parents[1])
-    out = subprocess.run([sys.executable, "-c", _MEMORY_CHILD.format(root=root, horizon=horizon, runs=runs)], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", _MEMORY_CHILD.format(root=root, horizon=horizon, runs=runs)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     d = json.loads(out.stdout.strip().splitlines()[-1])
     full = 1000 * d["n_ckpt"] * (8 + 8 + 8 * K) + 1000 * (K + 1) * 32
     print(
         f"memory, UCB1, T=10^7, {runs} runs, {d['n_ckpt']} checkpoints: max RSS {d['maxrss_kb'] / 1024:.0f} MiB "
-        f"(interpreter+numba after warm-up {d['base_kb'] / 1024:.0f} MiB), tracemalloc peak {d['traced_peak'] / 2**20:.1f} MiB, "
+        f"(interpreter+numba after warm-up {d['base_kb'] / 1024:.0f} MiB), tracemalloc peak "
+        f"{d['traced_peak'] / 2**20:.1f} MiB, "
         f"{d['seconds']:.1f} s; outputs+seeds for 1000 runs: {full / 2**20:.1f} MiB"
     )
     d["runs"] = runs
@@ -192,22 +218,44 @@ def ratio_table(speed, smpy, mem):
     rows = []
     if speed:
         for name, r in speed.items():
-            rows.append((f"{name}: engine ({numba.get_num_threads()} thr) vs NumPy, ns/pull", r["engine"], r["numpy"], targets[name]))
-            rows.append((f"{name}: engine (1 thread) vs NumPy (1 thread), ns/pull", r["engine_1"], r["numpy"], targets[name]))
+            rows.append(
+                (
+                    f"{name}: engine ({numba.get_num_threads()} thr) vs NumPy, ns/pull",
+                    r["engine"],
+                    r["numpy"],
+                    targets[name],
+                )
+            )
+            rows.append(
+                (f"{name}: engine (1 thread) vs NumPy (1 thread), ns/pull", r["engine_1"], r["numpy"], targets[name])
+            )
         if smpy:
             for name, r in speed.items():
-                rows.append((f"{name}: engine ({numba.get_num_threads()} thr) vs SMPyBandits, ns/pull", r["engine"], smpy[name], 200.0))
+                rows.append(
+                    (
+                        f"{name}: engine ({numba.get_num_threads()} thr) vs SMPyBandits, ns/pull",
+                        r["engine"],
+                        smpy[name],
+                        200.0,
+                    )
+                )
                 rows.append((f"{name}: engine (1 thread) vs SMPyBandits, ns/pull", r["engine_1"], smpy[name], 200.0))
     for label, ours, peer, target in rows:
         ratio = peer / ours
-        print(f"{label:58s} {ours:12.1f} {peer:12.1f} {ratio:7.1f}x {target:7.1f}x  {'met' if ratio >= target else 'MISSED'}")
+        print(
+            f"{label:58s} {ours:12.1f} {peer:12.1f} {ratio:7.1f}x {target:7.1f}x  "
+            f"{'met' if ratio >= target else 'MISSED'}"
+        )
     if mem is not None:
         rss = mem["maxrss_kb"] * 1024
         if mem["runs"] >= 1000:
             est, how = rss, "measured"
         else:
             est, how = rss + mem["full_outputs"], "measured RSS + 1000-run outputs"
-        print(f"{'peak memory T=10^7, 1000 runs, 200 ckpts (' + how + ')':58s} {est / 2**20:9.0f} MiB {'':>12s} {'':>8s} {'< 1 GiB':>8s}  {'met' if est < 2**30 else 'MISSED'}")
+        print(
+            f"{'peak memory T=10^7, 1000 runs, 200 ckpts (' + how + ')':58s} {est / 2**20:9.0f} MiB {'':>12s} "
+            f"{'':>8s} {'< 1 GiB':>8s}  {'met' if est < 2**30 else 'MISSED'}"
+        )
 
 
 def main():

@@ -99,11 +99,20 @@ def main():
     )
     print_table(
         f"quantile projected sweep (Pi_Q T^pi), {n} quantiles",
-        [("Cython kernel (qsort per state)", t_qk, None), ("NumPy reference (Python loop over states)", t_qn, t_qn / t_qk)],
+        [
+            ("Cython kernel (qsort per state)", t_qk, None),
+            ("NumPy reference (Python loop over states)", t_qn, t_qn / t_qk),
+        ],
         header=("implementation", "time / sweep", "numpy / kernel"),
     )
-    print(f"categorical_policy_evaluation to a 1e-6 sup-Cramer bound: {res.iterations} sweeps, {fmt_time(t_eval).strip()} total")
-    print(f"target numpy/kernel >= 5 for the categorical sweep: {'met' if t_n / t_k >= 5 else 'MISSED'} ({t_n / t_k:.1f}x)")
+    print(
+        f"categorical_policy_evaluation to a 1e-6 sup-Cramer bound: {res.iterations} sweeps, "
+        f"{fmt_time(t_eval).strip()} total"
+    )
+    print(
+        f"target numpy/kernel >= 5 for the categorical sweep: {'met' if t_n / t_k >= 5 else 'MISSED'} "
+        f"({t_n / t_k:.1f}x)"
+    )
 
 
 if __name__ == "__main__":

@@ -44,8 +44,9 @@ def main():
     ap.add_argument("--actions", type=int, default=10)
     ap.add_argument("--branching", type=int, default=10)
     ap.add_argument("--repeats", type=int, default=21)
-    ap.add_argument("--threads", type=int, nargs="+", default=[1, 0],
-                    help="thread limits to run (0 = no limit, all cores)")
+    ap.add_argument(
+        "--threads", type=int, nargs="+", default=[1, 0], help="thread limits to run (0 = no limit, all cores)"
+    )
     args = ap.parse_args()
     from scipy.linalg.blas import dasum
 
@@ -56,8 +57,10 @@ def main():
     v = np.random.default_rng(1).normal(size=S)
     tv, pi = np.empty(S), np.empty(S, dtype=np.int64)
     gb = P.nbytes / 1e9
-    print(f"dense garnet S={S} A={A} (P = {gb:.2f} GB, address mod 64 = {P.ctypes.data % 64}); "
-          f"{args.repeats} interleaved warm repeats; {load_average()}")
+    print(
+        f"dense garnet S={S} A={A} (P = {gb:.2f} GB, address mod 64 = {P.ctypes.data % 64}); "
+        f"{args.repeats} interleaved warm repeats; {load_average()}"
+    )
     summary = []
     for n in args.threads:
         limit = None if n == 0 else n
@@ -69,14 +72,15 @@ def main():
             }
             fns = dict(roofs)
             fns["rltheory fused Bellman backup"] = lambda: K.bellman_backup_dense(
-                P, mdp.R, mdp.gamma, v, mask, use_mask, tv, pi)
+                P, mdp.R, mdp.gamma, v, mask, use_mask, tv, pi
+            )
             fns["NumPy reference P @ v + max/argmax"] = lambda: bellman_backup_reference(P, mdp.R, mdp.gamma, v)
             stats = interleaved_times(fns, args.repeats, warmup=2)
         roof = min(roofs, key=lambda k: stats[k][0])
         label = "all cores" if limit is None else f"{limit} thread(s)"
         print_ratio_table(
-            f"[{label}] time per pass over P; ratio = roof time / time (1.0 = at the roof; roof = {roof})",
-            stats, roof)
+            f"[{label}] time per pass over P; ratio = roof time / time (1.0 = at the roof; roof = {roof})", stats, roof
+        )
         (rmin, rmed), (bmin, bmed) = stats[roof], stats["rltheory fused Bellman backup"]
         print(f"roof {gb / rmin:.1f} GB/s (min), backup {gb / bmin:.1f} GB/s (min)")
         summary.append((label, rmin / bmin, rmed / bmed))

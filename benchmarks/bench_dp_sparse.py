@@ -54,7 +54,10 @@ def main():
     ddp = DiscreteDP(mdp.R.ravel(), sp.csr_matrix(P), mdp.gamma, np.repeat(np.arange(S), A), np.tile(np.arange(A), S))
     v = -np.random.default_rng(0).uniform(0, 100, S)
     tv, pi = np.empty(S), np.empty(S, dtype=np.int64)
-    print(f"gridworld {side}x{side}: S={S}, A={A}, nnz={P.nnz}, index dtype {ind.dtype}, gamma={mdp.gamma}; {load_average()}")
+    print(
+        f"gridworld {side}x{side}: S={S}, A={A}, nnz={P.nnz}, index dtype {ind.dtype}, gamma={mdp.gamma}; "
+        f"{load_average()}"
+    )
 
     def scipy_sweep():
         q = (P @ v).reshape(S, A)
@@ -71,8 +74,10 @@ def main():
         ("rltheory MPI m=50", lambda: modified_policy_iteration(mdp, m=50, tol=eps)),
     ]
     qe_methods = [
-        (f"quantecon MPI k={k} eps=1e-6",
-         lambda k=k: ddp.solve(method="modified_policy_iteration", epsilon=eps, k=k, max_iter=10**6))
+        (
+            f"quantecon MPI k={k} eps=1e-6",
+            lambda k=k: ddp.solve(method="modified_policy_iteration", epsilon=eps, k=k, max_iter=10**6),
+        )
         for k in (10, 20, 100)
     ]
     summary = []
@@ -80,16 +85,27 @@ def main():
         limit = None if n == 0 else n
         label = "all cores" if limit is None else f"{limit} thread(s)"
         with thread_limit(limit):
-            stats = interleaved_times({
-                "quantecon sparse bellman_operator (Tv)": lambda: ddp.bellman_operator(v),
-                "rltheory CSR backup (Tv, argmax, min/max)": lambda: K.bellman_backup_csr(
-                    data, ind, ptr, mdp.R, mdp.gamma, v, mask, use_mask, tv, pi),
-                "scipy.sparse P @ v + max + argmax": scipy_sweep,
-                "read-only pass over P.data": lambda: K.stream_sum_csr(data, ind, ptr, S, A),
-            }, args.repeats, warmup=3)
-            print_ratio_table(f"[{label}] time per sweep (ratio = quantecon time / time)", stats,
-                              "quantecon sparse bellman_operator (Tv)")
-            qe_t, our_t = stats["quantecon sparse bellman_operator (Tv)"], stats["rltheory CSR backup (Tv, argmax, min/max)"]
+            stats = interleaved_times(
+                {
+                    "quantecon sparse bellman_operator (Tv)": lambda: ddp.bellman_operator(v),
+                    "rltheory CSR backup (Tv, argmax, min/max)": lambda: K.bellman_backup_csr(
+                        data, ind, ptr, mdp.R, mdp.gamma, v, mask, use_mask, tv, pi
+                    ),
+                    "scipy.sparse P @ v + max + argmax": scipy_sweep,
+                    "read-only pass over P.data": lambda: K.stream_sum_csr(data, ind, ptr, S, A),
+                },
+                args.repeats,
+                warmup=3,
+            )
+            print_ratio_table(
+                f"[{label}] time per sweep (ratio = quantecon time / time)",
+                stats,
+                "quantecon sparse bellman_operator (Tv)",
+            )
+            qe_t, our_t = (
+                stats["quantecon sparse bellman_operator (Tv)"],
+                stats["rltheory CSR backup (Tv, argmax, min/max)"],
+            )
             sweep = (qe_t[0] / our_t[0], qe_t[1] / our_t[1])
 
             # ------------------------------------------------- time to certified policy
@@ -109,16 +125,21 @@ def main():
                 iters["quantecon policy_iteration (exact, 1 run)"] = f"{res.num_iter} it"
         best_qe = min((k for k in solve if k.startswith("quantecon")), key=lambda k: solve[k][0])
         best_ours = min((k for k in solve if k.startswith("rltheory")), key=lambda k: solve[k][0])
-        print_ratio_table(f"[{label}] time to a policy certified 1e-6-optimal (ratio = fastest quantecon / time)",
-                          {f"{k} ({iters[k]})": t for k, t in solve.items()}, f"{best_qe} ({iters[best_qe]})")
+        print_ratio_table(
+            f"[{label}] time to a policy certified 1e-6-optimal (ratio = fastest quantecon / time)",
+            {f"{k} ({iters[k]})": t for k, t in solve.items()},
+            f"{best_qe} ({iters[best_qe]})",
+        )
         ratio = (solve[best_qe][0] / solve[best_ours][0], solve[best_qe][1] / solve[best_ours][1])
         summary.append((label, sweep, ratio, best_ours, best_qe, solve[best_ours]))
 
     print(f"\nsummary ({load_average()}); ratios as min-based / median-based")
     for label, sweep, ratio, best_ours, best_qe, t in summary:
         print(f"  {label:<12} sweep vs quantecon {sweep[0]:.2f} / {sweep[1]:.2f} (target >= 2.5)")
-        print(f"  {'':<12} certified policy: {best_ours} ({fmt_time(t[0]).strip()}) vs {best_qe}: "
-              f"{ratio[0]:.2f} / {ratio[1]:.2f} (target >= 3)")
+        print(
+            f"  {'':<12} certified policy: {best_ours} ({fmt_time(t[0]).strip()}) vs {best_qe}: "
+            f"{ratio[0]:.2f} / {ratio[1]:.2f} (target >= 3)"
+        )
 
 
 if __name__ == "__main__":

@@ -65,42 +65,76 @@ def main():
     )
     mine, theirs, theirs_span = ours(), qe_vi(), qe_span()
     print(f"dense S={S} A={A} gamma={args.gamma} eps={args.eps:g}; {load_average()}")
-    print(f"rltheory: {mine.iterations} sweeps, bound={mine.bound:.2e}, policy bound={mine.policy_suboptimality_bound:.2e}")
-    print(f"quantecon VI (sup-norm rule): {theirs.num_iter} sweeps; max|v_ours - v_qe| = "
-          f"{np.max(np.abs(mine.v - theirs.v)):.2e}, same policy: {bool(np.array_equal(mine.policy, theirs.sigma))}")
-    print(f"quantecon MPI k=0 (span rule): {theirs_span.num_iter} sweeps; max|v_ours - v_qe| = "
-          f"{np.max(np.abs(mine.v - theirs_span.v)):.2e}")
+    print(
+        f"rltheory: {mine.iterations} sweeps, bound={mine.bound:.2e}, policy "
+        f"bound={mine.policy_suboptimality_bound:.2e}"
+    )
+    print(
+        f"quantecon VI (sup-norm rule): {theirs.num_iter} sweeps; max|v_ours - v_qe| = "
+        f"{np.max(np.abs(mine.v - theirs.v)):.2e}, same policy: {bool(np.array_equal(mine.policy, theirs.sigma))}"
+    )
+    print(
+        f"quantecon MPI k=0 (span rule): {theirs_span.num_iter} sweeps; max|v_ours - v_qe| = "
+        f"{np.max(np.abs(mine.v - theirs_span.v)):.2e}"
+    )
     summary = []
     for n in args.threads:
         limit = None if n == 0 else n
         label = "all cores" if limit is None else f"{limit} thread(s)"
         with thread_limit(limit):
-            whole = interleaved_times({
-                "quantecon MPI k=0 (= VI, same span rule as ours)": qe_span,
-                "rltheory value_iteration (jacobi)": ours,
-            }, args.repeats, warmup=5)
-            own = interleaved_times({"quantecon value_iteration (own sup-norm rule)": qe_vi,
-                                     "rltheory value_iteration (jacobi)": ours}, max(3, args.repeats // 40), warmup=1)
-            sweep = interleaved_times({
-                "quantecon bellman_operator + compute_greedy": lambda: ddp.compute_greedy(ddp.bellman_operator(v0)),
-                "rltheory compiled backup (Tv, greedy, min/max)": lambda: K.bellman_backup_dense(
-                    Pk, mdp.R, mdp.gamma, v0, mask, use_mask, tv, pi),
-            }, args.repeats * 2, warmup=5)
-        print_ratio_table(f"[{label}] same algorithm, same rule, same iterates (ratio = quantecon / time)", whole,
-                          "quantecon MPI k=0 (= VI, same span rule as ours)")
-        print_ratio_table(f"[{label}] each library's own VI rule at equal guarantees", own,
-                          "quantecon value_iteration (own sup-norm rule)")
+            whole = interleaved_times(
+                {
+                    "quantecon MPI k=0 (= VI, same span rule as ours)": qe_span,
+                    "rltheory value_iteration (jacobi)": ours,
+                },
+                args.repeats,
+                warmup=5,
+            )
+            own = interleaved_times(
+                {"quantecon value_iteration (own sup-norm rule)": qe_vi, "rltheory value_iteration (jacobi)": ours},
+                max(3, args.repeats // 40),
+                warmup=1,
+            )
+            sweep = interleaved_times(
+                {
+                    "quantecon bellman_operator + compute_greedy": lambda: ddp.compute_greedy(ddp.bellman_operator(v0)),
+                    "rltheory compiled backup (Tv, greedy, min/max)": lambda: K.bellman_backup_dense(
+                        Pk, mdp.R, mdp.gamma, v0, mask, use_mask, tv, pi
+                    ),
+                },
+                args.repeats * 2,
+                warmup=5,
+            )
+        print_ratio_table(
+            f"[{label}] same algorithm, same rule, same iterates (ratio = quantecon / time)",
+            whole,
+            "quantecon MPI k=0 (= VI, same span rule as ours)",
+        )
+        print_ratio_table(
+            f"[{label}] each library's own VI rule at equal guarantees",
+            own,
+            "quantecon value_iteration (own sup-norm rule)",
+        )
         print_ratio_table(f"[{label}] one sweep", sweep, "quantecon bellman_operator + compute_greedy")
         r = lambda st, a, b: (st[a][0] / st[b][0], st[a][1] / st[b][1])  # noqa: E731
-        summary.append((label,
-                        r(whole, "quantecon MPI k=0 (= VI, same span rule as ours)", "rltheory value_iteration (jacobi)"),
-                        r(own, "quantecon value_iteration (own sup-norm rule)", "rltheory value_iteration (jacobi)"),
-                        r(sweep, "quantecon bellman_operator + compute_greedy",
-                          "rltheory compiled backup (Tv, greedy, min/max)")))
+        summary.append(
+            (
+                label,
+                r(whole, "quantecon MPI k=0 (= VI, same span rule as ours)", "rltheory value_iteration (jacobi)"),
+                r(own, "quantecon value_iteration (own sup-norm rule)", "rltheory value_iteration (jacobi)"),
+                r(
+                    sweep,
+                    "quantecon bellman_operator + compute_greedy",
+                    "rltheory compiled backup (Tv, greedy, min/max)",
+                ),
+            )
+        )
     print(f"\nspeed-ups over quantecon, min-based / median-based (target >= 3x); {load_average()}")
     for label, same, own_rule, per_sweep in summary:
-        print(f"  {label:<12} same rule {same[0]:.2f} / {same[1]:.2f};  own rules {own_rule[0]:.0f} / {own_rule[1]:.0f};"
-              f"  per sweep {per_sweep[0]:.2f} / {per_sweep[1]:.2f}")
+        print(
+            f"  {label:<12} same rule {same[0]:.2f} / {same[1]:.2f};  own rules {own_rule[0]:.0f} / {own_rule[1]:.0f};"
+            f"  per sweep {per_sweep[0]:.2f} / {per_sweep[1]:.2f}"
+        )
 
 
 if __name__ == "__main__":

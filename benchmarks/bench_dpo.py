@@ -54,8 +54,13 @@ def lbfgs_dpo(problem, tol, max_iter=100_000):
         v, g = _pairwise_value_grad(flat.reshape(X, Y), c, off, problem.beta)
         return float(v.sum()), g.ravel()
 
-    res = minimize(fun, off.ravel().copy(), jac=True, method="L-BFGS-B",
-                   options={"gtol": tol * float(rho.min()), "ftol": 0.0, "maxiter": max_iter, "maxfun": 10 * max_iter})
+    res = minimize(
+        fun,
+        off.ravel().copy(),
+        jac=True,
+        method="L-BFGS-B",
+        options={"gtol": tol * float(rho.min()), "ftol": 0.0, "maxiter": max_iter, "maxfun": 10 * max_iter},
+    )
     theta = res.x.reshape(X, Y)
     _, g = _pairwise_value_grad(theta, c, off, problem.beta)
     certificate = float(np.max(np.abs(g) / rho[:, None]))
@@ -93,18 +98,28 @@ def main():
         for _ in range(args.repeats):  # interleaved: a burst of load hits both alike; each timed run is also checked
             _time_both(prob, args.tol, times)
             newton, (pi_l, cert_l, nit, nfev) = times.pop("last")
-    print(f"DPO population loss, X={args.prompts} prompts, Y={args.responses} responses, beta={args.beta}, "
-          f"certificate tol={args.tol:g}, "
-          f"BLAS threads {args.threads or 'unlimited'}; {load_average()}")
-    print(f"  Newton (rltheory.bandits.dpo): residual {newton.residual:.2e} (converged={newton.converged}), "
-          f"{newton.iterations} iterations, max |pi - pi*| = {np.max(np.abs(newton.action_probabilities - star)):.1e}")
-    print(f"  scipy L-BFGS-B:               residual {cert_l:.2e} (converged={cert_l <= args.tol}), {nit} iterations, "
-          f"{nfev} loss+gradient evaluations, max |pi - pi*| = {np.max(np.abs(pi_l - star)):.1e}")
+    print(
+        f"DPO population loss, X={args.prompts} prompts, Y={args.responses} responses, beta={args.beta}, "
+        f"certificate tol={args.tol:g}, "
+        f"BLAS threads {args.threads or 'unlimited'}; {load_average()}"
+    )
+    print(
+        f"  Newton (rltheory.bandits.dpo): residual {newton.residual:.2e} (converged={newton.converged}), "
+        f"{newton.iterations} iterations, max |pi - pi*| = {np.max(np.abs(newton.action_probabilities - star)):.1e}"
+    )
+    print(
+        f"  scipy L-BFGS-B:               residual {cert_l:.2e} (converged={cert_l <= args.tol}), {nit} iterations, "
+        f"{nfev} loss+gradient evaluations, max |pi - pi*| = {np.max(np.abs(pi_l - star)):.1e}"
+    )
     if not (newton.converged and cert_l <= args.tol):
         print("  (one solver did not reach the certificate: the timing below is not a like-for-like comparison)")
     stats = {label: (min(t), statistics.median(t)) for label, t in times.items()}
-    print_ratio_table(f"time to the same certificate, {args.repeats} interleaved runs "
-                      "(ratio = L-BFGS time / time; target Newton >= 10x)", stats, ref="scipy L-BFGS-B (generic)")
+    print_ratio_table(
+        f"time to the same certificate, {args.repeats} interleaved runs "
+        "(ratio = L-BFGS time / time; target Newton >= 10x)",
+        stats,
+        ref="scipy L-BFGS-B (generic)",
+    )
 
 
 if __name__ == "__main__":

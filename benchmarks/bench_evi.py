@@ -23,7 +23,8 @@ Two workloads per instance: the paper's stopping rule (span of
 (``eps = 0``, ``--sweeps`` sweeps: the cost per sweep). Before timing, the
 script checks that both return the same number of sweeps, the same policy and
 the same gain bounds (and prints the share of states with the same greedy action). At the default
-100,000 visits per pair the L1 radii are below 1 (0.23 and 0.54), so the optimistic model is not trivial. Target (issue 12): compiled >= 10x the NumPy reference.
+100,000 visits per pair the L1 radii are below 1 (0.23 and 0.54), so the optimistic model is not trivial. Target (issue
+12): compiled >= 10x the NumPy reference.
 """
 
 import argparse
@@ -61,8 +62,9 @@ def compiled(p_hat, r_tilde, p_radius, allowed, eps, max_iter):
 
 
 def reference(p_hat, r_tilde, p_radius, allowed, eps, max_iter):
-    _, policy, sweeps, converged, dmin, dmax = extended_value_iteration_reference(p_hat, r_tilde, p_radius, allowed,
-                                                                                  eps, max_iter)
+    _, policy, sweeps, converged, dmin, dmax = extended_value_iteration_reference(
+        p_hat, r_tilde, p_radius, allowed, eps, max_iter
+    )
     return policy, sweeps, converged, dmin, dmax
 
 
@@ -72,8 +74,10 @@ def check_same(a, b, label):
     pa, sa, ca, lo_a, hi_a = a
     pb, sb, cb, lo_b, hi_b = b
     if sa != sb or ca != cb or not np.allclose([lo_a, hi_a], [lo_b, hi_b], atol=1e-9):
-        raise SystemExit(f"{label}: compiled and NumPy EVI disagree (sweeps {sa} vs {sb}, gain bounds "
-                         f"[{lo_a}, {hi_a}] vs [{lo_b}, {hi_b}])")
+        raise SystemExit(
+            f"{label}: compiled and NumPy EVI disagree (sweeps {sa} vs {sb}, gain bounds "
+            f"[{lo_a}, {hi_a}] vs [{lo_b}, {hi_b}])"
+        )
     return float(np.mean(pa == pb))
 
 
@@ -99,11 +103,21 @@ def main():
             inputs = (p_hat, r_tilde, p_radius, allowed, eps, max_iter)
             out_c, out_r = compiled(*inputs), reference(*inputs)
             agree = check_same(out_c, out_r, f"{name}, {workload}")
-            stats = interleaved_times({"NumPy reference": lambda inputs=inputs: reference(*inputs),
-                                       "compiled EVI": lambda inputs=inputs: compiled(*inputs)}, repeats=args.repeats, warmup=2)
-            print_ratio_table(f"{name}, {workload}: {out_c[1]} sweeps, L1 radius {p_radius[0, 0]:.3f}, gain in "
-                              f"[{out_c[3]:.6f}, {out_c[4]:.6f}], same greedy action in {agree:.0%} of the states "
-                              f"(ratio = NumPy / time; target compiled >= 10)", stats, "NumPy reference")
+            stats = interleaved_times(
+                {
+                    "NumPy reference": lambda inputs=inputs: reference(*inputs),
+                    "compiled EVI": lambda inputs=inputs: compiled(*inputs),
+                },
+                repeats=args.repeats,
+                warmup=2,
+            )
+            print_ratio_table(
+                f"{name}, {workload}: {out_c[1]} sweeps, L1 radius {p_radius[0, 0]:.3f}, gain in "
+                f"[{out_c[3]:.6f}, {out_c[4]:.6f}], same greedy action in {agree:.0%} of the states "
+                f"(ratio = NumPy / time; target compiled >= 10)",
+                stats,
+                "NumPy reference",
+            )
     print(load_average())
 
 

@@ -71,11 +71,19 @@ def main():
     bandit = LinearBandit.random(d, K, noise_sigma=1.0, rng=0)
     pol = LinUCB()
     simulate(bandit, pol, n_rounds=10, n_runs=1, seed=0, checkpoints=1)  # compile
-    t_c = median_time(lambda: simulate(bandit, pol, n_rounds=T, n_runs=1, seed=0, checkpoints=1), repeats=args.repeats, warmup=1) / T
+    t_c = (
+        median_time(
+            lambda: simulate(bandit, pol, n_rounds=T, n_runs=1, seed=0, checkpoints=1), repeats=args.repeats, warmup=1
+        )
+        / T
+    )
     st = run_states(0, np.arange(1), 2)
     Tr = max(200, T // 10)
     t_ref = median_time(lambda: linucb_reference_run(bandit, pol, Tr, st[0, 0], st[0, 1]), repeats=3, warmup=1) / Tr
-    t_inc = median_time(lambda: numpy_incremental_linucb(bandit, pol, Tr, np.random.default_rng(0)), repeats=3, warmup=1) / Tr
+    t_inc = (
+        median_time(lambda: numpy_incremental_linucb(bandit, pol, Tr, np.random.default_rng(0)), repeats=3, warmup=1)
+        / Tr
+    )
     print_table(
         f"LinUCB round, d = {d}, K = {K} (fixed arms, one run)",
         [

@@ -67,34 +67,42 @@ def main():
     rng = np.random.default_rng(1)
     v = rng.normal(size=S) * 10
     tv, pi = np.empty(S), np.empty(S, dtype=np.int64)
-    print(f"dense garnet S={S} A={A} b={args.branching}, L1 radius {kappa}, gamma {args.gamma}; "
-          f"{args.repeats} interleaved warm repeats; {load_average()}")
+    print(
+        f"dense garnet S={S} A={A} b={args.branching}, L1 radius {kappa}, gamma {args.gamma}; "
+        f"{args.repeats} interleaved warm repeats; {load_average()}"
+    )
 
     # the three exact implementations agree (the compiled sweep is certified: lower = upper here)
     t_lo, t_hi, _, _ = RB._backup(mdp, bound, v, 1e-12)
     ref = numpy_l1_sweep(P, R, mdp.gamma, v, kappa)
-    print(f"max |compiled - NumPy reference| = {np.max(np.abs(t_lo - ref)):.2e}, compiled certified width "
-          f"{np.max(t_hi - t_lo):.1e}")
+    print(
+        f"max |compiled - NumPy reference| = {np.max(np.abs(t_lo - ref)):.2e}, compiled certified width "
+        f"{np.max(t_hi - t_lo):.1e}"
+    )
 
     # cvxpy on a sample of pairs, extrapolated to all S*A pairs
     pairs = [(int(s), int(a)) for s, a in zip(rng.integers(0, S, args.sample), rng.integers(0, A, args.sample))]
     worst = 0.0
     t0 = time.perf_counter()
     for s, a in pairs:
-        lo, hi, _ = RB._inner_cvxpy("l1", P[s, a], v, kappa, None, None, None, solver="CLARABEL", tol=1e-6,
-                                    solver_options={})
+        lo, hi, _ = RB._inner_cvxpy(
+            "l1", P[s, a], v, kappa, None, None, None, solver="CLARABEL", tol=1e-6, solver_options={}
+        )
         ex = RB._inner_l1(P[s, a], v, kappa)[0]
         worst = max(worst, max(lo - ex, ex - hi, 0.0))
     t_cvx = (time.perf_counter() - t0) / len(pairs) * S * A
-    print(f"cvxpy: {len(pairs)} pairs, {fmt_time(t_cvx / (S * A)).strip()} per pair, extrapolated sweep "
-          f"{fmt_time(t_cvx).strip()}; exact value outside a cvxpy certified interval by at most {worst:.1e}")
+    print(
+        f"cvxpy: {len(pairs)} pairs, {fmt_time(t_cvx / (S * A)).strip()} per pair, extrapolated sweep "
+        f"{fmt_time(t_cvx).strip()}; exact value outside a cvxpy certified interval by at most {worst:.1e}"
+    )
 
     for n in args.threads:
         with thread_limit(None if n == 0 else n):
             stats = interleaved_times(
                 {
-                    "nominal sweep (house kernel)": lambda: K.bellman_backup_dense(P, R, mdp.gamma, v, mask, use_mask,
-                                                                                  tv, pi),
+                    "nominal sweep (house kernel)": lambda: K.bellman_backup_dense(
+                        P, R, mdp.gamma, v, mask, use_mask, tv, pi
+                    ),
                     "robust L1 sweep (compiled)": lambda: RB._backup(mdp, bound, v, 1e-12),
                     "robust L1 sweep (NumPy sort)": lambda: numpy_l1_sweep(P, R, mdp.gamma, v, kappa),
                 },
@@ -103,18 +111,26 @@ def main():
             )
         stats["robust L1 sweep (cvxpy, extrapolated)"] = (t_cvx, t_cvx)
         label = "1 thread" if n == 1 else ("all cores" if n == 0 else f"{n} threads")
-        print_ratio_table(f"one sweep, {label} (ratio = time / nominal sweep)", stats, "nominal sweep (house kernel)",
-                          ratio="time/ref")
+        print_ratio_table(
+            f"one sweep, {label} (ratio = time / nominal sweep)",
+            stats,
+            "nominal sweep (house kernel)",
+            ratio="time/ref",
+        )
         c_min, c_med = stats["robust L1 sweep (compiled)"]
         n_min, n_med = stats["robust L1 sweep (NumPy sort)"]
-        print(f"  compiled vs NumPy: {n_min / c_min:.1f}x (min) / {n_med / c_med:.1f}x (med); "
-              f"vs cvxpy: {t_cvx / c_min:.0f}x (min) / {t_cvx / c_med:.0f}x (med)")
+        print(
+            f"  compiled vs NumPy: {n_min / c_min:.1f}x (min) / {n_med / c_med:.1f}x (med); "
+            f"vs cvxpy: {t_cvx / c_min:.0f}x (min) / {t_cvx / c_med:.0f}x (med)"
+        )
 
     t0 = time.perf_counter()
     res = RB.robust_value_iteration(mdp, U, tol=1e-6)
     t_vi = time.perf_counter() - t0
-    print(f"\nrobust_value_iteration to a certified width 1e-6: {res.iterations} updates in {fmt_time(t_vi).strip()} "
-          f"(converged={res.converged}, bound={res.bound:.1e})")
+    print(
+        f"\nrobust_value_iteration to a certified width 1e-6: {res.iterations} updates in {fmt_time(t_vi).strip()} "
+        f"(converged={res.converged}, bound={res.bound:.1e})"
+    )
 
 
 if __name__ == "__main__":

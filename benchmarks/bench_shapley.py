@@ -68,18 +68,23 @@ def main():
                 stats,
                 "reference sweep (NumPy matvec + linprog per state)",
             )
-            sweep_ratio = stats["reference sweep (NumPy matvec + linprog per state)"][0] / stats[
-                "ours: certified sweep (matvec + compiled stage solves)"
-            ][0]
-            stage_ratio = stats["reference stage solves only (linprog x S)"][0] / stats[
-                "ours: stage solves only (compiled)"
-            ][0]
-            print(f"target >= 50x per sweep: {sweep_ratio:.0f}x (min) -> {'met' if sweep_ratio >= 50 else 'missed'}; "
-                  f"stage solves alone {stage_ratio:.0f}x")
+            sweep_ratio = (
+                stats["reference sweep (NumPy matvec + linprog per state)"][0]
+                / stats["ours: certified sweep (matvec + compiled stage solves)"][0]
+            )
+            stage_ratio = (
+                stats["reference stage solves only (linprog x S)"][0] / stats["ours: stage solves only (compiled)"][0]
+            )
+            print(
+                f"target >= 50x per sweep: {sweep_ratio:.0f}x (min) -> {'met' if sweep_ratio >= 50 else 'missed'}; "
+                f"stage solves alone {stage_ratio:.0f}x"
+            )
             solve = interleaved_times({"solve": lambda: shapley_value_iteration(game, tol=1e-6)}, repeats=3, warmup=1)
             res = shapley_value_iteration(game, tol=1e-6)
-            print(f"whole certified solve to tol 1e-6: {fmt_time(solve['solve'][0])} (min), {res.iterations} sweeps, "
-                  f"bound {res.bound:.1e}, policy bound {res.policy_suboptimality_bound:.1e}")
+            print(
+                f"whole certified solve to tol 1e-6: {fmt_time(solve['solve'][0])} (min), {res.iterations} sweeps, "
+                f"bound {res.bound:.1e}, policy bound {res.policy_suboptimality_bound:.1e}"
+            )
 
 
 if __name__ == "__main__":

@@ -44,7 +44,9 @@ def main():
     tau = args.temperature
 
     t_hard = median_time(lambda: hard(*P, mdp.R, mdp.gamma, v, mask, use_mask, tv, pi), args.repeats, warmup=3)
-    t_soft = median_time(lambda: soft(*P, mdp.R, mdp.gamma, v, tau, logref, mask, use_mask, out, q), args.repeats, warmup=3)
+    t_soft = median_time(
+        lambda: soft(*P, mdp.R, mdp.gamma, v, tau, logref, mask, use_mask, out, q), args.repeats, warmup=3
+    )
     t_ref = median_time(
         lambda: soft_backup_reference(mdp.P, mdp.R, mdp.gamma, v, tau, logref, np.asarray(mdp.action_mask)),
         max(3, args.repeats // 3),

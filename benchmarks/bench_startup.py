@@ -48,7 +48,11 @@ def run_cli(args, cache):
     t0 = time.perf_counter()
     proc = subprocess.Popen(
         [sys.executable, "-u", "-m", "rltheory.cli", *args],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     first_out = None
     for _ in proc.stdout:
@@ -75,13 +79,16 @@ def main():
     base = Path(tempfile.mkdtemp(prefix="rltheory-bench-startup-"))
     rows = []
     try:
+
         def reproduce(label, cache, out, *extra):
             first, compiling, total = run_cli(
                 ["reproduce", opts.name, "--out", str(base / out), "--no-progress", *size, *extra], cache
             )
             rows.append((label, first, compiling, total))
-            print(f"{label:<26} first line {first:6.2f} s   compile messages {compiling:2d}   total {total:7.1f} s",
-                  flush=True)
+            print(
+                f"{label:<26} first line {first:6.2f} s   compile messages {compiling:2d}   total {total:7.1f} s",
+                flush=True,
+            )
 
         print(f"rltheory reproduce {opts.name} {' '.join(size)}  ({load_average()})", flush=True)
         reproduce("cold serial", base / "cache-a", "o1")
@@ -90,8 +97,11 @@ def main():
         reproduce("cold --workers 2", base / "cache-b", "o4", "--workers", "2")
         t0 = time.perf_counter()
         _, compiling, _ = run_cli(["compile", opts.name], base / "cache-c")
-        print(f"{'rltheory compile (cold)':<26} {'':17} compile messages {compiling:2d}   "
-              f"total {time.perf_counter() - t0:7.1f} s", flush=True)
+        print(
+            f"{'rltheory compile (cold)':<26} {'':17} compile messages {compiling:2d}   "
+            f"total {time.perf_counter() - t0:7.1f} s",
+            flush=True,
+        )
         reproduce("after compile: serial", base / "cache-c", "o5")
         print(f"(at the end: {load_average()})")
     finally:

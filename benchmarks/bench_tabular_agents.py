@@ -128,29 +128,39 @@ def main():
     numpy_ucbvi_bf(mdp, ref_k, K, np.random.default_rng(0))
     ref = (time.perf_counter() - t) / ref_k
     best = min(compiled)
-    print(f"UCBVI-BF, garnet S=50 A=5 H=20: compiled {best * 1e6:.1f} us/episode (min of 3 x {K} episodes); "
-          f"NumPy reference {ref * 1e6:.1f} us/episode ({ref_k} episodes): ratio {ref / best:.1f}x (target >= 30x)")
+    print(
+        f"UCBVI-BF, garnet S=50 A=5 H=20: compiled {best * 1e6:.1f} us/episode (min of 3 x {K} episodes); "
+        f"NumPy reference {ref * 1e6:.1f} us/episode ({ref_k} episodes): ratio {ref / best:.1f}x (target >= 30x)"
+    )
     if args.rlberry:
         import tempfile
 
         path = os.path.join(tempfile.mkdtemp(), "garnet.npz")
         np.savez(path, P=np.asarray(mdp.P), R=np.asarray(mdp.R))
-        out = subprocess.run([args.rlberry_python, "-c", RLBERRY_SNIPPET, path, "20", str(ref_k)], capture_output=True,
-                             text=True)
+        out = subprocess.run(
+            [args.rlberry_python, "-c", RLBERRY_SNIPPET, path, "20", str(ref_k)], capture_output=True, text=True
+        )
         if out.returncode != 0:
             print("rlberry: could not run UCBVIAgent:", out.stderr.strip().splitlines()[-1:] or out.returncode)
         else:
             rb = json.loads(out.stdout.strip().splitlines()[-1])["seconds_per_episode"]
             print(f"rlberry-scool UCBVIAgent: {rb * 1e6:.1f} us/episode: ratio {rb / best:.1f}x (target >= 100x)")
-    out = subprocess.run([sys.executable, __file__, "--memory-child", str(args.memory_runs), str(args.memory_episodes)],
-                         capture_output=True, text=True, env=dict(os.environ))
+    out = subprocess.run(
+        [sys.executable, __file__, "--memory-child", str(args.memory_runs), str(args.memory_episodes)],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ),
+    )
     res = json.loads(out.stdout.strip().splitlines()[-1])
     per_run = res["seconds"] / args.memory_runs
-    print(f"UCBVI-CH, garnet S=10 A=3 H=10, {args.memory_runs} runs x {args.memory_episodes} episodes, 200 checkpoints: "
-          f"peak RSS {res['max_rss_mib']:.0f} MiB (target < 1 GiB; output is O(runs x checkpoints), independent of "
-          f"the episodes), {res['seconds']:.1f} s, i.e. {per_run * 1e3:.2f} ms per run; 1e5 episodes: "
-          f"~{per_run * 1e5 / args.memory_episodes:.2f} s per run, ~{per_run * 1e5 / args.memory_episodes * 1000 / 60:.0f}"
-          f" min for 1000 runs on this box (wall time with all threads)")
+    print(
+        f"UCBVI-CH, garnet S=10 A=3 H=10, {args.memory_runs} runs x {args.memory_episodes} episodes, 200 checkpoints: "
+        f"peak RSS {res['max_rss_mib']:.0f} MiB (target < 1 GiB; output is O(runs x checkpoints), independent of "
+        f"the episodes), {res['seconds']:.1f} s, i.e. {per_run * 1e3:.2f} ms per run; 1e5 episodes: "
+        f"~{per_run * 1e5 / args.memory_episodes:.2f} s per run, "
+        f"~{per_run * 1e5 / args.memory_episodes * 1000 / 60:.0f}"
+        f" min for 1000 runs on this box (wall time with all threads)"
+    )
     print(load_average(), "; threads:", os.environ.get("NUMBA_NUM_THREADS", "numba default"))
 
 

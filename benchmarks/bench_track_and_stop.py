@@ -54,8 +54,10 @@ def main():
         compiled.append(time.perf_counter() - t0)
         steps.append(int(res.stopping_times.sum()))
     per_step = [c / s for c, s in zip(compiled, steps)]
-    print(f"compiled: {args.runs} runs, {steps[0]} steps in all (mean tau {res.mean_stopping_time:.0f}), "
-          f"errors {res.n_errors}")
+    print(
+        f"compiled: {args.runs} runs, {steps[0]} steps in all (mean tau {res.mean_stopping_time:.0f}), "
+        f"errors {res.n_errors}"
+    )
 
     # the reference on the same streams, capped: its first ref-steps decisions must be the compiled agent's
     cap = args.ref_steps
@@ -71,8 +73,12 @@ def main():
         "compiled (simulate)": (min(per_step), float(np.median(per_step))),
         "NumPy/SciPy reference": (ref_per_step, ref_per_step),
     }
-    print_ratio_table("Track-and-Stop, time per step (ratio = reference / compiled)", stats,
-                      ref="compiled (simulate)", ratio="time/ref")
+    print_ratio_table(
+        "Track-and-Stop, time per step (ratio = reference / compiled)",
+        stats,
+        ref="compiled (simulate)",
+        ratio="time/ref",
+    )
 
     b100 = BernoulliBandit(np.linspace(0.9, 0.1, 100))
     t100 = median_time(lambda: characteristic_time(b100), repeats=21, warmup=3)

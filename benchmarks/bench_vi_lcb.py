@@ -40,11 +40,11 @@ from rltheory.tabular.envs import garnet
 
 def _lean_numpy(pairs, rewards, nxt, order, bounds, S, A, gamma, v_max, L):
     """VI-LCB by per-subset bincounts of the transition targets (same arithmetic as the kernel)."""
-    m0 = np.bincount(pairs[order[bounds[0]:bounds[1]]], minlength=S * A).reshape(S, A)
+    m0 = np.bincount(pairs[order[bounds[0] : bounds[1]]], minlength=S * A).reshape(S, A)
     policy = np.argmax(m0, axis=1)
     v = np.zeros(S)
     for t in range(1, len(bounds) - 1):
-        idx = order[bounds[t]:bounds[t + 1]]
+        idx = order[bounds[t] : bounds[t + 1]]
         p = pairs[idx]
         m = np.bincount(p, minlength=S * A)
         sums = np.bincount(p, weights=rewards[idx] + gamma * v[nxt[idx]], minlength=S * A)
@@ -102,8 +102,13 @@ def main():
 
         base = garnet(S, A, 10, rng=0, sparse=True, gamma=args.gamma)
         mdp = FiniteMDP(base.P, base.R, gamma=args.gamma)
-        data = collect(mdp, data_distribution=np.full((S, A), 1.0 / (S * A)), n_transitions=args.transitions,
-                       reward_noise="bernoulli", rng=1)
+        data = collect(
+            mdp,
+            data_distribution=np.full((S, A), 1.0 / (S * A)),
+            n_transitions=args.transitions,
+            reward_noise="bernoulli",
+            rng=1,
+        )
         N, g = data.n_transitions, data.gamma
         T = int(math.ceil(math.log(N) / (1.0 - g)))
         L = 0.5 * math.log(2 * (T + 1) * S * A / 0.05)
@@ -127,29 +132,46 @@ def main():
             {
                 "rltheory vi_lcb (compiled)": lambda: vi_lcb(data, rng=0),
                 "NumPy reference (dense bincount counts + VI)": lambda: vi_lcb_reference(
-                    states, actions, rewards, nxt, split(), bounds, S, A, g, v_max, L),
-                "lean NumPy (bincount of targets)": lambda: _lean_numpy(pairs, rewards, nxt, split(), bounds, S, A,
-                                                                        g, v_max, L),
+                    states, actions, rewards, nxt, split(), bounds, S, A, g, v_max, L
+                ),
+                "lean NumPy (bincount of targets)": lambda: _lean_numpy(
+                    pairs, rewards, nxt, split(), bounds, S, A, g, v_max, L
+                ),
             },
             repeats=args.repeats,
             warmup=1,
         )
-        print(f"VI-LCB: garnet S={S} A={A} (sparse, b=10), gamma={g}, N={N} transitions, T={T} subsets of "
-              f"~{N // (T + 1)}; same split, same policy")
-        print_ratio_table("dataset -> policy (ratio = reference time / our time; target >= 5x vs the NumPy "
-                          "reference)", {k: stats[k] for k in (
-                              "NumPy reference (dense bincount counts + VI)", "lean NumPy (bincount of targets)",
-                              "rltheory vi_lcb (compiled)")},
-                          ref="NumPy reference (dense bincount counts + VI)")
+        print(
+            f"VI-LCB: garnet S={S} A={A} (sparse, b=10), gamma={g}, N={N} transitions, T={T} subsets of "
+            f"~{N // (T + 1)}; same split, same policy"
+        )
+        print_ratio_table(
+            "dataset -> policy (ratio = reference time / our time; target >= 5x vs the NumPy reference)",
+            {
+                k: stats[k]
+                for k in (
+                    "NumPy reference (dense bincount counts + VI)",
+                    "lean NumPy (bincount of targets)",
+                    "rltheory vi_lcb (compiled)",
+                )
+            },
+            ref="NumPy reference (dense bincount counts + VI)",
+        )
     print(f"\ncounting {args.count:.3g} transitions, S={S} A={A} (fresh subprocess each; target < 1 GB)")
     here = os.path.abspath(__file__)
     for kind in ("generative", "dataset"):
-        out = subprocess.run([sys.executable, here, "--states", str(S), "--actions", str(A), "--memory-child", kind,
-                              str(args.count)], capture_output=True, text=True, check=True)
+        out = subprocess.run(
+            [sys.executable, here, "--states", str(S), "--actions", str(A), "--memory-child", kind, str(args.count)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         r = json.loads(out.stdout.strip().splitlines()[-1])
         what = "generative_samples (multinomial counts)" if kind == "generative" else "empirical_mdp(OfflineDataset)"
-        print(f"{what:<42} counted {r['counted']:.3g}: peak traced during the call {r['traced_peak'] / 2**20:8.1f} "
-              f"MiB, process max RSS {r['max_rss'] / 2**20:8.1f} MiB")
+        print(
+            f"{what:<42} counted {r['counted']:.3g}: peak traced during the call {r['traced_peak'] / 2**20:8.1f} "
+            f"MiB, process max RSS {r['max_rss'] / 2**20:8.1f} MiB"
+        )
 
 
 if __name__ == "__main__":

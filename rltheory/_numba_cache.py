@@ -298,8 +298,11 @@ class _CompileLogger:
         module = getattr(py_func, "__module__", "") or ""
         if module.startswith("rltheory_generated_"):
             return False  # generated engine kernels: rltheory.simulation logs them by agent name
-        return py_func is not None and (module == "rltheory" or module.startswith("rltheory.")
-                                        or _is_rltheory_source(getattr(py_func.__code__, "co_filename", "")))
+        return py_func is not None and (
+            module == "rltheory"
+            or module.startswith("rltheory.")
+            or _is_rltheory_source(getattr(py_func.__code__, "co_filename", ""))
+        )
 
     def on_start(self, event):
         depth = getattr(self._local, "depth", 0)
@@ -308,7 +311,9 @@ class _CompileLogger:
             py_func = event.data["dispatcher"].py_func
             self._local.started = (time.perf_counter(), py_func)
             self._logger.info(
-                "compiling %s.%s (first run only; cached in %s)...", py_func.__module__, py_func.__qualname__,
+                "compiling %s.%s (first run only; cached in %s)...",
+                py_func.__module__,
+                py_func.__qualname__,
                 cache_dir(),
             )
         elif depth == 0:
@@ -320,8 +325,9 @@ class _CompileLogger:
         if self._local.depth == 0 and started is not None:
             t0, py_func = started
             self._local.started = None
-            self._logger.debug("compiled %s.%s in %.1f s", py_func.__module__, py_func.__qualname__,
-                               time.perf_counter() - t0)
+            self._logger.debug(
+                "compiled %s.%s in %.1f s", py_func.__module__, py_func.__qualname__, time.perf_counter() - t0
+            )
 
 
 @contextlib.contextmanager

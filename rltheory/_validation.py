@@ -60,9 +60,7 @@ def check_shape(name: str, array: np.ndarray, shape: tuple) -> None:
 
     ``None`` entries of ``shape`` match any length.
     """
-    if array.ndim != len(shape) or any(
-        want is not None and got != want for got, want in zip(array.shape, shape)
-    ):
+    if array.ndim != len(shape) or any(want is not None and got != want for got, want in zip(array.shape, shape)):
         want = "(" + ", ".join("any" if w is None else str(w) for w in shape) + ")"
         raise ValueError(f"{name} has shape {array.shape}, expected {want}")
 
@@ -261,5 +259,6 @@ def check_memory(what: str, n_bytes: float, *, limit: float | None = None, advic
     if n_bytes > limit:
         tail = f"; {advice}" if advice else ""
         raise ValueError(
-            f"{what} would need {_format_bytes(float(n_bytes))}, more than the limit of {_format_bytes(float(limit))}{tail}"
+            f"{what} would need {_format_bytes(float(n_bytes))}, more than the limit of "
+            f"{_format_bytes(float(limit))}{tail}"
         )

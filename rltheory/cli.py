@@ -148,8 +148,10 @@ def describe_error(exc, *, resume_hint=False):
             return 1, f"{what}{writing}: free some space{resume or ' and run the command again'}"
     if _is_lost_worker(exc):
         again = resume or ", then run the command again"
-        return 1, (f"a worker process died ({type(exc).__name__}: {exc}); it may have run out of memory: "
-                   f"use fewer --workers{again}")
+        return 1, (
+            f"a worker process died ({type(exc).__name__}: {exc}); it may have run out of memory: "
+            f"use fewer --workers{again}"
+        )
     if isinstance(exc, ValueError):
         return 2, str(exc)
     if isinstance(exc, IsADirectoryError):
@@ -166,11 +168,15 @@ def describe_error(exc, *, resume_hint=False):
     if isinstance(exc, MemoryError):
         return 1, "out of memory: reduce the problem size (e.g. --runs, --budget, --workers)"
     if type(exc).__name__ == "SolverError" and type(exc).__module__.startswith("cvxpy"):
-        return 1, (f"the convex solver failed ({exc or 'no message'}): try another solver, "
-                   "or loosen its tolerances in solver_options")
+        return 1, (
+            f"the convex solver failed ({exc or 'no message'}): try another solver, "
+            "or loosen its tolerances in solver_options"
+        )
     if isinstance(exc, TypeError) and _raised_by_solver(exc):
-        return 1, (f"the convex solver rejected its options ({exc}): check the solver_options keys "
-                   "against the solver's documentation")
+        return 1, (
+            f"the convex solver rejected its options ({exc}): check the solver_options keys "
+            "against the solver's documentation"
+        )
     return None
 
 

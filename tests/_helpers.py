@@ -31,6 +31,8 @@ def missing_examples(module_name: str) -> list[str]:
                     continue
                 # an override without a docstring of its own inherits its base's (inspect.getdoc finds it)
                 inherited = None if isinstance(val, property) else getattr(obj, attr)
-                if not _has_examples(fn) and not (inherited is not None and fn.__doc__ is None and _has_examples(inherited)):
+                if not _has_examples(fn) and not (
+                    inherited is not None and fn.__doc__ is None and _has_examples(inherited)
+                ):
                     out.append(f"{module_name}.{name}.{attr}")
     return out

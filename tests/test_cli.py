@@ -43,7 +43,7 @@ def one_line(capsys):
     lines = err.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in err, err
     assert lines[0].startswith("rltheory boom: error: ")
-    return lines[0][len("rltheory boom: error: "):]
+    return lines[0][len("rltheory boom: error: ") :]
 
 
 def test_a_folder_given_as_a_file(command, capsys, tmp_path):

@@ -9,7 +9,8 @@ round ``K``.
 **The GLR (Chernoff) stopping rule** (Garivier & Kaufmann 2016, Sec. 3.2, eq. (7)-(8)) of
 :class:`TrackAndStop` and :class:`TopTwoThompson`: with :math:`\hat a` the empirical best arm and
 
-.. math:: Z_{\hat a, b}(t) = N_{\hat a}\, d(\hat\mu_{\hat a}, \hat\mu_{\hat a b}) + N_b\, d(\hat\mu_b, \hat\mu_{\hat a b}),
+.. math:: Z_{\hat a, b}(t) = N_{\hat a}\, d(\hat\mu_{\hat a}, \hat\mu_{\hat a b}) + N_b\, d(\hat\mu_b, \hat\mu_{\hat a
+b}),
    \qquad \hat\mu_{\hat a b} = \frac{N_{\hat a}\hat\mu_{\hat a} + N_b \hat\mu_b}{N_{\hat a} + N_b},
 
 stop at the first :math:`t` with :math:`Z(t) = \min_{b \ne \hat a} Z_{\hat a, b}(t) > \beta(t, \delta)`
@@ -18,7 +19,8 @@ stop at the first :math:`t` with :math:`Z(t) = \min_{b \ne \hat a} Z_{\hat a, b}
 * ``threshold="kk21"`` (default), whose :math:`\delta`-correctness is proved: for Bernoulli (or
   [0, 1]-bounded) arms
 
-  .. math:: \beta(t, \delta) = 2\,\mathcal T\!\left(\tfrac12\log\tfrac{K - 1}{\delta}\right) + 6\log\!\left(1 + \log\tfrac t2\right),
+  .. math:: \beta(t, \delta) = 2\,\mathcal T\!\left(\tfrac12\log\tfrac{K - 1}{\delta}\right) + 6\log\!\left(1 +
+  \log\tfrac t2\right),
 
   from Kaufmann & Koolen (2021), *Mixture martingales revisited with applications to sequential tests
   and confidence intervals*, JMLR 22(246): their deviation inequality for one-parameter exponential
@@ -30,7 +32,8 @@ stop at the first :math:`t` with :math:`Z(t) = \min_{b \ne \hat a} Z_{\hat a, b}
   by Besson, Kaufmann, Maillard & Seznec 2022, who use it for their GLR change detector); for Gaussian
   arms (known variance)
 
-  .. math:: \beta(t, \delta) = 2\,\mathcal C^{g_G}\!\left(\tfrac12\log\tfrac{K - 1}{\delta}\right) + 4\log\!\left(4 + \log\tfrac t2\right),
+  .. math:: \beta(t, \delta) = 2\,\mathcal C^{g_G}\!\left(\tfrac12\log\tfrac{K - 1}{\delta}\right) + 4\log\!\left(4 +
+  \log\tfrac t2\right),
 
   from their Gaussian deviation inequality (Corollary 10, with the calibration function
   :math:`\mathcal C^{g}(x) = \min_{\lambda \in (1/2, 1]} (g(\lambda) + x)/\lambda` of Definition 3 and
@@ -81,7 +84,9 @@ def _h_inverse(x: float) -> float:
         raise ValueError(f"h^-1 is defined on [1, inf), got {x!r}")
     if x == 1.0:
         return 1.0
-    if x > 50.0:  # exp(-x) underflows for x > ~745: Newton on u - log u = x from u = x + log x (quadratic, no overshoot)
+    if (
+        x > 50.0
+    ):  # exp(-x) underflows for x > ~745: Newton on u - log u = x from u = x + log x (quadratic, no overshoot)
         u = x + math.log(x)
         for _ in range(60):
             step = (u - math.log(u) - x) / (1.0 - 1.0 / u)
@@ -101,7 +106,8 @@ def _h_tilde(x: float, z: float = 1.5) -> float:
 
 
 def kk21_t_function(x: float) -> float:
-    r"""The function :math:`\mathcal T(x) = 2\tilde h_{3/2}\big((h^{-1}(1+x) + \log(2\zeta(2)))/2\big)` (Kaufmann & Koolen 2021).
+    r"""The function :math:`\mathcal T(x) = 2\tilde h_{3/2}\big((h^{-1}(1+x) + \log(2\zeta(2)))/2\big)` (Kaufmann &
+    Koolen 2021).
 
     Examples
     --------
@@ -115,7 +121,8 @@ def kk21_t_function(x: float) -> float:
 
 
 def kk21_gaussian_calibration(x: float) -> float:
-    r""":math:`\mathcal C^{g_G}(x) = \min_{\lambda \in (1/2, 1)} (g_G(\lambda) + x)/\lambda` (Kaufmann & Koolen 2021, Def. 3, Cor. 10).
+    r""":math:`\mathcal C^{g_G}(x) = \min_{\lambda \in (1/2, 1)} (g_G(\lambda) + x)/\lambda` (Kaufmann & Koolen 2021,
+    Def. 3, Cor. 10).
 
     The minimum is found by bounded scalar minimisation; the value returned is the objective at the
     point found, hence at least the minimum (a larger threshold keeps :math:`\delta`-correctness).
@@ -270,13 +277,16 @@ def _family_of(bandit, family, who):
     if family == "gaussian" and not isinstance(bandit, GaussianBandit):
         raise ValueError(f"{who}(family='gaussian') needs a GaussianBandit, got {type(bandit).__name__}")
     if family == "bernoulli" and isinstance(bandit, GaussianBandit):
-        raise ValueError(f"{who}(family='bernoulli') assumes rewards in [0, 1]; use family='gaussian' on a GaussianBandit")
+        raise ValueError(
+            f"{who}(family='bernoulli') assumes rewards in [0, 1]; use family='gaussian' on a GaussianBandit"
+        )
 
 
 def _fixed_confidence(problem, who) -> IdentificationProblem:
     if not isinstance(problem, IdentificationProblem):
-        raise ValueError(f"{who} is a fixed-confidence strategy: it needs an IdentificationProblem, got "
-                         f"{type(problem).__name__}")
+        raise ValueError(
+            f"{who} is a fixed-confidence strategy: it needs an IdentificationProblem, got {type(problem).__name__}"
+        )
     return problem
 
 
@@ -358,7 +368,8 @@ def _tas_select(params, state, t, rng):
         return t - 1
     n = float(t - 1)  # samples observed: Garivier & Kaufmann's t
     if params.c_tracking:
-        # C-tracking (G&K 2016, Sec. 3.1): argmax_a sum_{s <= t} w^{eps_s}_a(mu_hat(s)) - N_a(t), eps_s = (K^2 + s)^(-1/2) / 2
+        # C-tracking (G&K 2016, Sec. 3.1): argmax_a sum_{s <= t} w^{eps_s}_a(mu_hat(s)) - N_a(t), eps_s = (K^2 +
+        # s)^(-1/2) / 2
         _tas_weights(params, state)
         eps = 0.5 / math.sqrt(K * K + n)
         _project(state[3], eps, state[4])
@@ -544,7 +555,8 @@ class TopTwoThompson(IdentificationAgent):
     challenger :math:`\arg\min_{b \ne I} W_{I,b}(t)` (the GLR statistic of the pair; Shang, de Heide,
     Kaufmann, Ménard & Valko 2020, *Fixed-confidence guarantees for Bayesian best-arm identification*,
     AISTATS, Alg. 2), whose allocation has the same :math:`\beta`-optimal limit. (Taking instead the
-    best other arm of the last draw starves the clearly bad arms and the GLR statistic stops growing.) Stopping: the GLR rule with :func:`glr_threshold` (as for
+    best other arm of the last draw starves the clearly bad arms and the GLR statistic stops growing.) Stopping: the
+    GLR rule with :func:`glr_threshold` (as for
     :class:`TrackAndStop`, :math:`\delta`-correct with ``threshold="kk21"`` whatever the sampling rule),
     as in Jourdan, Degenne, Baudry, de Heide & Kaufmann (2022).
 
@@ -624,7 +636,7 @@ def _lucb_bounds(params, stats, a, r):
 
 @njit(cache=True)
 def _lucb_round(params, stats, meta):
-    """Start round ``meta[0]``: the empirical best ``h`` and the challenger ``l = argmax_{j != h} U_j``; True to stop."""
+    """Start round ``meta[0]``: the empirical best ``h``, the challenger ``l = argmax_{j != h} U_j``; True to stop."""
     K = stats.shape[1]
     r = meta[0]
     h, _ = _empirical_best(stats)
@@ -781,8 +793,14 @@ class KLLUCB(IdentificationAgent):
         problem = _lucb_check(self, problem)
         _family_of(problem.bandit, self.family, self.name)
         sigma = problem.bandit.sigma if self.family == "gaussian" else 1.0
-        return _LUCBParams(True, _FAMILIES.index(self.family), float(sigma),
-                           math.log(self.k1 * problem.n_arms / problem.delta), self.alpha, self.epsilon)
+        return _LUCBParams(
+            True,
+            _FAMILIES.index(self.family),
+            float(sigma),
+            math.log(self.k1 * problem.n_arms / problem.delta),
+            self.alpha,
+            self.epsilon,
+        )
 
 
 # ---------------------------------------------------------------------------- lil'UCB
@@ -806,9 +824,13 @@ def _lil_select(params, state, t, rng):
     bv = -np.inf
     for a in range(K):
         n = state[_N, a]
-        # Jamieson et al. (2014), Alg. 1: mean + (1 + beta)(1 + sqrt eps) sqrt(2 sigma^2 (1 + eps) log(log((1 + eps) n) / delta) / n)
-        bonus = (1.0 + params.beta) * (1.0 + math.sqrt(eps)) * math.sqrt(
-            2.0 * params.sigma ** 2 * (1.0 + eps) * math.log(math.log((1.0 + eps) * n) / params.delta) / n)
+        # Jamieson et al. (2014), Alg. 1: mean + (1 + beta)(1 + sqrt eps) sqrt(2 sigma^2 (1 + eps) log(log((1 + eps) n)
+        # / delta) / n)
+        bonus = (
+            (1.0 + params.beta)
+            * (1.0 + math.sqrt(eps))
+            * math.sqrt(2.0 * params.sigma**2 * (1.0 + eps) * math.log(math.log((1.0 + eps) * n) / params.delta) / n)
+        )
         v = state[_S, a] / n + bonus
         if v > bv:
             bv = v
@@ -879,8 +901,9 @@ class LilUCB(IdentificationAgent):
     recommend: ClassVar = staticmethod(_lil_recommend)
 
     def __post_init__(self):
-        object.__setattr__(self, "epsilon", check_real("epsilon", self.epsilon, low=0.0, high=1.0, low_open=True,
-                                                       high_open=True))
+        object.__setattr__(
+            self, "epsilon", check_real("epsilon", self.epsilon, low=0.0, high=1.0, low_open=True, high_open=True)
+        )
         object.__setattr__(self, "beta", check_real("beta", self.beta, low=0.0, low_open=True))
         object.__setattr__(self, "lam", check_real("lam", self.lam, low=0.0, low_open=True))
         object.__setattr__(self, "sigma", check_real("sigma", self.sigma, low=0.0, low_open=True))

@@ -1,4 +1,5 @@
-r"""Plain-Python references of the identification strategies (paper pseudo-code, NumPy/SciPy), for parity and benchmarks.
+r"""Plain-Python references of the identification strategies (paper pseudo-code, NumPy/SciPy), for parity and
+benchmarks.
 
 Each reference consumes the same random streams as the compiled agent: ``PyXoshiro`` twins of the run's
 per-arm reward streams and of its agent stream (:func:`reference_runs`), so on the same seed the
@@ -80,7 +81,9 @@ def scipy_optimal_weights(means, family="bernoulli", sigma=1.0, xtol=1e-14):
         while g(hi) < 0:
             hi *= 2
             if hi > 1e300:
-                raise RuntimeError(f"x_a(y) not bracketed: y = {y!r} is not below kl(m1, ma) = {_kl(family, sigma, m1, ma)!r}")
+                raise RuntimeError(
+                    f"x_a(y) not bracketed: y = {y!r} is not below kl(m1, ma) = {_kl(family, sigma, m1, ma)!r}"
+                )
         return optimize.brentq(g, 0.0, hi, xtol=1e-300, rtol=4 * np.finfo(float).eps, maxiter=500)
 
     def F(y):
@@ -150,8 +153,11 @@ class _GLR(_Counts):
         for a in range(self.K):
             if a != b:
                 m = (self.s[b] + self.s[a]) / (self.n[b] + self.n[a])
-                out = min(out, self.n[b] * _kl(self.family, self.sigma, mu[b], m)
-                          + self.n[a] * _kl(self.family, self.sigma, mu[a], m))
+                out = min(
+                    out,
+                    self.n[b] * _kl(self.family, self.sigma, mu[b], m)
+                    + self.n[a] * _kl(self.family, self.sigma, mu[a], m),
+                )
         return out
 
     def stop(self, t):
@@ -244,8 +250,9 @@ class RefTopTwoThompson(_GLR):
             w = 0.0
             if mu[leader] > mu[b]:
                 m = (self.s[leader] + self.s[b]) / (self.n[leader] + self.n[b])
-                w = (self.n[leader] * _kl(self.family, self.sigma, mu[leader], m)
-                     + self.n[b] * _kl(self.family, self.sigma, mu[b], m))
+                w = self.n[leader] * _kl(self.family, self.sigma, mu[leader], m) + self.n[b] * _kl(
+                    self.family, self.sigma, mu[b], m
+                )
             if w < bv:
                 best, bv = b, w
         return best
@@ -315,9 +322,13 @@ class RefLilUCB(_Counts):
         if t <= self.K:
             return t - 1
         e, b, s2 = self.agent.epsilon, self.agent.beta, self.agent.sigma**2
-        idx = [self.s[a] / self.n[a] + (1 + b) * (1 + math.sqrt(e))
-               * math.sqrt(2 * s2 * (1 + e) * math.log(math.log((1 + e) * self.n[a]) / self.delta) / self.n[a])
-               for a in range(self.K)]
+        idx = [
+            self.s[a] / self.n[a]
+            + (1 + b)
+            * (1 + math.sqrt(e))
+            * math.sqrt(2 * s2 * (1 + e) * math.log(math.log((1 + e) * self.n[a]) / self.delta) / self.n[a])
+            for a in range(self.K)
+        ]
         return int(np.argmax(idx))
 
     def stop(self, t):

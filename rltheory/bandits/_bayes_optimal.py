@@ -7,7 +7,8 @@ after :math:`n_k` pulls with :math:`s_k` successes its posterior is
 :math:`x = (n_0, s_0, s_1)` at round :math:`t` (:math:`n_1 = t - n_0`) has the Bellman equation of a finite
 horizon :math:`H` (Bellman 1956; Berry & Fristedt 1985, *Bandit Problems*, Ch. 2)
 
-.. math:: V_H = 0, \qquad V_t(x) = \max_{k} \Big[m_k + \gamma\big(m_k V_{t+1}(x + e^{+}_k) + (1 - m_k) V_{t+1}(x + e^{-}_k)\big)\Big],
+.. math:: V_H = 0, \qquad V_t(x) = \max_{k} \Big[m_k + \gamma\big(m_k V_{t+1}(x + e^{+}_k) + (1 - m_k) V_{t+1}(x +
+e^{-}_k)\big)\Big],
 
 solved exactly by backward induction (``discount = 1``: the expected number of successes in :math:`H` pulls,
 the ground truth of Bayesian regret). :func:`index_policy_value` evaluates an index policy on the same
@@ -28,8 +29,9 @@ __all__ = ["BayesOptimalPolicy", "bayes_optimal_policy", "index_policy_value"]
 def _check_prior(prior, who):
     arr = np.asarray(prior, dtype=np.float64)
     if arr.shape != (2, 2):
-        raise ValueError(f"{who}: prior must be ((a_0, b_0), (a_1, b_1)), Beta parameters of the two arms; "
-                         f"got shape {arr.shape}")
+        raise ValueError(
+            f"{who}: prior must be ((a_0, b_0), (a_1, b_1)), Beta parameters of the two arms; got shape {arr.shape}"
+        )
     if not np.all(np.isfinite(arr)) or np.any(arr <= 0):
         raise ValueError(f"{who}: the Beta parameters of the prior must be finite and > 0, got {arr.tolist()}")
     return arr
@@ -174,8 +176,11 @@ def index_policy_value(prior, horizon, index, *, discount=1.0, ties="worst") -> 
         key = (a, b)
         if key not in cache:
             out = index(a, b)
-            lo, hi = (out.lower, out.upper) if hasattr(out, "lower") else (
-                (float(out[0]), float(out[1])) if np.ndim(out) == 1 else (float(out), float(out)))
+            lo, hi = (
+                (out.lower, out.upper)
+                if hasattr(out, "lower")
+                else ((float(out[0]), float(out[1])) if np.ndim(out) == 1 else (float(out), float(out)))
+            )
             cache[key] = (lo, hi)
         return cache[key]
 

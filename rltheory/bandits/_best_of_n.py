@@ -71,7 +71,8 @@ class BestOfNResult:
     kl_formula : float
         :math:`\log N - (N-1)/N`, the published formula (an upper bound of ``kl``).
     win_rate : float
-        :math:`\Pr(r(Y_{\mathrm{bon}}) > r(Y)) + \frac12\Pr(r(Y_{\mathrm{bon}}) = r(Y))`, :math:`Y \sim \pi_{\mathrm{ref}}`.
+        :math:`\Pr(r(Y_{\mathrm{bon}}) > r(Y)) + \frac12\Pr(r(Y_{\mathrm{bon}}) = r(Y))`, :math:`Y \sim
+        \pi_{\mathrm{ref}}`.
     expected_reward : float
     n : int
 
@@ -95,7 +96,8 @@ class BestOfNResult:
 
 
 def best_of_n_kl_formula(n: int) -> float:
-    """The published expression :math:`\\log N - (N - 1)/N` (an upper bound of the exact KL: Beirami et al. 2024, Thm 3.1).
+    """The published expression :math:`\\log N - (N - 1)/N` (an upper bound of the exact KL: Beirami et al. 2024, Thm
+    3.1).
 
     Examples
     --------
@@ -133,12 +135,19 @@ def best_of_n(reference, rewards, n: int) -> BestOfNResult:
     kl = float(np.sum(bon[pos] * np.log(bon[pos] / p[pos])))
     g_bon = np.bincount(inverse, weights=bon, minlength=values.size)
     win = float(np.sum(g_bon * Fm) + 0.5 * np.sum(g_bon * mass))
-    return BestOfNResult(action_probabilities=readonly(bon), kl=kl, kl_formula=best_of_n_kl_formula(n), win_rate=win,
-                         expected_reward=float(bon @ r), n=n)
+    return BestOfNResult(
+        action_probabilities=readonly(bon),
+        kl=kl,
+        kl_formula=best_of_n_kl_formula(n),
+        win_rate=win,
+        expected_reward=float(bon @ r),
+        n=n,
+    )
 
 
 def kl_reward_frontier(reference, rewards, kl) -> np.ndarray:
-    r"""The largest expected reward of a policy with :math:`\mathrm{KL}(\pi\|\pi_{\mathrm{ref}}) \le` ``kl`` (for each budget).
+    r"""The largest expected reward of a policy with :math:`\mathrm{KL}(\pi\|\pi_{\mathrm{ref}}) \le` ``kl`` (for each
+    budget).
 
     The maximizer is the tilted policy :math:`\pi_\beta \propto \pi_{\mathrm{ref}} e^{r/\beta}` whose KL equals
     the budget (the KL of :math:`\pi_\beta` decreases from :math:`\log(1/\pi_{\mathrm{ref}}(\arg\max r))` to 0 as
@@ -256,8 +265,13 @@ def best_of_n_asymptotics(token_probabilities, token_rewards, delta: float, leng
         q = np.exp(logq - logsumexp(logq))
         return q, float(np.sum(q * np.log(q / p)))
 
-    lam = brentq(lambda t: tilted(t)[1] - delta, 0.0, 1.0 + 200.0 / max(float(rf.max() - rf.min()), 1.0),
-                 xtol=1e-15, rtol=4 * np.finfo(float).eps)
+    lam = brentq(
+        lambda t: tilted(t)[1] - delta,
+        0.0,
+        1.0 + 200.0 / max(float(rf.max() - rf.min()), 1.0),
+        xtol=1e-15,
+        rtol=4 * np.finfo(float).eps,
+    )
     x = float(tilted(lam)[0] @ rf)
     rmin = int(r.min())
     shifted = (r - rmin).astype(np.int64)
@@ -283,5 +297,10 @@ def best_of_n_asymptotics(token_probabilities, token_rewards, delta: float, leng
         support = np.arange(law.size) + rmin * int(m)
         out[k] = float(top_mass @ support) / float(m)
         Ns[k] = float(N)
-    return BestOfNAsymptotics(lengths=readonly(m_list.astype(np.int64)), n_samples=readonly(Ns),
-                              best_of_n_reward=readonly(out), kl_rl_reward=x, tilt=float(lam))
+    return BestOfNAsymptotics(
+        lengths=readonly(m_list.astype(np.int64)),
+        n_samples=readonly(Ns),
+        best_of_n_reward=readonly(out),
+        kl_rl_reward=x,
+        tilt=float(lam),
+    )

@@ -78,8 +78,11 @@ def _log1p_minus(u):
         return math.log1p(u) - u
     s = u / (2.0 + u)
     s2 = s * s
-    tail = s2 * (1.0 / 3.0 + s2 * (1.0 / 5.0 + s2 * (1.0 / 7.0 + s2 * (1.0 / 9.0 + s2 * (
-        1.0 / 11.0 + s2 * (1.0 / 13.0 + s2 * (1.0 / 15.0)))))))
+    tail = s2 * (
+        1.0 / 3.0
+        + s2
+        * (1.0 / 5.0 + s2 * (1.0 / 7.0 + s2 * (1.0 / 9.0 + s2 * (1.0 / 11.0 + s2 * (1.0 / 13.0 + s2 * (1.0 / 15.0))))))
+    )
     return -u * u / (2.0 + u) + 2.0 * s * tail
 
 
@@ -372,7 +375,8 @@ def weights_value(family, means, best, w, sigma):
 
 @njit(cache=True)
 def optimal_weights_into(family, means, sigma, tol, max_iter, certify, w, bounds):
-    r"""``w*(means)`` written into ``w`` (the original arm order); returns the outer iterations (see :func:`allocation`).
+    r"""``w*(means)`` written into ``w`` (the original arm order); returns the outer iterations (see
+    :func:`allocation`).
 
     When the largest mean is not unique, ``w`` is uniform over the maximisers, ``bounds`` is
     ``(inf, inf, 0, 0)`` and 0 is returned (the convention of Garivier & Kaufmann's reference code:

@@ -120,11 +120,15 @@ def _stochastic_rows(name, array, positive: bool) -> np.ndarray:
     bad = np.abs(sums - 1.0) > PROBABILITY_SUM_ATOL
     if bad.any():
         x = int(np.argmax(bad))
-        raise ValueError(f"{name}[{x}] sums to {float(sums[x])!r}, expected 1: every row is a distribution over responses")
+        raise ValueError(
+            f"{name}[{x}] sums to {float(sums[x])!r}, expected 1: every row is a distribution over responses"
+        )
     if positive and (A == 0).any():
         x, y = (int(v) for v in np.argwhere(A == 0)[0])
-        raise ValueError(f"{name}[{x}, {y}] = 0: every response needs positive reference probability (the implicit "
-                         "reward log(pi / pi_ref) of DPO and the KL term are undefined otherwise)")
+        raise ValueError(
+            f"{name}[{x}, {y}] = 0: every response needs positive reference probability (the implicit "
+            "reward log(pi / pi_ref) of DPO and the KL term are undefined otherwise)"
+        )
     return readonly(np.ascontiguousarray(A))
 
 
@@ -184,7 +188,9 @@ class AlignmentProblem:
         X, Y = ref.shape
         object.__setattr__(self, "reference", ref)
         if (self.rewards is None) == (self.preferences is None):
-            raise ValueError("give exactly one of rewards (Bradley-Terry preferences) or preferences (a general tensor)")
+            raise ValueError(
+                "give exactly one of rewards (Bradley-Terry preferences) or preferences (a general tensor)"
+            )
         if self.rewards is not None:
             r = np.array(self.rewards, dtype=np.float64)
             if r.shape != (X, Y):
@@ -252,9 +258,16 @@ class AlignmentProblem:
 
         if self.rewards is None:
             raise ValueError("optimal_policy needs rewards: with general preferences use ipo or spo")
-        return readonly(np.stack([np.asarray(kl_regularized_posterior(self.rewards[x], self.reference[x],
-                                                                      self.beta).action_probabilities)
-                                  for x in range(self.n_prompts)]))
+        return readonly(
+            np.stack(
+                [
+                    np.asarray(
+                        kl_regularized_posterior(self.rewards[x], self.reference[x], self.beta).action_probabilities
+                    )
+                    for x in range(self.n_prompts)
+                ]
+            )
+        )
 
     def to_spec(self) -> dict:
         """A JSON-able dict of the problem: ``reference``, ``beta``, ``prompt_weights``, ``rewards`` or ``preferences``.
@@ -265,8 +278,12 @@ class AlignmentProblem:
         >>> spec["type"], spec["reference"], spec["beta"], spec["prompt_weights"], spec["rewards"]
         ('AlignmentProblem', [[0.5, 0.5]], 0.5, [1.0], [[0.0, 1.0]])
         """
-        spec = {"type": "AlignmentProblem", "reference": self.reference.tolist(), "beta": self.beta,
-                "prompt_weights": self.prompt_weights.tolist()}
+        spec = {
+            "type": "AlignmentProblem",
+            "reference": self.reference.tolist(),
+            "beta": self.beta,
+            "prompt_weights": self.prompt_weights.tolist(),
+        }
         if self.rewards is not None:
             spec["rewards"] = self.rewards.tolist()
         else:
@@ -276,7 +293,8 @@ class AlignmentProblem:
 
 @dataclass(frozen=True, eq=False)
 class PreferenceDataset:
-    r"""Counts of preference comparisons: ``counts[x, y, y']`` = how often ``y`` was preferred to ``y'`` at prompt ``x``.
+    r"""Counts of preference comparisons: ``counts[x, y, y']`` = how often ``y`` was preferred to ``y'`` at prompt
+    ``x``.
 
     Examples
     --------
@@ -338,9 +356,11 @@ def _pair_weights(problem: AlignmentProblem, sampling) -> np.ndarray:
     return w * (np.asarray(problem.prompt_weights) / tot)[:, None, None]
 
 
-def sample_preference_data(problem: AlignmentProblem, n_comparisons: int, *, sampling=None, flip_rate: float = 0.0,
-                           rng=None) -> PreferenceDataset:
-    r"""Draw ``n_comparisons`` labelled comparisons: :math:`x \sim \rho`, :math:`y \ne y'` from :math:`\mu\otimes\mu`, the preference label.
+def sample_preference_data(
+    problem: AlignmentProblem, n_comparisons: int, *, sampling=None, flip_rate: float = 0.0, rng=None
+) -> PreferenceDataset:
+    r"""Draw ``n_comparisons`` labelled comparisons: :math:`x \sim \rho`, :math:`y \ne y'` from :math:`\mu\otimes\mu`,
+    the preference label.
 
     With ``flip_rate`` :math:`\varepsilon`, each label is flipped independently with probability
     :math:`\varepsilon` (the noise model of rDPO, Chowdhury et al. 2024, Sec. 3).
@@ -378,8 +398,10 @@ def _soft_counts(problem, data, sampling):
     if not isinstance(data, PreferenceDataset):
         raise ValueError(f"data must be a PreferenceDataset or None (the population loss), got {type(data).__name__}")
     if data.counts.shape != (problem.n_prompts, problem.n_responses, problem.n_responses):
-        raise ValueError(f"data.counts has shape {data.counts.shape}, expected "
-                         f"({problem.n_prompts}, {problem.n_responses}, {problem.n_responses})")
+        raise ValueError(
+            f"data.counts has shape {data.counts.shape}, expected "
+            f"({problem.n_prompts}, {problem.n_responses}, {problem.n_responses})"
+        )
     if sampling is not None:
         raise ValueError("sampling describes the population loss; with data it is the data's own")
     n = data.n_comparisons
@@ -404,10 +426,12 @@ def _check_connected(c, who):
         labels = labels.reshape(X, Y)
         for x in range(X):
             if np.unique(labels[x]).size > 1:
-                raise ValueError(f"{who}: no minimizer at prompt {x}: its comparison graph is not strongly connected "
-                                 "(some responses never lose, or never win, against the others: Ford 1957), so "
-                                 "the loss decreases forever towards a deterministic policy; use ipo, more data, "
-                                 "or preferences in (0, 1)")
+                raise ValueError(
+                    f"{who}: no minimizer at prompt {x}: its comparison graph is not strongly connected "
+                    "(some responses never lose, or never win, against the others: Ford 1957), so "
+                    "the loss decreases forever towards a deterministic policy; use ipo, more data, "
+                    "or preferences in (0, 1)"
+                )
     return None
 
 
@@ -458,9 +482,15 @@ def _result(method, problem, theta, value, grad, rho, it, tol):
     pi = _softmax(theta)
     residual = float(np.max(np.abs(grad) / rho[:, None]))
     h = np.log(pi) - np.log(problem.reference)
-    return PreferenceOptimizationResult(action_probabilities=readonly(pi), implicit_rewards=readonly(problem.beta * h),
-                                        loss=float(value), residual=residual, iterations=int(it),
-                                        converged=bool(residual <= tol), method=method)
+    return PreferenceOptimizationResult(
+        action_probabilities=readonly(pi),
+        implicit_rewards=readonly(problem.beta * h),
+        loss=float(value),
+        residual=residual,
+        iterations=int(it),
+        converged=bool(residual <= tol),
+        method=method,
+    )
 
 
 def _softmax(theta):
@@ -509,7 +539,9 @@ def _pairwise_hessian(theta, c, offset, scale, kappa=None, q=None):
     H *= scale * scale
     if kappa is not None:
         pi = _softmax(theta)
-        H += kappa[:, None, None] * (np.einsum("xy,yz->xyz", pi, np.eye(theta.shape[1])) - pi[:, :, None] * pi[:, None, :])
+        H += kappa[:, None, None] * (
+            np.einsum("xy,yz->xyz", pi, np.eye(theta.shape[1])) - pi[:, :, None] * pi[:, None, :]
+        )
     return H
 
 
@@ -577,7 +609,8 @@ def _require_problem(problem, who):
 
 
 def dpo_loss(policy, problem: AlignmentProblem, data: PreferenceDataset | None = None, *, sampling=None) -> float:
-    r"""The DPO loss :math:`\mathbb E\,\ell(\beta(h_\pi(y_w) - h_\pi(y_l)))` of a tabular policy (Rafailov et al. 2023, eq. (7)).
+    r"""The DPO loss :math:`\mathbb E\,\ell(\beta(h_\pi(y_w) - h_\pi(y_l)))` of a tabular policy (Rafailov et al. 2023,
+    eq. (7)).
 
     Population loss when ``data`` is None (pairs from ``sampling`` :math:`\otimes` ``sampling``, default
     :math:`\pi_{\mathrm{ref}}`, labels from the problem's preferences); otherwise the mean over the data.
@@ -595,8 +628,14 @@ def dpo_loss(policy, problem: AlignmentProblem, data: PreferenceDataset | None =
     return float(v.sum())
 
 
-def dpo(problem: AlignmentProblem, data: PreferenceDataset | None = None, *, sampling=None, tol: float = 1e-10,
-        max_iter: int = 100) -> PreferenceOptimizationResult:
+def dpo(
+    problem: AlignmentProblem,
+    data: PreferenceDataset | None = None,
+    *,
+    sampling=None,
+    tol: float = 1e-10,
+    max_iter: int = 100,
+) -> PreferenceOptimizationResult:
     r"""The exact minimizer of the DPO loss over tabular policies (population or finite-sample).
 
     Per prompt the DPO loss is the Bradley-Terry negative log-likelihood of the scores
@@ -614,7 +653,9 @@ def dpo(problem: AlignmentProblem, data: PreferenceDataset | None = None, *, sam
     Examples
     --------
     >>> import numpy as np
-    >>> prob = AlignmentProblem([[0.2, 0.3, 0.5], [0.6, 0.2, 0.2]], rewards=[[0.0, 1.0, 0.5], [2.0, 0.0, 1.0]], beta=0.5)
+    >>> prob = AlignmentProblem(
+    ...     [[0.2, 0.3, 0.5], [0.6, 0.2, 0.2]], rewards=[[0.0, 1.0, 0.5], [2.0, 0.0, 1.0]], beta=0.5
+    ... )
     >>> res = dpo(prob)
     >>> bool(np.allclose(res.action_probabilities, prob.optimal_policy(), atol=1e-9)), res.converged
     (True, True)
@@ -625,8 +666,14 @@ def dpo(problem: AlignmentProblem, data: PreferenceDataset | None = None, *, sam
     _check_connected(c, "dpo")
     off = np.log(problem.reference)
     b = problem.beta
-    theta, value, g, it = _newton_batched(lambda t: _pairwise_value_grad(t, c, off, b),
-                                          lambda t: _pairwise_hessian(t, c, off, b), off.copy(), rho, tol, max_iter)
+    theta, value, g, it = _newton_batched(
+        lambda t: _pairwise_value_grad(t, c, off, b),
+        lambda t: _pairwise_hessian(t, c, off, b),
+        off.copy(),
+        rho,
+        tol,
+        max_iter,
+    )
     return _result("dpo", problem, theta, value.sum(), g, rho, it, tol)
 
 
@@ -658,9 +705,11 @@ def ipo_loss(policy, problem: AlignmentProblem, data: PreferenceDataset | None =
     return float(v.sum())
 
 
-def ipo(problem: AlignmentProblem, data: PreferenceDataset | None = None, *, sampling=None,
-        tol: float = 1e-10) -> PreferenceOptimizationResult:
-    r"""The exact minimizer of the IPO loss over tabular policies: a per-prompt weighted least-squares (Laplacian) solve.
+def ipo(
+    problem: AlignmentProblem, data: PreferenceDataset | None = None, *, sampling=None, tol: float = 1e-10
+) -> PreferenceOptimizationResult:
+    r"""The exact minimizer of the IPO loss over tabular policies: a per-prompt weighted least-squares (Laplacian)
+    solve.
 
     With soft counts :math:`c_{yy'}` (``y`` preferred to ``y'``) and :math:`a = h_\pi + \text{const}`,
     the normal equations are :math:`\sum_{y'} N_{yy'}(a_y - a_{y'}) = \frac{1}{2\beta}\sum_{y'}(c_{yy'} -
@@ -675,7 +724,8 @@ def ipo(problem: AlignmentProblem, data: PreferenceDataset | None = None, *, sam
     >>> P = [[[0.5, 1.0], [0.0, 0.5]]]  # response 0 always wins: DPO has no minimizer, IPO does
     >>> prob = AlignmentProblem([[0.5, 0.5]], preferences=P, beta=1.0)
     >>> res = ipo(prob)
-    >>> float(np.log(res.action_probabilities[0, 0] / res.action_probabilities[0, 1]).round(12))  # (P(0>mu) - P(1>mu)) / beta
+    >>> # the log-ratio is (P(0 > mu) - P(1 > mu)) / beta
+    >>> float(np.log(res.action_probabilities[0, 0] / res.action_probabilities[0, 1]).round(12))
     0.5
     """
     _require_problem(problem, "ipo")
@@ -688,7 +738,9 @@ def ipo(problem: AlignmentProblem, data: PreferenceDataset | None = None, *, sam
 
     for x in range(X):
         if connected_components(csr_matrix(N[x] > 0), directed=False)[0] != 1:
-            raise ValueError(f"ipo: the comparisons of prompt {x} do not connect all responses: the minimizer is not unique")
+            raise ValueError(
+                f"ipo: the comparisons of prompt {x} do not connect all responses: the minimizer is not unique"
+            )
     L = -N.copy()
     idx = np.arange(Y)
     L[:, idx, idx] += N.sum(axis=2)
@@ -748,7 +800,7 @@ def _check_divergence(divergence, alpha):
 
 
 def _normalize_scores(scores, reference, beta, divergence, alpha):
-    r"""The policy :math:`\pi = \pi_{ref}(f')^{-1}((s - \lambda)/\beta)` with :math:`\lambda(x)` making each row sum to 1."""
+    r"""The policy :math:`\pi = \pi_{ref}(f')^{-1}((s - \lambda)/\beta)`, :math:`\lambda(x)` normalizing each row."""
     sup = _fprime_sup(divergence, alpha)
     X, Y = scores.shape
     out = np.empty((X, Y))
@@ -784,9 +836,11 @@ def _normalize_scores(scores, reference, beta, divergence, alpha):
     return out
 
 
-def f_divergence_optimal_policy(problem: AlignmentProblem, divergence: str = "reverse-kl", *,
-                                alpha: float = 0.5) -> np.ndarray:
-    r"""The maximizer of :math:`\mathbb E_\pi r - \beta\,\mathbb E_{\pi_{\mathrm{ref}}} f(\pi/\pi_{\mathrm{ref}})` by its KKT conditions.
+def f_divergence_optimal_policy(
+    problem: AlignmentProblem, divergence: str = "reverse-kl", *, alpha: float = 0.5
+) -> np.ndarray:
+    r"""The maximizer of :math:`\mathbb E_\pi r - \beta\,\mathbb E_{\pi_{\mathrm{ref}}} f(\pi/\pi_{\mathrm{ref}})` by
+    its KKT conditions.
 
     :math:`\pi(y|x) = \pi_{\mathrm{ref}}(y|x)\,(f')^{-1}\big((r(x,y) - \lambda(x))/\beta\big)` with the
     multiplier :math:`\lambda(x)` of :math:`\sum_y \pi(y|x) = 1` found by a bracketed monotone root
@@ -808,8 +862,9 @@ def f_divergence_optimal_policy(problem: AlignmentProblem, divergence: str = "re
     a = _check_divergence(divergence, alpha)
     if problem.rewards is None:
         raise ValueError("f_divergence_optimal_policy needs rewards")
-    return readonly(_normalize_scores(np.asarray(problem.rewards), np.asarray(problem.reference), problem.beta,
-                                      divergence, a))
+    return readonly(
+        _normalize_scores(np.asarray(problem.rewards), np.asarray(problem.reference), problem.beta, divergence, a)
+    )
 
 
 def _fdpo_value_grad(theta, c, reference, beta, divergence, alpha):
@@ -825,9 +880,17 @@ def _fdpo_value_grad(theta, c, reference, beta, divergence, alpha):
     return value, g
 
 
-def f_dpo_loss(policy, problem: AlignmentProblem, data: PreferenceDataset | None = None, *,
-               divergence: str = "reverse-kl", alpha: float = 0.5, sampling=None) -> float:
-    r"""The f-DPO loss :math:`\mathbb E\,\ell(\beta f'(u_w) - \beta f'(u_l))`, :math:`u = \pi/\pi_{\mathrm{ref}}` (Wang et al. 2023).
+def f_dpo_loss(
+    policy,
+    problem: AlignmentProblem,
+    data: PreferenceDataset | None = None,
+    *,
+    divergence: str = "reverse-kl",
+    alpha: float = 0.5,
+    sampling=None,
+) -> float:
+    r"""The f-DPO loss :math:`\mathbb E\,\ell(\beta f'(u_w) - \beta f'(u_l))`, :math:`u = \pi/\pi_{\mathrm{ref}}` (Wang
+    et al. 2023).
 
     Examples
     --------
@@ -845,8 +908,16 @@ def f_dpo_loss(policy, problem: AlignmentProblem, data: PreferenceDataset | None
     return float(v.sum())
 
 
-def f_dpo(problem: AlignmentProblem, data: PreferenceDataset | None = None, *, divergence: str = "reverse-kl",
-          alpha: float = 0.5, sampling=None, tol: float = 1e-10, max_iter: int = 100) -> PreferenceOptimizationResult:
+def f_dpo(
+    problem: AlignmentProblem,
+    data: PreferenceDataset | None = None,
+    *,
+    divergence: str = "reverse-kl",
+    alpha: float = 0.5,
+    sampling=None,
+    tol: float = 1e-10,
+    max_iter: int = 100,
+) -> PreferenceOptimizationResult:
     r"""The exact minimizer of the f-DPO loss over tabular policies.
 
     The loss depends on the policy through the scores :math:`s = \beta f'(\pi/\pi_{\mathrm{ref}})`
@@ -870,9 +941,14 @@ def f_dpo(problem: AlignmentProblem, data: PreferenceDataset | None = None, *, d
     _check_connected(c, "f_dpo")
     X, Y = problem.reference.shape
     zeros = np.zeros((X, Y))
-    s, _, _, it = _newton_batched(lambda t: _pairwise_value_grad(t, c, zeros, 1.0),
-                                  lambda t: _pairwise_hessian(t, c, zeros, 1.0), zeros.copy(), rho, 0.01 * tol,
-                                  max_iter)
+    s, _, _, it = _newton_batched(
+        lambda t: _pairwise_value_grad(t, c, zeros, 1.0),
+        lambda t: _pairwise_hessian(t, c, zeros, 1.0),
+        zeros.copy(),
+        rho,
+        0.01 * tol,
+        max_iter,
+    )
     ref = np.asarray(problem.reference)
     pi = _normalize_scores(s, ref, problem.beta, divergence, a)
     theta = np.log(pi)
@@ -888,7 +964,8 @@ def _debias(c, eps):
 
 
 def rdpo_loss(policy, problem: AlignmentProblem, data: PreferenceDataset, *, flip_rate: float) -> float:
-    r"""The robust DPO loss :math:`\mathbb E\,\frac{(1-\varepsilon)\ell(z_{wl}) - \varepsilon\ell(z_{lw})}{1-2\varepsilon}` on noisy data.
+    r"""The robust DPO loss :math:`\mathbb E\,\frac{(1-\varepsilon)\ell(z_{wl}) -
+    \varepsilon\ell(z_{lw})}{1-2\varepsilon}` on noisy data.
 
     :math:`z_{wl} = \beta(h_\pi(y_w) - h_\pi(y_l))` (Chowdhury, Kini & Natarajan 2024, eq. (4)); its
     expectation over the label noise is the clean DPO loss (their Lemma 3.1).
@@ -911,8 +988,9 @@ def rdpo_loss(policy, problem: AlignmentProblem, data: PreferenceDataset, *, fli
     return float(v.sum())
 
 
-def rdpo(problem: AlignmentProblem, data: PreferenceDataset, *, flip_rate: float, tol: float = 1e-10,
-         max_iter: int = 100) -> PreferenceOptimizationResult:
+def rdpo(
+    problem: AlignmentProblem, data: PreferenceDataset, *, flip_rate: float, tol: float = 1e-10, max_iter: int = 100
+) -> PreferenceOptimizationResult:
     r"""The exact minimizer of the rDPO loss over tabular policies.
 
     Per pair, :math:`\tilde c_{yy'}\ell(z) + \tilde c_{y'y}\ell(-z) = N\ell(z) + \tilde c_{y'y} z` with
@@ -948,16 +1026,25 @@ def rdpo(problem: AlignmentProblem, data: PreferenceDataset, *, flip_rate: float
     ct = _debias(c, eps)
     off = np.log(problem.reference)
     b = problem.beta
-    theta, value, g, it = _newton_batched(lambda t: _pairwise_value_grad(t, ct, off, b),
-                                          lambda t: _pairwise_hessian(t, ct, off, b), off.copy(), rho, tol, max_iter)
+    theta, value, g, it = _newton_batched(
+        lambda t: _pairwise_value_grad(t, ct, off, b),
+        lambda t: _pairwise_hessian(t, ct, off, b),
+        off.copy(),
+        rho,
+        tol,
+        max_iter,
+    )
     res = _result("rdpo", problem, theta, value.sum(), g, rho, it, tol)
     if not res.converged:
-        raise ValueError(f"rdpo: no certified minimizer (residual {res.residual:.3g} after {it} Newton steps): a "
-                         "flip-corrected win rate (p - eps)/(1 - 2 eps) outside (0, 1) sends a logit to infinity")
+        raise ValueError(
+            f"rdpo: no certified minimizer (residual {res.residual:.3g} after {it} Newton steps): a "
+            "flip-corrected win rate (p - eps)/(1 - 2 eps) outside (0, 1) sends a logit to infinity"
+        )
     return res
 
 
-# =========================================================================== RPO and VPO (DPO + a linear-in-log-pi term)
+# =========================================================================== RPO and VPO (DPO + a linear-in-log-pi
+# term)
 
 
 def _base_distribution(problem, data, base, who, name):
@@ -969,12 +1056,16 @@ def _base_distribution(problem, data, base, who, name):
     if data is not None:
         chosen = np.asarray(data.counts).sum(axis=2).astype(float)
         return chosen / chosen.sum(axis=1, keepdims=True)
-    raise ValueError(f"{who}: give {name} (with the population loss there is no chosen-response distribution by default)")
+    raise ValueError(
+        f"{who}: give {name} (with the population loss there is no chosen-response distribution by default)"
+    )
 
 
-def rpo_loss(policy, problem: AlignmentProblem, data: PreferenceDataset | None = None, *, eta: float, base=None,
-             sampling=None) -> float:
-    r"""The RPO loss: DPO plus :math:`\eta\beta\,\mathbb E_{x\sim\rho, y\sim\pi_{\mathrm{base}}}[-\log\pi(y|x)]` (Liu et al. 2024).
+def rpo_loss(
+    policy, problem: AlignmentProblem, data: PreferenceDataset | None = None, *, eta: float, base=None, sampling=None
+) -> float:
+    r"""The RPO loss: DPO plus :math:`\eta\beta\,\mathbb E_{x\sim\rho, y\sim\pi_{\mathrm{base}}}[-\log\pi(y|x)]` (Liu
+    et al. 2024).
 
     ``base`` is :math:`\pi_{\mathrm{base}}` (default with data: the empirical distribution of the
     chosen responses of each prompt).
@@ -983,7 +1074,8 @@ def rpo_loss(policy, problem: AlignmentProblem, data: PreferenceDataset | None =
     --------
     >>> import numpy as np
     >>> prob = AlignmentProblem([[0.5, 0.5]], rewards=[[0.0, 1.0]])
-    >>> bool(np.isclose(rpo_loss([[0.5, 0.5]], prob, eta=1.0, base=[[0.0, 1.0]]) - dpo_loss([[0.5, 0.5]], prob), np.log(2)))
+    >>> extra = rpo_loss([[0.5, 0.5]], prob, eta=1.0, base=[[0.0, 1.0]]) - dpo_loss([[0.5, 0.5]], prob)
+    >>> bool(np.isclose(extra, np.log(2)))
     True
     """
     _require_problem(problem, "rpo_loss")
@@ -995,8 +1087,16 @@ def rpo_loss(policy, problem: AlignmentProblem, data: PreferenceDataset | None =
     return float(v.sum())
 
 
-def rpo(problem: AlignmentProblem, data: PreferenceDataset | None = None, *, eta: float, base=None, sampling=None,
-        tol: float = 1e-10, max_iter: int = 100) -> PreferenceOptimizationResult:
+def rpo(
+    problem: AlignmentProblem,
+    data: PreferenceDataset | None = None,
+    *,
+    eta: float,
+    base=None,
+    sampling=None,
+    tol: float = 1e-10,
+    max_iter: int = 100,
+) -> PreferenceOptimizationResult:
     r"""The exact minimizer of the RPO loss (convex in the logits), by batched Newton.
 
     It is the policy of the saddle point of :math:`\max_\pi\min_r\ \eta^{-1}L_{\mathrm{BT}}(r) +
@@ -1022,19 +1122,35 @@ def rpo(problem: AlignmentProblem, data: PreferenceDataset | None = None, *, eta
     kappa = eta * problem.beta * rho
     off = np.log(problem.reference)
     b = problem.beta
-    theta, value, g, it = _newton_batched(lambda t: _pairwise_value_grad(t, c, off, b, kappa, q),
-                                          lambda t: _pairwise_hessian(t, c, off, b, kappa, q), off.copy(), rho, tol,
-                                          max_iter)
+    theta, value, g, it = _newton_batched(
+        lambda t: _pairwise_value_grad(t, c, off, b, kappa, q),
+        lambda t: _pairwise_hessian(t, c, off, b, kappa, q),
+        off.copy(),
+        rho,
+        tol,
+        max_iter,
+    )
     res = _result("rpo", problem, theta, value.sum(), g, rho, it, tol)
     if not res.converged:
-        raise ValueError(f"rpo: no certified minimizer (residual {res.residual:.3g} after {it} Newton steps): a response "
-                         "that never wins and is never in the base distribution sends its logit to -infinity")
+        raise ValueError(
+            f"rpo: no certified minimizer (residual {res.residual:.3g} after {it} Newton steps): a response "
+            "that never wins and is never in the base distribution sends its logit to -infinity"
+        )
     return res
 
 
-def vpo_loss(policy, problem: AlignmentProblem, data: PreferenceDataset | None = None, *, alpha: float,
-             sign: int = -1, calibration=None, sampling=None) -> float:
-    r"""The VPO loss in policy form: DPO plus :math:`s\,\alpha\beta\,\mathbb E_{x\sim\rho, y\sim\pi_{\mathrm{cal}}} h_\pi(x, y)` (Cen et al. 2024).
+def vpo_loss(
+    policy,
+    problem: AlignmentProblem,
+    data: PreferenceDataset | None = None,
+    *,
+    alpha: float,
+    sign: int = -1,
+    calibration=None,
+    sampling=None,
+) -> float:
+    r"""The VPO loss in policy form: DPO plus :math:`s\,\alpha\beta\,\mathbb E_{x\sim\rho, y\sim\pi_{\mathrm{cal}}}
+    h_\pi(x, y)` (Cen et al. 2024).
 
     ``sign`` :math:`s = -1` pessimistic (offline), ``+1`` optimistic (online); ``calibration``
     :math:`\pi_{\mathrm{cal}}` defaults to :math:`\pi_{\mathrm{ref}}`.
@@ -1051,16 +1167,28 @@ def vpo_loss(policy, problem: AlignmentProblem, data: PreferenceDataset | None =
     sign = check_choice("sign", sign, (-1, 1))
     theta = _logits(policy, problem, "vpo_loss")
     c, rho = _soft_counts(problem, data, sampling)
-    q = np.asarray(problem.reference) if calibration is None else np.asarray(
-        _stochastic_rows("calibration", calibration, positive=False))
+    q = (
+        np.asarray(problem.reference)
+        if calibration is None
+        else np.asarray(_stochastic_rows("calibration", calibration, positive=False))
+    )
     off = np.log(problem.reference)
     v, _ = _pairwise_value_grad(theta, c, off, problem.beta)
     h = theta - logsumexp(theta, axis=1, keepdims=True) - off
     return float(v.sum() + sign * alpha * problem.beta * float(np.sum(rho[:, None] * q * h)))
 
 
-def vpo(problem: AlignmentProblem, data: PreferenceDataset | None = None, *, alpha: float, sign: int = -1,
-        calibration=None, sampling=None, tol: float = 1e-10, max_iter: int = 100) -> PreferenceOptimizationResult:
+def vpo(
+    problem: AlignmentProblem,
+    data: PreferenceDataset | None = None,
+    *,
+    alpha: float,
+    sign: int = -1,
+    calibration=None,
+    sampling=None,
+    tol: float = 1e-10,
+    max_iter: int = 100,
+) -> PreferenceOptimizationResult:
     r"""The minimizer of the VPO loss over tabular policies (batched Newton).
 
     Pessimistic VPO (``sign=-1``) adds :math:`\alpha\beta\,\mathbb E_{\pi_{\mathrm{cal}}}[-\log\pi]`: a
@@ -1075,7 +1203,8 @@ def vpo(problem: AlignmentProblem, data: PreferenceDataset | None = None, *, alp
     >>> prob = AlignmentProblem([[0.5, 0.5]], rewards=[[0.0, 1.0]])
     >>> pess = vpo(prob, alpha=0.5, sign=-1)
     >>> opt = vpo(prob, alpha=0.1, sign=+1)
-    >>> float(pess.action_probabilities[0, 1]) < float(prob.optimal_policy()[0, 1]) < float(opt.action_probabilities[0, 1])
+    >>> p_pess, p_star = float(pess.action_probabilities[0, 1]), float(prob.optimal_policy()[0, 1])
+    >>> p_pess < p_star < float(opt.action_probabilities[0, 1])
     True
     """
     _require_problem(problem, "vpo")
@@ -1083,30 +1212,42 @@ def vpo(problem: AlignmentProblem, data: PreferenceDataset | None = None, *, alp
     sign = check_choice("sign", sign, (-1, 1))
     tol, max_iter = check_iteration_settings(tol, max_iter)
     c, rho = _soft_counts(problem, data, sampling)
-    q = np.asarray(problem.reference) if calibration is None else np.asarray(
-        _stochastic_rows("calibration", calibration, positive=False))
+    q = (
+        np.asarray(problem.reference)
+        if calibration is None
+        else np.asarray(_stochastic_rows("calibration", calibration, positive=False))
+    )
     if sign == +1 or alpha == 0:
         _check_connected(c, "vpo")
     kappa = -sign * alpha * problem.beta * rho  # +alpha beta (lse - q.theta) for pessimism
     off = np.log(problem.reference)
     b = problem.beta
-    theta, value, g, it = _newton_batched(lambda t: _pairwise_value_grad(t, c, off, b, kappa, q),
-                                          lambda t: _pairwise_hessian(t, c, off, b, kappa, q), off.copy(), rho, tol,
-                                          max_iter)
+    theta, value, g, it = _newton_batched(
+        lambda t: _pairwise_value_grad(t, c, off, b, kappa, q),
+        lambda t: _pairwise_hessian(t, c, off, b, kappa, q),
+        off.copy(),
+        rho,
+        tol,
+        max_iter,
+    )
     if sign == +1:
         H = _pairwise_hessian(theta, c, off, b, kappa, q)
         Y = theta.shape[1]
         basis = np.linalg.qr(np.vstack([np.ones(Y), np.eye(Y)[:-1]]).T)[0][:, 1:]
         low = np.linalg.eigvalsh(np.einsum("ya,xyz,zb->xab", basis, H, basis)).min()
         if not low > 0:
-            raise ValueError("vpo: the optimistic VPO loss has no strict local minimizer reachable from pi_ref here "
-                             f"(smallest Hessian eigenvalue {low:.3g}); decrease alpha")
+            raise ValueError(
+                "vpo: the optimistic VPO loss has no strict local minimizer reachable from pi_ref here "
+                f"(smallest Hessian eigenvalue {low:.3g}); decrease alpha"
+            )
     # the reported loss includes the value term (the Newton objective differs from it by a constant)
     res = _result(f"vpo ({'optimistic' if sign == 1 else 'pessimistic'})", problem, theta, value.sum(), g, rho, it, tol)
-    loss = vpo_loss(res.action_probabilities, problem, data, alpha=alpha, sign=sign, calibration=calibration,
-                    sampling=sampling)
-    return PreferenceOptimizationResult(res.action_probabilities, res.implicit_rewards, loss, res.residual,
-                                        res.iterations, res.converged, res.method)
+    loss = vpo_loss(
+        res.action_probabilities, problem, data, alpha=alpha, sign=sign, calibration=calibration, sampling=sampling
+    )
+    return PreferenceOptimizationResult(
+        res.action_probabilities, res.implicit_rewards, loss, res.residual, res.iterations, res.converged, res.method
+    )
 
 
 # =========================================================================== CPL (segments across prompts)
@@ -1120,7 +1261,9 @@ def _segment_weights(problem, segment_weights):
     else:
         W = np.array(segment_weights, dtype=np.float64)
         if W.shape != (n, n):
-            raise ValueError(f"segment_weights has shape {W.shape}, expected ({n}, {n}) over segments (x, y) = x * Y + y")
+            raise ValueError(
+                f"segment_weights has shape {W.shape}, expected ({n}, {n}) over segments (x, y) = x * Y + y"
+            )
         check_finite("segment_weights", W)
         if (W < 0).any():
             raise ValueError("segment_weights must be non-negative")
@@ -1144,7 +1287,8 @@ def _segment_preferences(problem, model):
 
 
 def cpl_loss(policy, problem: AlignmentProblem, *, segment_weights=None, preference_model: str = "regret") -> float:
-    r"""The population CPL loss :math:`\mathbb E\,\ell(\beta h_\pi(\sigma_w) - \beta h_\pi(\sigma_l))` over segments :math:`\sigma = (x, y)`.
+    r"""The population CPL loss :math:`\mathbb E\,\ell(\beta h_\pi(\sigma_w) - \beta h_\pi(\sigma_l))` over segments
+    :math:`\sigma = (x, y)`.
 
     Pairs of segments (across prompts) are weighted by ``segment_weights`` (default uniform over
     distinct segments); labels follow the regret-based model :math:`\sigma(A^*(\sigma) - A^*(\sigma'))`
@@ -1166,8 +1310,14 @@ def cpl_loss(policy, problem: AlignmentProblem, *, segment_weights=None, prefere
     return float(-np.sum(W * P * log_expit(z)))
 
 
-def cpl(problem: AlignmentProblem, *, segment_weights=None, preference_model: str = "regret", tol: float = 1e-10,
-        max_iter: int = 100) -> PreferenceOptimizationResult:
+def cpl(
+    problem: AlignmentProblem,
+    *,
+    segment_weights=None,
+    preference_model: str = "regret",
+    tol: float = 1e-10,
+    max_iter: int = 100,
+) -> PreferenceOptimizationResult:
     r"""The minimizer of the population CPL loss over policies: a Bradley-Terry MLE over segments and one exact shift.
 
     The loss depends on the advantages :math:`A = \beta h_\pi` only through their differences across
@@ -1199,9 +1349,14 @@ def cpl(problem: AlignmentProblem, *, segment_weights=None, preference_model: st
     _check_connected(C, "cpl")
     zeros = np.zeros((1, X * Y))
     one = np.ones(1)
-    scores, _, _, it = _newton_batched(lambda t: _pairwise_value_grad(t, C, zeros, 1.0),
-                                       lambda t: _pairwise_hessian(t, C, zeros, 1.0), zeros.copy(), one, 0.01 * tol,
-                                       max_iter)
+    scores, _, _, it = _newton_batched(
+        lambda t: _pairwise_value_grad(t, C, zeros, 1.0),
+        lambda t: _pairwise_hessian(t, C, zeros, 1.0),
+        zeros.copy(),
+        one,
+        0.01 * tol,
+        max_iter,
+    )
     logref = np.log(problem.reference)
     Av = scores.reshape(X, Y)
     Av = Av - problem.beta * logsumexp(Av / problem.beta + logref, axis=1).max()  # the one global constant
@@ -1211,9 +1366,15 @@ def cpl(problem: AlignmentProblem, *, segment_weights=None, preference_model: st
     _, g = _pairwise_value_grad(Av.reshape(1, -1), C, zeros, 1.0)
     weight = (C[0] + C[0].T).sum(axis=1)  # each segment's share of the loss: the per-segment normalization
     residual = float(max(np.max(np.abs(gaps)), np.max(np.abs(g[0] / weight))))
-    return PreferenceOptimizationResult(action_probabilities=readonly(pi), implicit_rewards=readonly(Av), loss=value,
-                                        residual=residual, iterations=int(it), converged=bool(residual <= tol),
-                                        method=f"cpl ({preference_model} preferences)")
+    return PreferenceOptimizationResult(
+        action_probabilities=readonly(pi),
+        implicit_rewards=readonly(Av),
+        loss=value,
+        residual=residual,
+        iterations=int(it),
+        converged=bool(residual <= tol),
+        method=f"cpl ({preference_model} preferences)",
+    )
 
 
 # =========================================================================== SPO (self-play, general preferences)
@@ -1276,8 +1437,11 @@ def spo(problem: AlignmentProblem, n_iterations: int, *, step_size: float | None
     _require_problem(problem, "spo")
     T = check_int("n_iterations", n_iterations, low=1)
     X, Y = problem.reference.shape
-    eta = math.sqrt(8.0 * math.log(Y) / T) if step_size is None else check_real("step_size", step_size, low=0.0,
-                                                                                 low_open=True)
+    eta = (
+        math.sqrt(8.0 * math.log(Y) / T)
+        if step_size is None
+        else check_real("step_size", step_size, low=0.0, low_open=True)
+    )
     P = np.asarray(problem.preference_tensor)
     logw = np.zeros((X, Y))
     total = np.zeros((X, Y))
@@ -1287,7 +1451,11 @@ def spo(problem: AlignmentProblem, n_iterations: int, *, step_size: float | None
         logw += eta * np.einsum("xyz,xz->xy", P, pi)
     avg = total / T
     exploit = np.einsum("xyz,xz->xy", P, avg).max(axis=1) - 0.5
-    return SPOResult(action_probabilities=readonly(avg), last_iterate=readonly(_softmax(logw)),
-                     exploitability=readonly(exploit), exploitability_bound=math.sqrt(math.log(Y) / (2.0 * T)),
-                     iterations=T, step_size=float(eta))
-
+    return SPOResult(
+        action_probabilities=readonly(avg),
+        last_iterate=readonly(_softmax(logw)),
+        exploitability=readonly(exploit),
+        exploitability_bound=math.sqrt(math.log(Y) / (2.0 * T)),
+        iterations=T,
+        step_size=float(eta),
+    )

@@ -586,8 +586,8 @@ def _maxmin_init(params, n_arms):
 def _maxmin_select(params, state, t, rng):
     K = state.shape[1]
     W = state[:K]
-    lcb = state[K:2 * K]
-    ucb = state[2 * K:]
+    lcb = state[K : 2 * K]
+    ucb = state[2 * K :]
     for i in range(K):
         for j in range(K):
             lo, hi = _cs_bounds(W, i, j, params.n_pairs, params.delta)
@@ -761,7 +761,9 @@ def dueling_lower_bound_constant(model) -> float:
     model = _as_problem(model, "dueling_lower_bound_constant")
     c = condorcet_winner(model)
     if c is None:
-        raise ValueError("the lower bound of Komiyama et al. (2015) is for problems with a Condorcet winner; this one has none")
+        raise ValueError(
+            "the lower bound of Komiyama et al. (2015) is for problems with a Condorcet winner; this one has none"
+        )
     P = np.asarray(model.matrix)
     gaps = P[c] - 0.5
     gaps[c] = 0.0
@@ -840,14 +842,18 @@ def _prepare(model, agent, n_rounds) -> PreparedProblem:
     K = P.shape[0]
 
     def allocate(n_runs, n_checkpoints):
-        return (np.zeros((n_runs, n_checkpoints)), np.zeros((n_runs, n_checkpoints)),
-                np.zeros((n_runs, n_checkpoints, K), dtype=np.int64))
+        return (
+            np.zeros((n_runs, n_checkpoints)),
+            np.zeros((n_runs, n_checkpoints)),
+            np.zeros((n_runs, n_checkpoints, K), dtype=np.int64),
+        )
 
     def finish(times, outputs, run_start, metadata, confidence, interval):
         strong, weak, pulls = outputs
         metadata = dict(metadata, regret=f"strong ({winner} gaps); regret_variants['weak']: weak")
-        return RegretCurve.from_runs(times, strong, strong, pulls, run_start, metadata, confidence, interval,
-                                     regret_variants={"weak": weak})
+        return RegretCurve.from_runs(
+            times, strong, strong, pulls, run_start, metadata, confidence, interval, regret_variants={"weak": weak}
+        )
 
     return PreparedProblem(
         driver=dueling_run,
@@ -857,12 +863,17 @@ def _prepare(model, agent, n_rounds) -> PreparedProblem:
         bytes_per_checkpoint=8 * (2 + K),
         finish=finish,
         rng="xoshiro256++ per unordered pair (duel outcomes), one for self-duels and one for the agent, seeded by "
-            "SeedSequence(seed, spawn_key=(run,))",
+        "SeedSequence(seed, spawn_key=(run,))",
         invalid_action=f"agent {{agent!r}} selected a pair outside [0, {K})^2 at {{at}} of run {{run}}",
     )
 
 
 register_problem_kind(
-    ProblemKind(name="dueling", problem_types=(PreferenceMatrix, BradleyTerry), agent_base=DuelingAgent,
-                budget="n_rounds", prepare=_prepare)
+    ProblemKind(
+        name="dueling",
+        problem_types=(PreferenceMatrix, BradleyTerry),
+        agent_base=DuelingAgent,
+        budget="n_rounds",
+        prepare=_prepare,
+    )
 )

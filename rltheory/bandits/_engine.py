@@ -92,14 +92,35 @@ def bandit_run(init, select, update, params, problem, budget, times, streams, ou
 def _bandit_arrays(bandit, n_rounds):
     dummy = np.zeros((1, bandit.n_arms))
     if isinstance(bandit, BernoulliBandit):
-        return (_BERNOULLI, np.asarray(bandit.means, dtype=np.float64), np.zeros(1), dummy, bandit.best_arm,
-                np.ascontiguousarray(bandit.gaps, dtype=np.float64), float(bandit.best_mean))
+        return (
+            _BERNOULLI,
+            np.asarray(bandit.means, dtype=np.float64),
+            np.zeros(1),
+            dummy,
+            bandit.best_arm,
+            np.ascontiguousarray(bandit.gaps, dtype=np.float64),
+            float(bandit.best_mean),
+        )
     if isinstance(bandit, GaussianBandit):
-        return (_GAUSSIAN, np.asarray(bandit.means, dtype=np.float64), np.array([bandit.sigma]), dummy, bandit.best_arm,
-                np.ascontiguousarray(bandit.gaps, dtype=np.float64), float(bandit.best_mean))
+        return (
+            _GAUSSIAN,
+            np.asarray(bandit.means, dtype=np.float64),
+            np.array([bandit.sigma]),
+            dummy,
+            bandit.best_arm,
+            np.ascontiguousarray(bandit.gaps, dtype=np.float64),
+            float(bandit.best_mean),
+        )
     if isinstance(bandit, BoundedBandit):
-        return (_BETA, np.asarray(bandit.alpha, dtype=np.float64), np.asarray(bandit.beta, dtype=np.float64), dummy,
-                bandit.best_arm, np.ascontiguousarray(bandit.gaps, dtype=np.float64), float(bandit.best_mean))
+        return (
+            _BETA,
+            np.asarray(bandit.alpha, dtype=np.float64),
+            np.asarray(bandit.beta, dtype=np.float64),
+            dummy,
+            bandit.best_arm,
+            np.ascontiguousarray(bandit.gaps, dtype=np.float64),
+            float(bandit.best_mean),
+        )
     if n_rounds > bandit.n_rounds:
         raise ValueError(f"n_rounds = {n_rounds} exceeds the {bandit.n_rounds} rounds of the SequenceBandit")
     table = np.ascontiguousarray(bandit.rewards[:n_rounds])
@@ -113,8 +134,11 @@ def _prepare(bandit, agent, n_rounds) -> PreparedProblem:
     K = bandit.n_arms
 
     def allocate(n_runs, n_checkpoints):
-        return (np.zeros((n_runs, n_checkpoints)), np.zeros((n_runs, n_checkpoints)),
-                np.zeros((n_runs, n_checkpoints, K), dtype=np.int64))
+        return (
+            np.zeros((n_runs, n_checkpoints)),
+            np.zeros((n_runs, n_checkpoints)),
+            np.zeros((n_runs, n_checkpoints, K), dtype=np.int64),
+        )
 
     def finish(times, outputs, run_start, metadata, confidence, interval):
         regret, realized, pulls = outputs

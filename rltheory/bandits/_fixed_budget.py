@@ -70,11 +70,14 @@ def _log_bar(K: int) -> float:
 
 def _bounded(bandit, who):
     if not isinstance(bandit, (BernoulliBandit, BoundedBandit)):
-        raise ValueError(f"{who} is proved for rewards in [0, 1] (Hoeffding's inequality); got a {type(bandit).__name__}")
+        raise ValueError(
+            f"{who} is proved for rewards in [0, 1] (Hoeffding's inequality); got a {type(bandit).__name__}"
+        )
 
 
 def successive_rejects_error_bound(bandit, budget) -> float:
-    r"""Audibert & Bubeck (2010), Theorem 2: :math:`e_n \le \frac{K(K-1)}{2}\exp\!\big(-\frac{n - K}{\overline{\log}(K) H_2}\big)`.
+    r"""Audibert & Bubeck (2010), Theorem 2: :math:`e_n \le \frac{K(K-1)}{2}\exp\!\big(-\frac{n - K}{\overline{\log}(K)
+    H_2}\big)`.
 
     The probability of error of :class:`SuccessiveRejects` with budget :math:`n` on rewards in [0, 1].
 
@@ -112,7 +115,9 @@ def sequential_halving_error_bound(bandit, budget) -> float:
 
 def _fixed_budget(problem, who) -> FixedBudgetProblem:
     if not isinstance(problem, FixedBudgetProblem):
-        raise ValueError(f"{who} is a fixed-budget strategy: it needs a FixedBudgetProblem, got {type(problem).__name__}")
+        raise ValueError(
+            f"{who} is a fixed-budget strategy: it needs a FixedBudgetProblem, got {type(problem).__name__}"
+        )
     return problem
 
 
@@ -239,8 +244,9 @@ class SuccessiveRejects(IdentificationAgent):
         [75.0, 112.0]
         """
         lb = _log_bar(n_arms)
-        return np.array([math.ceil((budget - n_arms) / (lb * (n_arms + 1 - k))) for k in range(1, n_arms)],
-                        dtype=np.float64)
+        return np.array(
+            [math.ceil((budget - n_arms) / (lb * (n_arms + 1 - k))) for k in range(1, n_arms)], dtype=np.float64
+        )
 
     def compiled_params(self, problem, budget):
         problem = _fixed_budget(problem, self.name)

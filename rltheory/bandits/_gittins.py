@@ -151,8 +151,9 @@ def _restart(a, b, gamma, tol, depth):
         rows += [2 * s + 1, 2 * s + 1]
         cols += [np.full(n_nodes, 2), np.full(n_nodes, 1)]  # success: node (1, 1) = 2; failure: (1, 0) = 1
         vals += [np.full(n_nodes, m0), np.full(n_nodes, 1.0 - m0)]
-        P = sp.csr_array((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
-                         shape=(2 * n_nodes, n_nodes))
+        P = sp.csr_array(
+            (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(2 * n_nodes, n_nodes)
+        )
         R = np.empty((n_nodes, 2))
         R[:, 0] = np.where(inner, m, 1.0 if upper else m)
         R[:, 1] = m0

@@ -306,8 +306,12 @@ def _arrays(bandit, fixed_budget):
         return (_BERNOULLI, np.asarray(bandit.means, dtype=np.float64), np.zeros(1), int(fixed_budget))
     if isinstance(bandit, GaussianBandit):
         return (_GAUSSIAN, np.asarray(bandit.means, dtype=np.float64), np.array([bandit.sigma]), int(fixed_budget))
-    return (_BETA, np.asarray(bandit.alpha, dtype=np.float64), np.asarray(bandit.beta, dtype=np.float64),
-            int(fixed_budget))
+    return (
+        _BETA,
+        np.asarray(bandit.alpha, dtype=np.float64),
+        np.asarray(bandit.beta, dtype=np.float64),
+        int(fixed_budget),
+    )
 
 
 def _prepare(problem, agent, n_rounds) -> PreparedProblem:
@@ -321,8 +325,12 @@ def _prepare(problem, agent, n_rounds) -> PreparedProblem:
     setting = "fixed-budget" if fixed else "fixed-confidence"
 
     def allocate(n_runs, n_checkpoints):
-        return (np.zeros(n_runs, dtype=np.int64), np.full(n_runs, -1, dtype=np.int64),
-                np.zeros(n_runs, dtype=np.int64), np.zeros((n_runs, K), dtype=np.int64))
+        return (
+            np.zeros(n_runs, dtype=np.int64),
+            np.full(n_runs, -1, dtype=np.int64),
+            np.zeros(n_runs, dtype=np.int64),
+            np.zeros((n_runs, K), dtype=np.int64),
+        )
 
     def finish(times, outputs, run_start, metadata, confidence, interval):
         tau, rec, stopped, pulls = outputs
@@ -461,8 +469,15 @@ class IdentificationResult:
                 raise ValueError(f"{name} has shape {np.shape(getattr(self, name))}, expected ({n},)")
         if np.ndim(self.pulls) != 2 or np.shape(self.pulls)[0] != n:
             raise ValueError(f"pulls has shape {np.shape(self.pulls)}, expected ({n}, K)")
-        for name in ("stopping_times", "recommendations", "correct", "stopped", "pulls", "quantile_levels",
-                     "stopping_time_quantiles"):
+        for name in (
+            "stopping_times",
+            "recommendations",
+            "correct",
+            "stopped",
+            "pulls",
+            "quantile_levels",
+            "stopping_time_quantiles",
+        ):
             object.__setattr__(self, name, readonly(getattr(self, name)))
 
     # ------------------------------------------------------------------ build
@@ -627,7 +642,8 @@ class IdentificationResult:
         for a, b in zip(results, results[1:]):
             if b.run_start != a.run_start + a.n_runs:
                 raise ValueError(
-                    f"runs are not contiguous: [{a.run_start}, {a.run_start + a.n_runs}) is followed by run {b.run_start}"
+                    f"runs are not contiguous: [{a.run_start}, {a.run_start + a.n_runs}) is followed by run "
+                    f"{b.run_start}"
                 )
         return cls.from_runs(
             np.concatenate([r.stopping_times for r in results]),
@@ -690,10 +706,20 @@ class IdentificationResult:
         with open(path, "w", newline="") as fh:
             w = csv.writer(fh)
             K = self.pulls.shape[1]
-            w.writerow(["run", "stopping_time", "recommendation", "correct", "stopped"] + [f"pulls_{k}" for k in range(K)])
+            w.writerow(
+                ["run", "stopping_time", "recommendation", "correct", "stopped"] + [f"pulls_{k}" for k in range(K)]
+            )
             for j in range(self.n_runs):
-                w.writerow([self.run_start + j, int(self.stopping_times[j]), int(self.recommendations[j]),
-                            int(self.correct[j]), int(self.stopped[j]), *self.pulls[j].tolist()])
+                w.writerow(
+                    [
+                        self.run_start + j,
+                        int(self.stopping_times[j]),
+                        int(self.recommendations[j]),
+                        int(self.correct[j]),
+                        int(self.stopped[j]),
+                        *self.pulls[j].tolist(),
+                    ]
+                )
 
     def save(self, path) -> None:
         """Save as ``.npz`` (no pickles); metadata as a JSON string.
@@ -746,8 +772,15 @@ class IdentificationResult:
                 if missing:
                     raise ValueError(f"{path} lacks the arrays {missing}")
                 d = {k: z[k] for k in keys}
-            return cls.from_runs(d["stopping_times"], d["recommendations"], d["stopped"], d["pulls"],
-                                 int(d["run_start"]), json.loads(str(d["metadata"])), float(d["confidence"]))
+            return cls.from_runs(
+                d["stopping_times"],
+                d["recommendations"],
+                d["stopped"],
+                d["pulls"],
+                int(d["run_start"]),
+                json.loads(str(d["metadata"])),
+                float(d["confidence"]),
+            )
         except ValueError as exc:
             if str(exc).startswith(str(path)):
                 raise
@@ -811,8 +844,13 @@ def plot_stopping_times(results, ax=None, *, label=None, lower_bound=True, **kwa
         deltas = np.exp(-np.linspace(x.min(), x.max(), 50))
         bounds = [_lower_bound_or_none(bandit, float(d)) for d in deltas]
         if all(b is not None for b in bounds):
-            ax.plot(-np.log(deltas), bounds, color="black", linestyle="--",
-                    label=r"lower bound $T^*(\mu)\,\mathrm{kl}(\delta, 1-\delta)$")
+            ax.plot(
+                -np.log(deltas),
+                bounds,
+                color="black",
+                linestyle="--",
+                label=r"lower bound $T^*(\mu)\,\mathrm{kl}(\delta, 1-\delta)$",
+            )
     ax.set_xlabel(r"$\log(1/\delta)$")
     ax.set_ylabel(r"$\mathbb{E}[\tau_\delta]$")
     ax.legend(fontsize=7)
@@ -857,8 +895,13 @@ def plot_error_rates(results, ax=None, *, label=None, bound=None, **kwargs):
     if bound is not None:
         bandit = results[0].problem.bandit
         grid = np.linspace(budgets.min(), budgets.max(), 50)
-        ax.plot(grid, [min(1.0, float(bound(bandit, int(g)))) for g in grid], color="black", linestyle="--",
-                label=getattr(bound, "__name__", "bound"))
+        ax.plot(
+            grid,
+            [min(1.0, float(bound(bandit, int(g)))) for g in grid],
+            color="black",
+            linestyle="--",
+            label=getattr(bound, "__name__", "bound"),
+        )
     ax.set_yscale("log")
     ax.set_xlabel("budget T")
     ax.set_ylabel("error frequency")

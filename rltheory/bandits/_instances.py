@@ -25,6 +25,7 @@ __all__ = [
     "bandit_from_spec",
 ]
 
+
 def _real_vector(name: str, values, *, low=None, high=None) -> np.ndarray:
     try:
         arr = np.array(values, dtype=np.float64)
@@ -287,7 +288,9 @@ class SequenceBandit(_BanditMixin):
         return bernoulli_kl(self.means[self._check_arm("i", i)], self.means[self._check_arm("j", j)])
 
     @classmethod
-    def adversarial(cls, n_rounds: int, n_arms: int, *, rng=None, gap: float = 0.1, n_switches: int = 4) -> SequenceBandit:
+    def adversarial(
+        cls, n_rounds: int, n_arms: int, *, rng=None, gap: float = 0.1, n_switches: int = 4
+    ) -> SequenceBandit:
         r"""A piecewise-stationary Bernoulli sequence that defeats "follow the leader".
 
         The horizon is cut into ``n_switches + 1`` equal phases.  In phase

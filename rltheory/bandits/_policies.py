@@ -1039,7 +1039,8 @@ def _exp3_update(params, state, t, arm, reward, rng):
 
 @dataclass(frozen=True)
 class EXP3(BanditAgent):
-    r"""EXP3 (Auer, Cesa-Bianchi, Freund & Schapire 2002b, *The nonstochastic multiarmed bandit problem*, SIAM J. Comput. 32(1)).
+    r"""EXP3 (Auer, Cesa-Bianchi, Freund & Schapire 2002b, *The nonstochastic multiarmed bandit problem*, SIAM J.
+    Comput. 32(1)).
 
     Exponential weights on importance-weighted rewards mixed with uniform
     exploration ``gamma`` (Fig. 1 of the paper; log-weights are kept for
@@ -1116,7 +1117,8 @@ def _exp3ix_update(params, state, t, arm, reward, rng):
 
 @dataclass(frozen=True)
 class EXP3IX(BanditAgent):
-    r"""EXP3-IX (Neu 2015, *Explore no more: improved high-probability regret bounds for non-stochastic bandits*, NeurIPS).
+    r"""EXP3-IX (Neu 2015, *Explore no more: improved high-probability regret bounds for non-stochastic bandits*,
+    NeurIPS).
 
     Exponential weights on the losses ``1 - x`` with the implicit-exploration
     estimate :math:`\hat\ell_{t,i} = \ell_{t,i}1\{I_t=i\}/(p_{t,i}+\gamma)`.

@@ -105,7 +105,8 @@ class PreferenceMLEResult:
     rank: int
 
     def wald_radius(self, confidence: float = 0.95) -> float:
-        r"""Radius of the asymptotic (Wald) confidence ellipsoid :math:`(\theta - \hat\theta)^\top F (\theta - \hat\theta) \le r^2`.
+        r"""Radius of the asymptotic (Wald) confidence ellipsoid :math:`(\theta - \hat\theta)^\top F (\theta -
+        \hat\theta) \le r^2`.
 
         :math:`r^2` is the ``confidence`` quantile of :math:`\chi^2_{\text{rank}}` (asymptotically
         exact for the MLE; van der Vaart 1998, *Asymptotic Statistics*, Sec. 5.5).
@@ -198,8 +199,14 @@ def _bt_objective(D, weights, regularization):
     return fun
 
 
-def bradley_terry_mle(comparisons: PairwiseComparisons, *, features=None, regularization: float = 0.0,
-                      tol: float = 1e-10, max_iter: int = 100) -> PreferenceMLEResult:
+def bradley_terry_mle(
+    comparisons: PairwiseComparisons,
+    *,
+    features=None,
+    regularization: float = 0.0,
+    tol: float = 1e-10,
+    max_iter: int = 100,
+) -> PreferenceMLEResult:
     r"""Maximum-likelihood Bradley-Terry utilities from pairwise comparisons.
 
     Minimizes :math:`-\sum_k \log\sigma(\theta^\top(\phi_{w_k} - \phi_{l_k})) + \frac\lambda2\|\theta\|^2`
@@ -232,7 +239,7 @@ def bradley_terry_mle(comparisons: PairwiseComparisons, *, features=None, regula
     >>> bradley_terry_mle(PairwiseComparisons([0, 0], [1, 1], 2))
     Traceback (most recent call last):
     ...
-    ValueError: bradley_terry_mle: the maximum-likelihood estimate does not exist: alternatives [0] never lose to the others (Ford 1957); add comparisons or regularization > 0
+    ValueError: bradley_terry_mle: the maximum-likelihood estimate does not exist: alternatives [0] never lose ...
     """
     if not isinstance(comparisons, PairwiseComparisons):
         raise ValueError(f"bradley_terry_mle needs PairwiseComparisons, got {type(comparisons).__name__}")
@@ -248,11 +255,20 @@ def bradley_terry_mle(comparisons: PairwiseComparisons, *, features=None, regula
     weights = W[iw, il]
     U = _span(D.T @ D, lam)
     if lam == 0 and _separable(D, U):
-        raise ValueError(f"bradley_terry_mle: {_nonexistence(W, features is None)}; add comparisons or regularization > 0")
+        raise ValueError(
+            f"bradley_terry_mle: {_nonexistence(W, features is None)}; add comparisons or regularization > 0"
+        )
     theta, value, g, H, it, residual = _newton(_bt_objective(D, weights, lam), U, F.shape[1], tol, max_iter)
-    return PreferenceMLEResult(theta=readonly(theta), negative_log_likelihood=value, fisher_information=readonly(H),
-                               residual=residual, iterations=it, converged=residual <= tol,
-                               n_comparisons=comparisons.n_comparisons, rank=int(U.shape[1]))
+    return PreferenceMLEResult(
+        theta=readonly(theta),
+        negative_log_likelihood=value,
+        fisher_information=readonly(H),
+        residual=residual,
+        iterations=it,
+        converged=residual <= tol,
+        n_comparisons=comparisons.n_comparisons,
+        rank=int(U.shape[1]),
+    )
 
 
 def _nonexistence(W, tabular) -> str:
@@ -293,8 +309,9 @@ def _pl_objective(R, F, regularization):
     return fun
 
 
-def plackett_luce_mle(rankings: Rankings, *, features=None, regularization: float = 0.0, tol: float = 1e-10,
-                      max_iter: int = 100) -> PreferenceMLEResult:
+def plackett_luce_mle(
+    rankings: Rankings, *, features=None, regularization: float = 0.0, tol: float = 1e-10, max_iter: int = 100
+) -> PreferenceMLEResult:
     r"""Maximum-likelihood Plackett-Luce utilities from K-wise rankings.
 
     Minimizes :math:`\sum_i\sum_{j < k}\big[\log\sum_{l \ge j} e^{s_{i,l}} - s_{i,j}\big] +
@@ -323,16 +340,26 @@ def plackett_luce_mle(rankings: Rankings, *, features=None, regularization: floa
     D = F[pairs.winners] - F[pairs.losers]
     U = _span(D.T @ D, lam)
     if lam == 0 and _separable(D, U):
-        raise ValueError(f"plackett_luce_mle: {_nonexistence(np.asarray(pairs.wins), features is None)}; "
-                         "add rankings or regularization > 0")
+        raise ValueError(
+            f"plackett_luce_mle: {_nonexistence(np.asarray(pairs.wins), features is None)}; "
+            "add rankings or regularization > 0"
+        )
     theta, value, g, H, it, residual = _newton(_pl_objective(R, F, lam), U, F.shape[1], tol, max_iter)
-    return PreferenceMLEResult(theta=readonly(theta), negative_log_likelihood=value, fisher_information=readonly(H),
-                               residual=residual, iterations=it, converged=residual <= tol,
-                               n_comparisons=int(R.shape[0]), rank=int(U.shape[1]))
+    return PreferenceMLEResult(
+        theta=readonly(theta),
+        negative_log_likelihood=value,
+        fisher_information=readonly(H),
+        residual=residual,
+        iterations=it,
+        converged=residual <= tol,
+        n_comparisons=int(R.shape[0]),
+        rank=int(U.shape[1]),
+    )
 
 
 def plackett_luce_asymptotic_covariances(model: PlackettLuce, subset_size: int | None = None) -> tuple:
-    r"""Exact asymptotic covariances of the PL MLE and of the pairwise-split MLE (tabular model, utilities summing to 0).
+    r"""Exact asymptotic covariances of the PL MLE and of the pairwise-split MLE (tabular model, utilities summing to
+    0).
 
     For rankings of uniformly random subsets of ``subset_size`` alternatives, returns
     ``(pl, split)``: :math:`\sqrt n(\hat\theta - \theta^*) \to N(0, \cdot)` with
@@ -396,8 +423,16 @@ def plackett_luce_asymptotic_covariances(model: PlackettLuce, subset_size: int |
     return readonly(Ip), readonly(Ap @ B @ Ap)
 
 
-def zhu_confidence_radius(n: int, dim: int, delta: float, *, gamma: float, regularization: float = 0.0,
-                          norm_bound: float = 0.0, constant: float = 1.0) -> float:
+def zhu_confidence_radius(
+    n: int,
+    dim: int,
+    delta: float,
+    *,
+    gamma: float,
+    regularization: float = 0.0,
+    norm_bound: float = 0.0,
+    constant: float = 1.0,
+) -> float:
     r"""The radius :math:`f = C\sqrt{(d + \log(1/\delta))/(\gamma^2 n) + \lambda B^2}` of Zhu et al. (2023), Lemma 3.1.
 
     :math:`\gamma = 1/(2 + e^{-LB} + e^{LB})` bounds :math:`\sigma'` on the parameter set (their
@@ -458,8 +493,16 @@ class PessimisticPolicyResult:
     duality_gap: float
 
 
-def pessimistic_policy(theta_hat, features, covariance, radius: float, *, state_weights=None, reference_vector=None,
-                       solver: str = "CLARABEL") -> PessimisticPolicyResult:
+def pessimistic_policy(
+    theta_hat,
+    features,
+    covariance,
+    radius: float,
+    *,
+    state_weights=None,
+    reference_vector=None,
+    solver: str = "CLARABEL",
+) -> PessimisticPolicyResult:
     r"""The pessimistic MLE policy of Zhu, Jordan & Jiao (2023), Algorithm 1, over stochastic policies.
 
     Maximizes the concave :math:`\hat J(\pi) = \hat\theta^\top u(\pi) - f\,\|\Sigma^{-1/2} u(\pi)\|_2`,
@@ -529,8 +572,10 @@ def pessimistic_policy(theta_hat, features, covariance, radius: float, *, state_
     # program is solved too and the gap is recomputed from both points
     t = cp.Variable(d)
     m = cp.Variable(S)
-    dual = cp.Problem(cp.Minimize(rho @ m - v @ t),
-                      [m[s] >= Phi[s] @ t for s in range(S)] + [cp.norm(np.linalg.cholesky(Sig).T @ (t - th), 2) <= f])
+    dual = cp.Problem(
+        cp.Minimize(rho @ m - v @ t),
+        [m[s] >= Phi[s] @ t for s in range(S)] + [cp.norm(np.linalg.cholesky(Sig).T @ (t - th), 2) <= f],
+    )
     dual.solve(solver=solver)
     if dual.status != cp.OPTIMAL:
         raise ValueError(f"pessimistic_policy: the dual program returned status {dual.status!r}")
@@ -539,5 +584,10 @@ def pessimistic_policy(theta_hat, features, covariance, radius: float, *, state_
     if excess > 0:  # pull the dual point back into the ellipsoid (rounding of the solver)
         td = th + (td - th) * (f / (f + excess))
     upper = float(rho @ np.einsum("sad,d->sa", Phi, td).max(axis=1) - v @ td)
-    return PessimisticPolicyResult(action_probabilities=readonly(P), lower_value=value, radius=f,
-                                   status=str(problem.status), duality_gap=max(upper - value, 0.0))
+    return PessimisticPolicyResult(
+        action_probabilities=readonly(P),
+        lower_value=value,
+        radius=f,
+        status=str(problem.status),
+        duality_gap=max(upper - value, 0.0),
+    )

@@ -111,8 +111,10 @@ class PreferenceMatrix(_ModelMixin):
         skew = np.abs(P + P.T - 1.0)
         if (skew > SKEW_ATOL).any():
             i, j = (int(v) for v in np.argwhere(skew > SKEW_ATOL)[0])
-            raise ValueError(f"matrix[{i}, {j}] + matrix[{j}, {i}] = {P[i, j] + P[j, i]:.6g}, expected 1 "
-                             "(P(i beats j) + P(j beats i) = 1)")
+            raise ValueError(
+                f"matrix[{i}, {j}] + matrix[{j}, {i}] = {P[i, j] + P[j, i]:.6g}, expected 1 "
+                "(P(i beats j) + P(j beats i) = 1)"
+            )
         object.__setattr__(self, "matrix", readonly(np.ascontiguousarray(P)))
 
     def to_spec(self) -> dict:
@@ -273,7 +275,9 @@ def preference_model_from_spec(spec: dict):
 
 def _as_model(model, who):
     if not isinstance(model, (PreferenceMatrix, BradleyTerry, PlackettLuce)):
-        raise ValueError(f"{who} needs a PreferenceMatrix, BradleyTerry or PlackettLuce model, got {type(model).__name__}")
+        raise ValueError(
+            f"{who} needs a PreferenceMatrix, BradleyTerry or PlackettLuce model, got {type(model).__name__}"
+        )
     return model
 
 
@@ -451,4 +455,3 @@ def sample_rankings(model: PlackettLuce, n_rankings: int, *, subset_size: int | 
     keys = model.rewards[subsets] + rng.gumbel(size=(n, k))
     order = np.argsort(-keys, axis=1, kind="stable")
     return Rankings(np.take_along_axis(subsets, order, axis=1), K)
-

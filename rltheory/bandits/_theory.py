@@ -231,7 +231,10 @@ def exp3_regret_bound(bandit, times, *, g=None):
     308.68
     """
     if not isinstance(bandit, (BernoulliBandit, BoundedBandit, SequenceBandit)):
-        raise ValueError(f"exp3_regret_bound needs rewards in [0, 1] (Bernoulli, Bounded or Sequence bandit), got {type(bandit).__name__}")
+        raise ValueError(
+            "exp3_regret_bound needs rewards in [0, 1] (Bernoulli, Bounded or Sequence bandit), got "
+            f"{type(bandit).__name__}"
+        )
     t = _horizons(times)
     gg = t if g is None else _horizons(g)
     K = bandit.n_arms

@@ -85,7 +85,9 @@ class TokenTree:
             count += V**depth
             depth += 1
         if count != n_internal:
-            raise ValueError(f"reference has {n_internal} rows; a full tree has 1 + V + ... + V^(depth-1) internal nodes")
+            raise ValueError(
+                f"reference has {n_internal} rows; a full tree has 1 + V + ... + V^(depth-1) internal nodes"
+            )
         if (ref <= 0).any():
             s, a = (int(v) for v in np.argwhere(ref <= 0)[0])
             raise ValueError(f"reference[{s}, {a}] = {float(ref[s, a])!r}: next-token probabilities must be > 0")
@@ -94,7 +96,7 @@ class TokenTree:
             raise ValueError(f"reference[{s}] sums to {float(ref[s].sum())!r}, expected 1")
         r = np.array(self.rewards, dtype=np.float64)
         if r.shape != (V**depth,):
-            raise ValueError(f"rewards has shape {r.shape}, expected ({V ** depth},) for V = {V}, depth = {depth}")
+            raise ValueError(f"rewards has shape {r.shape}, expected ({V**depth},) for V = {V}, depth = {depth}")
         check_finite("rewards", r)
         object.__setattr__(self, "reference", readonly(ref))
         object.__setattr__(self, "rewards", readonly(r))
@@ -162,7 +164,7 @@ class TokenTree:
         V, H = self.vocabulary_size, self.depth
         prob = np.ones(1)
         for h in range(H):
-            rows = self.reference[(V**h - 1) // (V - 1):(V ** (h + 1) - 1) // (V - 1)]
+            rows = self.reference[(V**h - 1) // (V - 1) : (V ** (h + 1) - 1) // (V - 1)]
             prob = (prob[:, None] * rows).ravel()
         return readonly(prob)
 
@@ -221,18 +223,20 @@ def soft_optimal_token_policy(tree: TokenTree) -> SoftTokenSolution:
     q = np.empty((n_internal, V))
     for h in range(H - 1, -1, -1):
         lo, hi = (V**h - 1) // (V - 1), (V ** (h + 1) - 1) // (V - 1)
-        q[lo:hi] = v[hi:hi + (hi - lo) * V].reshape(hi - lo, V)
+        q[lo:hi] = v[hi : hi + (hi - lo) * V].reshape(hi - lo, V)
         v[lo:hi] = b * logsumexp(q[lo:hi] / b + np.log(ref[lo:hi]), axis=1)
     pi = ref * np.exp((q - v[:n_internal, None]) / b)
     seq = np.ones(1)
     for h in range(H):
-        seq = (seq[:, None] * pi[(V**h - 1) // (V - 1):(V ** (h + 1) - 1) // (V - 1)]).ravel()
-    return SoftTokenSolution(q=readonly(q), v=readonly(v), action_probabilities=readonly(pi),
-                             sequence_probabilities=readonly(seq))
+        seq = (seq[:, None] * pi[(V**h - 1) // (V - 1) : (V ** (h + 1) - 1) // (V - 1)]).ravel()
+    return SoftTokenSolution(
+        q=readonly(q), v=readonly(v), action_probabilities=readonly(pi), sequence_probabilities=readonly(seq)
+    )
 
 
 def token_implicit_rewards(tree: TokenTree, sequence_policy) -> np.ndarray:
-    r"""Per-token implicit rewards :math:`\beta\log\frac{\pi(y_t|y_{<t})}{\pi_{\mathrm{ref}}(y_t|y_{<t})}` of a sequence-level policy.
+    r"""Per-token implicit rewards :math:`\beta\log\frac{\pi(y_t|y_{<t})}{\pi_{\mathrm{ref}}(y_t|y_{<t})}` of a
+    sequence-level policy.
 
     ``sequence_policy`` is a distribution over the ``V ** depth`` complete sequences (e.g. a DPO
     solution over them); its token conditionals are its marginals on prefixes. Returns a
@@ -253,7 +257,7 @@ def token_implicit_rewards(tree: TokenTree, sequence_policy) -> np.ndarray:
     V, H = tree.vocabulary_size, tree.depth
     pi = np.asarray(sequence_policy, dtype=np.float64)
     if pi.shape != (V**H,) or (pi <= 0).any() or abs(pi.sum() - 1.0) > 1e-10:
-        raise ValueError(f"sequence_policy must be a positive distribution over the {V ** H} sequences")
+        raise ValueError(f"sequence_policy must be a positive distribution over the {V**H} sequences")
     out = np.empty((V**H, H))
     ref = np.asarray(tree.reference)
     for h in range(H):
@@ -261,7 +265,7 @@ def token_implicit_rewards(tree: TokenTree, sequence_policy) -> np.ndarray:
         m_next = pi.reshape(V ** (h + 1), V ** (H - h - 1)).sum(axis=1)
         m_prev = m_next.reshape(V**h, V).sum(axis=1)
         cond = (m_next.reshape(V**h, V) / m_prev[:, None]).ravel()  # pi(a | prefix), indexed by the longer prefix
-        rows = ref[(V**h - 1) // (V - 1):(V ** (h + 1) - 1) // (V - 1)].ravel()
+        rows = ref[(V**h - 1) // (V - 1) : (V ** (h + 1) - 1) // (V - 1)].ravel()
         token = tree.beta * (np.log(cond) - np.log(rows))
         out[:, h] = np.repeat(token, V ** (H - h - 1))
     return readonly(out)
@@ -295,14 +299,15 @@ def reference_return_distribution(tree: TokenTree, node: int, action: int) -> tu
     ref = np.asarray(tree.reference)
     for g in range(h + 1, H):
         first = start * V ** (g - h - 1)
-        rows = ref[(V**g - 1) // (V - 1) + first:(V**g - 1) // (V - 1) + first + V ** (g - h - 1)]
+        rows = ref[(V**g - 1) // (V - 1) + first : (V**g - 1) // (V - 1) + first + V ** (g - h - 1)]
         probs = (probs[:, None] * rows).ravel()
     leaves = start * V ** (H - h - 1) + np.arange(V ** (H - h - 1))
     return readonly(np.asarray(tree.rewards)[leaves]), readonly(probs)
 
 
 def qsharp_values(tree: TokenTree) -> np.ndarray:
-    r""":math:`Q^\sharp(s, a) = \beta\log\mathbb E_{\pi_{\mathrm{ref}}}[e^{R/\beta}\mid s, a]` from the reference return laws (Zhou et al. 2025).
+    r""":math:`Q^\sharp(s, a) = \beta\log\mathbb E_{\pi_{\mathrm{ref}}}[e^{R/\beta}\mid s, a]` from the reference
+    return laws (Zhou et al. 2025).
 
     Equal to :math:`Q^*` of :func:`soft_optimal_token_policy` in a deterministic token MDP; the claim
     ``token.qsharp-equals-soft-q`` checks it.

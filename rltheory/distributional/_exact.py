@@ -265,7 +265,11 @@ def monte_carlo_returns(
     [1.0, 2.0]
     """
     pi = mdp.policy_matrix(policy)
-    if isinstance(start_state, bool) or not isinstance(start_state, numbers.Integral) or not 0 <= start_state < mdp.n_states:
+    if (
+        isinstance(start_state, bool)
+        or not isinstance(start_state, numbers.Integral)
+        or not 0 <= start_state < mdp.n_states
+    ):
         raise ValueError(f"start_state = {start_state!r} is not a state in [0, {mdp.n_states})")
     for name, val in (("n_episodes", n_episodes), ("block_size", block_size)):
         if isinstance(val, bool) or not isinstance(val, numbers.Integral) or val < 1:
@@ -287,12 +291,26 @@ def monte_carlo_returns(
     n_blocks = -(-int(n_episodes) // int(block_size))
     children = np.random.SeedSequence(seed).spawn(n_blocks)
     out = np.empty(int(n_episodes))
-    with tqdm(total=n_blocks, desc="Monte Carlo returns", disable=None if progress is None else not progress, leave=False) as bar:
+    with tqdm(
+        total=n_blocks, desc="Monte Carlo returns", disable=None if progress is None else not progress, leave=False
+    ) as bar:
         for b, child in enumerate(children):
             lo = b * block_size
             hi = min(lo + block_size, n_episodes)
             uniforms = np.random.default_rng(child).random((hi - lo, max(H, 1), 2))
-            rollout_returns(indptr, indices, cumdata, cum_pi, last_action, R, mdp.gamma, int(start_state), absorbing, uniforms[:, :H], out[lo:hi])
+            rollout_returns(
+                indptr,
+                indices,
+                cumdata,
+                cum_pi,
+                last_action,
+                R,
+                mdp.gamma,
+                int(start_state),
+                absorbing,
+                uniforms[:, :H],
+                out[lo:hi],
+            )
             bar.update(1)
     return MonteCarloReturns(
         returns=readonly(out),

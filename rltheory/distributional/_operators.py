@@ -70,7 +70,9 @@ def _check_support(support) -> np.ndarray:
     bad = np.diff(z) <= 0
     if bad.any():
         i = int(np.argmax(bad))
-        raise ValueError(f"support must be strictly increasing: support[{i}] = {z[i]!r} >= support[{i + 1}] = {z[i + 1]!r}")
+        raise ValueError(
+            f"support must be strictly increasing: support[{i}] = {z[i]!r} >= support[{i + 1}] = {z[i + 1]!r}"
+        )
     return z
 
 
@@ -316,7 +318,9 @@ def categorical_bellman_operator(mdp: FiniteMDP, probs, support, policy=None) ->
     pi = _policy_or_greedy(mdp, policy, P @ z)
     out = np.empty_like(P)
     indptr, indices, data = csr_arrays(mdp)
-    _kernels.categorical_sweep(indptr, indices, data, np.ascontiguousarray(mdp.R), np.ascontiguousarray(pi), mdp.gamma, z, P, out)
+    _kernels.categorical_sweep(
+        indptr, indices, data, np.ascontiguousarray(mdp.R), np.ascontiguousarray(pi), mdp.gamma, z, P, out
+    )
     return out
 
 
@@ -347,7 +351,11 @@ def quantile_bellman_operator(mdp: FiniteMDP, locations, policy=None) -> np.ndar
     >>> quantile_bellman_operator(mdp, np.array([[0.0, 2.0]]), np.array([0]))
     array([[1., 2.]])
     """
-    L = np.sort(np.array(locations, dtype=float), axis=1) if np.ndim(locations) == 2 else np.asarray(locations, dtype=float)
+    L = (
+        np.sort(np.array(locations, dtype=float), axis=1)
+        if np.ndim(locations) == 2
+        else np.asarray(locations, dtype=float)
+    )
     check_shape("locations", L, (mdp.n_states, None))
     if L.shape[1] == 0:
         raise ValueError("locations has no columns; need n >= 1 quantiles")
@@ -363,7 +371,9 @@ def _quantile_sweep(mdp, arrays, pi, L) -> np.ndarray:
     nnz = np.diff(indptr).reshape(S, A) * (pi > 0)
     max_atoms = int(nnz.sum(axis=1).max()) * L.shape[1]
     out = np.empty_like(L)
-    _kernels.quantile_sweep(indptr, indices, data, np.ascontiguousarray(mdp.R), np.ascontiguousarray(pi), mdp.gamma, L, max_atoms, out)
+    _kernels.quantile_sweep(
+        indptr, indices, data, np.ascontiguousarray(mdp.R), np.ascontiguousarray(pi), mdp.gamma, L, max_atoms, out
+    )
     return out
 
 
@@ -410,7 +420,9 @@ class ContractionRatio:
     source: str
 
 
-def contraction_ratio(mdp: FiniteMDP, first, second, *, policy=None, metric: str = "wasserstein", order=1) -> ContractionRatio:
+def contraction_ratio(
+    mdp: FiniteMDP, first, second, *, policy=None, metric: str = "wasserstein", order=1
+) -> ContractionRatio:
     r"""Measure how much one operator application shrinks the distance between two inputs.
 
     The operator is chosen by the representation of the inputs:
@@ -438,7 +450,8 @@ def contraction_ratio(mdp: FiniteMDP, first, second, *, policy=None, metric: str
     >>> from rltheory.tabular import FiniteMDP
     >>> from rltheory.distributional import FiniteDistribution, contraction_ratio
     >>> mdp = FiniteMDP(np.ones((1, 1, 1)), np.array([[1.0]]), gamma=0.5)
-    >>> c = contraction_ratio(mdp, [FiniteDistribution([0.0], [1.0])], [FiniteDistribution([2.0], [1.0])], policy=np.array([0]))
+    >>> eta, nu = [FiniteDistribution([0.0], [1.0])], [FiniteDistribution([2.0], [1.0])]
+    >>> c = contraction_ratio(mdp, eta, nu, policy=np.array([0]))
     >>> c.ratio, c.modulus
     (0.5, 0.5)
     """
@@ -587,4 +600,3 @@ def greedy_instability_example(gamma: float = 0.5, epsilon: float = 0.01) -> Ins
         FiniteDistribution([-1.0], [1.0]),
     )
     return InstabilityExample(mdp=mdp, initial=initial, decision_state=0)
-

@@ -213,7 +213,8 @@ class MeanVarianceObjective:
     def __post_init__(self):
         if not (math.isfinite(self.risk_aversion) and self.risk_aversion >= 0 and math.isfinite(self.mean_weight)):
             raise ValueError(
-                f"need finite risk_aversion >= 0 and finite mean_weight, got {self.risk_aversion!r}, {self.mean_weight!r}"
+                f"need finite risk_aversion >= 0 and finite mean_weight, got {self.risk_aversion!r}, "
+                f"{self.mean_weight!r}"
             )
 
     def value(self, distribution) -> float:
@@ -354,7 +355,8 @@ def _check_model(mdp: FiniteMDP, objective, initial_state) -> tuple[int, np.ndar
         raise ValueError(f"mdp must be a FiniteMDP, got {type(mdp).__name__}")
     if mdp.horizon is None or mdp.gamma != 1.0:
         raise ValueError(
-            f"stock augmentation here needs a finite-horizon model with gamma = 1 (got horizon={mdp.horizon!r}, gamma={mdp.gamma!r})"
+            f"stock augmentation here needs a finite-horizon model with gamma = 1 (got horizon={mdp.horizon!r}, "
+            f"gamma={mdp.gamma!r})"
         )
     R = np.where(mdp.action_mask, mdp.R, 0.0)
     bad = R != np.round(R)
@@ -362,8 +364,14 @@ def _check_model(mdp: FiniteMDP, objective, initial_state) -> tuple[int, np.ndar
         s, a = (int(i) for i in np.argwhere(bad)[0])
         raise ValueError(f"rewards must be integers on allowed actions: R[{s}, {a}] = {float(mdp.R[s, a])!r}")
     if not isinstance(objective, _OBJECTIVES):
-        raise ValueError(f"objective must be one of {[c.__name__ for c in _OBJECTIVES]}, got {type(objective).__name__}")
-    if isinstance(initial_state, bool) or not isinstance(initial_state, numbers.Integral) or not 0 <= initial_state < mdp.n_states:
+        raise ValueError(
+            f"objective must be one of {[c.__name__ for c in _OBJECTIVES]}, got {type(objective).__name__}"
+        )
+    if (
+        isinstance(initial_state, bool)
+        or not isinstance(initial_state, numbers.Integral)
+        or not 0 <= initial_state < mdp.n_states
+    ):
         raise ValueError(f"initial_state = {initial_state!r} is not a state in [0, {mdp.n_states})")
     return mdp.horizon, np.round(R).astype(np.int64)
 
@@ -523,7 +531,9 @@ def stock_augmented_optimization(
     if auxiliary == "search":
         grid = objective.auxiliary_grid(aug.stock)
         if grid is None:
-            raise ValueError(f"{type(objective).__name__} has a continuous auxiliary variable; use auxiliary='alternating'")
+            raise ValueError(
+                f"{type(objective).__name__} has a continuous auxiliary variable; use auxiliary='alternating'"
+            )
         for b in grid:
             policy, inner = aug.solve(objective.utility(float(b), g), method)
             inner_total += inner
@@ -538,7 +548,11 @@ def stock_augmented_optimization(
             inner_total += inner
             b = float(objective.best_auxiliary(aug.law(policy, s0)))
         else:
-            if isinstance(initial_auxiliary, bool) or not isinstance(initial_auxiliary, numbers.Real) or not math.isfinite(initial_auxiliary):
+            if (
+                isinstance(initial_auxiliary, bool)
+                or not isinstance(initial_auxiliary, numbers.Real)
+                or not math.isfinite(initial_auxiliary)
+            ):
                 raise ValueError(f"initial_auxiliary = {initial_auxiliary!r} must be a finite number")
             b = float(initial_auxiliary)
         seen = set()
@@ -651,7 +665,10 @@ def brute_force_optimization(
                     succ = np.flatnonzero(P[s, a] > 0)
                     n = math.prod(len(D[s2]) for s2 in succ)
                     if len(found) + n > max_distributions:
-                        raise ValueError(f"more than max_distributions = {max_distributions} return laws; the instance is too large for brute force")
+                        raise ValueError(
+                            f"more than max_distributions = {max_distributions} return laws; the instance is too "
+                            "large for brute force"
+                        )
                     for choice in itertools.product(*(D[s2] for s2 in succ)):
                         law = _mix([(P[s, a, s2], int(R[s, a]), nu) for s2, nu in zip(succ, choice)])
                         found.setdefault(_key(law), law)
@@ -670,7 +687,10 @@ def brute_force_optimization(
         slots = [(t, s) for t in range(H) for s in sorted(reach[t])]
         options = [list(np.flatnonzero(mask[s])) for _, s in slots]
         if math.prod(len(o) for o in options) > max_distributions:
-            raise ValueError(f"more than max_distributions = {max_distributions} Markov policies; the instance is too large for brute force")
+            raise ValueError(
+                f"more than max_distributions = {max_distributions} Markov policies; the instance is too large for "
+                "brute force"
+            )
         found = {}
         for acts in itertools.product(*options):
             pol = dict(zip(slots, acts))
@@ -696,4 +716,6 @@ def brute_force_optimization(
         v = objective.value(d)
         if v > best_value:
             best_value, best_law = v, d
-    return BruteForceResult(value=float(best_value), distribution=best_law, n_distributions=len(laws), policy_class=policy_class)
+    return BruteForceResult(
+        value=float(best_value), distribution=best_law, n_distributions=len(laws), policy_class=policy_class
+    )

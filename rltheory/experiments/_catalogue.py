@@ -194,10 +194,9 @@ def _dueling_configs(budget):
 
     bt = b.BradleyTerry((1.0, 0.6, 0.3, 0.0, -0.4))
     # a Condorcet winner (0 beats every arm with probability 0.6) above a preference cycle 1 > 2 > 3 > 1 (0.9)
-    cyclic = b.PreferenceMatrix([[0.5, 0.6, 0.6, 0.6],
-                                 [0.4, 0.5, 0.9, 0.1],
-                                 [0.4, 0.1, 0.5, 0.9],
-                                 [0.4, 0.9, 0.1, 0.5]])
+    cyclic = b.PreferenceMatrix(
+        [[0.5, 0.6, 0.6, 0.6], [0.4, 0.5, 0.9, 0.1], [0.4, 0.1, 0.5, 0.9], [0.4, 0.9, 0.1, 0.5]]
+    )
     configs = []
     for label, problem in (("Bradley-Terry", bt), ("cyclic", cyclic)):
         for agent in (b.RUCB(), b.RMED(), b.DoubleThompson(), b.MaxMinLCB()):
@@ -265,8 +264,11 @@ def _offline_pessimism_task(n, k, run_start, run_stop, seed):
         g = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(k, i)))
         for c in _C_STARS:
             data = T.collect(mdp, data_distribution=mus[c], n_transitions=int(n), reward_noise="bernoulli", rng=g)
-            for m, pol in (("VI-LCB", T.vi_lcb(data, rng=g).policy), ("plug-in", T.model_based_planning(data).policy),
-                           ("BC", T.behavior_cloning(data).policy)):
+            for m, pol in (
+                ("VI-LCB", T.vi_lcb(data, rng=g).policy),
+                ("plug-in", T.model_based_planning(data).policy),
+                ("BC", T.behavior_cloning(data).policy),
+            ):
                 out[f"{m} (C*={c:g})"].append(float(rho @ (v_star - T.policy_evaluation(mdp, pol).v)))
     return {key: np.array(v) for key, v in out.items()}
 
@@ -344,6 +346,8 @@ OPE_ESTIMATORS = Study(
     statistic="rmse",
     reference=_ope_reference,
 )
+
+
 def _episodic_garnet_configs(budget):
     import numpy as np
 
@@ -381,8 +385,9 @@ def _deep_sea_configs(budget):
 
     configs = []
     for N in DEEP_SEA_DITHER_SIZES:
-        configs.append(ExperimentConfig(f"eps-greedy Q (eps=0.5) N={N}", deep_sea(N, rng=N),
-                                        tabular.EpsilonGreedyQ(epsilon=0.5)))
+        configs.append(
+            ExperimentConfig(f"eps-greedy Q (eps=0.5) N={N}", deep_sea(N, rng=N), tabular.EpsilonGreedyQ(epsilon=0.5))
+        )
     for N in DEEP_SEA_SIZES:
         mdp = deep_sea(N, rng=N)
         configs.append(ExperimentConfig(f"PSRL N={N}", mdp, tabular.PSRL()))
@@ -510,7 +515,8 @@ CATALOGUE = {
             description="UCRL2 (the paper's confidence radii, delta = 0.05) and posterior sampling with dynamic "
             "episodes (TSDE: Dirichlet(1) transition and Beta(1, 1) reward priors) on RiverSwim with 6 states "
             "(Osband et al.'s parameters, rewards in [0, 1]) run as one continuing average-reward task: the regret "
-            "T g* - sum r_t on log-log and linear axes, with UCRL2's Thm 2 bound (D = 106045/7203 = 14.72, computed exactly) and Jaksch et "
+            "T g* - sum r_t on log-log and linear axes, with UCRL2's Thm 2 bound (D = 106045/7203 = 14.72, computed "
+            "exactly) and Jaksch et "
             "al.'s minimax lower bound 0.015 sqrt(D S A T) drawn for scale (its conditions S, A >= 10 do not hold). "
             "As in Osband et al.'s comparison, posterior sampling's regret is far below UCRL2's, which is still "
             "exploring at these horizons (its L1 radii stay near 1 until each pair has ~1e5 visits)",

@@ -58,8 +58,10 @@ def _run_reproduce(args):
     configs = rep.configs(budget)
     png = out / f"{rep.name}.png"
     extra = (png.name,) + (("first_success.csv",) if rep.first_success is not None else ())
-    where = f"{args.workers} worker processes" if args.workers and args.workers > 1 else (
-        f"the Dask scheduler {args.scheduler}" if args.scheduler else "this process"
+    where = (
+        f"{args.workers} worker processes"
+        if args.workers and args.workers > 1
+        else (f"the Dask scheduler {args.scheduler}" if args.scheduler else "this process")
     )
     # The first line, before any compilation or chunk: what runs, where, and where the results go.
     print(
@@ -124,24 +126,37 @@ def _run_study(args, rep):
     n_runs = rep.n_runs if args.runs is None else args.runs
     out = Path(args.out) if args.out is not None else Path("rltheory-results") / rep.name
     grid = rep.study.grid(budget)
-    where = f"{args.workers} worker processes" if args.workers and args.workers > 1 else (
-        f"the Dask scheduler {args.scheduler}" if args.scheduler else "this process"
+    where = (
+        f"{args.workers} worker processes"
+        if args.workers and args.workers > 1
+        else (f"the Dask scheduler {args.scheduler}" if args.scheduler else "this process")
     )
-    print(f"{rep.name}: {len(rep.study.series)} series x {n_runs} runs at {rep.study.x_label} in {list(grid)}, "
-          f"seed {args.seed}, on {where} -> {out}", flush=True)
+    print(
+        f"{rep.name}: {len(rep.study.series)} series x {n_runs} runs at {rep.study.x_label} in {list(grid)}, "
+        f"seed {args.seed}, on {where} -> {out}",
+        flush=True,
+    )
     if args.overwrite and out.is_dir():
         from rltheory.experiments._studies import STUDY_FILES
 
         for name in (*STUDY_FILES, f"{rep.name}.png"):
             (out / name).unlink(missing_ok=True)
     with make_executor(workers=args.workers, scheduler=args.scheduler, report_compilations=True) as executor:
-        result = run_study(rep.name, rep.study, budget=budget, n_runs=n_runs, seed=args.seed, executor=executor,
-                           chunk_size=args.chunk_size)
+        result = run_study(
+            rep.name,
+            rep.study,
+            budget=budget,
+            n_runs=n_runs,
+            seed=args.seed,
+            executor=executor,
+            chunk_size=args.chunk_size,
+        )
     png = write_study(result, rep.study, out, title=rep.name)
     print(f"[{rep.citation}]")
     width = max(len(s) for s in result.values)
-    print(f"{'series':<{width}}  {result.statistic} at {rep.study.x_label} = {int(result.x[-1])}   "
-          "log-log slope [95% CI]")
+    print(
+        f"{'series':<{width}}  {result.statistic} at {rep.study.x_label} = {int(result.x[-1])}   log-log slope [95% CI]"
+    )
     for s in result.values:
         sl = result.slopes[s]
         print(f"{s:<{width}}  {float(result.summary[s][-1]):.4g}   {sl[0]:.3f} [{sl[1]:.3f}, {sl[2]:.3f}]")

@@ -137,9 +137,7 @@ def _process_pool(workers, report_compilations=False):
 
 def _check_scheduler_address(scheduler):
     if not isinstance(scheduler, str) or "://" not in scheduler:
-        raise ValueError(
-            f"scheduler: expected a Dask scheduler address such as 'tcp://HOST:PORT', got {scheduler!r}"
-        )
+        raise ValueError(f"scheduler: expected a Dask scheduler address such as 'tcp://HOST:PORT', got {scheduler!r}")
 
 
 @contextlib.contextmanager
@@ -188,9 +186,7 @@ def make_executor(*, workers=None, scheduler=None, report_compilations=False):
         try:
             import distributed
         except ImportError as exc:
-            raise ValueError(
-                "--scheduler needs the Dask 'distributed' package: pip install 'rltheory[dist]'"
-            ) from exc
+            raise ValueError("--scheduler needs the Dask 'distributed' package: pip install 'rltheory[dist]'") from exc
         try:
             client = distributed.Client(scheduler, set_as_default=False)
         except (OSError, TimeoutError) as exc:

@@ -22,13 +22,16 @@ OVERLAYS = {
     "exp3-bound": "EXP3 regret bound 2 sqrt(e-1) sqrt(t K ln K) (Auer, Cesa-Bianchi, Freund & Schapire 2002, Cor. 3.2)",
     "sqrt-t": "reference slope 1/2: c sqrt(t) through the largest final mean regret of the panel (the sqrt(T) rate of "
     "OFUL, Abbasi-Yadkori, Pal & Szepesvari 2011, Thm 3, and of LSVI-UCB, Jin et al. 2020, Thm 3.1, up to logs)",
-    "ucrl2-bound": "UCRL2 regret bound 34 D S sqrt(A t log(t/delta)) with the diameter D of the MDP and the delta of the "
+    "ucrl2-bound": "UCRL2 regret bound 34 D S sqrt(A t log(t/delta)) with the diameter D of the MDP and the delta of "
+    "the "
     "panel's UCRL2 configuration (Jaksch, Ortner & Auer 2010, Thm 2)",
-    "ucrl2-lower-bound": "minimax lower bound 0.015 sqrt(D S A t) (Jaksch, Ortner & Auer 2010, Thm 5): some MDP with these "
+    "ucrl2-lower-bound": "minimax lower bound 0.015 sqrt(D S A t) (Jaksch, Ortner & Auer 2010, Thm 5): some MDP with "
+    "these "
     "S, A, D forces it on every algorithm; drawn for scale, with its conditions S, A >= 10, D >= 20 log_A S stated",
     "dueling-lower-bound": "asymptotic lower bound of the strong dueling regret, sum_j min_i (Delta_i + Delta_j)/2 / "
     "d(P_ij, 1/2) log t (Komiyama, Honda, Kashima & Nakagawa 2015, Thm 2), on problems with a Condorcet winner",
-    "episodic-bounds": "on a tabular episodic panel: UCBVI-CH / -BF high-probability bounds (Azar et al. 2017, Thms 1-2, "
+    "episodic-bounds": "on a tabular episodic panel: UCBVI-CH / -BF high-probability bounds (Azar et al. 2017, Thms "
+    "1-2, "
     "delta = 0.1, explicit constants) and the minimax lower-bound rate sqrt(H^2 S A T) (Domingues et al. 2021, "
     "constant 1); bounds above the panel are listed in a box with their value at the last episode",
 }
@@ -133,8 +136,17 @@ def _overlay_lai_robbins(ax, bandit, times, curves):
     ax.plot(times, curve, color="black", linestyle=(0, (6, 3)), linewidth=2.0, label="Lai-Robbins lower bound")
     # The bound holds in the limit only: say so on the figure when a curve ends below it.
     if any(float(np.asarray(c.mean)[-1]) < float(curve[-1]) for c in curves):
-        ax.text(0.5, 0.98, ASYMPTOTIC_NOTE, transform=ax.transAxes, ha="center", va="top", fontsize=7,
-                bbox=dict(boxstyle="round", facecolor="white", edgecolor="0.6", alpha=0.9), gid="asymptotic-note")
+        ax.text(
+            0.5,
+            0.98,
+            ASYMPTOTIC_NOTE,
+            transform=ax.transAxes,
+            ha="center",
+            va="top",
+            fontsize=7,
+            bbox=dict(boxstyle="round", facecolor="white", edgecolor="0.6", alpha=0.9),
+            gid="asymptotic-note",
+        )
 
 
 def _overlay_exp3_bound(ax, bandit, times, curves):
@@ -157,8 +169,9 @@ def _overlay_sqrt_t(ax, bandit, times, curves):
     c = max(float(np.asarray(curve.mean)[-1]) for curve in curves) / np.sqrt(final_t)
     if not np.isfinite(c) or c <= 0:
         return
-    ax.plot(times, c * np.sqrt(times), color="black", linestyle="--", linewidth=1.2,
-            label=r"slope 1/2 ($\propto\sqrt{t}$)")
+    ax.plot(
+        times, c * np.sqrt(times), color="black", linestyle="--", linewidth=1.2, label=r"slope 1/2 ($\propto\sqrt{t}$)"
+    )
 
 
 def _continuing_model(problem):
@@ -181,8 +194,14 @@ def _overlay_ucrl2_bound(ax, problem, times, curves):
         return
     # Jaksch, Ortner & Auer (2010), Theorem 2: with probability 1 - delta, regret(T) <= 34 D S sqrt(A T log(T/delta))
     values = tabular.ucrl2_regret_bound(mdp.n_states, mdp.n_actions, D, t, delta=deltas[0])
-    ax.plot(t, values, color="black", linestyle=":", linewidth=1.5,
-            label=rf"UCRL2 bound (Thm 2), D={D:.3g}, $\delta$={deltas[0]:g}")
+    ax.plot(
+        t,
+        values,
+        color="black",
+        linestyle=":",
+        linewidth=1.5,
+        label=rf"UCRL2 bound (Thm 2), D={D:.3g}, $\delta$={deltas[0]:g}",
+    )
 
 
 def _overlay_ucrl2_lower_bound(ax, problem, times, curves):
@@ -202,8 +221,14 @@ def _overlay_ucrl2_lower_bound(ax, problem, times, curves):
     # regret >= 0.015 sqrt(D S A T) for every algorithm (S, A >= 10, D >= 20 log_A S, T >= D S A)
     values = tabular.ucrl2_lower_bound(S, A, D, times, check_conditions=False)
     note = "" if met else ", conditions unmet"
-    ax.plot(times, values, color="black", linestyle=(0, (6, 3)), linewidth=2.0,
-            label=rf"minimax lower bound $0.015\sqrt{{DSAt}}$ (Thm 5{note})")
+    ax.plot(
+        times,
+        values,
+        color="black",
+        linestyle=(0, (6, 3)),
+        linewidth=2.0,
+        label=rf"minimax lower bound $0.015\sqrt{{DSAt}}$ (Thm 5{note})",
+    )
 
 
 def _final_boxplot_panel(ax, result, styles, overlays):
@@ -226,8 +251,13 @@ def _final_boxplot_panel(ax, result, styles, overlays):
         if problem_kind(bandit) == "bandit" and not isinstance(bandit, getattr(b, "SequenceBandit", ())):
             # Lai & Robbins (1985), Theorem 2, evaluated at T (asymptotic, see ASYMPTOTIC_NOTE).
             bound = float(np.asarray(b.lai_robbins_curve(bandit, [float(result.budget)]), dtype=float)[-1])
-            ax.axhline(bound, color="black", linestyle=(0, (6, 3)), linewidth=1.5,
-                       label=f"Lai-Robbins bound at T (asymptotic) = {bound:.1f}")
+            ax.axhline(
+                bound,
+                color="black",
+                linestyle=(0, (6, 3)),
+                linewidth=1.5,
+                label=f"Lai-Robbins bound at T (asymptotic) = {bound:.1f}",
+            )
             ax.legend(fontsize=7, loc="upper right")
     ax.set_ylabel(f"regret at T = {result.budget}")
     ax.set_title(f"regret at T = {result.budget}: distribution over {result.n_runs} runs", fontsize=9)
@@ -258,8 +288,11 @@ def _overlay_episodic_bounds(ax, problem, times, curves):
     for label, values, style in (
         ("UCBVI-CH bound (Azar et al. 2017, Thm 1)", tabular.ucbvi_regret_bound(S, A, H, times, delta=0.1), "-."),
         ("UCBVI-BF bound (Thm 2)", tabular.ucbvi_regret_bound(S, A, H, times, delta=0.1, bonus="bernstein"), ":"),
-        (r"lower-bound rate $\sqrt{H^2SAT}$ (Domingues et al. 2021)", tabular.episodic_lower_bound(S, A, H, times),
-         "--"),
+        (
+            r"lower-bound rate $\sqrt{H^2SAT}$ (Domingues et al. 2021)",
+            tabular.episodic_lower_bound(S, A, H, times),
+            "--",
+        ),
     ):
         values = np.asarray(values, dtype=float) * scale
         if values.min() > top:
@@ -267,9 +300,17 @@ def _overlay_episodic_bounds(ax, problem, times, curves):
             continue
         ax.plot(times, values, color="black", linestyle=style, linewidth=1.2, label=label)
     if hidden:
-        ax.text(0.98, 0.02, "above the panel:\n" + "\n".join(hidden), transform=ax.transAxes, ha="right", va="bottom",
-                fontsize=6, bbox=dict(boxstyle="round", facecolor="white", edgecolor="0.6", alpha=0.9),
-                gid="bounds-above")
+        ax.text(
+            0.98,
+            0.02,
+            "above the panel:\n" + "\n".join(hidden),
+            transform=ax.transAxes,
+            ha="right",
+            va="bottom",
+            fontsize=6,
+            bbox=dict(boxstyle="round", facecolor="white", edgecolor="0.6", alpha=0.9),
+            gid="bounds-above",
+        )
 
 
 def _first_success_panel(ax, result, first_success, styles):
@@ -286,8 +327,9 @@ def _first_success_panel(ax, result, first_success, styles):
     for k, (name, points) in enumerate(series.items()):
         colour, dashes = LINE_STYLES[k % len(LINE_STYLES)]
         n, m, lo, hi, cens, runs = (np.array(v) for v in zip(*sorted(points)))
-        ax.errorbar(n, m, yerr=np.vstack([m - lo, hi - m]), marker="o", capsize=3, color=colour, linestyle=dashes,
-                    label=name)
+        ax.errorbar(
+            n, m, yerr=np.vstack([m - lo, hi - m]), marker="o", capsize=3, color=colour, linestyle=dashes, label=name
+        )
         full = cens * 2 >= runs
         if full.any():  # the median itself is censored: only a lower bound
             ax.plot(n[full], m[full], marker="^", linestyle="none", color=colour, markersize=9, markerfacecolor="none")
@@ -328,8 +370,20 @@ _OVERLAY_FUNCS = {
 }
 
 
-def plot_experiment(result, *, overlays=(), log_x=False, log_y=False, panels="instance", final_vs_dim=False,
-                    final_boxplot=False, also_linear=False, first_success=None, title=None, path=None):
+def plot_experiment(
+    result,
+    *,
+    overlays=(),
+    log_x=False,
+    log_y=False,
+    panels="instance",
+    final_vs_dim=False,
+    final_boxplot=False,
+    also_linear=False,
+    first_success=None,
+    title=None,
+    path=None,
+):
     """Regret curves of an :class:`ExperimentResult`, one panel per problem instance (or one panel).
 
     Each configuration is drawn with ``RegretCurve.plot`` (mean regret and its
@@ -434,8 +488,15 @@ def plot_experiment(result, *, overlays=(), log_x=False, log_y=False, panels="in
                 ax.set_ylim(bottom, 1.1 * top)
         elif "episodic-bounds" in overlays and problem_kind(bandit) == "episodic":
             top = 20.0 * max(float(np.nanmax(np.asarray(c.upper if c.n_runs > 1 else c.mean))) for c in curves)
-            low = min(float(np.nanmin(np.asarray(c.mean)[np.asarray(c.mean) > 0])) for c in curves
-                      if (np.asarray(c.mean) > 0).any()) if log_y else 0.0
+            low = (
+                min(
+                    float(np.nanmin(np.asarray(c.mean)[np.asarray(c.mean) > 0]))
+                    for c in curves
+                    if (np.asarray(c.mean) > 0).any()
+                )
+                if log_y
+                else 0.0
+            )
             ax.set_ylim(low / 2 if log_y else 0.0, top)
         ax.set_xlabel("episode k" if problem_kind(bandit) == "episodic" else "time t")
         horizons = {getattr(getattr(c.problem, "mdp", c.problem), "horizon", None) for c in cfgs}
@@ -450,7 +511,7 @@ def plot_experiment(result, *, overlays=(), log_x=False, log_y=False, panels="in
             ax.set_title(f"{len(cfgs)} configurations ({type(bandit).__name__} instances)", fontsize=9)
         ax.grid(True, which="both", alpha=0.3)
         ax.legend(fontsize=7, loc="upper left")
-    extra = iter(axes[len(curve_panels):])
+    extra = iter(axes[len(curve_panels) :])
     if first_success is not None:
         _first_success_panel(next(extra), result, first_success, styles)
     if final_vs_dim:

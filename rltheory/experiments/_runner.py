@@ -164,7 +164,6 @@ def warm_up(configs, budget=_WARM_BUDGET):
     return len(seen)
 
 
-
 def _progress_bar(total, initial, progress, desc):
     from tqdm import tqdm  # plain bars: tqdm.auto warns in kernels without ipywidgets
 

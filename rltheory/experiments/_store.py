@@ -176,9 +176,11 @@ class ChunkStore:
         return self.root / SUMMARY
 
     def _result_paths(self):
-        return [self.summary_path] + [
-            self.curve_path(k, ext) for k in range(len(self.names)) for ext in (".npz", ".csv")
-        ] + [self.root / name for name in self.extra_files]
+        return (
+            [self.summary_path]
+            + [self.curve_path(k, ext) for k in range(len(self.names)) for ext in (".npz", ".csv")]
+            + [self.root / name for name in self.extra_files]
+        )
 
     # folder validation
     def prepare(self, jobs):
@@ -262,7 +264,7 @@ class ChunkStore:
         if not isinstance(data, dict) or data.get("format") != FORMAT:
             raise ValueError(
                 f"out_dir: {str(marker)!r} exists but was not written by rltheory "
-                f"(no \"format\": \"{FORMAT}\"); choose another folder"
+                f'(no "format": "{FORMAT}"); choose another folder'
             )
         return data
 

@@ -246,12 +246,25 @@ def run_study(name, study: Study, *, budget, n_runs, seed=0, executor=None, chun
         lo, hi, slopes[s] = _bootstrap(v, x, study.statistic, seed)
         lower[s], upper[s] = readonly(lo), readonly(hi)
         values[s] = readonly(v)
-    refs = {} if study.reference is None else {k: readonly(np.asarray(v, dtype=float))
-                                                for k, v in study.reference(x).items()}
+    refs = (
+        {}
+        if study.reference is None
+        else {k: readonly(np.asarray(v, dtype=float)) for k, v in study.reference(x).items()}
+    )
     mp = types.MappingProxyType
-    return StudyResult(name=name, x=readonly(x), values=mp(values), summary=mp(summary), lower=mp(lower),
-                       upper=mp(upper), slopes=mp(slopes), references=mp(refs), statistic=study.statistic,
-                       n_runs=n_runs, seed=seed)
+    return StudyResult(
+        name=name,
+        x=readonly(x),
+        values=mp(values),
+        summary=mp(summary),
+        lower=mp(lower),
+        upper=mp(upper),
+        slopes=mp(slopes),
+        references=mp(refs),
+        statistic=study.statistic,
+        n_runs=n_runs,
+        seed=seed,
+    )
 
 
 def plot_study(result: StudyResult, study: Study, *, title=None, path=None):
@@ -343,12 +356,29 @@ def write_study(result: StudyResult, study: Study, out_dir, *, title=None) -> Pa
     for s in result.values:
         sl = result.slopes[s]
         for k, xv in enumerate(result.x):
-            w.writerow([s, f"{xv:g}", f"{result.summary[s][k]:.6g}", f"{result.lower[s][k]:.6g}",
-                        f"{result.upper[s][k]:.6g}", f"{sl[0]:.4g}", f"{sl[1]:.4g}", f"{sl[2]:.4g}"])
+            w.writerow(
+                [
+                    s,
+                    f"{xv:g}",
+                    f"{result.summary[s][k]:.6g}",
+                    f"{result.lower[s][k]:.6g}",
+                    f"{result.upper[s][k]:.6g}",
+                    f"{sl[0]:.4g}",
+                    f"{sl[1]:.4g}",
+                    f"{sl[2]:.4g}",
+                ]
+            )
     _atomic.write_bytes(out / "summary.csv", text.getvalue().encode("utf-8"))
     png = out / f"{result.name}.png"
     _atomic.save_with(lambda p: plot_study(result, study, title=title, path=p), png)
-    marker = {"format": "rltheory-study", "name": result.name, "n_runs": result.n_runs, "seed": result.seed,
-              "statistic": result.statistic, "series": list(result.values), "x": [float(v) for v in result.x]}
+    marker = {
+        "format": "rltheory-study",
+        "name": result.name,
+        "n_runs": result.n_runs,
+        "seed": result.seed,
+        "statistic": result.statistic,
+        "series": list(result.values),
+        "x": [float(v) for v in result.x],
+    }
     _atomic.write_bytes(out / "study.json", json.dumps(marker, indent=1).encode("utf-8"))
     return png

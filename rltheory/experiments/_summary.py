@@ -44,7 +44,7 @@ def _slope_fit(curve, budget):
     upper = getattr(fit, "upper", None)
     if lower is None or upper is None:
         ci = getattr(fit, "ci", None)
-        lower, upper = (ci if ci is not None else (math.nan, math.nan))
+        lower, upper = ci if ci is not None else (math.nan, math.nan)
     return float(fit.slope), float(lower), float(upper)
 
 
@@ -103,8 +103,10 @@ def format_summary(rows) -> str:
     lines = [header]
     for r in rows:
         half = 0.5 * (r.final_upper - r.final_lower)
-        ci = "-" if not (np.isfinite(r.slope_lower) and np.isfinite(r.slope_upper)) else (
-            f"[{r.slope_lower:.3f}, {r.slope_upper:.3f}]"
+        ci = (
+            "-"
+            if not (np.isfinite(r.slope_lower) and np.isfinite(r.slope_upper))
+            else (f"[{r.slope_lower:.3f}, {r.slope_upper:.3f}]")
         )
         lines.append(
             [

@@ -61,12 +61,21 @@ class FQIResult:
             object.__setattr__(self, name, readonly(np.asarray(getattr(self, name))))
 
 
-def fitted_q_iteration(mdp: FiniteMDP, features, max_iter: int, *, n_samples: int | None = None, sampling=None,
-                       regularization: float = 0.0, rng=None) -> FQIResult:
+def fitted_q_iteration(
+    mdp: FiniteMDP,
+    features,
+    max_iter: int,
+    *,
+    n_samples: int | None = None,
+    sampling=None,
+    regularization: float = 0.0,
+    rng=None,
+) -> FQIResult:
     r"""Fitted Q iteration with linear features (the FQI simplification of Fan, Wang, Xie & Yang 2020).
 
     :math:`Q_{k+1} = \Phi\theta_{k+1}`,
-    :math:`\theta_{k+1} = \arg\min_\theta\sum_i(\phi(s_i,a_i)^\top\theta - r_i - \gamma\max_{a'}Q_k(s'_i,a'))^2 + \epsilon\|\theta\|^2`
+    :math:`\theta_{k+1} = \arg\min_\theta\sum_i(\phi(s_i,a_i)^\top\theta - r_i - \gamma\max_{a'}Q_k(s'_i,a'))^2 +
+    \epsilon\|\theta\|^2`
     with fresh samples :math:`(s_i,a_i)\sim\nu` (``sampling``, default uniform
     over state-action pairs), :math:`s'_i\sim P(\cdot|s_i,a_i)`,
     :math:`r_i = r(s_i,a_i)`; ``n_samples=None`` solves the population

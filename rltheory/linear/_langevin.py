@@ -40,8 +40,18 @@ def _kernel_ula(Lam, b, w0, eta, inv_temp, n_steps, states, out):
         out[m] = w
 
 
-def langevin_ridge_samples(X, y, *, regularization: float = 1.0, inverse_temperature: float = 1.0, step: float,
-                           n_steps: int, n_samples: int, seed: int = 0, w0=None) -> np.ndarray:
+def langevin_ridge_samples(
+    X,
+    y,
+    *,
+    regularization: float = 1.0,
+    inverse_temperature: float = 1.0,
+    step: float,
+    n_steps: int,
+    n_samples: int,
+    seed: int = 0,
+    w0=None,
+) -> np.ndarray:
     r"""Independent unadjusted-Langevin chains on the ridge loss, the sampler inside :class:`~rltheory.linear.LMCLSVI`.
 
     :math:`L(w) = \|y - Xw\|^2 + \lambda\|w\|^2`, :math:`\nabla L = 2(\Lambda w - X^\top y)`,
@@ -78,8 +88,16 @@ def langevin_ridge_samples(X, y, *, regularization: float = 1.0, inverse_tempera
     return out
 
 
-def ula_gaussian_moments(X, y, *, regularization: float = 1.0, inverse_temperature: float = 1.0, step: float | None = None,
-                         n_steps: int | None = None, w0=None):
+def ula_gaussian_moments(
+    X,
+    y,
+    *,
+    regularization: float = 1.0,
+    inverse_temperature: float = 1.0,
+    step: float | None = None,
+    n_steps: int | None = None,
+    w0=None,
+):
     r"""Exact mean and covariance of the Langevin iterate on the ridge loss (and of the posterior).
 
     The chain is linear-Gaussian: with :math:`B = I - 2\eta\Lambda`,

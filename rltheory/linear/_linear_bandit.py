@@ -172,7 +172,9 @@ class LinearBandit:
         }
 
 
-def oful_radius(log_det_V: float, dim: int, regularization: float, delta: float, sigma: float, theta_bound: float) -> float:
+def oful_radius(
+    log_det_V: float, dim: int, regularization: float, delta: float, sigma: float, theta_bound: float
+) -> float:
     r"""Radius of the OFUL confidence ellipsoid (Abbasi-Yadkori, Pal & Szepesvari 2011, Theorem 2).
 
     With probability at least :math:`1-\delta`, for all :math:`t \ge 0`,

@@ -248,14 +248,23 @@ class LinUCB(LinearBanditAgent):
     update: ClassVar = staticmethod(_linucb_update)
 
     def __post_init__(self):
-        object.__setattr__(self, "regularization", check_real("regularization", self.regularization, low=0.0, low_open=True))
+        object.__setattr__(
+            self, "regularization", check_real("regularization", self.regularization, low=0.0, low_open=True)
+        )
         object.__setattr__(self, "delta", check_probability("delta", self.delta))
         object.__setattr__(self, "theta_bound", check_real("theta_bound", self.theta_bound, low=0.0))
         object.__setattr__(self, "radius_scale", check_real("radius_scale", self.radius_scale, low=0.0))
 
     def compiled_params(self, problem, budget):
-        return _LinUCBParams(self.regularization, self.delta, self.theta_bound, self.radius_scale,
-                             float(problem.noise_sigma), not problem.is_contextual, problem.arms[0])
+        return _LinUCBParams(
+            self.regularization,
+            self.delta,
+            self.theta_bound,
+            self.radius_scale,
+            float(problem.noise_sigma),
+            not problem.is_contextual,
+            problem.arms[0],
+        )
 
 
 # --------------------------------------------------------------------------- LinTS
@@ -358,7 +367,9 @@ class LinTS(LinearBanditAgent):
     update: ClassVar = staticmethod(_lints_update)
 
     def __post_init__(self):
-        object.__setattr__(self, "regularization", check_real("regularization", self.regularization, low=0.0, low_open=True))
+        object.__setattr__(
+            self, "regularization", check_real("regularization", self.regularization, low=0.0, low_open=True)
+        )
         if self.scale is not None:
             object.__setattr__(self, "scale", check_real("scale", self.scale, low=0.0))
 
@@ -409,8 +420,11 @@ def _prepare(bandit, agent, n_rounds) -> PreparedProblem:
     K = bandit.n_arms
 
     def allocate(n_runs, n_checkpoints):
-        return (np.zeros((n_runs, n_checkpoints)), np.zeros((n_runs, n_checkpoints)),
-                np.zeros((n_runs, n_checkpoints, K), dtype=np.int64))
+        return (
+            np.zeros((n_runs, n_checkpoints)),
+            np.zeros((n_runs, n_checkpoints)),
+            np.zeros((n_runs, n_checkpoints, K), dtype=np.int64),
+        )
 
     def finish(times, outputs, run_start, metadata, confidence, interval):
         regret, realized, pulls = outputs
@@ -418,18 +432,28 @@ def _prepare(bandit, agent, n_rounds) -> PreparedProblem:
 
     return PreparedProblem(
         driver=linear_bandit_run,
-        arrays=(bandit.arms, np.ascontiguousarray(bandit.means), np.ascontiguousarray(bandit.best_means),
-                float(bandit.noise_sigma)),
+        arrays=(
+            bandit.arms,
+            np.ascontiguousarray(bandit.means),
+            np.ascontiguousarray(bandit.best_means),
+            float(bandit.noise_sigma),
+        ),
         n_streams=2,
         allocate=allocate,
         bytes_per_checkpoint=8 * (2 + K),
         finish=finish,
-        rng="xoshiro256++ (environment: contexts and rewards; agent) per run, seeded by SeedSequence(seed, spawn_key=(run,))",
+        rng="xoshiro256++ (environment: contexts and rewards; agent) per run, seeded by SeedSequence(seed, "
+        "spawn_key=(run,))",
         invalid_action=f"agent {{agent!r}} selected an arm outside [0, {K}) at {{at}} of run {{run}}",
     )
 
 
 register_problem_kind(
-    ProblemKind(name="linear-bandit", problem_types=(LinearBandit,), agent_base=LinearBanditAgent, budget="n_rounds",
-                prepare=_prepare)
+    ProblemKind(
+        name="linear-bandit",
+        problem_types=(LinearBandit,),
+        agent_base=LinearBanditAgent,
+        budget="n_rounds",
+        prepare=_prepare,
+    )
 )

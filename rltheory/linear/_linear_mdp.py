@@ -3,7 +3,8 @@ r"""Episodic linear MDPs (Jin, Yang, Wang & Jordan 2020): the model, exact plann
 An episodic linear MDP with horizon :math:`H` has features
 :math:`\phi(s,a) \in \mathbb{R}^d` and, for each step :math:`h`,
 
-.. math:: P_h(s' \mid s, a) = \langle\phi(s,a), \mu_h(s')\rangle,\qquad r_h(s,a) = \langle\phi(s,a), \theta_h\rangle \in [0, 1].
+.. math:: P_h(s' \mid s, a) = \langle\phi(s,a), \mu_h(s')\rangle,\qquad r_h(s,a) = \langle\phi(s,a), \theta_h\rangle
+\in [0, 1].
 
 A :class:`LinearMDP` is a problem of the ``"episodic"`` kind of
 :func:`rltheory.simulation.simulate`: agents (:class:`~rltheory.linear.LSVIUCB`,
@@ -87,14 +88,23 @@ class LinearMDP:
         sums = P.sum(axis=3)
         if (np.abs(sums - 1.0) > PROBABILITY_SUM_ATOL).any():
             h, s, a = (int(i) for i in np.argwhere(np.abs(sums - 1.0) > PROBABILITY_SUM_ATOL)[0])
-            raise ValueError(f"implied P_{h}(. | {s}, {a}) sums to {sums[h, s, a]!r}, expected 1 within {PROBABILITY_SUM_ATOL:g}")
+            raise ValueError(
+                f"implied P_{h}(. | {s}, {a}) sums to {sums[h, s, a]!r}, expected 1 within {PROBABILITY_SUM_ATOL:g}"
+            )
         P = np.clip(P, 0.0, None)
         R = np.einsum("sad,hd->hsa", phi, theta)
         if (R < -1e-12).any() or (R > 1 + 1e-12).any():
             h, s, a = (int(i) for i in np.argwhere((R < -1e-12) | (R > 1 + 1e-12))[0])
             raise ValueError(f"reward r_{h}({s}, {a}) = {R[h, s, a]!r} is outside [0, 1]")
         R = np.clip(R, 0.0, 1.0)
-        for name, arr in (("features", phi), ("mu", mu), ("theta", theta), ("initial_distribution", rho), ("P", P), ("R", R)):
+        for name, arr in (
+            ("features", phi),
+            ("mu", mu),
+            ("theta", theta),
+            ("initial_distribution", rho),
+            ("P", P),
+            ("R", R),
+        ):
             object.__setattr__(self, name, readonly(np.ascontiguousarray(arr)))
 
     @property
@@ -171,8 +181,9 @@ class LinearMDP:
         return cls(phi, np.broadcast_to(P, (H, S * A, S)), np.broadcast_to(R, (H, S * A)), rho)
 
     @classmethod
-    def random(cls, n_states: int, n_actions: int, dim: int, *, horizon: int, rng=None,
-               concentration: float = 0.3) -> LinearMDP:
+    def random(
+        cls, n_states: int, n_actions: int, dim: int, *, horizon: int, rng=None, concentration: float = 0.3
+    ) -> LinearMDP:
         r"""A random low-rank linear MDP.
 
         :math:`\phi(s,a) \sim \mathrm{Dirichlet}(\alpha\mathbf 1_d)` (on the
@@ -189,8 +200,10 @@ class LinearMDP:
         >>> m.dim, m.horizon, bool(np.allclose(m.P.sum(axis=-1), 1.0)), bool((m.R >= 0).all() and (m.R <= 1).all())
         (2, 4, True, True)
         """
-        S, A, d, H = (check_int(n, v, low=1) for n, v in
-                      (("n_states", n_states), ("n_actions", n_actions), ("dim", dim), ("horizon", horizon)))
+        S, A, d, H = (
+            check_int(n, v, low=1)
+            for n, v in (("n_states", n_states), ("n_actions", n_actions), ("dim", dim), ("horizon", horizon))
+        )
         c = check_real("concentration", concentration, low=0.0, low_open=True)
         g = as_generator(rng)
         phi = g.dirichlet(np.full(d, c), size=(S, A))
@@ -250,14 +263,20 @@ class LinearMDP:
         True
         """
         pol = np.asarray(policy)
-        if pol.shape != (self.horizon, self.n_states) or pol.dtype.kind not in "iu" or (pol < 0).any() or (pol >= self.n_actions).any():
-            raise ValueError(f"policy must be integers in [0, {self.n_actions}) of shape ({self.horizon}, {self.n_states})")
+        if (
+            pol.shape != (self.horizon, self.n_states)
+            or pol.dtype.kind not in "iu"
+            or (pol < 0).any()
+            or (pol >= self.n_actions).any()
+        ):
+            raise ValueError(
+                f"policy must be integers in [0, {self.n_actions}) of shape ({self.horizon}, {self.n_states})"
+            )
         V = np.zeros((self.horizon + 1, self.n_states))
         idx = np.arange(self.n_states)
         for h in range(self.horizon - 1, -1, -1):
             V[h] = self.R[h, idx, pol[h]] + self.P[h, idx, pol[h]] @ V[h + 1]
         return V
-
 
 
 def _prepare(mdp: LinearMDP, agent, n_episodes: int):
@@ -276,6 +295,7 @@ def _prepare(mdp: LinearMDP, agent, n_episodes: int):
 
 
 register_problem_kind(
-    ProblemKind(name="episodic", problem_types=(LinearMDP,), agent_base=EpisodicAgent, budget="n_episodes",
-                prepare=_prepare)
+    ProblemKind(
+        name="episodic", problem_types=(LinearMDP,), agent_base=EpisodicAgent, budget="n_episodes", prepare=_prepare
+    )
 )

@@ -181,14 +181,18 @@ class LSVIUCB(EpisodicAgent):
     def __post_init__(self):
         if self.beta is not None:
             object.__setattr__(self, "beta", check_real("beta", self.beta, low=0.0))
-        object.__setattr__(self, "regularization", check_real("regularization", self.regularization, low=0.0, low_open=True))
+        object.__setattr__(
+            self, "regularization", check_real("regularization", self.regularization, low=0.0, low_open=True)
+        )
         object.__setattr__(self, "delta", check_real("delta", self.delta, low=0.0, low_open=True))
 
     def compiled_params(self, problem, budget):
         beta = self.beta
         if beta is None:
             T = budget * problem.horizon
-            beta = problem.dim * problem.horizon * math.sqrt(math.log(2.0 * problem.dim * T / self.delta))  # Thm 3.1, c = 1
+            beta = (
+                problem.dim * problem.horizon * math.sqrt(math.log(2.0 * problem.dim * T / self.delta))
+            )  # Thm 3.1, c = 1
         return _LSVIUCBParams(self.regularization, float(beta))
 
 
@@ -310,9 +314,13 @@ class LMCLSVI(EpisodicAgent):
     observe: ClassVar = staticmethod(_lsvi_observe)
 
     def __post_init__(self):
-        object.__setattr__(self, "regularization", check_real("regularization", self.regularization, low=0.0, low_open=True))
         object.__setattr__(
-            self, "inverse_temperature", check_real("inverse_temperature", self.inverse_temperature, low=0.0, low_open=True)
+            self, "regularization", check_real("regularization", self.regularization, low=0.0, low_open=True)
+        )
+        object.__setattr__(
+            self,
+            "inverse_temperature",
+            check_real("inverse_temperature", self.inverse_temperature, low=0.0, low_open=True),
         )
         object.__setattr__(self, "n_langevin_steps", check_int("n_langevin_steps", self.n_langevin_steps, low=1))
         eta = check_real("step_scale", self.step_scale, low=0.0, low_open=True)

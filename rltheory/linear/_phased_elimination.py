@@ -358,5 +358,6 @@ class PhasedElimination(LinearBanditAgent):
                 f"bandit with {problem.n_contexts} context sets"
             )
         delta = 1.0 / budget if self.delta is None else self.delta
-        return _PhasedEliminationParams(np.ascontiguousarray(problem.arms[0]), float(delta), float(self.design_tol),
-                                        DESIGN_MAX_ITER)
+        return _PhasedEliminationParams(
+            np.ascontiguousarray(problem.arms[0]), float(delta), float(self.design_tol), DESIGN_MAX_ITER
+        )

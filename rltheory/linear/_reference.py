@@ -90,7 +90,9 @@ def lints_reference_run(bandit: LinearBandit, policy: LinTS, horizon: int, env_s
     return np.array(played)
 
 
-def lsvi_ucb_reference(mdp: LinearMDP, n_episodes: int, *, beta: float, regularization: float = 1.0, seed: int = 0) -> np.ndarray:
+def lsvi_ucb_reference(
+    mdp: LinearMDP, n_episodes: int, *, beta: float, regularization: float = 1.0, seed: int = 0
+) -> np.ndarray:
     r"""Naive NumPy LSVI-UCB: every episode re-solves each regression from all stored data.
 
     :math:`\Lambda_h` rebuilt from the :math:`k` stored features and inverted
@@ -141,12 +143,23 @@ def lsvi_ucb_reference(mdp: LinearMDP, n_episodes: int, *, beta: float, regulari
     return out
 
 
-def lmc_lsvi_reference(mdp: LinearMDP, n_episodes: int, *, regularization: float = 1.0, inverse_temperature: float = 1.0,
-                       n_langevin_steps: int = 20, step_scale: float = 0.25, n_samples: int = 1, seed: int = 0) -> np.ndarray:
-    r"""Plain NumPy LMC-LSVI (run 0 of the compiled :class:`~rltheory.linear.LMCLSVI`, same xoshiro256++ stream): regressions re-solved from stored data.
+def lmc_lsvi_reference(
+    mdp: LinearMDP,
+    n_episodes: int,
+    *,
+    regularization: float = 1.0,
+    inverse_temperature: float = 1.0,
+    n_langevin_steps: int = 20,
+    step_scale: float = 0.25,
+    n_samples: int = 1,
+    seed: int = 0,
+) -> np.ndarray:
+    r"""Plain NumPy LMC-LSVI (run 0 of the compiled :class:`~rltheory.linear.LMCLSVI`, same xoshiro256++ stream):
+    regressions re-solved from stored data.
 
     :math:`\Lambda_h` and :math:`\sum_\tau\phi_\tau y_\tau` are rebuilt every episode; the Langevin
-    iterations, the optimistic maximum over samples and the warm start are those of the compiled :class:`~rltheory.linear.LMCLSVI`.
+    iterations, the optimistic maximum over samples and the warm start are those of the compiled
+    :class:`~rltheory.linear.LMCLSVI`.
     Returns the cumulative regret per episode.
     """
     phi, P, cumP, R, cum0, rho = _arrays(mdp)

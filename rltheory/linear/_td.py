@@ -744,8 +744,30 @@ def _start(rng, cum0, term):
 
 
 @njit(cache=True)
-def _run_td(algo, cumP, cumMu, rho, R, phi, cum0, term, gamma, lam, alpha, beta, decay, offset, reg, theta0, times,
-            rng, o_theta, o_w, o_A, o_b):
+def _run_td(
+    algo,
+    cumP,
+    cumMu,
+    rho,
+    R,
+    phi,
+    cum0,
+    term,
+    gamma,
+    lam,
+    alpha,
+    beta,
+    decay,
+    offset,
+    reg,
+    theta0,
+    times,
+    rng,
+    o_theta,
+    o_w,
+    o_A,
+    o_b,
+):
     S, d = phi.shape
     theta = theta0.copy()
     w = np.zeros(d)
@@ -827,12 +849,56 @@ def _run_td(algo, cumP, cumMu, rho, R, phi, cum0, term, gamma, lam, alpha, beta,
 
 
 @njit(cache=True, parallel=True)
-def _kernel_td(algo, cumP, cumMu, rho, R, phi, cum0, term, gamma, lam, alpha, beta, decay, offset, reg, theta0, times,
-               states, o_theta, o_w, o_A, o_b):
+def _kernel_td(
+    algo,
+    cumP,
+    cumMu,
+    rho,
+    R,
+    phi,
+    cum0,
+    term,
+    gamma,
+    lam,
+    alpha,
+    beta,
+    decay,
+    offset,
+    reg,
+    theta0,
+    times,
+    states,
+    o_theta,
+    o_w,
+    o_A,
+    o_b,
+):
     for j in prange(states.shape[0]):
         rng = states[j].copy()
-        _run_td(algo, cumP, cumMu, rho, R, phi, cum0, term, gamma, lam, alpha, beta, decay, offset, reg, theta0, times,
-                rng, o_theta[j], o_w[j], o_A[j], o_b[j])
+        _run_td(
+            algo,
+            cumP,
+            cumMu,
+            rho,
+            R,
+            phi,
+            cum0,
+            term,
+            gamma,
+            lam,
+            alpha,
+            beta,
+            decay,
+            offset,
+            reg,
+            theta0,
+            times,
+            rng,
+            o_theta[j],
+            o_w[j],
+            o_A[j],
+            o_b[j],
+        )
 
 
 @dataclass(frozen=True)
@@ -991,15 +1057,49 @@ def _launch(algo, prep, gamma, lam, alpha, beta, decay, offset, reg):
     o_A = np.zeros((n, d, d))
     o_b = np.zeros((n, d))
     _kernel_td(
-        algo, prep["cumP"], prep["cumMu"], prep["rho"], prep["R"], prep["phi"], prep["cum0"], prep["term"],
-        float(gamma), float(lam), float(alpha), float(beta), float(decay), float(offset), float(reg), prep["theta0"],
-        prep["times"], states, o_theta, o_w, o_A, o_b,
+        algo,
+        prep["cumP"],
+        prep["cumMu"],
+        prep["rho"],
+        prep["R"],
+        prep["phi"],
+        prep["cum0"],
+        prep["term"],
+        float(gamma),
+        float(lam),
+        float(alpha),
+        float(beta),
+        float(decay),
+        float(offset),
+        float(reg),
+        prep["theta0"],
+        prep["times"],
+        states,
+        o_theta,
+        o_w,
+        o_A,
+        o_b,
     )
     return o_theta, o_w, o_A, o_b
 
 
-def td(mdp, policy, features, *, behavior=None, lambda_=0.0, alpha=0.01, decay=0.0, decay_offset=1.0, theta0=None,
-       n_steps=10_000, n_runs=1, seed=0, checkpoints=50, initial_distribution=None) -> TDLearningResult:
+def td(
+    mdp,
+    policy,
+    features,
+    *,
+    behavior=None,
+    lambda_=0.0,
+    alpha=0.01,
+    decay=0.0,
+    decay_offset=1.0,
+    theta0=None,
+    n_steps=10_000,
+    n_runs=1,
+    seed=0,
+    checkpoints=50,
+    initial_distribution=None,
+) -> TDLearningResult:
     r"""Linear TD(:math:`\lambda`) (Sutton 1988) with importance-weighted accumulating traces.
 
     .. math::
@@ -1073,25 +1173,75 @@ def td(mdp, policy, features, *, behavior=None, lambda_=0.0, alpha=0.01, decay=0
     [-24.0, -16.0, -8.0, 0.0]
     """
     lam = _lambda(lambda_)
-    prep = _prepare(mdp, policy, features, behavior, theta0, n_steps, n_runs, seed, checkpoints, initial_distribution,
-                    "td")
-    o = _launch(_TD, prep, mdp.gamma, lam, _nonneg("alpha", alpha, True), 0.0, _nonneg("decay", decay),
-                _nonneg("decay_offset", decay_offset, True), 0.0)
+    prep = _prepare(
+        mdp, policy, features, behavior, theta0, n_steps, n_runs, seed, checkpoints, initial_distribution, "td"
+    )
+    o = _launch(
+        _TD,
+        prep,
+        mdp.gamma,
+        lam,
+        _nonneg("alpha", alpha, True),
+        0.0,
+        _nonneg("decay", decay),
+        _nonneg("decay_offset", decay_offset, True),
+        0.0,
+    )
     return TDLearningResult("td", prep["times"], o[0], o[0][:, -1], np.zeros_like(o[1]), prep["seed"])
 
 
-def _gradient_td(algo, mdp, policy, features, behavior, alpha, beta, decay, decay_offset, theta0, n_steps, n_runs, seed,
-                 checkpoints, initial_distribution):
+def _gradient_td(
+    algo,
+    mdp,
+    policy,
+    features,
+    behavior,
+    alpha,
+    beta,
+    decay,
+    decay_offset,
+    theta0,
+    n_steps,
+    n_runs,
+    seed,
+    checkpoints,
+    initial_distribution,
+):
     who = _NAMES[algo]
-    prep = _prepare(mdp, policy, features, behavior, theta0, n_steps, n_runs, seed, checkpoints, initial_distribution,
-                    who)
-    o = _launch(algo, prep, mdp.gamma, 0.0, _nonneg("alpha", alpha, True), _nonneg("beta", beta, True),
-                _nonneg("decay", decay), _nonneg("decay_offset", decay_offset, True), 0.0)
+    prep = _prepare(
+        mdp, policy, features, behavior, theta0, n_steps, n_runs, seed, checkpoints, initial_distribution, who
+    )
+    o = _launch(
+        algo,
+        prep,
+        mdp.gamma,
+        0.0,
+        _nonneg("alpha", alpha, True),
+        _nonneg("beta", beta, True),
+        _nonneg("decay", decay),
+        _nonneg("decay_offset", decay_offset, True),
+        0.0,
+    )
     return TDLearningResult(who, prep["times"], o[0], o[0][:, -1], o[1], prep["seed"])
 
 
-def gtd2(mdp, policy, features, *, behavior=None, alpha=0.005, beta=0.05, decay=0.0, decay_offset=1.0, theta0=None,
-         n_steps=10_000, n_runs=1, seed=0, checkpoints=50, initial_distribution=None) -> TDLearningResult:
+def gtd2(
+    mdp,
+    policy,
+    features,
+    *,
+    behavior=None,
+    alpha=0.005,
+    beta=0.05,
+    decay=0.0,
+    decay_offset=1.0,
+    theta0=None,
+    n_steps=10_000,
+    n_runs=1,
+    seed=0,
+    checkpoints=50,
+    initial_distribution=None,
+) -> TDLearningResult:
     r"""GTD2 (Sutton, Maei, Precup, Bhatnagar, Silver, Szepesvari & Wiewiora 2009, eqs. (8)-(9)).
 
     .. math::
@@ -1123,12 +1273,42 @@ def gtd2(mdp, policy, features, *, behavior=None, alpha=0.005, beta=0.05, decay=
     >>> gtd2(b.mdp, b.target, b.features, behavior=b.behavior, theta0=b.theta0, n_steps=100).algorithm
     'gtd2'
     """
-    return _gradient_td(_GTD2, mdp, policy, features, behavior, alpha, beta, decay, decay_offset, theta0, n_steps,
-                        n_runs, seed, checkpoints, initial_distribution)
+    return _gradient_td(
+        _GTD2,
+        mdp,
+        policy,
+        features,
+        behavior,
+        alpha,
+        beta,
+        decay,
+        decay_offset,
+        theta0,
+        n_steps,
+        n_runs,
+        seed,
+        checkpoints,
+        initial_distribution,
+    )
 
 
-def tdc(mdp, policy, features, *, behavior=None, alpha=0.005, beta=0.05, decay=0.0, decay_offset=1.0, theta0=None,
-        n_steps=10_000, n_runs=1, seed=0, checkpoints=50, initial_distribution=None) -> TDLearningResult:
+def tdc(
+    mdp,
+    policy,
+    features,
+    *,
+    behavior=None,
+    alpha=0.005,
+    beta=0.05,
+    decay=0.0,
+    decay_offset=1.0,
+    theta0=None,
+    n_steps=10_000,
+    n_runs=1,
+    seed=0,
+    checkpoints=50,
+    initial_distribution=None,
+) -> TDLearningResult:
     r"""TDC, TD with gradient correction (Sutton et al. 2009, eq. (10); Sutton & Barto 2018, eq. (11.29)-(11.30)).
 
     .. math::
@@ -1158,12 +1338,39 @@ def tdc(mdp, policy, features, *, behavior=None, alpha=0.005, beta=0.05, decay=0
     >>> tdc(b.mdp, b.target, b.features, behavior=b.behavior, theta0=b.theta0, n_steps=100).theta.shape
     (1, 8)
     """
-    return _gradient_td(_TDC, mdp, policy, features, behavior, alpha, beta, decay, decay_offset, theta0, n_steps,
-                        n_runs, seed, checkpoints, initial_distribution)
+    return _gradient_td(
+        _TDC,
+        mdp,
+        policy,
+        features,
+        behavior,
+        alpha,
+        beta,
+        decay,
+        decay_offset,
+        theta0,
+        n_steps,
+        n_runs,
+        seed,
+        checkpoints,
+        initial_distribution,
+    )
 
 
-def lstd(mdp, policy, features, *, behavior=None, lambda_=0.0, regularization=0.0, n_steps=10_000, n_runs=1, seed=0,
-         checkpoints=50, initial_distribution=None) -> LSTDResult:
+def lstd(
+    mdp,
+    policy,
+    features,
+    *,
+    behavior=None,
+    lambda_=0.0,
+    regularization=0.0,
+    n_steps=10_000,
+    n_runs=1,
+    seed=0,
+    checkpoints=50,
+    initial_distribution=None,
+) -> LSTDResult:
     r"""LSTD(:math:`\lambda`) (Bradtke & Barto 1996; Boyan 2002), off-policy through importance-weighted traces.
 
     .. math::
@@ -1213,15 +1420,30 @@ def lstd(mdp, policy, features, *, behavior=None, lambda_=0.0, regularization=0.
     [[-24.0, -16.0, -8.0, 0.0]]
     """
     lam = _lambda(lambda_)
-    prep = _prepare(mdp, policy, features, behavior, None, n_steps, n_runs, seed, checkpoints, initial_distribution,
-                    "lstd")
+    prep = _prepare(
+        mdp, policy, features, behavior, None, n_steps, n_runs, seed, checkpoints, initial_distribution, "lstd"
+    )
     o = _launch(_LSTD, prep, mdp.gamma, lam, 1.0, 0.0, 0.0, 1.0, _nonneg("regularization", regularization))
     return LSTDResult(prep["times"], o[0], o[0][:, -1], o[2], o[3], prep["seed"])
 
 
-def td_reference_run(algorithm: str, mdp: FiniteMDP, policy, features, *, behavior=None, lambda_=0.0, alpha=0.01,
-                     beta=0.05, decay=0.0, decay_offset=1.0, theta0=None, n_steps=100, seed=0,
-                     initial_distribution=None) -> np.ndarray:
+def td_reference_run(
+    algorithm: str,
+    mdp: FiniteMDP,
+    policy,
+    features,
+    *,
+    behavior=None,
+    lambda_=0.0,
+    alpha=0.01,
+    beta=0.05,
+    decay=0.0,
+    decay_offset=1.0,
+    theta0=None,
+    n_steps=100,
+    seed=0,
+    initial_distribution=None,
+) -> np.ndarray:
     r"""Plain-Python/NumPy twin of the compiled learners for run 0 (``"td"``, ``"gtd2"``, ``"tdc"``; final theta).
 
     Draws from the same xoshiro256++ stream (:class:`rltheory.simulation.PyXoshiro`)
@@ -1239,8 +1461,9 @@ def td_reference_run(algorithm: str, mdp: FiniteMDP, policy, features, *, behavi
     from ..simulation import PyXoshiro
 
     code = {"td": _TD, "gtd2": _GTD2, "tdc": _TDC}[algorithm]
-    prep = _prepare(mdp, policy, features, behavior, theta0, n_steps, 1, seed, 1, initial_distribution,
-                    "td_reference_run")
+    prep = _prepare(
+        mdp, policy, features, behavior, theta0, n_steps, 1, seed, 1, initial_distribution, "td_reference_run"
+    )
     g = PyXoshiro(run_states(prep["seed"], np.arange(1), 1)[0, 0])
     term = prep["term"]
 

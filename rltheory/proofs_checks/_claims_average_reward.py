@@ -45,7 +45,8 @@ def _policy_instances(draw):
 @property_claim(
     id="average-reward.gain-bias.evaluation-equations",
     statement=(
-        "For every finite MDP and stationary policy pi, the gain g = P* r_pi and the bias h = (I - P + P*)^{-1}(I - P*) r_pi "
+        "For every finite MDP and stationary policy pi, the gain g = P* r_pi and the bias h = (I - P + P*)^{-1}(I - "
+        "P*) r_pi "
         "returned by rltheory.tabular.gain_and_bias solve (I - P_pi) g = 0, g + (I - P_pi) h = r_pi, P* h = 0 "
         "(multichain and periodic chains included)."
     ),
@@ -176,12 +177,15 @@ def _laurent_slack(instance):
 @property_claim(
     id="average-reward.laurent-expansion",
     statement=(
-        "Laurent expansion of the discounted value: for every finite chain (multichain, periodic allowed), policy pi and "
+        "Laurent expansion of the discounted value: for every finite chain (multichain, periodic allowed), policy pi "
+        "and "
         "1 - gamma small enough that rho ||H|| <= 1/2 (rho = (1-gamma)/gamma, H the deviation matrix), "
         "||v_gamma - g/(1-gamma) - h||_inf <= rho ||h|| + (1+rho) rho ||H|| ||h|| / (1 - rho ||H||) = O(1 - gamma)."
     ),
-    latex=r"\Big\|v_\gamma^\pi - \tfrac{g^\pi}{1-\gamma} - h^\pi\Big\|_\infty \le \rho\|h\| + \frac{(1+\rho)\rho\|H\|}{1-\rho\|H\|}\|h\|",
-    source=f"{PUTERMAN}, Theorem 8.2.3 (Laurent series v = (1+rho) sum_n rho^n y_n, y_{{-1}} = g, y_0 = h, y_n = (-1)^n H^{{n+1}} r)",
+    latex=r"\Big\|v_\gamma^\pi - \tfrac{g^\pi}{1-\gamma} - h^\pi\Big\|_\infty \le \rho\|h\| + "
+    r"\frac{(1+\rho)\rho\|H\|}{1-\rho\|H\|}\|h\|",
+    source=f"{PUTERMAN}, Theorem 8.2.3 (Laurent series v = (1+rho) sum_n rho^n y_n, y_{{-1}} = g, y_0 = h, y_n = "
+    f"(-1)^n H^{{n+1}} r)",
     kind="inequality",
     tags=("average-reward", "fast"),
     strategy=lambda: _laurent_instances(),
@@ -250,6 +254,7 @@ def _plugin_rate_check(which: str):
         key = 21 if which == "n" else 22
         if which == "n":
             xs = np.array([2_000, 8_000, 32_000, 128_000])
+
             def fn(x, u):
                 return _plugin_gain_errors(0.1, int(x), u)
 
@@ -260,6 +265,7 @@ def _plugin_rate_check(which: str):
             # per pair keep the delta method accurate (on p in [0.05, 0.4] the slope is 0.565: not asymptotic)
             ps = np.array([0.004, 0.002, 0.001, 0.0005])
             xs = 1.0 / ps
+
             def fn(x, u):
                 return _plugin_gain_errors(1.0 / x, 4_000_000, u)
 
@@ -300,8 +306,10 @@ register(
     Claim(
         id="average-reward.plugin.rate-samples",
         statement=(
-            "Generative-model plug-in estimation: with n samples per state-action pair, the gain error of a fixed policy "
-            "on the empirical model decays like n^{-1/2} (the eps^{-2} of the O~(|S||A| t_mix eps^{-2}) sample complexity): "
+            "Generative-model plug-in estimation: with n samples per state-action pair, the gain error of a fixed "
+            "policy "
+            "on the empirical model decays like n^{-1/2} (the eps^{-2} of the O~(|S||A| t_mix eps^{-2}) sample "
+            "complexity): "
             "the fitted exponent's 95% bootstrap CI contains -1/2 (2-state tunable-mixing MDP, p = 0.1)."
         ),
         latex=r"|\hat g^{\pi} - g^{\pi}| \asymp \sqrt{t_{mix}/n}",

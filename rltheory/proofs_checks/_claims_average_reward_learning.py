@@ -20,8 +20,9 @@ from hypothesis import strategies as st
 from rltheory.proofs_checks._registry import CheckContext, CheckResult, Counterexample, Slack, claim
 from rltheory.proofs_checks._search import property_claim
 
-JAKSCH = ("T. Jaksch, R. Ortner and P. Auer, Near-optimal regret bounds for reinforcement learning, "
-          "JMLR 11 (2010) 1563-1600")
+JAKSCH = (
+    "T. Jaksch, R. Ortner and P. Auer, Near-optimal regret bounds for reinforcement learning, JMLR 11 (2010) 1563-1600"
+)
 _DELTA = 0.1
 
 
@@ -52,8 +53,10 @@ def _switch(stay: float):
 def _bound_instances():
     from rltheory.tabular import NoisyRewards
 
-    return (("deterministic two-state switch", NoisyRewards(_switch(1.0))),
-            ("two-state switch with slip 0.1", NoisyRewards(_switch(0.9))))
+    return (
+        ("deterministic two-state switch", NoisyRewards(_switch(1.0))),
+        ("two-state switch with slip 0.1", NoisyRewards(_switch(0.9))),
+    )
 
 
 # ------------------------------------------------------------------ UCRL2 regret bound
@@ -82,15 +85,26 @@ def _ucrl2_bound_check(ctx: CheckContext) -> CheckResult:
         g = curve.metadata["optimal_gain"]
         useful = curve.times[bound < curve.times * g]
         first = int(useful[0]) if useful.size else None
-        notes.append(f"{label}: D = {D:.4g}, g* = {g:.4g}, mean regret at T = {real[:, -1].mean():.4g} vs bound "
-                     f"{bound[-1]:.4g}, {k}/{n_runs} runs above it; bound < T g* from T = {first}")
+        notes.append(
+            f"{label}: D = {D:.4g}, g* = {g:.4g}, mean regret at T = {real[:, -1].mean():.4g} vs bound "
+            f"{bound[-1]:.4g}, {k}/{n_runs} runs above it; bound < T g* from T = {first}"
+        )
         if slack < worst:
             worst = slack
         if slack < 0 and cx is None:
-            cx = Counterexample((label, T, n_runs, seed), slack, f"{label}, T={T}, runs={n_runs}, seed={seed}",
-                                seed=ctx.seed)
-    return CheckResult("average-reward.ucrl2.regret-bound", cx is None, len(notes), worst, cx, 0.0,
-                       relative_slack=worst, message="; ".join(notes))
+            cx = Counterexample(
+                (label, T, n_runs, seed), slack, f"{label}, T={T}, runs={n_runs}, seed={seed}", seed=ctx.seed
+            )
+    return CheckResult(
+        "average-reward.ucrl2.regret-bound",
+        cx is None,
+        len(notes),
+        worst,
+        cx,
+        0.0,
+        relative_slack=worst,
+        message="; ".join(notes),
+    )
 
 
 claim(
@@ -99,7 +113,8 @@ claim(
         "UCRL2 with confidence delta = 0.1 (the paper's radii) on communicating MDPs with Bernoulli rewards: the "
         "realized regret T g* - sum_t r_t stays below 34 D S sqrt(A T log(T/delta)) at 13 checkpoints up to T = 5e5 "
         "(mean regret's upper 95% CI below the bound, and the fraction of runs crossing it compatible with <= delta), "
-        "on two 2-state instances (D = 1 and 1/0.9) where the bound drops below T g* (the largest possible regret) after T ~ 1e5 to 3e5: "
+        "on two 2-state instances (D = 1 and 1/0.9) where the bound drops below T g* (the largest possible regret) "
+        "after T ~ 1e5 to 3e5: "
         "below that it is vacuous, which the message reports."
     ),
     latex=r"\Pr\Big(\forall T>1:\ T g^* - \sum_{t\le T} r_t \le 34\,DS\sqrt{AT\log(T/\delta)}\Big) \ge 1-\delta",
@@ -116,8 +131,10 @@ def _optimism_instances():
 
     g = garnet(5, 2, 3, rng=np.random.SeedSequence([2010, 5]), gamma=0.9, reward="state-action")
     R = np.clip(np.asarray(g.R), 0.0, 1.0)
-    return (("RiverSwim-6 (Osband), Bernoulli rewards", NoisyRewards(river_swim(6, gamma=1, variant="osband"))),
-            ("garnet(5, 2, 3), Bernoulli rewards", NoisyRewards(FiniteMDP(g.P, R, gamma=1.0))))
+    return (
+        ("RiverSwim-6 (Osband), Bernoulli rewards", NoisyRewards(river_swim(6, gamma=1, variant="osband"))),
+        ("garnet(5, 2, 3), Bernoulli rewards", NoisyRewards(FiniteMDP(g.P, R, gamma=1.0))),
+    )
 
 
 def _ucrl2_optimism_check(ctx: CheckContext) -> CheckResult:
@@ -142,16 +159,27 @@ def _ucrl2_optimism_check(ctx: CheckContext) -> CheckResult:
         k_out = int((out[:, col["episodes_in_set"]] < out[:, col["episodes"]]).sum())
         slack_b = (_DELTA - _clopper_pearson_low(max(k_fail, k_out), n_runs)) / _DELTA
         slack = min(slack_a, slack_b)
-        notes.append(f"{label}: {episodes} episodes over {n_runs} runs, {in_set} with M in M_k, {violations} "
-                     f"violations of the implication (min margin {margin:.3g} x 1/sqrt(t_k)), runs with M outside "
-                     f"some M_k: {k_out}, with optimism failing: {k_fail}")
+        notes.append(
+            f"{label}: {episodes} episodes over {n_runs} runs, {in_set} with M in M_k, {violations} "
+            f"violations of the implication (min margin {margin:.3g} x 1/sqrt(t_k)), runs with M outside "
+            f"some M_k: {k_out}, with optimism failing: {k_fail}"
+        )
         if slack < worst:
             worst = slack
         if slack < 0 and cx is None:
-            cx = Counterexample((label, T, n_runs, seed), slack, f"{label}, T={T}, runs={n_runs}, seed={seed}",
-                                seed=ctx.seed)
-    return CheckResult("average-reward.ucrl2.evi-optimism", cx is None, len(notes), worst, cx, 0.0,
-                       relative_slack=worst, message="; ".join(notes))
+            cx = Counterexample(
+                (label, T, n_runs, seed), slack, f"{label}, T={T}, runs={n_runs}, seed={seed}", seed=ctx.seed
+            )
+    return CheckResult(
+        "average-reward.ucrl2.evi-optimism",
+        cx is None,
+        len(notes),
+        worst,
+        cx,
+        0.0,
+        relative_slack=worst,
+        message="; ".join(notes),
+    )
 
 
 claim(
@@ -164,9 +192,11 @@ claim(
         "(Clopper-Pearson), for delta = 0.1, T = 2e4, on RiverSwim-6 and a 5-state garnet with Bernoulli rewards."
     ),
     latex=r"M \in \mathcal M_k \Rightarrow \max_s (u_{i+1}-u_i)(s) \ge \tilde\rho^* \ge g^*,\ "
-          r"\min_s (u_{i+1}-u_i)(s) \ge g^* - \tfrac{1}{\sqrt{t_k}};\quad \Pr(\exists k: M\notin\mathcal M_k) \le \delta",
-    source=(f"{JAKSCH}, Sec. 4 (Eq. (6) and Theorem 7 for EVI; the confidence sets fail with total probability "
-            "< delta, Sec. 4.2); A. Odoni (1969), Oper. Res. 17 (gain bounds of value iteration)"),
+    r"\min_s (u_{i+1}-u_i)(s) \ge g^* - \tfrac{1}{\sqrt{t_k}};\quad \Pr(\exists k: M\notin\mathcal M_k) \le \delta",
+    source=(
+        f"{JAKSCH}, Sec. 4 (Eq. (6) and Theorem 7 for EVI; the confidence sets fail with total probability "
+        "< delta, Sec. 4.2); A. Odoni (1969), Oper. Res. 17 (gain bounds of value iteration)"
+    ),
     kind="inequality",
     tags=("average-reward", "ucrl2", "statistical", "fast"),
 )(_ucrl2_optimism_check)
@@ -246,8 +276,13 @@ def _closed_form_check(ctx: CheckContext) -> CheckResult:
         for s in range(size):
             P[s, 0, max(s - 1, 0)] = Fraction(1)
             P[s, 1, min(s + 1, size - 1)] = Fraction(1)
-        cases = [(f"deterministic chain of {size} states", FiniteMDP(P, np.zeros((size, 2), dtype=int), gamma=1),
-                  Fraction(size - 1))]
+        cases = [
+            (
+                f"deterministic chain of {size} states",
+                FiniteMDP(P, np.zeros((size, 2), dtype=int), gamma=1),
+                Fraction(size - 1),
+            )
+        ]
         for variant in ("osband", "strehl-littman"):
             mdp = river_swim(size, gamma=1, variant=variant)
             # swimming right is a birth-death chain: E_0[tau_{n-1}] = sum_i m_i, m_i = (1 + q_i m_{i-1}) / p_i
@@ -264,9 +299,17 @@ def _closed_form_check(ctx: CheckContext) -> CheckResult:
             worst = min(worst, 1.0 if ok else -1.0)
             if not ok and cx is None:
                 cx = Counterexample(label, -1.0, f"{label}: diameter {got} != closed form {expected}", seed=ctx.seed)
-    return CheckResult("average-reward.diameter.closed-forms", cx is None, n, worst, cx, 0.0, relative_slack=worst,
-                       message="exact rational diameters of chains (S - 1) and RiverSwim (birth-death passage time "
-                       "upstream), S = 2..8; slack 1 = equal")
+    return CheckResult(
+        "average-reward.diameter.closed-forms",
+        cx is None,
+        n,
+        worst,
+        cx,
+        0.0,
+        relative_slack=worst,
+        message="exact rational diameters of chains (S - 1) and RiverSwim (birth-death passage time "
+        "upstream), S = 2..8; slack 1 = equal",
+    )
 
 
 claim(
@@ -278,8 +321,10 @@ claim(
         "reaches any state deterministically), computed in rational arithmetic."
     ),
     latex=r"D(\text{RiverSwim}_n) = \sum_{i=0}^{n-2} m_i,\quad m_i = \frac{1 + q_i m_{i-1}}{p_i}",
-    source=(f"{JAKSCH}, Definition 1; passage times of a birth-death chain by first-step analysis (J. R. Norris, "
-            "Markov Chains, Cambridge 1997, Sec. 1.3)"),
+    source=(
+        f"{JAKSCH}, Definition 1; passage times of a birth-death chain by first-step analysis (J. R. Norris, "
+        "Markov Chains, Cambridge 1997, Sec. 1.3)"
+    ),
     kind="identity",
     tags=("average-reward", "diameter", "fast"),
 )(_closed_form_check)

@@ -45,9 +45,23 @@ def _bound_check(claim_id, policy_name, bound_fn, horizon):
             if slack < worst:
                 worst = slack
             if slack < 0 and cx is None:
-                cx = Counterexample((means, horizon, n_runs, seed), slack, f"BernoulliBandit({list(means)}), T={horizon}, runs={n_runs}, seed={seed}", seed=ctx.seed)
-        return CheckResult(claim_id, cx is None, n, worst, cx, 0.0, relative_slack=worst_rel,
-                           message=f"{len(_INSTANCES)} Bernoulli instances, T={horizon}, {n_runs} runs; slack = bound - lower 95% CI of mean pseudo-regret at 20 checkpoints")
+                cx = Counterexample(
+                    (means, horizon, n_runs, seed),
+                    slack,
+                    f"BernoulliBandit({list(means)}), T={horizon}, runs={n_runs}, seed={seed}",
+                    seed=ctx.seed,
+                )
+        return CheckResult(
+            claim_id,
+            cx is None,
+            n,
+            worst,
+            cx,
+            0.0,
+            relative_slack=worst_rel,
+            message=f"{len(_INSTANCES)} Bernoulli instances, T={horizon}, {n_runs} runs; slack = bound - lower 95% CI "
+            "of mean pseudo-regret at 20 checkpoints",
+        )
 
     return check
 
@@ -66,24 +80,38 @@ def _exp3_bound(bandit, times, horizon):
 
 
 def _register_bounds():
-    register(Claim(
-        id="bandits.ucb1-bound",
-        statement=("UCB1 on rewards in [0, 1]: for every n, E[R_n] <= 8 sum_{i: Delta_i > 0} ln n / Delta_i + "
-                   "(1 + pi^2/3) sum_j Delta_j (checked on 3 Bernoulli instances at 20 checkpoints)."),
-        latex=r"\mathbb E[R_n] \le 8\sum_{i:\Delta_i>0}\frac{\ln n}{\Delta_i} + \Big(1+\frac{\pi^2}{3}\Big)\sum_j \Delta_j",
-        source="P. Auer, N. Cesa-Bianchi, P. Fischer, Finite-time analysis of the multiarmed bandit problem, Machine Learning 47 (2002), Theorem 1",
-        kind="inequality", tags=("bandits", "statistical", "fast"),
-        check=_bound_check("bandits.ucb1-bound", "UCB1", _ucb1_bound, 2000),
-    ))
-    register(Claim(
-        id="bandits.exp3-bound",
-        statement=("EXP3 with gamma = min(1, sqrt(K ln K / ((e-1) g))), g = T: expected regret against the best fixed arm "
-                   "<= 2 sqrt(e-1) sqrt(g K ln K); checked for the pseudo-regret on Bernoulli instances (an oblivious special case)."),
-        latex=r"G_{\max} - \mathbb E[G_{\rm Exp3}] \le 2\sqrt{e-1}\sqrt{gK\ln K}",
-        source="P. Auer, N. Cesa-Bianchi, Y. Freund, R. Schapire, The nonstochastic multiarmed bandit problem, SIAM J. Comput. 32(1) (2002), Corollary 3.2",
-        kind="inequality", tags=("bandits", "statistical", "fast"),
-        check=_bound_check("bandits.exp3-bound", "EXP3", _exp3_bound, 2000),
-    ))
+    register(
+        Claim(
+            id="bandits.ucb1-bound",
+            statement=(
+                "UCB1 on rewards in [0, 1]: for every n, E[R_n] <= 8 sum_{i: Delta_i > 0} ln n / Delta_i + "
+                "(1 + pi^2/3) sum_j Delta_j (checked on 3 Bernoulli instances at 20 checkpoints)."
+            ),
+            latex=r"\mathbb E[R_n] \le 8\sum_{i:\Delta_i>0}\frac{\ln n}{\Delta_i} + \Big(1+\frac{\pi^2}{3}\Big)\sum_j "
+            r"\Delta_j",
+            source="P. Auer, N. Cesa-Bianchi, P. Fischer, Finite-time analysis of the multiarmed bandit problem, "
+            "Machine Learning 47 (2002), Theorem 1",
+            kind="inequality",
+            tags=("bandits", "statistical", "fast"),
+            check=_bound_check("bandits.ucb1-bound", "UCB1", _ucb1_bound, 2000),
+        )
+    )
+    register(
+        Claim(
+            id="bandits.exp3-bound",
+            statement=(
+                "EXP3 with gamma = min(1, sqrt(K ln K / ((e-1) g))), g = T: expected regret against the best fixed arm "
+                "<= 2 sqrt(e-1) sqrt(g K ln K); checked for the pseudo-regret on Bernoulli instances (an oblivious "
+                "special case)."
+            ),
+            latex=r"G_{\max} - \mathbb E[G_{\rm Exp3}] \le 2\sqrt{e-1}\sqrt{gK\ln K}",
+            source="P. Auer, N. Cesa-Bianchi, Y. Freund, R. Schapire, The nonstochastic multiarmed bandit problem, "
+            "SIAM J. Comput. 32(1) (2002), Corollary 3.2",
+            kind="inequality",
+            tags=("bandits", "statistical", "fast"),
+            check=_bound_check("bandits.exp3-bound", "EXP3", _exp3_bound, 2000),
+        )
+    )
 
 
 _LR_MEANS = (0.9, 0.8, 0.7)
@@ -117,16 +145,35 @@ def _lai_robbins_check(claim_id, policy_name, horizon):
         n_runs = max(20, ctx.examples)
         seed = _seed(ctx, 7)
         checkpoints = np.unique(np.geomspace(horizon / 100, horizon, 12).astype(np.int64))
-        curve = simulate(bandit, _policy(policy_name), n_rounds=horizon, n_runs=n_runs, seed=seed, checkpoints=checkpoints)
+        curve = simulate(
+            bandit, _policy(policy_name), n_rounds=horizon, n_runs=n_runs, seed=seed, checkpoints=checkpoints
+        )
         fit = fit_log_growth(curve.times.astype(float), curve.regret.T, seed=ctx.seed)
         lo, hi = _LR_BAND
         slack = min(fit.ci[1] - lo * C, hi * C - fit.ci[0])  # CI must meet the band [C/2, 2C]
         cx = None
         if slack < 0:
-            cx = Counterexample((_LR_MEANS, horizon, n_runs, seed), slack, f"BernoulliBandit({list(_LR_MEANS)}), T={horizon}, runs={n_runs}, seed={seed}", seed=ctx.seed)
-        return CheckResult(claim_id, slack >= 0, 1, float(slack), cx, 0.0, fitted_exponent=fit.exponent, exponent_ci=fit.ci,
-                           claimed_exponent=C, rate=fit, relative_slack=float(slack) / C,  # relative to C
-                           message=f"dR/dlog T over T in [{int(curve.times[0])}, {horizon}]: {fit.describe()}; Lai-Robbins C = {C:.4g}; band [{lo}C, {hi}C]")
+            cx = Counterexample(
+                (_LR_MEANS, horizon, n_runs, seed),
+                slack,
+                f"BernoulliBandit({list(_LR_MEANS)}), T={horizon}, runs={n_runs}, seed={seed}",
+                seed=ctx.seed,
+            )
+        return CheckResult(
+            claim_id,
+            slack >= 0,
+            1,
+            float(slack),
+            cx,
+            0.0,
+            fitted_exponent=fit.exponent,
+            exponent_ci=fit.ci,
+            claimed_exponent=C,
+            rate=fit,
+            relative_slack=float(slack) / C,  # relative to C
+            message=f"dR/dlog T over T in [{int(curve.times[0])}, {horizon}]: {fit.describe()}; Lai-Robbins C = "
+            f"{C:.4g}; band [{lo}C, {hi}C]",
+        )
 
     return check
 
@@ -134,27 +181,45 @@ def _lai_robbins_check(claim_id, policy_name, horizon):
 def _register_lai_robbins():
     C = _bernoulli_lai_robbins_constant(_LR_MEANS)
 
-    published = ("liminf_T E[R_T]/log T >= C(nu) = sum_{i: Delta_i>0} Delta_i / KL(mu_i, mu*) for consistent policies "
-                 "(Lai & Robbins 1985, Thm. 2); KL-UCB and Thompson sampling attain limsup E[R_T]/log T <= C(nu)")
+    published = (
+        "liminf_T E[R_T]/log T >= C(nu) = sum_{i: Delta_i>0} Delta_i / KL(mu_i, mu*) for consistent policies "
+        "(Lai & Robbins 1985, Thm. 2); KL-UCB and Thompson sampling attain limsup E[R_T]/log T <= C(nu)"
+    )
     for cid, factory, name, src in (
-        ("bandits.lai-robbins.klucb", "KLUCB", "KL-UCB",
-         "A. Garivier, O. Cappe, The KL-UCB algorithm, COLT 2011, Theorem 2"),
-        ("bandits.lai-robbins.thompson", "ThompsonSampling", "Thompson sampling",
-         "E. Kaufmann, N. Korda, R. Munos, ALT 2012, Theorem 1; S. Agrawal, N. Goyal, AISTATS 2013"),
+        (
+            "bandits.lai-robbins.klucb",
+            "KLUCB",
+            "KL-UCB",
+            "A. Garivier, O. Cappe, The KL-UCB algorithm, COLT 2011, Theorem 2",
+        ),
+        (
+            "bandits.lai-robbins.thompson",
+            "ThompsonSampling",
+            "Thompson sampling",
+            "E. Kaufmann, N. Korda, R. Munos, ALT 2012, Theorem 1; S. Agrawal, N. Goyal, AISTATS 2013",
+        ),
     ):
-        register(Claim(
-            id=cid,
-            statement=(f"{name} is asymptotically optimal on Bernoulli arms: its regret grows like C(nu) log T with the "
-                       f"Lai-Robbins constant C(nu). Finite-T check (a heuristic band, not a theorem at finite T): the fitted "
-                       f"slope of E[R_T] against log T over the last two decades of T=20000, arms {list(_LR_MEANS)}, has a 95% "
-                       f"bootstrap CI meeting [C/2, 2C]."),
-            latex=r"\lim_{T\to\infty} \frac{\mathbb E[R_T]}{\log T} = \sum_{i:\Delta_i>0}\frac{\Delta_i}{\mathrm{KL}(\mu_i,\mu^*)}",
-            source=f"T. L. Lai, H. Robbins, Adv. Appl. Math. 6 (1985), Theorem 2; {src}",
-            kind="rate", tags=("bandits", "statistical", "rate", "fast"),
-            check=_lai_robbins_check(cid, factory, 20000),
-            published_form=published,
-            claimed_exponent=C,
-        ))
+        register(
+            Claim(
+                id=cid,
+                statement=(
+                    f"{name} is asymptotically optimal on Bernoulli arms: its regret grows like C(nu) log T with the "
+                    "Lai-Robbins constant C(nu). Finite-T check (a heuristic band, not a theorem at finite T): the "
+                    "fitted "
+                    f"slope of E[R_T] against log T over the last two decades of T=20000, arms {list(_LR_MEANS)}, has "
+                    "a 95% "
+                    f"bootstrap CI meeting [C/2, 2C]."
+                ),
+                latex=r"\lim_{T\to\infty} \frac{\mathbb E[R_T]}{\log T} = "
+                r"\sum_{i:\Delta_i>0}\frac{\Delta_i}{\mathrm{KL}(\mu_i,\mu^*)}",
+                source=f"T. L. Lai, H. Robbins, Adv. Appl. Math. 6 (1985), Theorem 2; {src}",
+                kind="rate",
+                tags=("bandits", "statistical", "rate", "fast"),
+                check=_lai_robbins_check(cid, factory, 20000),
+                published_form=published,
+                claimed_exponent=C,
+            )
+        )
 
 
 # the bandits package is optional for the registry: skip its claims if it is absent (found without importing it)

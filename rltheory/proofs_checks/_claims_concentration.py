@@ -141,7 +141,8 @@ register(
             f"Clopper-Pearson margin on {_CONFIGS_TEXT}."
         ),
         latex=r"\Pr\Big(\bar X_n - \mu \ge \sqrt{\tfrac{\log(1/\delta)}{2n}}\Big) \le \delta",
-        source="W. Hoeffding (1963), J. Amer. Statist. Assoc. 58, Theorem 2; Boucheron, Lugosi & Massart (2013), Theorem 2.8",
+        source="W. Hoeffding (1963), J. Amer. Statist. Assoc. 58, Theorem 2; Boucheron, Lugosi & Massart (2013), "
+        "Theorem 2.8",
         kind="inequality",
         tags=("concentration", "statistical", "fast"),
         check=_coverage_check("concentration.hoeffding", "hoeffding"),
@@ -153,7 +154,8 @@ register(
     Claim(
         id="concentration.bernstein",
         statement=(
-            "Bernstein's inequality: for i.i.d. X_i with mean mu, variance sigma^2 and X_i - mu <= b, and t = log(1/delta), "
+            "Bernstein's inequality: for i.i.d. X_i with mean mu, variance sigma^2 and X_i - mu <= b, and t = "
+            "log(1/delta), "
             "Pr(mean_n - mu >= sqrt(2 sigma^2 t / n) + b t / (3n)) <= delta. Checked by Monte Carlo coverage with a "
             f"Clopper-Pearson margin on {_CONFIGS_TEXT} (b = max support - mu)."
         ),

@@ -38,8 +38,11 @@ def _cmdps(draw, n_states=st.integers(1, 5), n_actions=st.integers(1, 3), m=st.i
     """Random CMDPs whose thresholds are the costs of a random randomized policy (feasible, usually tight)."""
     from rltheory.tabular import ConstrainedMDP, discounted_occupancy
 
-    mdp = draw(finite_mdps(n_states=n_states, n_actions=n_actions, gamma=st.floats(0.1, 0.9), sparse=st.booleans(),
-                           action_mask=True))
+    mdp = draw(
+        finite_mdps(
+            n_states=n_states, n_actions=n_actions, gamma=st.floats(0.1, 0.9), sparse=st.booleans(), action_mask=True
+        )
+    )
     k = draw(m)
     S, A = mdp.n_states, mdp.n_actions
     C = np.array(draw(st.lists(st.floats(0.0, 1.0), min_size=k * S * A, max_size=k * S * A))).reshape(k, S, A)
@@ -82,8 +85,12 @@ def _deterministic_totals(cmdp):
     for pol in itertools.product(*[np.flatnonzero(mask[s]) for s in range(S)]):
         pol = np.array(pol)
         d = np.linalg.solve((np.eye(S) - mdp.gamma * P[np.arange(S), pol]).T, mu)
-        out.append((float(d @ np.asarray(mdp.R)[np.arange(S), pol]),
-                    np.array([float(d @ c[np.arange(S), pol]) for c in np.asarray(cmdp.costs)])))
+        out.append(
+            (
+                float(d @ np.asarray(mdp.R)[np.arange(S), pol]),
+                np.array([float(d @ c[np.arange(S), pol]) for c in np.asarray(cmdp.costs)]),
+            )
+        )
     return out
 
 
@@ -262,8 +269,15 @@ def _fp(mdp, *vs):
 
 @st.composite
 def _robust_instances(draw, kinds=ROBUST_KINDS + ("s-l1",)):
-    mdp = draw(finite_mdps(n_states=st.integers(1, 5), n_actions=st.integers(1, 3), gamma=st.floats(0.0, 0.95),
-                           sparse=st.booleans(), action_mask=True))
+    mdp = draw(
+        finite_mdps(
+            n_states=st.integers(1, 5),
+            n_actions=st.integers(1, 3),
+            gamma=st.floats(0.0, 0.95),
+            sparse=st.booleans(),
+            action_mask=True,
+        )
+    )
     kind = draw(st.sampled_from(kinds))
     kappa = draw(st.sampled_from([0.0, 0.05, 0.5, 2.0]))
     v = draw(value_vectors(mdp.n_states, magnitude=20.0))
@@ -300,8 +314,15 @@ def _robust_contraction(instance):
 
 @st.composite
 def _robust_models(draw):
-    mdp = draw(finite_mdps(n_states=st.integers(1, 5), n_actions=st.integers(1, 3), gamma=st.floats(0.0, 0.9),
-                           sparse=st.booleans(), action_mask=True))
+    mdp = draw(
+        finite_mdps(
+            n_states=st.integers(1, 5),
+            n_actions=st.integers(1, 3),
+            gamma=st.floats(0.0, 0.9),
+            sparse=st.booleans(),
+            action_mask=True,
+        )
+    )
     return mdp, draw(st.sampled_from(ROBUST_KINDS + ("s-l1",))), draw(st.sampled_from([0.05, 0.5, 2.0]))
 
 
@@ -352,8 +373,14 @@ def _inner_slack(instance):
     fp = 8 * gamma_n(S + 4) * max(1.0, _inf(v))
     # both certified intervals contain sigma, so they intersect; the exact one is tight (closed forms: width 0,
     # KL: within its inner tolerance)
-    return min(float(np.min(cx.upper - ex.lower)), float(np.min(ex.upper - cx.lower)),
-               1e-12 - float(np.max(ex.upper - ex.lower))) + fp
+    return (
+        min(
+            float(np.min(cx.upper - ex.lower)),
+            float(np.min(ex.upper - cx.lower)),
+            1e-12 - float(np.max(ex.upper - ex.lower)),
+        )
+        + fp
+    )
 
 
 register(
@@ -390,8 +417,15 @@ register(
 
 @st.composite
 def _zero_radius_instances(draw):
-    mdp = draw(finite_mdps(n_states=st.integers(1, 6), n_actions=st.integers(1, 3), gamma=st.floats(0.0, 0.95),
-                           sparse=st.booleans(), action_mask=True))
+    mdp = draw(
+        finite_mdps(
+            n_states=st.integers(1, 6),
+            n_actions=st.integers(1, 3),
+            gamma=st.floats(0.0, 0.95),
+            sparse=st.booleans(),
+            action_mask=True,
+        )
+    )
     return mdp, draw(st.sampled_from(("l1", "linf", "chi2", "kl")))
 
 
@@ -431,8 +465,12 @@ def _product_sets(draw, rectangular=True):
     K = draw(st.integers(1, 2)) if rectangular else draw(st.integers(2, 3))
     rows = np.array(draw(stochastic_matrices(n_rows=K * S * A, n_cols=S))).reshape(K, S, A, S)
     if rectangular:  # every combination of per-pair rows: the (s,a)-rectangular product set
-        kernels = np.array([rows[np.array(c).reshape(S, A), np.arange(S)[:, None], np.arange(A)[None, :]]
-                            for c in itertools.product(range(K), repeat=S * A)])
+        kernels = np.array(
+            [
+                rows[np.array(c).reshape(S, A), np.arange(S)[:, None], np.arange(A)[None, :]]
+                for c in itertools.product(range(K), repeat=S * A)
+            ]
+        )
     else:
         kernels = rows
     R = np.array(draw(st.lists(st.floats(0.0, 1.0), min_size=S * A, max_size=S * A))).reshape(S, A)
@@ -447,8 +485,13 @@ def _static_optimum(mdp, kernels):
     best = -np.inf
     for pol in itertools.product(range(A), repeat=S):
         pol = np.array(pol)
-        best = max(best, min(float(mu @ np.linalg.solve(np.eye(S) - mdp.gamma * T[np.arange(S), pol],
-                                                        R[np.arange(S), pol])) for T in kernels))
+        best = max(
+            best,
+            min(
+                float(mu @ np.linalg.solve(np.eye(S) - mdp.gamma * T[np.arange(S), pol], R[np.arange(S), pol]))
+                for T in kernels
+            ),
+        )
     return best
 
 
@@ -459,9 +502,16 @@ def _static_dynamic_slack(instance):
     best = _static_optimum(mdp, kernels)
     res = iwocs(mdp, kernels, tol=1e-9)
     fp = 1e3 * U * (1.0 + float(np.max(np.abs(mdp.R)))) / (1.0 - mdp.gamma)
-    return min(best - res.dynamic_lower, res.dynamic_upper - best,  # static optimum = dynamic optimum
-               best - res.value_lower, res.value_upper - best,  # IWOCS's certified interval contains it
-               1e-9 - (res.value_upper - res.value_lower)) + fp  # and closes (saddle point)
+    return (
+        min(
+            best - res.dynamic_lower,
+            res.dynamic_upper - best,  # static optimum = dynamic optimum
+            best - res.value_lower,
+            res.value_upper - best,  # IWOCS's certified interval contains it
+            1e-9 - (res.value_upper - res.value_lower),
+        )
+        + fp
+    )  # and closes (saddle point)
 
 
 register(
@@ -484,7 +534,10 @@ register(
         kind="identity",
         tags=("convex", "robust", "fast"),
         check=lambda ctx: _search_check(
-            "robust.static-equals-dynamic-rectangular", _product_sets(), _static_dynamic_slack, ctx,
+            "robust.static-equals-dynamic-rectangular",
+            _product_sets(),
+            _static_dynamic_slack,
+            ctx,
             "slack = min(static - dynamic interval, IWOCS interval, closure) + fp allowance",
         ),
         evaluate=_static_dynamic_slack,
@@ -538,8 +591,10 @@ def _regularized_slack(instance):
     ex = regularized_worst_case_values(mdp, div, beta, v)
     cx = regularized_worst_case_values(mdp, div, beta, v, method="cvxpy", tol=1e-6)
     fp = 8 * gamma_n(S + 4) * max(1.0, _inf(v)) * (1.0 + beta)
-    return min(float(np.min(cx.upper - ex.lower)), float(np.min(ex.upper - cx.lower)),
-               -float(np.max(ex.upper - ex.lower))) + fp
+    return (
+        min(float(np.min(cx.upper - ex.lower)), float(np.min(ex.upper - cx.lower)), -float(np.max(ex.upper - ex.lower)))
+        + fp
+    )
 
 
 register(
@@ -562,7 +617,10 @@ register(
         kind="identity",
         tags=("convex", "robust", "fast"),
         check=lambda ctx: _search_check(
-            "robust.regularized-duals-equal-cvxpy", _regularized_instances(), _regularized_slack, ctx,
+            "robust.regularized-duals-equal-cvxpy",
+            _regularized_instances(),
+            _regularized_slack,
+            ctx,
             "slack = min(interval overlaps, -exact width) + fp allowance",
         ),
         evaluate=_regularized_slack,

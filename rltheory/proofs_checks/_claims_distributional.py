@@ -20,9 +20,15 @@ from rltheory.proofs_checks._search import property_claim
 from rltheory.proofs_checks.strategies import finite_mdps, policies, stochastic_matrices
 
 BDM17 = "M. G. Bellemare, W. Dabney, R. Munos, A Distributional Perspective on Reinforcement Learning, ICML 2017"
-ROWLAND18 = "M. Rowland, M. G. Bellemare, W. Dabney, R. Munos, Y. W. Teh, An Analysis of Categorical Distributional RL, AISTATS 2018"
+ROWLAND18 = (
+    "M. Rowland, M. G. Bellemare, W. Dabney, R. Munos, Y. W. Teh, An Analysis of Categorical Distributional RL, "
+    "AISTATS 2018"
+)
 DABNEY18 = "W. Dabney, M. Rowland, M. G. Bellemare, R. Munos, Distributional RL with Quantile Regression, AAAI 2018"
-PIRES25 = "B. Avila Pires et al., Optimizing Return Distributions with Distributional Dynamic Programming, JMLR 2025 (arXiv:2501.13028)"
+PIRES25 = (
+    "B. Avila Pires et al., Optimizing Return Distributions with Distributional Dynamic Programming, JMLR 2025 "
+    "(arXiv:2501.13028)"
+)
 
 
 def _allow(*xs) -> float:
@@ -44,7 +50,11 @@ def _laws(draw, n):
 
 @st.composite
 def _mdp_policy_two_laws(draw):
-    mdp = draw(finite_mdps(n_states=st.integers(1, 4), n_actions=st.integers(1, 3), sparse=st.booleans(), gamma=st.floats(0.05, 0.95)))
+    mdp = draw(
+        finite_mdps(
+            n_states=st.integers(1, 4), n_actions=st.integers(1, 3), sparse=st.booleans(), gamma=st.floats(0.05, 0.95)
+        )
+    )
     return mdp, draw(policies(mdp)), draw(_laws(mdp.n_states)), draw(_laws(mdp.n_states))
 
 

@@ -72,10 +72,7 @@ def _contraction_slack(mdp, v, w, policy, modulus):
     # rows sum to at most 1 + ROW_SUM_EXCESS, so the stored model contracts by gamma (1 + excess);
     # each of Tv, Tw carries operator_error; the two norms one relative rounding each.
     allowance = (
-        mdp.gamma * ROW_SUM_EXCESS * _inf(v - w)
-        + operator_error(mdp, v)
-        + operator_error(mdp, w)
-        + 4 * U * (lhs + rhs)
+        mdp.gamma * ROW_SUM_EXCESS * _inf(v - w) + operator_error(mdp, v) + operator_error(mdp, w) + 4 * U * (lhs + rhs)
     )
     return Slack(rhs - lhs + allowance, scale=_size(rhs + allowance))
 
@@ -87,7 +84,8 @@ def _contraction_slack(mdp, v, w, policy, modulus):
         "||Tv - Tw||_inf <= gamma ||v - w||_inf (with or without an action mask, dense or sparse P)."
     ),
     latex=r"\|T v - T w\|_\infty \le \gamma \|v - w\|_\infty",
-    source=f"{PUTERMAN}, Proposition 6.2.4; Bertsekas, Dynamic Programming and Optimal Control Vol. II (4th ed.), Lemma 1.1.1 / Prop. 1.2.4",
+    source=f"{PUTERMAN}, Proposition 6.2.4; Bertsekas, Dynamic Programming and Optimal Control Vol. II (4th ed.), "
+    "Lemma 1.1.1 / Prop. 1.2.4",
     kind="inequality",
     tags=("dp", "bellman", "fast"),
     strategy=lambda: _mdp_two_vectors(),
@@ -183,7 +181,9 @@ def _v_star(mdp) -> np.ndarray:
 @st.composite
 def _vi_instances(draw):
     mdp = draw(
-        finite_mdps(n_states=st.integers(1, 4), n_actions=st.integers(1, 3), gamma=discounts(max_value=0.95), action_mask=True)
+        finite_mdps(
+            n_states=st.integers(1, 4), n_actions=st.integers(1, 3), gamma=discounts(max_value=0.95), action_mask=True
+        )
     )
     return mdp, draw(value_vectors(mdp.n_states, magnitude=20.0)), draw(st.integers(0, 60))
 
@@ -219,7 +219,15 @@ def _vi_error_bound(instance):
 
 @st.composite
 def _vi_solver_instances(draw):
-    mdp = draw(finite_mdps(n_states=st.integers(1, 5), n_actions=st.integers(1, 3), gamma=discounts(max_value=0.95), sparse=st.booleans(), action_mask=True))
+    mdp = draw(
+        finite_mdps(
+            n_states=st.integers(1, 5),
+            n_actions=st.integers(1, 3),
+            gamma=discounts(max_value=0.95),
+            sparse=st.booleans(),
+            action_mask=True,
+        )
+    )
     return mdp, draw(value_vectors(mdp.n_states, magnitude=20.0)), draw(st.integers(1, 40))
 
 
@@ -230,10 +238,9 @@ def _vi_solver_instances(draw):
         "(MacQueen-Porteus bounds T u + gamma/(1-gamma) min(Tu - u) <= v* <= T u + gamma/(1-gamma) max(Tu - u)) "
         "brackets v*, and the greedy policy satisfies ||v* - v^policy|| <= policy_suboptimality_bound."
     ),
-    latex=(
-        r"Tu + \tfrac{\gamma}{1-\gamma}\min_s (Tu-u)(s) \le v^* \le Tu + \tfrac{\gamma}{1-\gamma}\max_s (Tu-u)(s)"
-    ),
-    source=f"J. MacQueen (1966), J. Math. Anal. Appl. 14; E. Porteus (1971), Management Sci. 18; {PUTERMAN}, Sec. 6.6.3 (Prop. 6.6.1, Thm. 6.6.3)",
+    latex=(r"Tu + \tfrac{\gamma}{1-\gamma}\min_s (Tu-u)(s) \le v^* \le Tu + \tfrac{\gamma}{1-\gamma}\max_s (Tu-u)(s)"),
+    source=f"J. MacQueen (1966), J. Math. Anal. Appl. 14; E. Porteus (1971), Management Sci. 18; {PUTERMAN}, Sec. "
+    "6.6.3 (Prop. 6.6.1, Thm. 6.6.3)",
     kind="inequality",
     tags=("dp", "vi", "fast"),
     strategy=lambda: _vi_solver_instances(),
@@ -337,7 +344,9 @@ def _pi_slack(instance):
     _PI_ITERATIONS.append(int(res.iterations))
     n_policies = int(np.prod(np.asarray(mdp.action_mask).sum(axis=1), dtype=object))
     vstar, _ = analytic.optimal_value(mdp)
-    exact_gap = max(abs(Fraction(res.v_exact[s]) - Fraction(int(vstar[s].p), int(vstar[s].q))) for s in range(mdp.n_states))
+    exact_gap = max(
+        abs(Fraction(res.v_exact[s]) - Fraction(int(vstar[s].p), int(vstar[s].q))) for s in range(mdp.n_states)
+    )
     hist = np.asarray(res.values_history, dtype=float)
     # exact values rounded to nearest are still non-decreasing: no allowance needed
     monotone = float(np.min(np.diff(hist, axis=0))) if hist.shape[0] > 1 else 0.0
@@ -417,10 +426,17 @@ register(
             r"V^{\pi'}(s_0) - V^{\pi}(s_0) = \frac{1}{1-\gamma}\, \mathbb{E}_{s\sim d^{\pi'}_{s_0}}"
             r"\mathbb{E}_{a\sim\pi'(\cdot|s)}\big[A^{\pi}(s,a)\big]"
         ),
-        source="S. Kakade and J. Langford, Approximately optimal approximate reinforcement learning, ICML 2002, Lemma 6.1",
+        source="S. Kakade and J. Langford, Approximately optimal approximate reinforcement learning, ICML 2002, Lemma "
+        "6.1",
         kind="identity",
         tags=("dp", "pdl", "exact", "fast"),
-        check=lambda ctx: _search_check("pdl.exact", _pdl_exact_instances(), _pdl_exact_slack, ctx, "exact: slack = -|lhs - rhs| (0 = identity holds exactly)"),
+        check=lambda ctx: _search_check(
+            "pdl.exact",
+            _pdl_exact_instances(),
+            _pdl_exact_slack,
+            ctx,
+            "exact: slack = -|lhs - rhs| (0 = identity holds exactly)",
+        ),
         evaluate=_pdl_exact_slack,
     )
 )
@@ -481,7 +497,9 @@ register(
         source="S. Kakade and J. Langford, ICML 2002, Lemma 6.1 (unnormalized-occupancy form)",
         kind="identity",
         tags=("dp", "pdl", "fast"),
-        check=lambda ctx: _search_check("pdl.float", _pdl_float_instances(), _pdl_float_slack, ctx, "slack = LU/Higham allowance - |lhs - rhs|"),
+        check=lambda ctx: _search_check(
+            "pdl.float", _pdl_float_instances(), _pdl_float_slack, ctx, "slack = LU/Higham allowance - |lhs - rhs|"
+        ),
         evaluate=_pdl_float_slack,
     )
 )
@@ -522,8 +540,10 @@ register(
         statement=(
             "Simulation lemma: for two MDPs M, M_hat on the same state/action spaces and discount and any policy pi, "
             "Q^pi - Q_hat^pi = (I - gamma P_hat Pi)^{-1} [(r - r_hat) + gamma (P - P_hat) V^pi], hence "
-            "||Q^pi - Q_hat^pi||_inf <= (||r - r_hat||_inf + gamma max_{s,a} |(P - P_hat)(.|s,a) . V^pi|) / (1 - gamma). "
-            "The check tests this bound (which implies the familiar gamma ||P - P_hat||_{1,inf} ||V^pi||_inf / (1-gamma))."
+            "||Q^pi - Q_hat^pi||_inf <= (||r - r_hat||_inf + gamma max_{s,a} |(P - P_hat)(.|s,a) . V^pi|) / (1 - "
+            "gamma). "
+            "The check tests this bound (which implies the familiar gamma ||P - P_hat||_{1,inf} ||V^pi||_inf / "
+            "(1-gamma))."
         ),
         latex=(
             r"\|Q^\pi - \widehat Q^\pi\|_\infty \le \frac{\|r - \hat r\|_\infty + "
@@ -536,7 +556,11 @@ register(
         kind="inequality",
         tags=("dp", "model", "fast"),
         check=lambda ctx: _search_check(
-            "simulation-lemma", _simulation_instances(), _simulation_slack, ctx, "slack = bound - ||Q - Q_hat|| + fp allowance"
+            "simulation-lemma",
+            _simulation_instances(),
+            _simulation_slack,
+            ctx,
+            "slack = bound - ||Q - Q_hat|| + fp allowance",
         ),
         evaluate=_simulation_slack,
     )
@@ -547,7 +571,13 @@ register(
 @st.composite
 def _lp_instances(draw):
     return draw(
-        finite_mdps(n_states=st.integers(1, 4), n_actions=st.integers(1, 3), gamma=discounts(max_value=0.95), sparse=st.booleans(), action_mask=True)
+        finite_mdps(
+            n_states=st.integers(1, 4),
+            n_actions=st.integers(1, 3),
+            gamma=discounts(max_value=0.95),
+            sparse=st.booleans(),
+            action_mask=True,
+        )
     )
 
 
@@ -572,7 +602,10 @@ def _lp_slack(mdp):
         tol * mass - _inf(flow - mu) + fp,
         float(np.min(x, initial=0.0)) + tol * mass,
         # strong duality with the exact optimum: |mu.v* - r.x| <= gap + |mu.(v - v*)|
-        res.duality_gap + res.bound - abs(float(mu @ vstar) - float(np.sum(np.where(mask, x * np.asarray(mdp.R), 0.0)))) + fp,
+        res.duality_gap
+        + res.bound
+        - abs(float(mu @ vstar) - float(np.sum(np.where(mask, x * np.asarray(mdp.R), 0.0))))
+        + fp,
     ]
     return min(margins)
 

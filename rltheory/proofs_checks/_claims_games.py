@@ -426,8 +426,12 @@ def _mmd_check(ctx: CheckContext) -> CheckResult:
         x0 = [rng.dirichlet(np.ones(m)), rng.dirichlet(np.ones(n))]
         res = magnetic_mirror_descent(game, n_iterations=200, temperature=alpha, initial=x0)
         eta = float(res.step_size[0])
-        K = np.array([_kl(star.strategies[0], x) + _kl(star.strategies[1], y)
-                      for x, y in zip(res.trajectory[0], res.trajectory[1])])
+        K = np.array(
+            [
+                _kl(star.strategies[0], x) + _kl(star.strategies[1], y)
+                for x, y in zip(res.trajectory[0], res.trajectory[1])
+            ]
+        )
         bound = (1.0 + eta * alpha) ** -np.arange(len(K)) * K[0]
         # the QRE is certified to residual r: KL errors of order r log terms; plus rounding
         allowance = 1e3 * star.residual + 64 * U * (1.0 + K[0])

@@ -56,13 +56,25 @@ def _delta_correct_check(ctx: CheckContext) -> CheckResult:
             worst = min(worst, slack)
             worst_rel = min(worst_rel, slack / _FC_DELTA)
             if slack < 0 and cx is None:
-                cx = Counterexample((means, name, n_runs, seed), slack,
-                                    f"{name} on BernoulliBandit({list(means)}), delta={_FC_DELTA}, runs={n_runs}, "
-                                    f"seed={seed}: {res.n_errors} errors, {res.n_unstopped} unstopped", seed=ctx.seed)
-    return CheckResult("bandits.bai.delta-correct", cx is None, n, worst, cx, 0.0, relative_slack=worst_rel,
-                       message=f"{len(_FC_INSTANCES)} Bernoulli instances x {len(_FC_AGENTS)} strategies, "
-                               f"delta={_FC_DELTA}, {n_runs} runs; slack = delta - upper 95% Clopper-Pearson end of the "
-                               f"error frequency (unstopped runs count as errors)")
+                cx = Counterexample(
+                    (means, name, n_runs, seed),
+                    slack,
+                    f"{name} on BernoulliBandit({list(means)}), delta={_FC_DELTA}, runs={n_runs}, "
+                    f"seed={seed}: {res.n_errors} errors, {res.n_unstopped} unstopped",
+                    seed=ctx.seed,
+                )
+    return CheckResult(
+        "bandits.bai.delta-correct",
+        cx is None,
+        n,
+        worst,
+        cx,
+        0.0,
+        relative_slack=worst_rel,
+        message=f"{len(_FC_INSTANCES)} Bernoulli instances x {len(_FC_AGENTS)} strategies, "
+        f"delta={_FC_DELTA}, {n_runs} runs; slack = delta - upper 95% Clopper-Pearson end of the "
+        f"error frequency (unstopped runs count as errors)",
+    )
 
 
 def _asymptotic_check(ctx: CheckContext) -> CheckResult:
@@ -77,17 +89,24 @@ def _asymptotic_check(ctx: CheckContext) -> CheckResult:
     taus, lb_slack, lb_rel, cx = [], math.inf, math.inf, None
     scale = []
     for i, delta in enumerate(_AO_DELTAS):
-        res = simulate(rb.IdentificationProblem(bandit, delta), rb.TrackAndStop(), n_rounds=10**7, n_runs=n_runs,
-                       seed=seed + i)
+        res = simulate(
+            rb.IdentificationProblem(bandit, delta), rb.TrackAndStop(), n_rounds=10**7, n_runs=n_runs, seed=seed + i
+        )
         if res.n_unstopped:
-            raise RuntimeError(f"{res.n_unstopped} Track-and-Stop runs did not stop within 10^7 rounds at delta={delta}")
+            raise RuntimeError(
+                f"{res.n_unstopped} Track-and-Stop runs did not stop within 10^7 rounds at delta={delta}"
+            )
         lower = T * _kl_bernoulli_delta(delta)  # Garivier & Kaufmann (2016), Theorem 1
         s = res.stopping_time_upper - lower
         lb_slack, lb_rel = min(lb_slack, s), min(lb_rel, s / lower)
         if s < 0 and cx is None:
-            cx = Counterexample((_AO_MEANS, delta, n_runs, seed + i), s,
-                                f"E[tau] upper CI {res.stopping_time_upper:.6g} < T* kl(delta, 1-delta) = {lower:.6g} "
-                                f"at delta={delta}, seed={seed + i}", seed=ctx.seed)
+            cx = Counterexample(
+                (_AO_MEANS, delta, n_runs, seed + i),
+                s,
+                f"E[tau] upper CI {res.stopping_time_upper:.6g} < T* kl(delta, 1-delta) = {lower:.6g} "
+                f"at delta={delta}, seed={seed + i}",
+                seed=ctx.seed,
+            )
         taus.append(res.stopping_times.astype(np.float64))
         # the threshold at the mean stopping time: E[tau] ~ T* beta(E[tau], delta) (the proof of Thm 14)
         scale.append(T * float(rb.glr_threshold(max(2, int(round(res.mean_stopping_time))), delta, K)))
@@ -106,18 +125,32 @@ def _asymptotic_check(ctx: CheckContext) -> CheckResult:
     lo, hi = _AO_BAND
     band_slack = min(ci[1] - lo, hi - ci[0])
     if band_slack < 0 and cx is None:
-        cx = Counterexample((_AO_MEANS, _AO_DELTAS, n_runs, seed), band_slack,
-                            f"extrapolated E[tau] / (T* beta) = {intercept:.4g}, CI [{ci[0]:.4g}, {ci[1]:.4g}] misses "
-                            f"[{lo}, {hi}]", seed=ctx.seed)
+        cx = Counterexample(
+            (_AO_MEANS, _AO_DELTAS, n_runs, seed),
+            band_slack,
+            f"extrapolated E[tau] / (T* beta) = {intercept:.4g}, CI [{ci[0]:.4g}, {ci[1]:.4g}] misses [{lo}, {hi}]",
+            seed=ctx.seed,
+        )
     worst = min(lb_slack, band_slack)
     rho = [float(t.mean() / (T * math.log(1 / d))) for t, d in zip(taus, _AO_DELTAS)]
-    return CheckResult("bandits.bai.tas-asymptotic", cx is None, len(_AO_DELTAS), float(worst), cx, 0.0,
-                       fitted_exponent=intercept, exponent_ci=ci, claimed_exponent=1.0,
-                       relative_slack=min(lb_rel, band_slack),
-                       message=(f"T* = {T:.5g}; E[tau]/(T* log(1/delta)) = {', '.join(f'{r:.3f}' for r in rho)} at "
-                                f"delta = {', '.join(f'{d:g}' for d in _AO_DELTAS)}; E[tau]/(T* beta) = "
-                                f"{', '.join(f'{m:.3f}' for m in means)}, extrapolated {intercept:.4f} "
-                                f"[{ci[0]:.4f}, {ci[1]:.4f}] (band [{lo}, {hi}]); Thm 1 slack {lb_slack:.4g}"))
+    return CheckResult(
+        "bandits.bai.tas-asymptotic",
+        cx is None,
+        len(_AO_DELTAS),
+        float(worst),
+        cx,
+        0.0,
+        fitted_exponent=intercept,
+        exponent_ci=ci,
+        claimed_exponent=1.0,
+        relative_slack=min(lb_rel, band_slack),
+        message=(
+            f"T* = {T:.5g}; E[tau]/(T* log(1/delta)) = {', '.join(f'{r:.3f}' for r in rho)} at "
+            f"delta = {', '.join(f'{d:g}' for d in _AO_DELTAS)}; E[tau]/(T* beta) = "
+            f"{', '.join(f'{m:.3f}' for m in means)}, extrapolated {intercept:.4f} "
+            f"[{ci[0]:.4f}, {ci[1]:.4f}] (band [{lo}, {hi}]); Thm 1 slack {lb_slack:.4g}"
+        ),
+    )
 
 
 def _fixed_budget_check(claim_id, agent_name, bound_name):
@@ -131,75 +164,120 @@ def _fixed_budget_check(claim_id, agent_name, bound_name):
         worst, worst_rel, cx = math.inf, math.inf, None
         for i, budget in enumerate(_FB_BUDGETS):
             seed = _seed(ctx, i)
-            res = simulate(rb.FixedBudgetProblem(bandit, budget), getattr(rb, agent_name)(), n_rounds=budget,
-                           n_runs=n_runs, seed=seed)
+            res = simulate(
+                rb.FixedBudgetProblem(bandit, budget),
+                getattr(rb, agent_name)(),
+                n_rounds=budget,
+                n_runs=n_runs,
+                seed=seed,
+            )
             bound = min(1.0, bound_fn(bandit, budget))
             slack = bound - res.error_lower
             worst, worst_rel = min(worst, slack), min(worst_rel, slack / bound)
             if slack < 0 and cx is None:
-                cx = Counterexample((_FB_MEANS, budget, n_runs, seed), slack,
-                                    f"{agent_name} on BernoulliBandit({list(_FB_MEANS)}), budget={budget}, "
-                                    f"runs={n_runs}, seed={seed}: {res.n_errors} errors", seed=ctx.seed)
-        return CheckResult(claim_id, cx is None, len(_FB_BUDGETS), worst, cx, 0.0, relative_slack=worst_rel,
-                           message=f"BernoulliBandit({list(_FB_MEANS)}), budgets {list(_FB_BUDGETS)}, {n_runs} runs; "
-                                   f"slack = min(1, bound) - lower 95% Clopper-Pearson end of the error frequency")
+                cx = Counterexample(
+                    (_FB_MEANS, budget, n_runs, seed),
+                    slack,
+                    f"{agent_name} on BernoulliBandit({list(_FB_MEANS)}), budget={budget}, "
+                    f"runs={n_runs}, seed={seed}: {res.n_errors} errors",
+                    seed=ctx.seed,
+                )
+        return CheckResult(
+            claim_id,
+            cx is None,
+            len(_FB_BUDGETS),
+            worst,
+            cx,
+            0.0,
+            relative_slack=worst_rel,
+            message=f"BernoulliBandit({list(_FB_MEANS)}), budgets {list(_FB_BUDGETS)}, {n_runs} runs; "
+            f"slack = min(1, bound) - lower 95% Clopper-Pearson end of the error frequency",
+        )
 
     return check
 
 
 def _register():
-    register(Claim(
-        id="bandits.bai.delta-correct",
-        statement=("Track-and-Stop and Top-Two Thompson with the GLR stopping rule and the Kaufmann-Koolen (2021) "
-                   "threshold, LUCB1 and KL-LUCB, are delta-correct: P(tau < infinity, recommendation != a*) <= delta "
-                   f"(checked at delta = {_FC_DELTA} on {len(_FC_INSTANCES)} Bernoulli instances; the upper 95% "
-                   "Clopper-Pearson end of the error frequency must be <= delta)."),
-        latex=r"\mathbb P_\mu(\tau_\delta < \infty,\ \hat a_{\tau_\delta} \ne a^*(\mu)) \le \delta",
-        source=("E. Kaufmann, W. M. Koolen, Mixture martingales revisited, JMLR 22 (2021) (the GLR threshold; see "
+    register(
+        Claim(
+            id="bandits.bai.delta-correct",
+            statement=(
+                "Track-and-Stop and Top-Two Thompson with the GLR stopping rule and the Kaufmann-Koolen (2021) "
+                "threshold, LUCB1 and KL-LUCB, are delta-correct: P(tau < infinity, recommendation != a*) <= delta "
+                f"(checked at delta = {_FC_DELTA} on {len(_FC_INSTANCES)} Bernoulli instances; the upper 95% "
+                "Clopper-Pearson end of the error frequency must be <= delta)."
+            ),
+            latex=r"\mathbb P_\mu(\tau_\delta < \infty,\ \hat a_{\tau_\delta} \ne a^*(\mu)) \le \delta",
+            source=(
+                "E. Kaufmann, W. M. Koolen, Mixture martingales revisited, JMLR 22 (2021) (the GLR threshold; see "
                 "rltheory.bandits glr_threshold); S. Kalyanakrishnan, A. Tewari, P. Auer, P. Stone, PAC subset "
                 "selection in stochastic multi-armed bandits, ICML 2012, Theorem 1 (LUCB1); E. Kaufmann, "
-                "S. Kalyanakrishnan, Information complexity in bandit subset selection, COLT 2013, Theorem 1 (KL-LUCB)"),
-        kind="inequality", tags=("bandits", "identification", "statistical", "fast"),
-        check=_delta_correct_check,
-    ))
-    register(Claim(
-        id="bandits.bai.tas-asymptotic",
-        statement=("Track-and-Stop (D-tracking, GLR stopping with the Kaufmann-Koolen threshold beta) satisfies "
-                   "E[tau] >= T*(mu) kl(delta, 1 - delta) for every delta (Garivier & Kaufmann 2016, Thm 1; checked "
-                   "with the upper end of the 95% CI of the mean) and is asymptotically optimal, "
-                   "E[tau] / log(1/delta) -> T*(mu) (Thm 14). Since beta(t, delta) / log(1/delta) -> 1, this is "
-                   "r(delta) = E[tau] / (T* beta(E[tau], delta)) -> 1; finite-delta check (a heuristic band, not a "
-                   f"theorem at finite delta): r regressed on 1/log(1/delta) over delta = {list(_AO_DELTAS)} on "
-                   f"BernoulliBandit({list(_AO_MEANS)}), extrapolated to delta -> 0, has a 95% bootstrap CI meeting "
-                   f"[{_AO_BAND[0]}, {_AO_BAND[1]}]."),
-        latex=(r"\mathbb E_\mu[\tau_\delta] \ge T^*(\mu)\,\mathrm{kl}(\delta, 1-\delta), \qquad "
-               r"\lim_{\delta\to 0}\frac{\mathbb E_\mu[\tau_\delta]}{\log(1/\delta)} = T^*(\mu)"),
-        source=("A. Garivier, E. Kaufmann, Optimal best arm identification with fixed confidence, COLT 2016, "
-                "Theorem 1 (lower bound) and Theorem 14 (asymptotic optimality of Track-and-Stop)"),
-        kind="rate", tags=("bandits", "identification", "statistical", "rate", "fast"),
-        check=_asymptotic_check,
-        published_form="limsup_{delta -> 0} E[tau_delta] / log(1/delta) <= alpha T*(mu) for beta = log(C t^alpha / delta)",
-        claimed_exponent=1.0,
-    ))
-    register(Claim(
-        id="bandits.bai.sr-bound",
-        statement=("Successive Rejects with budget n on rewards in [0, 1]: P(error) <= K(K-1)/2 "
-                   "exp(-(n - K) / (logbar(K) H_2)), logbar(K) = 1/2 + sum_{i=2}^K 1/i, H_2 = max_i i Delta_(i)^-2."),
-        latex=r"e_n \le \frac{K(K-1)}{2}\exp\Big(-\frac{n-K}{\overline{\log}(K)\,H_2}\Big)",
-        source="J.-Y. Audibert, S. Bubeck, Best arm identification in multi-armed bandits, COLT 2010, Theorem 2",
-        kind="inequality", tags=("bandits", "identification", "statistical", "fast"),
-        check=_fixed_budget_check("bandits.bai.sr-bound", "SuccessiveRejects", "successive_rejects_error_bound"),
-    ))
-    register(Claim(
-        id="bandits.bai.sh-bound",
-        statement=("Sequential Halving with budget T on rewards in [0, 1]: P(error) <= 3 log2(K) "
-                   "exp(-T / (8 H_2 log2 K))."),
-        latex=r"\mathbb P(\hat a \ne a^*) \le 3\log_2 K\,\exp\Big(-\frac{T}{8H_2\log_2 K}\Big)",
-        source=("Z. Karnin, T. Koren, O. Somekh, Almost optimal exploration in multi-armed bandits, ICML 2013, "
-                "Theorem 4.1"),
-        kind="inequality", tags=("bandits", "identification", "statistical", "fast"),
-        check=_fixed_budget_check("bandits.bai.sh-bound", "SequentialHalving", "sequential_halving_error_bound"),
-    ))
+                "S. Kalyanakrishnan, Information complexity in bandit subset selection, COLT 2013, Theorem 1 (KL-LUCB)"
+            ),
+            kind="inequality",
+            tags=("bandits", "identification", "statistical", "fast"),
+            check=_delta_correct_check,
+        )
+    )
+    register(
+        Claim(
+            id="bandits.bai.tas-asymptotic",
+            statement=(
+                "Track-and-Stop (D-tracking, GLR stopping with the Kaufmann-Koolen threshold beta) satisfies "
+                "E[tau] >= T*(mu) kl(delta, 1 - delta) for every delta (Garivier & Kaufmann 2016, Thm 1; checked "
+                "with the upper end of the 95% CI of the mean) and is asymptotically optimal, "
+                "E[tau] / log(1/delta) -> T*(mu) (Thm 14). Since beta(t, delta) / log(1/delta) -> 1, this is "
+                "r(delta) = E[tau] / (T* beta(E[tau], delta)) -> 1; finite-delta check (a heuristic band, not a "
+                f"theorem at finite delta): r regressed on 1/log(1/delta) over delta = {list(_AO_DELTAS)} on "
+                f"BernoulliBandit({list(_AO_MEANS)}), extrapolated to delta -> 0, has a 95% bootstrap CI meeting "
+                f"[{_AO_BAND[0]}, {_AO_BAND[1]}]."
+            ),
+            latex=(
+                r"\mathbb E_\mu[\tau_\delta] \ge T^*(\mu)\,\mathrm{kl}(\delta, 1-\delta), \qquad "
+                r"\lim_{\delta\to 0}\frac{\mathbb E_\mu[\tau_\delta]}{\log(1/\delta)} = T^*(\mu)"
+            ),
+            source=(
+                "A. Garivier, E. Kaufmann, Optimal best arm identification with fixed confidence, COLT 2016, "
+                "Theorem 1 (lower bound) and Theorem 14 (asymptotic optimality of Track-and-Stop)"
+            ),
+            kind="rate",
+            tags=("bandits", "identification", "statistical", "rate", "fast"),
+            check=_asymptotic_check,
+            published_form="limsup_{delta -> 0} E[tau_delta] / log(1/delta) <= alpha T*(mu) for beta = log(C t^alpha "
+            "/ delta)",
+            claimed_exponent=1.0,
+        )
+    )
+    register(
+        Claim(
+            id="bandits.bai.sr-bound",
+            statement=(
+                "Successive Rejects with budget n on rewards in [0, 1]: P(error) <= K(K-1)/2 "
+                "exp(-(n - K) / (logbar(K) H_2)), logbar(K) = 1/2 + sum_{i=2}^K 1/i, H_2 = max_i i Delta_(i)^-2."
+            ),
+            latex=r"e_n \le \frac{K(K-1)}{2}\exp\Big(-\frac{n-K}{\overline{\log}(K)\,H_2}\Big)",
+            source="J.-Y. Audibert, S. Bubeck, Best arm identification in multi-armed bandits, COLT 2010, Theorem 2",
+            kind="inequality",
+            tags=("bandits", "identification", "statistical", "fast"),
+            check=_fixed_budget_check("bandits.bai.sr-bound", "SuccessiveRejects", "successive_rejects_error_bound"),
+        )
+    )
+    register(
+        Claim(
+            id="bandits.bai.sh-bound",
+            statement=(
+                "Sequential Halving with budget T on rewards in [0, 1]: P(error) <= 3 log2(K) exp(-T / (8 H_2 log2 K))."
+            ),
+            latex=r"\mathbb P(\hat a \ne a^*) \le 3\log_2 K\,\exp\Big(-\frac{T}{8H_2\log_2 K}\Big)",
+            source=(
+                "Z. Karnin, T. Koren, O. Somekh, Almost optimal exploration in multi-armed bandits, ICML 2013, "
+                "Theorem 4.1"
+            ),
+            kind="inequality",
+            tags=("bandits", "identification", "statistical", "fast"),
+            check=_fixed_budget_check("bandits.bai.sh-bound", "SequentialHalving", "sequential_halving_error_bound"),
+        )
+    )
 
 
 if importlib.util.find_spec("rltheory.bandits") is not None:

@@ -17,13 +17,20 @@ from rltheory.proofs_checks._search import property_claim, render_instance
 from rltheory.proofs_checks.rates import fit_power_law
 
 EPS = float(np.finfo(float).eps)
-TVR = "J. N. Tsitsiklis & B. Van Roy (1997), An analysis of temporal-difference learning with function approximation, IEEE TAC 42(5)"
+TVR = (
+    "J. N. Tsitsiklis & B. Van Roy (1997), An analysis of temporal-difference learning with function approximation, "
+    "IEEE TAC 42(5)"
+)
 
 
 # ------------------------------------------------------------------ TD fixed point
 def _tvr_instances():
     return st.tuples(
-        st.integers(0, 2**32 - 1), st.integers(2, 8), st.integers(1, 3), st.floats(0.0, 0.99), st.sampled_from([0.0, 0.5, 0.9, 1.0])
+        st.integers(0, 2**32 - 1),
+        st.integers(2, 8),
+        st.integers(1, 3),
+        st.floats(0.0, 0.99),
+        st.sampled_from([0.0, 0.5, 0.9, 1.0]),
     )
 
 
@@ -35,7 +42,8 @@ def _tvr_instances():
         "(1 - lambda gamma)/(1 - gamma) ||Pi v^pi - v^pi||_D, alpha = gamma (1 - lambda)/(1 - lambda gamma). "
         "Searched over strictly positive random kernels, random features and lambda in {0, 0.5, 0.9, 1}."
     ),
-    latex=r"\|\Phi\theta_\lambda - v^\pi\|_D \le \frac{\|\Pi v^\pi - v^\pi\|_D}{\sqrt{1-\alpha^2}} \le \frac{1-\lambda\gamma}{1-\gamma}\|\Pi v^\pi - v^\pi\|_D",
+    latex=r"\|\Phi\theta_\lambda - v^\pi\|_D \le \frac{\|\Pi v^\pi - v^\pi\|_D}{\sqrt{1-\alpha^2}} \le "
+    r"\frac{1-\lambda\gamma}{1-\gamma}\|\Pi v^\pi - v^\pi\|_D",
     source=TVR + ", Lemma 4 (modulus of T^(lambda)) and Theorem 1 (the sqrt form by Pythagoras, see "
     "rltheory.linear.td_fixed_point)",
     kind="inequality",
@@ -72,7 +80,9 @@ def _baird_check(ctx: CheckContext) -> CheckResult:
     shrink = []
     for learner in (gtd2, tdc):
         res = learner(bc.mdp, bc.target, bc.features, **kw)
-        shrink.append(float(np.log10(start / max(mspbe(bc.mdp, bc.target, bc.features, t, weights=D) for t in res.theta))))
+        shrink.append(
+            float(np.log10(start / max(mspbe(bc.mdp, bc.target, bc.features, t, weights=D) for t in res.theta)))
+        )
     # divergence: ||theta|| grew by > 10^6; convergence: MSPBE fell by > 10^3 on every run
     slack = min(growth - 6.0, shrink[0] - 3.0, shrink[1] - 3.0)
     return CheckResult(
@@ -80,9 +90,12 @@ def _baird_check(ctx: CheckContext) -> CheckResult:
         passed=slack >= 0,
         n_instances=3 * n_runs,
         worst_slack=slack,
-        counterexample=None if slack >= 0 else Counterexample(("baird", seed), slack, f"baird seed={seed}", seed=ctx.seed),
+        counterexample=None
+        if slack >= 0
+        else Counterexample(("baird", seed), slack, f"baird seed={seed}", seed=ctx.seed),
         seconds=0.0,
-        message=f"TD: log10 ||theta_T||/||theta_0|| = {growth:.1f}; GTD2/TDC: log10 MSPBE_0/MSPBE_T = {shrink[0]:.1f}/{shrink[1]:.1f} "
+        message=f"TD: log10 ||theta_T||/||theta_0|| = {growth:.1f}; GTD2/TDC: log10 MSPBE_0/MSPBE_T = "
+        f"{shrink[0]:.1f}/{shrink[1]:.1f} "
         f"after 2e4 steps ({n_runs} runs)",
     )
 
@@ -92,7 +105,8 @@ register(
         id="linear.td.baird",
         statement=(
             "On Baird's seven-state counterexample (gamma = 0.99, behaviour 6/7 dashed, target solid) semi-gradient "
-            "off-policy TD(0) with alpha = 0.01 diverges (||theta|| grows by more than 10^6 in 2e4 steps), while GTD2 and "
+            "off-policy TD(0) with alpha = 0.01 diverges (||theta|| grows by more than 10^6 in 2e4 steps), while GTD2 "
+            "and "
             "TDC (alpha = 0.005, beta = 0.05) reduce the MSPBE by more than 10^3."
         ),
         latex=r"\|\theta^{TD}_t\|\to\infty,\quad \mathrm{MSPBE}(\theta^{GTD2/TDC}_t)\to 0",
@@ -149,9 +163,12 @@ def _oful_check(ctx: CheckContext) -> CheckResult:
         n_instances=m,
         worst_slack=slack,
         relative_slack=slack / _OFUL_DELTA,
-        counterexample=None if slack >= 0 else Counterexample((seed, m), slack, render_instance((seed, m)), seed=ctx.seed),
+        counterexample=None
+        if slack >= 0
+        else Counterexample((seed, m), slack, render_instance((seed, m)), seed=ctx.seed),
         seconds=0.0,
-        message=f"{k}/{m} trajectories (d=3, K=20, T=200, uniform actions) left the ellipsoid at some t; delta = {_OFUL_DELTA}",
+        message=f"{k}/{m} trajectories (d=3, K=20, T=200, uniform actions) left the ellipsoid at some t; delta = "
+        f"{_OFUL_DELTA}",
     )
 
 
@@ -159,12 +176,15 @@ register(
     Claim(
         id="linear.oful.coverage",
         statement=(
-            "Self-normalized confidence ellipsoid: with sigma-sub-Gaussian noise, ||theta|| <= S and V_t = lambda I + sum A_s A_s^T, "
-            "Pr(exists t: ||theta_hat_t - theta||_{V_t} > sigma sqrt(2 log(det(V_t)^(1/2) det(lambda I)^(-1/2)/delta)) + "
+            "Self-normalized confidence ellipsoid: with sigma-sub-Gaussian noise, ||theta|| <= S and V_t = lambda I + "
+            "sum A_s A_s^T, "
+            "Pr(exists t: ||theta_hat_t - theta||_{V_t} > sigma sqrt(2 log(det(V_t)^(1/2) det(lambda "
+            "I)^(-1/2)/delta)) + "
             "sqrt(lambda) S) <= delta. Monte Carlo coverage with a Clopper-Pearson margin (alpha = 1e-3)."
         ),
         latex=r"\Pr\big(\exists t:\ \|\hat\theta_t-\theta\|_{V_t} > \sqrt{\beta_t(\delta)}\big)\le\delta",
-        source="Abbasi-Yadkori, Pal & Szepesvari (2011), Improved algorithms for linear stochastic bandits, NeurIPS, Theorem 2",
+        source="Abbasi-Yadkori, Pal & Szepesvari (2011), Improved algorithms for linear stochastic bandits, NeurIPS, "
+        "Theorem 2",
         kind="inequality",
         tags=("linear", "bandits", "statistical"),
         check=_oful_check,
@@ -217,7 +237,8 @@ register(
         kind="rate",
         tags=("linear", "bandits", "statistical", "rate"),
         check=_linucb_slope,
-        published_form="R_T <= 4 sqrt(T d log(lambda + T L / d)) (sqrt(lambda) S + R sqrt(2 log(1/delta) + d log(1 + T L/(lambda d))))",
+        published_form="R_T <= 4 sqrt(T d log(lambda + T L / d)) (sqrt(lambda) S + R sqrt(2 log(1/delta) + d log(1 + "
+        "T L/(lambda d))))",
         claimed_exponent=0.5,
     )
 )
@@ -233,7 +254,9 @@ def _lsvi_slope(ctx: CheckContext) -> CheckResult:
     curve = simulate(m, LSVIUCB(beta=0.5), n_episodes=K, n_runs=max(4, ctx.examples // 10), seed=seed, checkpoints=30)
     sel = curve.times >= K // 10
     fit = fit_power_law(curve.times[sel], curve.regret[:, sel].T, seed=seed)
-    return _slope_result("linear.lsvi-ucb.regret-slope", fit, 2.0 / math.log(K // 10), f"LSVI-UCB, S=10, A=3, d=5, H=5, K={K}, beta=0.5")
+    return _slope_result(
+        "linear.lsvi-ucb.regret-slope", fit, 2.0 / math.log(K // 10), f"LSVI-UCB, S=10, A=3, d=5, H=5, K={K}, beta=0.5"
+    )
 
 
 register(
@@ -244,7 +267,8 @@ register(
             "number of episodes over [K/10, K] is not significantly above 1/2 plus 2/ln(K/10) (the iota^2 log factor)."
         ),
         latex=r"\mathrm{Regret}(K) = \tilde O(\sqrt{d^3H^3T}),\ T = KH",
-        source="Jin, Yang, Wang & Jordan (2020), Provably efficient RL with linear function approximation, COLT, Theorem 3.1",
+        source="Jin, Yang, Wang & Jordan (2020), Provably efficient RL with linear function approximation, COLT, "
+        "Theorem 3.1",
         kind="rate",
         tags=("linear", "linear-mdp", "statistical", "rate"),
         check=_lsvi_slope,
@@ -256,7 +280,9 @@ register(
 
 # ------------------------------------------------------------------ design
 def _design_instances():
-    return st.tuples(st.integers(0, 2**32 - 1), st.integers(1, 6), st.integers(0, 30), st.sampled_from([1e-1, 1e-2, 1e-3]))
+    return st.tuples(
+        st.integers(0, 2**32 - 1), st.integers(1, 6), st.integers(0, 30), st.sampled_from([1e-1, 1e-2, 1e-3])
+    )
 
 
 @property_claim(
@@ -266,7 +292,8 @@ def _design_instances():
         "support <= d(d+1)/2 and d <= g(pi) = max_a ||a||^2_{V(pi)^-1} <= d(1 + tol) (g >= d for every design)."
     ),
     latex=r"d \le \max_a\|a\|^2_{V(\pi)^{-1}} \le d(1+\epsilon),\quad |\mathrm{supp}\,\pi|\le d(d+1)/2",
-    source="Lattimore & Szepesvari (2020), Bandit Algorithms, Theorem 21.1 (Kiefer-Wolfowitz) and Note 21.2 (Frank-Wolfe)",
+    source="Lattimore & Szepesvari (2020), Bandit Algorithms, Theorem 21.1 (Kiefer-Wolfowitz) and Note 21.2 "
+    "(Frank-Wolfe)",
     kind="inequality",
     strategy=_design_instances,
     tags=("linear", "design", "fast"),
@@ -299,11 +326,13 @@ def _fqi_instances():
 @property_claim(
     id="linear.fqi.geometric-decay",
     statement=(
-        "Fitted Q iteration with exact regression on a Bellman-complete linear class (one-hot features) has algorithmic "
+        "Fitted Q iteration with exact regression on a Bellman-complete linear class (one-hot features) has "
+        "algorithmic "
         "error ||Q_k - Q*||_inf <= gamma^k ||Q_0 - Q*||_inf (the gamma^K term of the FQI bound)."
     ),
     latex=r"\|Q_k - Q^*\|_\infty \le \gamma^k\|Q_0-Q^*\|_\infty",
-    source="Fan, Wang, Xie & Yang (2020), A theoretical analysis of deep Q-learning, L4DC, Theorem 4.4 (algorithmic term); "
+    source="Fan, Wang, Xie & Yang (2020), A theoretical analysis of deep Q-learning, L4DC, Theorem 4.4 (algorithmic "
+    "term); "
     "Puterman (2005), Theorem 6.3.1",
     kind="inequality",
     strategy=_fqi_instances,
@@ -355,7 +384,8 @@ def _sparsity_check(ctx: CheckContext) -> CheckResult:
         exponent_ci=(float(fit.ci[0]), float(fit.ci[1])),
         claimed_exponent=float(s),
         rate=fit,
-        message=f"s={s}, eps={eps}: sparse suboptimality <= 4 eps and design baseline <= 2 eps (1 + sqrt g) on all instances; "
+        message=f"s={s}, eps={eps}: sparse suboptimality <= 4 eps and design baseline <= 2 eps (1 + sqrt g) on all "
+        "instances; "
         f"candidates vs d: {fit.describe()}",
     )
 
@@ -369,7 +399,8 @@ register(
             "while the optimal-design estimator only guarantees 2 eps (1 + sqrt(d (1 + tol)))."
         ),
         latex=r"f(a^*) - f(\hat a) \le 4\epsilon\ \text{with}\ O(\epsilon^{-s}d^s)\ \text{queries}",
-        source="Dong & Yang (2023), Does sparsity help in learning misspecified linear bandits?, ICML (abstract, upper bound); "
+        source="Dong & Yang (2023), Does sparsity help in learning misspecified linear bandits?, ICML (abstract, "
+        "upper bound); "
         "Lattimore, Szepesvari & Weisz (2020), ICML, Sec. 4 (eps sqrt(d))",
         kind="rate",
         tags=("linear", "bandits", "misspecified", "rate"),

@@ -26,8 +26,9 @@ def _horizon_games(draw, max_states=4, max_actions=3, max_horizon=4, gamma=None)
     R = np.array(draw(st.lists(st.floats(-5, 5, allow_nan=False, width=32), min_size=S * A * B, max_size=S * A * B)))
     g = draw(st.sampled_from([1.0, 0.9, 0.5])) if gamma is None else gamma
     rho = draw(stochastic_matrices(n_rows=1, n_cols=S))[0]
-    return MarkovGame(P, R.reshape(S, A, B), gamma=g, horizon=draw(st.integers(1, max_horizon)),
-                      initial_distribution=rho)
+    return MarkovGame(
+        P, R.reshape(S, A, B), gamma=g, horizon=draw(st.integers(1, max_horizon)), initial_distribution=rho
+    )
 
 
 def _horizon_allowance(game):
@@ -76,15 +77,18 @@ def _backward_induction(game):
         "(markov_exploitability)."
     ),
     latex=r"\rho^\top\big(V_1^{\dagger,\nu^{\mathrm{out}}} - V_1^{\mu^{\mathrm{out}},\dagger}\big) "
-          r"\le \rho^\top(\overline V_1 - \underline V_1)",
+    r"\le \rho^\top(\overline V_1 - \underline V_1)",
     source=(
         "Q. Liu, T. Yu, Y. Bai and C. Jin, ICML 2021, Sec. 3 (optimism argument); T. Weissman et al., HPL-2003-97, "
         "Thm. 2.1 (l1 deviation)"
     ),
     kind="inequality",
     tags=("games", "markov", "learning", "fast"),
-    strategy=lambda: st.tuples(_horizon_games(max_states=3, max_actions=2, max_horizon=3, gamma=1.0),
-                               st.integers(1, 120), st.integers(0, 2**16)),
+    strategy=lambda: st.tuples(
+        _horizon_games(max_states=3, max_actions=2, max_horizon=3, gamma=1.0),
+        st.integers(1, 120),
+        st.integers(0, 2**16),
+    ),
     message="slack = certified gap - exact gap of the output + fp allowance (optimism event, probability >= 0.95)",
 )
 def _nash_vi_optimism(instance):
@@ -102,16 +106,19 @@ def _nash_vi_optimism(instance):
         "certifies its output with probability >= 1 - delta: the exact duality gap of (mu_hat, nu_hat) is at most "
         "rho^T(V_upper_1 - V_lower_1), whatever the behavior policy and the dataset size."
     ),
-    latex=(r"\rho^\top\big(V_1^{\dagger,\hat\nu} - V_1^{\hat\mu,\dagger}\big) "
-           r"\le \rho^\top(\overline V_1 - \underline V_1)"),
+    latex=(
+        r"\rho^\top\big(V_1^{\dagger,\hat\nu} - V_1^{\hat\mu,\dagger}\big) "
+        r"\le \rho^\top(\overline V_1 - \underline V_1)"
+    ),
     source=(
         "H. Zhong et al., ICML 2022 (PMVI, pessimism argument); Q. Cui and S. S. Du, NeurIPS 2022; "
         "T. Weissman et al., HPL-2003-97, Thm. 2.1 (l1 deviation)"
     ),
     kind="inequality",
     tags=("games", "markov", "offline", "fast"),
-    strategy=lambda: st.tuples(_horizon_games(max_states=3, max_actions=2, max_horizon=3),
-                               st.integers(1, 2000), st.integers(0, 2**16)),
+    strategy=lambda: st.tuples(
+        _horizon_games(max_states=3, max_actions=2, max_horizon=3), st.integers(1, 2000), st.integers(0, 2**16)
+    ),
     message="slack = certified gap - exact gap + fp allowance (pessimism event, probability >= 0.95)",
 )
 def _offline_pessimism(instance):

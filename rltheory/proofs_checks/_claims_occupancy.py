@@ -34,8 +34,7 @@ SK = (
     "learning, ICML 2023"
 )
 SKALSE = (
-    "J. Skalse, A. Abate, Quantifying the sensitivity of inverse reinforcement learning to misspecification, ICLR "
-    "2024"
+    "J. Skalse, A. Abate, Quantifying the sensitivity of inverse reinforcement learning to misspecification, ICLR 2024"
 )
 NWF = (
     "G. L. Nemhauser, L. A. Wolsey, M. L. Fisher, An analysis of approximations for maximizing submodular set "
@@ -43,11 +42,11 @@ NWF = (
 )
 
 
-
 def _deterministic_policies(mdp):
     """Every deterministic policy allowed by the action mask, by itertools (an oracle independent of the code)."""
     allowed = [np.flatnonzero(row) for row in np.asarray(mdp.action_mask)]
     return np.array(list(itertools.product(*allowed)), dtype=np.int64)
+
 
 def _size(x: float) -> float:
     return max(float(x), float(np.finfo(float).tiny))
@@ -61,8 +60,13 @@ def _mdp(rng, S, A, gamma, mask=False, rewards=False):
         action_mask = rng.uniform(size=(S, A)) < 0.7
         action_mask[np.arange(S), rng.integers(0, A, S)] = True
     R = rng.uniform(-1, 1, size=(S, A)) if rewards else np.zeros((S, A))
-    return FiniteMDP(rng.dirichlet(np.full(S, 0.6), size=(S, A)), R, gamma=gamma, action_mask=action_mask,
-                     initial_distribution=rng.dirichlet(np.ones(S)))
+    return FiniteMDP(
+        rng.dirichlet(np.full(S, 0.6), size=(S, A)),
+        R,
+        gamma=gamma,
+        action_mask=action_mask,
+        initial_distribution=rng.dirichlet(np.ones(S)),
+    )
 
 
 def seeded_claim(*, id, statement, latex, source, kind, tags, n_instances, message, published_form=None):
@@ -92,16 +96,41 @@ def seeded_claim(*, id, statement, latex, source, kind, tags, n_instances, messa
                     break
             if kind == "counterexample":
                 passed = witness is not None
-                return CheckResult(claim_id=id, passed=passed, n_instances=i + 1,
-                                   worst_slack=best if passed else min(best, 0.0), counterexample=witness,
-                                   seconds=0.0, message=message,
-                                   relative_slack=best_rel if passed else None)
+                return CheckResult(
+                    claim_id=id,
+                    passed=passed,
+                    n_instances=i + 1,
+                    worst_slack=best if passed else min(best, 0.0),
+                    counterexample=witness,
+                    seconds=0.0,
+                    message=message,
+                    relative_slack=best_rel if passed else None,
+                )
             passed = cx is None
-            return CheckResult(claim_id=id, passed=passed, n_instances=n, worst_slack=worst, counterexample=cx,
-                               seconds=0.0, message=message, relative_slack=worst_rel)
+            return CheckResult(
+                claim_id=id,
+                passed=passed,
+                n_instances=n,
+                worst_slack=worst,
+                counterexample=cx,
+                seconds=0.0,
+                message=message,
+                relative_slack=worst_rel,
+            )
 
-        return register(Claim(id=id, statement=statement, latex=latex, source=source, kind=kind, tags=tuple(tags),
-                              check=check, evaluate=slack, published_form=published_form))
+        return register(
+            Claim(
+                id=id,
+                statement=statement,
+                latex=latex,
+                source=source,
+                kind=kind,
+                tags=tuple(tags),
+                check=check,
+                evaluate=slack,
+                published_form=published_form,
+            )
+        )
 
     return decorate
 
@@ -152,8 +181,15 @@ def _pareto_slack(seed):
     worst = 0.0
     n = len(V)
     for x in np.vstack([X, mixed]):  # min t: sum lam V >= x - t
-        res = so.linprog(np.r_[np.zeros(n), 1.0], A_ub=np.hstack([-V.T, -np.ones((k, 1))]), b_ub=-x,
-                         A_eq=np.r_[np.ones(n), 0.0][None], b_eq=[1.0], bounds=[(0, None)] * (n + 1), method="highs")
+        res = so.linprog(
+            np.r_[np.zeros(n), 1.0],
+            A_ub=np.hstack([-V.T, -np.ones((k, 1))]),
+            b_ub=-x,
+            A_eq=np.r_[np.ones(n), 0.0][None],
+            b_eq=[1.0],
+            bounds=[(0, None)] * (n + 1),
+            method="highs",
+        )
         worst = max(worst, res.fun)
     tol = 1e-9 * a.scale
     for v, w in zip(V, a.weights):
@@ -237,8 +273,11 @@ def _cmorl_slack(seed):
     scale = 1.0 / (1 - mdp.gamma)
     hist = np.asarray(res.hypervolume_history)
     hv = hypervolume(front, ref)
-    worst = max(max(pareto_gap(mdp, r, v) for v in res.values) / scale, float(np.max(-np.diff(hist), initial=0.0)) / hv,
-                (hist[-1] - hv) / hv)
+    worst = max(
+        max(pareto_gap(mdp, r, v) for v in res.values) / scale,
+        float(np.max(-np.diff(hist), initial=0.0)) / hv,
+        (hist[-1] - hv) / hv,
+    )
     return Slack(1e-6 - worst, scale=1e-6)
 
 
@@ -267,10 +306,17 @@ def _fw_rate_check(ctx: CheckContext) -> CheckResult:
     passed = slack >= 0 and bound_slack >= 0
     worst = min(slack, bound_slack) if not passed else slack
     return CheckResult(
-        claim_id="utility.frank-wolfe.sublinear-rate", passed=bool(passed), n_instances=len(h),
+        claim_id="utility.frank-wolfe.sublinear-rate",
+        passed=bool(passed),
+        n_instances=len(h),
         worst_slack=float(worst),
-        counterexample=None, seconds=0.0, fitted_exponent=fit.exponent, exponent_ci=fit.ci, claimed_exponent=-1.0,
-        rate=fit, message=f"5x3 MDP, chi2 imitation, K={K}; Jaggi bound slack {bound_slack:.3g}; {fit.describe()}",
+        counterexample=None,
+        seconds=0.0,
+        fitted_exponent=fit.exponent,
+        exponent_ci=fit.ci,
+        claimed_exponent=-1.0,
+        rate=fit,
+        message=f"5x3 MDP, chi2 imitation, K={K}; Jaggi bound slack {bound_slack:.3g}; {fit.describe()}",
         relative_slack=float(worst) / _size((fit.ci[1] - fit.ci[0]) / 2) if passed else None,
     )
 
@@ -324,8 +370,11 @@ def _fw_gap_slack(seed):
     rng = np.random.default_rng(seed)
     S, A = 3 + seed % 2, 2 + seed % 2
     mdp = _mdp(rng, S, A, 0.8)
-    U = [entropy_utility("state"), entropy_utility("state_action", smoothing=0.1),
-         divergence_utility(rng.dirichlet(np.ones(S * A)).reshape(S, A), "chi2")][seed % 3]
+    U = [
+        entropy_utility("state"),
+        entropy_utility("state_action", smoothing=0.1),
+        divergence_utility(rng.dirichlet(np.ones(S * A)).reshape(S, A), "chi2"),
+    ][seed % 3]
     star = maximize_utility(mdp, U)
     pi = rng.dirichlet(np.ones(A), size=S)
     lam = (1.0 - mdp.gamma) * discounted_occupancy(mdp, pi, np.asarray(mdp.initial_distribution))
@@ -478,8 +527,9 @@ def _sk_slack(seed):
 
     rng = np.random.default_rng(seed)
     S, A, tau = 3, 2, 0.5
-    mdp = FiniteMDP(rng.dirichlet(np.ones(S), size=(S, A)), np.zeros((S, A)), gamma=0.8,
-                    initial_distribution=np.full(S, 1 / S))
+    mdp = FiniteMDP(
+        rng.dirichlet(np.ones(S), size=(S, A)), np.zeros((S, A)), gamma=0.8, initial_distribution=np.full(S, 1 / S)
+    )
     r, c = rng.normal(size=(S, A)), rng.uniform(size=(S, A))
     eta = float(rng.uniform(0.2, 2.0))
     pi = soft_value_iteration(FiniteMDP(mdp.P, r - eta * c, gamma=0.8), tau, tol=1e-12).action_probabilities
@@ -521,10 +571,17 @@ def _skalse_slack(seed):
     d = misspecification_sensitivity(true, r, tau, assumed_mdp=FiniteMDP(P, r, gamma=g_assumed))
     K = np.repeat(np.eye(S), A, axis=0) - g_assumed * P.reshape(S * A, S)
     base = (tau * np.log(np.asarray(d.expert))).ravel()
-    samples = [starc_distance(true, r, (base + K @ (s * rng.normal(size=S))).reshape(S, A))
-               for s in (0.1, 1.0, 100.0) for _ in range(30)]
-    margin = min(1e-9 - t.worst_distance, d.worst_distance - 1 / np.sqrt(2) + 1e-12,
-                 d.worst_distance + 1e-9 - max(samples), min(samples) - d.best_distance + 1e-9)
+    samples = [
+        starc_distance(true, r, (base + K @ (s * rng.normal(size=S))).reshape(S, A))
+        for s in (0.1, 1.0, 100.0)
+        for _ in range(30)
+    ]
+    margin = min(
+        1e-9 - t.worst_distance,
+        d.worst_distance - 1 / np.sqrt(2) + 1e-12,
+        d.worst_distance + 1e-9 - max(samples),
+        min(samples) - d.best_distance + 1e-9,
+    )
     return Slack(margin, scale=1.0)
 
 
@@ -562,10 +619,15 @@ def _soap_slack(seed):
     G, B, m = D[good], D[~good], D.shape[1]
     M = np.hstack([G.T, -B.T])
     g, b = len(G), len(B)
-    out = so.linprog(np.r_[np.zeros(g + b), np.ones(m)],
-                     A_ub=np.vstack([np.hstack([M, -np.eye(m)]), np.hstack([-M, -np.eye(m)])]), b_ub=np.zeros(2 * m),
-                     A_eq=np.vstack([np.r_[np.ones(g), np.zeros(b + m)], np.r_[np.zeros(g), np.ones(b), np.zeros(m)]]),
-                     b_eq=[1, 1], bounds=[(0, None)] * (g + b + m), method="highs")
+    out = so.linprog(
+        np.r_[np.zeros(g + b), np.ones(m)],
+        A_ub=np.vstack([np.hstack([M, -np.eye(m)]), np.hstack([-M, -np.eye(m)])]),
+        b_ub=np.zeros(2 * m),
+        A_eq=np.vstack([np.r_[np.ones(g), np.zeros(b + m)], np.r_[np.zeros(g), np.ones(b), np.zeros(m)]]),
+        b_eq=[1, 1],
+        bounds=[(0, None)] * (g + b + m),
+        method="highs",
+    )
     worst = abs(res.margin - 0.5 * out.fun)
     if res.realizable:
         m_ = FiniteMDP(mdp.P, np.asarray(res.reward), gamma=mdp.gamma)
@@ -670,8 +732,9 @@ def _kl_hacks(seed):
     base = correlated_proxy_bound(mdp, R, proxy, ref, ref)
     kl_policy = proxy_regularized_policy(mdp, proxy, ref, 0.3, regularizer="kl_action").action_probabilities
     kl = correlated_proxy_bound(mdp, R, proxy, ref, kl_policy)
-    chi = correlated_proxy_bound(mdp, R, proxy, ref,
-                                 proxy_regularized_policy(mdp, proxy, ref, base.safe_strength).action_probabilities)
+    chi = correlated_proxy_bound(
+        mdp, R, proxy, ref, proxy_regularized_policy(mdp, proxy, ref, base.safe_strength).action_probabilities
+    )
     if base.correlation <= 0.7 or kl.proxy_improvement <= 0 or chi.true_improvement < -1e-9:
         return Slack(1.0, scale=1.0)  # not the described witness
     return Slack(kl.true_improvement, scale=abs(kl.true_improvement) + 1e-12)

@@ -18,14 +18,22 @@ from rltheory.proofs_checks._registry import CheckContext, CheckResult, Claim, S
 from rltheory.proofs_checks._search import property_claim, search
 
 EPS = float(np.finfo(float).eps)
-RAFAILOV = ("R. Rafailov, A. Sharma, E. Mitchell, S. Ermon, C. D. Manning, C. Finn, Direct preference optimization: your "
-            "language model is secretly a reward model, NeurIPS 2023")
-AZAR = ("M. G. Azar, M. Rowland, B. Piot, D. Guo, D. Calandriello, M. Valko, R. Munos, A general theoretical paradigm to "
-        "understand learning from human preferences, AISTATS 2024 (arXiv:2310.12036)")
-ZHU = ("B. Zhu, M. I. Jordan, J. Jiao, Principled reinforcement learning with human feedback from pairwise or K-wise "
-       "comparisons, ICML 2023")
-BEIRAMI = ("A. Beirami, A. Agarwal, J. Berant, A. D'Amour, J. Eisenstein, C. Nagpal, A. T. Suresh, Theoretical guarantees "
-           "on the best-of-n alignment policy, arXiv:2401.01879 (ICML 2025)")
+RAFAILOV = (
+    "R. Rafailov, A. Sharma, E. Mitchell, S. Ermon, C. D. Manning, C. Finn, Direct preference optimization: your "
+    "language model is secretly a reward model, NeurIPS 2023"
+)
+AZAR = (
+    "M. G. Azar, M. Rowland, B. Piot, D. Guo, D. Calandriello, M. Valko, R. Munos, A general theoretical paradigm to "
+    "understand learning from human preferences, AISTATS 2024 (arXiv:2310.12036)"
+)
+ZHU = (
+    "B. Zhu, M. I. Jordan, J. Jiao, Principled reinforcement learning with human feedback from pairwise or K-wise "
+    "comparisons, ICML 2023"
+)
+BEIRAMI = (
+    "A. Beirami, A. Agarwal, J. Berant, A. D'Amour, J. Eisenstein, C. Nagpal, A. T. Suresh, Theoretical guarantees "
+    "on the best-of-n alignment policy, arXiv:2401.01879 (ICML 2025)"
+)
 #: allowance of identities certified by the solvers' gradient tolerance 1e-10 (policies move by <= ~1e-9)
 SOLVE_ALLOWANCE = 1e-8
 
@@ -51,8 +59,9 @@ def _instance(seed, X, Y, beta, general=False):
 
 
 def _problems(general=False):
-    return st.tuples(st.integers(0, 2**32 - 1), st.integers(1, 3), st.integers(2, 5), st.floats(0.2, 3.0),
-                     st.just(general))
+    return st.tuples(
+        st.integers(0, 2**32 - 1), st.integers(1, 3), st.integers(2, 5), st.floats(0.2, 3.0), st.just(general)
+    )
 
 
 def _rate_result(cid, fit, claimed, n, message, direction="upper"):
@@ -60,10 +69,20 @@ def _rate_result(cid, fit, claimed, n, message, direction="upper"):
     exponent is significantly below ``claimed`` (the whole CI lies below it)."""
     lo, hi = fit.ci
     slack = claimed - lo if direction == "upper" else claimed - hi
-    return CheckResult(claim_id=cid, passed=bool(slack >= 0), n_instances=n, worst_slack=float(slack),
-                       counterexample=None, seconds=0.0, fitted_exponent=fit.exponent, exponent_ci=fit.ci,
-                       claimed_exponent=claimed, rate=fit, message=f"{message}; {fit.describe()}",
-                       relative_slack=float(slack) / _size((hi - lo) / 2))
+    return CheckResult(
+        claim_id=cid,
+        passed=bool(slack >= 0),
+        n_instances=n,
+        worst_slack=float(slack),
+        counterexample=None,
+        seconds=0.0,
+        fitted_exponent=fit.exponent,
+        exponent_ci=fit.ci,
+        claimed_exponent=claimed,
+        rate=fit,
+        message=f"{message}; {fit.describe()}",
+        relative_slack=float(slack) / _size((hi - lo) / 2),
+    )
 
 
 # =========================================================================== the DPO family
@@ -71,15 +90,19 @@ def _rate_result(cid, fit, claimed, n, message, direction="upper"):
 
 @property_claim(
     id="dpo.population-minimizer",
-    statement=("Under Bradley-Terry preferences and pairs (y, y') ~ pi_ref x pi_ref (full coverage), the population DPO "
-               "loss over tabular policies is minimized by pi* ∝ pi_ref exp(r / beta), the KL-regularized optimum, and "
-               "its minimum is the entropy of the preference labels (the cross-entropy bound is attained)."),
-    latex=r"\arg\min_\pi \mathbb E\,\ell\big(\beta h_\pi(y_w) - \beta h_\pi(y_l)\big) = \pi^* \propto \pi_{\mathrm{ref}}e^{r/\beta}",
+    statement=(
+        "Under Bradley-Terry preferences and pairs (y, y') ~ pi_ref x pi_ref (full coverage), the population DPO "
+        "loss over tabular policies is minimized by pi* ∝ pi_ref exp(r / beta), the KL-regularized optimum, and "
+        "its minimum is the entropy of the preference labels (the cross-entropy bound is attained)."
+    ),
+    latex=r"\arg\min_\pi \mathbb E\,\ell\big(\beta h_\pi(y_w) - \beta h_\pi(y_l)\big) = \pi^* \propto "
+    r"\pi_{\mathrm{ref}}e^{r/\beta}",
     source=f"{RAFAILOV}, Thm 1 and Sec. 5",
     kind="identity",
     strategy=lambda: _problems(),
     tags=("preferences", "dpo", "exact", "fast"),
-    message="slack = allowance - max(|pi_dpo - pi*|, |loss - label entropy|); allowance 1e-8 from the gradient tolerance",
+    message="slack = allowance - max(|pi_dpo - pi*|, |loss - label entropy|); allowance 1e-8 from the gradient "
+    "tolerance",
 )
 def _dpo_slack(instance):
     from rltheory.bandits import dpo
@@ -99,10 +122,13 @@ def _dpo_slack(instance):
 
 @property_claim(
     id="ipo.population-minimizer",
-    statement=("For any preference tensor (non-transitive allowed) and pairs from mu x mu, mu = pi_ref, the population IPO "
-               "loss E (h_pi(y_w) - h_pi(y_l) - 1/(2 tau))^2 is minimized by pi ∝ pi_ref exp(p(y > mu) / tau), the "
-               "maximizer of E_{y~pi, y'~mu} p(y > y') - tau KL(pi || pi_ref)."),
-    latex=r"\arg\min_\pi \mathbb E\big(h_\pi(y_w) - h_\pi(y_l) - \tfrac{1}{2\tau}\big)^2 \propto \pi_{\mathrm{ref}}\exp\big(p(y\succ\mu)/\tau\big)",
+    statement=(
+        "For any preference tensor (non-transitive allowed) and pairs from mu x mu, mu = pi_ref, the population IPO "
+        "loss E (h_pi(y_w) - h_pi(y_l) - 1/(2 tau))^2 is minimized by pi ∝ pi_ref exp(p(y > mu) / tau), the "
+        "maximizer of E_{y~pi, y'~mu} p(y > y') - tau KL(pi || pi_ref)."
+    ),
+    latex=r"\arg\min_\pi \mathbb E\big(h_\pi(y_w) - h_\pi(y_l) - \tfrac{1}{2\tau}\big)^2 \propto "
+    r"\pi_{\mathrm{ref}}\exp\big(p(y\succ\mu)/\tau\big)",
     source=f"{AZAR}, Sec. 4-5 (Psi-PO with Psi = identity and its sampled loss)",
     kind="identity",
     strategy=lambda: _problems(general=True),
@@ -122,16 +148,22 @@ def _ipo_slack(instance):
 
 @property_claim(
     id="f-dpo.kkt-optimum",
-    statement=("For the reverse-KL, forward-KL, Jensen-Shannon and alpha-divergences, the f-regularized optimum "
-               "pi = pi_ref (f')^{-1}((r - lambda)/beta) (KKT, lambda normalizing) minimizes the population f-DPO loss "
-               "E l(beta f'(u_w) - beta f'(u_l)): the loss there equals the entropy of the labels (its lower bound), and "
-               "the f-DPO minimizer computed from the data-free loss is that policy."),
-    latex=r"r(x,y) = \beta f'\!\big(\tfrac{\pi(y|x)}{\pi_{\mathrm{ref}}(y|x)}\big) + \lambda(x) \ \Rightarrow\ \pi = \arg\min L_{f\text{-DPO}}",
-    source=("C. Wang, Y. Jiang, C. Yang, H. Liu, Y. Chen, Beyond reverse KL: generalizing direct preference optimization "
-            "with diverse divergence constraints, ICLR 2024, Thm 1 and Sec. 4"),
+    statement=(
+        "For the reverse-KL, forward-KL, Jensen-Shannon and alpha-divergences, the f-regularized optimum "
+        "pi = pi_ref (f')^{-1}((r - lambda)/beta) (KKT, lambda normalizing) minimizes the population f-DPO loss "
+        "E l(beta f'(u_w) - beta f'(u_l)): the loss there equals the entropy of the labels (its lower bound), and "
+        "the f-DPO minimizer computed from the data-free loss is that policy."
+    ),
+    latex=r"r(x,y) = \beta f'\!\big(\tfrac{\pi(y|x)}{\pi_{\mathrm{ref}}(y|x)}\big) + \lambda(x) \ \Rightarrow\ \pi = "
+    r"\arg\min L_{f\text{-DPO}}",
+    source=(
+        "C. Wang, Y. Jiang, C. Yang, H. Liu, Y. Chen, Beyond reverse KL: generalizing direct preference optimization "
+        "with diverse divergence constraints, ICLR 2024, Thm 1 and Sec. 4"
+    ),
     kind="identity",
-    strategy=lambda: st.tuples(_problems(), st.sampled_from(["reverse-kl", "forward-kl", "jensen-shannon", "alpha"]),
-                               st.floats(0.1, 0.9)),
+    strategy=lambda: st.tuples(
+        _problems(), st.sampled_from(["reverse-kl", "forward-kl", "jensen-shannon", "alpha"]), st.floats(0.1, 0.9)
+    ),
     tags=("preferences", "f-dpo", "exact", "fast"),
     message="slack = allowance - max(|pi_fdpo - pi_kkt|, loss(pi_kkt) - label entropy)",
 )
@@ -182,21 +214,37 @@ def _rdpo_unbiased_check(ctx: CheckContext) -> CheckResult:
 
     out = search(st.tuples(_problems(), st.integers(0, 4)), slack, max_examples=ctx.examples, seed=ctx.seed)
     passed = bool(exact) and out.counterexample is None
-    return CheckResult("rdpo.unbiased-loss", passed, out.n_instances + 1, out.worst_slack if exact else -1.0,
-                       out.counterexample, 0.0, relative_slack=out.worst_relative_slack if exact else -1.0,
-                       message="sympy: (1-eps) lhat(z) + eps lhat(-z) = l(z) " + ("holds" if exact else "FAILED")
-                       + "; numeric: the rDPO loss of the expected noisy counts equals the clean DPO loss")
+    return CheckResult(
+        "rdpo.unbiased-loss",
+        passed,
+        out.n_instances + 1,
+        out.worst_slack if exact else -1.0,
+        out.counterexample,
+        0.0,
+        relative_slack=out.worst_relative_slack if exact else -1.0,
+        message="sympy: (1-eps) lhat(z) + eps lhat(-z) = l(z) "
+        + ("holds" if exact else "FAILED")
+        + "; numeric: the rDPO loss of the expected noisy counts equals the clean DPO loss",
+    )
 
 
-register(Claim(
-    id="rdpo.unbiased-loss",
-    statement=("With labels flipped independently with probability eps < 1/2, the rDPO loss "
-               "((1 - eps) l(z_wl) - eps l(z_lw)) / (1 - 2 eps) is an unbiased estimate of the clean DPO loss l(z_wl), "
-               "for every margin z (symbolically) and on datasets (expected noisy counts)."),
-    latex=r"\mathbb E_{\text{flip}}\Big[\tfrac{(1-\varepsilon)\ell(\tilde z) - \varepsilon\ell(-\tilde z)}{1-2\varepsilon}\Big] = \ell(z)",
-    source="S. R. Chowdhury, A. Kini, N. Natarajan, Provably robust DPO: aligning language models with noisy feedback, ICML 2024, Lemma 3.1 and eq. (4)",
-    kind="identity", tags=("preferences", "rdpo", "exact", "fast"), check=_rdpo_unbiased_check,
-))
+register(
+    Claim(
+        id="rdpo.unbiased-loss",
+        statement=(
+            "With labels flipped independently with probability eps < 1/2, the rDPO loss "
+            "((1 - eps) l(z_wl) - eps l(z_lw)) / (1 - 2 eps) is an unbiased estimate of the clean DPO loss l(z_wl), "
+            "for every margin z (symbolically) and on datasets (expected noisy counts)."
+        ),
+        latex=r"\mathbb E_{\text{flip}}\Big[\tfrac{(1-\varepsilon)\ell(\tilde z) - \varepsilon\ell(-\tilde "
+        r"z)}{1-2\varepsilon}\Big] = \ell(z)",
+        source="S. R. Chowdhury, A. Kini, N. Natarajan, Provably robust DPO: aligning language models with noisy "
+        "feedback, ICML 2024, Lemma 3.1 and eq. (4)",
+        kind="identity",
+        tags=("preferences", "rdpo", "exact", "fast"),
+        check=_rdpo_unbiased_check,
+    )
+)
 
 
 def _rdpo_errors(prob, n, eps, reps, seed):
@@ -217,14 +265,21 @@ def _rdpo_rate_check(ctx: CheckContext) -> CheckResult:
     from rltheory.proofs_checks.rates import fit_power_law
 
     # small reward gaps: the flip-corrected win rates stay inside (0, 1) for the noise levels below
-    prob = AlignmentProblem([[0.3, 0.3, 0.4], [0.5, 0.25, 0.25]], rewards=[[0.0, 0.4, -0.3], [0.2, -0.2, 0.5]], beta=1.0)
+    prob = AlignmentProblem(
+        [[0.3, 0.3, 0.4], [0.5, 0.25, 0.25]], rewards=[[0.0, 0.4, -0.3], [0.2, -0.2, 0.5]], beta=1.0
+    )
     seed = int(ctx.seed_sequence(41).generate_state(1)[0])
     reps = max(10, ctx.examples // 4)
     ns = np.array([1000, 2000, 4000, 8000, 16000])
     errs = np.array([_rdpo_errors(prob, int(n), 0.2, reps, seed) for n in ns])
     fit_n = fit_power_law(ns, errs, seed=ctx.seed)
-    res_n = _rate_result("rdpo.error-rate", fit_n, -0.5, int(errs.size),
-                         f"tabular rDPO, X=2, Y=3, eps=0.2, {reps} datasets per n: RMS implicit-reward error vs n")
+    res_n = _rate_result(
+        "rdpo.error-rate",
+        fit_n,
+        -0.5,
+        int(errs.size),
+        f"tabular rDPO, X=2, Y=3, eps=0.2, {reps} datasets per n: RMS implicit-reward error vs n",
+    )
     # the noise factor 1/(1 - 2 eps): at fixed n the error grows at most linearly in it
     epss = np.array([0.0, 0.1, 0.2, 0.25, 0.3])
     errs_e = np.array([_rdpo_errors(prob, 16000, float(e), reps, seed + 1) for e in epss])
@@ -233,21 +288,31 @@ def _rdpo_rate_check(ctx: CheckContext) -> CheckResult:
     worst = res_n if res_n.worst_slack <= res_e.worst_slack else res_e
     from dataclasses import replace
 
-    return replace(worst, n_instances=int(errs.size + errs_e.size),
-                   message=f"in n: {res_n.message} | in the noise: {res_e.message}")
+    return replace(
+        worst,
+        n_instances=int(errs.size + errs_e.size),
+        message=f"in n: {res_n.message} | in the noise: {res_e.message}",
+    )
 
 
-register(Claim(
-    id="rdpo.error-rate",
-    statement=("The rDPO estimate of the implicit reward (tabular log-linear policies) has error O((1/(1 - 2 eps)) "
-               "sqrt(d/n)): the fitted log-log slope in n is not significantly above -1/2 and the slope in "
-               "1/(1 - 2 eps) not significantly above 1."),
-    latex=r"\|\hat\theta - \theta^*\|_{\hat\Sigma+\lambda I} = O\Big(\frac{1}{1-2\varepsilon}\sqrt{\frac dn}\Big)",
-    source="S. R. Chowdhury, A. Kini, N. Natarajan, Provably robust DPO, ICML 2024, Thm 4.2",
-    kind="rate", tags=("preferences", "rdpo", "rate", "statistical"), check=_rdpo_rate_check,
-    published_form="||theta_hat - theta*||_{Sigma_hat + lambda I} <= C / (gamma beta (1 - 2 eps)) sqrt((d + log(1/delta)) / n)",
-    claimed_exponent=-0.5,
-))
+register(
+    Claim(
+        id="rdpo.error-rate",
+        statement=(
+            "The rDPO estimate of the implicit reward (tabular log-linear policies) has error O((1/(1 - 2 eps)) "
+            "sqrt(d/n)): the fitted log-log slope in n is not significantly above -1/2 and the slope in "
+            "1/(1 - 2 eps) not significantly above 1."
+        ),
+        latex=r"\|\hat\theta - \theta^*\|_{\hat\Sigma+\lambda I} = O\Big(\frac{1}{1-2\varepsilon}\sqrt{\frac dn}\Big)",
+        source="S. R. Chowdhury, A. Kini, N. Natarajan, Provably robust DPO, ICML 2024, Thm 4.2",
+        kind="rate",
+        tags=("preferences", "rdpo", "rate", "statistical"),
+        check=_rdpo_rate_check,
+        published_form="||theta_hat - theta*||_{Sigma_hat + lambda I} <= C / (gamma beta (1 - 2 eps)) sqrt((d + "
+        "log(1/delta)) / n)",
+        claimed_exponent=-0.5,
+    )
+)
 
 
 def _strongly_connected(data) -> bool:
@@ -256,18 +321,26 @@ def _strongly_connected(data) -> bool:
     from scipy.sparse.csgraph import connected_components
 
     counts = np.asarray(data.counts)
-    return all(connected_components(csr_matrix(counts[x] > 0), directed=True, connection="strong")[0] == 1
-               for x in range(counts.shape[0]))
+    return all(
+        connected_components(csr_matrix(counts[x] > 0), directed=True, connection="strong")[0] == 1
+        for x in range(counts.shape[0])
+    )
 
 
 @property_claim(
     id="rpo.max-min-equivalence",
-    statement=("The minimizer pi of DPO + eta beta E_{pi_base}[-log pi] and r = beta log(pi / pi_ref) form a saddle point of "
-               "max_pi min_r L_BT(r) / eta + E_pi r - E_base r - beta KL(pi || pi_ref): pi is the Gibbs best response to "
-               "r and r minimizes the inner convex problem for pi (checked against a generic L-BFGS solve)."),
-    latex=r"\pi_{\mathrm{RPO}} = \arg\max_\pi\min_r\ \eta^{-1}L_{\mathrm{BT}}(r) + \mathbb E_\pi r - \mathbb E_{\pi_{\mathrm{base}}} r - \beta\mathrm{KL}(\pi\|\pi_{\mathrm{ref}})",
-    source=("Z. Liu, M. Lu, S. Zhang, B. Liu, H. Guo, Y. Yang, J. Blanchet, Z. Wang, Provably mitigating overoptimization in "
-            "RLHF: your SFT loss is implicitly an adversarial regularizer, NeurIPS 2024, Sec. 5"),
+    statement=(
+        "The minimizer pi of DPO + eta beta E_{pi_base}[-log pi] and r = beta log(pi / pi_ref) form a saddle point of "
+        "max_pi min_r L_BT(r) / eta + E_pi r - E_base r - beta KL(pi || pi_ref): pi is the Gibbs best response to "
+        "r and r minimizes the inner convex problem for pi (checked against a generic L-BFGS solve)."
+    ),
+    latex=r"\pi_{\mathrm{RPO}} = \arg\max_\pi\min_r\ \eta^{-1}L_{\mathrm{BT}}(r) + \mathbb E_\pi r - \mathbb "
+    r"E_{\pi_{\mathrm{base}}} r - \beta\mathrm{KL}(\pi\|\pi_{\mathrm{ref}})",
+    source=(
+        "Z. Liu, M. Lu, S. Zhang, B. Liu, H. Guo, Y. Yang, J. Blanchet, Z. Wang, Provably mitigating overoptimization "
+        "in "
+        "RLHF: your SFT loss is implicitly an adversarial regularizer, NeurIPS 2024, Sec. 5"
+    ),
     kind="identity",
     strategy=lambda: st.tuples(_problems(), st.floats(0.1, 2.0)),
     tags=("preferences", "rpo", "fast"),
@@ -301,20 +374,26 @@ def _rpo_slack(instance):
         return value, grad.ravel()
 
     r_hat = prob.beta * (np.log(pi) - np.log(prob.reference))
-    generic = minimize(inner, np.zeros(pi.size), jac=True, method="L-BFGS-B",
-                       options={"gtol": 1e-13, "ftol": 1e-16, "maxiter": 10_000})
+    generic = minimize(
+        inner, np.zeros(pi.size), jac=True, method="L-BFGS-B", options={"gtol": 1e-13, "ftol": 1e-16, "maxiter": 10_000}
+    )
     allow = 1e-9 * (1 + abs(generic.fun))
     return Slack(allow - (inner(r_hat.ravel())[0] - generic.fun), scale=allow)
 
 
 @property_claim(
     id="vpo.pessimism",
-    statement=("Pessimistic VPO lowers the value: with V(r) = E_x[max_pi J_r(pi) - E_{pi_cal} r], the minimizer of "
-               "L_BT(r) + alpha V(r) has V no larger than the Bradley-Terry MLE's (both solved exactly in policy form), "
-               "and the policy-form loss equals the reward-form objective under r = beta log(pi/pi_ref)."),
-    latex=r"V(\hat r_{-\alpha}) \le V(\hat r_{\mathrm{MLE}}),\quad L_{\mathrm{VPO}}(\pi_r) = L_{\mathrm{BT}}(r) - s\alpha V(r)",
-    source=("S. Cen, J. Mei, K. Goshvadi, H. Dai, T. Yang, S. Yang, D. Schuurmans, Y. Chi, B. Dai, Value-incentivized "
-            "preference optimization: a unified approach to online and offline RLHF, ICLR 2025 (arXiv:2405.19320), Sec. 3"),
+    statement=(
+        "Pessimistic VPO lowers the value: with V(r) = E_x[max_pi J_r(pi) - E_{pi_cal} r], the minimizer of "
+        "L_BT(r) + alpha V(r) has V no larger than the Bradley-Terry MLE's (both solved exactly in policy form), "
+        "and the policy-form loss equals the reward-form objective under r = beta log(pi/pi_ref)."
+    ),
+    latex=r"V(\hat r_{-\alpha}) \le V(\hat r_{\mathrm{MLE}}),\quad L_{\mathrm{VPO}}(\pi_r) = L_{\mathrm{BT}}(r) - "
+    r"s\alpha V(r)",
+    source=(
+        "S. Cen, J. Mei, K. Goshvadi, H. Dai, T. Yang, S. Yang, D. Schuurmans, Y. Chi, B. Dai, Value-incentivized "
+        "preference optimization: a unified approach to online and offline RLHF, ICLR 2025 (arXiv:2405.19320), Sec. 3"
+    ),
     kind="inequality",
     strategy=lambda: st.tuples(_problems(), st.floats(0.05, 2.0)),
     tags=("preferences", "vpo", "fast"),
@@ -354,12 +433,17 @@ def _vpo_slack(instance):
 
 @property_claim(
     id="cpl.optimal-advantage",
-    statement=("Under regret-based preferences p(s > s') = sigma(A*(s) - A*(s')) between segments s = (x, y) across prompts, "
-               "A* = beta log(pi*/pi_ref) the optimal advantage, the CPL loss is minimized by pi* (the learned advantage "
-               "is A*, and every per-prompt normalization holds at once)."),
-    latex=r"\arg\min_\pi\mathbb E\,\ell\big(\beta h_\pi(\sigma_w) - \beta h_\pi(\sigma_l)\big) = \pi^*,\quad \beta h_{\pi^*} = A^*",
-    source=("J. Hejna, R. Rafailov, H. Sikchi, C. Finn, S. Niekum, W. B. Knox, D. Sadigh, Contrastive preference learning: "
-            "learning from human feedback without RL, ICLR 2024, Sec. 3 (Thm 1)"),
+    statement=(
+        "Under regret-based preferences p(s > s') = sigma(A*(s) - A*(s')) between segments s = (x, y) across prompts, "
+        "A* = beta log(pi*/pi_ref) the optimal advantage, the CPL loss is minimized by pi* (the learned advantage "
+        "is A*, and every per-prompt normalization holds at once)."
+    ),
+    latex=r"\arg\min_\pi\mathbb E\,\ell\big(\beta h_\pi(\sigma_w) - \beta h_\pi(\sigma_l)\big) = \pi^*,\quad \beta "
+    r"h_{\pi^*} = A^*",
+    source=(
+        "J. Hejna, R. Rafailov, H. Sikchi, C. Finn, S. Niekum, W. B. Knox, D. Sadigh, Contrastive preference learning: "
+        "learning from human feedback without RL, ICLR 2024, Sec. 3 (Thm 1)"
+    ),
     kind="identity",
     strategy=lambda: _problems(),
     tags=("preferences", "cpl", "exact", "fast"),
@@ -376,11 +460,16 @@ def _cpl_slack(instance):
 
 @property_claim(
     id="spo.minimax-winner",
-    statement=("Self-play with Hedge (eta = sqrt(8 log Y / T)) on the win rate p(y > pi_t): the average iterate is an "
-               "approximate von Neumann winner of every prompt, max_y p(y > pi_bar) - 1/2 <= sqrt(log Y / (2T))."),
+    statement=(
+        "Self-play with Hedge (eta = sqrt(8 log Y / T)) on the win rate p(y > pi_t): the average iterate is an "
+        "approximate von Neumann winner of every prompt, max_y p(y > pi_bar) - 1/2 <= sqrt(log Y / (2T))."
+    ),
     latex=r"\max_y p(y\succ\bar\pi_T) - \tfrac12 \le \sqrt{\log Y/(2T)}",
-    source=("G. Swamy, C. Dann, R. Kidambi, Z. S. Wu, A. Agarwal, A minimaximalist approach to reinforcement learning from "
-            "human feedback, ICML 2024, Sec. 3-4; N. Cesa-Bianchi, G. Lugosi, Prediction, learning, and games (2006), Thm 2.2"),
+    source=(
+        "G. Swamy, C. Dann, R. Kidambi, Z. S. Wu, A. Agarwal, A minimaximalist approach to reinforcement learning from "
+        "human feedback, ICML 2024, Sec. 3-4; N. Cesa-Bianchi, G. Lugosi, Prediction, learning, and games (2006), Thm "
+        "2.2"
+    ),
     kind="inequality",
     strategy=lambda: st.tuples(_problems(general=True), st.integers(1, 400)),
     tags=("preferences", "spo", "games", "fast"),
@@ -409,13 +498,18 @@ def _preference_matrix(seed, K):
 
 @property_claim(
     id="winners.von-neumann",
-    statement=("The maximal lottery of the LP (certified: status, feasibility, duality gap) wins with probability >= 1/2 "
-               "against every alternative, and is the point mass on the Condorcet winner when there is one; with "
-               "Bradley-Terry preferences that winner is the reward maximizer (a reward-based oracle suffices)."),
-    latex=r"\min_j \sum_i p_i P_{ij} = \tfrac12;\quad \exists c: P_{cj} > \tfrac12\ \forall j \ne c \Rightarrow p = e_c",
-    source=("P. C. Fishburn, Probabilistic social choice based on simple voting comparisons, Rev. Econ. Stud. 51 (1984); "
-            "M. Dudik et al., Contextual dueling bandits, COLT 2015, Sec. 3; Y. Wang, Q. Liu, C. Jin, Is RLHF more "
-            "difficult than standard RL? A theoretical perspective, NeurIPS 2023, Sec. 3-4"),
+    statement=(
+        "The maximal lottery of the LP (certified: status, feasibility, duality gap) wins with probability >= 1/2 "
+        "against every alternative, and is the point mass on the Condorcet winner when there is one; with "
+        "Bradley-Terry preferences that winner is the reward maximizer (a reward-based oracle suffices)."
+    ),
+    latex=r"\min_j \sum_i p_i P_{ij} = \tfrac12;\quad \exists c: P_{cj} > \tfrac12\ \forall j \ne c \Rightarrow p = "
+    r"e_c",
+    source=(
+        "P. C. Fishburn, Probabilistic social choice based on simple voting comparisons, Rev. Econ. Stud. 51 (1984); "
+        "M. Dudik et al., Contextual dueling bandits, COLT 2015, Sec. 3; Y. Wang, Q. Liu, C. Jin, Is RLHF more "
+        "difficult than standard RL? A theoretical perspective, NeurIPS 2023, Sec. 3-4"
+    ),
     kind="inequality",
     strategy=lambda: st.tuples(st.integers(0, 2**32 - 1), st.integers(2, 7), st.booleans()),
     tags=("preferences", "winners", "games", "fast"),
@@ -442,16 +536,21 @@ def _vn_slack(instance):
 
 @property_claim(
     id="winners.general-preferences-need-a-game",
-    statement=("For general (non-Bradley-Terry) preferences a reward-based oracle does not suffice: there are preference "
-               "matrices in which every single alternative is beaten by another with probability > 1/2, so the solution "
-               "is the mixed von Neumann winner of a two-player zero-sum game."),
+    statement=(
+        "For general (non-Bradley-Terry) preferences a reward-based oracle does not suffice: there are preference "
+        "matrices in which every single alternative is beaten by another with probability > 1/2, so the solution "
+        "is the mixed von Neumann winner of a two-player zero-sum game."
+    ),
     latex=r"\exists P:\ \forall i\ \exists j\ P_{ji} > \tfrac12",
-    source="Y. Wang, Q. Liu, C. Jin, Is RLHF more difficult than standard RL? A theoretical perspective, NeurIPS 2023, Sec. 4",
+    source="Y. Wang, Q. Liu, C. Jin, Is RLHF more difficult than standard RL? A theoretical perspective, NeurIPS "
+    "2023, Sec. 4",
     kind="counterexample",
     strategy=lambda: st.tuples(st.integers(0, 2**32 - 1), st.integers(3, 6)),
     tags=("preferences", "winners", "games", "fast"),
-    message=("witness: a random preference matrix without a Condorcet winner (P's slack: min_i max_j P_ji - 1/2 "
-             "negated; the statement refuted is 'some alternative is unbeaten')"),
+    message=(
+        "witness: a random preference matrix without a Condorcet winner (P's slack: min_i max_j P_ji - 1/2 "
+        "negated; the statement refuted is 'some alternative is unbeaten')"
+    ),
 )
 def _unbeaten_slack(instance):
     seed, K = instance
@@ -465,9 +564,11 @@ def _unbeaten_slack(instance):
 
 @property_claim(
     id="mle.k-wise-efficiency",
-    statement=("From K-wise Plackett-Luce rankings, the asymptotic covariance of the MLE that splits every ranking into its "
-               "pairwise comparisons dominates (PSD order) the one of the Plackett-Luce MLE: the K-wise MLE is the more "
-               "efficient (both computed exactly by enumerating the rankings)."),
+    statement=(
+        "From K-wise Plackett-Luce rankings, the asymptotic covariance of the MLE that splits every ranking into its "
+        "pairwise comparisons dominates (PSD order) the one of the Plackett-Luce MLE: the K-wise MLE is the more "
+        "efficient (both computed exactly by enumerating the rankings)."
+    ),
     latex=r"A^{+}BA^{+} \succeq \mathcal I_{\mathrm{PL}}^{+}",
     source=f"{ZHU}, Sec. 4; Cramer-Rao (A. W. van der Vaart, Asymptotic statistics, 1998, Sec. 8)",
     kind="inequality",
@@ -482,20 +583,31 @@ def _kwise_slack(instance):
     k = min(k, K)
     pl, split = plackett_luce_asymptotic_covariances(PlackettLuce(np.random.default_rng(seed).normal(size=K)), k)
     allow = 1e-10 * (1 + float(np.max(np.abs(split))))
-    return Slack(float(np.linalg.eigvalsh(np.asarray(split) - np.asarray(pl)).min()) + allow, scale=_size(float(np.trace(pl))))
+    return Slack(
+        float(np.linalg.eigvalsh(np.asarray(split) - np.asarray(pl)).min()) + allow, scale=_size(float(np.trace(pl)))
+    )
 
 
 def _zhu_instances():
-    return st.tuples(st.integers(0, 2**32 - 1), st.integers(1, 3), st.integers(2, 3), st.integers(1, 3),
-                     st.floats(0.01, 1.0), st.floats(1.0, 3.0))
+    return st.tuples(
+        st.integers(0, 2**32 - 1),
+        st.integers(1, 3),
+        st.integers(2, 3),
+        st.integers(1, 3),
+        st.floats(0.01, 1.0),
+        st.floats(1.0, 3.0),
+    )
 
 
 @property_claim(
     id="mle.pessimistic-suboptimality",
-    statement=("On the event ||theta_hat - theta*||_Sigma <= f, the pessimistic MLE policy (max over policies of the lower "
-               "confidence value) has SubOpt <= 2 f ||Sigma^{-1/2} E_rho phi(s, pi*(s))|| (v = 0), up to its certified "
-               "duality gap; searched over random features, estimates inside the ellipsoid and covariances."),
-    latex=r"\|\hat\theta-\theta^*\|_\Sigma \le f \Rightarrow J(\pi^*) - J(\hat\pi_{\mathrm{PE}}) \le 2f\|\Sigma^{-1/2}\mathbb E_\rho\phi(s,\pi^*(s))\|",
+    statement=(
+        "On the event ||theta_hat - theta*||_Sigma <= f, the pessimistic MLE policy (max over policies of the lower "
+        "confidence value) has SubOpt <= 2 f ||Sigma^{-1/2} E_rho phi(s, pi*(s))|| (v = 0), up to its certified "
+        "duality gap; searched over random features, estimates inside the ellipsoid and covariances."
+    ),
+    latex=r"\|\hat\theta-\theta^*\|_\Sigma \le f \Rightarrow J(\pi^*) - J(\hat\pi_{\mathrm{PE}}) \le "
+    r"2f\|\Sigma^{-1/2}\mathbb E_\rho\phi(s,\pi^*(s))\|",
     source=f"{ZHU}, Algorithm 1 and Thm 3.2 (its proof; the published statement absorbs the 2 in C)",
     kind="inequality",
     strategy=_zhu_instances,
@@ -541,20 +653,32 @@ def _zhu_rate_check(ctx: CheckContext) -> CheckResult:
             diff = bradley_terry_mle(data, features=F).theta - theta
             errs[i, k] = math.sqrt(float(diff @ Sigma @ diff))
     fit = fit_power_law(ns, errs, seed=ctx.seed)
-    return _rate_result("mle.error-rate", fit, -0.5, int(errs.size),
-                        f"linear BT, d=3, 8 alternatives, {reps} datasets per n: ||theta_hat - theta*||_Sigma_D vs n")
+    return _rate_result(
+        "mle.error-rate",
+        fit,
+        -0.5,
+        int(errs.size),
+        f"linear BT, d=3, 8 alternatives, {reps} datasets per n: ||theta_hat - theta*||_Sigma_D vs n",
+    )
 
 
-register(Claim(
-    id="mle.error-rate",
-    statement=("The Bradley-Terry MLE with linear features satisfies ||theta_hat - theta*||_{Sigma_D} = O(sqrt(d/n)): the "
-               "fitted log-log slope of the error in n is not significantly above -1/2."),
-    latex=r"\|\hat\theta - \theta^*\|_{\Sigma_D} \le C\sqrt{\frac{d + \log(1/\delta)}{\gamma^2 n}}",
-    source=f"{ZHU}, Lemma 3.1",
-    kind="rate", tags=("preferences", "mle", "rate", "statistical"), check=_zhu_rate_check,
-    published_form="||theta_hat - theta*||_{Sigma_D + lambda I} <= C sqrt((d + log(1/delta)) / (gamma^2 n) + lambda B^2)",
-    claimed_exponent=-0.5,
-))
+register(
+    Claim(
+        id="mle.error-rate",
+        statement=(
+            "The Bradley-Terry MLE with linear features satisfies ||theta_hat - theta*||_{Sigma_D} = O(sqrt(d/n)): the "
+            "fitted log-log slope of the error in n is not significantly above -1/2."
+        ),
+        latex=r"\|\hat\theta - \theta^*\|_{\Sigma_D} \le C\sqrt{\frac{d + \log(1/\delta)}{\gamma^2 n}}",
+        source=f"{ZHU}, Lemma 3.1",
+        kind="rate",
+        tags=("preferences", "mle", "rate", "statistical"),
+        check=_zhu_rate_check,
+        published_form="||theta_hat - theta*||_{Sigma_D + lambda I} <= C sqrt((d + log(1/delta)) / (gamma^2 n) + "
+        "lambda B^2)",
+        claimed_exponent=-0.5,
+    )
+)
 
 
 # =========================================================================== best-of-N
@@ -562,9 +686,12 @@ register(Claim(
 
 @property_claim(
     id="best-of-n.kl-upper-bound",
-    statement=("The exact KL of the best-of-N law to the reference is at most log N - (N - 1)/N (strictly below for N > 1 on "
-               "a finite response set), and the win rate against the reference (ties count 1/2) is at most N/(N + 1)."),
-    latex=r"\mathrm{KL}(\pi_{\mathrm{bon}}\|\pi_{\mathrm{ref}}) \le \log N - \tfrac{N-1}{N},\qquad \Pr(\pi_{\mathrm{bon}}\succ\pi_{\mathrm{ref}}) \le \tfrac{N}{N+1}",
+    statement=(
+        "The exact KL of the best-of-N law to the reference is at most log N - (N - 1)/N (strictly below for N > 1 on "
+        "a finite response set), and the win rate against the reference (ties count 1/2) is at most N/(N + 1)."
+    ),
+    latex=r"\mathrm{KL}(\pi_{\mathrm{bon}}\|\pi_{\mathrm{ref}}) \le \log N - \tfrac{N-1}{N},\qquad "
+    r"\Pr(\pi_{\mathrm{bon}}\succ\pi_{\mathrm{ref}}) \le \tfrac{N}{N+1}",
     source=f"{BEIRAMI}, Thm 3.1 and Sec. 5",
     kind="inequality",
     strategy=lambda: st.tuples(st.integers(0, 2**32 - 1), st.integers(2, 10), st.integers(1, 200), st.booleans()),
@@ -593,34 +720,56 @@ def _bon_limit_check(ctx: CheckContext) -> CheckResult:
     exact = sp.simplify(kl - (sp.log(N) - (N - 1) / N)) == 0
     worst, n_inst = math.inf, 1
     for n in (2, 5, 20):
-        gaps = [best_of_n_kl_formula(n) - best_of_n(np.full(Y, 1 / Y), np.arange(Y, dtype=float), n).kl
-                for Y in (10, 100, 1000, 10_000)]
+        gaps = [
+            best_of_n_kl_formula(n) - best_of_n(np.full(Y, 1 / Y), np.arange(Y, dtype=float), n).kl
+            for Y in (10, 100, 1000, 10_000)
+        ]
         n_inst += 4
         worst = min(worst, min(a - b for a, b in zip(gaps, gaps[1:])), 1e-2 - gaps[-1])
     passed = bool(exact) and worst >= 0
-    return CheckResult("best-of-n.continuum-limit", passed, n_inst, worst if exact else -1.0, None, 0.0,
-                       message="sympy: int_0^1 N u^(N-1) log(N u^(N-1)) du = log N - (N-1)/N "
-                       + ("holds" if exact else "FAILED") + "; the exact KL for Y equiprobable distinct rewards increases "
-                       "to it (N = 2, 5, 20; Y = 10 ... 10^4); slack = smallest increase / final gap margin")
+    return CheckResult(
+        "best-of-n.continuum-limit",
+        passed,
+        n_inst,
+        worst if exact else -1.0,
+        None,
+        0.0,
+        message="sympy: int_0^1 N u^(N-1) log(N u^(N-1)) du = log N - (N-1)/N "
+        + ("holds" if exact else "FAILED")
+        + "; the exact KL for Y equiprobable distinct rewards increases "
+        "to it (N = 2, 5, 20; Y = 10 ... 10^4); slack = smallest increase / final gap margin",
+    )
 
 
-register(Claim(
-    id="best-of-n.continuum-limit",
-    statement=("log N - (N - 1)/N is the KL of the maximum of N uniforms to the uniform (the continuous limit), and the exact "
-               "best-of-N KL on Y equiprobable responses with distinct rewards increases to it as Y grows."),
-    latex=r"\int_0^1 N u^{N-1}\log(N u^{N-1})\,du = \log N - \tfrac{N-1}{N}",
-    source=f"{BEIRAMI}, Sec. 3 (the formula is exact only for continuous reward laws)",
-    kind="identity", tags=("preferences", "best-of-n", "exact", "fast"), check=_bon_limit_check,
-))
+register(
+    Claim(
+        id="best-of-n.continuum-limit",
+        statement=(
+            "log N - (N - 1)/N is the KL of the maximum of N uniforms to the uniform (the continuous limit), and the "
+            "exact "
+            "best-of-N KL on Y equiprobable responses with distinct rewards increases to it as Y grows."
+        ),
+        latex=r"\int_0^1 N u^{N-1}\log(N u^{N-1})\,du = \log N - \tfrac{N-1}{N}",
+        source=f"{BEIRAMI}, Sec. 3 (the formula is exact only for continuous reward laws)",
+        kind="identity",
+        tags=("preferences", "best-of-n", "exact", "fast"),
+        check=_bon_limit_check,
+    )
+)
 
 
 @property_claim(
     id="best-of-n.below-kl-rl-frontier",
-    statement=("For the same KL to the reference, the tilted policy pi ∝ pi_ref exp(r/beta) has at least the expected reward "
-               "of best-of-N: best-of-N lies on or below the KL-RL frontier."),
-    latex=r"\mathbb E_{\pi_{\mathrm{bon}}} r \le \max\{\mathbb E_\pi r: \mathrm{KL}(\pi\|\pi_{\mathrm{ref}}) \le \mathrm{KL}(\pi_{\mathrm{bon}}\|\pi_{\mathrm{ref}})\}",
-    source=("Lagrangian duality of max E_pi r s.t. KL <= D (the Gibbs variational principle); J. Q. Yang, S. Salamatian, "
-            "Z. Sun, A. T. Suresh, A. Beirami, Asymptotics of language model alignment, ISIT 2024, Sec. 2"),
+    statement=(
+        "For the same KL to the reference, the tilted policy pi ∝ pi_ref exp(r/beta) has at least the expected reward "
+        "of best-of-N: best-of-N lies on or below the KL-RL frontier."
+    ),
+    latex=r"\mathbb E_{\pi_{\mathrm{bon}}} r \le \max\{\mathbb E_\pi r: \mathrm{KL}(\pi\|\pi_{\mathrm{ref}}) \le "
+    r"\mathrm{KL}(\pi_{\mathrm{bon}}\|\pi_{\mathrm{ref}})\}",
+    source=(
+        "Lagrangian duality of max E_pi r s.t. KL <= D (the Gibbs variational principle); J. Q. Yang, S. Salamatian, "
+        "Z. Sun, A. T. Suresh, A. Beirami, Asymptotics of language model alignment, ISIT 2024, Sec. 2"
+    ),
     kind="inequality",
     strategy=lambda: st.tuples(st.integers(0, 2**32 - 1), st.integers(2, 8), st.integers(2, 100)),
     tags=("preferences", "best-of-n", "fast"),
@@ -633,8 +782,9 @@ def _frontier_slack(instance):
     rng = np.random.default_rng(seed)
     ref, r = rng.dirichlet(np.ones(Y)), rng.normal(size=Y)
     res = best_of_n(ref, r, n)
-    return Slack(float(kl_reward_frontier(ref, r, res.kl)[0]) - res.expected_reward + 1e-9,
-                 scale=_size(float(r.max() - r.min())))
+    return Slack(
+        float(kl_reward_frontier(ref, r, res.kl)[0]) - res.expected_reward + 1e-9, scale=_size(float(r.max() - r.min()))
+    )
 
 
 def _asymptotic_check(ctx: CheckContext) -> CheckResult:
@@ -645,9 +795,15 @@ def _asymptotic_check(ctx: CheckContext) -> CheckResult:
     res = best_of_n_asymptotics([0.5, 0.3, 0.2], [0, 1, 3], 0.3, m)
     gaps = res.kl_rl_reward - res.best_of_n_reward
     fit = fit_power_law(m, gaps, seed=ctx.seed)
-    out = _rate_result("best-of-n.asymptotic-equivalence", fit, 0.0, int(m.size),
-                       f"memoryless 3-token model, Delta = 0.3, N = e^(m Delta): per-token reward gap to KL-RL at "
-                       f"m = {m.tolist()}: {np.round(gaps, 5).tolist()} (must decrease to 0)", direction="below")
+    out = _rate_result(
+        "best-of-n.asymptotic-equivalence",
+        fit,
+        0.0,
+        int(m.size),
+        f"memoryless 3-token model, Delta = 0.3, N = e^(m Delta): per-token reward gap to KL-RL at "
+        f"m = {m.tolist()}: {np.round(gaps, 5).tolist()} (must decrease to 0)",
+        direction="below",
+    )
     if not (gaps > 0).all():
         from dataclasses import replace
 
@@ -655,18 +811,27 @@ def _asymptotic_check(ctx: CheckContext) -> CheckResult:
     return out
 
 
-register(Claim(
-    id="best-of-n.asymptotic-equivalence",
-    statement=("For a memoryless language model with an additive reward, best-of-N with N = e^(m Delta) and the KL-RL "
-               "solution with budget m Delta have the same per-token reward as m -> infinity: the exact gap decreases "
-               "to 0 (fitted log-log slope significantly below 0)."),
-    latex=r"\lim_{m\to\infty}\tfrac1m\mathbb E\big[\max_{i\le e^{m\Delta}} S^{(i)}_m\big] = x(\Delta),\ \Lambda^*(x(\Delta)) = \Delta",
-    source=("J. Q. Yang, S. Salamatian, Z. Sun, A. T. Suresh, A. Beirami, Asymptotics of language model alignment, "
-            "ISIT 2024 (arXiv:2404.01730): best-of-N and KL-constrained RL are asymptotically equivalent"),
-    kind="rate", tags=("preferences", "best-of-n", "rate", "exact"), check=_asymptotic_check,
-    published_form="per-token reward of best-of-e^(m Delta) -> that of the KL-RL optimum with KL = m Delta",
-    claimed_exponent=0.0,
-))
+register(
+    Claim(
+        id="best-of-n.asymptotic-equivalence",
+        statement=(
+            "For a memoryless language model with an additive reward, best-of-N with N = e^(m Delta) and the KL-RL "
+            "solution with budget m Delta have the same per-token reward as m -> infinity: the exact gap decreases "
+            "to 0 (fitted log-log slope significantly below 0)."
+        ),
+        latex=r"\lim_{m\to\infty}\tfrac1m\mathbb E\big[\max_{i\le e^{m\Delta}} S^{(i)}_m\big] = x(\Delta),\ "
+        r"\Lambda^*(x(\Delta)) = \Delta",
+        source=(
+            "J. Q. Yang, S. Salamatian, Z. Sun, A. T. Suresh, A. Beirami, Asymptotics of language model alignment, "
+            "ISIT 2024 (arXiv:2404.01730): best-of-N and KL-constrained RL are asymptotically equivalent"
+        ),
+        kind="rate",
+        tags=("preferences", "best-of-n", "rate", "exact"),
+        check=_asymptotic_check,
+        published_form="per-token reward of best-of-e^(m Delta) -> that of the KL-RL optimum with KL = m Delta",
+        claimed_exponent=0.0,
+    )
+)
 
 
 # =========================================================================== token-level views
@@ -680,19 +845,26 @@ def _tree(seed, V, H, beta):
     from rltheory.bandits import TokenTree
 
     rng = np.random.default_rng(seed)
-    return TokenTree(rng.dirichlet(2 * np.ones(V), size=(V**H - 1) // (V - 1)), rng.normal(scale=2.0, size=V**H),
-                     beta=beta)
+    return TokenTree(
+        rng.dirichlet(2 * np.ones(V), size=(V**H - 1) // (V - 1)), rng.normal(scale=2.0, size=V**H), beta=beta
+    )
 
 
 @property_claim(
     id="token.r-to-q-star",
-    statement=("In a deterministic token MDP with the sequence reward paid at the end, the KL-regularized sequence optimum "
-               "pi*(y) ∝ pi_ref(y) e^{r(y)/beta} factorizes into the soft-optimal token policy, its per-token implicit "
-               "reward beta log pi*(a|s)/pi_ref(a|s) is the optimal soft advantage Q*(s,a) - V*(s), and the sum over a "
-               "sequence is r(y) - V*(s_0)."),
-    latex=r"\beta\log\frac{\pi^*(a_t|s_t)}{\pi_{\mathrm{ref}}(a_t|s_t)} = Q^*(s_t,a_t) - V^*(s_t),\quad \sum_t = r(y) - V^*(s_0)",
-    source=("R. Rafailov, J. Hejna, R. Park, C. Finn, From r to Q*: your language model is secretly a Q-function, COLM 2024, "
-            "Sec. 4"),
+    statement=(
+        "In a deterministic token MDP with the sequence reward paid at the end, the KL-regularized sequence optimum "
+        "pi*(y) ∝ pi_ref(y) e^{r(y)/beta} factorizes into the soft-optimal token policy, its per-token implicit "
+        "reward beta log pi*(a|s)/pi_ref(a|s) is the optimal soft advantage Q*(s,a) - V*(s), and the sum over a "
+        "sequence is r(y) - V*(s_0)."
+    ),
+    latex=r"\beta\log\frac{\pi^*(a_t|s_t)}{\pi_{\mathrm{ref}}(a_t|s_t)} = Q^*(s_t,a_t) - V^*(s_t),\quad \sum_t = r(y) "
+    r"- V^*(s_0)",
+    source=(
+        "R. Rafailov, J. Hejna, R. Park, C. Finn, From r to Q*: your language model is secretly a Q-function, COLM "
+        "2024, "
+        "Sec. 4"
+    ),
     kind="identity",
     strategy=_tree_instances,
     tags=("preferences", "token", "exact", "fast"),
@@ -723,11 +895,15 @@ def _r_to_q_slack(instance):
 
 @property_claim(
     id="token.qsharp-equals-soft-q",
-    statement=("In a deterministic token MDP, Q#(s,a) = beta log E_{pi_ref}[e^{R/beta} | s, a], computed from the return law "
-               "of the reference policy alone, equals the optimal soft Q*(s, a), so pi_ref guided by Q# is optimal."),
+    statement=(
+        "In a deterministic token MDP, Q#(s,a) = beta log E_{pi_ref}[e^{R/beta} | s, a], computed from the return law "
+        "of the reference policy alone, equals the optimal soft Q*(s, a), so pi_ref guided by Q# is optimal."
+    ),
     latex=r"Q^\sharp(s,a) = \beta\log\mathbb E_{\pi_{\mathrm{ref}}}\big[e^{R/\beta}\mid s,a\big] = Q^*(s,a)",
-    source=("J. P. Zhou, K. Wang, J. Chang, Z. Gao, N. Kallus, K. Q. Weinberger, K. Brantley, W. Sun, Q#: provably optimal "
-            "distributional RL for LLM post-training, arXiv:2502.20548 (2025), Sec. 3"),
+    source=(
+        "J. P. Zhou, K. Wang, J. Chang, Z. Gao, N. Kallus, K. Q. Weinberger, K. Brantley, W. Sun, Q#: provably optimal "
+        "distributional RL for LLM post-training, arXiv:2502.20548 (2025), Sec. 3"
+    ),
     kind="identity",
     strategy=_tree_instances,
     tags=("preferences", "token", "exact", "fast"),
@@ -768,25 +944,45 @@ def _coverage_check(ctx: CheckContext) -> CheckResult:
         wins = np.cumsum(rng.random((n_seq, N)) < p, axis=1)
         ph = wins / n
         with np.errstate(divide="ignore", invalid="ignore"):
-            d = np.where(ph > 0, ph * np.log(ph / p), 0.0) + np.where(ph < 1, (1 - ph) * np.log((1 - ph) / (1 - p)), 0.0)
+            d = np.where(ph > 0, ph * np.log(ph / p), 0.0) + np.where(
+                ph < 1, (1 - ph) * np.log((1 - ph) / (1 - p)), 0.0
+            )
         missed |= (n * d > level).any(axis=1)
     k = int(missed.sum())
     lower = 0.0 if k == 0 else float(stats.beta.ppf(0.025, k, n_seq - k + 1))
     slack = delta - lower
-    return CheckResult("dueling.maxminlcb.coverage", slack >= 0, n_seq, slack, None, 0.0, relative_slack=slack / delta,
-                       message=f"{n_seq} sequences of {N} duels of each of the {len(pairs)} pairs, delta = {delta}: "
-                       f"{k} left the confidence sequence; slack = delta - lower 95% Clopper-Pearson bound of the miss rate")
+    return CheckResult(
+        "dueling.maxminlcb.coverage",
+        slack >= 0,
+        n_seq,
+        slack,
+        None,
+        0.0,
+        relative_slack=slack / delta,
+        message=f"{n_seq} sequences of {N} duels of each of the {len(pairs)} pairs, delta = {delta}: "
+        f"{k} left the confidence sequence; slack = delta - lower 95% Clopper-Pearson bound of the miss rate",
+    )
 
 
-register(Claim(
-    id="dueling.maxminlcb.coverage",
-    statement=("The per-pair Chernoff confidence sequences of MaxMinLCB, {q: n d(p_hat_n, q) <= log(2 P n (n+1)/delta)}, "
-               "contain every preference probability at every time with probability >= 1 - delta (anytime valid)."),
-    latex=r"\Pr\big(\exists n, (i,j):\ n\,d(\hat p_{ij,n}, P_{ij}) > \log\tfrac{2Pn(n+1)}{\delta}\big) \le \delta",
-    source=("B. Pasztor, P. Kassraie, A. Krause, Bandits with preference feedback: a Stackelberg game perspective, NeurIPS "
-            "2024 (anytime-valid confidence sequences; here the tabular Chernoff construction of rltheory.bandits.MaxMinLCB)"),
-    kind="inequality", tags=("preferences", "dueling", "statistical", "fast"), check=_coverage_check,
-))
+register(
+    Claim(
+        id="dueling.maxminlcb.coverage",
+        statement=(
+            "The per-pair Chernoff confidence sequences of MaxMinLCB, {q: n d(p_hat_n, q) <= log(2 P n (n+1)/delta)}, "
+            "contain every preference probability at every time with probability >= 1 - delta (anytime valid)."
+        ),
+        latex=r"\Pr\big(\exists n, (i,j):\ n\,d(\hat p_{ij,n}, P_{ij}) > \log\tfrac{2Pn(n+1)}{\delta}\big) \le \delta",
+        source=(
+            "B. Pasztor, P. Kassraie, A. Krause, Bandits with preference feedback: a Stackelberg game perspective, "
+            "NeurIPS "
+            "2024 (anytime-valid confidence sequences; here the tabular Chernoff construction of "
+            "rltheory.bandits.MaxMinLCB)"
+        ),
+        kind="inequality",
+        tags=("preferences", "dueling", "statistical", "fast"),
+        check=_coverage_check,
+    )
+)
 
 
 def _maxmin_rate_check(ctx: CheckContext) -> CheckResult:
@@ -797,21 +993,41 @@ def _maxmin_rate_check(ctx: CheckContext) -> CheckResult:
     T = 10_000
     n_runs = max(8, ctx.examples // 5)
     seed = int(ctx.seed_sequence(53).generate_state(1)[0] % 2**31)
-    curve = simulate(BradleyTerry([0.5, 0.2, 0.0, -0.3]), MaxMinLCB(), n_rounds=T, n_runs=n_runs, seed=seed,
-                     checkpoints=np.unique(np.geomspace(T // 10, T, 8).astype(int)))
+    curve = simulate(
+        BradleyTerry([0.5, 0.2, 0.0, -0.3]),
+        MaxMinLCB(),
+        n_rounds=T,
+        n_runs=n_runs,
+        seed=seed,
+        checkpoints=np.unique(np.geomspace(T // 10, T, 8).astype(int)),
+    )
     fit = fit_power_law(curve.times, curve.regret.T, seed=ctx.seed)
-    return _rate_result("dueling.maxminlcb.regret-rate", fit, 0.5, n_runs,
-                        f"MaxMinLCB on BradleyTerry([0.5, 0.2, 0, -0.3]), T = {T}, {n_runs} runs: strong regret on [T/10, T]")
+    return _rate_result(
+        "dueling.maxminlcb.regret-rate",
+        fit,
+        0.5,
+        n_runs,
+        f"MaxMinLCB on BradleyTerry([0.5, 0.2, 0, -0.3]), T = {T}, {n_runs} runs: strong regret on [T/10, T]",
+    )
 
 
-register(Claim(
-    id="dueling.maxminlcb.regret-rate",
-    statement=("MaxMinLCB's regret grows at most like sqrt(T): the fitted log-log slope of the mean strong regret on "
-               "[T/10, T] is not significantly above 1/2 (on a finite Bradley-Terry instance it is logarithmic)."),
-    latex=r"R^{\mathrm D}(T) = O(\gamma_T\sqrt T)",
-    source=("B. Pasztor, P. Kassraie, A. Krause, Bandits with preference feedback: a Stackelberg game perspective, NeurIPS "
-            "2024, main regret theorem"),
-    kind="rate", tags=("preferences", "dueling", "rate", "statistical"), check=_maxmin_rate_check,
-    published_form="R^D(T) = O(gamma_T^D sqrt(T)) with probability 1 - delta, anytime",
-    claimed_exponent=0.5,
-))
+register(
+    Claim(
+        id="dueling.maxminlcb.regret-rate",
+        statement=(
+            "MaxMinLCB's regret grows at most like sqrt(T): the fitted log-log slope of the mean strong regret on "
+            "[T/10, T] is not significantly above 1/2 (on a finite Bradley-Terry instance it is logarithmic)."
+        ),
+        latex=r"R^{\mathrm D}(T) = O(\gamma_T\sqrt T)",
+        source=(
+            "B. Pasztor, P. Kassraie, A. Krause, Bandits with preference feedback: a Stackelberg game perspective, "
+            "NeurIPS "
+            "2024, main regret theorem"
+        ),
+        kind="rate",
+        tags=("preferences", "dueling", "rate", "statistical"),
+        check=_maxmin_rate_check,
+        published_form="R^D(T) = O(gamma_T^D sqrt(T)) with probability 1 - delta, anytime",
+        claimed_exponent=0.5,
+    )
+)

@@ -63,7 +63,13 @@ def _size(x: float) -> float:
 @st.composite
 def _soft_instances(draw):
     mdp = draw(
-        finite_mdps(n_states=st.integers(1, 4), n_actions=st.integers(1, 3), gamma=discounts(max_value=0.9), sparse=st.booleans(), action_mask=True)
+        finite_mdps(
+            n_states=st.integers(1, 4),
+            n_actions=st.integers(1, 3),
+            gamma=discounts(max_value=0.9),
+            sparse=st.booleans(),
+            action_mask=True,
+        )
     )
     return mdp, draw(st.floats(0.05, 5.0)), draw(st.integers(0, 40))
 
@@ -77,7 +83,8 @@ def _soft_instances(draw):
         "and gamma-translation-equivariant, so the MacQueen-Porteus argument applies)."
     ),
     latex=r"T_\tau u + \tfrac{\gamma}{1-\gamma}\min d \le v^*_\tau \le T_\tau u + \tfrac{\gamma}{1-\gamma}\max d",
-    source=f"{GEIST}, Sec. 2-3 (T_tau monotone, gamma-contraction); M. L. Puterman (2005), Prop. 6.6.1 (MacQueen-Porteus)",
+    source=f"{GEIST}, Sec. 2-3 (T_tau monotone, gamma-contraction); M. L. Puterman (2005), Prop. 6.6.1 "
+    "(MacQueen-Porteus)",
     kind="inequality",
     tags=("regularized", "soft-vi", "fast"),
     strategy=lambda: _soft_instances(),
@@ -122,7 +129,9 @@ def _tau_zero_slack(instance):
 
 @st.composite
 def _gibbs_instances(draw):
-    mdp = draw(finite_mdps(n_states=st.integers(1, 4), n_actions=st.integers(1, 4), sparse=st.booleans(), action_mask=True))
+    mdp = draw(
+        finite_mdps(n_states=st.integers(1, 4), n_actions=st.integers(1, 4), sparse=st.booleans(), action_mask=True)
+    )
     v = draw(value_vectors(mdp.n_states, magnitude=20.0))
     mask = np.asarray(mdp.action_mask)
     w = np.array(draw(st.lists(st.floats(0.0, 1.0), min_size=mask.size, max_size=mask.size))).reshape(mask.shape)
@@ -137,7 +146,8 @@ def _gibbs_instances(draw):
         "<p, q_v(s)> + tau H(p(s)) <= (T_tau v)(s) = tau log sum_a exp(q_v(s,a)/tau), with equality at the "
         "soft-greedy policy exp((q_v - T_tau v)/tau)."
     ),
-    latex=r"\langle p, q_v\rangle + \tau\mathcal H(p) \le \tau\log\sum_a e^{q_v(\cdot,a)/\tau} = \langle \pi_v, q_v\rangle + \tau\mathcal H(\pi_v)",
+    latex=r"\langle p, q_v\rangle + \tau\mathcal H(p) \le \tau\log\sum_a e^{q_v(\cdot,a)/\tau} = \langle \pi_v, "
+    r"q_v\rangle + \tau\mathcal H(\pi_v)",
     source=f"{GEIST}, Sec. 2 (Legendre-Fenchel transform of the negative entropy); Donsker & Varadhan (1975)",
     kind="inequality",
     tags=("regularized", "soft-vi", "fast"),
@@ -167,7 +177,11 @@ def _gibbs_slack(instance):
 # ------------------------------------------------------------- MD-VI (Vieillard et al.)
 @st.composite
 def _mdvi_instances(draw):
-    mdp = draw(finite_mdps(n_states=st.integers(1, 4), n_actions=st.integers(1, 3), gamma=discounts(max_value=0.95), action_mask=True))
+    mdp = draw(
+        finite_mdps(
+            n_states=st.integers(1, 4), n_actions=st.integers(1, 3), gamma=discounts(max_value=0.95), action_mask=True
+        )
+    )
     return mdp, draw(st.floats(0.05, 20.0)), draw(st.floats(0.0, 2.0)), draw(st.integers(0, 2**31 - 1))
 
 
@@ -205,7 +219,6 @@ def _mdvi_sum_slack(instance):
     # each step rounds log pi and the sum: relative error grows like k eps ||q|| / lambda
     allowance = 8 * K * _EPS * (1 + float(np.max(np.abs(csum))) / lam)
     return Slack(max(1e-10, allowance) - worst, scale=max(1e-10, allowance))
-
 
 
 def _mdvi_error_averaging_check(ctx: CheckContext) -> CheckResult:
@@ -259,7 +272,8 @@ register(
         ),
         latex=(
             r"\limsup_k\|v^*-v^{\pi_k}_{AVI}\|_\infty \le \frac{2\gamma\epsilon}{(1-\gamma)^2}\ \text{(tight)},\qquad "
-            r"\|q^*-q^{\pi_k}_{MD\text{-}VI}\|_\infty \le \frac{2}{1-\gamma}\Big\|\frac1k\sum_{j=1}^k\epsilon_j\Big\|_\infty"
+            r"\|q^*-q^{\pi_k}_{MD\text{-}VI}\|_\infty \le "
+            r"\frac{2}{1-\gamma}\Big\|\frac1k\sum_{j=1}^k\epsilon_j\Big\|_\infty"
             r" + \frac{4}{(1-\gamma)^2}\frac{r_{max}+\gamma\lambda\ln|A|}{k}"
         ),
         source=(
@@ -271,12 +285,15 @@ register(
         check=_mdvi_error_averaging_check,
         published_form=(
             "AVI: limsup_k ||v* - v^{pi_k}||_inf <= 2 gamma eps / (1-gamma)^2 (B&T Prop. 6.1); MD-VI (tau = 0): "
-            "||q* - q^{pi_k}||_inf <= 2/(1-gamma) ||(1/k) sum_{j=1}^k eps_j||_inf + 4/(1-gamma)^2 (r_max + gamma lambda ln|A|)/k "
+            "||q* - q^{pi_k}||_inf <= 2/(1-gamma) ||(1/k) sum_{j=1}^k eps_j||_inf + 4/(1-gamma)^2 (r_max + gamma "
+            "lambda ln|A|)/k "
             "(Vieillard et al. 2020, Thm 1)"
         ),
         claimed_exponent=1.0,
     )
 )
+
+
 # ------------------------------------------------------------- KL penalty as Bayesian inference
 def _kl_identity_slack(instance):
     r, pi0, pi, beta = instance
@@ -334,12 +351,16 @@ register(
     Claim(
         id="kl-penalty.bayesian-identity",
         statement=(
-            "For rewards r, a reference pi0, any pi and beta > 0: E_pi r - beta KL(pi || pi0) = beta log Z - beta KL(pi || pi*), "
-            "Z = sum_a pi0(a) e^{r(a)/beta}, pi* = pi0 e^{r/beta}/Z; so KL-penalized reward maximization is variational "
-            "inference of the posterior pi*. Checked symbolically (sympy, 3 actions) and numerically on random instances."
+            "For rewards r, a reference pi0, any pi and beta > 0: E_pi r - beta KL(pi || pi0) = beta log Z - beta "
+            "KL(pi || pi*), "
+            "Z = sum_a pi0(a) e^{r(a)/beta}, pi* = pi0 e^{r/beta}/Z; so KL-penalized reward maximization is "
+            "variational "
+            "inference of the posterior pi*. Checked symbolically (sympy, 3 actions) and numerically on random "
+            "instances."
         ),
         latex=r"\mathbb{E}_\pi r - \beta\,\mathrm{KL}(\pi\|\pi_0) = \beta\log Z - \beta\,\mathrm{KL}(\pi\|\pi^*)",
-        source="T. Korbak, E. Perez, C. Buckley, RL with KL penalties is better viewed as Bayesian inference, Findings of EMNLP 2022, Sec. 3",
+        source="T. Korbak, E. Perez, C. Buckley, RL with KL penalties is better viewed as Bayesian inference, "
+        "Findings of EMNLP 2022, Sec. 3",
         kind="identity",
         tags=("regularized", "kl", "exact", "fast"),
         check=_kl_check,
@@ -366,7 +387,13 @@ def _mei_check(ctx: CheckContext) -> CheckResult:
     bound_slack = float(np.min(const / t - res.suboptimality[1:]))
     keep = np.unique(np.geomspace(T // 10, T, 12).astype(int))
     fit = fit_power_law(keep, res.suboptimality[keep], seed=ctx.seed)
-    out = _rate_result("pg.softmax.sublinear-rate", fit, -1.0, T, f"2x2 MDP, gamma=0.5, eta=(1-gamma)^3/8, T={T}; Thm 4 bound slack {bound_slack:.3g}")
+    out = _rate_result(
+        "pg.softmax.sublinear-rate",
+        fit,
+        -1.0,
+        T,
+        f"2x2 MDP, gamma=0.5, eta=(1-gamma)^3/8, T={T}; Thm 4 bound slack {bound_slack:.3g}",
+    )
     if bound_slack < 0:
         from dataclasses import replace
 
@@ -378,11 +405,15 @@ register(
     Claim(
         id="pg.softmax.sublinear-rate",
         statement=(
-            "Softmax policy gradient with exact gradients and eta = (1-gamma)^3/8 satisfies Mei et al.'s Theorem 4 bound "
-            "V*(mu) - V^{pi_t}(mu) <= 16 S ||d*_mu/mu||^2 ||1/mu|| / (c^2 (1-gamma)^6 t) at every t <= T (c the min over "
-            "the run of pi_t(a*(s)|s)), and the fitted log-log slope of the gap on [T/10, T] is not significantly above -1."
+            "Softmax policy gradient with exact gradients and eta = (1-gamma)^3/8 satisfies Mei et al.'s Theorem 4 "
+            "bound "
+            "V*(mu) - V^{pi_t}(mu) <= 16 S ||d*_mu/mu||^2 ||1/mu|| / (c^2 (1-gamma)^6 t) at every t <= T (c the min "
+            "over "
+            "the run of pi_t(a*(s)|s)), and the fitted log-log slope of the gap on [T/10, T] is not significantly "
+            "above -1."
         ),
-        latex=r"V^*(\mu) - V^{\pi_{\theta_t}}(\mu) \le \frac{16 S}{c^2(1-\gamma)^6 t}\Big\|\frac{d^{\pi^*}_\mu}{\mu}\Big\|_\infty^2\Big\|\frac1\mu\Big\|_\infty",
+        latex=r"V^*(\mu) - V^{\pi_{\theta_t}}(\mu) \le \frac{16 S}{c^2(1-\gamma)^6 "
+        r"t}\Big\|\frac{d^{\pi^*}_\mu}{\mu}\Big\|_\infty^2\Big\|\frac1\mu\Big\|_\infty",
         source=(
             "J. Mei, C. Xiao, C. Szepesvari, D. Schuurmans, On the global convergence rates of softmax policy gradient "
             "methods, ICML 2020, Theorem 4; Lemma 7 (V is 8/(1-gamma)^3-smooth in theta, so eta = 1/L)"
@@ -390,7 +421,8 @@ register(
         kind="rate",
         tags=("policy-gradient", "rate", "fast"),
         check=_mei_check,
-        published_form="V*(rho) - V^{pi_theta_t}(rho) <= 16 S / (c^2 (1-gamma)^6 t) * ||d_mu^{pi*}/mu||_inf^2 * ||1/mu||_inf",
+        published_form="V*(rho) - V^{pi_theta_t}(rho) <= 16 S / (c^2 (1-gamma)^6 t) * ||d_mu^{pi*}/mu||_inf^2 * "
+        "||1/mu||_inf",
         claimed_exponent=-1.0,
     )
 )
@@ -399,7 +431,11 @@ register(
 # ------------------------------------------------------------- NPG (Cen et al. 2022)
 @st.composite
 def _npg_instances(draw):
-    mdp = draw(finite_mdps(n_states=st.integers(1, 4), n_actions=st.integers(1, 3), gamma=discounts(max_value=0.9), action_mask=True))
+    mdp = draw(
+        finite_mdps(
+            n_states=st.integers(1, 4), n_actions=st.integers(1, 3), gamma=discounts(max_value=0.9), action_mask=True
+        )
+    )
     return mdp, draw(st.floats(0.05, 1.0)), draw(st.floats(0.1, 1.0))
 
 
@@ -439,13 +475,22 @@ register(
         statement=(
             "Entropy-regularized NPG with 0 < eta <= (1-gamma)/tau and exact evaluation satisfies, for all t, "
             "||Q*_tau - Q_tau^{(t+1)}||_inf <= C1 gamma (1 - eta tau)^t and ||log pi*_tau - log pi^{(t+1)}||_inf <= "
-            "2 C1 tau^{-1} (1 - eta tau)^t, C1 = ||Q*_tau - Q_tau^{(0)}|| + 2 tau (1 - eta tau/(1-gamma)) ||log pi*_tau - log pi^{(0)}||."
+            "2 C1 tau^{-1} (1 - eta tau)^t, C1 = ||Q*_tau - Q_tau^{(0)}|| + 2 tau (1 - eta tau/(1-gamma)) ||log "
+            "pi*_tau - log pi^{(0)}||."
         ),
-        latex=r"\|Q^*_\tau - Q^{(t+1)}_\tau\|_\infty \le C_1\gamma(1-\eta\tau)^t,\ \ \|\log\pi^*_\tau - \log\pi^{(t+1)}\|_\infty \le 2C_1\tau^{-1}(1-\eta\tau)^t",
-        source="S. Cen, C. Cheng, Y. Chen, Y. Wei, Y. Chi, Fast global convergence of natural policy gradient methods with entropy regularization, Oper. Res. 70(4), 2022, Theorem 1",
+        latex=r"\|Q^*_\tau - Q^{(t+1)}_\tau\|_\infty \le C_1\gamma(1-\eta\tau)^t,\ \ \|\log\pi^*_\tau - "
+        r"\log\pi^{(t+1)}\|_\infty \le 2C_1\tau^{-1}(1-\eta\tau)^t",
+        source="S. Cen, C. Cheng, Y. Chen, Y. Wei, Y. Chi, Fast global convergence of natural policy gradient methods "
+        "with entropy regularization, Oper. Res. 70(4), 2022, Theorem 1",
         kind="inequality",
         tags=("policy-gradient", "npg", "fast"),
-        check=lambda ctx: _search_check("npg.entropy.cen-bound", _npg_instances(), _cen_slack, ctx, "slack = bound - error (both bounds, all t <= 25) + fp"),
+        check=lambda ctx: _search_check(
+            "npg.entropy.cen-bound",
+            _npg_instances(),
+            _cen_slack,
+            ctx,
+            "slack = bound - error (both bounds, all t <= 25) + fp",
+        ),
         evaluate=_cen_slack,
     )
 )
@@ -478,7 +523,9 @@ def _npg_rate_check(ctx: CheckContext) -> CheckResult:
     err = res.sup_suboptimality
     keep = np.flatnonzero(err > 1e-11)
     fit = fit_exponential_rate(keep, err[keep], seed=ctx.seed)
-    return _rate_result("npg.entropy.linear-rate", fit, 1 - eta * tau, int(keep.size), "5x3 MDP, gamma=0.9, tau=0.05, eta=0.5")
+    return _rate_result(
+        "npg.entropy.linear-rate", fit, 1 - eta * tau, int(keep.size), "5x3 MDP, gamma=0.9, tau=0.05, eta=0.5"
+    )
 
 
 register(
@@ -511,26 +558,32 @@ def _pmd_rate_check(ctx: CheckContext) -> CheckResult:
     err = res.sup_suboptimality
     keep = np.flatnonzero(err > 1e-10 * _scale(mdp))
     fit = fit_exponential_rate(keep, err[keep], seed=ctx.seed)
-    return _rate_result("pmd.geometric-steps.linear-rate", fit, g, int(keep.size), "KL-PMD, eta_k = 0.1 gamma^-k, 5x3 MDP, gamma = 0.8")
+    return _rate_result(
+        "pmd.geometric-steps.linear-rate", fit, g, int(keep.size), "KL-PMD, eta_k = 0.1 gamma^-k, 5x3 MDP, gamma = 0.8"
+    )
 
 
 register(
     Claim(
         id="pmd.geometric-steps.linear-rate",
         statement=(
-            "Exact policy mirror descent (KL) with geometrically increasing step sizes eta_k = eta_0 / gamma^k converges "
-            "linearly at rate gamma: the fitted geometric rate of ||V* - V^{pi_k}||_inf is not significantly above gamma."
+            "Exact policy mirror descent (KL) with geometrically increasing step sizes eta_k = eta_0 / gamma^k "
+            "converges "
+            "linearly at rate gamma: the fitted geometric rate of ||V* - V^{pi_k}||_inf is not significantly above "
+            "gamma."
         ),
         latex=r"\eta_{k+1} \ge \eta_k/\gamma \implies \|V^* - V^{\pi_k}\|_\infty \le C\gamma^k",
         source=(
-            "L. Xiao, On the convergence rates of policy gradient methods, JMLR 23 (2022), Sec. 4 (linear convergence with "
+            "L. Xiao, On the convergence rates of policy gradient methods, JMLR 23 (2022), Sec. 4 (linear convergence "
+            "with "
             "geometrically increasing step sizes); G. Lan, Math. Program. 198 (2023); E. Johnson, C. Pike-Burke, "
             "P. Rebeschini, Optimal convergence rate for exact policy mirror descent, NeurIPS 2023 (rate exactly gamma)"
         ),
         kind="rate",
         tags=("policy-gradient", "pmd", "rate", "fast"),
         check=_pmd_rate_check,
-        published_form="V*(rho) - V^{pi_k}(rho) <= gamma^k (V*(rho) - V^{pi_0}(rho) + D_0 / ((1-gamma) eta_0)) for eta_{k+1} >= eta_k / gamma",
+        published_form="V*(rho) - V^{pi_k}(rho) <= gamma^k (V*(rho) - V^{pi_0}(rho) + D_0 / ((1-gamma) eta_0)) for "
+        "eta_{k+1} >= eta_k / gamma",
         claimed_exponent=0.8,
     )
 )
@@ -538,18 +591,24 @@ register(
 
 @st.composite
 def _pmd_instances(draw):
-    mdp = draw(finite_mdps(n_states=st.integers(1, 4), n_actions=st.integers(1, 3), gamma=discounts(max_value=0.9), action_mask=True))
+    mdp = draw(
+        finite_mdps(
+            n_states=st.integers(1, 4), n_actions=st.integers(1, 3), gamma=discounts(max_value=0.9), action_mask=True
+        )
+    )
     return mdp, draw(st.sampled_from(["kl", "euclidean"])), draw(st.floats(0.01, 10.0))
 
 
 @property_claim(
     id="pmd.monotone-improvement",
     statement=(
-        "Exact policy mirror descent (KL or Euclidean Bregman divergence, any positive step) improves the value in every "
+        "Exact policy mirror descent (KL or Euclidean Bregman divergence, any positive step) improves the value in "
+        "every "
         "state at every step: V^{pi_{k+1}} >= V^{pi_k} pointwise."
     ),
     latex=r"V^{\pi_{k+1}}(s) \ge V^{\pi_k}(s)\quad\forall s, k",
-    source="L. Xiao, JMLR 23 (2022), Sec. 4 (three-point descent lemma for PMD); G. Lan, Math. Program. 198 (2023), Sec. 3; Tomar et al. (MDPO), ICLR 2022",
+    source="L. Xiao, JMLR 23 (2022), Sec. 4 (three-point descent lemma for PMD); G. Lan, Math. Program. 198 (2023), "
+    "Sec. 3; Tomar et al. (MDPO), ICLR 2022",
     kind="inequality",
     tags=("policy-gradient", "pmd", "fast"),
     strategy=lambda: _pmd_instances(),
@@ -571,7 +630,9 @@ def _pi_instances(draw):
 
     S, A = draw(st.integers(1, 5)), draw(st.integers(1, 3))
     rng = np.random.default_rng(draw(st.integers(0, 2**31 - 1)))
-    return FiniteMDP(rng.dirichlet(np.ones(S), size=(S, A)), rng.uniform(0, 1, (S, A)), gamma=draw(discounts(max_value=0.95)))
+    return FiniteMDP(
+        rng.dirichlet(np.ones(S), size=(S, A)), rng.uniform(0, 1, (S, A)), gamma=draw(discounts(max_value=0.95))
+    )
 
 
 @property_claim(
@@ -614,11 +675,13 @@ def _pmd_mean_instances(draw):
     statement=(
         "On bandits, the PMD-mean population update (log-partition replaced by the mean reward, regression in "
         "log-policy space; Lambert-W closed form) equals the mirror-descent step with the mixed regularizer "
-        "tau KL(p||pi) + (tau kappa / 2) chi^2(p||pi) for the adaptive kappa >= 0: the gradient of that strictly concave "
+        "tau KL(p||pi) + (tau kappa / 2) chi^2(p||pi) for the adaptive kappa >= 0: the gradient of that strictly "
+        "concave "
         "objective is constant across actions at the update, to 1e-8."
     ),
     latex=r"\pi_{new} = \arg\max_p \langle p, r\rangle - \tau\mathrm{KL}(p\|\pi) - \tfrac{\tau\kappa}{2}\chi^2(p\|\pi)",
-    source="Z. Xu, Q. Lu, C. Yu, T. Zhao, Approximation of log-partition function in policy mirror descent induces implicit regularization for LLM post-training, arXiv:2602.05933 (2026), Sec. 3",
+    source="Z. Xu, Q. Lu, C. Yu, T. Zhao, Approximation of log-partition function in policy mirror descent induces "
+    "implicit regularization for LLM post-training, arXiv:2602.05933 (2026), Sec. 3",
     kind="identity",
     tags=("policy-gradient", "pmd", "fast"),
     strategy=lambda: _pmd_mean_instances(),
@@ -637,7 +700,10 @@ def _pmd_mean_slack(instance):
 
 
 # ------------------------------------------------------------- control as inference (Levine 2018)
-LEVINE = "S. Levine, Reinforcement learning and control as probabilistic inference: tutorial and review, arXiv:1805.00909 (2018)"
+LEVINE = (
+    "S. Levine, Reinforcement learning and control as probabilistic inference: tutorial and review, "
+    "arXiv:1805.00909 (2018)"
+)
 
 
 @st.composite
@@ -668,10 +734,12 @@ def _inference_tol(mdp):
     id="inference.deterministic-soft-q",
     statement=(
         "Control as inference with deterministic dynamics: the log backward message log p(O_{t:H} | s, a) equals the "
-        "soft (maximum-entropy) Q-function, and the trajectory posterior p(tau | O, s_0) equals the law of trajectories "
+        "soft (maximum-entropy) Q-function, and the trajectory posterior p(tau | O, s_0) equals the law of "
+        "trajectories "
         "of the soft-optimal policy (exact enumeration, H <= 3)."
     ),
-    latex=r"\log\beta_t(s,a) = Q^{soft}_t(s,a),\qquad p(\tau\mid\mathcal O_{0:H-1}, s_0) = \prod_t \pi^{soft}_t(a_t|s_t)",
+    latex=r"\log\beta_t(s,a) = Q^{soft}_t(s,a),\qquad p(\tau\mid\mathcal O_{0:H-1}, s_0) = \prod_t "
+    r"\pi^{soft}_t(a_t|s_t)",
     source=f"{LEVINE}, Sec. 2.3-2.4 (backward messages, posterior policy) and Sec. 3",
     kind="identity",
     tags=("regularized", "inference", "fast"),
@@ -693,11 +761,13 @@ def _inference_det_slack(instance):
 @property_claim(
     id="inference.optimistic-backup",
     statement=(
-        "Control as inference with stochastic dynamics: the inference backup r + log E e^{V(s')} dominates the soft backup "
+        "Control as inference with stochastic dynamics: the inference backup r + log E e^{V(s')} dominates the soft "
+        "backup "
         "r + E V^{soft}(s') (optimism, Jensen), and the trajectory posterior factorizes as the posterior policy times "
         "the tilted dynamics P(s'|s,a) e^{V_{t+1}(s')} / E e^{V_{t+1}}, not the true dynamics."
     ),
-    latex=r"Q^{inf}_t \ge Q^{soft}_t,\qquad p(\tau|\mathcal O) = \prod_t \pi^{post}_t(a_t|s_t)\,\frac{P(s_{t+1}|s_t,a_t)e^{V_{t+1}(s_{t+1})}}{\mathbb{E}_{s'}e^{V_{t+1}(s')}}",
+    latex=r"Q^{inf}_t \ge Q^{soft}_t,\qquad p(\tau|\mathcal O) = \prod_t "
+    r"\pi^{post}_t(a_t|s_t)\,\frac{P(s_{t+1}|s_t,a_t)e^{V_{t+1}(s_{t+1})}}{\mathbb{E}_{s'}e^{V_{t+1}(s')}}",
     source=f"{LEVINE}, Sec. 3 (the optimism problem of exact inference with stochastic dynamics)",
     kind="inequality",
     tags=("regularized", "inference", "fast"),

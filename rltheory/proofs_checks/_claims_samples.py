@@ -124,22 +124,28 @@ def _planning_rate_check(which: str):
         reps = max(60, 2 * ctx.examples)
         if which == "n":
             xs = np.array([4_000, 16_000, 64_000, 256_000])
-            ys = np.array([_planning_suboptimality(0.9, int(x), _seeds(ctx, 31, k, reps=reps))
-                           for k, x in enumerate(xs)])
+            ys = np.array(
+                [_planning_suboptimality(0.9, int(x), _seeds(ctx, 31, k, reps=reps)) for k, x in enumerate(xs)]
+            )
             claimed, cid = -0.5, "generative.plugin.rate-samples"
             what = "n (gamma = 0.9)"
         else:
             gammas = np.array([0.9, 0.95, 0.975, 0.9875])
             xs = 1.0 / (1.0 - gammas)
-            ys = np.array([_planning_suboptimality(float(g), 1_000_000, _seeds(ctx, 32, k, reps=reps))
-                           for k, g in enumerate(gammas)])
+            ys = np.array(
+                [
+                    _planning_suboptimality(float(g), 1_000_000, _seeds(ctx, 32, k, reps=reps))
+                    for k, g in enumerate(gammas)
+                ]
+            )
             claimed, cid = 1.5, "generative.plugin.rate-horizon"
             what = "1/(1-gamma) (n = 1e6 per pair)"
         if not (ys.mean(axis=1) > 0).all():
             raise ValueError("a grid point had no suboptimal replication; raise the replications")
         fit = fit_power_law(xs, ys, seed=ctx.seed)
-        return _rate_result(cid, fit, claimed, ys.size,
-                            f"{reps} replications per point, exponent in {what}: {fit.describe()}")
+        return _rate_result(
+            cid, fit, claimed, ys.size, f"{reps} replications per point, exponent in {what}: {fit.describe()}"
+        )
 
     return check
 
@@ -249,7 +255,7 @@ register(
             "containing 3/2 ((1-gamma)^-3 eps^-2), and the two CIs are disjoint."
         ),
         latex=r"\|Q_T - Q^\star\|_\infty \asymp \frac{1}{(1-\gamma)^{2}\sqrt T}\ \text{vs.}\ "
-              r"\|\hat Q^\star - Q^\star\|_\infty \asymp \frac{1}{(1-\gamma)^{3/2}\sqrt T}",
+        r"\|\hat Q^\star - Q^\star\|_\infty \asymp \frac{1}{(1-\gamma)^{3/2}\sqrt T}",
         source=f"{LI_Q}; {AKY}",
         kind="rate",
         tags=("generative", "q-learning", "sample-complexity", "rate", "slow"),
@@ -289,8 +295,9 @@ def _reduction_suboptimality(q: float, n: int, seeds) -> np.ndarray:
     eps = min(0.5 * t_mix, math.sqrt(t_mix / n))
     out = np.empty(len(seeds))
     for j, s in enumerate(seeds):
-        pol = average_reward_reduction(generative_samples(mdp, n, rng=np.random.default_rng(s)), epsilon=eps,
-                                       mixing_time=t_mix).policy
+        pol = average_reward_reduction(
+            generative_samples(mdp, n, rng=np.random.default_rng(s)), epsilon=eps, mixing_time=t_mix
+        ).policy
         out[j] = gap if pol[0] != 1 else 0.0
     return out
 
@@ -302,20 +309,23 @@ def _reduction_rate_check(which: str):
         reps = max(60, 2 * ctx.examples)
         if which == "n":
             xs = np.array([4_000, 16_000, 64_000, 256_000])
-            ys = np.array([_reduction_suboptimality(0.1, int(x), _seeds(ctx, 51, k, reps=reps))
-                           for k, x in enumerate(xs)])
+            ys = np.array(
+                [_reduction_suboptimality(0.1, int(x), _seeds(ctx, 51, k, reps=reps)) for k, x in enumerate(xs)]
+            )
             claimed, cid, what = -0.5, "average-reward.reduction.rate-samples", "n (q = 0.1)"
         else:
             qs = np.array([0.04, 0.02, 0.01, 0.005])
             xs = 1.0 / qs
-            ys = np.array([_reduction_suboptimality(float(q), 1_000_000, _seeds(ctx, 52, k, reps=reps))
-                           for k, q in enumerate(qs)])
+            ys = np.array(
+                [_reduction_suboptimality(float(q), 1_000_000, _seeds(ctx, 52, k, reps=reps)) for k, q in enumerate(qs)]
+            )
             claimed, cid, what = 0.5, "average-reward.reduction.rate-mixing", "t_mix ~ 1/q (n = 1e6)"
         if not (ys.mean(axis=1) > 0).all():
             raise ValueError("a grid point had no suboptimal replication; raise the replications")
         fit = fit_power_law(xs, ys, seed=ctx.seed)
-        return _rate_result(cid, fit, claimed, ys.size, f"{reps} replications per point, exponent in {what}: "
-                            f"{fit.describe()}")
+        return _rate_result(
+            cid, fit, claimed, ys.size, f"{reps} replications per point, exponent in {what}: {fit.describe()}"
+        )
 
     return check
 
@@ -437,8 +447,9 @@ def _expert_rate_check(ctx: CheckContext) -> CheckResult:
     for k, n in enumerate(xs):
         mdp, mu, c_star = nearly_expert_bandit(int(n))
         for j, s in enumerate(_seeds(ctx, 61, k, reps=reps)):
-            data = collect(mdp, data_distribution=mu, n_transitions=int(n), reward_noise="bernoulli",
-                           rng=np.random.default_rng(s))
+            data = collect(
+                mdp, data_distribution=mu, n_transitions=int(n), reward_noise="bernoulli", rng=np.random.default_rng(s)
+            )
             lcb[k, j] = _bandit_suboptimality(mdp, vi_lcb(data, delta=1.0 / n).policy)
             plug[k, j] = _bandit_suboptimality(mdp, model_based_planning(data).policy)
     fit_l = fit_power_law(xs, lcb, seed=ctx.seed)
@@ -469,8 +480,8 @@ register(
             "contextual-bandit bound), while the plug-in greedy policy's contains -1/2."
         ),
         latex=r"\mathbb E[J(\pi^\star) - J(\hat\pi_{LCB})] \lesssim \sqrt{\frac{S(C^\star - 1)}{N}} + "
-              r"\frac{S}{N},\quad "
-              r"\text{plug-in} \asymp N^{-1/2}",
+        r"\frac{S}{N},\quad "
+        r"\text{plug-in} \asymp N^{-1/2}",
         source=f"{RZMJR}: contextual-bandit LCB (Algorithm 2) and its upper bound; the abstract's '1/N for "
         "nearly-expert "
         "datasets compared to the usual 1/sqrt(N)'",
@@ -500,8 +511,9 @@ def two_point_offline_mdp(n: int, c_star: float, gamma: float = 0.5, kappa: floa
     m1, m0 = m / c_star, m * (1 - 1 / c_star)
     sd = math.sqrt(0.25 / m1 + (0.25 / m0 if m0 > 0 else 0.0))
     gap = kappa * sd
-    mdp = FiniteMDP(np.ones((1, 2, 1)), np.array([[0.5 - gap / 2, 0.5 + gap / 2]]), gamma=gamma,
-                    initial_distribution=[1.0])
+    mdp = FiniteMDP(
+        np.ones((1, 2, 1)), np.array([[0.5 - gap / 2, 0.5 + gap / 2]]), gamma=gamma, initial_distribution=[1.0]
+    )
     mu = np.array([[1 - 1 / c_star, 1 / c_star]])
     return mdp, mu, gap / (1 - gamma)
 
@@ -569,7 +581,7 @@ register(
             "expert data (C* = 1)."
         ),
         latex=r"\mathbb E[J(\pi^\star) - J(\hat\pi)] \lesssim \min\Big(\frac{1}{1-\gamma}, "
-              r"\sqrt{\frac{S C^\star}{(1-\gamma)^5 N}}\Big)",
+        r"\sqrt{\frac{S C^\star}{(1-\gamma)^5 N}}\Big)",
         source=f"{RZMJR}: OfflineVI-LCB (Algorithm 3) and its MDP upper bound",
         kind="rate",
         tags=("offline", "pessimism", "rate", "slow"),
@@ -585,8 +597,11 @@ register(
 def _offline_instances(draw):
     from rltheory.proofs_checks.strategies import finite_mdps
 
-    mdp = draw(finite_mdps(n_states=st.integers(1, 3), n_actions=st.integers(1, 3), reward_range=(0.0, 1.0),
-                           gamma=st.floats(0.0, 0.95)))
+    mdp = draw(
+        finite_mdps(
+            n_states=st.integers(1, 3), n_actions=st.integers(1, 3), reward_range=(0.0, 1.0), gamma=st.floats(0.0, 0.95)
+        )
+    )
     return mdp, draw(st.integers(5, 400)), draw(st.integers(0, 2**31 - 1))
 
 
@@ -632,7 +647,7 @@ def _tv_slack(instance):
         "||v* - v^pi_hat||_inf is within the reported policy_suboptimality_bound."
     ),
     latex=r"\hat v^\pi_{\hat r - e - \gamma c u} \le v^\pi\ \forall \pi,\qquad \|v^\star - v^{\hat\pi}\|_\infty \le "
-          r"\max(\hat v^\star_{opt} - \hat v^{\hat\pi}_{pen})",
+    r"\max(\hat v^\star_{opt} - \hat v^{\hat\pi}_{pen})",
     source=(
         "T. Yu et al., MOPO: model-based offline policy optimization, NeurIPS 2020, Lemma 4.1 and Theorem 4.2 "
         "(d_F = total variation), in the tabular form derived in rltheory.tabular._pessimism"
@@ -661,12 +676,16 @@ def _weissman_check(ctx: CheckContext) -> CheckResult:
         failures += bool((np.abs(P - res.model.mdp.dense_P).sum(axis=2) > res.tv_radius).any())
     # the radii hold together with probability >= 1 - delta / 2: a one-sided Hoeffding bound at level 1e-6
     allowed = reps * delta / 2 + math.sqrt(reps * math.log(1e6) / 2)
-    return CheckResult("offline.pessimism.tv-coverage", passed=bool(failures <= allowed), n_instances=reps,
-                       worst_slack=float(allowed - failures) if failures <= allowed else float(allowed - failures),
-                       counterexample=None, seconds=0.0,
-                       message=f"{failures} of {reps} datasets had an L1 error above its radius "
-                       f"(allowed {allowed:.1f})",
-                       relative_slack=None)
+    return CheckResult(
+        "offline.pessimism.tv-coverage",
+        passed=bool(failures <= allowed),
+        n_instances=reps,
+        worst_slack=float(allowed - failures) if failures <= allowed else float(allowed - failures),
+        counterexample=None,
+        seconds=0.0,
+        message=f"{failures} of {reps} datasets had an L1 error above its radius (allowed {allowed:.1f})",
+        relative_slack=None,
+    )
 
 
 register(
@@ -733,11 +752,16 @@ def _unbiased_check(ctx: CheckContext) -> CheckResult:
             worst, rel = min(worst, slack), min(rel, slack / half)
             count += reps
             parts.append(f"{k}{inst}: {(e.mean() - v) / (half / z):+.2f} se")
-    return CheckResult("ope.unbiased", passed=bool(worst >= 0), n_instances=count, worst_slack=float(worst),
-                       counterexample=None, seconds=0.0,
-                       message=f"{reps} datasets of {n} episodes per instance, z = {z}; mean - v^pi: "
-                       + ", ".join(parts),
-                       relative_slack=float(rel))
+    return CheckResult(
+        "ope.unbiased",
+        passed=bool(worst >= 0),
+        n_instances=count,
+        worst_slack=float(worst),
+        counterexample=None,
+        seconds=0.0,
+        message=f"{reps} datasets of {n} episodes per instance, z = {z}; mean - v^pi: " + ", ".join(parts),
+        relative_slack=float(rel),
+    )
 
 
 register(
@@ -751,7 +775,7 @@ register(
             "finite_horizon_policy_evaluation)."
         ),
         latex=r"\mathbb E[\hat v_{IS}] = \mathbb E[\hat v_{PDIS}] = \mathbb E[\hat v_{DR}] = "
-              r"\mathbb E[\hat v_{MIS}^{w}] = v^\pi",
+        r"\mathbb E[\hat v_{MIS}^{w}] = v^\pi",
         source=(
             f"D. Precup, R. S. Sutton, S. Singh, Eligibility traces for off-policy policy evaluation, ICML 2000; {JL}; "
             "T. Xie, Y. Ma, Y.-X. Wang, NeurIPS 2019"
@@ -774,8 +798,13 @@ def _ope_models(draw, constant_reward=False):
     else:
         R = np.array(draw(st.lists(st.floats(-1.0, 1.0), min_size=S * A, max_size=S * A))).reshape(S, A)
     init = np.array(draw(st.lists(st.floats(0.01, 1.0), min_size=S, max_size=S)))
-    mdp = FiniteMDP(w / w.sum(axis=2, keepdims=True), R, gamma=draw(st.floats(0.0, 1.0)), horizon=H,
-                    initial_distribution=init / init.sum())
+    mdp = FiniteMDP(
+        w / w.sum(axis=2, keepdims=True),
+        R,
+        gamma=draw(st.floats(0.0, 1.0)),
+        horizon=H,
+        initial_distribution=init / init.sum(),
+    )
 
     def pol(low):
         p = np.array(draw(st.lists(st.floats(low, 1.0), min_size=S * A, max_size=S * A))).reshape(S, A) + 1e-6
@@ -862,8 +891,13 @@ def _random_ope_models(draw):
 
     rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
     S, A, H = int(rng.integers(1, 3)), 2, 3
-    mdp = FiniteMDP(rng.dirichlet(np.ones(S), size=(S, A)), rng.uniform(-1, 1, (S, A)), gamma=1.0, horizon=H,
-                    initial_distribution=rng.dirichlet(np.ones(S)))
+    mdp = FiniteMDP(
+        rng.dirichlet(np.ones(S), size=(S, A)),
+        rng.uniform(-1, 1, (S, A)),
+        gamma=1.0,
+        horizon=H,
+        initial_distribution=rng.dirichlet(np.ones(S)),
+    )
     target = rng.dirichlet(np.ones(A), size=S)
     behavior = 0.5 * rng.dirichlet(np.ones(A), size=S) + 0.25
     return mdp, target, behavior, np.zeros((H, S, A))
@@ -921,8 +955,12 @@ def _cramer_rao_check(ctx: CheckContext) -> CheckResult:
     is_hi = float(sq_is.mean()) + z * float(sq_is.std(ddof=1)) / math.sqrt(reps)
     worst = min(slack, is_hi - bound.tree)
     return CheckResult(
-        "ope.dr.cramer-rao", passed=bool(worst >= 0), n_instances=2 * reps, worst_slack=float(worst),
-        counterexample=None, seconds=0.0,
+        "ope.dr.cramer-rao",
+        passed=bool(worst >= 0),
+        n_instances=2 * reps,
+        worst_slack=float(worst),
+        counterexample=None,
+        seconds=0.0,
         message=(
             f"tree MDP (depth 3, branching 2, 2 actions, {mdp.n_states} states), {reps} datasets of {n} episodes: "
             f"n MSE(DR) = {m:.4g} +- {half:.3g} (z = {z}), Cramer-Rao bound {bound.tree:.4g} (Markov bound "
@@ -943,7 +981,7 @@ register(
             "tree form), and importance sampling does not go below it."
         ),
         latex=r"n\,\mathbb E[(\hat v_{DR} - v^\pi)^2] \to \sum_h \gamma^{2h}\,\mathbb E_\mu\big[\rho_{0:h-1}^2\,"
-              r"\mathbb V_h[V(s_h)]\big] + \dots",
+        r"\mathbb V_h[V(s_h)]\big] + \dots",
         source=f"{JL}, Theorem 2 (Cramer-Rao bound for discrete tree MDPs) and Theorem 1 (variance of DR)",
         kind="identity",
         tags=("ope", "cramer-rao", "fast"),
@@ -996,21 +1034,29 @@ def _rcsl_stitching_check(ctx: CheckContext) -> CheckResult:
         n = int(g.integers(2, 200))
         data = _stitching_data(mdp, n, g)
         pol = return_conditioned_policy(data)
-        v_rcsl = max(rcsl_value(mdp, pol, float(t), initial_distribution=rho0).value
-                     for t in np.unique(pol.returns_to_go))
-        v_plan = finite_horizon_policy_evaluation(mdp, model_based_planning(data).policy,
-                                                  initial_distribution=rho0).value
+        v_rcsl = max(
+            rcsl_value(mdp, pol, float(t), initial_distribution=rho0).value for t in np.unique(pol.returns_to_go)
+        )
+        v_plan = finite_horizon_policy_evaluation(
+            mdp, model_based_planning(data).policy, initial_distribution=rho0
+        ).value
         gap = abs(v_plan - v_star)
         plan_gap = max(plan_gap, gap)
         best_rcsl = max(best_rcsl, v_rcsl)
         # RCSL strictly below v* (the slack); the plug-in plan at v* to rounding (its slack counts only if violated)
         worst = min(worst, v_star - v_rcsl, np.inf if gap <= 8 * _EPS else 8 * _EPS - gap)
     return CheckResult(
-        "offline.rcsl.no-stitching", passed=bool(worst > 0), n_instances=reps, worst_slack=float(worst),
-        counterexample=None, seconds=0.0,
-        message=(f"{reps} stitching datasets (2-199 episodes of each kind): best RCSL value over every logged target "
-                 f"{best_rcsl:.4g} < v* = {v_star:g}; the plug-in plan on the same data reaches v* (largest gap "
-                 f"{plan_gap:.2g})"),
+        "offline.rcsl.no-stitching",
+        passed=bool(worst > 0),
+        n_instances=reps,
+        worst_slack=float(worst),
+        counterexample=None,
+        seconds=0.0,
+        message=(
+            f"{reps} stitching datasets (2-199 episodes of each kind): best RCSL value over every logged target "
+            f"{best_rcsl:.4g} < v* = {v_star:g}; the plug-in plan on the same data reaches v* (largest gap "
+            f"{plan_gap:.2g})"
+        ),
         relative_slack=float(worst) / v_star,
     )
 
@@ -1026,7 +1072,7 @@ register(
             "planning on the plug-in model of the same data (dynamic programming) is optimal."
         ),
         latex=r"\max_{g \in \mathcal G_{\mathcal D}} v^{\hat\pi_{RCSL}(\cdot\mid\cdot,g)}(s_0) < v^\star(s_0) = "
-              r"v^{\hat\pi_{\rm plug\text{-}in}}(s_0)",
+        r"v^{\hat\pi_{\rm plug\text{-}in}}(s_0)",
         source=f"{ZZZCGD}; {BBBLB}",
         kind="inequality",
         tags=("offline", "rcsl", "fast"),
@@ -1046,8 +1092,9 @@ def _rcsl_covered_check(ctx: CheckContext) -> CheckResult:
     worst, used = np.inf, 0
     for s in _seeds(ctx, 202, reps=reps):
         g = np.random.default_rng(s)
-        data = collect(mdp, np.full((mdp.n_states, 2), 0.5), n_episodes=int(g.integers(1, 60)),
-                       initial_distribution=rho0, rng=g)
+        data = collect(
+            mdp, np.full((mdp.n_states, 2), 0.5), n_episodes=int(g.integers(1, 60)), initial_distribution=rho0, rng=g
+        )
         a = np.asarray(data.episode_arrays()[1])
         if not np.any((a[:, 0] == 0) & (a[:, 1] == 0)):
             continue  # the theorem's hypothesis (the target return is covered) fails: not an instance
@@ -1056,10 +1103,16 @@ def _rcsl_covered_check(ctx: CheckContext) -> CheckResult:
         worst = min(worst, 8 * _EPS - abs(res.value - v_star), np.inf if res.fallback_probability == 0 else -1.0)
     worst = worst if used else -1.0
     return CheckResult(
-        "offline.rcsl.covered", passed=bool(used > 0 and worst >= 0), n_instances=used, worst_slack=float(worst),
-        counterexample=None, seconds=0.0,
-        message=(f"{used} uniform-behaviour datasets that log the optimal episode: RCSL conditioned on the best logged "
-                 f"return is exactly optimal (v* = {v_star:g}) and never falls back"),
+        "offline.rcsl.covered",
+        passed=bool(used > 0 and worst >= 0),
+        n_instances=used,
+        worst_slack=float(worst),
+        counterexample=None,
+        seconds=0.0,
+        message=(
+            f"{used} uniform-behaviour datasets that log the optimal episode: RCSL conditioned on the best logged "
+            f"return is exactly optimal (v* = {v_star:g}) and never falls back"
+        ),
         relative_slack=float(worst) / (8 * _EPS) if used else -1.0,
     )
 
@@ -1093,8 +1146,11 @@ SLFT = (
 def _edge_instances(draw):
     from rltheory.proofs_checks.strategies import finite_mdps
 
-    mdp = draw(finite_mdps(n_states=st.integers(1, 7), n_actions=st.integers(1, 3), reward_range=(0.0, 1.0),
-                           gamma=st.floats(0.0, 0.95)))
+    mdp = draw(
+        finite_mdps(
+            n_states=st.integers(1, 7), n_actions=st.integers(1, 3), reward_range=(0.0, 1.0), gamma=st.floats(0.0, 0.95)
+        )
+    )
     seed = draw(st.integers(0, 2**31 - 1))
     return mdp, draw(st.integers(1, 4)), draw(st.sampled_from(("arbitrary", "optimistic", "ensemble"))), seed
 
@@ -1140,7 +1196,7 @@ def _edge_identity_slack(instance):
         "error."
     ),
     latex=r"\hat v(s) - v^{\hat\pi}(s) = \mathbb E^{\hat\pi}_s[\gamma^\tau(\hat v - v^{\hat\pi})(s_\tau)"
-          r"\mathbf 1\{\tau<\infty\}],\ s \in U",
+    r"\mathbf 1\{\tau<\infty\}],\ s \in U",
     source=SLFT,
     kind="identity",
     tags=("offline", "edge-of-reach", "fast"),
@@ -1171,7 +1227,7 @@ def _edge_sign_slack(instance):
         "under-estimates it (pessimism where the data end)."
     ),
     latex=r"q_0 \ge \tfrac{r_{\max}}{1-\gamma} \Rightarrow \hat v \ge v^{\hat\pi} \text{ on } U;\quad "
-          r"\min_j q_0^{(j)} \le \tfrac{r_{\min}}{1-\gamma} \Rightarrow \hat v \le v^{\hat\pi} \text{ on } U",
+    r"\min_j q_0^{(j)} \le \tfrac{r_{\min}}{1-\gamma} \Rightarrow \hat v \le v^{\hat\pi} \text{ on } U",
     source=SLFT,
     kind="inequality",
     tags=("offline", "edge-of-reach", "fast"),
@@ -1218,15 +1274,19 @@ def _demo_rate_check(ctx: CheckContext) -> CheckResult:
         for j, s in enumerate(_seeds(ctx, 302, k, reps=reps)):
             demos = collect(mdp, opt.policy, n_transitions=int(n), rng=np.random.default_rng(s))
             res = demonstration_regularized_rl(mdp, demos, temperature=lam, tol=1e-12)
-            kl = np.asarray(opt.v) - np.asarray(regularized_policy_evaluation(
-                mdp, np.eye(A)[opt.policy], 1.0, res.reference_probabilities).v)
+            kl = np.asarray(opt.v) - np.asarray(
+                regularized_policy_evaluation(mdp, np.eye(A)[opt.policy], 1.0, res.reference_probabilities).v
+            )
             bound[k, j] = lam * float(rho @ kl)
             gap = float(rho @ (np.asarray(opt.v) - np.asarray(policy_evaluation(mdp, res.action_probabilities).v)))
             worst_cert = min(worst_cert, bound[k, j] - gap + 1e-9)
     fit = fit_power_law(xs, bound, seed=ctx.seed)
     scaled = float(xs[-1] * bound[-1].mean())
     out = _rate_result(
-        "offline.demo-regularized.rate-demonstrations", fit, -1.0, bound.size,
+        "offline.demo-regularized.rate-demonstrations",
+        fit,
+        -1.0,
+        bound.size,
         f"garnet S={S} A={A} gamma={gamma}, lambda={lam}, {reps} demonstration sets per N^E in {xs.tolist()}: "
         f"certified suboptimality bound lambda rho^T K^E {fit.describe()}; N^E x bound at the largest N^E "
         f"{scaled:.4g} (limit lambda (A-1) S_E / (1-gamma) = {limit:.4g}); certificate slack {worst_cert:.3g}",
@@ -1246,7 +1306,7 @@ register(
             "asymptotic regime, N^E times the smallest occupancy above 2000) has a 95% CI containing -1."
         ),
         latex=r"\rho^\top(v^{\pi_E} - v^{\pi_\lambda}) \le \lambda\,\rho^\top K^{\pi_E},\quad "
-              r"\mathbb E[\rho^\top K^{\pi_E}] \sim \frac{(A-1) S_E}{(1-\gamma) N^E}",
+        r"\mathbb E[\rho^\top K^{\pi_E}] \sim \frac{(A-1) S_E}{(1-\gamma) N^E}",
         source=TIAPKIN,
         kind="rate",
         tags=("offline", "imitation", "rate", "fast"),

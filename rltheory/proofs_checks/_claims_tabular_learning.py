@@ -42,8 +42,12 @@ def _optimism_check(ctx: CheckContext) -> CheckResult:
     K = 200
     mdp = _garnet(3, 2, 3, seed=2018)
     worst, parts = math.inf, []
-    for agent in (UCBVI(delta=_DELTA), UCBVI(bonus="bernstein", delta=_DELTA), QLearningUCB(delta=_DELTA),
-                  QLearningUCB(bonus="bernstein", delta=_DELTA)):
+    for agent in (
+        UCBVI(delta=_DELTA),
+        UCBVI(bonus="bernstein", delta=_DELTA),
+        QLearningUCB(delta=_DELTA),
+        QLearningUCB(bonus="bernstein", delta=_DELTA),
+    ):
         trace = optimism_gaps(mdp, agent, K, n_runs=m, seed=seed)
         k = m - trace.n_optimistic_runs
         lo = 0.0 if k == 0 else float(scipy.stats.beta.ppf(_ALPHA, k, m - k + 1))  # Clopper-Pearson lower bound
@@ -55,8 +59,9 @@ def _optimism_check(ctx: CheckContext) -> CheckResult:
         n_instances=4 * m,
         worst_slack=worst,
         relative_slack=worst / _DELTA,
-        counterexample=None if worst >= 0 else Counterexample((seed, m), worst, render_instance((seed, m)),
-                                                              seed=ctx.seed),
+        counterexample=None
+        if worst >= 0
+        else Counterexample((seed, m), worst, render_instance((seed, m)), seed=ctx.seed),
         seconds=0.0,
         message=f"garnet S=3, A=2, H=3, K={K}, delta={_DELTA}: " + "; ".join(parts),
     )
@@ -90,8 +95,9 @@ def _ucbvi_bound_check(ctx: CheckContext) -> CheckResult:
     seed = _seed(ctx, 2)
     S, A, H, K = 5, 2, 5, 5_000
     mdp = _garnet(S, A, H, seed=2017)
-    curve = simulate(mdp, UCBVI(delta=_DELTA), n_episodes=K, n_runs=max(8, ctx.examples // 10), seed=seed,
-                     checkpoints=20)
+    curve = simulate(
+        mdp, UCBVI(delta=_DELTA), n_episodes=K, n_runs=max(8, ctx.examples // 10), seed=seed, checkpoints=20
+    )
     bound = ucbvi_regret_bound(S, A, H, curve.times, delta=_DELTA)
     slack = float(np.min(bound - curve.upper))
     j = int(np.argmin(bound - curve.upper))
@@ -160,15 +166,27 @@ def _ucbvi_bf_slope(ctx: CheckContext) -> CheckResult:
     from rltheory.tabular import UCBVI
 
     K = 20_000 if ctx.examples >= 50 else 10_000
-    return _slope_check("tabular-learning.ucbvi-bf.regret-slope", UCBVI(bonus="bernstein", delta=_DELTA), K,
-                        max(8, ctx.examples // 10), _seed(ctx, 3), "UCBVI-BF (paper constants)")
+    return _slope_check(
+        "tabular-learning.ucbvi-bf.regret-slope",
+        UCBVI(bonus="bernstein", delta=_DELTA),
+        K,
+        max(8, ctx.examples // 10),
+        _seed(ctx, 3),
+        "UCBVI-BF (paper constants)",
+    )
 
 
 def _psrl_slope(ctx: CheckContext) -> CheckResult:
     from rltheory.tabular import PSRL
 
-    return _slope_check("tabular-learning.psrl.regret-slope", PSRL(), 5_000, max(8, ctx.examples // 10),
-                        _seed(ctx, 4), "PSRL (Dirichlet(1) and Beta(1, 1) priors)")
+    return _slope_check(
+        "tabular-learning.psrl.regret-slope",
+        PSRL(),
+        5_000,
+        max(8, ctx.examples // 10),
+        _seed(ctx, 4),
+        "PSRL (Dirichlet(1) and Beta(1, 1) priors)",
+    )
 
 
 register(
@@ -231,8 +249,7 @@ def _deep_sea_check(ctx: CheckContext) -> CheckResult:
     seed = _seed(ctx, 5)
     n = max(6, ctx.examples // 10)
     dither_sizes = np.array([2, 3, 4, 5, 6])
-    dither, cens_d = _deep_sea_first_success(EpsilonGreedyQ(epsilon=0.5), dither_sizes, n, seed,
-                                             lambda N: 40 * 4**N)
+    dither, cens_d = _deep_sea_first_success(EpsilonGreedyQ(epsilon=0.5), dither_sizes, n, seed, lambda N: 40 * 4**N)
     deep_sizes = np.array([4, 6, 8, 10])
     deep, cens_p = _deep_sea_first_success(RLSVI(), deep_sizes, n, seed, lambda N: 50 * N**2)
     exp_fit = fit_exponential_rate(dither_sizes, dither, seed=seed)  # episodes ~ C rho^N
@@ -264,13 +281,16 @@ register(
         statement=(
             "Deep sea of size N (one rewarding action sequence of length N): dithering exploration needs a number of "
             "episodes exponential in N to first reach the treasure, deep exploration a polynomial number. "
-            "Epsilon-greedy Q-learning (eps = 0.5, N = 2..6): the fitted growth rate rho of episodes ~ C rho^N has a CI "
-            "above 2; tabular RLSVI (N = 4..10): the power-law exponent of episodes ~ C N^p has a CI below 6 (the degree "
+            "Epsilon-greedy Q-learning (eps = 0.5, N = 2..6): the fitted growth rate rho of episodes ~ C rho^N has a "
+            "CI "
+            "above 2; tabular RLSVI (N = 4..10): the power-law exponent of episodes ~ C N^p has a CI below 6 (the "
+            "degree "
             "implied by an O~(H^{3/2} sqrt(SAT)) regret bound with S = N^2, H = N), and its "
             "fitted rho lies below epsilon-greedy's. Regime: small depths (the budgets must let dithering succeed); "
             "runs that never succeed count as the budget + 1."
         ),
-        latex=r"\mathbb E[\tau_{\epsilon\text{-greedy}}] \ge c\,\rho^N,\quad \mathbb E[\tau_{\mathrm{RLSVI}}] = O(\mathrm{poly}(N))",
+        latex=r"\mathbb E[\tau_{\epsilon\text{-greedy}}] \ge c\,\rho^N,\quad \mathbb E[\tau_{\mathrm{RLSVI}}] = "
+        r"O(\mathrm{poly}(N))",
         source="Osband, Van Roy, Russo & Wen (2019), Deep exploration via randomized value functions, JMLR 20(124), "
         "Sec. 2.2 (dithering needs 2^N episodes); Osband et al. (2020), Behaviour suite for RL, ICLR, deep sea",
         kind="inequality",
@@ -298,8 +318,9 @@ def _horizon_regret(agent, horizons, K, n_runs, seed):
 
     out = np.empty((len(horizons), n_runs))
     for i, H in enumerate(horizons):
-        out[i] = simulate(_two_armed_episodic(H), agent, n_episodes=K, n_runs=n_runs, seed=seed,
-                          checkpoints=[K]).regret[:, -1]
+        out[i] = simulate(
+            _two_armed_episodic(H), agent, n_episodes=K, n_runs=n_runs, seed=seed, checkpoints=[K]
+        ).regret[:, -1]
     return out
 
 

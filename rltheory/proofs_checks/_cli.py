@@ -36,7 +36,9 @@ def add_check_command(subparsers) -> None:
         help=f"effort per claim (hypothesis max_examples; default {DEFAULT_EXAMPLES})",
     )
     p.add_argument("--seed", type=int, default=None, metavar="S", help="seed (default: derandomized, reproducible)")
-    p.add_argument("--report", metavar="FILE", help="write a Markdown (.md) or HTML (.html) report; rate plots go next to it")
+    p.add_argument(
+        "--report", metavar="FILE", help="write a Markdown (.md) or HTML (.html) report; rate plots go next to it"
+    )
     p.add_argument("--workers", type=int, default=1, metavar="N", help="processes (default 1)")
     p.add_argument("--list", action="store_true", help="list the claims with their sources and exit")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")

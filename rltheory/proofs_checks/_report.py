@@ -73,8 +73,15 @@ def format_table(results) -> str:
     """
     header = ("claim", "source", "instances", "slack", "rel. slack", "verdict", "rate")
     rows = [
-        (c.id, _short_source(c.source), str(r.n_instances), _slack(r.worst_slack), _relative(r.relative_slack),
-         _verdict(r), rate)
+        (
+            c.id,
+            _short_source(c.source),
+            str(r.n_instances),
+            _slack(r.worst_slack),
+            _relative(r.relative_slack),
+            _verdict(r),
+            rate,
+        )
         for c, r, rate in _rows(results)
     ]
     widths = [max(len(h), *(len(row[i]) for row in rows)) if rows else len(h) for i, h in enumerate(header)]
@@ -192,7 +199,9 @@ def _markdown(results, plots, title) -> str:
         if c.published_form:
             out.append(f"- **published form**: {c.published_form}")
         if rate:
-            out.append(f"- **rate**: {r.rate.describe() if r.rate is not None else rate} (claimed {r.claimed_exponent:.4g})")
+            out.append(
+                f"- **rate**: {r.rate.describe() if r.rate is not None else rate} (claimed {r.claimed_exponent:.4g})"
+            )
         if r.message:
             out.append(f"- **detail**: {r.message}")
         if r.counterexample is not None:
@@ -231,14 +240,19 @@ def _html(results, plots, title) -> str:
         v = _verdict(r)
         out.append(
             f'<tr><td><a href="#{_safe(c.id)}">{e(c.id)}</a></td><td>{e(c.source)}</td><td>{r.n_instances}</td>'
-            f'<td>{e(_slack(r.worst_slack))}</td><td>{e(_relative(r.relative_slack))}</td>'
+            f"<td>{e(_slack(r.worst_slack))}</td><td>{e(_relative(r.relative_slack))}</td>"
             f'<td class="{v}">{v}</td><td>{e(rate)}</td></tr>'
         )
     out.append("</table>")
     for c, r, rate in _rows(results):
         v = _verdict(r)
         out += [f'<h2 id="{_safe(c.id)}">{e(c.id)}: <span class="{v}">{v}</span></h2>', f"<p>{e(c.statement)}</p>"]
-        out += [f"<p><code>{e(c.latex)}</code></p>", "<ul>", f"<li><b>source</b>: {e(c.source)}</li>", f"<li><b>kind</b>: {e(c.kind)}</li>"]
+        out += [
+            f"<p><code>{e(c.latex)}</code></p>",
+            "<ul>",
+            f"<li><b>source</b>: {e(c.source)}</li>",
+            f"<li><b>kind</b>: {e(c.kind)}</li>",
+        ]
         out.append(
             f"<li><b>instances</b>: {r.n_instances}, <b>slack</b>: {e(_slack(r.worst_slack))}, "
             f"<b>relative slack</b>: {e(_relative(r.relative_slack))}, <b>time</b>: {r.seconds:.2f} s</li>"
@@ -246,7 +260,10 @@ def _html(results, plots, title) -> str:
         if c.published_form:
             out.append(f"<li><b>published form</b>: {e(c.published_form)}</li>")
         if rate:
-            out.append(f"<li><b>rate</b>: {e(r.rate.describe() if r.rate is not None else rate)} (claimed {r.claimed_exponent:.4g})</li>")
+            out.append(
+                f"<li><b>rate</b>: {e(r.rate.describe() if r.rate is not None else rate)} (claimed "
+                f"{r.claimed_exponent:.4g})</li>"
+            )
         if r.message:
             out.append(f"<li><b>detail</b>: {e(r.message)}</li>")
         out.append("</ul>")

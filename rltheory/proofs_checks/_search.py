@@ -98,8 +98,15 @@ def search(
     from hypothesis import HealthCheck, Phase, Verbosity, given, settings, target
     from hypothesis import seed as hypothesis_seed
 
-    state = {"n": 0, "worst": math.inf, "worst_rel": math.inf, "last_fail": None, "error": None, "first": None,
-             "varied": False}
+    state = {
+        "n": 0,
+        "worst": math.inf,
+        "worst_rel": math.inf,
+        "last_fail": None,
+        "error": None,
+        "first": None,
+        "varied": False,
+    }
 
     def body(instance):
         state["n"] += 1
@@ -238,7 +245,14 @@ def property_claim(
             )
 
         c = Claim(
-            id=id, statement=statement, latex=latex, source=source, kind=kind, tags=tuple(tags), check=check, evaluate=slack
+            id=id,
+            statement=statement,
+            latex=latex,
+            source=source,
+            kind=kind,
+            tags=tuple(tags),
+            check=check,
+            evaluate=slack,
         )
         return register(c) if registry else c
 
@@ -283,9 +297,7 @@ def render_instance(instance) -> str:
             ]
         else:
             P = instance.P
-            P_text = (
-                f"scipy.sparse.csr_array({_render_array(P.toarray())})" if instance.is_sparse else _render_array(P)
-            )
+            P_text = f"scipy.sparse.csr_array({_render_array(P.toarray())})" if instance.is_sparse else _render_array(P)
             parts = [f"P={P_text}", f"R={_render_array(np.asarray(instance.R))}", f"gamma={instance.gamma!r}"]
         if instance.has_action_mask:
             parts.append(f"action_mask={_render_array(np.asarray(instance.action_mask))}")

@@ -27,8 +27,13 @@ _act = UCRL2.act
 _observe = UCRL2.observe
 
 #: Per-run outputs of :func:`optimism_runs`.
-RUN_FIELDS = ("episodes", "episodes_in_set", "episodes_optimism_failed", "implication_violations",
-              "min_relative_margin")
+RUN_FIELDS = (
+    "episodes",
+    "episodes_in_set",
+    "episodes_optimism_failed",
+    "implication_violations",
+    "min_relative_margin",
+)
 
 #: The state entries the harness reads, at the positions it reads them.
 _LAYOUT = {5: "p_hat", 6: "r_hat", 7: "p_radius", 8: "r_radius", 13: "info"}
@@ -103,7 +108,7 @@ def _runs(params, cumP, P, R, allowed, cum0, noise, gstar, budget, streams, tol,
 
 
 def optimism_runs(problem, agent: UCRL2, n_rounds: int, n_runs: int, seed: int, tol: float = 1e-9) -> np.ndarray:
-    """``(n_runs, len(RUN_FIELDS))`` per-run audit of UCRL2's optimism on ``problem`` (run ``i``: streams of ``(seed, i)``)."""
+    """``(n_runs, len(RUN_FIELDS))`` per-run audit of UCRL2's optimism on ``problem`` (run ``i``'s streams)."""
     from rltheory.simulation import kind_of, run_states
     from rltheory.tabular import NoisyRewards
 
@@ -114,6 +119,18 @@ def optimism_runs(problem, agent: UCRL2, n_rounds: int, n_runs: int, seed: int, 
     params = agent.compiled_params(problem, n_rounds)
     streams = run_states(seed, np.arange(n_runs), 2)
     out = np.zeros((n_runs, len(RUN_FIELDS)))
-    _runs(params, cumP, np.ascontiguousarray(mdp.dense_P, dtype=np.float64), R, allowed, cum0, noise, gstar,
-          n_rounds, streams, tol, out)
+    _runs(
+        params,
+        cumP,
+        np.ascontiguousarray(mdp.dense_P, dtype=np.float64),
+        R,
+        allowed,
+        cum0,
+        noise,
+        gstar,
+        n_rounds,
+        streams,
+        tol,
+        out,
+    )
     return out

@@ -60,7 +60,8 @@ def _rational(x) -> sympy.Rational:
 
 
 def rational_model(mdp):
-    """``(P, R, gamma)`` of ``mdp`` as sympy objects: ``P`` a list of ``A`` sympy matrices ``(S, S)``, ``R`` an ``(S, A)`` matrix.
+    """``(P, R, gamma)`` of ``mdp`` as sympy objects: ``P`` a list of ``A`` sympy matrices ``(S, S)``, ``R`` an ``(S,
+    A)`` matrix.
 
     Exact models use their rational copies; float models the exact value of
     every stored float. Disallowed actions (``action_mask``) keep their rows;
@@ -221,7 +222,8 @@ def advantage(mdp, policy, *, gamma=None) -> sympy.Matrix:
 
 
 def discounted_occupancy(mdp, policy, initial, *, gamma=None) -> sympy.Matrix:
-    r"""Normalized discounted state occupancy :math:`d^\pi_\mu = (1-\gamma)\, \mu^\top (I - \gamma P^\pi)^{-1}`, a ``(1, S)`` matrix.
+    r"""Normalized discounted state occupancy :math:`d^\pi_\mu = (1-\gamma)\, \mu^\top (I - \gamma P^\pi)^{-1}`, a
+    ``(1, S)`` matrix.
 
     This is the distribution :math:`d^\pi_\mu(s) = (1-\gamma)\sum_t \gamma^t
     \Pr(s_t = s)` of Kakade & Langford (2002), Section 6; it sums to 1.
@@ -252,7 +254,8 @@ def discounted_occupancy(mdp, policy, initial, *, gamma=None) -> sympy.Matrix:
 
 
 def bellman_optimality_residual(mdp, v) -> sympy.Matrix:
-    r"""Exact :math:`T v - v` with :math:`(Tv)(s) = \max_{a \text{ allowed}} r(s,a) + \gamma P(\cdot|s,a) v`, an ``(S, 1)`` matrix.
+    r"""Exact :math:`T v - v` with :math:`(Tv)(s) = \max_{a \text{ allowed}} r(s,a) + \gamma P(\cdot|s,a) v`, an ``(S,
+    1)`` matrix.
 
     Examples
     --------
@@ -308,7 +311,11 @@ def optimal_value(mdp, *, max_iterations: int | None = None):
     S = mdp.n_states
     mask = np.asarray(mdp.action_mask)
     policy = np.array([int(np.flatnonzero(mask[s])[0]) for s in range(S)], dtype=np.int64)
-    limit = max_iterations if max_iterations is not None else int(np.prod([mask[s].sum() for s in range(S)], dtype=object)) + 1
+    limit = (
+        max_iterations
+        if max_iterations is not None
+        else int(np.prod([mask[s].sum() for s in range(S)], dtype=object)) + 1
+    )
     for _ in range(limit):
         v = value_function(mdp, policy)
         new = policy.copy()
@@ -326,4 +333,3 @@ def optimal_value(mdp, *, max_iterations: int | None = None):
             return v, policy
         policy = new
     raise RuntimeError(f"exact policy iteration did not stop within {limit} iterations")  # pragma: no cover
-

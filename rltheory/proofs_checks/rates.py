@@ -112,7 +112,8 @@ class RateFit:
         """
         form = {"power": "C x^p, p", "exponential": "C rho^k, rho", "logarithmic": "a + c log x, c"}[self.kind]
         lo, hi = self.ci
-        return f"{form} = {self.exponent:.4g} [{lo:.4g}, {hi:.4g}] ({self.confidence:.0%} bootstrap CI, R^2 = {self.r_squared:.3f})"
+        ci = f"{self.confidence:.0%} bootstrap CI, R^2 = {self.r_squared:.3f}"
+        return f"{form} = {self.exponent:.4g} [{lo:.4g}, {hi:.4g}] ({ci})"
 
 
 @dataclass(frozen=True, eq=False)
@@ -152,7 +153,9 @@ def _check_xy(x, y, name_x: str, positive_x: bool, positive_y: bool):
     for name, arr in ((name_x, x), ("y", y)):
         bad = ~np.isfinite(arr)
         if bad.any():
-            raise ValueError(f"{name}{np.argwhere(bad)[0].tolist()} is {float(arr[tuple(np.argwhere(bad)[0])])!r}; must be finite")
+            raise ValueError(
+                f"{name}{np.argwhere(bad)[0].tolist()} is {float(arr[tuple(np.argwhere(bad)[0])])!r}; must be finite"
+            )
     if positive_x and (x <= 0).any():
         i = int(np.argmax(x <= 0))
         raise ValueError(f"{name_x}[{i}] = {float(x[i])!r} must be > 0 (a log is taken)")
@@ -205,7 +208,9 @@ def _fit(kind, x, y, *, confidence, n_bootstrap, seed):
     slopes, _ = _slopes(uu, w)
     slopes = slopes[np.isfinite(slopes)]  # resamples with a single distinct x or a non-positive mean
     if slopes.size < n_bootstrap // 2:
-        raise ValueError("bootstrap failed: most resamples were degenerate (too few distinct points or non-positive means)")
+        raise ValueError(
+            "bootstrap failed: most resamples were degenerate (too few distinct points or non-positive means)"
+        )
     alpha = 1 - confidence
     lo, hi = np.quantile(slopes, [alpha / 2, 1 - alpha / 2])
     slope = float(reg.slope)

@@ -70,9 +70,7 @@ def stochastic_matrices(draw, *, n_rows=st.integers(1, 6), n_cols=st.integers(1,
             out[i] = [Fraction(x, total) for x in row]
         return out
     weights = draw(
-        st.lists(
-            st.lists(st.floats(0.01, 1.0, allow_nan=False), min_size=m, max_size=m), min_size=n, max_size=n
-        )
+        st.lists(st.lists(st.floats(0.01, 1.0, allow_nan=False), min_size=m, max_size=m), min_size=n, max_size=n)
     )
     w = np.array(weights, dtype=float).reshape(n, m)
     zeros = draw(st.lists(st.booleans(), min_size=n * m, max_size=n * m)) if sparsity > 0 else [False] * (n * m)
@@ -155,9 +153,7 @@ def finite_mdps(
             g = Fraction(99, 100)
         P = P.reshape(S, A, S)
     else:
-        R = np.array(
-            draw(st.lists(st.floats(lo, hi, allow_nan=False), min_size=S * A, max_size=S * A))
-        ).reshape(S, A)
+        R = np.array(draw(st.lists(st.floats(lo, hi, allow_nan=False), min_size=S * A, max_size=S * A))).reshape(S, A)
         P = sp.csr_array(P) if draw(_as_strategy(sparse)) else P.reshape(S, A, S)
     mask = None
     if action_mask and A > 1:

@@ -10,7 +10,8 @@
   continuing MDPs, ``n_episodes=`` for episodic MDPs and Markov games), which dispatches on the problem's kind
   (:func:`problem_kinds`; subpackages register theirs with
   :func:`register_problem_kind`, building episodic, continuing and Markov-game ones with
-  :func:`episodic_prepared`, :func:`continuing_prepared` and :func:`markov_game_prepared`) and runs one kernel generated per agent class.
+  :func:`episodic_prepared`, :func:`continuing_prepared` and :func:`markov_game_prepared`) and runs one kernel
+  generated per agent class.
 * Per-run random streams: xoshiro256++ seeded by
   ``SeedSequence(seed, spawn_key=(run,))`` (:func:`run_states`), compiled
   samplers (:func:`rng_uniform`, :func:`rng_normal`, :func:`rng_gamma`,

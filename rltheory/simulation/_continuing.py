@@ -128,8 +128,9 @@ def continuing_run(init, act, observe, params, problem, budget, times, streams, 
     return 0
 
 
-def continuing_prepared(*, P, R, action_mask, initial_distribution, optimal_gain: float, rewards: str,
-                        description: str) -> PreparedProblem:
+def continuing_prepared(
+    *, P, R, action_mask, initial_distribution, optimal_gain: float, rewards: str, description: str
+) -> PreparedProblem:
     """The :class:`PreparedProblem` of a continuing problem given as arrays.
 
     ``P`` is the dense ``(S, A, S)`` transition tensor, ``R`` the ``(S, A)``
@@ -173,8 +174,11 @@ def continuing_prepared(*, P, R, action_mask, initial_distribution, optimal_gain
     )
 
     def allocate(n_runs, n_checkpoints):
-        return (np.zeros((n_runs, n_checkpoints)), np.zeros((n_runs, n_checkpoints)),
-                np.zeros((n_runs, n_checkpoints, A), dtype=np.int64))
+        return (
+            np.zeros((n_runs, n_checkpoints)),
+            np.zeros((n_runs, n_checkpoints)),
+            np.zeros((n_runs, n_checkpoints, A), dtype=np.int64),
+        )
 
     def finish(times, outputs, run_start, metadata, confidence, interval):
         regret, realized, pulls = outputs

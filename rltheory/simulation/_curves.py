@@ -192,8 +192,20 @@ class RegretCurve:
 
     # ------------------------------------------------------------------ build
     @classmethod
-    def from_runs(cls, times, regret, realized_regret, pulls, run_start, metadata, confidence=0.95, interval="normal",
-                   *, regret_variants=None, first_visit=None):
+    def from_runs(
+        cls,
+        times,
+        regret,
+        realized_regret,
+        pulls,
+        run_start,
+        metadata,
+        confidence=0.95,
+        interval="normal",
+        *,
+        regret_variants=None,
+        first_visit=None,
+    ):
         """Build a curve from per-run arrays, computing the summary statistics.
 
         Examples
@@ -238,9 +250,17 @@ class RegretCurve:
         if name not in self.regret_variants:
             raise ValueError(f"no regret variant {name!r}; this curve has {sorted(self.regret_variants)}")
         metadata = dict(self.metadata, regret_variant=name)
-        return RegretCurve.from_runs(self.times, self.regret_variants[name], self.realized_regret, self.pulls,
-                                     self.run_start, metadata, self.confidence, self.interval,
-                                     first_visit=self.first_visit)
+        return RegretCurve.from_runs(
+            self.times,
+            self.regret_variants[name],
+            self.realized_regret,
+            self.pulls,
+            self.run_start,
+            metadata,
+            self.confidence,
+            self.interval,
+            first_visit=self.first_visit,
+        )
 
     @property
     def n_runs(self) -> int:
@@ -328,7 +348,8 @@ class RegretCurve:
         for a, b in zip(curves, curves[1:]):
             if b.run_start != a.run_start + a.n_runs:
                 raise ValueError(
-                    f"runs are not contiguous: [{a.run_start}, {a.run_start + a.n_runs}) is followed by run {b.run_start}"
+                    f"runs are not contiguous: [{a.run_start}, {a.run_start + a.n_runs}) is followed by run "
+                    f"{b.run_start}"
                 )
         return cls.from_runs(
             first.times,
@@ -378,7 +399,9 @@ class RegretCurve:
         if n < 2:
             lower = upper = math.nan
         else:
-            means = _bootstrap_weights(n, int(self.metadata.get("seed", 0)), _SLOPE_TAG, N_BOOTSTRAP) @ self.regret[:, sel]
+            means = (
+                _bootstrap_weights(n, int(self.metadata.get("seed", 0)), _SLOPE_TAG, N_BOOTSTRAP) @ self.regret[:, sel]
+            )
             ok = (means > 0).all(axis=1)
             xc = x - x.mean()
             slopes = (np.log(means[ok]) @ xc) / (xc @ xc)
@@ -504,7 +527,19 @@ class RegretCurve:
         ...
         ValueError: ... is not a rltheory.simulation.RegretCurve/1 file
         """
-        keys = ("times", "regret", "realized_regret", "pulls", "run_start", "mean", "lower", "upper", "confidence", "interval", "metadata")
+        keys = (
+            "times",
+            "regret",
+            "realized_regret",
+            "pulls",
+            "run_start",
+            "mean",
+            "lower",
+            "upper",
+            "confidence",
+            "interval",
+            "metadata",
+        )
         try:
             with np.load(path, allow_pickle=False) as z:
                 if "format" not in z.files or str(z["format"]) != _FORMAT:

@@ -269,8 +269,19 @@ def episodic_run_stochastic(init, plan, observe, params, problem, budget, times,
 REWARD_NOISE = ("none", "bernoulli")
 
 
-def episodic_prepared(agent, *, features, P, R, stage, initial_distribution, vstar, shared_stream: bool,
-                      rng_description: str, reward_noise: str = "none") -> PreparedProblem:
+def episodic_prepared(
+    agent,
+    *,
+    features,
+    P,
+    R,
+    stage,
+    initial_distribution,
+    vstar,
+    shared_stream: bool,
+    rng_description: str,
+    reward_noise: str = "none",
+) -> PreparedProblem:
     """The :class:`PreparedProblem` of an episodic problem given as arrays.
 
     ``P`` is ``(G, S, A, S)`` and ``R`` ``(G, S, A)`` for ``G`` distinct
@@ -318,13 +329,18 @@ def episodic_prepared(agent, *, features, P, R, stage, initial_distribution, vst
     S = P.shape[1]
 
     def allocate(n_runs, n_checkpoints):
-        return (np.zeros((n_runs, n_checkpoints)), np.zeros((n_runs, n_checkpoints)),
-                np.zeros((n_runs, n_checkpoints, A), dtype=np.int64), np.zeros((n_runs, S), dtype=np.int64))
+        return (
+            np.zeros((n_runs, n_checkpoints)),
+            np.zeros((n_runs, n_checkpoints)),
+            np.zeros((n_runs, n_checkpoints, A), dtype=np.int64),
+            np.zeros((n_runs, S), dtype=np.int64),
+        )
 
     def finish(times, outputs, run_start, metadata, confidence, interval):
         regret, realized, pulls, first_visit = outputs
-        return RegretCurve.from_runs(times, regret, realized, pulls, run_start, metadata, confidence, interval,
-                                     first_visit=first_visit)
+        return RegretCurve.from_runs(
+            times, regret, realized, pulls, run_start, metadata, confidence, interval, first_visit=first_visit
+        )
 
     stochastic = bool(getattr(type(agent), "stochastic_policy", False))
     what = "a policy that is not a probability distribution" if stochastic else f"an action outside [0, {A})"
@@ -340,8 +356,8 @@ def episodic_prepared(agent, *, features, P, R, stage, initial_distribution, vst
         bytes_per_run=8 * S,
         metadata={
             "horizon": int(np.shape(stage)[0]),
-            "rewards": "expected r_h(s, a)" if reward_noise == "none" else
-            "Bernoulli(r_h(s, a)), drawn on the environment's stream after the next state",
+            "rewards": "expected r_h(s, a)"
+            if reward_noise == "none"
+            else "Bernoulli(r_h(s, a)), drawn on the environment's stream after the next state",
         },
     )
-

@@ -223,7 +223,9 @@ def engine_kernel(agent_cls, driver, kind: str):
         paths = [_import_path(f) for f in functions]
         driver_path = _import_path(driver)
         sources = [_module_source(p[0]) for p in paths if p is not None]
-        cacheable = driver_path is not None and all(p is not None for p in paths) and all(s is not None for s in sources)
+        cacheable = (
+            driver_path is not None and all(p is not None for p in paths) and all(s is not None for s in sources)
+        )
         fargs = "".join(f"_f{i}, " for i in range(len(functions)))
         agent_name = f"{agent_cls.__module__}.{agent_cls.__qualname__}"
         if cacheable:
@@ -235,11 +237,17 @@ def engine_kernel(agent_cls, driver, kind: str):
             lines = [f"import {m} as {alias[m]}" for m in modules]
             fargs = "".join(f"{alias[m]}.{n}, " for m, n in paths)
             driver_ref = f"{alias[driver_path[0]]}.{driver_path[1]}"
-            text = _TEMPLATE.format(kind=kind, agent=agent_name, imports="\n".join(lines), cache="True", fargs=fargs,
-                                    driver=driver_ref)
+            text = _TEMPLATE.format(
+                kind=kind, agent=agent_name, imports="\n".join(lines), cache="True", fargs=fargs, driver=driver_ref
+            )
             h = hashlib.sha256(text.encode())
-            for s in [_source_digest([driver_path[0], *(m for m, _ in paths)]), *sources, numba.__version__,
-                      np.__version__, sys.version]:
+            for s in [
+                _source_digest([driver_path[0], *(m for m, _ in paths)]),
+                *sources,
+                numba.__version__,
+                np.__version__,
+                sys.version,
+            ]:
                 h.update(s.encode())
             stem = f"{agent_cls.__name__.lower()}_{h.hexdigest()[:24]}"
             path = _cache_root() / f"{stem}.py"
@@ -254,7 +262,9 @@ def engine_kernel(agent_cls, driver, kind: str):
                 spec.loader.exec_module(module)
             result = (module.kernel, True)
         else:
-            text = _TEMPLATE.format(kind=kind, agent=agent_name, imports="", cache="False", fargs=fargs, driver="_driver")
+            text = _TEMPLATE.format(
+                kind=kind, agent=agent_name, imports="", cache="False", fargs=fargs, driver="_driver"
+            )
             # an uncached copy of the driver: its specialisations for functions that cannot be re-imported must not
             # enter the driver's on-disk cache index (another process could not rebuild their types)
             namespace = {"_driver": _uncached(driver), **{f"_f{i}": f for i, f in enumerate(functions)}}

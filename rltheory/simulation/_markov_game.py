@@ -216,8 +216,9 @@ def markov_game_run(init, plan, observe, params, problem, budget, times, streams
     return 0
 
 
-def markov_game_prepared(P, R, stage, gamma: float, initial_distribution, vstar, *, shared_stream: bool,
-                         rng_description: str) -> PreparedProblem:
+def markov_game_prepared(
+    P, R, stage, gamma: float, initial_distribution, vstar, *, shared_stream: bool, rng_description: str
+) -> PreparedProblem:
     """The :class:`PreparedProblem` of a zero-sum episodic Markov game given as arrays.
 
     ``P`` is ``(G, S, A, B, S)`` and ``R`` ``(G, S, A, B)`` for ``G`` distinct
@@ -254,8 +255,11 @@ def markov_game_prepared(P, R, stage, gamma: float, initial_distribution, vstar,
     )
 
     def allocate(n_runs, n_checkpoints):
-        return (np.zeros((n_runs, n_checkpoints)), np.zeros((n_runs, n_checkpoints)),
-                np.zeros((n_runs, n_checkpoints, A * B), dtype=np.int64))
+        return (
+            np.zeros((n_runs, n_checkpoints)),
+            np.zeros((n_runs, n_checkpoints)),
+            np.zeros((n_runs, n_checkpoints, A * B), dtype=np.int64),
+        )
 
     def finish(times, outputs, run_start, metadata, confidence, interval):
         regret, realized, pulls = outputs
@@ -270,5 +274,5 @@ def markov_game_prepared(P, R, stage, gamma: float, initial_distribution, vstar,
         finish=finish,
         rng=rng_description,
         invalid_action="agent {agent!r} planned a joint policy that is not a probability distribution for {at} of "
-                       "run {run}",
+        "run {run}",
     )

@@ -44,7 +44,9 @@ def checkpoint_times(budget: int, checkpoints=200) -> np.ndarray:
             raise ValueError(f"checkpoints must be an int or a 1-D array of times, got {checkpoints!r}") from exc
         if raw.ndim != 1 or raw.size == 0:
             raise ValueError(f"checkpoints must be an int or a non-empty 1-D array, got shape {raw.shape}")
-        if raw.dtype.kind not in "iuf" or (raw.dtype.kind == "f" and not np.all(np.isfinite(raw) & (raw == np.rint(raw)))):
+        if raw.dtype.kind not in "iuf" or (
+            raw.dtype.kind == "f" and not np.all(np.isfinite(raw) & (raw == np.rint(raw)))
+        ):
             raise ValueError("checkpoints must contain integer times")
         times = raw.astype(np.int64)
         if (np.diff(times) <= 0).any():

@@ -151,7 +151,7 @@ def register_problem_kind(kind: ProblemKind) -> None:
     >>> register_problem_kind(kind_of(BernoulliBandit([0.5, 0.4])))  # the bandit types are taken
     Traceback (most recent call last):
     ...
-    ValueError: problem types (...) are already registered (kind 'bandit'); kinds sharing a problem type must each say which problems they accept
+    ValueError: problem types (...) are already registered (kind 'bandit'); kinds sharing a problem type must ...
     """
     if not isinstance(kind, ProblemKind):
         raise ValueError(f"expected a ProblemKind, got {type(kind).__name__}")
@@ -243,8 +243,10 @@ def _kind_of(problem) -> ProblemKind:
             return kind
     if matching:
         names = sorted({k.name for k in matching})
-        raise ValueError(f"this {type(problem).__name__} is not a problem of any simulated kind ({names}): check its "
-                         "criterion (horizon, discount, terminal states)")
+        raise ValueError(
+            f"this {type(problem).__name__} is not a problem of any simulated kind ({names}): check its "
+            "criterion (horizon, discount, terminal states)"
+        )
     known = sorted({t.__name__ for k in _KINDS for t in k.problem_types})
     raise ValueError(f"simulate does not know problems of type {type(problem).__name__}; known: {known}")
 
@@ -272,7 +274,8 @@ def _check_agent(agent, kind: ProblemKind) -> None:
         raise ValueError(f"agent must be an rltheory agent (a {kind.agent_base.__name__}), got {type(agent).__name__}")
     if not isinstance(agent, kind.agent_base):
         raise ValueError(
-            f"{type(agent).__name__} is an agent of the {agent.kind or 'generic'} kind; a problem of the {kind.name} kind needs a "
+            f"{type(agent).__name__} is an agent of the {agent.kind or 'generic'} kind; a problem of the {kind.name} "
+            "kind needs a "
             f"{kind.agent_base.__name__}"
         )
     for slot, fn in zip(type(agent).slots, type(agent).functions()):

@@ -356,6 +356,7 @@ class PluginEstimateResult:
 #: Every average-reward function accepts any infinite-horizon model (the discount is ignored).
 _INFINITE_HORIZON = ("discounted", "ssp", "average_reward")
 
+
 def _as_chain(P, name: str = "P") -> np.ndarray:
     """A validated dense row-stochastic (n, n) float array."""
     if sp.issparse(P):
@@ -1023,7 +1024,11 @@ def average_reward_linear_programming(
     dual_inf = float(max(0.0, np.max(-x), np.max(np.abs(M.T @ x)), abs(x.sum() - 1.0)))
     gap = abs(gv - float(r @ x))
     scale = max(1.0, float(np.max(np.abs(r))))
-    for what, value in (("primal infeasibility", primal_inf), ("dual infeasibility", dual_inf / scale), ("duality gap", gap)):
+    for what, value in (
+        ("primal infeasibility", primal_inf),
+        ("dual infeasibility", dual_inf / scale),
+        ("duality gap", gap),
+    ):
         if not np.isfinite(value) or value > tol * scale:
             raise RuntimeError(
                 f"LP certificate check failed with solver {solver_name}: {what} = {value:.3e} > {tol * scale:.3e}"

@@ -73,8 +73,9 @@ def ucrl2_regret_bound(n_states: int, n_actions: int, diameter: float, times, *,
     return 34.0 * D * S * np.sqrt(A * T * np.log(T / delta))
 
 
-def ucrl2_lower_bound(n_states: int, n_actions: int, diameter: float, times, *,
-                      check_conditions: bool = True) -> np.ndarray:
+def ucrl2_lower_bound(
+    n_states: int, n_actions: int, diameter: float, times, *, check_conditions: bool = True
+) -> np.ndarray:
     r"""Jaksch, Ortner & Auer (2010), Theorem 5: the minimax lower bound :math:`0.015 \sqrt{D S A T}`.
 
     Parameters
@@ -110,9 +111,13 @@ def ucrl2_lower_bound(n_states: int, n_actions: int, diameter: float, times, *,
         if S < 10 or A < 10:
             raise ValueError(f"Jaksch et al. (2010), Theorem 5 needs S >= 10 and A >= 10; got S = {S}, A = {A}")
         if D < 20.0 * math.log(S) / math.log(A):
-            raise ValueError(f"Jaksch et al. (2010), Theorem 5 needs D >= 20 log_A S = {20.0 * math.log(S) / math.log(A):g}; "
-                             f"got D = {D!r}")
+            raise ValueError(
+                f"Jaksch et al. (2010), Theorem 5 needs D >= 20 log_A S = {20.0 * math.log(S) / math.log(A):g}; "
+                f"got D = {D!r}"
+            )
         if (T < D * S * A).any():
-            raise ValueError(f"Jaksch et al. (2010), Theorem 5 needs T >= D S A = {D * S * A:g}; got T = {float(T.min())!r}")
+            raise ValueError(
+                f"Jaksch et al. (2010), Theorem 5 needs T >= D S A = {D * S * A:g}; got T = {float(T.min())!r}"
+            )
     # Jaksch et al. (2010), Theorem 5: E[Delta(M, A, s, T)] >= 0.015 sqrt(D S A T)
     return 0.015 * np.sqrt(D * S * A * T)

@@ -68,8 +68,9 @@ class AverageRewardReductionResult:
     model: EmpiricalModel
 
 
-def average_reward_reduction(samples, *, epsilon: float, mixing_time: float, reward_perturbation: float = 0.0,
-                             rng=None) -> AverageRewardReductionResult:
+def average_reward_reduction(
+    samples, *, epsilon: float, mixing_time: float, reward_perturbation: float = 0.0, rng=None
+) -> AverageRewardReductionResult:
     r"""Learn an average-reward policy: solve the discounted plug-in model with :math:`1-\gamma = \varepsilon/t_{mix}`.
 
     The reduction of Wang, Blanchet & Glynn (2023, Theorem 1): from generative samples of an average-reward
@@ -136,6 +137,8 @@ def average_reward_reduction(samples, *, epsilon: float, mixing_time: float, rew
     disc = FiniteMDP(emp.P, R, gamma=gamma, action_mask=emp.action_mask if emp.has_action_mask else None)
     sol = policy_iteration(disc)
     return AverageRewardReductionResult(
-        policy=sol.policy, gamma=float(gamma), v=readonly(np.array(sol.v)),
+        policy=sol.policy,
+        gamma=float(gamma),
+        v=readonly(np.array(sol.v)),
         model=EmpiricalModel(mdp=disc, counts=model.counts, visited=model.visited),
     )

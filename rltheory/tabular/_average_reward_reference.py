@@ -96,8 +96,9 @@ def ucrl2_reference_run(prepared_arrays, n_rounds: int, env_state, *, delta: flo
             p_rad = np.sqrt(14.0 * S * math.log(2.0 * A * t_k / delta) / m)
             r_tilde = np.minimum(1.0, rsum / m + r_rad)
             p_hat = trans / m[:, :, None]
-            policy = extended_value_iteration_reference(p_hat, r_tilde, p_rad, allowed, 1.0 / math.sqrt(t_k),
-                                                        max_iter)[1]
+            policy = extended_value_iteration_reference(p_hat, r_tilde, p_rad, allowed, 1.0 / math.sqrt(t_k), max_iter)[
+                1
+            ]
         a = int(policy[s])
         actions.append(a)
         x, s2 = _step(env, cumP, R, noise, s, a)
@@ -108,8 +109,16 @@ def ucrl2_reference_run(prepared_arrays, n_rounds: int, env_state, *, delta: flo
     return actions
 
 
-def tsde_reference_run(prepared_arrays, n_rounds: int, env_state, agent_state, *, prior_transition: float = 1.0,
-                       prior_reward=(1.0, 1.0), max_iter: int = 100_000):
+def tsde_reference_run(
+    prepared_arrays,
+    n_rounds: int,
+    env_state,
+    agent_state,
+    *,
+    prior_transition: float = 1.0,
+    prior_reward=(1.0, 1.0),
+    max_iter: int = 100_000,
+):
     """TSDE (Ouyang et al. 2017, Algorithm 1) in NumPy on PyXoshiro twins of the environment and agent streams.
 
     Returns the actions played.

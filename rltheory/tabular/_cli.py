@@ -27,9 +27,7 @@ def _build_example(name):
     if name == "river-swim":
         return envs.river_swim(n_states=6, gamma=0.95)
     if name == "gridworld":
-        return envs.gridworld(
-            (4, 4), slip=0.1, step_reward=-0.04, terminal_rewards={(3, 3): 1.0}, gamma=0.95
-        )
+        return envs.gridworld((4, 4), slip=0.1, step_reward=-0.04, terminal_rewards={(3, 3): 1.0}, gamma=0.95)
     if name == "frozen-lake":
         try:
             import gymnasium

@@ -220,8 +220,9 @@ def cmorl(
             prefs += list(rng.dirichlet(np.ones(k), size=extra - 1))
     pols, vals = [], []
     for w in prefs[:n_initial]:
-        res = policy_iteration(FiniteMDP(mdp.P, np.einsum("k,ksa->sa", w, r), gamma=mdp.gamma,
-                                         action_mask=mdp.action_mask))
+        res = policy_iteration(
+            FiniteMDP(mdp.P, np.einsum("k,ksa->sa", w, r), gamma=mdp.gamma, action_mask=mdp.action_mask)
+        )
         pi = np.eye(A)[np.asarray(res.policy)]
         pols.append(pi)
         vals.append(evaluate(pi))
@@ -250,15 +251,35 @@ def cmorl(
                 others = [m for m in range(k) if m != i]
                 A_ub = sp.vstack([A_nn, sp.csr_array(-Rm[others])])
                 b_ub = np.r_[b_nn, -thresholds[others]]
-                sol = solve_lp(Rm[i], A_ub, b_ub, A_eq, b_eq, who="cmorl", tol=tol, solver=solver,
-                               solver_options=solver_options, scale=scale)
+                sol = solve_lp(
+                    Rm[i],
+                    A_ub,
+                    b_ub,
+                    A_eq,
+                    b_eq,
+                    who="cmorl",
+                    tol=tol,
+                    solver=solver,
+                    solver_options=solver_options,
+                    scale=scale,
+                )
                 if sol.x is None:  # cannot happen: pi_r itself is feasible
                     raise RuntimeError(f"cmorl: a constrained step is {sol.status}")
                 # tie-break towards efficiency: max sum_j J_j with J_i >= its optimum (minus the LP accuracy)
                 A_ub2 = sp.vstack([A_ub, sp.csr_array(-Rm[[i]])])
                 b_ub2 = np.r_[b_ub, -(sol.objective - tol * scale)]  # the optimum within its certified accuracy
-                sol2 = solve_lp(Rm.sum(axis=0), A_ub2, b_ub2, A_eq, b_eq, who="cmorl", tol=tol, solver=solver,
-                                solver_options=solver_options, scale=scale)
+                sol2 = solve_lp(
+                    Rm.sum(axis=0),
+                    A_ub2,
+                    b_ub2,
+                    A_eq,
+                    b_eq,
+                    who="cmorl",
+                    tol=tol,
+                    solver=solver,
+                    solver_options=solver_options,
+                    scale=scale,
+                )
                 if sol2.x is None:
                     raise RuntimeError(f"cmorl: a tie-breaking step is {sol2.status}")
                 solves += 1

@@ -72,10 +72,22 @@ def _prepare(problem, agent, n_rounds):
 
 
 register_problem_kind(
-    ProblemKind(name="continuing", problem_types=(FiniteMDP,), agent_base=ContinuingAgent, budget="n_rounds",
-                prepare=_prepare, accepts=lambda mdp: mdp.criterion == "average_reward")
+    ProblemKind(
+        name="continuing",
+        problem_types=(FiniteMDP,),
+        agent_base=ContinuingAgent,
+        budget="n_rounds",
+        prepare=_prepare,
+        accepts=lambda mdp: mdp.criterion == "average_reward",
+    )
 )
 register_problem_kind(
-    ProblemKind(name="continuing", problem_types=(NoisyRewards,), agent_base=ContinuingAgent, budget="n_rounds",
-                prepare=_prepare, accepts=lambda p: p.mdp.criterion == "average_reward")
+    ProblemKind(
+        name="continuing",
+        problem_types=(NoisyRewards,),
+        agent_base=ContinuingAgent,
+        budget="n_rounds",
+        prepare=_prepare,
+        accepts=lambda p: p.mdp.criterion == "average_reward",
+    )
 )

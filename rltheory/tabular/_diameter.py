@@ -153,7 +153,7 @@ def _hitting_problem(mdp: FiniteMDP, target: int, states: np.ndarray, allowed: n
     R[t] = 0.0
     rows = (states[:, None] * A + np.arange(A)[None, :]).ravel()
     keep = np.where(mask.ravel(), 1.0, 0.0)
-    keep[t * A:(t + 1) * A] = 0.0
+    keep[t * A : (t + 1) * A] = 0.0
     absorb = sp.csr_array((np.ones(A), (t * A + np.arange(A), np.full(A, t))), shape=(n * A, n))
     # rows of kept actions, restricted to the states (their successors all lie inside); the target loops
     Psub = sp.csr_array(sp.diags_array(keep) @ mdp.csr_P[rows][:, states]) + absorb

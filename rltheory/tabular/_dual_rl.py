@@ -294,12 +294,17 @@ def dual_rl(
         lo = np.where(kink_hi, 1.0, lo)
         kkt = float(np.max(dO_a * np.maximum(np.maximum(lo - ratio, ratio - hi), 0.0)))
     scale = max(1.0, abs(primal_value))
-    check_certificate("dual_rl", solver_name, tol, [
-        ("dual infeasibility", dual_inf if np.all(np.isfinite(conj)) else np.inf, tol),
-        ("duality gap", max(gap, 0.0), tol * scale),
-        ("negative duality gap (weak duality violated)", max(-gap, 0.0), tol * scale),
-        ("KKT residual", kkt, np.sqrt(tol)),
-    ])
+    check_certificate(
+        "dual_rl",
+        solver_name,
+        tol,
+        [
+            ("dual infeasibility", dual_inf if np.all(np.isfinite(conj)) else np.inf, tol),
+            ("duality gap", max(gap, 0.0), tol * scale),
+            ("negative duality gap (weak duality violated)", max(-gap, 0.0), tol * scale),
+            ("KKT residual", kkt, np.sqrt(tol)),
+        ],
+    )
     return DualRLResult(
         action_probabilities=readonly(pi),
         occupancy=readonly(occ),

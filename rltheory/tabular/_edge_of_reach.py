@@ -88,8 +88,9 @@ def _depths(mdp: FiniteMDP, starts: np.ndarray) -> np.ndarray:
     return depth
 
 
-def rollout_value_learning(mdp: FiniteMDP, start_states, rollout_length: int, *, q_init, tol: float = 1e-10,
-                           max_iter: int = 100_000) -> EdgeOfReachResult:
+def rollout_value_learning(
+    mdp: FiniteMDP, start_states, rollout_length: int, *, q_init, tol: float = 1e-10, max_iter: int = 100_000
+) -> EdgeOfReachResult:
     r"""Q-learning on every :math:`k`-step model rollout from ``start_states``, solved exactly.
 
     Rollouts of length :math:`k` = ``rollout_length`` in ``mdp`` (the model; the true one shows that no model error

@@ -110,8 +110,9 @@ def qvi_solvability(mdp: FiniteMDP, *, tol: float = 1e-9, initial_distribution=N
     tol = check_real("tol", tol, low=0.0, high=1.0, high_open=True)
     rho = mdp.initial_distribution if initial_distribution is None else initial_distribution
     if rho is None:
-        raise ValueError("qvi_solvability needs an initial distribution (pass initial_distribution= or build the "
-                         "FiniteMDP with one)")
+        raise ValueError(
+            "qvi_solvability needs an initial distribution (pass initial_distribution= or build the FiniteMDP with one)"
+        )
     rho = np.asarray(rho, dtype=float)
     H, S, A = mdp.horizon, mdp.n_states, mdp.n_actions
     if rho.shape != (S,):

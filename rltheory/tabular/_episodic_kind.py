@@ -168,6 +168,12 @@ def _prepare(problem, agent, n_episodes: int):
 
 
 register_problem_kind(
-    ProblemKind(name="episodic", problem_types=(FiniteMDP, NoisyRewards), agent_base=EpisodicAgent,
-                budget="n_episodes", prepare=_prepare, accepts=is_episodic)
+    ProblemKind(
+        name="episodic",
+        problem_types=(FiniteMDP, NoisyRewards),
+        agent_base=EpisodicAgent,
+        budget="n_episodes",
+        prepare=_prepare,
+        accepts=is_episodic,
+    )
 )

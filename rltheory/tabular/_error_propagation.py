@@ -195,10 +195,12 @@ def error_propagation_experiment(
         out["K"].append(K)
         v_star = np.asarray(policy_iteration(mdp).v)
         for key, res in (("avi", avi), ("md", md)):
-            out[key].append(max(
-                float(np.max(v_star - regularized_policy_evaluation(mdp, p, 0.0).v))
-                for p in res.action_probabilities_history[-w:]
-            ))
+            out[key].append(
+                max(
+                    float(np.max(v_star - regularized_policy_evaluation(mdp, p, 0.0).v))
+                    for p in res.action_probabilities_history[-w:]
+                )
+            )
         # Bertsekas & Tsitsiklis (1996), Prop. 6.1: limsup ||v* - v^{pi_k}|| <= 2 gamma eps / (1-gamma)^2
         bnd = 2.0 * gamma * eps / (1.0 - gamma) ** 2
         out["bnd"].append(bnd)

@@ -38,8 +38,13 @@ from rltheory.tabular._occupancy_lp import (
     solve_lp,
 )
 
-__all__ = ["PolicyValues", "RealizabilityResult", "deterministic_policy_values", "realize_policy_order",
-           "realize_policy_set"]
+__all__ = [
+    "PolicyValues",
+    "RealizabilityResult",
+    "deterministic_policy_values",
+    "realize_policy_order",
+    "realize_policy_set",
+]
 
 
 @dataclass(frozen=True, eq=False)
@@ -66,8 +71,9 @@ class PolicyValues:
     values: np.ndarray
 
 
-def deterministic_policy_values(mdp: FiniteMDP, rewards, *, initial_distribution=None,
-                                max_policies: int = MAX_POLICIES) -> PolicyValues:
+def deterministic_policy_values(
+    mdp: FiniteMDP, rewards, *, initial_distribution=None, max_policies: int = MAX_POLICIES
+) -> PolicyValues:
     r"""Enumerate the deterministic policies and their value vectors, to build specifications.
 
     Parameters
@@ -171,9 +177,16 @@ def _finish(mdp, pols, sol, n_r, tol, scale):
     )
 
 
-def realize_policy_set(mdp: FiniteMDP, acceptable, *, initial_distribution=None, tol: float = 1e-7,
-                       max_policies: int = MAX_POLICIES, solver: str | None = None,
-                       solver_options: dict | None = None) -> RealizabilityResult:
+def realize_policy_set(
+    mdp: FiniteMDP,
+    acceptable,
+    *,
+    initial_distribution=None,
+    tol: float = 1e-7,
+    max_policies: int = MAX_POLICIES,
+    solver: str | None = None,
+    solver_options: dict | None = None,
+) -> RealizabilityResult:
     r"""Decide whether a set of acceptable policies (SOAP) is realized by some Markov reward (range SOAP).
 
     The LP (Abel et al. 2021, Theorem 4.3, over all deterministic policies rather than their polynomial fringe)
@@ -232,25 +245,35 @@ def realize_policy_set(mdp: FiniteMDP, acceptable, *, initial_distribution=None,
     n_r = D.shape[1]
     # variables (r, c, t): maximize t
     G, B = D[good], D[~good]
-    A_ub = sp.vstack([
-        sp.csr_array(np.hstack([-G, np.ones((len(G), 1)), np.ones((len(G), 1))])),   # -<r,d_g> + c + t <= 0
-        sp.csr_array(np.hstack([B, -np.ones((len(B), 1)), np.ones((len(B), 1))])),   # <r,d_b> - c + t <= 0
-        sp.hstack([sp.eye_array(n_r), sp.csr_array((n_r, 2))]),
-        sp.hstack([-sp.eye_array(n_r), sp.csr_array((n_r, 2))]),
-    ])
+    A_ub = sp.vstack(
+        [
+            sp.csr_array(np.hstack([-G, np.ones((len(G), 1)), np.ones((len(G), 1))])),  # -<r,d_g> + c + t <= 0
+            sp.csr_array(np.hstack([B, -np.ones((len(B), 1)), np.ones((len(B), 1))])),  # <r,d_b> - c + t <= 0
+            sp.hstack([sp.eye_array(n_r), sp.csr_array((n_r, 2))]),
+            sp.hstack([-sp.eye_array(n_r), sp.csr_array((n_r, 2))]),
+        ]
+    )
     b_ub = np.r_[np.zeros(len(G) + len(B)), np.ones(2 * n_r)]
     c = np.r_[np.zeros(n_r + 1), 1.0]
     scale = 1.0 / (1.0 - mdp.gamma)
-    sol = solve_lp(c, A_ub, b_ub, who="realize_policy_set", tol=tol, solver=solver, solver_options=solver_options,
-                   scale=scale)
+    sol = solve_lp(
+        c, A_ub, b_ub, who="realize_policy_set", tol=tol, solver=solver, solver_options=solver_options, scale=scale
+    )
     if sol.y is not None:
         sol.y = sol.y[: len(G) + len(B)]
     return _finish(mdp, pols, sol, n_r, tol, scale)
 
 
-def realize_policy_order(mdp: FiniteMDP, scores, *, initial_distribution=None, tol: float = 1e-7,
-                         max_policies: int = MAX_POLICIES, solver: str | None = None,
-                         solver_options: dict | None = None) -> RealizabilityResult:
+def realize_policy_order(
+    mdp: FiniteMDP,
+    scores,
+    *,
+    initial_distribution=None,
+    tol: float = 1e-7,
+    max_policies: int = MAX_POLICIES,
+    solver: str | None = None,
+    solver_options: dict | None = None,
+) -> RealizabilityResult:
     r"""Decide whether the total preorder of the deterministic policies by ``scores`` is realized by a reward.
 
     A policy ordering (Abel et al. 2021, Sec. 3, "PO") is realized by :math:`r` when :math:`V^\pi(\mu) >
@@ -316,14 +339,29 @@ def realize_policy_order(mdp: FiniteMDP, scores, *, initial_distribution=None, t
     for lev in levels:
         for i in lev[1:]:
             eq_rows.append(np.r_[D[i] - D[lev[0]], 0.0])
-    A_ub = sp.vstack([sp.csr_array(np.array(ub_rows)), sp.hstack([sp.eye_array(n_r), sp.csr_array((n_r, 1))]),
-                      sp.hstack([-sp.eye_array(n_r), sp.csr_array((n_r, 1))])])
+    A_ub = sp.vstack(
+        [
+            sp.csr_array(np.array(ub_rows)),
+            sp.hstack([sp.eye_array(n_r), sp.csr_array((n_r, 1))]),
+            sp.hstack([-sp.eye_array(n_r), sp.csr_array((n_r, 1))]),
+        ]
+    )
     b_ub = np.r_[np.zeros(len(ub_rows)), np.ones(2 * n_r)]
     A_eq = sp.csr_array(np.array(eq_rows)) if eq_rows else None
     b_eq = np.zeros(len(eq_rows)) if eq_rows else None
     scale = 1.0 / (1.0 - mdp.gamma)
-    sol = solve_lp(np.r_[np.zeros(n_r), 1.0], A_ub, b_ub, A_eq, b_eq, who="realize_policy_order", tol=tol,
-                   solver=solver, solver_options=solver_options, scale=scale)
+    sol = solve_lp(
+        np.r_[np.zeros(n_r), 1.0],
+        A_ub,
+        b_ub,
+        A_eq,
+        b_eq,
+        who="realize_policy_order",
+        tol=tol,
+        solver=solver,
+        solver_options=solver_options,
+        scale=scale,
+    )
     if sol.y is not None:
         sol.y = sol.y[: len(ub_rows)]
     return _finish(mdp, pols, sol, n_r, tol, scale)

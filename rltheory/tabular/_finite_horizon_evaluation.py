@@ -90,8 +90,9 @@ class FiniteHorizonEvaluationResult:
     value: float | None
 
 
-def finite_horizon_policy_evaluation(mdp: FiniteMDP, policy,
-                                     initial_distribution=None) -> FiniteHorizonEvaluationResult:
+def finite_horizon_policy_evaluation(
+    mdp: FiniteMDP, policy, initial_distribution=None
+) -> FiniteHorizonEvaluationResult:
     r"""Exact values of a Markov policy of a finite-horizon MDP by backward recursion.
 
     .. math::

@@ -84,8 +84,9 @@ class ModelBasedPlanningResult:
     reward_perturbation: np.ndarray | None
 
 
-def model_based_planning(data, *, reward_perturbation: float = 0.0, unvisited_reward: float = 0.0,
-                         rng=None) -> ModelBasedPlanningResult:
+def model_based_planning(
+    data, *, reward_perturbation: float = 0.0, unvisited_reward: float = 0.0, rng=None
+) -> ModelBasedPlanningResult:
     r"""Plan on the plug-in model of ``data``: the optimal policy of :math:`(\hat P, \hat r)`.
 
     The empirical model of :func:`~rltheory.tabular.empirical_mdp` (unvisited pairs: a self-loop with reward
@@ -141,9 +142,15 @@ def model_based_planning(data, *, reward_perturbation: float = 0.0, unvisited_re
     noise = None
     if xi > 0:
         noise = readonly(as_generator(rng).uniform(0.0, xi, emp.R.shape) * np.asarray(emp.action_mask))
-        emp = FiniteMDP(emp.P, np.asarray(emp.R) + noise, gamma=emp.gamma, horizon=emp.horizon,
-                        action_mask=emp.action_mask if emp.has_action_mask else None,
-                        terminal_states=emp.terminal_states, initial_distribution=emp.initial_distribution)
+        emp = FiniteMDP(
+            emp.P,
+            np.asarray(emp.R) + noise,
+            gamma=emp.gamma,
+            horizon=emp.horizon,
+            action_mask=emp.action_mask if emp.has_action_mask else None,
+            terminal_states=emp.terminal_states,
+            initial_distribution=emp.initial_distribution,
+        )
         model = EmpiricalModel(mdp=emp, counts=model.counts, visited=model.visited)
     sol = backward_induction(emp) if emp.criterion == "finite_horizon" else policy_iteration(emp)
     return ModelBasedPlanningResult(policy=sol.policy, v=sol.v, q=sol.q, model=model, reward_perturbation=noise)

@@ -25,8 +25,12 @@ from rltheory.tabular._model import FiniteMDP
 from rltheory.tabular._offline_data import OfflineDataset
 from rltheory.tabular._regularized import soft_value_iteration
 
-__all__ = ["BehaviorCloningResult", "DemonstrationRegularizedResult", "behavior_cloning",
-           "demonstration_regularized_rl"]
+__all__ = [
+    "BehaviorCloningResult",
+    "DemonstrationRegularizedResult",
+    "behavior_cloning",
+    "demonstration_regularized_rl",
+]
 
 
 @dataclass(frozen=True, eq=False)
@@ -109,8 +113,9 @@ def behavior_cloning(dataset, *, per_stage: bool = False) -> BehaviorCloningResu
     visited = totals[..., 0] > 0
     probs = np.where(totals > 0, counts / np.maximum(totals, 1), 1.0 / A)
     policy = np.argmax(counts, axis=-1).astype(np.int64)
-    return BehaviorCloningResult(policy=readonly(policy), action_probabilities=readonly(probs),
-                                 visited=readonly(visited))
+    return BehaviorCloningResult(
+        policy=readonly(policy), action_probabilities=readonly(probs), visited=readonly(visited)
+    )
 
 
 @dataclass(frozen=True, eq=False)
@@ -153,8 +158,15 @@ class DemonstrationRegularizedResult:
     temperature: float
 
 
-def demonstration_regularized_rl(mdp: FiniteMDP, demonstrations, *, temperature: float, smoothing: float = 1.0,
-                                 tol: float = 1e-10, max_iter: int = 100_000) -> DemonstrationRegularizedResult:
+def demonstration_regularized_rl(
+    mdp: FiniteMDP,
+    demonstrations,
+    *,
+    temperature: float,
+    smoothing: float = 1.0,
+    tol: float = 1e-10,
+    max_iter: int = 100_000,
+) -> DemonstrationRegularizedResult:
     r"""Demonstration-regularized RL: KL-regularized planning towards the smoothed BC policy of demonstrations.
 
     Tiapkin et al. (2023): first behaviour cloning of :math:`N^E` expert demonstrations, with add-:math:`\kappa`
@@ -227,8 +239,10 @@ def demonstration_regularized_rl(mdp: FiniteMDP, demonstrations, *, temperature:
         raise ValueError(f"demonstration_regularized_rl needs an OfflineDataset, got {type(demonstrations).__name__}")
     S, A = mdp.n_states, mdp.n_actions
     if (demonstrations.n_states, demonstrations.n_actions) != (S, A):
-        raise ValueError(f"demonstrations have (S, A) = ({demonstrations.n_states}, {demonstrations.n_actions}), "
-                         f"the model ({S}, {A})")
+        raise ValueError(
+            f"demonstrations have (S, A) = ({demonstrations.n_states}, {demonstrations.n_actions}), "
+            f"the model ({S}, {A})"
+        )
     lam = check_real("temperature", temperature, low=0.0, low_open=True)
     kappa = check_real("smoothing", smoothing, low=0.0, low_open=True)
     tol, max_iter = check_iteration_settings(tol, max_iter)

@@ -151,7 +151,9 @@ class KLPosteriorResult:
 def _check(mdp, who):
     FiniteMDP.require(mdp, "finite_horizon", who)
     if mdp.gamma != 1.0:
-        raise ValueError(f"{who} uses undiscounted finite-horizon rewards (Levine 2018); got gamma = {mdp.gamma!r}, use gamma=1")
+        raise ValueError(
+            f"{who} uses undiscounted finite-horizon rewards (Levine 2018); got gamma = {mdp.gamma!r}, use gamma=1"
+        )
 
 
 def _log_prior(mdp, prior):
@@ -223,7 +225,9 @@ def control_as_inference(mdp: FiniteMDP, prior=None) -> InferenceResult:
     )
 
 
-def trajectory_laws(mdp: FiniteMDP, initial_distribution=None, prior=None, *, max_trajectories: int = 200_000) -> TrajectoryLaws:
+def trajectory_laws(
+    mdp: FiniteMDP, initial_distribution=None, prior=None, *, max_trajectories: int = 200_000
+) -> TrajectoryLaws:
     r"""Enumerate all trajectories and compute the exact posterior law and the soft-optimal trajectory law.
 
     For deterministic dynamics the two coincide (Levine 2018, Sec. 2.3-2.4:
@@ -253,7 +257,8 @@ def trajectory_laws(mdp: FiniteMDP, initial_distribution=None, prior=None, *, ma
     max_trajectories = check_int("max_trajectories", max_trajectories, low=1)
     if float(S) ** (H + 1) * float(A) ** H > max_trajectories:
         raise ValueError(
-            f"{S}^{H + 1} * {A}^{H} trajectories exceed max_trajectories = {max_trajectories}; use a smaller model or horizon"
+            f"{S}^{H + 1} * {A}^{H} trajectories exceed max_trajectories = {max_trajectories}; use a smaller model or "
+            "horizon"
         )
     P = mdp.dense_P
     R = np.asarray(mdp.R, dtype=float)

@@ -197,8 +197,13 @@ def _cone_dimension(G: np.ndarray, n: int) -> int:
         return n
     implicit = []
     for i in range(G.shape[0]):
-        res = so.linprog(G[i], A_ub=np.vstack([G, -G[i]]), b_ub=np.r_[np.zeros(G.shape[0]), 1.0],
-                         bounds=[(None, None)] * n, method="highs")
+        res = so.linprog(
+            G[i],
+            A_ub=np.vstack([G, -G[i]]),
+            b_ub=np.r_[np.zeros(G.shape[0]), 1.0],
+            bounds=[(None, None)] * n,
+            method="highs",
+        )
         if res.status == 0 and -res.fun <= 1e-9:
             implicit.append(i)
     if not implicit:
@@ -330,15 +335,23 @@ def ng_russell_irl(
     I = np.eye(S)
     Z = np.zeros((S, nm))
     blocks += [
-        (np.hstack([I, Z, -I]), np.zeros(S)),   # R <= u
+        (np.hstack([I, Z, -I]), np.zeros(S)),  # R <= u
         (np.hstack([-I, Z, -I]), np.zeros(S)),  # -R <= u
         (np.hstack([I, Z, np.zeros((S, S))]), np.full(S, rmax)),
         (np.hstack([-I, Z, np.zeros((S, S))]), np.full(S, rmax)),
     ]
     A_ub = np.vstack([b[0] for b in blocks])
     b_ub = np.concatenate([b[1] for b in blocks])
-    sol = solve_lp(c, A_ub, b_ub, who="ng_russell_irl", tol=tol, solver=solver, solver_options=solver_options,
-                   scale=rmax * S / (1.0 - mdp.gamma))
+    sol = solve_lp(
+        c,
+        A_ub,
+        b_ub,
+        who="ng_russell_irl",
+        tol=tol,
+        solver=solver,
+        solver_options=solver_options,
+        scale=rmax * S / (1.0 - mdp.gamma),
+    )
     if sol.x is None:  # the program is always feasible (R = 0) and bounded (|R| <= r_max)
         raise RuntimeError(f"ng_russell_irl: the solver {sol.solver} reports the LP {sol.status}")
     R = sol.x[:S]
@@ -398,7 +411,13 @@ class RewardSet:
 
 
 def soft_irl_reward_set(
-    mdp: FiniteMDP, policy, temperature: float, *, costs=None, thresholds=None, initial_distribution=None,
+    mdp: FiniteMDP,
+    policy,
+    temperature: float,
+    *,
+    costs=None,
+    thresholds=None,
+    initial_distribution=None,
     tol: float = 1e-8,
 ) -> RewardSet:
     r"""The rewards for which ``policy`` is the entropy-regularized optimum (possibly under cost constraints).
@@ -602,8 +621,8 @@ def reward_identifiability(*reward_sets: RewardSet, tol: float = 1e-9) -> Identi
         rows = slice(i * n, (i + 1) * n)
         Aeq[rows, :n] = np.eye(n)
         L, K = blocks_L[i], blocks_K[i]
-        Aeq[rows, ja:ja + L.shape[1]] = -L
-        Aeq[rows, jb:jb + K.shape[1]] = -K
+        Aeq[rows, ja : ja + L.shape[1]] = -L
+        Aeq[rows, jb : jb + K.shape[1]] = -K
         ja += L.shape[1]
         jb += K.shape[1]
         beq[rows] = np.asarray(rs.particular)[mask]
@@ -750,7 +769,11 @@ class MisspecificationResult:
 
 
 def misspecification_sensitivity(
-    mdp: FiniteMDP, reward, temperature: float, *, assumed_mdp: FiniteMDP | None = None,
+    mdp: FiniteMDP,
+    reward,
+    temperature: float,
+    *,
+    assumed_mdp: FiniteMDP | None = None,
     assumed_temperature: float | None = None,
 ) -> MisspecificationResult:
     r"""How wrong IRL can be when the behavioural model is misspecified (Skalse & Abate 2023, 2024).
@@ -814,8 +837,11 @@ def misspecification_sensitivity(
 
     FiniteMDP.require(mdp, "discounted", "misspecification_sensitivity")
     tau = check_real("temperature", temperature, low=0.0, low_open=True)
-    tau_a = tau if assumed_temperature is None else check_real("assumed_temperature", assumed_temperature, low=0.0,
-                                                                 low_open=True)
+    tau_a = (
+        tau
+        if assumed_temperature is None
+        else check_real("assumed_temperature", assumed_temperature, low=0.0, low_open=True)
+    )
     assumed = mdp if assumed_mdp is None else assumed_mdp
     FiniteMDP.require(assumed, "discounted", "misspecification_sensitivity")
     if (assumed.n_states, assumed.n_actions) != (mdp.n_states, mdp.n_actions) or not np.array_equal(

@@ -1,4 +1,5 @@
-r"""Plain-Python references of the episodic learners and of the engine's episodic driver (for parity tests and harnesses).
+r"""Plain-Python references of the episodic learners and of the engine's episodic driver (for parity tests and
+harnesses).
 
 :func:`reference_run` replays run ``run`` of ``simulate(problem, agent,
 n_episodes=K, seed=seed)`` in Python, step for step: the same two
@@ -120,8 +121,10 @@ class QLearningReference:
                 self.Vsq[h, s, a] += vn * vn
                 mean = self.Vsum[h, s, a] / t
                 W = max(self.Vsq[h, s, a] / t - mean * mean, 0.0)
-                bt = min(p.c1 * (math.sqrt(Hf / t * (W + Hf) * p.iota) + p.sqrt_h7sa * p.iota / t),
-                         p.c2 * math.sqrt(Hf * Hf * Hf * p.iota / t))
+                bt = min(
+                    p.c1 * (math.sqrt(Hf / t * (W + Hf) * p.iota) + p.sqrt_h7sa * p.iota / t),
+                    p.c2 * math.sqrt(Hf * Hf * Hf * p.iota / t),
+                )
                 b = (bt - (1.0 - alpha) * self.beta[h, s, a]) / (2.0 * alpha)
                 self.beta[h, s, a] = bt
             else:
@@ -370,8 +373,17 @@ class ReferenceRun:
     value_gaps: np.ndarray | None
 
 
-def reference_run(problem, agent, n_episodes: int, *, seed: int = 0, run: int = 0, compiled: bool = False,
-                  record_values: bool = False, exact_regret: bool = True) -> ReferenceRun:
+def reference_run(
+    problem,
+    agent,
+    n_episodes: int,
+    *,
+    seed: int = 0,
+    run: int = 0,
+    compiled: bool = False,
+    record_values: bool = False,
+    exact_regret: bool = True,
+) -> ReferenceRun:
     """Replay run ``run`` of ``simulate(problem, agent, n_episodes=n_episodes, seed=seed)`` in Python.
 
     ``compiled=False`` plays the plain-Python reference of the agent's class;
@@ -504,5 +516,10 @@ def reference_run(problem, agent, n_episodes: int, *, seed: int = 0, run: int = 
             s = s2
         regret[k] = reg
         realized[k] = real
-    return ReferenceRun(readonly(actions), readonly(states), readonly(regret), readonly(realized),
-                        None if gaps is None else readonly(gaps))
+    return ReferenceRun(
+        readonly(actions),
+        readonly(states),
+        readonly(regret),
+        readonly(realized),
+        None if gaps is None else readonly(gaps),
+    )

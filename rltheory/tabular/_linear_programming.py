@@ -15,6 +15,7 @@ from rltheory.tabular._ssp import certify, negative_cost_margin, termination_bou
 
 __all__ = ["LinearProgramResult", "linear_programming"]
 
+
 @dataclass(frozen=True, eq=False)
 class LinearProgramResult:
     r"""Result of :func:`linear_programming`.

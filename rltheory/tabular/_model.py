@@ -44,8 +44,22 @@ EXACT_MAX_DIGITS = 4000
 _EXACT_PATTERN = re.compile(r"-?[0-9]+(/[0-9]+)?")
 #: The members a FiniteMDP file may hold; ``load`` reads no other.
 _FILE_MEMBERS = (
-    "format", "version", "R", "gamma", "horizon", "action_mask", "P", "P_data", "P_indices", "P_indptr",
-    "P_shape", "terminal_states", "initial_distribution", "P_exact", "R_exact", "gamma_exact",
+    "format",
+    "version",
+    "R",
+    "gamma",
+    "horizon",
+    "action_mask",
+    "P",
+    "P_data",
+    "P_indices",
+    "P_indptr",
+    "P_shape",
+    "terminal_states",
+    "initial_distribution",
+    "P_exact",
+    "R_exact",
+    "gamma_exact",
 )
 
 #: A dense ``(S, A, S)`` float64 tensor may take at most this fraction of the machine's physical memory.
@@ -66,8 +80,7 @@ _SOLVERS_FOR = {
         "(they accept gamma = 1 with terminal states)"
     ),
     "average_reward": (
-        "relative_value_iteration, average_reward_policy_iteration, average_reward_linear_programming "
-        "or gain_and_bias"
+        "relative_value_iteration, average_reward_policy_iteration, average_reward_linear_programming or gain_and_bias"
     ),
 }
 _WANTED = {
@@ -152,7 +165,9 @@ def _check_compressed(fmt: str, data, indices, indptr, shape) -> None:
         where = f"{major} {row}"
         if fmt == "csr" and shape[1] > 0 and shape[0] % shape[1] == 0:
             where += f" = (s={row // (shape[0] // shape[1])}, a={row % (shape[0] // shape[1])})"
-        raise ValueError(f"sparse P has {minor} index {int(indices[k])} (stored entry {k}, {where}) outside [0, {n_minor})")
+        raise ValueError(
+            f"sparse P has {minor} index {int(indices[k])} (stored entry {k}, {where}) outside [0, {n_minor})"
+        )
 
 
 def _sparse_P(P_in) -> sp.csr_array:
@@ -443,9 +458,7 @@ class FiniteMDP:
             P.sort_indices()
             n_rows, S = P.shape
             if S == 0 or n_rows % S != 0 or n_rows == 0:
-                raise ValueError(
-                    f"sparse P has shape {P.shape}; expected (S*A, S) with the row count a multiple of S"
-                )
+                raise ValueError(f"sparse P has shape {P.shape}; expected (S*A, S) with the row count a multiple of S")
             A = n_rows // S
             check_finite("P.data", P.data)
             if (P.data < 0).any():
@@ -531,7 +544,9 @@ class FiniteMDP:
         if self.terminal_states is not None:
             terminal = np.asarray(self.terminal_states)
             if terminal.ndim != 1 or (terminal.size and terminal.dtype.kind not in "iu"):
-                raise ValueError(f"terminal_states must be a 1-d sequence of state indices, got {self.terminal_states!r}")
+                raise ValueError(
+                    f"terminal_states must be a 1-d sequence of state indices, got {self.terminal_states!r}"
+                )
             terminal = terminal.astype(np.int64)
             out = (terminal < 0) | (terminal >= S)
             if out.any():
@@ -544,7 +559,8 @@ class FiniteMDP:
                     stay = P[t * A + a, t] if sp.issparse(P) else P[t, a, t]
                     if abs(stay - 1.0) > PROBABILITY_SUM_ATOL:
                         raise ValueError(
-                            f"terminal state {int(t)} is not absorbing: P[{int(t)}, {int(a)}, {int(t)}] = {float(stay)!r}, expected 1"
+                            f"terminal state {int(t)} is not absorbing: P[{int(t)}, {int(a)}, {int(t)}] = "
+                            f"{float(stay)!r}, expected 1"
                         )
                     if R[t, a] != 0:
                         raise ValueError(
@@ -665,7 +681,8 @@ class FiniteMDP:
             return self.P
         S, A = self.n_states, self.n_actions
         check_dense_size(
-            (S, A, S), "the dense view mdp.dense_P",
+            (S, A, S),
+            "the dense view mdp.dense_P",
             "use a solver that keeps P sparse (value_iteration, modified_policy_iteration, policy_iteration, "
             "policy_evaluation, linear_programming)",
         )
@@ -758,7 +775,7 @@ class FiniteMDP:
         >>> mdp.require("discounted", "value_iteration")  # doctest: +ELLIPSIS
         Traceback (most recent call last):
         ...
-        ValueError: value_iteration solves ...; this one is an average-reward model ...: use relative_value_iteration, ...
+        ValueError: value_iteration solves ...; this one is an average-reward model ...: use ...
         """
         if not isinstance(self, FiniteMDP):
             raise ValueError(f"{who} needs a FiniteMDP, got {type(self).__name__}")
@@ -837,7 +854,9 @@ class FiniteMDP:
         masked = (pol > 0) & ~self.action_mask
         if masked.any():
             s, a = (int(i) for i in np.argwhere(masked)[0])
-            raise ValueError(f"policy[{s}, {a}] = {float(pol[s, a])!r} puts mass on an action disallowed by action_mask")
+            raise ValueError(
+                f"policy[{s}, {a}] = {float(pol[s, a])!r} puts mass on an action disallowed by action_mask"
+            )
         return pol
 
     def policy_transition(self, policy) -> np.ndarray | sp.csr_array:

@@ -183,8 +183,9 @@ def _cone_weight(normals: np.ndarray):
     c[-1] = -1.0
     A_ub = np.hstack([-normals.T, np.ones((k, 1))])
     A_eq = np.hstack([np.ones((1, m)), np.zeros((1, 1))])
-    res = so.linprog(c, A_ub=A_ub, b_ub=np.zeros(k), A_eq=A_eq, b_eq=[1.0], bounds=[(0, None)] * m + [(None, 1.0)],
-                     method="highs")
+    res = so.linprog(
+        c, A_ub=A_ub, b_ub=np.zeros(k), A_eq=A_eq, b_eq=[1.0], bounds=[(0, None)] * m + [(None, 1.0)], method="highs"
+    )
     if res.status != 0 or -res.fun <= 1e-9:
         return None
     w = normals.T @ res.x[:m]
@@ -471,8 +472,13 @@ def _hv_polytope(values: np.ndarray, ref: np.ndarray) -> float:
     hs = np.vstack([eqs[upper], np.hstack([-np.eye(k), ref[:, None]])])  # a.z + c <= 0; -z + ref <= 0
     # Chebyshev center: max t s.t. a.z + t ||a|| <= -c
     norms = np.linalg.norm(hs[:, :-1], axis=1)
-    res = so.linprog(np.r_[np.zeros(k), -1.0], A_ub=np.hstack([hs[:, :-1], norms[:, None]]), b_ub=-hs[:, -1],
-                     bounds=[(None, None)] * k + [(0, None)], method="highs")
+    res = so.linprog(
+        np.r_[np.zeros(k), -1.0],
+        A_ub=np.hstack([hs[:, :-1], norms[:, None]]),
+        b_ub=-hs[:, -1],
+        bounds=[(None, None)] * k + [(0, None)],
+        method="highs",
+    )
     if res.status != 0 or res.x[-1] <= 1e-12 * max(1.0, float(np.max(np.abs(values)))):
         return 0.0  # empty interior: the reference point is not strictly dominated by the set
     inter = ss.HalfspaceIntersection(hs, res.x[:k])
@@ -552,8 +558,16 @@ def _occupancy_lp_data(mdp: FiniteMDP, mu: np.ndarray):
     return A_eq, b_eq, -sp.eye_array(n, format="csr"), np.zeros(n)
 
 
-def pareto_gap(mdp: FiniteMDP, rewards, values, *, initial_distribution=None, tol: float = 1e-7,
-               solver: str | None = None, solver_options: dict | None = None) -> float:
+def pareto_gap(
+    mdp: FiniteMDP,
+    rewards,
+    values,
+    *,
+    initial_distribution=None,
+    tol: float = 1e-7,
+    solver: str | None = None,
+    solver_options: dict | None = None,
+) -> float:
     r"""How far an achievable value vector is from the Pareto front: :math:`\max\{\sum_i (y_i - x_i) : y \in
     \mathcal V,\ y \ge x\}`.
 
@@ -608,8 +622,18 @@ def pareto_gap(mdp: FiniteMDP, rewards, values, *, initial_distribution=None, to
     A_ub = sp.vstack([A_nn, sp.csr_array(-Rm)])
     b_ub = np.r_[b_nn, -x]
     scale = max(1.0, float(np.max(np.abs(r))) / (1.0 - mdp.gamma))
-    sol = solve_lp(Rm.sum(axis=0), A_ub, b_ub, A_eq, b_eq, who="pareto_gap", tol=tol, solver=solver,
-                   solver_options=solver_options, scale=scale)
+    sol = solve_lp(
+        Rm.sum(axis=0),
+        A_ub,
+        b_ub,
+        A_eq,
+        b_eq,
+        who="pareto_gap",
+        tol=tol,
+        solver=solver,
+        solver_options=solver_options,
+        scale=scale,
+    )
     if sol.x is None:
         raise ValueError(
             f"pareto_gap: no achievable value vector weakly dominates {x.tolist()} (the LP is {sol.status})"

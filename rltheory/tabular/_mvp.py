@@ -55,7 +55,8 @@ C1, C2, C3 = 460.0 / 9.0, 2.0 * math.sqrt(2.0), 544.0 / 9.0
 
 
 def max_episode_return(mdp) -> float:
-    r"""The largest total reward of any trajectory of positive probability: :math:`\max_{s_1, \text{path}} \sum_h r(s_h, a_h)`.
+    r"""The largest total reward of any trajectory of positive probability: :math:`\max_{s_1, \text{path}} \sum_h
+    r(s_h, a_h)`.
 
     Backward induction of :math:`U_h(s) = \max_a [r(s, a) + \max_{s': P(s'|s,a) > 0} U_{h+1}(s')]`
     over every start state (MVP's Assumption 1 asks :math:`U_1 \le 1`).

@@ -55,6 +55,7 @@ MAX_POLICIES = 1 << 16
 #: certificates (Frank-Wolfe gaps, KKT residuals) are ~1e-5 on entropies; these give ~1e-11.
 CLARABEL_OPTIONS = {"tol_gap_abs": 1e-10, "tol_gap_rel": 1e-10, "tol_feas": 1e-10, "tol_ktratio": 1e-8}
 
+
 def resolve_initial_distribution(mdp: FiniteMDP, mu, who: str) -> np.ndarray:
     """``mu`` validated, else ``mdp.initial_distribution``; a ``ValueError`` naming ``who`` when neither is given."""
     if mu is None:
@@ -197,16 +198,36 @@ class LPSolution:
     :math:`c^\top x`, the three certificate residuals, ``status`` and ``solver``.
     """
 
-    __slots__ = ("x", "y", "w", "objective", "primal_infeasibility", "dual_infeasibility", "duality_gap", "status",
-                 "solver")
+    __slots__ = (
+        "x",
+        "y",
+        "w",
+        "objective",
+        "primal_infeasibility",
+        "dual_infeasibility",
+        "duality_gap",
+        "status",
+        "solver",
+    )
 
     def __init__(self, **kw):
         for k, v in kw.items():
             setattr(self, k, v)
 
 
-def solve_lp(c, A_ub=None, b_ub=None, A_eq=None, b_eq=None, *, who: str, tol: float, solver=None,
-             solver_options=None, scale: float = 1.0):
+def solve_lp(
+    c,
+    A_ub=None,
+    b_ub=None,
+    A_eq=None,
+    b_eq=None,
+    *,
+    who: str,
+    tol: float,
+    solver=None,
+    solver_options=None,
+    scale: float = 1.0,
+):
     r"""Solve and certify :math:`\max c^\top x` s.t. :math:`A_{ub} x \le b_{ub}`, :math:`A_{eq} x = b_{eq}`
     (``x`` free) with cvxpy.
 
@@ -236,8 +257,17 @@ def solve_lp(c, A_ub=None, b_ub=None, A_eq=None, b_eq=None, *, who: str, tol: fl
     problem = cp.Problem(cp.Maximize(c @ x), cons)
     status = solve(problem, who, solver_name, solver_options)
     if status != cp.OPTIMAL:
-        return LPSolution(x=None, y=None, w=None, objective=float("nan"), primal_infeasibility=float("nan"),
-                          dual_infeasibility=float("nan"), duality_gap=float("nan"), status=status, solver=solver_name)
+        return LPSolution(
+            x=None,
+            y=None,
+            w=None,
+            objective=float("nan"),
+            primal_infeasibility=float("nan"),
+            dual_infeasibility=float("nan"),
+            duality_gap=float("nan"),
+            status=status,
+            solver=solver_name,
+        )
     xv = np.asarray(x.value, dtype=float)
     y = np.asarray(cons[parts.index("ub")].dual_value, dtype=float).ravel() if "ub" in parts else np.zeros(0)
     w = np.asarray(cons[parts.index("eq")].dual_value, dtype=float).ravel() if "eq" in parts else np.zeros(0)
@@ -255,7 +285,20 @@ def solve_lp(c, A_ub=None, b_ub=None, A_eq=None, b_eq=None, *, who: str, tol: fl
     objective = float(c @ xv)
     gap = abs(objective - dual_obj)
     limit = tol * max(1.0, float(scale))
-    check_certificate(who, solver_name, tol, [("primal infeasibility", primal, limit),
-                                              ("dual infeasibility", dual_inf, limit), ("duality gap", gap, limit)])
-    return LPSolution(x=xv, y=y, w=w, objective=objective, primal_infeasibility=primal, dual_infeasibility=dual_inf,
-                      duality_gap=gap, status=status, solver=solver_name)
+    check_certificate(
+        who,
+        solver_name,
+        tol,
+        [("primal infeasibility", primal, limit), ("dual infeasibility", dual_inf, limit), ("duality gap", gap, limit)],
+    )
+    return LPSolution(
+        x=xv,
+        y=y,
+        w=w,
+        objective=objective,
+        primal_infeasibility=primal,
+        dual_infeasibility=dual_inf,
+        duality_gap=gap,
+        status=status,
+        solver=solver_name,
+    )

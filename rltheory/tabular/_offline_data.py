@@ -48,8 +48,18 @@ __all__ = ["OfflineDataset", "collect"]
 _FILE_FORMAT = "rltheory.OfflineDataset"
 _FILE_VERSION = 1
 _MEMBERS = (
-    "format", "version", "states", "actions", "rewards", "next_states", "n_states", "n_actions", "gamma",
-    "horizon", "stages", "episodes",
+    "format",
+    "version",
+    "states",
+    "actions",
+    "rewards",
+    "next_states",
+    "n_states",
+    "n_actions",
+    "gamma",
+    "horizon",
+    "stages",
+    "episodes",
 )
 #: Bytes per row of a dataset (four arrays, plus stage and episode for episodic data).
 _ROW_BYTES = 8 * 6
@@ -157,8 +167,9 @@ class OfflineDataset:
         N = cols["states"].shape[0]
         for name, arr in cols.items():
             if arr.shape[0] != N:
-                raise ValueError(f"{name} has {arr.shape[0]} rows but states has {N}; every column needs one entry "
-                                 "per row")
+                raise ValueError(
+                    f"{name} has {arr.shape[0]} rows but states has {N}; every column needs one entry per row"
+                )
         if N == 0:
             raise ValueError("an OfflineDataset needs at least one transition, got 0 rows")
         _check_range("states", cols["states"], S, "a state")
@@ -297,8 +308,9 @@ class OfflineDataset:
         [[1.0, 2.0]]
         """
         n = self.n_episodes
-        return tuple(readonly(x.reshape(n, self.horizon)) for x in (self.states, self.actions, self.rewards,
-                                                                    self.next_states))
+        return tuple(
+            readonly(x.reshape(n, self.horizon)) for x in (self.states, self.actions, self.rewards, self.next_states)
+        )
 
     def split(self, n_parts: int, *, rng=None) -> tuple:
         """Split the rows (episodic data: the episodes) into ``n_parts`` random parts of near-equal size.
@@ -356,25 +368,44 @@ class OfflineDataset:
         spec = (first.n_states, first.n_actions, first.gamma, first.horizon)
         for i, d in enumerate(parts[1:], start=1):
             if (d.n_states, d.n_actions, d.gamma, d.horizon) != spec:
-                raise ValueError(f"datasets[{i}] has (n_states, n_actions, gamma, horizon) = "
-                                 f"{(d.n_states, d.n_actions, d.gamma, d.horizon)}, datasets[0] {spec}")
+                raise ValueError(
+                    f"datasets[{i}] has (n_states, n_actions, gamma, horizon) = "
+                    f"{(d.n_states, d.n_actions, d.gamma, d.horizon)}, datasets[0] {spec}"
+                )
         cat = lambda name: np.concatenate([np.asarray(getattr(d, name)) for d in parts])  # noqa: E731
         stages = episodes = None
         if first.is_episodic:
             stages = cat("stages")
             episodes = np.concatenate([np.repeat(np.arange(d.n_episodes), d.horizon) for d in parts])
-            episodes = episodes + np.repeat(np.cumsum([0] + [d.n_episodes for d in parts[:-1]]),
-                                            [d.n_transitions for d in parts])
-        return cls(cat("states"), cat("actions"), cat("rewards"), cat("next_states"), n_states=first.n_states,
-                   n_actions=first.n_actions, gamma=first.gamma, horizon=first.horizon, stages=stages,
-                   episodes=episodes)
+            episodes = episodes + np.repeat(
+                np.cumsum([0] + [d.n_episodes for d in parts[:-1]]), [d.n_transitions for d in parts]
+            )
+        return cls(
+            cat("states"),
+            cat("actions"),
+            cat("rewards"),
+            cat("next_states"),
+            n_states=first.n_states,
+            n_actions=first.n_actions,
+            gamma=first.gamma,
+            horizon=first.horizon,
+            stages=stages,
+            episodes=episodes,
+        )
 
     def _subset(self, rows: np.ndarray) -> OfflineDataset:
         take = lambda x: None if x is None else readonly(np.ascontiguousarray(x[rows]))  # noqa: E731
         return OfflineDataset(
-            take(self.states), take(self.actions), take(self.rewards), take(self.next_states),
-            n_states=self.n_states, n_actions=self.n_actions, gamma=self.gamma, horizon=self.horizon,
-            stages=take(self.stages), episodes=take(self.episodes),
+            take(self.states),
+            take(self.actions),
+            take(self.rewards),
+            take(self.next_states),
+            n_states=self.n_states,
+            n_actions=self.n_actions,
+            gamma=self.gamma,
+            horizon=self.horizon,
+            stages=take(self.stages),
+            episodes=take(self.episodes),
         )
 
     def __repr__(self) -> str:
@@ -470,8 +501,13 @@ class OfflineDataset:
                 raise ValueError(f"gamma entry {gamma.tolist()!r} is not a real number")
             horizon = None if scalars["horizon"] == -1 else scalars["horizon"]
             return cls(
-                need("states"), need("actions"), need("rewards"), need("next_states"),
-                n_states=scalars["n_states"], n_actions=scalars["n_actions"], gamma=float(gamma),
+                need("states"),
+                need("actions"),
+                need("rewards"),
+                need("next_states"),
+                n_states=scalars["n_states"],
+                n_actions=scalars["n_actions"],
+                gamma=float(gamma),
                 horizon=horizon,
                 stages=need("stages") if horizon is not None else None,
                 episodes=need("episodes") if horizon is not None else None,
@@ -575,8 +611,9 @@ def collect(
     (False, 1000)
     """
     if (n_episodes is None) == (n_transitions is None):
-        raise ValueError("collect needs exactly one budget: n_episodes= (finite horizon) or n_transitions= "
-                         "(discounted)")
+        raise ValueError(
+            "collect needs exactly one budget: n_episodes= (finite horizon) or n_transitions= (discounted)"
+        )
     noise = check_choice("reward_noise", reward_noise, REWARD_NOISE)
     gen = as_generator(rng)
     S, A = mdp.n_states, mdp.n_actions
@@ -608,8 +645,14 @@ def collect(
             rewards[:, h] = _rewards(mdp, s, a, noise, gen)
             s = s2
         return OfflineDataset(
-            readonly(states.ravel()), readonly(actions.ravel()), readonly(rewards.ravel()), readonly(nxt.ravel()),
-            n_states=S, n_actions=A, gamma=mdp.gamma, horizon=H,
+            readonly(states.ravel()),
+            readonly(actions.ravel()),
+            readonly(rewards.ravel()),
+            readonly(nxt.ravel()),
+            n_states=S,
+            n_actions=A,
+            gamma=mdp.gamma,
+            horizon=H,
             stages=readonly(np.tile(np.arange(H, dtype=np.int64), K)),
             episodes=readonly(np.repeat(np.arange(K, dtype=np.int64), H)),
         )
@@ -618,8 +661,9 @@ def collect(
     if (behavior_policy is None) == (data_distribution is None):
         raise ValueError("collect(n_transitions=...) needs exactly one of behavior_policy and data_distribution")
     if data_distribution is not None:
-        mu = check_probability_vector("data_distribution", np.asarray(data_distribution, dtype=float).ravel(), S * A,
-                                      atol=1e-9)
+        mu = check_probability_vector(
+            "data_distribution", np.asarray(data_distribution, dtype=float).ravel(), S * A, atol=1e-9
+        )
         off = (mu > 0) & ~np.asarray(mdp.action_mask).ravel()
         if off.any():
             s, a = divmod(int(np.argmax(off)), A)
@@ -632,14 +676,22 @@ def collect(
     s, a = np.divmod(pairs, A)
     s2 = sample_next_states(cdf, pairs, gen.random(N))
     r = _rewards(mdp, s, a, noise, gen)
-    return OfflineDataset(readonly(s), readonly(a), readonly(np.ascontiguousarray(r, dtype=float)), readonly(s2),
-                          n_states=S, n_actions=A, gamma=mdp.gamma)
+    return OfflineDataset(
+        readonly(s),
+        readonly(a),
+        readonly(np.ascontiguousarray(r, dtype=float)),
+        readonly(s2),
+        n_states=S,
+        n_actions=A,
+        gamma=mdp.gamma,
+    )
 
 
 def _rho(mdp: FiniteMDP, initial_distribution) -> np.ndarray:
     if initial_distribution is not None:
         return check_probability_vector("initial_distribution", initial_distribution, mdp.n_states)
     if mdp.initial_distribution is None:
-        raise ValueError("collect needs an initial distribution: pass initial_distribution= or build the FiniteMDP "
-                         "with one")
+        raise ValueError(
+            "collect needs an initial distribution: pass initial_distribution= or build the FiniteMDP with one"
+        )
     return np.asarray(mdp.initial_distribution, dtype=float)

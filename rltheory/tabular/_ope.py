@@ -289,8 +289,9 @@ def _ratios(dataset: OfflineDataset, target, behavior, who: str):
 def _estimate(terms: np.ndarray, method: str) -> OffPolicyEstimate:
     n = terms.shape[0]
     se = float(np.std(terms, ddof=1) / np.sqrt(n)) if n > 1 else 0.0
-    return OffPolicyEstimate(estimate=float(np.mean(terms)), standard_error=se, terms=readonly(terms),
-                             method=method, n_episodes=int(n))
+    return OffPolicyEstimate(
+        estimate=float(np.mean(terms)), standard_error=se, terms=readonly(terms), method=method, n_episodes=int(n)
+    )
 
 
 def _discounts(gamma: float, H: int) -> np.ndarray:
@@ -410,8 +411,9 @@ def weighted_importance_sampling(dataset, target_policy, behavior_policy) -> Off
     wbar = float(w.mean())
     if wbar == 0:
         n = w.shape[0]
-        return OffPolicyEstimate(float("nan"), float("nan"), readonly(np.full(n, np.nan)),
-                                 "weighted_importance_sampling", int(n))
+        return OffPolicyEstimate(
+            float("nan"), float("nan"), readonly(np.full(n, np.nan)), "weighted_importance_sampling", int(n)
+        )
     est = float((w * G).sum() / w.sum())
     terms = est + w * (G - est) / wbar
     res = _estimate(terms, "weighted_importance_sampling")
@@ -464,8 +466,9 @@ def _empirical_pair_ratio(dataset: OfflineDataset, pi: np.ndarray) -> np.ndarray
     return ratio
 
 
-def fitted_q_evaluation(dataset, target_policy, *, initial_distribution=None,
-                        unvisited_value: float = 0.0) -> FittedQEvaluationResult:
+def fitted_q_evaluation(
+    dataset, target_policy, *, initial_distribution=None, unvisited_value: float = 0.0
+) -> FittedQEvaluationResult:
     r"""Fitted Q evaluation with tabular functions: empirical Bellman backups of the target policy.
 
     **Episodic data** (stage-wise, time-inhomogeneous fits; Le, Voloshin & Yue 2019, Algorithm 3 with the
@@ -685,8 +688,9 @@ def state_distribution_ratio(mdp: FiniteMDP, target_policy, behavior_policy, ini
         return readonly(np.where(dp > 0, dp / dm, 0.0))
 
 
-def marginalized_importance_sampling(dataset, target_policy, behavior_policy, *,
-                                     state_ratio=None) -> MarginalizedISResult:
+def marginalized_importance_sampling(
+    dataset, target_policy, behavior_policy, *, state_ratio=None
+) -> MarginalizedISResult:
     r"""Marginalized importance sampling (Xie, Ma & Wang 2019): reweight by state-marginal ratios.
 
     .. math:: \hat v = \frac1n \sum_i \sum_h \gamma^h\, \hat w_h(s^i_h)\, \rho^i_h\, r^i_h,
@@ -804,8 +808,16 @@ def _forward_second_moment(mdp, mu, rho0, step):
     return float(state["C"].sum())
 
 
-def exact_estimator_variance(mdp: FiniteMDP, target_policy, behavior_policy, method: str, *, q=None,
-                             reward_noise: str = "none", initial_distribution=None) -> float:
+def exact_estimator_variance(
+    mdp: FiniteMDP,
+    target_policy,
+    behavior_policy,
+    method: str,
+    *,
+    q=None,
+    reward_noise: str = "none",
+    initial_distribution=None,
+) -> float:
     r"""The exact variance of one episode's term of an importance-sampling estimator.
 
     For ``method`` in ``"importance_sampling"``, ``"per_decision_importance_sampling"`` and ``"doubly_robust"``
@@ -862,6 +874,7 @@ def exact_estimator_variance(mdp: FiniteMDP, target_policy, behavior_policy, met
     with np.errstate(divide="ignore", invalid="ignore"):
         ratios = np.where(mu > 0, pi / np.where(mu > 0, mu, 1.0), 0.0)  # (H, S, A)
     if method == "importance_sampling":
+
         def step(h, st, muh):
             ratio = ratios[h]
             w2 = muh * ratio**2  # E over a ~ mu of rho^2 (per action)
@@ -883,8 +896,11 @@ def exact_estimator_variance(mdp: FiniteMDP, target_policy, behavior_policy, met
             ratio = ratios[h]
             # c = rho (r - Q) + V: E[c] and E[c^2] given (s, a)
             ec = ratio * (R - qh[h]) + vh[h][:, None]
-            ec2 = (ratio**2 * (R2 - 2 * R * qh[h] + qh[h] ** 2) + 2 * ratio * (R - qh[h]) * vh[h][:, None]
-                   + vh[h][:, None] ** 2)
+            ec2 = (
+                ratio**2 * (R2 - 2 * R * qh[h] + qh[h] ** 2)
+                + 2 * ratio * (R - qh[h]) * vh[h][:, None]
+                + vh[h][:, None] ** 2
+            )
             a_ = st["A"][:, None] * muh * ratio**2
             b_ = (st["B"][:, None] * ratio + g**h * ratio * ec * st["A"][:, None]) * muh
             c_ = (st["C"][:, None] + 2 * g**h * ec * st["B"][:, None] + g ** (2 * h) * ec2 * st["A"][:, None]) * muh
@@ -895,8 +911,9 @@ def exact_estimator_variance(mdp: FiniteMDP, target_policy, behavior_policy, met
     return float(max(second - v * v, 0.0))
 
 
-def cramer_rao_bound(mdp: FiniteMDP, target_policy, behavior_policy, *, reward_noise: str = "none",
-                     initial_distribution=None) -> CramerRaoBound:
+def cramer_rao_bound(
+    mdp: FiniteMDP, target_policy, behavior_policy, *, reward_noise: str = "none", initial_distribution=None
+) -> CramerRaoBound:
     r"""Per-episode Cramér-Rao variance bounds for off-policy evaluation (see :class:`CramerRaoBound`).
 
     ``tree`` (Jiang & Li 2016, Theorem 2, for discrete tree MDPs -- each state reachable by one history only --

@@ -59,7 +59,9 @@ class OptimismTrace:
     n_optimistic_runs: int
 
 
-def optimism_gaps(problem, agent, n_episodes: int, *, n_runs: int = 1, seed: int = 0, run_start: int = 0) -> OptimismTrace:
+def optimism_gaps(
+    problem, agent, n_episodes: int, *, n_runs: int = 1, seed: int = 0, run_start: int = 0
+) -> OptimismTrace:
     r"""Replay runs of ``simulate(problem, agent, ...)`` and record the agent's optimism gap after every plan.
 
     Examples
@@ -73,15 +75,25 @@ def optimism_gaps(problem, agent, n_episodes: int, *, n_runs: int = 1, seed: int
     ((2, 50), 2)
     """
     if getattr(type(agent), "value_estimates", None) != "upper":
-        raise ValueError(f"optimism_gaps needs an agent whose state[0] holds upper values (value_estimates = 'upper'); "
-                         f"{type(agent).__name__} has value_estimates = {getattr(type(agent), 'value_estimates', None)!r}")
+        raise ValueError(
+            f"optimism_gaps needs an agent whose state[0] holds upper values (value_estimates = 'upper'); "
+            f"{type(agent).__name__} has value_estimates = {getattr(type(agent), 'value_estimates', None)!r}"
+        )
     n_episodes = check_int("n_episodes", n_episodes, low=1)
     n_runs = check_int("n_runs", n_runs, low=1)
     run_start = check_int("run_start", run_start, low=0)
     gaps = np.empty((n_runs, n_episodes))
     for j in range(n_runs):
-        run = reference_run(problem, agent, n_episodes, seed=seed, run=run_start + j, compiled=True,
-                            record_values=True, exact_regret=False)
+        run = reference_run(
+            problem,
+            agent,
+            n_episodes,
+            seed=seed,
+            run=run_start + j,
+            compiled=True,
+            record_values=True,
+            exact_regret=False,
+        )
         gaps[j] = run.value_gaps
     bad = gaps < 0.0
     first = np.where(bad.any(axis=1), np.argmax(bad, axis=1) + 1, 0).astype(np.int64)

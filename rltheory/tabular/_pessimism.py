@@ -48,8 +48,9 @@ def _transitions(dataset, who: str) -> OfflineDataset:
     if not isinstance(dataset, OfflineDataset):
         raise ValueError(f"{who} needs an OfflineDataset, got {type(dataset).__name__}")
     if dataset.is_episodic:
-        raise ValueError(f"{who} learns from discounted transition data; this dataset is episodic (horizon "
-                         f"{dataset.horizon})")
+        raise ValueError(
+            f"{who} learns from discounted transition data; this dataset is episodic (horizon {dataset.horizon})"
+        )
     if not dataset.gamma < 1.0:
         raise ValueError(f"{who} needs gamma < 1, got {dataset.gamma!r}")
     return dataset
@@ -116,8 +117,15 @@ class VILCBResult:
     values_history: np.ndarray
 
 
-def vi_lcb(dataset, *, delta: float = 0.05, n_iterations: int | None = None, reward_bounds=(0.0, 1.0),
-           penalty_constant: float = 0.5, rng=None) -> VILCBResult:
+def vi_lcb(
+    dataset,
+    *,
+    delta: float = 0.05,
+    n_iterations: int | None = None,
+    reward_bounds=(0.0, 1.0),
+    penalty_constant: float = 0.5,
+    rng=None,
+) -> VILCBResult:
     r"""Offline value iteration with lower confidence bounds (VI-LCB) and data splitting.
 
     Rashidinejad et al. (2021), Algorithm 3 (OfflineVI-LCB). Split the ``N`` transitions at random into
@@ -200,29 +208,37 @@ def vi_lcb(dataset, *, delta: float = 0.05, n_iterations: int | None = None, rew
         L = c * math.log(2 * S * A / dlt)
         _sample_kernels.pair_sums(pairs, rewards, np.arange(N, dtype=np.int64), 0, N, S * A, counts, sums)
         with np.errstate(invalid="ignore", divide="ignore"):
-            q = np.where(counts > 0, sums / np.maximum(counts, 1) - v_max * np.sqrt(L / np.maximum(counts, 1)),
-                         -v_max * math.sqrt(L)).reshape(S, A)
+            q = np.where(
+                counts > 0,
+                sums / np.maximum(counts, 1) - v_max * np.sqrt(L / np.maximum(counts, 1)),
+                -v_max * math.sqrt(L),
+            ).reshape(S, A)
         policy = np.argmax(q, axis=1).astype(np.int64)
         v = np.maximum(q.max(axis=1), 0.0)  # V_1 = max(V_0, max_a Q_1), V_0 = 0
         history = np.vstack([np.zeros(S), v])
         m = N
         last_counts = counts
     else:
-        T = int(math.ceil(math.log(max(N, 2)) / (1.0 - g))) if n_iterations is None else check_int(
-            "n_iterations", n_iterations, low=1)
+        T = (
+            int(math.ceil(math.log(max(N, 2)) / (1.0 - g)))
+            if n_iterations is None
+            else check_int("n_iterations", n_iterations, low=1)
+        )
         if N < T + 1:
-            raise ValueError(f"vi_lcb: {N} transitions cannot be split into T + 1 = {T + 1} subsets; "
-                             "pass a smaller n_iterations")
+            raise ValueError(
+                f"vi_lcb: {N} transitions cannot be split into T + 1 = {T + 1} subsets; pass a smaller n_iterations"
+            )
         L = c * math.log(2 * (T + 1) * S * A / dlt)
         order = as_generator(rng).permutation(N).astype(np.int64)
         bounds = np.round(np.linspace(0, N, T + 2)).astype(np.int64)
-        m0 = np.bincount(pairs[order[bounds[0]:bounds[1]]], minlength=S * A).reshape(S, A)
+        m0 = np.bincount(pairs[order[bounds[0] : bounds[1]]], minlength=S * A).reshape(S, A)
         policy = np.argmax(m0, axis=1).astype(np.int64)
         v = np.zeros(S)
         q = np.empty((S, A))
         history = np.empty((T + 1, S))
-        _sample_kernels.vi_lcb_loop(pairs, rewards, nxt, order, bounds, S, A, g, v_max, L, v, policy, q, counts,
-                                    sums, history)
+        _sample_kernels.vi_lcb_loop(
+            pairs, rewards, nxt, order, bounds, S, A, g, v_max, L, v, policy, q, counts, sums, history
+        )
         m = int(np.min(np.diff(bounds)[1:]))
         last_counts = counts  # the kernel leaves subset T's counts in place
     with np.errstate(divide="ignore"):
@@ -282,8 +298,9 @@ class PessimisticPlanningResult:
     model: EmpiricalModel
 
 
-def pessimistic_model_based(dataset, *, delta: float = 0.05, reward_bounds=(0.0, 1.0),
-                            tv_radius=None) -> PessimisticPlanningResult:
+def pessimistic_model_based(
+    dataset, *, delta: float = 0.05, reward_bounds=(0.0, 1.0), tv_radius=None
+) -> PessimisticPlanningResult:
     r"""Pessimistic model-based offline RL with a total-variation penalty, and its certificate.
 
     Let :math:`\hat P, \hat r` be the plug-in model (:func:`~rltheory.tabular.empirical_mdp`; unvisited pairs

@@ -149,7 +149,9 @@ def _solve(mdp: FiniteMDP, P_pi, r_pi: np.ndarray, method: str, tol: float, want
                 sol = [np.atleast_1d(spla.spsolve(M_t, col)) for col in ([b, np.ones(b.size)] if want_time else [b])]
             else:
                 lu = sla.lu_factor(M_t, check_finite=False)
-                sol = [sla.lu_solve(lu, col, check_finite=False) for col in ([b, np.ones(b.size)] if want_time else [b])]
+                sol = [
+                    sla.lu_solve(lu, col, check_finite=False) for col in ([b, np.ones(b.size)] if want_time else [b])
+                ]
             x = np.column_stack(sol) if want_time else sol[0]
         else:
             threshold = tol * max(1.0, float(np.max(np.abs(r_pi))))
@@ -159,8 +161,9 @@ def _solve(mdp: FiniteMDP, P_pi, r_pi: np.ndarray, method: str, tol: float, want
             for k, col in enumerate(cols):
                 limit = threshold if k == 0 else tol
                 # the 2-norm stopping rule ||b - M x||_2 <= limit implies the inf-norm one checked below
-                xk, _ = spla.gmres(M_t, col, x0=col.copy(), rtol=0.0, atol=limit, restart=min(n, 50),
-                                   maxiter=max(20, n))
+                xk, _ = spla.gmres(
+                    M_t, col, x0=col.copy(), rtol=0.0, atol=limit, restart=min(n, 50), maxiter=max(20, n)
+                )
                 sols.append(xk)
             x = np.column_stack(sols) if want_time else sols[0]
             resid = float(np.max(np.abs(M_t @ (x[:, 0] if want_time else x) - b)))
@@ -287,7 +290,11 @@ def policy_evaluation(mdp: FiniteMDP, policy, *, method: str = "direct", tol: fl
         w = _time_upper_bound(P_pi, m, terminal)
         bound = np.inf if w is None else residual * float(np.max(w))
     return PolicyEvaluationResult(
-        v=readonly(v), q=readonly(q_values(mdp, v)), residual=residual, bound=float(bound), converged=reached,
+        v=readonly(v),
+        q=readonly(q_values(mdp, v)),
+        residual=residual,
+        bound=float(bound),
+        converged=reached,
         method=method,
     )
 

@@ -264,7 +264,8 @@ def _run(mdp, ev: _Evaluator, pis, steps, mu) -> PolicyOptimizationResult:
 def softmax_policy_gradient(
     mdp: FiniteMDP, *, step_size: float | None = None, max_iter: int = 1000, theta0=None, initial_distribution=None
 ) -> PolicyOptimizationResult:
-    r"""Exact softmax policy gradient ascent :math:`\theta_{t+1} = \theta_t + \eta \nabla_\theta V^{\pi_{\theta_t}}(\mu)`.
+    r"""Exact softmax policy gradient ascent :math:`\theta_{t+1} = \theta_t + \eta \nabla_\theta
+    V^{\pi_{\theta_t}}(\mu)`.
 
     Mei, Xiao, Szepesvari & Schuurmans (2020), "On the global convergence
     rates of softmax policy gradient methods", ICML, Theorem 4: with
@@ -313,7 +314,9 @@ def softmax_policy_gradient(
         pi = pis[-1]
         v, q = ev.value(pi)
         d = ev.occupancy(pi, mu)
-        grad = np.where(ev.mask, d[:, None] * pi * (q - v[:, None]), 0.0)  # Agarwal et al. 2021, Sec. 4; Mei et al. 2020, Lemma 1
+        grad = np.where(
+            ev.mask, d[:, None] * pi * (q - v[:, None]), 0.0
+        )  # Agarwal et al. 2021, Sec. 4; Mei et al. 2020, Lemma 1
         theta = theta + eta * grad
         pis.append(softmax_policy(theta, mdp.action_mask))
     return _run(mdp, ev, pis, np.full(n, eta), mu)
@@ -342,7 +345,8 @@ def natural_policy_gradient(
 
     and Theorem 1: :math:`\|Q^*_\tau - Q^{(t+1)}_\tau\|_\infty \le C_1 \gamma (1-\eta\tau)^t`,
     :math:`\|\log\pi^*_\tau - \log\pi^{(t+1)}\|_\infty \le 2 C_1 \tau^{-1}(1-\eta\tau)^t`,
-    :math:`C_1 = \|Q^*_\tau - Q^{(0)}_\tau\|_\infty + 2\tau(1 - \frac{\eta\tau}{1-\gamma})\|\log\pi^*_\tau - \log\pi^{(0)}\|_\infty`.
+    :math:`C_1 = \|Q^*_\tau - Q^{(0)}_\tau\|_\infty + 2\tau(1 - \frac{\eta\tau}{1-\gamma})\|\log\pi^*_\tau -
+    \log\pi^{(0)}\|_\infty`.
     Regularized values :math:`V_\tau^\pi = \mathbb{E}\sum_t\gamma^t(r - \tau\log\pi)`.
     ``temperature = 0`` is unregularized NPG (Kakade 2001; Agarwal et al.
     2021, Theorem 16: :math:`V^*(\rho) - V^{(T)}(\rho) \le \frac{\log|A|}{\eta T} + \frac{1}{(1-\gamma)^2 T}`).
@@ -361,7 +365,10 @@ def natural_policy_gradient(
     n = check_max_iter(max_iter)
     tau = check_real("temperature", temperature, low=0.0)
     if tau > 0 and eta > (1 - mdp.gamma) / tau * (1 + 1e-12):
-        raise ValueError(f"step_size = {eta!r} must be <= (1 - gamma) / temperature = {(1 - mdp.gamma) / tau!r} (Cen et al. 2022, Thm. 1)")
+        raise ValueError(
+            f"step_size = {eta!r} must be <= (1 - gamma) / temperature = {(1 - mdp.gamma) / tau!r} (Cen et al. 2022, "
+            "Thm. 1)"
+        )
     mu = _mu(mdp, initial_distribution)
     ev = _Evaluator(mdp, tau)
     pi = _initial_policy(mdp, policy0)
@@ -489,7 +496,8 @@ def mdpo(
     policy0=None,
     initial_distribution=None,
 ) -> PolicyOptimizationResult:
-    r"""On-policy Mirror Descent Policy Optimization (Tomar, Shani, Efroni & Ghavamzadeh, ICLR 2022) with exact gradients.
+    r"""On-policy Mirror Descent Policy Optimization (Tomar, Shani, Efroni & Ghavamzadeh, ICLR 2022) with exact
+    gradients.
 
     Each outer iteration approximately solves the KL-PMD subproblem
 

@@ -109,8 +109,9 @@ class ProxyBound:
     safe_strength: float
 
 
-def correlated_proxy_bound(mdp: FiniteMDP, true_reward, proxy_reward, reference_policy, policy, *,
-                           initial_distribution=None) -> ProxyBound:
+def correlated_proxy_bound(
+    mdp: FiniteMDP, true_reward, proxy_reward, reference_policy, policy, *, initial_distribution=None
+) -> ProxyBound:
     r"""Laidlaw et al.'s lower bound on the true improvement of ``policy`` over ``reference_policy``.
 
     Parameters
@@ -161,8 +162,14 @@ def correlated_proxy_bound(mdp: FiniteMDP, true_reward, proxy_reward, reference_
     dJt = float(np.sum(occ * Rt)) - mRt
     lower = sR * (rho * dJt / sRt - np.sqrt(max(1.0 - rho**2, 0.0)) * np.sqrt(chi2))
     return ProxyBound(
-        correlation=rho, sigma_true=sR, sigma_proxy=sRt, chi2=chi2, true_improvement=dJ, proxy_improvement=dJt,
-        lower_bound=float(lower), safe_strength=float(sRt * np.sqrt(1 - rho**2) / rho) if rho > 0 else float("inf"),
+        correlation=rho,
+        sigma_true=sR,
+        sigma_proxy=sRt,
+        chi2=chi2,
+        true_improvement=dJ,
+        proxy_improvement=dJt,
+        lower_bound=float(lower),
+        safe_strength=float(sRt * np.sqrt(1 - rho**2) / rho) if rho > 0 else float("inf"),
     )
 
 
@@ -271,16 +278,16 @@ def proxy_regularized_policy(
         from rltheory.tabular._regularized import soft_value_iteration
 
         beta = check_real("strength", strength, low=0.0, low_open=True)
-        res = soft_value_iteration(FiniteMDP(mdp.P, Rt, gamma=mdp.gamma, action_mask=mdp.action_mask), beta,
-                                   reference_policy=pi_ref, tol=tol)
+        res = soft_value_iteration(
+            FiniteMDP(mdp.P, Rt, gamma=mdp.gamma, action_mask=mdp.action_mask), beta, reference_policy=pi_ref, tol=tol
+        )
         pi = np.asarray(res.action_probabilities)
         occ = _occ(mdp, pi, mu0)
         upper = (1 - mdp.gamma) * float(mu0 @ res.v_upper)  # >= the optimum (soft VI's certified bound)
         with np.errstate(divide="ignore", invalid="ignore"):
             kl = np.where(pi > 0, pi * np.log(np.where(pi > 0, pi, 1) / np.where(pi_ref > 0, pi_ref, 1)), 0.0)
         obj = float(np.sum(occ * Rt)) - beta * float(np.sum(occ.sum(axis=1) * kl.sum(axis=1)))
-        return ProxyPolicyResult(readonly(pi), readonly(occ), obj, float(max(upper - obj, 0.0)),
-                                 regularizer, beta)
+        return ProxyPolicyResult(readonly(pi), readonly(occ), obj, float(max(upper - obj, 0.0)), regularizer, beta)
 
     lam = check_real("strength", strength, low=0.0)
     ref = _occ(mdp, pi_ref, mu0)
@@ -311,8 +318,10 @@ def proxy_regularized_policy(
     # constant shift of V (F^T (V + c 1) = F^T V + (1 - gamma) c on every pair), so its value is a valid bound
     Vd, ud = cp.Variable(S), cp.Variable(pairs.size)
     FtP = sp.csr_array(Fm[:, pairs].T)
-    dual_problem = cp.Problem(cp.Minimize(b @ Vd + lam * (sq @ ud)),
-                              [rt - FtP @ Vd - lam * cp.multiply(1.0 / sq, ud) <= 0, cp.norm(ud, 2) <= 1])
+    dual_problem = cp.Problem(
+        cp.Minimize(b @ Vd + lam * (sq @ ud)),
+        [rt - FtP @ Vd - lam * cp.multiply(1.0 / sq, ud) <= 0, cp.norm(ud, 2) <= 1],
+    )
     dstatus = solve(dual_problem, "proxy_regularized_policy", solver_name, solver_options)
     if dstatus != cp.OPTIMAL:
         raise RuntimeError(f"proxy_regularized_policy: the solver {solver_name} reports the dual program {dstatus}")
@@ -322,8 +331,13 @@ def proxy_regularized_policy(
     V = V + viol / (1.0 - mdp.gamma)
     dual = float(b @ V + lam * u @ sq)
     gap = dual - obj
-    check_certificate("proxy_regularized_policy", solver_name, tol, [
-        ("duality gap", max(gap, 0.0), tol * max(1.0, abs(obj))),
-        ("negative duality gap (weak duality violated)", max(-gap, 0.0), tol * max(1.0, abs(obj))),
-    ])
+    check_certificate(
+        "proxy_regularized_policy",
+        solver_name,
+        tol,
+        [
+            ("duality gap", max(gap, 0.0), tol * max(1.0, abs(obj))),
+            ("negative duality gap (weak duality violated)", max(-gap, 0.0), tol * max(1.0, abs(obj))),
+        ],
+    )
     return ProxyPolicyResult(readonly(pi), readonly(occ), obj, float(max(gap, 0.0)), regularizer, lam)

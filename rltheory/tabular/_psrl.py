@@ -134,8 +134,9 @@ class PSRL(EpisodicAgent):
     observe: ClassVar = staticmethod(_psrl_observe)
 
     def __post_init__(self):
-        object.__setattr__(self, "transition_prior",
-                           check_real("transition_prior", self.transition_prior, low=0.0, low_open=True))
+        object.__setattr__(
+            self, "transition_prior", check_real("transition_prior", self.transition_prior, low=0.0, low_open=True)
+        )
 
     def compiled_params(self, problem, budget):
         mdp, _ = episodic_mdp(problem, self.name)

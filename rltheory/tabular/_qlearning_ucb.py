@@ -22,7 +22,8 @@ Bonuses (:math:`\iota = \ln(SAT/p)`, :math:`T = KH`):
   holds for "some absolute constant :math:`c`"; we take :math:`c = 2`, the
   constant of the Azuma-Hoeffding step in the proof of their Lemma 4.3
   (:math:`\sum_i (\alpha_t^i)^2 \le 2H/t`, increments bounded by :math:`H`).
-* UCB-Bernstein (Algorithm 2): :math:`\beta_t = \min\{c_1(\sqrt{\tfrac{H}{t}(W_t + H)\iota} + \tfrac{\sqrt{H^7SA}\,\iota}{t}),\ c_2\sqrt{H^3\iota/t}\}`
+* UCB-Bernstein (Algorithm 2): :math:`\beta_t = \min\{c_1(\sqrt{\tfrac{H}{t}(W_t + H)\iota} +
+\tfrac{\sqrt{H^7SA}\,\iota}{t}),\ c_2\sqrt{H^3\iota/t}\}`
   and :math:`b_t = (\beta_t - (1 - \alpha_t)\beta_{t-1})/(2\alpha_t)`, where
   :math:`W_t` is the empirical variance of the :math:`t` observed
   :math:`V_{h+1}(s')` (each at the time of its visit); we take
@@ -91,8 +92,10 @@ def _q_observe(params, state, h, s, a, r, s2, rng):
             mean = Vsum[h, s, a] / t
             W = max(Vsq[h, s, a] / t - mean * mean, 0.0)
             # Jin et al. (2018), Algorithm 2, lines 8-9
-            bt = min(params.c1 * (math.sqrt(Hf / t * (W + Hf) * params.iota) + params.sqrt_h7sa * params.iota / t),
-                     params.c2 * math.sqrt(Hf * Hf * Hf * params.iota / t))
+            bt = min(
+                params.c1 * (math.sqrt(Hf / t * (W + Hf) * params.iota) + params.sqrt_h7sa * params.iota / t),
+                params.c2 * math.sqrt(Hf * Hf * Hf * params.iota / t),
+            )
             b = (bt - (1.0 - alpha) * beta[h, s, a]) / (2.0 * alpha)
             beta[h, s, a] = bt
         else:
@@ -202,8 +205,18 @@ class QLearningUCB(EpisodicAgent):
         mdp, _ = episodic_mdp(problem, self.name)
         require_unit_rewards(mdp, self.name)
         S, A, H = mdp.n_states, mdp.n_actions, mdp.horizon
-        return _QParams(float(H), _iota(mdp, budget, self.delta), self.bonus == "bernstein", self.c, self.c, self.c,
-                        math.sqrt(float(H) ** 7 * S * A), self.bonus_scale, float(H), 0.0)
+        return _QParams(
+            float(H),
+            _iota(mdp, budget, self.delta),
+            self.bonus == "bernstein",
+            self.c,
+            self.c,
+            self.c,
+            math.sqrt(float(H) ** 7 * S * A),
+            self.bonus_scale,
+            float(H),
+            0.0,
+        )
 
 
 @dataclass(frozen=True)

@@ -145,7 +145,7 @@ def quasimetric_distances(
         raise ValueError("no state reaches another: there is no distance to learn")
     rows, cols, vals, rhs = [], [], [], []
     k = 0
-    for (s, m) in pairs.tolist():  # d(s, g) - d(s, m) - d(m, g) <= 0 for reachable triples (g != s, m)
+    for s, m in pairs.tolist():  # d(s, g) - d(s, m) - d(m, g) <= 0 for reachable triples (g != s, m)
         for g in np.flatnonzero(reach[m]).tolist():
             if g == s:
                 continue
@@ -168,9 +168,16 @@ def quasimetric_distances(
         k += 1
     A_ub = sp.csr_array((vals, (rows, cols)), shape=(k, n))
     scale = float(np.sum(w[reach])) * float(np.sum(c[mask]))  # objective <= sum of weights * longest path
-    sol = solve_lp(w[pairs[:, 0], pairs[:, 1]], A_ub, np.array(rhs), who="quasimetric_distances", tol=tol,
-                   solver=solver,
-                   solver_options=solver_options, scale=scale)
+    sol = solve_lp(
+        w[pairs[:, 0], pairs[:, 1]],
+        A_ub,
+        np.array(rhs),
+        who="quasimetric_distances",
+        tol=tol,
+        solver=solver,
+        solver_options=solver_options,
+        scale=scale,
+    )
     if sol.x is None:
         raise RuntimeError(f"quasimetric_distances: the LP is {sol.status} with solver {sol.solver}")
     D = np.full((S, S), np.inf)

@@ -158,8 +158,10 @@ def return_conditioned_policy(dataset) -> RCSLPolicy:
     if not isinstance(dataset, OfflineDataset):
         raise ValueError(f"return_conditioned_policy needs an OfflineDataset, got {type(dataset).__name__}")
     if not dataset.is_episodic:
-        raise ValueError("return_conditioned_policy needs episodic data (complete episodes with stages); this dataset "
-                         "holds discounted transitions")
+        raise ValueError(
+            "return_conditioned_policy needs episodic data (complete episodes with stages); this dataset "
+            "holds discounted transitions"
+        )
     g = float(dataset.gamma)
     if not g > 0.0:
         raise ValueError("return_conditioned_policy needs gamma > 0 (the target update divides by gamma)")
@@ -269,8 +271,10 @@ def rcsl_value(mdp: FiniteMDP, policy: RCSLPolicy, target_return=None, *, initia
     FiniteMDP.require(mdp, ("finite_horizon",), "rcsl_value")
     H, S, A = policy.horizon, policy.behavior_cloning.shape[1], policy.behavior_cloning.shape[2]
     if (mdp.horizon, mdp.n_states, mdp.n_actions) != (H, S, A):
-        raise ValueError(f"rcsl_value: the model has (H, S, A) = ({mdp.horizon}, {mdp.n_states}, {mdp.n_actions}), "
-                         f"the policy ({H}, {S}, {A})")
+        raise ValueError(
+            f"rcsl_value: the model has (H, S, A) = ({mdp.horizon}, {mdp.n_states}, {mdp.n_actions}), "
+            f"the policy ({H}, {S}, {A})"
+        )
     if float(mdp.gamma) != policy.gamma:
         raise ValueError(f"rcsl_value: the model's gamma {mdp.gamma!r} is not the policy's {policy.gamma!r}")
     rho = mdp.initial_distribution if initial_distribution is None else initial_distribution
@@ -315,8 +319,10 @@ def rcsl_value(mdp: FiniteMDP, policy: RCSLPolicy, target_return=None, *, initia
                     else:
                         nxt[key] = [pa * float(P[s, a, s2]), g2]
         if len(nxt) > MAX_AUGMENTED_STATES:
-            raise ValueError(f"rcsl_value: {len(nxt)} augmented states (s, g) at stage {h + 1}, more than "
-                             f"{MAX_AUGMENTED_STATES}: the exact evaluation is for small instances")
+            raise ValueError(
+                f"rcsl_value: {len(nxt)} augmented states (s, g) at stage {h + 1}, more than "
+                f"{MAX_AUGMENTED_STATES}: the exact evaluation is for small instances"
+            )
         widest = max(widest, len(nxt))
         layer = nxt
     return RCSLValue(value=float(value), fallback_probability=float(fallback), augmented_states=int(widest))

@@ -11,12 +11,18 @@ curve is a *shape* to compare slopes with, never a certificate.
 ============================================  ===============================================================  =========
 function                                      published form                                                   source
 ============================================  ===============================================================  =========
-:func:`ucbvi_regret_bound` (``hoeffding``)    :math:`20HL\sqrt{SAT} + 250H^2S^2AL^2`, :math:`L=\ln(5SAT/\delta)`  Azar et al. 2017, Thm 1
-:func:`ucbvi_regret_bound` (``bernstein``)    :math:`30L\sqrt{HSAT} + 2500H^2S^2AL^2 + 4H\sqrt{TL}`            Azar et al. 2017, Thm 2
-:func:`qlearning_regret_bound` (``hoeffding``)  :math:`O(\sqrt{H^4SAT\iota})`, :math:`\iota = \ln(SAT/p)`          Jin et al. 2018, Thm 1
-:func:`qlearning_regret_bound` (``bernstein``)  :math:`O(\sqrt{H^3SAT\iota} + \sqrt{H^9S^3A^3}\,\iota^2)`          Jin et al. 2018, Thm 2
-:func:`psrl_regret_bound`                     :math:`E[\mathrm{Regret}] = O(\tau S\sqrt{AT\log(SAT)})`, :math:`\tau = H`  Osband et al. 2013, Thm 1
-:func:`episodic_lower_bound`                  :math:`\Omega(\sqrt{H^3SAT})` (stage-dependent),                 Domingues et al. 2021
+:func:`ucbvi_regret_bound` (``hoeffding``)    :math:`20HL\sqrt{SAT} + 250H^2S^2AL^2`, :math:`L=\ln(5SAT/\delta)`  Azar
+et al. 2017, Thm 1
+:func:`ucbvi_regret_bound` (``bernstein``)    :math:`30L\sqrt{HSAT} + 2500H^2S^2AL^2 + 4H\sqrt{TL}`            Azar et
+al. 2017, Thm 2
+:func:`qlearning_regret_bound` (``hoeffding``)  :math:`O(\sqrt{H^4SAT\iota})`, :math:`\iota = \ln(SAT/p)`          Jin
+et al. 2018, Thm 1
+:func:`qlearning_regret_bound` (``bernstein``)  :math:`O(\sqrt{H^3SAT\iota} + \sqrt{H^9S^3A^3}\,\iota^2)`          Jin
+et al. 2018, Thm 2
+:func:`psrl_regret_bound`                     :math:`E[\mathrm{Regret}] = O(\tau S\sqrt{AT\log(SAT)})`, :math:`\tau =
+H`  Osband et al. 2013, Thm 1
+:func:`episodic_lower_bound`                  :math:`\Omega(\sqrt{H^3SAT})` (stage-dependent),
+Domingues et al. 2021
                                               :math:`\Omega(\sqrt{H^2SAT})` (stage-homogeneous)
 ============================================  ===============================================================  =========
 
@@ -96,7 +102,8 @@ def qlearning_regret_bound(n_states, n_actions, horizon, episodes, *, delta=0.1,
 
 
 def psrl_regret_bound(n_states, n_actions, horizon, episodes):
-    r"""PSRL's Bayesian-regret rate :math:`\tau S\sqrt{AT\log(SAT)}`, :math:`\tau = H` (Osband et al. 2013, Thm 1), constant 1.
+    r"""PSRL's Bayesian-regret rate :math:`\tau S\sqrt{AT\log(SAT)}`, :math:`\tau = H` (Osband et al. 2013, Thm 1),
+    constant 1.
 
     A bound on the regret *averaged over MDPs drawn from the prior*, not on
     a fixed MDP.
@@ -113,7 +120,8 @@ def psrl_regret_bound(n_states, n_actions, horizon, episodes):
 
 
 def episodic_lower_bound(n_states, n_actions, horizon, episodes, *, stationary=True):
-    r"""The minimax lower-bound rate :math:`\sqrt{H^2SAT}` (stationary) or :math:`\sqrt{H^3SAT}` (stage-dependent), constant 1.
+    r"""The minimax lower-bound rate :math:`\sqrt{H^2SAT}` (stationary) or :math:`\sqrt{H^3SAT}` (stage-dependent),
+    constant 1.
 
     Domingues, Menard, Kaufmann & Valko (2021), "Episodic reinforcement
     learning in finite MDPs: minimax lower bounds revisited", ALT, PMLR
@@ -132,14 +140,26 @@ def episodic_lower_bound(n_states, n_actions, horizon, episodes, *, stationary=T
 
 BOUNDS.update(
     {
-        "ucbvi-ch": (lambda S, A, H, K: ucbvi_regret_bound(S, A, H, K, bonus="hoeffding"),
-                     "Azar et al. (2017), Thm 1 (delta = 0.1)", True),
-        "ucbvi-bf": (lambda S, A, H, K: ucbvi_regret_bound(S, A, H, K, bonus="bernstein"),
-                     "Azar et al. (2017), Thm 2 (delta = 0.1)", True),
-        "qlearning-h": (lambda S, A, H, K: qlearning_regret_bound(S, A, H, K, bonus="hoeffding"),
-                        "Jin et al. (2018), Thm 1 rate", False),
-        "qlearning-b": (lambda S, A, H, K: qlearning_regret_bound(S, A, H, K, bonus="bernstein"),
-                        "Jin et al. (2018), Thm 2 rate", False),
+        "ucbvi-ch": (
+            lambda S, A, H, K: ucbvi_regret_bound(S, A, H, K, bonus="hoeffding"),
+            "Azar et al. (2017), Thm 1 (delta = 0.1)",
+            True,
+        ),
+        "ucbvi-bf": (
+            lambda S, A, H, K: ucbvi_regret_bound(S, A, H, K, bonus="bernstein"),
+            "Azar et al. (2017), Thm 2 (delta = 0.1)",
+            True,
+        ),
+        "qlearning-h": (
+            lambda S, A, H, K: qlearning_regret_bound(S, A, H, K, bonus="hoeffding"),
+            "Jin et al. (2018), Thm 1 rate",
+            False,
+        ),
+        "qlearning-b": (
+            lambda S, A, H, K: qlearning_regret_bound(S, A, H, K, bonus="bernstein"),
+            "Jin et al. (2018), Thm 2 rate",
+            False,
+        ),
         "psrl": (psrl_regret_bound, "Osband et al. (2013), Thm 1 rate (Bayesian regret)", False),
         "lower": (episodic_lower_bound, "Domingues et al. (2021), minimax lower-bound rate", False),
     }

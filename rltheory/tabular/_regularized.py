@@ -567,7 +567,8 @@ def mirror_descent_value_iteration(
     .. math::
 
         \pi_{k+1} &= \arg\max_\pi \langle \pi, q_k\rangle - \lambda\,\mathrm{KL}(\pi\|\pi_k) + \tau \mathcal H(\pi)
-                  \;\propto\; \pi_k^{\beta} \exp\big(q_k/(\lambda+\tau)\big), \quad \beta = \tfrac{\lambda}{\lambda+\tau},\\
+                  \;\propto\; \pi_k^{\beta} \exp\big(q_k/(\lambda+\tau)\big), \quad \beta =
+                  \tfrac{\lambda}{\lambda+\tau},\\
         q_{k+1} &= r + \gamma P \big\langle \pi_{k+1},\, q_k - \lambda \log\tfrac{\pi_{k+1}}{\pi_k}
                    - \tau \log \pi_{k+1} \big\rangle + \epsilon_{k+1},
 

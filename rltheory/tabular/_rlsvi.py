@@ -9,7 +9,8 @@ is sampled. With one-hot features the posterior factorises over pairs:
 
 .. math::
 
-    \tilde Q_h(s, a) \sim N\Big(\frac{\sum_{\tau}(r_\tau + \tilde V_{h+1}(s'_\tau))/\sigma^2}{n_h(s,a)/\sigma^2 + \lambda},\
+    \tilde Q_h(s, a) \sim N\Big(\frac{\sum_{\tau}(r_\tau + \tilde V_{h+1}(s'_\tau))/\sigma^2}{n_h(s,a)/\sigma^2 +
+    \lambda},\
     \frac{1}{n_h(s,a)/\sigma^2 + \lambda}\Big),
 
 the sum over the past visits :math:`\tau` of :math:`(s, a)` at step

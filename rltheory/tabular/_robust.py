@@ -101,7 +101,6 @@ RECTANGULARITIES = ("sa", "s")
 S_RECTANGULAR_KINDS = ("l1", "kl", "chi2")
 
 
-
 # ===================================================================== the sets
 @dataclass(frozen=True, eq=False, repr=False)
 class UncertaintySet:
@@ -792,8 +791,14 @@ def _inner_cvxpy(kind, q, v, kappa, lo, hi, D, *, solver, tol, solver_options):
     require_optimal(problem, solver, what="the inner-problem solver")
     if kind == "wasserstein":
         plan = np.asarray(Pi.value)
-        primal = float(max(np.max(np.abs(plan.sum(axis=1) - q[supp])), np.max(-plan, initial=0.0),
-                           float(np.sum(D[supp] * plan)) - kappa, 0.0))
+        primal = float(
+            max(
+                np.max(np.abs(plan.sum(axis=1) - q[supp])),
+                np.max(-plan, initial=0.0),
+                float(np.sum(D[supp] * plan)) - kappa,
+                0.0,
+            )
+        )
         plan = np.maximum(plan, 0.0)
         plan *= (q[supp] / np.maximum(plan.sum(axis=1), 1e-300))[:, None]
         cost = float(np.sum(D[supp] * plan))
@@ -808,8 +813,11 @@ def _inner_cvxpy(kind, q, v, kappa, lo, hi, D, *, solver, tol, solver_options):
         raw[supp if kind in ("kl", "chi2") else np.arange(S)] = np.asarray(x.value)
         if kind in ("kl", "chi2"):
             s = raw[supp]
-            dist = float(np.sum(s[s > 0] * np.log(s[s > 0] / q[supp][s > 0]))) if kind == "kl" else float(
-                np.sum((s - q[supp]) ** 2 / q[supp]))
+            dist = (
+                float(np.sum(s[s > 0] * np.log(s[s > 0] / q[supp][s > 0])))
+                if kind == "kl"
+                else float(np.sum((s - q[supp]) ** 2 / q[supp]))
+            )
         elif kind == "l1":
             dist = float(np.abs(raw - q).sum())
         elif kind == "linf":
@@ -1034,8 +1042,13 @@ def _sigma_reference(mdp: FiniteMDP, bound: _Bound, v: np.ndarray, inner_tol: fl
 
 
 #: Kinds whose inner problems run in the compiled kernel (the others use the NumPy solvers).
-_KERNEL_KINDS = {"l1": _robust_kernels.KIND_L1, "linf": _robust_kernels.KIND_LINF, "box": _robust_kernels.KIND_BOX,
-                 "chi2": _robust_kernels.KIND_CHI2, "kl": _robust_kernels.KIND_KL}
+_KERNEL_KINDS = {
+    "l1": _robust_kernels.KIND_L1,
+    "linf": _robust_kernels.KIND_LINF,
+    "box": _robust_kernels.KIND_BOX,
+    "chi2": _robust_kernels.KIND_CHI2,
+    "kl": _robust_kernels.KIND_KL,
+}
 #: Iteration cap of the compiled KL dual (its gap, if not closed, widens the certified bounds).
 MAX_INNER = 200
 
@@ -1062,15 +1075,46 @@ def _compiled_q(mdp: FiniteMDP, bound: _Bound, v: np.ndarray, inner_tol: float, 
     R = np.asarray(mdp.R)
     if kind == "dense":
         _robust_kernels.sa_robust_q_dense(
-            P[0], R, mdp.gamma, v, order, code, radius, lower, upper, mask, use_mask, inner_tol, MAX_INNER, warm,
-            q_lo, q_hi,
+            P[0],
+            R,
+            mdp.gamma,
+            v,
+            order,
+            code,
+            radius,
+            lower,
+            upper,
+            mask,
+            use_mask,
+            inner_tol,
+            MAX_INNER,
+            warm,
+            q_lo,
+            q_hi,
         )
     else:
         rank = np.empty_like(order)
         rank[order] = np.arange(S)
         _robust_kernels.sa_robust_q_csr(
-            *P, S, A, R, mdp.gamma, v, order, rank, code, radius, lower, upper, mask, use_mask, inner_tol, MAX_INNER,
-            warm, q_lo, q_hi,
+            *P,
+            S,
+            A,
+            R,
+            mdp.gamma,
+            v,
+            order,
+            rank,
+            code,
+            radius,
+            lower,
+            upper,
+            mask,
+            use_mask,
+            inner_tol,
+            MAX_INNER,
+            warm,
+            q_lo,
+            q_hi,
         )
     nominal = np.isnan(q_lo)
     if nominal.any():
@@ -1228,8 +1272,11 @@ def _s_div_state(kind, Q, r, allowed, v, kappa, gamma, inner_tol, solver="CLARAB
         p /= p.sum()
         rows[a] = p
         m = p > 0
-        total += (float(np.sum(p[m] * np.log(p[m] / Q[a, m]))) if kind == "kl"
-                  else float(np.sum((p[supp] - Q[a, supp]) ** 2 / Q[a, supp])))
+        total += (
+            float(np.sum(p[m] * np.log(p[m] / Q[a, m])))
+            if kind == "kl"
+            else float(np.sum((p[supp] - Q[a, supp]) ** 2 / Q[a, supp]))
+        )
     if total > kappa:
         mix = kappa / total
         rows[acts] = (1.0 - mix) * Q[acts] + mix * rows[acts]
@@ -1638,8 +1685,9 @@ def robust_policy_iteration(
     while True:
         it += 1
         P_pi, r_pi, _ = _nature_kernel(mdp, bound, v, pol, inner_tol, warm)
-        v = _robust_evaluation(mdp, bound, pol, np.linalg.solve(np.eye(S) - mdp.gamma * P_pi, r_pi), inner_tol,
-                               eval_tol, max_eval, warm)
+        v = _robust_evaluation(
+            mdp, bound, pol, np.linalg.solve(np.eye(S) - mdp.gamma * P_pi, r_pi), inner_tol, eval_tol, max_eval, warm
+        )
         t_lo, t_hi, new_pol, q_lo = _backup(mdp, bound, v, inner_tol, warm)
         dmin, dmax = float(np.min(t_lo - v)), float(np.max(t_hi - v))
         if float(np.max((t_hi - t_lo) + c * (dmax - dmin))) <= tol or it >= max_iter:
@@ -1980,8 +2028,9 @@ def iwocs(mdp: FiniteMDP, kernels, *, max_iter: int = 100, tol: float = 1e-8) ->
     rows = np.einsum("ksat,t->ksa", K, vd)
     choice = np.argmin(rows, axis=0)
     T_dyn = K[choice, np.arange(S)[:, None], np.arange(A)[None, :]]
-    same = np.flatnonzero([np.array_equal(np.where(mask[..., None], K[k], 0.0), np.where(mask[..., None], T_dyn, 0.0))
-                           for k in range(n)])
+    same = np.flatnonzero(
+        [np.array_equal(np.where(mask[..., None], K[k], 0.0), np.where(mask[..., None], T_dyn, 0.0)) for k in range(n)]
+    )
     if same.size:
         uppers[-1] = min(uppers[-1], optimum(int(same[0]))[0])
     return StaticRobustResult(

@@ -104,7 +104,7 @@ def q_learning_sweeps(q, cum, indices, indptr, R, mask, gamma, uniforms, etas, v
 
 @njit(cache=True)
 def pair_sums(pairs, values, order, start, stop, n_pairs, counts, sums):
-    """``counts[p]`` / ``sums[p]``: number and sum of ``values[order[i]]`` over ``i in [start, stop)`` with pair ``p``."""
+    """``counts[p]`` / ``sums[p]``: number and sum of ``values[order[i]]``, ``i in [start, stop)``, with pair ``p``."""
     for p in range(n_pairs):
         counts[p] = 0
         sums[p] = 0.0
@@ -116,8 +116,24 @@ def pair_sums(pairs, values, order, start, stop, n_pairs, counts, sums):
 
 
 @njit(cache=True)
-def vi_lcb_loop(pairs, rewards, next_states, order, bounds, n_states, n_actions, gamma, v_max, log_term,
-                v, policy, q, counts, sums, v_history):
+def vi_lcb_loop(
+    pairs,
+    rewards,
+    next_states,
+    order,
+    bounds,
+    n_states,
+    n_actions,
+    gamma,
+    v_max,
+    log_term,
+    v,
+    policy,
+    q,
+    counts,
+    sums,
+    v_history,
+):
     r"""VI-LCB iterations with data splitting (Rashidinejad et al. 2021, Algorithm 3 "OfflineVI-LCB").
 
     Subset ``t`` (``t = 1..T``) is ``order[bounds[t]:bounds[t + 1]]``; subset 0 set ``policy`` (the most

@@ -24,7 +24,7 @@ def row_cumsum_reference(data, indptr):
         seg = np.cumsum(data[a:b])
         pos = np.flatnonzero(data[a:b] > 0)
         if pos.size:
-            seg[pos[-1]:] = 1.0
+            seg[pos[-1] :] = 1.0
         out[a:b] = seg
     return out
 
@@ -54,8 +54,7 @@ def q_learning_sweeps_reference(q, cum, indices, indptr, R, mask, gamma, uniform
     return q
 
 
-def vi_lcb_reference(states, actions, rewards, next_states, order, bounds, n_states, n_actions, gamma, v_max,
-                     log_term):
+def vi_lcb_reference(states, actions, rewards, next_states, order, bounds, n_states, n_actions, gamma, v_max, log_term):
     """VI-LCB with data splitting, by counts: ``(v, policy, q, v_history)`` (see ``vi_lcb_loop``).
 
     Subset 0 sets the initial policy (most frequent action, ties to the lowest); subset ``t`` gives dense
@@ -65,14 +64,14 @@ def vi_lcb_reference(states, actions, rewards, next_states, order, bounds, n_sta
     S, A = n_states, n_actions
     pairs = np.asarray(states, dtype=np.int64) * A + np.asarray(actions, dtype=np.int64)
     T = len(bounds) - 2
-    idx0 = order[bounds[0]:bounds[1]]
+    idx0 = order[bounds[0] : bounds[1]]
     m0 = np.bincount(pairs[idx0], minlength=S * A).reshape(S, A)
     policy = np.argmax(m0, axis=1).astype(np.int64)
     v = np.zeros(S)
     history = np.zeros((T + 1, S))
     q = np.zeros((S, A))
     for t in range(1, T + 1):
-        idx = order[bounds[t]:bounds[t + 1]]
+        idx = order[bounds[t] : bounds[t + 1]]
         p = pairs[idx]
         m = np.bincount(p, minlength=S * A).astype(float)
         r_sum = np.bincount(p, weights=rewards[idx], minlength=S * A)

@@ -42,8 +42,14 @@ def sample_next_states(cdf, rows: np.ndarray, uniforms: np.ndarray) -> np.ndarra
     """Next states of the CSR rows ``rows`` (pair indices ``s*A + a``) by inverse CDF of ``uniforms`` in ``[0, 1)``."""
     cum, indices, indptr = cdf
     out = np.empty(rows.shape[0], dtype=np.int64)
-    _sample_kernels.sample_rows(cum, indices, indptr, np.ascontiguousarray(rows, dtype=np.int64),
-                                np.ascontiguousarray(uniforms, dtype=float), out)
+    _sample_kernels.sample_rows(
+        cum,
+        indices,
+        indptr,
+        np.ascontiguousarray(rows, dtype=np.int64),
+        np.ascontiguousarray(uniforms, dtype=float),
+        out,
+    )
     return out
 
 
@@ -352,7 +358,12 @@ def empirical_mdp(data, *, unvisited_reward: float = 0.0) -> EmpiricalModel:
         C.eliminate_zeros()
         P_hat = C
     model = FiniteMDP(
-        P_hat, R_hat, gamma=gamma, horizon=horizon, action_mask=mask if not mask.all() else None,
-        terminal_states=terminal, initial_distribution=init,
+        P_hat,
+        R_hat,
+        gamma=gamma,
+        horizon=horizon,
+        action_mask=mask if not mask.all() else None,
+        terminal_states=terminal,
+        initial_distribution=init,
     )
     return EmpiricalModel(mdp=model, counts=readonly(counts_flat.reshape(S, A)), visited=readonly(visited))

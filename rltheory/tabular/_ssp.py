@@ -148,7 +148,7 @@ def termination_bound(mdp: FiniteMDP) -> np.ndarray | None:
 
 
 def check_ssp_value_scale(mdp: FiniteMDP, w: np.ndarray | None, who: str) -> None:
-    """Refuse an SSP whose value scale ``max |r| * max_s w(s)`` (a bound on ``||v^pi||_inf``) exceeds MAX_VALUE_SCALE."""
+    """Refuse an SSP whose value scale ``max |r| * max_s w(s)`` (bounding ``||v^pi||_inf``) exceeds MAX_VALUE_SCALE."""
     if w is None:
         return
     r_max = float(np.max(np.abs(np.asarray(mdp.R)[np.asarray(mdp.action_mask)])))

@@ -222,8 +222,9 @@ def submodular_optimum(mdp: FiniteMDP, set_function, *, initial_state: int = 0) 
     actions = None
     if _is_deterministic(P, mask):
         actions = _open_loop(P, mask, s0, H, lambda h, X, s: int(np.argmax(tables[h][X, s])))
-    return SubmodularRLResult(value, "optimum", None if actions is None else readonly(actions), None, 0, True,
-                              readonly(np.array([value])))
+    return SubmodularRLResult(
+        value, "optimum", None if actions is None else readonly(actions), None, 0, True, readonly(np.array([value]))
+    )
 
 
 def submodular_greedy(mdp: FiniteMDP, set_function, *, initial_state: int = 0) -> SubmodularRLResult:
@@ -280,8 +281,9 @@ def submodular_greedy(mdp: FiniteMDP, set_function, *, initial_state: int = 0) -
     actions = None
     if _is_deterministic(P, mask):
         actions = _open_loop(P, mask, s0, H, lambda h, X, s: int(choice[X, s]))
-    return SubmodularRLResult(value, "greedy", None if actions is None else readonly(actions), None, 0, True,
-                              readonly(np.array([value])))
+    return SubmodularRLResult(
+        value, "greedy", None if actions is None else readonly(actions), None, 0, True, readonly(np.array([value]))
+    )
 
 
 def _markov_value_and_gradient(F, P, mask, s0, H, pi):
@@ -380,5 +382,12 @@ def submodular_policy_optimization(
     actions = None
     if _is_deterministic(P, mask):
         actions = _open_loop(P, mask, s0, H, lambda h, X, s: int(np.argmax(pi[h, s])))
-    return SubmodularRLResult(history[-1], "policy_gradient", None if actions is None else readonly(actions),
-                              readonly(pi), k, converged, readonly(np.array(history)))
+    return SubmodularRLResult(
+        history[-1],
+        "policy_gradient",
+        None if actions is None else readonly(actions),
+        readonly(pi),
+        k,
+        converged,
+        readonly(np.array(history)),
+    )

@@ -99,8 +99,18 @@ def _relative_vi(P, r, allowed, eps, max_iter, u, u_new, policy):
 def _tsde_init(params, n_states, n_actions):
     """State: (counts, episode_counts, transitions, reward_sums, policy, p_sample, r_sample, u, u_new, info)."""
     S, A = n_states, n_actions
-    return (np.zeros((S, A)), np.zeros((S, A)), np.zeros((S, A, S)), np.zeros((S, A)), np.zeros(S, dtype=np.int64),
-            np.zeros((S, A, S)), np.zeros((S, A)), np.zeros(S), np.zeros(S), np.zeros(INFO_SIZE))
+    return (
+        np.zeros((S, A)),
+        np.zeros((S, A)),
+        np.zeros((S, A, S)),
+        np.zeros((S, A)),
+        np.zeros(S, dtype=np.int64),
+        np.zeros((S, A, S)),
+        np.zeros((S, A)),
+        np.zeros(S),
+        np.zeros(S),
+        np.zeros(INFO_SIZE),
+    )
 
 
 @njit(cache=True)
@@ -139,7 +149,11 @@ def _tsde_start_episode(params, state, t, rng):
 def _tsde_act(params, state, t, s, rng):
     policy, info = state[4], state[9]
     # Ouyang et al. (2017), Algorithm 1: continue while t <= t_k + T_{k-1} and N_t(s,a) <= 2 N_{t_k}(s,a) for all (s,a)
-    if info[INFO_EPISODES] == 0.0 or info[INFO_DOUBLED] != 0.0 or float(t + 1) > info[INFO_T_K] + info[INFO_PREVIOUS_LENGTH]:
+    if (
+        info[INFO_EPISODES] == 0.0
+        or info[INFO_DOUBLED] != 0.0
+        or float(t + 1) > info[INFO_T_K] + info[INFO_PREVIOUS_LENGTH]
+    ):
         _tsde_start_episode(params, state, t, rng)
     return policy[s]
 
@@ -204,24 +218,45 @@ class PSRLAverageReward(ContinuingAgent):
 
     name: ClassVar[str] = "PSRLAverageReward"
     #: The entries of the state tuple (``init``'s return value), in order.
-    state_fields: ClassVar[tuple] = ("counts", "episode_counts", "transitions", "reward_sums", "policy", "p_sample",
-                                     "r_sample", "u", "u_new", "info")
+    state_fields: ClassVar[tuple] = (
+        "counts",
+        "episode_counts",
+        "transitions",
+        "reward_sums",
+        "policy",
+        "p_sample",
+        "r_sample",
+        "u",
+        "u_new",
+        "info",
+    )
     #: The entries of ``info`` (the last entry of the state), in order.
-    info_fields: ClassVar[tuple] = ("t_k", "previous_length", "episodes", "doubled", "sweeps", "not_converged",
-                                    "total_sweeps")
+    info_fields: ClassVar[tuple] = (
+        "t_k",
+        "previous_length",
+        "episodes",
+        "doubled",
+        "sweeps",
+        "not_converged",
+        "total_sweeps",
+    )
     Params: ClassVar = _TSDEParams
     init: ClassVar = staticmethod(_tsde_init)
     act: ClassVar = staticmethod(_tsde_act)
     observe: ClassVar = staticmethod(_tsde_observe)
 
     def __post_init__(self):
-        object.__setattr__(self, "prior_transition",
-                           check_real("prior_transition", self.prior_transition, low=0.0, low_open=True))
+        object.__setattr__(
+            self, "prior_transition", check_real("prior_transition", self.prior_transition, low=0.0, low_open=True)
+        )
         prior = tuple(self.prior_reward) if isinstance(self.prior_reward, (tuple, list)) else None
         if prior is None or len(prior) != 2:
             raise ValueError(f"prior_reward must be a pair (a0, b0), got {self.prior_reward!r}")
-        object.__setattr__(self, "prior_reward", tuple(check_real(f"prior_reward[{i}]", x, low=0.0, low_open=True)
-                                                       for i, x in enumerate(prior)))
+        object.__setattr__(
+            self,
+            "prior_reward",
+            tuple(check_real(f"prior_reward[{i}]", x, low=0.0, low_open=True) for i, x in enumerate(prior)),
+        )
         object.__setattr__(self, "max_iter", check_int("max_iter", self.max_iter, low=1))
 
     def params(self) -> dict:
@@ -231,5 +266,9 @@ class PSRLAverageReward(ContinuingAgent):
 
     def compiled_params(self, problem, budget):
         mdp = unit_reward_model(problem, "PSRLAverageReward")
-        return _TSDEParams(self.prior_transition, np.array(self.prior_reward, dtype=np.float64), self.max_iter,
-                           np.ascontiguousarray(mdp.action_mask, dtype=np.bool_))
+        return _TSDEParams(
+            self.prior_transition,
+            np.array(self.prior_reward, dtype=np.float64),
+            self.max_iter,
+            np.ascontiguousarray(mdp.action_mask, dtype=np.bool_),
+        )

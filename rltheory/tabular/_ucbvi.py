@@ -17,7 +17,8 @@ for pairs already visited (:math:`Q = H` otherwise), :math:`V_{k,h}(s) = \max_a 
   .. math::
 
       b = \sqrt{\frac{8L\,\mathrm{Var}_{Y\sim\hat P}(V_{k,h+1}(Y))}{n}} + \frac{14HL}{3n}
-          + \sqrt{\frac{8\,\mathbb{E}_{Y\sim\hat P}\big[\min\big(\frac{100^2H^3S^2AL^2}{N'_{k,h+1}(Y)}, H^2\big)\big]}{n}}
+          + \sqrt{\frac{8\,\mathbb{E}_{Y\sim\hat P}\big[\min\big(\frac{100^2H^3S^2AL^2}{N'_{k,h+1}(Y)},
+          H^2\big)\big]}{n}}
 
   with :math:`N'_{k,h}(y)` the number of visits of state :math:`y` at step
   :math:`h` before episode :math:`k` (:math:`\min(\cdot, H^2) = H^2` when it is
@@ -112,8 +113,7 @@ def _ucbvi_plan(params, state, episode, policy, rng):
                     if params.bernstein:
                         # Azar et al. (2017), Algorithm 4 (UCBVI-BF)
                         var = max(pv2 - pv * pv, 0.0)
-                        b = (math.sqrt(8.0 * L * var / n) + 14.0 * Hf * L / (3.0 * n)
-                             + math.sqrt(8.0 * corr / n))
+                        b = math.sqrt(8.0 * L * var / n) + 14.0 * Hf * L / (3.0 * n) + math.sqrt(8.0 * corr / n)
                     else:
                         # Azar et al. (2017), Algorithm 3 (UCBVI-CH): b = 7 H L sqrt(1 / n)
                         b = 7.0 * Hf * L * math.sqrt(1.0 / n)
@@ -197,5 +197,4 @@ class UCBVI(EpisodicAgent):
         require_unit_rewards(mdp, self.name)
         S, A, H = mdp.n_states, mdp.n_actions, mdp.horizon
         L = ucbvi_log_term(S, A, budget * H, self.delta)
-        return _UCBVIParams(float(H), L, self.bonus == "bernstein", self.bonus_scale,
-                            100.0**2 * H**3 * S**2 * A * L**2)
+        return _UCBVIParams(float(H), L, self.bonus == "bernstein", self.bonus_scale, 100.0**2 * H**3 * S**2 * A * L**2)

@@ -202,8 +202,9 @@ def _evi(p_hat, r_tilde, p_radius, allowed, eps, max_iter, u, u_new, p, policy):
             for a in range(A):
                 if not allowed[s, a]:
                     continue
-                q = r_tilde[s, a] + _inner_max_support(p_hat[s, a], p_radius[s, a], u, top, rank, support[s, a],
-                                                       n_support[s, a], work, p)
+                q = r_tilde[s, a] + _inner_max_support(
+                    p_hat[s, a], p_radius[s, a], u, top, rank, support[s, a], n_support[s, a], work, p
+                )
                 if q > best:
                     best = q
                     ba = a
@@ -237,9 +238,22 @@ def _ucrl2_init(params, n_states, n_actions):
     r_tilde, u, u_new, p, info)."""
     S, A = n_states, n_actions
     info = np.zeros(INFO_SIZE)
-    return (np.zeros((S, A)), np.zeros((S, A)), np.zeros((S, A, S)), np.zeros((S, A)), np.zeros(S, dtype=np.int64),
-            np.zeros((S, A, S)), np.zeros((S, A)), np.zeros((S, A)), np.zeros((S, A)), np.zeros((S, A)),
-            np.zeros(S), np.zeros(S), np.zeros(S), info)
+    return (
+        np.zeros((S, A)),
+        np.zeros((S, A)),
+        np.zeros((S, A, S)),
+        np.zeros((S, A)),
+        np.zeros(S, dtype=np.int64),
+        np.zeros((S, A, S)),
+        np.zeros((S, A)),
+        np.zeros((S, A)),
+        np.zeros((S, A)),
+        np.zeros((S, A)),
+        np.zeros(S),
+        np.zeros(S),
+        np.zeros(S),
+        info,
+    )
 
 
 @njit(cache=True)
@@ -262,8 +276,9 @@ def _ucrl2_start_episode(params, state, t):
             r_tilde[s, a] = min(1.0, r_hat[s, a] + r_rad[s, a])
             for j in range(S):
                 p_hat[s, a, j] = trans[s, a, j] / m
-    sweeps, converged, dmin, dmax = _evi(p_hat, r_tilde, p_rad, params.allowed, 1.0 / math.sqrt(t_k),
-                                         params.max_iter, u, u_new, p, policy)
+    sweeps, converged, dmin, dmax = _evi(
+        p_hat, r_tilde, p_rad, params.allowed, 1.0 / math.sqrt(t_k), params.max_iter, u, u_new, p, policy
+    )
     info[INFO_T_K] = t_k
     info[INFO_EPISODES] += 1.0
     info[INFO_GAIN_LOWER] = dmin
@@ -356,11 +371,33 @@ class UCRL2(ContinuingAgent):
 
     name: ClassVar[str] = "UCRL2"
     #: The entries of the state tuple (``init``'s return value), in order.
-    state_fields: ClassVar[tuple] = ("counts", "episode_counts", "transitions", "reward_sums", "policy", "p_hat",
-                                     "r_hat", "p_radius", "r_radius", "r_tilde", "u", "u_new", "p", "info")
+    state_fields: ClassVar[tuple] = (
+        "counts",
+        "episode_counts",
+        "transitions",
+        "reward_sums",
+        "policy",
+        "p_hat",
+        "r_hat",
+        "p_radius",
+        "r_radius",
+        "r_tilde",
+        "u",
+        "u_new",
+        "p",
+        "info",
+    )
     #: The entries of ``info`` (the last entry of the state), in order.
-    info_fields: ClassVar[tuple] = ("t_k", "episodes", "gain_lower", "gain_upper", "sweeps", "not_converged",
-                                    "total_sweeps", "residual")
+    info_fields: ClassVar[tuple] = (
+        "t_k",
+        "episodes",
+        "gain_lower",
+        "gain_upper",
+        "sweeps",
+        "not_converged",
+        "total_sweeps",
+        "residual",
+    )
     Params: ClassVar = _UCRL2Params
     init: ClassVar = staticmethod(_ucrl2_init)
     act: ClassVar = staticmethod(_ucrl2_act)
@@ -432,8 +469,9 @@ class ExtendedValueIterationResult:
     rewards: np.ndarray
 
 
-def extended_value_iteration(p_hat, r_hat, p_radius, r_radius, *, tol: float, max_iter: int = 100_000,
-                             action_mask=None) -> ExtendedValueIterationResult:
+def extended_value_iteration(
+    p_hat, r_hat, p_radius, r_radius, *, tol: float, max_iter: int = 100_000, action_mask=None
+) -> ExtendedValueIterationResult:
     r"""Extended value iteration of UCRL2 (Jaksch, Ortner & Auer 2010, Sec. 3.1.1, Fig. 2), compiled.
 
     Computes an optimistic policy for the set of MDPs with rewards
@@ -495,7 +533,9 @@ def extended_value_iteration(p_hat, r_hat, p_radius, r_radius, *, tol: float, ma
         raise ValueError(f"p_hat[{s}, {a}] sums to {float(sums[s, a])!r}, expected 1 (or 0 for an unvisited pair)")
     for name in ("p_radius", "r_radius"):
         if (arrays[name] < 0).any():
-            raise ValueError(f"{name} has a negative entry at {tuple(int(i) for i in np.argwhere(arrays[name] < 0)[0])}")
+            raise ValueError(
+                f"{name} has a negative entry at {tuple(int(i) for i in np.argwhere(arrays[name] < 0)[0])}"
+            )
     if ((arrays["r_hat"] < 0) | (arrays["r_hat"] > 1)).any():
         raise ValueError("r_hat must lie in [0, 1] (the rewards of UCRL2)")
     mask = np.ones((S, A), dtype=bool) if action_mask is None else np.asarray(action_mask)
@@ -507,8 +547,9 @@ def extended_value_iteration(p_hat, r_hat, p_radius, r_radius, *, tol: float, ma
     r_tilde = np.minimum(1.0, arrays["r_hat"] + arrays["r_radius"])
     u, u_new, p = np.zeros(S), np.zeros(S), np.zeros(S)
     policy = np.zeros(S, dtype=np.int64)
-    sweeps, converged, dmin, dmax = _evi(p_hat, r_tilde, arrays["p_radius"], np.ascontiguousarray(mask), tol,
-                                         max_iter, u, u_new, p, policy)
+    sweeps, converged, dmin, dmax = _evi(
+        p_hat, r_tilde, arrays["p_radius"], np.ascontiguousarray(mask), tol, max_iter, u, u_new, p, policy
+    )
     order = np.argsort(-u, kind="mergesort")  # u is the iterate of the last sweep: its maximisers are the model's
     transitions = np.zeros((S, A, S))
     for s in range(S):

@@ -172,8 +172,9 @@ def _separable(name, kind, phi, dphi, expression, smoothness) -> Utility:
         cg = c.min(axis=1) if kind == "state" else c
         return float(np.sum(_sup_unit_interval(phi, dphi, cg)))
 
-    return Utility(name=name, value=value, gradient=gradient, expression=expression, smoothness=smoothness,
-                   conjugate=conjugate)
+    return Utility(
+        name=name, value=value, gradient=gradient, expression=expression, smoothness=smoothness, conjugate=conjugate
+    )
 
 
 def linear_utility(reward) -> Utility:
@@ -262,8 +263,9 @@ def entropy_utility(kind: str = "state", *, smoothing: float = 0.0) -> Utility:
             return cp.sum(cp.entr(p))
         return cp.sum(cp.entr(p + sigma) + sigma * cp.log(p + sigma))
 
-    return _separable(f"entropy({kind}, smoothing={sigma:g})", kind, phi, dphi, expression,
-                      2.0 / sigma if sigma > 0 else None)
+    return _separable(
+        f"entropy({kind}, smoothing={sigma:g})", kind, phi, dphi, expression, 2.0 / sigma if sigma > 0 else None
+    )
 
 
 def divergence_utility(target, divergence: str = "kl") -> Utility:
@@ -328,8 +330,14 @@ def divergence_utility(target, divergence: str = "kl") -> Utility:
     def dphi(x):
         return -2.0 * (x - t) / t
 
-    return _separable("-chi2(. || target)", "state_action", phi, dphi,
-                      lambda lam, support: -cp.sum(cp.multiply(1.0 / t, cp.square(lam - t))), 2.0 / float(np.min(t)))
+    return _separable(
+        "-chi2(. || target)",
+        "state_action",
+        phi,
+        dphi,
+        lambda lam, support: -cp.sum(cp.multiply(1.0 / t, cp.square(lam - t))),
+        2.0 / float(np.min(t)),
+    )
 
 
 @dataclass(frozen=True, eq=False)
@@ -595,9 +603,7 @@ def maximize_utility(
             c = np.asarray(Fm.T @ y).reshape(S, A)
             c[~(mask & reach[:, None])] = np.inf  # pairs without a variable: lam = 0 there
             gap = min(gap, max(0.0, float(b @ y) + float(utility.conjugate(c)) - val))
-            check_certificate(
-                "maximize_utility", solver_name, tol, [("duality gap", gap, tol * max(1.0, abs(val)))]
-            )
+            check_certificate("maximize_utility", solver_name, tol, [("duality gap", gap, tol * max(1.0, abs(val)))])
         return UtilityResult(
             action_probabilities=readonly(pi),
             occupancy=readonly(occ),

@@ -248,8 +248,19 @@ def _run(mdp: FiniteMDP, v0: np.ndarray, m: int, gauss_seidel: bool, tol: float,
         # improper policies exist: nothing is certified (module docstring); v is the last backup
         q = _q_values(mdp, tv)
         policy = np.argmax(q, axis=1).astype(np.int64)
-        out = _assemble(tv, q, policy, backups - 1, converged, residual, np.full(S, -np.inf), np.full(S, np.inf),
-                        np.inf, np.inf, finite=finite)
+        out = _assemble(
+            tv,
+            q,
+            policy,
+            backups - 1,
+            converged,
+            residual,
+            np.full(S, -np.inf),
+            np.full(S, np.inf),
+            np.inf,
+            np.inf,
+            finite=finite,
+        )
         out["converged"] = bool(converged and finite and np.isfinite(residual))
         return out
     with np.errstate(over="ignore", invalid="ignore"):  # a non-finite iterate is handled by _assemble
@@ -279,8 +290,9 @@ def _run(mdp: FiniteMDP, v0: np.ndarray, m: int, gauss_seidel: bool, tol: float,
             # policy is greedy w.r.t. v_mid, so v* - v^policy <= gamma/(1-gamma) span(T v_mid - v_mid)
             # (Porteus 1971; Puterman 2005, Thm. 6.6.3 applied at v_mid)
             policy_bound = c * float(d_mid.max() - d_mid.min())
-    return _assemble(v_mid, q, policy, backups - 1, converged, residual, v_lower, v_upper, bound, policy_bound,
-                     finite=finite)
+    return _assemble(
+        v_mid, q, policy, backups - 1, converged, residual, v_lower, v_upper, bound, policy_bound, finite=finite
+    )
 
 
 def _run_negative_cost(mdp, fn, P, mask, use_mask, v, m, gauss_seidel, tol, max_iter, cost):
@@ -295,8 +307,22 @@ def _run_negative_cost(mdp, fn, P, mask, use_mask, v, m, gauss_seidel, tol, max_
     pi = np.empty(S, dtype=np.int64)
     used, target, bounds = 0, tol, None
     while True:
-        backups, _, dmin, dmax = fn(*P, mdp.R, mdp.gamma, v, mask, use_mask, int(m), bool(gauss_seidel), target,
-                                    max_iter - used + 1, tv, pi, _kernels.STOP_RESIDUAL, 1.0)
+        backups, _, dmin, dmax = fn(
+            *P,
+            mdp.R,
+            mdp.gamma,
+            v,
+            mask,
+            use_mask,
+            int(m),
+            bool(gauss_seidel),
+            target,
+            max_iter - used + 1,
+            tv,
+            pi,
+            _kernels.STOP_RESIDUAL,
+            1.0,
+        )
         used += backups - 1
         residual = max(abs(dmin), abs(dmax))
         finite = bool(np.isfinite(v).all() and np.isfinite(tv).all() and np.isfinite(residual))
@@ -313,8 +339,9 @@ def _run_negative_cost(mdp, fn, P, mask, use_mask, v, m, gauss_seidel, tol, max_
     if bounds is None:
         q = _q_values(mdp, tv)
         policy = np.argmax(q, axis=1).astype(np.int64)
-        out = _assemble(tv, q, policy, used, False, residual, np.full(S, -np.inf), np.full(S, np.inf), np.inf, np.inf,
-                        finite=finite)
+        out = _assemble(
+            tv, q, policy, used, False, residual, np.full(S, -np.inf), np.full(S, np.inf), np.inf, np.inf, finite=finite
+        )
         out["converged"] = bool(finite and residual <= tol)  # the uncertified rule, as with improper policies
         return out
     v_lower, v_upper = bounds
@@ -327,8 +354,9 @@ def _run_negative_cost(mdp, fn, P, mask, use_mask, v, m, gauss_seidel, tol, max_
         low_pi = negative_cost_bounds(mdp, cost, tv_mid, float(d_mid.min()), float(d_mid.max()), policy)
         # v* - v^policy <= v_upper - (a lower bound of v^policy)
         policy_bound = np.inf if low_pi is None else float(np.max(v_upper - low_pi[0]))
-    return _assemble(v_mid, q, policy, used, width <= tol, residual, v_lower, v_upper, width, policy_bound,
-                     finite=finite)
+    return _assemble(
+        v_mid, q, policy, used, width <= tol, residual, v_lower, v_upper, width, policy_bound, finite=finite
+    )
 
 
 def _assemble(v, q, policy, iterations, converged, residual, v_lower, v_upper, bound, policy_bound, *, finite):
@@ -460,7 +488,9 @@ def value_iteration(mdp: FiniteMDP, *, tol=1e-8, max_iter=100_000, method="jacob
     return ValueIterationResult(method=method, **out)
 
 
-def modified_policy_iteration(mdp: FiniteMDP, *, m=5, tol=1e-8, max_iter=100_000, v0=None) -> ModifiedPolicyIterationResult:
+def modified_policy_iteration(
+    mdp: FiniteMDP, *, m=5, tol=1e-8, max_iter=100_000, v0=None
+) -> ModifiedPolicyIterationResult:
     r"""Modified policy iteration (Puterman & Shin 1978; Puterman 2005, Sec. 6.5).
 
     Each iteration improves and partially evaluates:

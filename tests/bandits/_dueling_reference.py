@@ -78,8 +78,14 @@ class RefRMED:
 
     def divergences(self):
         K = self.K
-        I = [sum((self.W[i, j] + self.W[j, i]) * bernoulli_kl(self.mu(i, j), 0.5)
-                 for j in range(K) if j != i and self.mu(i, j) <= 0.5) for i in range(K)]
+        I = [
+            sum(
+                (self.W[i, j] + self.W[j, i]) * bernoulli_kl(self.mu(i, j), 0.5)
+                for j in range(K)
+                if j != i and self.mu(i, j) <= 0.5
+            )
+            for i in range(K)
+        ]
         return I, int(np.argmin(I))
 
     def select(self, t, rng):

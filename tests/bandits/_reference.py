@@ -122,7 +122,10 @@ class RefMOSS(_Means):
         if a >= 0:
             return a
         return _argmax(
-            [self.s[i] / self.n[i] + math.sqrt(max(math.log(self.T / (self.K * self.n[i])), 0) / self.n[i]) for i in range(self.K)]
+            [
+                self.s[i] / self.n[i] + math.sqrt(max(math.log(self.T / (self.K * self.n[i])), 0) / self.n[i])
+                for i in range(self.K)
+            ]
         )
 
 

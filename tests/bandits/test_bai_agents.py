@@ -83,8 +83,13 @@ def test_fixed_budget_parity_with_reference(agent, budget):
 def test_successive_rejects_uses_the_published_schedule():
     # Audibert & Bubeck (2010), Sec. 3: arms rejected in phase k have exactly n_k samples
     budget, K = 200, 5
-    res = simulate(FixedBudgetProblem(BernoulliBandit([0.5, 0.45, 0.3, 0.2, 0.1]), budget), SuccessiveRejects(),
-                   n_rounds=budget, n_runs=20, seed=0)
+    res = simulate(
+        FixedBudgetProblem(BernoulliBandit([0.5, 0.45, 0.3, 0.2, 0.1]), budget),
+        SuccessiveRejects(),
+        n_rounds=budget,
+        n_runs=20,
+        seed=0,
+    )
     schedule = SuccessiveRejects.schedule(K, budget)
     for row in res.pulls:
         counts = np.sort(row)
@@ -124,7 +129,9 @@ def test_kk21_functions():
 
     def t_ref(x, z=1.5):
         v = (h_inv(1 + x) + math.log(2 * math.pi**2 / 6)) / 2
-        return 2 * (math.exp(1 / h_inv(v)) * h_inv(v) if v >= h_inv(1 / math.log(z)) else z * (v - math.log(math.log(z))))
+        return 2 * (
+            math.exp(1 / h_inv(v)) * h_inv(v) if v >= h_inv(1 / math.log(z)) else z * (v - math.log(math.log(z)))
+        )
 
     for x in (0.5, 5.0, 10.0, 50.0, 1e4):
         assert kk21_t_function(x) == pytest.approx(t_ref(x), rel=1e-10)
@@ -138,9 +145,7 @@ def test_kk21_functions():
     assert h == pytest.approx(math.log((1 + math.log(100)) / 0.01))
 
 
-@pytest.mark.parametrize(
-    "agent", [TrackAndStop(), TopTwoThompson(), LUCB(), KLLUCB()], ids=lambda a: a.name
-)
+@pytest.mark.parametrize("agent", [TrackAndStop(), TopTwoThompson(), LUCB(), KLLUCB()], ids=lambda a: a.name)
 def test_delta_correct_and_above_the_lower_bound(agent):
     # delta-correctness: the upper Clopper-Pearson end of the error frequency is <= delta; Garivier & Kaufmann
     # (2016), Thm 1: E[tau] >= T* kl(delta, 1 - delta), so the upper end of the mean's CI is above it
@@ -153,8 +158,10 @@ def test_delta_correct_and_above_the_lower_bound(agent):
 
 def test_fixed_budget_errors_within_their_bounds():
     b = BernoulliBandit([0.7, 0.5, 0.45, 0.3])
-    for agent, bound in ((SuccessiveRejects(), successive_rejects_error_bound),
-                         (SequentialHalving(), sequential_halving_error_bound)):
+    for agent, bound in (
+        (SuccessiveRejects(), successive_rejects_error_bound),
+        (SequentialHalving(), sequential_halving_error_bound),
+    ):
         for budget in (200, 800):
             res = simulate(FixedBudgetProblem(b, budget), agent, n_rounds=budget, n_runs=400, seed=2)
             # a bound on a probability fails only if the lower Clopper-Pearson end exceeds it
@@ -163,8 +170,15 @@ def test_fixed_budget_errors_within_their_bounds():
 
 @pytest.mark.parametrize(
     "agent",
-    [TrackAndStop(tracking="C"), TopTwoThompson(beta=0.3), LUCB(epsilon=0.1), KLLUCB(alpha=2.0, k1=3.0), LilUCB(),
-     SuccessiveRejects(), SequentialHalving()],
+    [
+        TrackAndStop(tracking="C"),
+        TopTwoThompson(beta=0.3),
+        LUCB(epsilon=0.1),
+        KLLUCB(alpha=2.0, k1=3.0),
+        LilUCB(),
+        SuccessiveRejects(),
+        SequentialHalving(),
+    ],
     ids=lambda a: a.name,
 )
 def test_spec_round_trip(agent):
@@ -179,8 +193,10 @@ def test_spec_round_trip(agent):
         (lambda: KLLUCB(alpha=1.5, k1=2.0), "k1"),
         (lambda: LilUCB(epsilon=0.0), "epsilon"),
         (lambda: simulate(IdentificationProblem(B3, 0.1), LilUCB(), n_rounds=10), "log\\(1 \\+ epsilon\\)"),
-        (lambda: simulate(IdentificationProblem(B3, 0.1), TrackAndStop(family="gaussian"), n_rounds=10),
-         "needs a GaussianBandit"),
+        (
+            lambda: simulate(IdentificationProblem(B3, 0.1), TrackAndStop(family="gaussian"), n_rounds=10),
+            "needs a GaussianBandit",
+        ),
         (lambda: simulate(FixedBudgetProblem(B3, 10), TrackAndStop(), n_rounds=10), "IdentificationProblem"),
         (lambda: simulate(IdentificationProblem(B3, 0.1), SuccessiveRejects(), n_rounds=10), "FixedBudgetProblem"),
         (lambda: glr_threshold(1, 0.1, 3), "t must be >= 2"),

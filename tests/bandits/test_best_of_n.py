@@ -22,8 +22,9 @@ def test_law_is_exact_with_fractions_and_ties():
     expected = [g[0], g[1] * Fraction(4, 7), g[1] * Fraction(3, 7), g[2]]
     res = best_of_n([float(x) for x in ref], rewards, n)
     np.testing.assert_allclose(res.action_probabilities, [float(x) for x in expected], rtol=1e-14)
-    np.testing.assert_allclose(best_of_n([float(x) for x in ref], rewards, 1).action_probabilities,
-                               [float(x) for x in ref], rtol=1e-14)
+    np.testing.assert_allclose(
+        best_of_n([float(x) for x in ref], rewards, 1).action_probabilities, [float(x) for x in ref], rtol=1e-14
+    )
 
 
 def test_law_matches_sampling():
@@ -59,8 +60,10 @@ def test_formula_is_the_continuum_limit():
     assert sp.simplify(kl - (sp.log(N) - (N - 1) / N)) == 0
     # and the exact KL of Y equiprobable distinct responses increases to it; the win rate to n / (n + 1)
     n = 6
-    gaps = [best_of_n_kl_formula(n) - best_of_n(np.full(Y, 1 / Y), np.arange(Y, dtype=float), n).kl
-            for Y in (10, 100, 1000, 10000)]
+    gaps = [
+        best_of_n_kl_formula(n) - best_of_n(np.full(Y, 1 / Y), np.arange(Y, dtype=float), n).kl
+        for Y in (10, 100, 1000, 10000)
+    ]
     assert all(a > b > 0 for a, b in zip(gaps, gaps[1:])) and gaps[-1] < 1e-3
     assert best_of_n(np.full(10000, 1e-4), np.arange(10000.0), n).win_rate == pytest.approx(n / (n + 1), abs=1e-4)
 

@@ -106,7 +106,8 @@ def test_bernoulli_30_digit_value_lies_in_the_certified_interval(means):
 
 
 def test_garivier_kaufmann_published_weights():
-    # Garivier & Kaufmann (2016), Sec. 6: w*(mu_1) = [0.417 0.390 0.136 0.057], w*(mu_2) = [0.336 0.251 0.177 0.132 0.104]
+    # Garivier & Kaufmann (2016), Sec. 6: w*(mu_1) = [0.417 0.390 0.136 0.057], w*(mu_2) = [0.336 0.251 0.177 0.132
+    # 0.104]
     w1 = optimal_weights(BernoulliBandit([0.5, 0.45, 0.43, 0.4])).weights
     w2 = optimal_weights(BernoulliBandit([0.3, 0.21, 0.2, 0.19, 0.18])).weights
     assert np.round(w1, 3).tolist() == [0.417, 0.390, 0.136, 0.057]
@@ -130,8 +131,14 @@ def _sup_inf_by_optimization(means):
     cons = [{"type": "ineq", "fun": (lambda z, a=a: cost(z[:-1], a) - z[-1])} for a in others]
     cons.append({"type": "eq", "fun": lambda z: z[:-1].sum() - 1})
     z0 = np.append(np.full(mu.size, 1 / mu.size), 0.0)
-    res = optimize.minimize(lambda z: -z[-1], z0, constraints=cons, bounds=[(1e-9, 1)] * mu.size + [(0, None)],
-                            method="SLSQP", options={"ftol": 1e-15, "maxiter": 500})
+    res = optimize.minimize(
+        lambda z: -z[-1],
+        z0,
+        constraints=cons,
+        bounds=[(1e-9, 1)] * mu.size + [(0, None)],
+        method="SLSQP",
+        options={"ftol": 1e-15, "maxiter": 500},
+    )
     return 1 / res.x[-1], res.x[:-1]
 
 

@@ -104,8 +104,12 @@ def test_dpo_refuses_deterministic_preferences_and_missing_data():
 
 def test_population_ipo_closed_form_and_generic_solve():
     # Azar et al. (2023), Sec. 5: pi ∝ pi_ref exp(p(y > mu) / tau) for mu x mu sampling (mu = pi_ref here)
-    for prob in (_problem(2), AlignmentProblem([[0.2, 0.5, 0.3]], beta=0.4,
-                                               preferences=[[[0.5, 1.0, 0.0], [0.0, 0.5, 1.0], [1.0, 0.0, 0.5]]])):
+    for prob in (
+        _problem(2),
+        AlignmentProblem(
+            [[0.2, 0.5, 0.3]], beta=0.4, preferences=[[[0.5, 1.0, 0.0], [0.0, 0.5, 1.0], [1.0, 0.0, 0.5]]]
+        ),
+    ):
         res = ipo(prob)
         win = np.einsum("xyz,xz->xy", prob.preference_tensor, prob.reference)
         closed = prob.reference * np.exp(win / prob.beta)
@@ -156,15 +160,20 @@ def test_f_divergence_kkt_policy_solves_the_regularized_program(divergence):
             D = cp.sum(cp.rel_entr(p, m)) + cp.sum(cp.rel_entr(ref[x], m))
         else:
             a = 0.3
-            D = cp.sum((cp.multiply(ref[x] ** a, cp.power(p, 1 - a, approx=False)) - (1 - a) * p - a * ref[x]) / (a * (a - 1)))
+            D = cp.sum(
+                (cp.multiply(ref[x] ** a, cp.power(p, 1 - a, approx=False)) - (1 - a) * p - a * ref[x]) / (a * (a - 1))
+            )
         program = cp.Problem(cp.Maximize(r[x] @ p - b * D), [cp.sum(p) == 1])
         program.solve(solver="CLARABEL")
         assert program.status == "optimal"
         value_closed = float(r[x] @ closed[x])
         u = closed[x] / ref[x]
-        f = {"reverse-kl": u * np.log(u), "forward-kl": -np.log(u),
-             "jensen-shannon": u * np.log(u) - (1 + u) * np.log((1 + u) / 2),
-             "alpha": (u ** 0.7 - 0.7 * u - 0.3) / (0.3 * -0.7)}[divergence]
+        f = {
+            "reverse-kl": u * np.log(u),
+            "forward-kl": -np.log(u),
+            "jensen-shannon": u * np.log(u) - (1 + u) * np.log((1 + u) / 2),
+            "alpha": (u**0.7 - 0.7 * u - 0.3) / (0.3 * -0.7),
+        }[divergence]
         value_closed -= b * float(np.sum(ref[x] * f))
         assert value_closed >= program.value - 1e-7  # the KKT point is the optimum
         np.testing.assert_allclose(closed[x], p.value, atol=1e-4)
@@ -174,8 +183,9 @@ def test_f_divergence_kkt_policy_solves_the_regularized_program(divergence):
 def test_f_dpo_population_and_finite_sample_minimizers(divergence):
     prob = _problem(5, beta=0.7)
     res = f_dpo(prob, divergence=divergence, alpha=0.4)
-    np.testing.assert_allclose(res.action_probabilities, f_divergence_optimal_policy(prob, divergence, alpha=0.4),
-                               atol=1e-9)
+    np.testing.assert_allclose(
+        res.action_probabilities, f_divergence_optimal_policy(prob, divergence, alpha=0.4), atol=1e-9
+    )
     data = sample_preference_data(prob, 3000, rng=6)
     res = f_dpo(prob, data, divergence=divergence, alpha=0.4)
     assert res.converged
@@ -276,7 +286,8 @@ def test_vpo_policy_form_equals_reward_form_and_pessimism_lowers_the_value():
         pi = ref * np.exp(r / b)
         pi /= pi.sum(axis=1, keepdims=True)
         assert vpo_loss(pi, prob, data, alpha=alpha, sign=sign, calibration=cal) == pytest.approx(
-            L_bt(r) - sign * alpha * V(r), rel=1e-12)
+            L_bt(r) - sign * alpha * V(r), rel=1e-12
+        )
     mle = dpo(prob, data)
     pess = vpo(prob, data, alpha=alpha, sign=-1)
     r_of = lambda res: b * (np.log(res.action_probabilities) - np.log(ref))  # noqa: E731
@@ -310,7 +321,7 @@ def test_cpl_recovers_the_optimal_advantage_under_regret_preferences():
     A = cp.Variable(X * Y)
     i, j = np.nonzero(W)
     obj = cp.sum(cp.multiply((W * P)[i, j], cp.logistic(-(A[i] - A[j]))))
-    cons = [cp.log_sum_exp(A[x * Y:(x + 1) * Y] / prob.beta + np.log(prob.reference[x])) <= 0 for x in range(X)]
+    cons = [cp.log_sum_exp(A[x * Y : (x + 1) * Y] / prob.beta + np.log(prob.reference[x])) <= 0 for x in range(X)]
     program = cp.Problem(cp.Minimize(obj), cons)
     program.solve(solver="CLARABEL")
     assert program.status == "optimal" and res.loss <= program.value + 1e-9

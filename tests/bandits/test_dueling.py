@@ -27,10 +27,7 @@ from ._dueling_reference import reference_duels
 
 BT = BradleyTerry([1.0, 0.4, 0.0, -0.5])
 # a Condorcet winner (0) without a total order among the others (1 > 2 > 3 > 1)
-CYCLIC = PreferenceMatrix([[0.5, 0.6, 0.7, 0.55],
-                           [0.4, 0.5, 0.8, 0.3],
-                           [0.3, 0.2, 0.5, 0.75],
-                           [0.45, 0.7, 0.25, 0.5]])
+CYCLIC = PreferenceMatrix([[0.5, 0.6, 0.7, 0.55], [0.4, 0.5, 0.8, 0.3], [0.3, 0.2, 0.5, 0.75], [0.45, 0.7, 0.25, 0.5]])
 # no Condorcet winner: rock-paper-scissors with a fourth, weaker alternative
 RPS = PreferenceMatrix([[0.5, 0.9, 0.2, 0.8], [0.1, 0.5, 0.9, 0.8], [0.8, 0.1, 0.5, 0.8], [0.2, 0.2, 0.2, 0.5]])
 AGENTS = [RUCB(), RUCB(alpha=0.8), RMED(), RMED(f_scale=0.0), DoubleThompson(), MaxMinLCB(), MaxMinLCB(delta=0.2)]
@@ -146,8 +143,12 @@ class BadPair(DuelingAgent):
 def test_regret_is_exact_for_a_fixed_pair():
     gaps = np.asarray(BT.matrix)[0] - 0.5  # the Condorcet winner is 0
     curve = simulate(BT, FixedPair(), n_rounds=1000, n_runs=3, seed=1, checkpoints=[10, 500])
-    np.testing.assert_allclose(curve.regret, np.outer(np.ones(3), [10, 500, 1000]) * (gaps[1] + gaps[2]) / 2, rtol=1e-12)
-    np.testing.assert_allclose(curve.regret_variants["weak"], np.outer(np.ones(3), [10, 500, 1000]) * gaps[1], rtol=1e-12)
+    np.testing.assert_allclose(
+        curve.regret, np.outer(np.ones(3), [10, 500, 1000]) * (gaps[1] + gaps[2]) / 2, rtol=1e-12
+    )
+    np.testing.assert_allclose(
+        curve.regret_variants["weak"], np.outer(np.ones(3), [10, 500, 1000]) * gaps[1], rtol=1e-12
+    )
     assert (curve.variant("weak").regret <= curve.regret).all()
     assert curve.metadata["kind"] == "dueling" and "condorcet" in curve.metadata["regret"]
 

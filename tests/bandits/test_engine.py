@@ -15,7 +15,9 @@ def test_same_seed_same_curve_and_chunks_are_bit_identical(policy):
     whole = simulate(B, policy, n_rounds=500, n_runs=8, seed=3, checkpoints=20)
     again = simulate(B, policy, n_rounds=500, n_runs=8, seed=3, checkpoints=20)
     np.testing.assert_array_equal(whole.regret, again.regret)
-    parts = [simulate(B, policy, n_rounds=500, n_runs=n, seed=3, checkpoints=20, run_start=s) for s, n in ((5, 3), (0, 5))]
+    parts = [
+        simulate(B, policy, n_rounds=500, n_runs=n, seed=3, checkpoints=20, run_start=s) for s, n in ((5, 3), (0, 5))
+    ]
     merged = RegretCurve.concatenate(parts)
     for name in ("regret", "realized_regret", "pulls", "mean", "lower", "upper", "final"):
         np.testing.assert_array_equal(getattr(merged, name), getattr(whole, name))
@@ -92,7 +94,10 @@ def test_checkpoint_times():
         ({"checkpoints": [1.5]}, "integer"),
         ({"checkpoints": [[1, 2]]}, "1-D"),
         ({"agent": "UCB1"}, "must be an rltheory agent"),
-        ({"agent": LinUCB()}, "LinUCB is an agent of the linear-bandit kind; a problem of the bandit kind needs a BanditAgent"),
+        (
+            {"agent": LinUCB()},
+            "LinUCB is an agent of the linear-bandit kind; a problem of the bandit kind needs a BanditAgent",
+        ),
         ({"bandit": [0.5, 0.4]}, "does not know problems of type list"),
         ({"checkpoints": 10**9, "n_rounds": 10**9, "n_runs": 10**4}, "would need .* more than the limit"),
         ({"bandit": SequenceBandit(np.zeros((50, 2)))}, "exceeds"),

@@ -49,8 +49,9 @@ def test_common_random_numbers_with_the_bandit_kind():
     sr = simulate(FixedBudgetProblem(bandit, 4), SuccessiveRejects(), n_rounds=4, n_runs=n_runs, seed=seed)
     ucb = simulate(bandit, UCB1(), n_rounds=2, n_runs=n_runs, seed=seed, checkpoints=[2])
     states = run_states(seed, np.arange(n_runs), 3)
-    x = np.array([[1.0 if PyXoshiro(states[r, a]).uniform() < bandit.means[a] else 0.0 for a in range(2)]
-                  for r in range(n_runs)])
+    x = np.array(
+        [[1.0 if PyXoshiro(states[r, a]).uniform() < bandit.means[a] else 0.0 for a in range(2)] for r in range(n_runs)]
+    )
     assert sr.pulls.tolist() == [[1, 1]] * n_runs and (sr.stopping_times == 2).all()
     # SR rejects the lower empirical mean (ties: the higher index), so it recommends arm 1 iff x_1 > x_0
     np.testing.assert_array_equal(sr.recommendations, (x[:, 1] > x[:, 0]).astype(int))
@@ -85,8 +86,9 @@ def test_clopper_pearson_exact_values():
 
 
 def test_save_load_csv(tmp_path):
-    res = simulate(FixedBudgetProblem(BernoulliBandit([0.6, 0.5, 0.3]), 60), SuccessiveRejects(), n_rounds=60,
-                   n_runs=5, seed=2)
+    res = simulate(
+        FixedBudgetProblem(BernoulliBandit([0.6, 0.5, 0.3]), 60), SuccessiveRejects(), n_rounds=60, n_runs=5, seed=2
+    )
     res.save(tmp_path / "r.npz")
     back = IdentificationResult.load(tmp_path / "r.npz")
     np.testing.assert_array_equal(back.pulls, res.pulls)

@@ -75,7 +75,9 @@ def compiled_arms(bandit, policy, horizon, n_runs, seed):
     return steps.argmax(axis=2)
 
 
-@pytest.mark.parametrize(("bandit", "policy"), CASES, ids=[f"{p.name}-{type(b).__name__}-{i}" for i, (b, p) in enumerate(CASES)])
+@pytest.mark.parametrize(
+    ("bandit", "policy"), CASES, ids=[f"{p.name}-{type(b).__name__}-{i}" for i, (b, p) in enumerate(CASES)]
+)
 def test_compiled_policy_matches_python_reference(bandit, policy):
     horizon, seed = 200, 11
     arms = compiled_arms(bandit, policy, horizon, 3, seed)
@@ -103,7 +105,7 @@ def test_quantiles_match_scipy():
             assert abs(beta_quantile(level, a, b) - stats.beta.ppf(level, a, b)) < 1e-10
 
 
-@pytest.mark.parametrize(("bandit", "policy"), CASES[:: 3])
+@pytest.mark.parametrize(("bandit", "policy"), CASES[::3])
 def test_spec_round_trip(bandit, policy):
     assert agent_from_spec(policy.to_spec()) == policy
     import json

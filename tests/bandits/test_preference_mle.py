@@ -93,8 +93,9 @@ def test_plackett_luce_matches_a_generic_solve():
     pl = PlackettLuce([0.6, 0.0, -0.3, 0.2])
     R = sample_rankings(pl, 300, subset_size=3, rng=5)
     res = plackett_luce_mle(R)
-    generic = minimize(lambda t: _pl_nll(t - t.mean(), np.asarray(R.rankings)), np.zeros(4), method="BFGS",
-                       options={"gtol": 1e-9})
+    generic = minimize(
+        lambda t: _pl_nll(t - t.mean(), np.asarray(R.rankings)), np.zeros(4), method="BFGS", options={"gtol": 1e-9}
+    )
     assert res.negative_log_likelihood == pytest.approx(_pl_nll(res.theta, np.asarray(R.rankings)), rel=1e-12)
     assert res.negative_log_likelihood <= generic.fun + 1e-9
     np.testing.assert_allclose(res.theta, generic.x - generic.x.mean(), atol=1e-5)
@@ -124,8 +125,9 @@ def test_k_wise_mle_is_more_efficient_than_splitting_into_pairs():
 
 
 def test_zhu_radius_formula():
-    assert zhu_confidence_radius(50, 3, 0.05, gamma=0.2, regularization=0.1, norm_bound=2.0, constant=3.0) == \
-        pytest.approx(3.0 * math.sqrt((3 + math.log(20)) / (0.04 * 50) + 0.1 * 4))
+    assert zhu_confidence_radius(
+        50, 3, 0.05, gamma=0.2, regularization=0.1, norm_bound=2.0, constant=3.0
+    ) == pytest.approx(3.0 * math.sqrt((3 + math.log(20)) / (0.04 * 50) + 0.1 * 4))
     with pytest.raises(ValueError, match="gamma"):
         zhu_confidence_radius(10, 2, 0.1, gamma=0.3)
 

@@ -51,7 +51,9 @@ def test_plackett_luce_probabilities_sum_to_one_and_match_bradley_terry_for_pair
     assert total == pytest.approx(1.0, abs=1e-14)
     assert pl.ranking_probability(np.array([2, 0])) == pytest.approx(float(BradleyTerry(pl.rewards).matrix[2, 0]))
     # the probability that i is ranked above j in a full ranking is sigma(r_i - r_j) (Luce's choice axiom)
-    above = sum(pl.ranking_probability(np.array(p)) for p in itertools.permutations(range(4)) if p.index(1) < p.index(3))
+    above = sum(
+        pl.ranking_probability(np.array(p)) for p in itertools.permutations(range(4)) if p.index(1) < p.index(3)
+    )
     assert above == pytest.approx(float(pl.matrix[1, 3]), abs=1e-14)
 
 

@@ -28,7 +28,9 @@ def _v_pi(mdp, pi):
 
 @st.composite
 def cases(draw):
-    mdp = draw(finite_mdps(n_states=st.integers(1, 5), sparse=st.booleans(), action_mask=True, gamma=st.floats(0.0, 0.9)))
+    mdp = draw(
+        finite_mdps(n_states=st.integers(1, 5), sparse=st.booleans(), action_mask=True, gamma=st.floats(0.0, 0.9))
+    )
     return mdp, draw(policies(mdp)), draw(st.integers(2, 41))
 
 

@@ -66,7 +66,10 @@ def test_exact_law_agrees_with_monte_carlo_within_dkw(case, seed):
         pts = np.concatenate(((x[:-1] + x[1:])[gaps > 1e-9] / 2, [x[-1] + 1.0]))
         Fn = np.searchsorted(np.sort(mc.returns), pts, side="right") / n
         assert np.max(np.abs(Fn - exact.distributions[s].cdf(pts))) <= eps
-        assert abs(emp.mean() - exact.distributions[s].mean()) <= 10 * math.sqrt(exact.distributions[s].variance() / n) + 1e-9
+        assert (
+            abs(emp.mean() - exact.distributions[s].mean())
+            <= 10 * math.sqrt(exact.distributions[s].variance() / n) + 1e-9
+        )
 
 
 def test_discounted_truncation_bound_in_w_inf():

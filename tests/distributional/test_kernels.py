@@ -61,7 +61,9 @@ def test_categorical_sweep_parity(data, m):
     arrays = csr_arrays(mdp)
     out = np.empty_like(probs)
     _kernels.categorical_sweep(*arrays, np.ascontiguousarray(mdp.R), pi, mdp.gamma, z, probs, out)
-    np.testing.assert_allclose(out, categorical_sweep_reference(*arrays, mdp.R, pi, mdp.gamma, z, probs), rtol=0, atol=PARITY_ATOL)
+    np.testing.assert_allclose(
+        out, categorical_sweep_reference(*arrays, mdp.R, pi, mdp.gamma, z, probs), rtol=0, atol=PARITY_ATOL
+    )
 
 
 @given(st.data(), st.integers(1, 7))

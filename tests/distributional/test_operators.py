@@ -89,7 +89,9 @@ def test_projection_errors():
 # ----------------------------------------------------------------- operators
 @st.composite
 def mdp_policy_pair(draw, n_states=st.integers(1, 4)):
-    mdp = draw(finite_mdps(n_states=n_states, n_actions=st.integers(1, 3), sparse=st.booleans(), gamma=st.floats(0.05, 0.95)))
+    mdp = draw(
+        finite_mdps(n_states=n_states, n_actions=st.integers(1, 3), sparse=st.booleans(), gamma=st.floats(0.05, 0.95))
+    )
     pi = draw(policies(mdp))
     eta1 = [draw(finite_distributions(max_atoms=4)) for _ in range(mdp.n_states)]
     eta2 = [draw(finite_distributions(max_atoms=4)) for _ in range(mdp.n_states)]
@@ -203,7 +205,9 @@ def test_control_operator_is_not_a_contraction():
     assert c.modulus is None and c.operator == "control-exact"
     assert c.ratio > 1.0 > gamma  # Bellemare et al. 2017, Proposition 1
     # the same pair under a fixed policy contracts (Lemma 3)
-    c_pi = contraction_ratio(ex.mdp, ex.initial, flipped, policy=np.zeros(6, dtype=np.int64), metric="wasserstein", order=1)
+    c_pi = contraction_ratio(
+        ex.mdp, ex.initial, flipped, policy=np.zeros(6, dtype=np.int64), metric="wasserstein", order=1
+    )
     assert c_pi.ratio <= gamma + ROUND
 
 

@@ -152,7 +152,9 @@ def test_stock_errors():
     with pytest.raises(ValueError, match="continuous auxiliary"):
         stock_augmented_optimization(mdp, MeanVarianceObjective(1.0))
     with pytest.raises(ValueError, match="integers"):
-        stock_augmented_optimization(FiniteMDP(np.ones((1, 1, 1)), np.array([[0.5]]), gamma=1.0, horizon=2), CVaRObjective(0.5))
+        stock_augmented_optimization(
+            FiniteMDP(np.ones((1, 1, 1)), np.array([[0.5]]), gamma=1.0, horizon=2), CVaRObjective(0.5)
+        )
     with pytest.raises(ValueError, match="finite-horizon"):
         brute_force_optimization(FiniteMDP(np.ones((1, 1, 1)), np.array([[1.0]]), gamma=0.5), CVaRObjective(0.5))
     with pytest.raises(ValueError, match="alpha"):

@@ -101,9 +101,7 @@ def make_store(tmp_path, n_configs, *, resume=True, overwrite=False, description
 
 
 def assemble(jobs, results, n_configs):
-    return [
-        FakeCurve.concatenate([r for j, r in zip(jobs, results) if j.index == k]).regret for k in range(n_configs)
-    ]
+    return [FakeCurve.concatenate([r for j, r in zip(jobs, results) if j.index == k]).regret for k in range(n_configs)]
 
 
 def reference(n_configs, n_runs):
@@ -148,7 +146,8 @@ def assert_same_curves(a, b):
     assert a.summary == b.summary or all(
         # nan != nan: compare field by field treating nan as equal
         np.array_equal(
-            np.array(dataclasses.astuple(ra)[2:], dtype=float), np.array(dataclasses.astuple(rb)[2:], dtype=float),
+            np.array(dataclasses.astuple(ra)[2:], dtype=float),
+            np.array(dataclasses.astuple(rb)[2:], dtype=float),
             equal_nan=True,
         )
         for ra, rb in zip(a.summary, b.summary)

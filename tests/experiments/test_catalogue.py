@@ -12,9 +12,19 @@ from rltheory.experiments._plots import OVERLAYS, PANELS
 
 
 def test_catalogue_names_match_keys_and_overlays_exist():
-    assert set(CATALOGUE) == {"bernoulli-two-arms", "bernoulli-ten-arms", "adversarial", "linear-bandit", "linear-mdp",
-                              "riverswim", "dueling-bandits", "offline-pessimism", "ope-estimators",
-                              "episodic-garnet", "deep-sea"}
+    assert set(CATALOGUE) == {
+        "bernoulli-two-arms",
+        "bernoulli-ten-arms",
+        "adversarial",
+        "linear-bandit",
+        "linear-mdp",
+        "riverswim",
+        "dueling-bandits",
+        "offline-pessimism",
+        "ope-estimators",
+        "episodic-garnet",
+        "deep-sea",
+    }
     for name, rep in CATALOGUE.items():
         assert isinstance(rep, Reproduction) and rep.name == name
         assert rep.description and rep.citation
@@ -43,9 +53,7 @@ def test_garivier_cappe_scenarios_have_the_papers_means():
         assert type(cfg.problem).__name__ == "BernoulliBandit"
         np.testing.assert_array_equal(cfg.problem.means, [0.9, 0.8])
     for cfg in ten:
-        np.testing.assert_array_equal(
-            cfg.problem.means, [0.1, 0.05, 0.05, 0.05, 0.02, 0.02, 0.02, 0.01, 0.01, 0.01]
-        )
+        np.testing.assert_array_equal(cfg.problem.means, [0.1, 0.05, 0.05, 0.05, 0.02, 0.02, 0.02, 0.01, 0.01, 0.01])
     policies = {c.agent.name for c in two}
     assert {"UCB1", "KLUCB", "ThompsonSampling"} <= policies
 
@@ -128,8 +136,15 @@ def test_episodic_garnet_entry_is_the_issue_garnet_with_every_learner():
         assert isinstance(c.problem, FiniteMDP)
         assert (c.problem.n_states, c.problem.n_actions, c.problem.horizon) == (10, 3, 10)
     agents = {(type(c.agent), getattr(c.agent, "bonus", None)) for c in configs}
-    assert agents == {(UCBVI, "hoeffding"), (UCBVI, "bernstein"), (QLearningUCB, "hoeffding"),
-                      (QLearningUCB, "bernstein"), (PSRL, None), (RLSVI, None), (MVP, None)}
+    assert agents == {
+        (UCBVI, "hoeffding"),
+        (UCBVI, "bernstein"),
+        (QLearningUCB, "hoeffding"),
+        (QLearningUCB, "bernstein"),
+        (PSRL, None),
+        (RLSVI, None),
+        (MVP, None),
+    }
     # the papers' constants: no bonus scaling in the reproduction
     assert all(getattr(c.agent, "bonus_scale", 1.0) == 1.0 for c in configs)
     # MVP's setting (total reward <= 1 per episode): the same transitions with rewards / H

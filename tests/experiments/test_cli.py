@@ -24,8 +24,21 @@ def test_list_prints_every_name_description_and_citation(capsys):
 
 def test_reproduce_end_to_end_writes_png_csv_npz_and_prints_the_summary(tmp_path, capsys):
     out = tmp_path / "two-arms"
-    argv = ["reproduce", "bernoulli-two-arms", "--runs", "4", "--budget", "300", "--seed", "3",
-            "--out", str(out), "--no-progress", "--chunk-size", "2"]
+    argv = [
+        "reproduce",
+        "bernoulli-two-arms",
+        "--runs",
+        "4",
+        "--budget",
+        "300",
+        "--seed",
+        "3",
+        "--out",
+        str(out),
+        "--no-progress",
+        "--chunk-size",
+        "2",
+    ]
     assert main(argv) == 0
     text = capsys.readouterr().out
     configs = CATALOGUE["bernoulli-two-arms"].configs(300)
@@ -91,9 +104,7 @@ def test_reproduce_on_a_dask_scheduler_gives_the_same_summary(tmp_path, capsys):
     distributed = pytest.importorskip("distributed")
     common = ["reproduce", "adversarial", "--runs", "3", "--budget", "200", "--no-progress"]
     assert main(common + ["--out", str(tmp_path / "a")]) == 0
-    with distributed.LocalCluster(
-        n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None
-    ) as cluster:
+    with distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None) as cluster:
         assert main(common + ["--out", str(tmp_path / "c"), "--scheduler", cluster.scheduler_address]) == 0
     capsys.readouterr()
     assert (tmp_path / "a" / "summary.csv").read_bytes() == (tmp_path / "c" / "summary.csv").read_bytes()
@@ -159,8 +170,9 @@ def test_a_full_disk_is_one_line_with_the_remedy_and_resume_recovers(tmp_path, c
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "Traceback" not in err
     assert err.startswith("rltheory reproduce: error: no space left on device (writing ")
-    assert err.endswith("free some space, then rerun the same command with --resume "
-                        "(the chunks already written are kept)")
+    assert err.endswith(
+        "free some space, then rerun the same command with --resume (the chunks already written are kept)"
+    )
     monkeypatch.undo()
     assert main(common + ["--out", str(out), "--resume"]) == 0
     assert "2 chunk(s) reused" in capsys.readouterr().out

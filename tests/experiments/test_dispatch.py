@@ -115,8 +115,11 @@ def test_agent_that_the_problem_kind_rejects_is_refused_up_front():
     from rltheory.linear import LSVIUCB, LinUCB
 
     bandit, mdp = linear_configs()[0].problem, linear_configs()[2].problem
-    with pytest.raises(ValueError, match="'x': LSVIUCB is an agent of the episodic kind; a problem of the "
-                       "linear-bandit kind needs a LinearBanditAgent"):
+    with pytest.raises(
+        ValueError,
+        match="'x': LSVIUCB is an agent of the episodic kind; a problem of the "
+        "linear-bandit kind needs a LinearBanditAgent",
+    ):
         ExperimentConfig("x", bandit, LSVIUCB())
     with pytest.raises(ValueError, match="LinUCB is an agent of the linear-bandit kind; a problem of the episodic"):
         ExperimentConfig("x", mdp, LinUCB())

@@ -88,9 +88,7 @@ def test_make_executor_without_distributed_says_what_to_install(monkeypatch):
 
 def test_dask_scheduler_executor_gives_the_same_numbers():
     distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(
-        n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None
-    ) as cluster:
+    with distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None) as cluster:
         with make_executor(scheduler=cluster.scheduler_address) as ex:
             assert executor_width(ex) == 2
             got = [f.result() for f in [ex.submit(_draws, s, 5) for s in range(3)]]

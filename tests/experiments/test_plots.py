@@ -45,9 +45,7 @@ def test_unknown_overlay_is_rejected(adversarial_result):
 def test_sqrt_reference_single_panel_and_final_regret_vs_d():
     from rltheory.linear import LinearBandit, LinUCB
 
-    configs = [
-        ExperimentConfig(f"d={d}", LinearBandit.random(d, 6, rng=d), LinUCB()) for d in (2, 4)
-    ]
+    configs = [ExperimentConfig(f"d={d}", LinearBandit.random(d, 6, rng=d), LinUCB()) for d in (2, 4)]
     result = run_experiment(configs, budget=100, n_runs=3, checkpoints=10, progress=False)
     fig = plot_experiment(result, overlays=("sqrt-t",), log_x=True, log_y=True, panels="single", final_vs_dim=True)
     curves_ax, dim_ax = fig.axes
@@ -141,7 +139,11 @@ def test_riverswim_panels_on_both_scales_with_the_jaksch_bounds():
     fig = plot_experiment(result, overlays=rep.overlays, log_x=True, log_y=True, panels="single", also_linear=True)
     log_ax, lin_ax = fig.axes
     assert (log_ax.get_xscale(), log_ax.get_yscale(), lin_ax.get_xscale(), lin_ax.get_yscale()) == (
-        "log", "log", "linear", "linear")
+        "log",
+        "log",
+        "linear",
+        "linear",
+    )
     mdp = configs[0].problem
     D = diameter(mdp).diameter
     for ax in (log_ax, lin_ax):
@@ -161,10 +163,16 @@ def test_episodic_panel_has_the_steps_axis_and_the_ucbvi_bounds():
     from rltheory.tabular import UCBVI, FiniteMDP, episodic_lower_bound, ucbvi_regret_bound
 
     H = 3
-    mdp = FiniteMDP(np.full((2, 2, 2), 0.5), np.array([[0.1, 0.9], [0.5, 0.2]]), gamma=1.0, horizon=H,
-                    initial_distribution=[0.5, 0.5])
-    result = run_experiment([ExperimentConfig("UCBVI-CH", mdp, UCBVI())], budget=60, n_runs=2, checkpoints=10,
-                            progress=False)
+    mdp = FiniteMDP(
+        np.full((2, 2, 2), 0.5),
+        np.array([[0.1, 0.9], [0.5, 0.2]]),
+        gamma=1.0,
+        horizon=H,
+        initial_distribution=[0.5, 0.5],
+    )
+    result = run_experiment(
+        [ExperimentConfig("UCBVI-CH", mdp, UCBVI())], budget=60, n_runs=2, checkpoints=10, progress=False
+    )
     fig = plot_experiment(result, overlays=("episodic-bounds",), log_x=True, log_y=True)
     (ax,) = fig.axes
     assert ax.get_xlabel() == "episode k"

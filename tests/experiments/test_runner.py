@@ -71,9 +71,7 @@ def test_dask_local_cluster_is_bit_identical_to_in_process(tmp_path):
     distributed = pytest.importorskip("distributed")
     jobs = make_jobs(2, 9, 2)
     serial, _ = run(jobs)
-    with distributed.LocalCluster(
-        n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None
-    ) as cluster:
+    with distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None) as cluster:
         with make_executor(scheduler=cluster.scheduler_address) as ex:
             remote, _ = run(jobs, store=make_store(tmp_path, 2), executor=ex)
     for a, b in zip(assemble(jobs, serial, 2), assemble(jobs, remote, 2)):
@@ -229,6 +227,7 @@ def test_chunk_with_the_wrong_runs_is_not_mixed_in(tmp_path):
 
 # --------------------------------------------------------------------------- run_experiment on real simulations
 
+
 @pytest.fixture(scope="module")
 def reference_result():
     return run_experiment(small_configs(), chunk_size=7, **SIZE)
@@ -253,9 +252,7 @@ def test_run_experiment_process_pool_and_dask_match_in_process(reference_result,
     with make_executor(workers=2) as ex:
         pooled = run_experiment(small_configs(), chunk_size=2, executor=ex, **SIZE)
     assert_same_curves(pooled, reference_result)
-    with distributed.LocalCluster(
-        n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None
-    ) as cluster:
+    with distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None) as cluster:
         with make_executor(scheduler=cluster.scheduler_address) as ex:
             remote = run_experiment(small_configs(), chunk_size=3, executor=ex, out_dir=tmp_path, **SIZE)
     assert_same_curves(remote, reference_result)
@@ -377,8 +374,6 @@ def test_chunks_of_other_simulation_code_are_recomputed(tmp_path, monkeypatch):
     monkeypatch.setattr(_dispatch, "engine_fingerprint", lambda p, a: dict(original(p, a), numpy="0.0-other"))
     resumed = run_experiment(small_configs(), chunk_size=7, out_dir=tmp_path, resume=True, **SIZE)
     assert resumed.chunks_reused == 0 and len(resumed.chunks_rejected) == 3
-
-
 
 
 def test_a_pool_gets_the_chunks_round_robin_over_configurations():

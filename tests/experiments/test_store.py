@@ -78,8 +78,6 @@ def test_out_dir_that_cannot_be_created_is_rejected():
         run(make_jobs(1, 2, 1), store=make_store(Path("/sys/rltheory-no-such/results"), 1))
 
 
-
-
 # --------------------------------------------------------------------------- one experiment per folder
 
 

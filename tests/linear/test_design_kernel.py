@@ -157,8 +157,12 @@ def test_design_g_is_the_numpy_value():
 
 def test_null_vector_of_full_and_rank_deficient_matrices():
     rng = np.random.default_rng(6)
-    cases = [rng.standard_normal((15, 16)), rng.standard_normal((10, 3)) @ rng.standard_normal((3, 11)),
-             np.zeros((4, 5)), np.hstack([np.eye(3), np.eye(3)[:, :1]])]
+    cases = [
+        rng.standard_normal((15, 16)),
+        rng.standard_normal((10, 3)) @ rng.standard_normal((3, 11)),
+        np.zeros((4, 5)),
+        np.hstack([np.eye(3), np.eye(3)[:, :1]]),
+    ]
     for M in cases:
         c = np.empty(M.shape[1])
         _null_vector(M.copy(), c)

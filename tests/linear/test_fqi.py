@@ -20,7 +20,9 @@ def test_fqi_statistical_floor_shrinks_with_samples():
     mdp = chain(4, gamma=0.8)
     floors = []
     for n in (200, 20_000):
-        errs = [fitted_q_iteration(mdp, one_hot_features(8), 40, n_samples=n, rng=s).q_errors[-10:].mean() for s in range(4)]
+        errs = [
+            fitted_q_iteration(mdp, one_hot_features(8), 40, n_samples=n, rng=s).q_errors[-10:].mean() for s in range(4)
+        ]
         floors.append(np.mean(errs))
     assert floors[1] < floors[0] / 3  # ~ n^(-1/2): 100x the samples, ~10x smaller error
 

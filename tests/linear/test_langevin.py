@@ -13,7 +13,9 @@ def test_langevin_samples_match_exact_gaussian_law():
     lam, beta, J, n = 1.0, 2.0, 40, 20_000
     Lam = X.T @ X + lam * np.eye(3)
     eta = 0.2 / np.linalg.eigvalsh(Lam).max()
-    w = langevin_ridge_samples(X, y, regularization=lam, inverse_temperature=beta, step=eta, n_steps=J, n_samples=n, seed=1)
+    w = langevin_ridge_samples(
+        X, y, regularization=lam, inverse_temperature=beta, step=eta, n_steps=J, n_samples=n, seed=1
+    )
     mean, cov = ula_gaussian_moments(X, y, regularization=lam, inverse_temperature=beta, step=eta, n_steps=J)
     z = (w.mean(axis=0) - mean) / np.sqrt(np.diag(cov) / n)
     assert np.abs(z).max() < 4.5  # Bonferroni over 3 coordinates at ~2e-5 each

@@ -1,4 +1,4 @@
-"""Linear-bandit agents: compiled agents = NumPy references, chunking, the OFUL regret bound, LinTS, phased elimination."""
+"""Linear-bandit agents: compiled = NumPy references, chunking, the OFUL regret bound, LinTS, phased elimination."""
 
 import math
 
@@ -56,11 +56,15 @@ def test_linucb_regret_within_oful_high_probability_bound():
     would have probability < 0.02 (binomial tail)."""
     d, K, T, lam, delta, sigma = 5, 30, 5_000, 1.0, 0.05, 0.5
     bandit = LinearBandit.random(d, K, noise_sigma=sigma, rng=7)
-    curve = simulate(bandit, LinUCB(regularization=lam, delta=delta, theta_bound=1.0), n_rounds=T, n_runs=20, seed=0, checkpoints=10)
+    curve = simulate(
+        bandit, LinUCB(regularization=lam, delta=delta, theta_bound=1.0), n_rounds=T, n_runs=20, seed=0, checkpoints=10
+    )
     L = S = 1.0
     t = curve.times.astype(float)
-    bound = 4 * np.sqrt(t * d * np.log(lam + t * L / d)) * (
-        math.sqrt(lam) * S + sigma * np.sqrt(2 * math.log(1 / delta) + d * np.log(1 + t * L / (lam * d)))
+    bound = (
+        4
+        * np.sqrt(t * d * np.log(lam + t * L / d))
+        * (math.sqrt(lam) * S + sigma * np.sqrt(2 * math.log(1 / delta) + d * np.log(1 + t * L / (lam * d))))
     )
     violations = int((curve.regret > bound).any(axis=1).sum())
     assert violations <= 4

@@ -62,8 +62,10 @@ def test_agent_records_chunking_and_specs():
     agent = LMCLSVI(inverse_temperature=10.0, n_langevin_steps=5, n_samples=2)
     got = simulate(m, LSVIUCB(beta=0.3), n_episodes=40, n_runs=3, seed=5, checkpoints=4)
     # chunk semantics: runs [0, 1) + [1, 3) = runs [0, 3)
-    parts = [simulate(m, LSVIUCB(beta=0.3), n_episodes=40, n_runs=n, seed=5, checkpoints=4, run_start=a)
-             for a, n in ((0, 1), (1, 2))]
+    parts = [
+        simulate(m, LSVIUCB(beta=0.3), n_episodes=40, n_runs=n, seed=5, checkpoints=4, run_start=a)
+        for a, n in ((0, 1), (1, 2))
+    ]
     np.testing.assert_array_equal(RegretCurve.concatenate(parts).regret, got.regret)
     # the spec covers every defining array and survives JSON
     spec = json.loads(json.dumps(m.to_spec()))

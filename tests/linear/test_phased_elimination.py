@@ -151,8 +151,9 @@ def test_optimal_arm_is_never_eliminated_and_bad_arms_are():
     agent = PhasedElimination(delta=0.01)
     T, n_runs = 10_000, 20
     d, K, tol = 3, 6, agent.design_tol
-    t_max = sum(d * (d + 1) / 2 + 2 * d * (1 + tol) * 4.0**ell * math.log(K * ell * (ell + 1) / 0.01)
-                for ell in (1, 2, 3))
+    t_max = sum(
+        d * (d + 1) / 2 + 2 * d * (1 + tol) * 4.0**ell * math.log(K * ell * (ell + 1) / 0.01) for ell in (1, 2, 3)
+    )
     assert t_max < 8_000
     curve = simulate(bandit, agent, n_rounds=T, n_runs=n_runs, seed=3, checkpoints=[8_000])
     last = curve.pulls[:, -1] - curve.pulls[:, 0]
@@ -201,8 +202,11 @@ def test_regret_within_the_explicit_phase_bound_of_theorem_22_1():
     b_T, L = _greedy_bound(T, d, K, delta, tol, max_gap)
     lam = [math.log(K * ell * (ell + 1) / delta) for ell in (1, L - 1, L)]
     t1_max = d * (d + 1) / 2 + 2 * d * (1 + tol) * 4 * lam[0]
-    closed = (max_gap * t1_max + 2 * d * (d + 1)
-              + 64 * math.sqrt(d * (1 + tol) / 2) * lam[2] / math.sqrt(lam[1]) * math.sqrt(T))
+    closed = (
+        max_gap * t1_max
+        + 2 * d * (d + 1)
+        + 64 * math.sqrt(d * (1 + tol) / 2) * lam[2] / math.sqrt(lam[1]) * math.sqrt(T)
+    )
     assert b_T <= closed
     assert b_T < T * max_gap / 2  # the bound is not vacuous at this horizon
     assert curve.slope(t_min=T // 10).upper < 1.0
@@ -215,7 +219,7 @@ def _widths(state, ell, delta, K):
     Z = Zbuf[:m, :r]
     G = (Z[sched_idx[:n]] * sched_cnt[:n, None]).T @ Z[sched_idx[:n]]
     w2 = np.einsum("ai,ia->a", Z, np.linalg.solve(G, Z.T)).max()
-    return w2, 0.5**(2 * ell) / (2 * math.log(K * ell * (ell + 1) / delta))
+    return w2, 0.5 ** (2 * ell) / (2 * math.log(K * ell * (ell + 1) / delta))
 
 
 @pytest.mark.parametrize("max_iter", [DESIGN_MAX_ITER, 0, 1])

@@ -167,8 +167,18 @@ def test_td_converges_to_fixed_point_on_policy():
     phi = random_features(6, 3, rng=rng)
     pi = rng.dirichlet(np.ones(2), size=6)
     exact = td_fixed_point(mdp, pi, phi)
-    r = td(mdp, pi, phi, alpha=0.5, decay=1.0, decay_offset=100.0, n_steps=200_000, n_runs=8, seed=2,
-           checkpoints=[2_000, 20_000, 200_000])
+    r = td(
+        mdp,
+        pi,
+        phi,
+        alpha=0.5,
+        decay=1.0,
+        decay_offset=100.0,
+        n_steps=200_000,
+        n_runs=8,
+        seed=2,
+        checkpoints=[2_000, 20_000, 200_000],
+    )
     err = np.linalg.norm(r.trajectory - exact.theta, axis=2).mean(axis=0)
     assert err[2] < err[0] / 4
     allowed = 2 * exact.bound * np.sqrt(1 / exact.weights.min()) + err[2] * np.linalg.norm(phi, 2)
@@ -326,8 +336,19 @@ def test_boyan_td_converges_to_the_published_solution_within_ci(lam):
     exact = td_fixed_point(b.mdp, b.policy, b.features, lambda_=lam)
     a, t0 = 0.1, 1_000.0
     assert a * t0 * np.linalg.eigvals(exact.A).real.min() > 2.0  # the forgetting exponent, with room
-    res = td(b.mdp, b.policy, b.features, lambda_=lam, alpha=a, decay=1.0, decay_offset=t0, n_steps=200_000,
-             n_runs=16, seed=5, checkpoints=1)
+    res = td(
+        b.mdp,
+        b.policy,
+        b.features,
+        lambda_=lam,
+        alpha=a,
+        decay=1.0,
+        decay_offset=t0,
+        n_steps=200_000,
+        n_runs=16,
+        seed=5,
+        checkpoints=1,
+    )
     half = _ci_halfwidth(res.theta)
     assert np.all(np.abs(res.theta.mean(axis=0) - theta_star) <= half), (res.theta.mean(axis=0), half)
     assert half.max() < 0.5  # and the interval is informative (values are in [-24, 0])

@@ -21,6 +21,7 @@ def test_the_optimism_check_fails_on_a_violated_implication_or_too_many_failed_r
             out[:failed_runs, col["episodes_optimism_failed"]] = 1
             out[:failed_runs, col["episodes_in_set"]] = 9
             return out
+
         return runs
 
     c = get_claim("average-reward.ucrl2.evi-optimism")

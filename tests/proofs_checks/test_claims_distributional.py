@@ -25,6 +25,10 @@ def test_fixed_point_mean_claim_detects_a_biased_mean(monkeypatch):
 
 def test_contraction_claim_detects_a_wrong_modulus():
     # claiming gamma^2 for the quantile operator: the claim's own slack function with a smaller modulus must fail
-    out = search(cd._mdp_policy_two_laws(), lambda inst: cd._ratio_slack(inst, "quantile", "wasserstein", np.inf,
-                                                                          lambda g: g * g), max_examples=50, shrink=False)
+    out = search(
+        cd._mdp_policy_two_laws(),
+        lambda inst: cd._ratio_slack(inst, "quantile", "wasserstein", np.inf, lambda g: g * g),
+        max_examples=50,
+        shrink=False,
+    )
     assert out.counterexample is not None and out.worst_slack < 0

@@ -22,22 +22,56 @@ def _rate_check(ctx):
     x = np.array([10.0, 20.0, 40.0, 80.0])
     fit = fit_power_law(x, 3.0 * x**-0.5 * np.array([1.01, 0.99, 1.0, 1.02]), seed=0)
     slack = min(-0.5 - fit.ci[0], fit.ci[1] + 0.5)
-    return CheckResult("test.cli.rate", slack >= 0, 4, slack, None, 0.0, fitted_exponent=fit.exponent,
-                       exponent_ci=fit.ci, claimed_exponent=-0.5, rate=fit, message="synthetic x^-1/2")
+    return CheckResult(
+        "test.cli.rate",
+        slack >= 0,
+        4,
+        slack,
+        None,
+        0.0,
+        fitted_exponent=fit.exponent,
+        exponent_ci=fit.ci,
+        claimed_exponent=-0.5,
+        rate=fit,
+        message="synthetic x^-1/2",
+    )
 
 
 @pytest.fixture
 def synthetic(monkeypatch):
     """Three throw-away claims, tagged 'test-cli': an inequality, a rate (with a plot) and a counterexample."""
     claims = [
-        property_claim(id="test.cli.square", statement="x^2 >= x for integers", latex="x^2 \\ge x", source="arithmetic",
-                       kind="inequality", tags=("test-cli",), strategy=lambda: st.integers(-10, 10), registry=False)(
-            lambda x: Slack(float(x * x - x), scale=float(x * x) + 1.0)),
-        Claim("test.cli.rate", "y ~ x^-1/2", "y \\propto x^{-1/2}", "arithmetic", "rate", ("test-cli",),
-              check=_rate_check, published_form="y = 3 x^-1/2", claimed_exponent=-0.5),
-        property_claim(id="test.cli.some-large", statement="not every integer in [0, 100] is < 50",
-                       latex="\\exists x \\ge 50", source="arithmetic", kind="counterexample", tags=("test-cli",),
-                       strategy=lambda: st.integers(0, 100), registry=False)(lambda x: Slack(49.5 - x, scale=49.5)),
+        property_claim(
+            id="test.cli.square",
+            statement="x^2 >= x for integers",
+            latex="x^2 \\ge x",
+            source="arithmetic",
+            kind="inequality",
+            tags=("test-cli",),
+            strategy=lambda: st.integers(-10, 10),
+            registry=False,
+        )(lambda x: Slack(float(x * x - x), scale=float(x * x) + 1.0)),
+        Claim(
+            "test.cli.rate",
+            "y ~ x^-1/2",
+            "y \\propto x^{-1/2}",
+            "arithmetic",
+            "rate",
+            ("test-cli",),
+            check=_rate_check,
+            published_form="y = 3 x^-1/2",
+            claimed_exponent=-0.5,
+        ),
+        property_claim(
+            id="test.cli.some-large",
+            statement="not every integer in [0, 100] is < 50",
+            latex="\\exists x \\ge 50",
+            source="arithmetic",
+            kind="counterexample",
+            tags=("test-cli",),
+            strategy=lambda: st.integers(0, 100),
+            registry=False,
+        )(lambda x: Slack(49.5 - x, scale=49.5)),
     ]
     for c in claims:
         monkeypatch.setitem(_REGISTRY, c.id, c)
@@ -46,8 +80,20 @@ def synthetic(monkeypatch):
 
 def test_check_writes_markdown_report(tmp_path, capsys, synthetic):
     report = tmp_path / "out.md"
-    code = main(["check", "--claim", "test.cli.square", "--claim", "test.cli.rate",
-                 "--examples", "5", "--report", str(report), "--no-progress"])
+    code = main(
+        [
+            "check",
+            "--claim",
+            "test.cli.square",
+            "--claim",
+            "test.cli.rate",
+            "--examples",
+            "5",
+            "--report",
+            str(report),
+            "--no-progress",
+        ]
+    )
     out = capsys.readouterr().out
     assert code == 0
     assert "test.cli.square" in out and "2 passed, 0 failed" in out
@@ -96,8 +142,13 @@ def test_html_report_is_well_formed(tmp_path, synthetic):
 
 def test_failing_claim_exits_nonzero_and_prints_counterexample(tmp_path, monkeypatch, capsys):
     c = property_claim(
-        id="test.cli-false", statement="every integer in [0, 100] is < 50", latex="x < 50",
-        source="none: deliberately false", kind="inequality", strategy=lambda: st.integers(0, 100), registry=False,
+        id="test.cli-false",
+        statement="every integer in [0, 100] is < 50",
+        latex="x < 50",
+        source="none: deliberately false",
+        kind="inequality",
+        strategy=lambda: st.integers(0, 100),
+        registry=False,
     )(lambda x: 49.5 - x)
     monkeypatch.setitem(_REGISTRY, c.id, c)
     report = tmp_path / "fail.md"
@@ -133,8 +184,10 @@ def test_list_and_bad_arguments(capsys, tmp_path):
 def test_counterexample_claim_reports_a_positive_slack_and_its_witness(tmp_path, capsys, synthetic):
     # issue 11: the table showed a negative "worst slack" next to PASS for a counterexample claim
     report = tmp_path / "cx.md"
-    assert main(["check", "--claim", "test.cli.some-large", "--examples", "30",
-                 "--report", str(report), "--no-progress"]) == 0
+    assert (
+        main(["check", "--claim", "test.cli.some-large", "--examples", "30", "--report", str(report), "--no-progress"])
+        == 0
+    )
     (row,) = [line for line in report.read_text().splitlines() if line.startswith("| [")]
     cells = [c.strip() for c in row.split("|")[1:-1]]
     slack, rel, verdict = float(cells[3]), float(cells[4]), cells[5]

@@ -82,8 +82,13 @@ def test_counterexample_kind_passes_when_a_witness_exists():
     # 'T is not a gamma^2-contraction', searched with the library's own contraction slack (as the registered
     # claim bellman.optimality.not-gamma-squared does; the registered claims run once, in test_claims.py)
     c = property_claim(
-        id="test.not-gamma-squared", statement="T is not a gamma^2-contraction", latex="l", source="src",
-        kind="counterexample", strategy=lambda: _mdp_two_vectors(), registry=False,
+        id="test.not-gamma-squared",
+        statement="T is not a gamma^2-contraction",
+        latex="l",
+        source="src",
+        kind="counterexample",
+        strategy=lambda: _mdp_two_vectors(),
+        registry=False,
     )(lambda inst: _contraction_slack(inst[0], inst[1], inst[2], None, inst[0].gamma ** 2))
     r = c.run(examples=10)
     assert r.passed and r.counterexample is not None and r.counterexample.slack < 0
@@ -94,8 +99,13 @@ def test_counterexample_kind_passes_when_a_witness_exists():
 
 def test_counterexample_kind_without_a_witness_fails_with_nonpositive_slack():
     c = property_claim(
-        id="test.no-witness", statement="some integer in [0, 10] exceeds 10", latex="x > 10", source="none",
-        kind="counterexample", strategy=lambda: st.integers(0, 10), registry=False,
+        id="test.no-witness",
+        statement="some integer in [0, 10] exceeds 10",
+        latex="x > 10",
+        source="none",
+        kind="counterexample",
+        strategy=lambda: st.integers(0, 10),
+        registry=False,
     )(lambda x: Slack(10.0 - x, scale=10.0))  # the refuted statement x <= 10 holds everywhere
     r = c.run(examples=20)
     assert not r.passed and r.counterexample is None and r.worst_slack == -0.0 and r.relative_slack <= 0
@@ -171,8 +181,13 @@ def test_recheck_needs_evaluate():
 
 def test_temporary_registration_is_visible_to_run_claims(monkeypatch):
     c = property_claim(
-        id="test.false-registered", statement="every integer in [0, 100] is < 50", latex="x < 50",
-        source="none: deliberately false", kind="inequality", strategy=lambda: st.integers(0, 100), registry=False,
+        id="test.false-registered",
+        statement="every integer in [0, 100] is < 50",
+        latex="x < 50",
+        source="none: deliberately false",
+        kind="inequality",
+        strategy=lambda: st.integers(0, 100),
+        registry=False,
     )(lambda x: 49.5 - x)
     monkeypatch.setitem(_REGISTRY, c.id, c)
     (r,) = run_claims(c.id, examples=30)

@@ -11,7 +11,9 @@ from rltheory.linear import LSVIUCB, LinUCB
 from rltheory.simulation import Agent, EpisodicAgent, NoParams, agent_from_spec, registered_agents
 
 
-@pytest.mark.parametrize("agent", [UCB1(alpha=1.5), KLUCB(c=3.0, family="gaussian", sigma=0.5), EXP3(), LinUCB(), LSVIUCB(beta=0.2)])
+@pytest.mark.parametrize(
+    "agent", [UCB1(alpha=1.5), KLUCB(c=3.0, family="gaussian", sigma=0.5), EXP3(), LinUCB(), LSVIUCB(beta=0.2)]
+)
 def test_spec_round_trip_through_json_for_every_kind(agent):
     spec = json.loads(json.dumps(agent.to_spec()))
     assert spec == {"type": agent.name, "params": agent.params()}

@@ -144,8 +144,13 @@ def test_invalid_and_disallowed_actions_are_reported_with_their_round():
     mdp = _cycle()
     with pytest.raises(ValueError, match="round 8 of run 0"):
         simulate(mdp, OutOfRange(), n_rounds=20, n_runs=1)
-    masked = FiniteMDP(mdp.P, mdp.R, gamma=1.0, action_mask=[[True, True], [True, True], [True, False]],
-                       initial_distribution=[1.0, 0.0, 0.0])
+    masked = FiniteMDP(
+        mdp.P,
+        mdp.R,
+        gamma=1.0,
+        action_mask=[[True, True], [True, True], [True, False]],
+        initial_distribution=[1.0, 0.0, 0.0],
+    )
     with pytest.raises(ValueError, match="disallowed by the action mask at round 3 of run 0"):
         simulate(masked, FixedPolicy(actions=(1, 1, 1)), n_rounds=20, n_runs=1)
 

@@ -100,8 +100,12 @@ def test_regret_variants_are_validated_concatenated_saved_and_loaded(tmp_path):
     pulls = np.zeros((3, 2, 2))
     whole = RegretCurve.from_runs(times, strong, strong, pulls, 0, {"seed": 0}, regret_variants={"weak": weak})
     assert not whole.regret_variants["weak"].flags.writeable
-    parts = [RegretCurve.from_runs(times, strong[a:b], strong[a:b], pulls[a:b], a, {"seed": 0},
-                                   regret_variants={"weak": weak[a:b]}) for a, b in ((0, 1), (1, 3))]
+    parts = [
+        RegretCurve.from_runs(
+            times, strong[a:b], strong[a:b], pulls[a:b], a, {"seed": 0}, regret_variants={"weak": weak[a:b]}
+        )
+        for a, b in ((0, 1), (1, 3))
+    ]
     merged = RegretCurve.concatenate(parts)
     np.testing.assert_array_equal(merged.regret_variants["weak"], weak)
     np.testing.assert_array_equal(merged.variant("weak").mean, weak.mean(axis=0))

@@ -59,8 +59,11 @@ def test_agent_defined_in_a_function_runs_uncached_and_says_so(caplog):
     class AlwaysFirst(BanditAgent):
         name = "TestAlwaysFirstLocal"
 
-    AlwaysFirst.init, AlwaysFirst.select, AlwaysFirst.update = (staticmethod(init), staticmethod(select),
-                                                                 staticmethod(update))
+    AlwaysFirst.init, AlwaysFirst.select, AlwaysFirst.update = (
+        staticmethod(init),
+        staticmethod(select),
+        staticmethod(update),
+    )
     with caplog.at_level(logging.INFO, logger="rltheory.compile"):
         curve = simulate(BernoulliBandit([0.2, 0.9]), AlwaysFirst(), n_rounds=10, n_runs=1, checkpoints=1)
     np.testing.assert_allclose(curve.final, [10 * (0.9 - 0.2)], rtol=1e-15)  # 10 pulls of the worse arm

@@ -56,8 +56,13 @@ def _as_tuple(a):
 
 def _game(seed, S=3, A=2, B=3, H=3):
     rng = np.random.default_rng(seed)
-    return MarkovGame(rng.dirichlet(np.ones(S), size=(S, A, B)), rng.uniform(-1, 1, size=(S, A, B)), gamma=0.9,
-                      horizon=H, initial_distribution=rng.dirichlet(np.ones(S)))
+    return MarkovGame(
+        rng.dirichlet(np.ones(S), size=(S, A, B)),
+        rng.uniform(-1, 1, size=(S, A, B)),
+        gamma=0.9,
+        horizon=H,
+        initial_distribution=rng.dirichlet(np.ones(S)),
+    )
 
 
 def _exact_gap(game, joint):
@@ -76,8 +81,7 @@ def test_gap_is_the_exact_duality_gap_of_the_marginals(correlated):
         mu, nu = rng.dirichlet(np.ones(A), size=(H, S)), rng.dirichlet(np.ones(B), size=(H, S))
         joint = mu[..., :, None] * nu[..., None, :]
     K = 7
-    curve = simulate(game, FixedJointPolicy(joint=_as_tuple(joint)), n_episodes=K, n_runs=2, seed=3,
-                     checkpoints=[1, K])
+    curve = simulate(game, FixedJointPolicy(joint=_as_tuple(joint)), n_episodes=K, n_runs=2, seed=3, checkpoints=[1, K])
     gap = _exact_gap(game, joint)
     assert gap > 0.0
     scale = 64 * (S + A * B) * H * np.finfo(float).eps * (1 + np.abs(game.R).max()) * H

@@ -53,7 +53,9 @@ def assert_pinned(key, curve):
 
 @pytest.mark.parametrize("name", sorted(POLICIES))
 def test_bernoulli_curves_are_bit_identical(name):
-    assert_pinned(f"bernoulli/{name}", simulate(BERNOULLI, POLICIES[name], n_rounds=3000, n_runs=6, seed=3, checkpoints=15))
+    assert_pinned(
+        f"bernoulli/{name}", simulate(BERNOULLI, POLICIES[name], n_rounds=3000, n_runs=6, seed=3, checkpoints=15)
+    )
 
 
 def test_chunk_with_run_start_is_bit_identical():
@@ -82,15 +84,23 @@ def test_sequence_curves_are_bit_identical(name):
 def _linear():
     from rltheory import linear as L
 
-    return L, L.LinearBandit.random(4, 12, noise_sigma=0.5, rng=0), L.LinearBandit.random(3, 6, n_contexts=5, noise_sigma=0.3, rng=1)
+    return (
+        L,
+        L.LinearBandit.random(4, 12, noise_sigma=0.5, rng=0),
+        L.LinearBandit.random(3, 6, n_contexts=5, noise_sigma=0.3, rng=1),
+    )
 
 
 @pytest.mark.parametrize("name", ["LinUCB", "LinTS", "LinUCB-scaled"])
 def test_linear_bandit_curves_are_bit_identical(name):
     L, fixed, contextual = _linear()
-    agent = {"LinUCB": L.LinUCB(), "LinTS": L.LinTS(), "LinUCB-scaled": L.LinUCB(radius_scale=0.3, regularization=2.0)}[name]
+    agent = {"LinUCB": L.LinUCB(), "LinTS": L.LinTS(), "LinUCB-scaled": L.LinUCB(radius_scale=0.3, regularization=2.0)}[
+        name
+    ]
     assert_pinned(f"linear-fixed/{name}", simulate(fixed, agent, n_rounds=1500, n_runs=4, seed=7, checkpoints=10))
-    assert_pinned(f"linear-contextual/{name}", simulate(contextual, agent, n_rounds=800, n_runs=3, seed=8, checkpoints=8))
+    assert_pinned(
+        f"linear-contextual/{name}", simulate(contextual, agent, n_rounds=800, n_runs=3, seed=8, checkpoints=8)
+    )
 
 
 @pytest.mark.parametrize("name", ["LSVIUCB", "LMCLSVI"])

@@ -21,9 +21,13 @@ def test_budget_keyword_follows_the_problem_kind():
     mdp = LinearMDP.random(3, 2, 2, horizon=3, rng=0)
     assert simulate(lin, LinUCB(), n_rounds=20, n_runs=1, checkpoints=2).unit == "rounds"
     assert simulate(mdp, LSVIUCB(beta=0.1), n_episodes=5, n_runs=1, checkpoints=2).unit == "episodes"
-    with pytest.raises(ValueError, match="a problem of the episodic kind takes its budget as n_episodes=, not n_rounds="):
+    with pytest.raises(
+        ValueError, match="a problem of the episodic kind takes its budget as n_episodes=, not n_rounds="
+    ):
         simulate(mdp, LSVIUCB(), n_rounds=5)
-    with pytest.raises(ValueError, match="LSVIUCB is an agent of the episodic kind; a problem of the bandit kind needs a BanditAgent"):
+    with pytest.raises(
+        ValueError, match="LSVIUCB is an agent of the episodic kind; a problem of the bandit kind needs a BanditAgent"
+    ):
         simulate(B, LSVIUCB(), n_rounds=5)
 
 

@@ -29,8 +29,6 @@ def fp_slack(mdp):
     return 8 * (mdp.n_states + 2) * EPS * (value_scale(mdp) + 1.0) / (1.0 - mdp.gamma)
 
 
-
-
 def actions_of(curve, run=0):
     """The action of every round of a curve recorded at every round (``checkpoints=np.arange(1, T + 1)``)."""
     pulls = np.asarray(curve.pulls[run])
@@ -69,6 +67,8 @@ def step_continuing_agent(problem, agent, n_rounds, *, seed=0, run=0, watch=None
         type(agent).observe(params, state, t, s, a, x, s2, rng)
         s = s2
     return actions
+
+
 # ---------------------------------------------------------------- learning from samples
 #: Failure probability of the statistical checks of the sample-based tests (each check holds with probability
 #: at least 1 - STAT_DELTA by the inequality it uses; seeds are fixed, so a pass is reproducible).

@@ -15,13 +15,19 @@ from rltheory.tabular._learning_reference import reference_run
 def small_mdp(seed=0, S=4, A=2, H=3, scale=1.0):
     """A dense random episodic MDP (every transition positive), rewards in [0, scale]."""
     rng = np.random.default_rng(seed)
-    return FiniteMDP(rng.dirichlet(np.ones(S), size=(S, A)), scale * rng.uniform(0, 1, (S, A)), gamma=1.0, horizon=H,
-                     initial_distribution=rng.dirichlet(np.ones(S)))
+    return FiniteMDP(
+        rng.dirichlet(np.ones(S), size=(S, A)),
+        scale * rng.uniform(0, 1, (S, A)),
+        gamma=1.0,
+        horizon=H,
+        initial_distribution=rng.dirichlet(np.ones(S)),
+    )
 
 
 def assert_parity(problem, agent, n_episodes=40, seed=5, runs=(0, 3)):
-    curve = simulate(problem, agent, n_episodes=n_episodes, n_runs=max(runs) + 1, seed=seed,
-                     checkpoints=np.arange(1, n_episodes + 1))
+    curve = simulate(
+        problem, agent, n_episodes=n_episodes, n_runs=max(runs) + 1, seed=seed, checkpoints=np.arange(1, n_episodes + 1)
+    )
     assert np.array_equal(curve.times, np.arange(1, n_episodes + 1))
     H = (problem.mdp if isinstance(problem, NoisyRewards) else problem).horizon
     A = curve.pulls.shape[2]

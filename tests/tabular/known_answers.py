@@ -76,9 +76,7 @@ def sympy_policy_values(P, R, gamma, policy, terminal_states=()):
     S = len(policy)
     idx = [s for s in range(S) if s not in set(terminal_states)]
     g = sympy.nsimplify(gamma) if not isinstance(gamma, sympy.Basic) else gamma
-    M = sympy.Matrix(
-        [[(1 if i == j else 0) - g * sympy.Rational(P[i][policy[i]][j]) for j in idx] for i in idx]
-    )
+    M = sympy.Matrix([[(1 if i == j else 0) - g * sympy.Rational(P[i][policy[i]][j]) for j in idx] for i in idx])
     r = sympy.Matrix([sympy.Rational(R[i][policy[i]]) for i in idx])
     sol = M.LUsolve(r) if idx else sympy.Matrix([])
     v = [sympy.Integer(0)] * S
@@ -179,9 +177,7 @@ PUTERMAN_TWO_STATE_MASK = [[True, True], [True, False]]
 
 
 def puterman_two_state(gamma, representation: str = "dense") -> FiniteMDP:
-    return build(
-        PUTERMAN_TWO_STATE_P, PUTERMAN_TWO_STATE_R, gamma, representation, action_mask=PUTERMAN_TWO_STATE_MASK
-    )
+    return build(PUTERMAN_TWO_STATE_P, PUTERMAN_TWO_STATE_R, gamma, representation, action_mask=PUTERMAN_TWO_STATE_MASK)
 
 
 def puterman_two_state_symbolic():
@@ -256,7 +252,18 @@ def gamblers_ruin_duration(N: int, p) -> list[F]:
 # (three decision epochs), zero terminal reward. The state-action data are as
 # reproduced in QuantEcon's test suite (quantecon/markov/tests/test_ddp.py,
 # TestFiniteHorizon, which cites the same sections).
-_INV_PAIRS = [(0, 0, 0), (0, 1, -1), (0, 2, -2), (0, 3, -5), (1, 0, 5), (1, 1, 0), (1, 2, -3), (2, 0, 6), (2, 1, -1), (3, 0, 5)]
+_INV_PAIRS = [
+    (0, 0, 0),
+    (0, 1, -1),
+    (0, 2, -2),
+    (0, 3, -5),
+    (1, 0, 5),
+    (1, 1, 0),
+    (1, 2, -3),
+    (2, 0, 6),
+    (2, 1, -1),
+    (3, 0, 5),
+]
 _INV_NEXT = {  # distribution of the next stock given stock-after-order u = s + a
     0: [1, 0, 0, 0],
     1: [F(3, 4), F(1, 4), 0, 0],
@@ -303,8 +310,12 @@ def discounted_catalogue() -> tuple[KnownAnswer, ...]:
             "Puterman (2005), Sec. 3.1 Fig. 3.1.1, Example 6.2.1",
             lambda rep: puterman_two_state(F(1, 2), rep),
         ),
-        _discounted_entry("invest_chain_gamma_9_10", "sympy-derived (this catalogue)", lambda rep: invest_chain(F(9, 10), rep)),
-        _discounted_entry("invest_chain_gamma_1_3", "sympy-derived (this catalogue)", lambda rep: invest_chain(F(1, 3), rep)),
+        _discounted_entry(
+            "invest_chain_gamma_9_10", "sympy-derived (this catalogue)", lambda rep: invest_chain(F(9, 10), rep)
+        ),
+        _discounted_entry(
+            "invest_chain_gamma_1_3", "sympy-derived (this catalogue)", lambda rep: invest_chain(F(1, 3), rep)
+        ),
         _discounted_entry(
             "puterman_inventory_discounted_gamma_9_10",
             "Puterman (2005), Sec. 3.2.2 model; v* sympy-derived",
@@ -460,8 +471,9 @@ def gamblers_problem_values(goal: int = 100, p_heads=F(2, 5)) -> tuple[F, ...]:
     v = [F(0)] + [F(int(r[0].numerator), int(r[0].denominator)) for r in x] + [F(0)]  # v(goal) = 0: terminal
     # q(s, a) = p (1[s + a = goal] + v(s + a)) + (1 - p) v(s - a): the reward is paid on entering the goal
     for s in range(1, goal):
-        best = max(p * ((1 if s + a == goal else 0) + v[s + a]) + (1 - p) * v[s - a]
-                   for a in range(1, min(s, goal - s) + 1))
+        best = max(
+            p * ((1 if s + a == goal else 0) + v[s + a]) + (1 - p) * v[s - a] for a in range(1, min(s, goal - s) + 1)
+        )
         if best != v[s]:
             raise AssertionError(f"bold play is not optimal at s = {s}: {best} > {v[s]}")
     return tuple(v)

@@ -125,7 +125,13 @@ def test_mixing_time_refuses_periodic_and_multichain():
 
 # ------------------------------------------------------------ gain and bias
 @settings(max_examples=60)
-@given(st.one_of(sparse_mdps(), finite_mdps(n_states=st.integers(1, 5), n_actions=st.integers(1, 3), action_mask=True).map(_average_model)), st.data())
+@given(
+    st.one_of(
+        sparse_mdps(),
+        finite_mdps(n_states=st.integers(1, 5), n_actions=st.integers(1, 3), action_mask=True).map(_average_model),
+    ),
+    st.data(),
+)
 def test_gain_and_bias_solve_the_evaluation_equations(mdp, data):
     pi = data.draw(policies(mdp, deterministic=data.draw(st.booleans())))
     res = gain_and_bias(mdp, pi)
@@ -143,7 +149,11 @@ def test_gain_and_bias_solve_the_evaluation_equations(mdp, data):
     assert res.residual <= tol
     # P* is stochastic and idempotent, P P* = P* P = P* (Puterman, Theorem A.2)
     Ps = res.limiting_matrix
-    assert np.max(np.abs(Ps @ Ps - Ps)) <= tol and np.max(np.abs(P @ Ps - Ps)) <= tol and np.max(np.abs(Ps @ P - Ps)) <= tol
+    assert (
+        np.max(np.abs(Ps @ Ps - Ps)) <= tol
+        and np.max(np.abs(P @ Ps - Ps)) <= tol
+        and np.max(np.abs(Ps @ P - Ps)) <= tol
+    )
 
 
 @pytest.mark.parametrize("seed", range(4))
@@ -234,7 +244,14 @@ def test_multichain_policy_iteration_is_optimal_on_every_state(mdp):
 
 
 @settings(max_examples=40)
-@given(st.one_of(sparse_mdps(), finite_mdps(n_states=st.integers(1, 5), n_actions=st.integers(1, 3), sparse=st.booleans(), action_mask=True).map(_average_model)))
+@given(
+    st.one_of(
+        sparse_mdps(),
+        finite_mdps(
+            n_states=st.integers(1, 5), n_actions=st.integers(1, 3), sparse=st.booleans(), action_mask=True
+        ).map(_average_model),
+    )
+)
 def test_rvi_bounds_bracket_the_optimal_gain(mdp):
     if not classify(mdp).weakly_communicating:
         with pytest.raises(ValueError, match="average_reward_policy_iteration"):
@@ -390,4 +407,6 @@ def test_lp_policy_on_states_without_occupancy():
     res = average_reward_linear_programming(mdp)
     np.testing.assert_allclose(res.gain, 1.0, atol=1e-12)
     assert res.gain_upper >= 1.0 - 1e-12 and abs(res.objective - 1.0) <= 1e-6
-    np.testing.assert_allclose(gain_and_bias(mdp, res.policy).gain, average_reward_policy_iteration(mdp).gain, atol=1e-12)
+    np.testing.assert_allclose(
+        gain_and_bias(mdp, res.policy).gain, average_reward_policy_iteration(mdp).gain, atol=1e-12
+    )

@@ -38,5 +38,6 @@ def test_theorem_5_formula_and_conditions():
     with pytest.raises(ValueError, match=r"needs T >= D S A = 2000"):
         ucrl2_lower_bound(10, 10, 20.0, [1999.0])
     # a reference curve outside the theorem's conditions, on request
-    np.testing.assert_allclose(ucrl2_lower_bound(6, 2, 15.0, [100.0], check_conditions=False),
-                               [0.015 * math.sqrt(15 * 6 * 2 * 100)])
+    np.testing.assert_allclose(
+        ucrl2_lower_bound(6, 2, 15.0, [100.0], check_conditions=False), [0.015 * math.sqrt(15 * 6 * 2 * 100)]
+    )

@@ -54,8 +54,9 @@ def test_the_discounted_optimal_policy_is_nearly_gain_optimal(seed):
 def test_learned_policy_is_epsilon_optimal_with_enough_samples():
     mdp = _ergodic(7)
     g_star = float(np.max(average_reward_policy_iteration(mdp).gain))
-    res = average_reward_reduction(generative_samples(mdp, 100_000, rng=0), epsilon=0.01, mixing_time=2.0,
-                                   reward_perturbation=1e-6, rng=0)
+    res = average_reward_reduction(
+        generative_samples(mdp, 100_000, rng=0), epsilon=0.01, mixing_time=2.0, reward_perturbation=1e-6, rng=0
+    )
     assert res.gamma == pytest.approx(0.995)
     assert g_star - float(np.max(gain_and_bias(mdp, res.policy).gain)) <= 0.01
 

@@ -16,8 +16,12 @@ from rltheory.tabular import FiniteMDP, cmorl, crowding_distance, hypervolume, p
 @pytest.mark.parametrize("seed,S,A,k", [(0, 4, 3, 2), (1, 5, 2, 2), (2, 4, 3, 3)])
 def test_cmorl_points_are_efficient_and_its_hypervolume_is_sandwiched(seed, S, A, k):
     rng = np.random.default_rng(seed)
-    mdp = FiniteMDP(rng.dirichlet(np.full(S, 0.5), size=(S, A)), np.zeros((S, A)), gamma=0.85,
-                    initial_distribution=rng.dirichlet(np.ones(S)))
+    mdp = FiniteMDP(
+        rng.dirichlet(np.full(S, 0.5), size=(S, A)),
+        np.zeros((S, A)),
+        gamma=0.85,
+        initial_distribution=rng.dirichlet(np.ones(S)),
+    )
     r = rng.uniform(-1, 1, size=(k, S, A))
     front = pareto_front(mdp, r)
     ref = np.asarray(front.values).min(axis=0) - 0.5
@@ -44,8 +48,9 @@ def test_crowding_distance_by_hand():
 
 def test_errors():
     rng = np.random.default_rng(0)
-    mdp = FiniteMDP(rng.dirichlet(np.ones(2), size=(2, 2)), np.zeros((2, 2)), gamma=0.9,
-                    initial_distribution=[0.5, 0.5])
+    mdp = FiniteMDP(
+        rng.dirichlet(np.ones(2), size=(2, 2)), np.zeros((2, 2)), gamma=0.9, initial_distribution=[0.5, 0.5]
+    )
     r = rng.uniform(size=(2, 2, 2))
     with pytest.raises(ValueError, match="reference"):
         cmorl(mdp, r, [0.0])

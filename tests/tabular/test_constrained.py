@@ -160,8 +160,15 @@ def test_certificate_residuals_and_occupancy_identity():
 @settings(max_examples=25)
 @given(data=st.data())
 def test_basic_solution_randomizes_in_at_most_m_states(data):
-    mdp = data.draw(finite_mdps(n_states=st.integers(1, 6), n_actions=st.integers(1, 4), gamma=st.floats(0.1, 0.95),
-                                sparse=st.booleans(), action_mask=True))
+    mdp = data.draw(
+        finite_mdps(
+            n_states=st.integers(1, 6),
+            n_actions=st.integers(1, 4),
+            gamma=st.floats(0.1, 0.95),
+            sparse=st.booleans(),
+            action_mask=True,
+        )
+    )
     m = data.draw(st.integers(1, 3))
     S, A = mdp.n_states, mdp.n_actions
     seed = data.draw(st.integers(0, 2**32 - 1))
@@ -217,8 +224,9 @@ def test_bad_arguments():
         constrained_lp(mdp)
     with pytest.raises(RuntimeError, match=r"ended with status"):
         with pytest.warns(UserWarning):
-            constrained_lp(_random_cmdp(np.random.default_rng(2), 12, 3, 2)[0], solver="CLARABEL",
-                           solver_options={"max_iter": 1})
+            constrained_lp(
+                _random_cmdp(np.random.default_rng(2), 12, 3, 2)[0], solver="CLARABEL", solver_options={"max_iter": 1}
+            )
 
 
 # ---------------------------------------------------------------- primal-dual

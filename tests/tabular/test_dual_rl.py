@@ -19,8 +19,13 @@ def instance(seed, S=4, A=3, mask=False):
     if mask:
         action_mask = rng.uniform(size=(S, A)) < 0.7
         action_mask[:, 0] = True
-    mdp = FiniteMDP(rng.dirichlet(np.ones(S), size=(S, A)), rng.uniform(-1, 1, size=(S, A)), gamma=0.85,
-                    initial_distribution=rng.dirichlet(np.ones(S)), action_mask=action_mask)
+    mdp = FiniteMDP(
+        rng.dirichlet(np.ones(S), size=(S, A)),
+        rng.uniform(-1, 1, size=(S, A)),
+        gamma=0.85,
+        initial_distribution=rng.dirichlet(np.ones(S)),
+        action_mask=action_mask,
+    )
     dO = rng.dirichlet(np.ones(S * A)).reshape(S, A)
     if mask:
         dO = np.where(action_mask, dO, 0.0)
@@ -45,8 +50,11 @@ def test_dual_optimum_equals_primal_and_kkt_recovers_the_occupancy(divergence, s
         d0 = (1 - mdp.gamma) * discounted_occupancy(mdp, lp.policy, initial_distribution=mu)
         with np.errstate(divide="ignore", invalid="ignore"):
             w = np.where(dO > 0, d0 / np.where(dO > 0, dO, 1), 0)
-        f = {"kl": np.where(w > 0, w * np.log(np.where(w > 0, w, 1)), 0), "chi2": (w - 1) ** 2,
-             "tv": 0.5 * np.abs(w - 1)}[divergence]
+        f = {
+            "kl": np.where(w > 0, w * np.log(np.where(w > 0, w, 1)), 0),
+            "chi2": (w - 1) ** 2,
+            "tv": 0.5 * np.abs(w - 1),
+        }[divergence]
         Df0 = float(np.sum(np.where(np.asarray(mdp.action_mask), dO * f, 0)))
         assert J_star - alpha * Df0 - 1e-7 <= res.primal_value <= J_star + 1e-7
 
@@ -73,8 +81,9 @@ def test_the_unconstrained_dual_minimized_by_lbfgs_matches(divergence):
 @pytest.mark.parametrize("divergence", ["kl", "chi2", "tv"])
 def test_conjugates_against_a_brute_force_supremum(divergence):
     w = np.linspace(0, 50, 500_001)
-    f = {"kl": np.where(w > 0, w * np.log(np.where(w > 0, w, 1)), 0), "chi2": (w - 1) ** 2,
-         "tv": 0.5 * np.abs(w - 1)}[divergence]
+    f = {"kl": np.where(w > 0, w * np.log(np.where(w > 0, w, 1)), 0), "chi2": (w - 1) ** 2, "tv": 0.5 * np.abs(w - 1)}[
+        divergence
+    ]
     for y in (-3.0, -1.0, -0.5, 0.0, 0.3, 0.5, 1.5):
         if divergence == "tv" and y > 0.5:
             assert conjugate_generator("tv", y) == np.inf

@@ -82,5 +82,6 @@ def test_bad_inputs_are_refused():
     with pytest.raises(ValueError, match="rollout_length"):
         rollout_value_learning(mdp, [0], 0, q_init=np.zeros((4, 2)))
     with pytest.raises(ValueError):
-        rollout_value_learning(FiniteMDP(np.ones((1, 1, 1)), np.zeros((1, 1)), gamma=1.0, horizon=2), [0], 1,
-                               q_init=np.zeros((1, 1)))
+        rollout_value_learning(
+            FiniteMDP(np.ones((1, 1, 1)), np.zeros((1, 1)), gamma=1.0, horizon=2), [0], 1, q_init=np.zeros((1, 1))
+        )

@@ -41,8 +41,11 @@ def _every_greedy_policy_is_optimal(mdp, q, tol=1e-9):
     """Brute force over every deterministic greedy policy (the definition), by exact evaluation."""
     H, S, A = q.shape
     j_star = float(np.asarray(mdp.initial_distribution) @ backward_induction(mdp).v[0])
-    choices = [np.flatnonzero(q[t, s] >= q[t, s].max() - tol * max(1.0, abs(q[t, s].max())))
-               for t in range(H) for s in range(S)]
+    choices = [
+        np.flatnonzero(q[t, s] >= q[t, s].max() - tol * max(1.0, abs(q[t, s].max())))
+        for t in range(H)
+        for s in range(S)
+    ]
     for pick in itertools.product(*choices):
         pi = np.array(pick, dtype=np.int64).reshape(H, S)
         if finite_horizon_policy_evaluation(mdp, pi).value < j_star - 1e-9:

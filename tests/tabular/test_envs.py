@@ -54,9 +54,11 @@ def test_gridworld_slip_convention_interior_and_walls():
     assert_stochastic(mdp)
     s = cell_to_state((5, 5), 2, 2, walls=[(1, 2)])
     up_blocked = s  # (1, 2) is a wall: moving up stays in place
-    nbr = {RIGHT: cell_to_state((5, 5), 2, 3, walls=[(1, 2)]),
-           DOWN: cell_to_state((5, 5), 3, 2, walls=[(1, 2)]),
-           LEFT: cell_to_state((5, 5), 2, 1, walls=[(1, 2)])}
+    nbr = {
+        RIGHT: cell_to_state((5, 5), 2, 3, walls=[(1, 2)]),
+        DOWN: cell_to_state((5, 5), 3, 2, walls=[(1, 2)]),
+        LEFT: cell_to_state((5, 5), 2, 1, walls=[(1, 2)]),
+    }
     P = mdp.P
     # intended direction 1 - slip, each other direction slip / 3
     assert P[s, RIGHT, nbr[RIGHT]] == pytest.approx(1 - slip, abs=1e-15)
@@ -131,8 +133,14 @@ def test_gridworld_open_grid_manhattan_distance(sparse):
 
 
 def test_gridworld_dense_and_sparse_identical():
-    kwargs = dict(walls=[(1, 1), (2, 3)], slip=0.15, step_reward=-0.04,
-                  terminal_rewards={(0, 4): 1.0, (1, 4): -1.0}, gamma=0.95, start=(3, 0))
+    kwargs = dict(
+        walls=[(1, 1), (2, 3)],
+        slip=0.15,
+        step_reward=-0.04,
+        terminal_rewards={(0, 4): 1.0, (1, 4): -1.0},
+        gamma=0.95,
+        start=(3, 0),
+    )
     d = gridworld((4, 5), sparse=False, **kwargs)
     s = gridworld((4, 5), sparse=True, **kwargs)
     assert not d.is_sparse and s.is_sparse
@@ -155,7 +163,7 @@ def test_gridworld_large_is_sparse_and_structured():
     counts = np.diff(mdp.P.indptr)
     assert counts.max() <= 4
     assert mdp.terminal_states.tolist() == [S - 1]
-    assert np.all(counts[4 * (S - 1): 4 * S] == 1)
+    assert np.all(counts[4 * (S - 1) : 4 * S] == 1)
     # an interior cell: four neighbours, the intended one with probability 0.9
     s = cell_to_state((n, n), 150, 150)
     row = mdp.P[[4 * s + RIGHT], :].toarray().ravel()
@@ -396,8 +404,11 @@ def test_dense_sizes_that_cannot_fit_are_refused_before_sampling(monkeypatch):
     """garnet(30000, 2, 2) dense tried to allocate 13.4 GiB (issue 11, sec. 4): refused with the size and the advice."""
     import rltheory.tabular._model as model
 
-    with pytest.raises(ValueError, match=r"garnet\(1000000, 2, 2\): a dense P of shape \(1000000, 2, 1000000\) would "
-                                         r"need 16000000000000 bytes \(14.6 TiB\).*pass sparse=True"):
+    with pytest.raises(
+        ValueError,
+        match=r"garnet\(1000000, 2, 2\): a dense P of shape \(1000000, 2, 1000000\) would "
+        r"need 16000000000000 bytes \(14.6 TiB\).*pass sparse=True",
+    ):
         garnet(10**6, 2, 2)
     assert garnet(10**5, 2, 2, sparse=True, rng=0).P.nnz == 4 * 10**5  # sparse input is the way
     monkeypatch.setattr(model, "dense_limit_bytes", lambda: 13 << 30)  # a 26 GiB machine
@@ -539,8 +550,7 @@ class _TableEnv:
 @needs_gym
 def test_from_gymnasium_merges_duplicates_and_terminates():
     table = {
-        0: {0: [(0.25, 1, 1.0, False), (0.25, 1, 3.0, False), (0.5, 0, 0.0, True)],
-            1: [(1.0, 1, -2.0, False)]},
+        0: {0: [(0.25, 1, 1.0, False), (0.25, 1, 3.0, False), (0.5, 0, 0.0, True)], 1: [(1.0, 1, -2.0, False)]},
         1: {0: [(1.0, 1, 0.0, True)], 1: [(0.5, 0, 4.0, False), (0.5, 1, 4.0, True)]},
     }
     mdp = from_gymnasium(_TableEnv(table, isd=np.array([1.0, 0.0])), gamma=0.9)

@@ -42,8 +42,9 @@ def hull_distance(DG, DB):
     M = np.hstack([DG.T, -DB.T])
     A_ub = np.vstack([np.hstack([M, -np.eye(n)]), np.hstack([-M, -np.eye(n)])])
     A_eq = np.vstack([np.r_[np.ones(g), np.zeros(b + n)], np.r_[np.zeros(g), np.ones(b), np.zeros(n)]])
-    res = so.linprog(c, A_ub=A_ub, b_ub=np.zeros(2 * n), A_eq=A_eq, b_eq=[1, 1], bounds=[(0, None)] * (g + b + n),
-                     method="highs")
+    res = so.linprog(
+        c, A_ub=A_ub, b_ub=np.zeros(2 * n), A_eq=A_eq, b_eq=[1, 1], bounds=[(0, None)] * (g + b + n), method="highs"
+    )
     return res.fun
 
 
@@ -63,8 +64,12 @@ def test_xor_soap_is_not_realizable_and_the_dual_is_the_witness():
 def test_margin_is_half_the_l1_distance_of_the_hulls_and_the_reward_realizes(seed):
     rng = np.random.default_rng(seed)
     S, A = 2 + seed % 2, 2
-    mdp = FiniteMDP(rng.dirichlet(np.ones(S), size=(S, A)), np.zeros((S, A)), gamma=0.7,
-                    initial_distribution=rng.dirichlet(np.ones(S)))
+    mdp = FiniteMDP(
+        rng.dirichlet(np.ones(S), size=(S, A)),
+        np.zeros((S, A)),
+        gamma=0.7,
+        initial_distribution=rng.dirichlet(np.ones(S)),
+    )
     n = A**S
     good = rng.uniform(size=n) < 0.5
     good[0], good[-1] = True, False
@@ -99,8 +104,12 @@ def test_a_conjunction_of_objective_constraints_is_not_expressible():
 def test_linear_orderings_are_realized_and_the_reward_reproduces_the_order(seed):
     rng = np.random.default_rng(10 + seed)
     S, A, k = 2, 2 + seed % 2, 2
-    mdp = FiniteMDP(rng.dirichlet(np.ones(S), size=(S, A)), np.zeros((S, A)), gamma=0.8,
-                    initial_distribution=rng.dirichlet(np.ones(S)))
+    mdp = FiniteMDP(
+        rng.dirichlet(np.ones(S), size=(S, A)),
+        np.zeros((S, A)),
+        gamma=0.8,
+        initial_distribution=rng.dirichlet(np.ones(S)),
+    )
     pv = deterministic_policy_values(mdp, rng.normal(size=(k, S, A)))
     w = rng.dirichlet(np.ones(k))
     scores = np.asarray(pv.values) @ w

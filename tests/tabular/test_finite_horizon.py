@@ -25,7 +25,13 @@ from .known_answers import (
 def _with_horizon(mdp, H, gamma=None):
     g = mdp.gamma if gamma is None else gamma
     if mdp.is_exact:
-        return FiniteMDP(mdp.P_exact, mdp.R_exact, gamma=mdp.gamma_exact if gamma is None else gamma, horizon=H, action_mask=mdp.action_mask)
+        return FiniteMDP(
+            mdp.P_exact,
+            mdp.R_exact,
+            gamma=mdp.gamma_exact if gamma is None else gamma,
+            horizon=H,
+            action_mask=mdp.action_mask,
+        )
     return FiniteMDP(mdp.P, mdp.R, gamma=g, horizon=H, action_mask=mdp.action_mask)
 
 
@@ -75,12 +81,16 @@ def test_matches_brute_force_over_markov_policies(mdp, H, gamma):
 def test_exact_equals_float(mdp, H):
     fh = _with_horizon(mdp, H)
     ex = backward_induction(fh, exact=True)
-    fl = backward_induction(_with_horizon(FiniteMDP(mdp.P_exact.astype(float), mdp.R_exact.astype(float), gamma=float(mdp.gamma_exact)), H))
+    fl = backward_induction(
+        _with_horizon(FiniteMDP(mdp.P_exact.astype(float), mdp.R_exact.astype(float), gamma=float(mdp.gamma_exact)), H)
+    )
     np.testing.assert_allclose(fl.v, ex.v_exact.astype(float), rtol=0, atol=_round_off(fh, H))
 
 
 @settings(max_examples=30)
-@given(finite_mdps(n_states=st.integers(1, 5), n_actions=st.integers(1, 3), gamma=st.floats(0.1, 0.9), action_mask=True))
+@given(
+    finite_mdps(n_states=st.integers(1, 5), n_actions=st.integers(1, 3), gamma=st.floats(0.1, 0.9), action_mask=True)
+)
 def test_approaches_infinite_horizon_value(mdp):
     """||v_0^H - v*||_inf <= gamma^H max|R| / (1 - gamma): the tail of the discounted sum."""
     v_star = policy_iteration(mdp).v

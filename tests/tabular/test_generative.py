@@ -84,14 +84,22 @@ def test_q_learning_over_estimates_identical_actions():
     R = np.array([[1.0, 1.0], [0.0, 0.0]])
     mdp = FiniteMDP(P, R, gamma=g, action_mask=[[True, True], [True, False]])
     q_star = 1 / (1 - g * p)
-    errs = np.array([synchronous_q_learning(mdp, 2000, step_size=0.05, rng=np.random.default_rng([6, i])).q[0].mean()
-                     - q_star for i in range(300)])
+    errs = np.array(
+        [
+            synchronous_q_learning(mdp, 2000, step_size=0.05, rng=np.random.default_rng([6, i])).q[0].mean() - q_star
+            for i in range(300)
+        ]
+    )
     assert errs.mean() - Z * errs.std(ddof=1) / np.sqrt(300) > 0
 
 
 def test_q_learning_converges_and_respects_the_mask():
-    mdp = FiniteMDP(random_mdp(3, 2, 0.5, seed=7).P, np.ones((3, 2)), gamma=0.5,
-                    action_mask=[[True, False], [True, True], [True, True]])
+    mdp = FiniteMDP(
+        random_mdp(3, 2, 0.5, seed=7).P,
+        np.ones((3, 2)),
+        gamma=0.5,
+        action_mask=[[True, False], [True, True], [True, True]],
+    )
     res = synchronous_q_learning(mdp, 3000, rng=0)
     assert res.q[0, 1] == -np.inf and res.policy[0] == 0
     np.testing.assert_allclose(res.q[np.asarray(mdp.action_mask)], 2.0, atol=1e-6)  # r = 1 everywhere: Q* = 2

@@ -19,8 +19,18 @@ def test_expert_data_are_cloned_on_visited_states():
 
 
 def test_frequencies_are_exact_and_per_stage_counts_stages():
-    d = OfflineDataset([0, 1, 0, 1], [1, 0, 0, 0], [0.0] * 4, [1, 0, 1, 0], n_states=2, n_actions=2, gamma=1.0,
-                       horizon=2, stages=[0, 1, 0, 1], episodes=[0, 0, 1, 1])
+    d = OfflineDataset(
+        [0, 1, 0, 1],
+        [1, 0, 0, 0],
+        [0.0] * 4,
+        [1, 0, 1, 0],
+        n_states=2,
+        n_actions=2,
+        gamma=1.0,
+        horizon=2,
+        stages=[0, 1, 0, 1],
+        episodes=[0, 0, 1, 1],
+    )
     pooled = behavior_cloning(d)
     assert pooled.action_probabilities.tolist() == [[0.5, 0.5], [1.0, 0.0]] and pooled.policy.tolist() == [0, 0]
     staged = behavior_cloning(d, per_stage=True)
@@ -60,8 +70,9 @@ def test_suboptimality_is_at_most_lambda_times_the_expert_kl(seed, lam):
     demos = collect(mdp, opt.policy, n_transitions=int(np.random.default_rng(seed).integers(5, 500)), rng=seed)
     res = demonstration_regularized_rl(mdp, demos, temperature=lam, tol=1e-12)
     gap = np.asarray(opt.v) - np.asarray(policy_evaluation(mdp, res.action_probabilities).v)
-    k = np.asarray(opt.v) - np.asarray(regularized_policy_evaluation(mdp, np.eye(3)[opt.policy], 1.0,
-                                                                      res.reference_probabilities).v)
+    k = np.asarray(opt.v) - np.asarray(
+        regularized_policy_evaluation(mdp, np.eye(3)[opt.policy], 1.0, res.reference_probabilities).v
+    )
     assert np.all(k >= 0) and np.all(gap <= lam * k + 1e-9)
 
 
@@ -86,7 +97,8 @@ def test_demonstration_regularized_rl_refuses_bad_inputs():
     with pytest.raises(ValueError, match="smoothing"):
         demonstration_regularized_rl(mdp, d, temperature=1.0, smoothing=-1.0)
     with pytest.raises(ValueError, match=r"demonstrations have \(S, A\) = \(2, 3\), the model \(6, 3\)"):
-        demonstration_regularized_rl(mdp, OfflineDataset([0], [0], [0.0], [0], n_states=2, n_actions=3, gamma=0.8),
-                                     temperature=1.0)
+        demonstration_regularized_rl(
+            mdp, OfflineDataset([0], [0], [0.0], [0], n_states=2, n_actions=3, gamma=0.8), temperature=1.0
+        )
     with pytest.raises(ValueError, match="needs an OfflineDataset"):
         demonstration_regularized_rl(mdp, None, temperature=1.0)

@@ -29,7 +29,12 @@ def horizon_mdps(draw, deterministic=True):
 
 
 def _tol(mdp):
-    return 64 * EPS * mdp.horizon * (1 + mdp.horizon * float(np.max(np.abs(mdp.R))) + np.log(mdp.n_actions * mdp.n_states + 1))
+    return (
+        64
+        * EPS
+        * mdp.horizon
+        * (1 + mdp.horizon * float(np.max(np.abs(mdp.R))) + np.log(mdp.n_actions * mdp.n_states + 1))
+    )
 
 
 @settings(max_examples=60)

@@ -52,8 +52,9 @@ def _results():
         *_occupancy_program_results(),
         *_convex_program_results(),
         *_sample_results(d, h),
-        T.optimism_gaps(T.FiniteMDP(h.P, h.R, gamma=1.0, horizon=3, initial_distribution=np.full(3, 1 / 3)),
-                        T.QLearningUCB(), 3),
+        T.optimism_gaps(
+            T.FiniteMDP(h.P, h.R, gamma=1.0, horizon=3, initial_distribution=np.full(3, 1 / 3)), T.QLearningUCB(), 3
+        ),
     ]
 
 
@@ -125,8 +126,9 @@ def _sample_results(d, h):
         T.demonstration_regularized_rl(d, transitions, temperature=0.5),
         T.rollout_value_learning(d, [0], 1, q_init=np.zeros((3, 2))),
         T.rcsl_value(h, T.return_conditioned_policy(episodes)),
-        T.average_reward_reduction(T.generative_samples(T.FiniteMDP(d.P, d.R, gamma=1.0), 5, rng=0), epsilon=0.1,
-                                   mixing_time=1.0),
+        T.average_reward_reduction(
+            T.generative_samples(T.FiniteMDP(d.P, d.R, gamma=1.0), 5, rng=0), epsilon=0.1, mixing_time=1.0
+        ),
     ]
 
 
@@ -134,8 +136,11 @@ def test_every_result_class_is_covered():
     from rltheory.simulation import Agent
 
     problems = {"ConstrainedMDP", "FiniteMDP", "NoisyRewards", "UncertaintySet", "Utility"}  # models, specs
-    classes = {name for name in T.__all__ if isinstance(getattr(T, name), type) and name not in problems
-               and not issubclass(getattr(T, name), Agent)}
+    classes = {
+        name
+        for name in T.__all__
+        if isinstance(getattr(T, name), type) and name not in problems and not issubclass(getattr(T, name), Agent)
+    }
     produced = {type(r).__name__ for r in _results()}
     assert classes == produced
 

@@ -33,8 +33,13 @@ def random_mdp(seed, S=3, A=2, gamma=0.8, mask=False):
     if mask:
         action_mask = rng.uniform(size=(S, A)) < 0.7
         action_mask[np.arange(S), rng.integers(0, A, S)] = True
-    return FiniteMDP(rng.dirichlet(np.full(S, 0.7), size=(S, A)), np.zeros((S, A)), gamma=gamma,
-                     action_mask=action_mask, initial_distribution=rng.dirichlet(np.ones(S)))
+    return FiniteMDP(
+        rng.dirichlet(np.full(S, 0.7), size=(S, A)),
+        np.zeros((S, A)),
+        gamma=gamma,
+        action_mask=action_mask,
+        initial_distribution=rng.dirichlet(np.ones(S)),
+    )
 
 
 def is_optimal(mdp, policy, r, tol=1e-9):
@@ -118,13 +123,19 @@ def test_ng_russell_lp_makes_the_expert_optimal_and_matches_an_independent_solve
             c = np.r_[np.zeros(4), -np.ones(4), lam * np.ones(4)]
             A_ub, b_ub = [], []
             for i, s in enumerate(own):
-                A_ub.append(np.r_[-D[i], np.zeros(8)]); b_ub.append(0.0)
-                e = np.zeros(4); e[s] = 1
-                A_ub.append(np.r_[-D[i], e, np.zeros(4)]); b_ub.append(0.0)
+                A_ub.append(np.r_[-D[i], np.zeros(8)])
+                b_ub.append(0.0)
+                e = np.zeros(4)
+                e[s] = 1
+                A_ub.append(np.r_[-D[i], e, np.zeros(4)])
+                b_ub.append(0.0)
             for s in range(4):
-                e = np.zeros(4); e[s] = 1
-                A_ub.append(np.r_[e, np.zeros(4), -e]); b_ub.append(0.0)
-                A_ub.append(np.r_[-e, np.zeros(4), -e]); b_ub.append(0.0)
+                e = np.zeros(4)
+                e[s] = 1
+                A_ub.append(np.r_[e, np.zeros(4), -e])
+                b_ub.append(0.0)
+                A_ub.append(np.r_[-e, np.zeros(4), -e])
+                b_ub.append(0.0)
             bounds = [(-2, 2)] * 4 + [(None, None)] * 8
             ref = so.linprog(c, A_ub=np.array(A_ub), b_ub=b_ub, bounds=bounds, method="highs")
             assert res.objective == pytest.approx(-ref.fun, abs=1e-6)
@@ -132,8 +143,11 @@ def test_ng_russell_lp_makes_the_expert_optimal_and_matches_an_independent_solve
 
 
 def soft_expert(mdp, r, tau):
-    return np.asarray(soft_value_iteration(FiniteMDP(mdp.P, r, gamma=mdp.gamma, action_mask=mdp.action_mask), tau,
-                                           tol=1e-12).action_probabilities)
+    return np.asarray(
+        soft_value_iteration(
+            FiniteMDP(mdp.P, r, gamma=mdp.gamma, action_mask=mdp.action_mask), tau, tol=1e-12
+        ).action_probabilities
+    )
 
 
 def in_set(rs, r, tol=1e-7):
@@ -183,8 +197,9 @@ def test_two_discounts_or_two_dynamics_identify_the_reward_up_to_a_constant():
 def test_an_active_constraint_breaks_identifiability_up_to_shaping():
     rng = np.random.default_rng(5)
     S, A, tau = 3, 2, 0.5
-    mdp = FiniteMDP(rng.dirichlet(np.ones(S), size=(S, A)), np.zeros((S, A)), gamma=0.8,
-                    initial_distribution=np.full(S, 1 / S))
+    mdp = FiniteMDP(
+        rng.dirichlet(np.ones(S), size=(S, A)), np.zeros((S, A)), gamma=0.8, initial_distribution=np.full(S, 1 / S)
+    )
     r, c = rng.normal(size=(S, A)), rng.uniform(size=(S, A))
     eta = 0.8  # the KKT multiplier: the constrained expert is the soft optimum of r - eta c
     pi = soft_expert(mdp, r - eta * c, tau)

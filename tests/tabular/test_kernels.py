@@ -28,9 +28,7 @@ def ref_mask(mdp):
 
 
 def values(mdp):
-    return st.lists(
-        st.floats(-10, 10, allow_nan=False), min_size=mdp.n_states, max_size=mdp.n_states
-    ).map(np.array)
+    return st.lists(st.floats(-10, 10, allow_nan=False), min_size=mdp.n_states, max_size=mdp.n_states).map(np.array)
 
 
 def check_argmax(q_ref, pi, pi_ref, slack):
@@ -75,8 +73,10 @@ def test_ties_go_to_lowest_action():
     P[:, [1, 3], 1] = 1.0
     R = np.array([[0.0, 1.0, 0.0, 1.0]] * S)
     for mask in (None, np.array([[True, False, True, True]] * S)):
-        for model in (FiniteMDP(P, R, gamma=0.5, action_mask=mask),
-                      FiniteMDP(sp.csr_array(P.reshape(S * 4, S)), R, gamma=0.5, action_mask=mask)):
+        for model in (
+            FiniteMDP(P, R, gamma=0.5, action_mask=mask),
+            FiniteMDP(sp.csr_array(P.reshape(S * 4, S)), R, gamma=0.5, action_mask=mask),
+        ):
             kind, Pk, m, use = kernel_args(model)
             tv, pi = np.empty(S), np.empty(S, dtype=np.int64)
             fn = K.bellman_backup_dense if kind == "dense" else K.bellman_backup_csr
@@ -188,10 +188,13 @@ def test_iterate_stopping_rules(data):
     it, conv, dmin, dmax = fn(*P, mdp.R, mdp.gamma, v, mask, use_mask, 0, False, tol, n, tv, pi, rule, factor)
     assert conv == (ref.stop_quantity_reference(rule, mdp.gamma, factor, dmin, dmax) <= tol)
     assert conv or it == n
-    it_r, conv_r, *_ = ref.iterate_reference(mdp.P, mdp.R, mdp.gamma, v0, ref_mask(mdp), tol=tol, max_iter=n,
-                                             rule=rule, factor=factor)
+    it_r, conv_r, *_ = ref.iterate_reference(
+        mdp.P, mdp.R, mdp.gamma, v0, ref_mask(mdp), tol=tol, max_iter=n, rule=rule, factor=factor
+    )
     slack = (it + 1) * backup_slack(mdp, np.abs(tv) + 1)
-    assert it == it_r or abs(ref.stop_quantity_reference(rule, mdp.gamma, factor, dmin, dmax) - tol) <= 4 * factor * slack
+    assert (
+        it == it_r or abs(ref.stop_quantity_reference(rule, mdp.gamma, factor, dmin, dmax) - tol) <= 4 * factor * slack
+    )
 
 
 @settings(max_examples=40)

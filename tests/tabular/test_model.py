@@ -61,7 +61,13 @@ def same_model(a: FiniteMDP, b: FiniteMDP) -> bool:
 def test_valid_model_attributes():
     P, R = two_state()
     mdp = FiniteMDP(P, R, gamma=0.9)
-    assert (mdp.n_states, mdp.n_actions, mdp.is_sparse, mdp.is_exact, mdp.has_action_mask) == (2, 2, False, False, False)
+    assert (mdp.n_states, mdp.n_actions, mdp.is_sparse, mdp.is_exact, mdp.has_action_mask) == (
+        2,
+        2,
+        False,
+        False,
+        False,
+    )
     assert mdp.P.flags.c_contiguous and mdp.P.dtype == np.float64
     assert mdp.action_mask.dtype == bool and mdp.action_mask.all()
 
@@ -169,7 +175,8 @@ def test_gamma_not_a_real_number(gamma):
 
 def test_gamma_one_needs_terminal_states_or_horizon():
     P, R = two_state()
-    # gamma = 1 alone is an average-reward model; the discounted solvers refuse it (tests/tabular/test_average_reward.py)
+    # gamma = 1 alone is an average-reward model; the discounted solvers refuse it
+    # (tests/tabular/test_average_reward.py)
     assert FiniteMDP(P, R, gamma=1.0).gamma == 1.0
     assert FiniteMDP(P, R, gamma=1.0, horizon=3).horizon == 3
     Pe, Re = episodic()
@@ -198,7 +205,9 @@ def test_terminal_state_validation():
         FiniteMDP(P, R, gamma=0.9, terminal_states=[1.5])
     # a masked action of a terminal state is not checked
     masked = not_absorbing.copy()
-    mdp = FiniteMDP(masked, R, gamma=1.0, terminal_states=[2], action_mask=np.array([[1, 1], [1, 1], [1, 0]], dtype=bool))
+    mdp = FiniteMDP(
+        masked, R, gamma=1.0, terminal_states=[2], action_mask=np.array([[1, 1], [1, 1], [1, 0]], dtype=bool)
+    )
     assert mdp.terminal_states.dtype == np.int64
 
 
@@ -252,8 +261,11 @@ def test_arrays_are_read_only_and_copied():
     assert isinstance(smdp.P, sp.csr_array) and smdp.P.has_sorted_indices
     for arr in (smdp.P.data, smdp.P.indices, smdp.P.indptr):
         assert not arr.flags.writeable
-    exact = FiniteMDP(np.vectorize(Fraction, otypes=[object])(np.eye(2).reshape(2, 1, 2).astype(int)),
-                      np.array([[1], [2]]), gamma=Fraction(1, 2))
+    exact = FiniteMDP(
+        np.vectorize(Fraction, otypes=[object])(np.eye(2).reshape(2, 1, 2).astype(int)),
+        np.array([[1], [2]]),
+        gamma=Fraction(1, 2),
+    )
     assert not exact.P_exact.flags.writeable and not exact.R_exact.flags.writeable
 
 
@@ -284,8 +296,14 @@ def test_reward_sas_is_reduced_to_expected_reward():
 
 def full_dense_model():
     P, R = episodic()
-    return FiniteMDP(P, R, gamma=0.95, terminal_states=[2], initial_distribution=[0.25, 0.75, 0.0],
-                     action_mask=np.array([[True, True], [True, False], [True, True]]))
+    return FiniteMDP(
+        P,
+        R,
+        gamma=0.95,
+        terminal_states=[2],
+        initial_distribution=[0.25, 0.75, 0.0],
+        action_mask=np.array([[True, True], [True, False], [True, True]]),
+    )
 
 
 def test_save_load_round_trip_dense(tmp_path):
@@ -546,8 +564,9 @@ def test_sparse_duplicates_are_summed_and_indices_sorted():
 
 def _csr_file(tmp_path, indices):
     path = tmp_path / "good.npz"
-    FiniteMDP(sp.csr_array(np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 0.0], [0.0, 1.0]])), np.zeros((2, 2)),
-              gamma=0.9).save(path)
+    FiniteMDP(
+        sp.csr_array(np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 0.0], [0.0, 1.0]])), np.zeros((2, 2)), gamma=0.9
+    ).save(path)
     with np.load(path) as npz:
         arrays = {k: npz[k] for k in npz.files}
     arrays["P_indices"] = np.array(indices, dtype=arrays["P_indices"].dtype)
@@ -596,8 +615,11 @@ def test_criterion_and_require():
     with pytest.raises(ValueError, match="criterion 'episodic' is not one of"):
         cases["ssp"].require("episodic", "solver")
     # gamma = 1 without terminal states: the average-reward solvers, never policy iteration
-    with pytest.raises(ValueError, match=r"this one is an average-reward model .*: use relative_value_iteration, "
-                                         r"average_reward_policy_iteration"):
+    with pytest.raises(
+        ValueError,
+        match=r"this one is an average-reward model .*: use relative_value_iteration, "
+        r"average_reward_policy_iteration",
+    ):
         cases["average_reward"].require(("discounted", "ssp"), "value_iteration")
     with pytest.raises(ValueError, match=r"finite-horizon \(horizon=3\): use backward_induction"):
         cases["finite_horizon"].require("discounted", "soft_value_iteration")
@@ -622,8 +644,11 @@ def test_require_refuses_a_value_scale_that_overflows():
 def test_dense_models_that_cannot_fit_are_refused_up_front():
     """S = 10^6 dense asks for 14.6 TiB: refused before allocating, with the size and the sparse advice."""
     huge = np.broadcast_to(np.zeros(1), (10**6, 2, 10**6))  # a zero-stride view: no memory behind it
-    with pytest.raises(ValueError, match=r"a dense P of shape \(1000000, 2, 1000000\) would need 16000000000000 "
-                                         r"bytes \(14.6 TiB\) as float64, more than the dense limit .*scipy.sparse"):
+    with pytest.raises(
+        ValueError,
+        match=r"a dense P of shape \(1000000, 2, 1000000\) would need 16000000000000 "
+        r"bytes \(14.6 TiB\) as float64, more than the dense limit .*scipy.sparse",
+    ):
         FiniteMDP(huge, np.zeros((10**6, 2)), gamma=0.9)
 
 
@@ -639,8 +664,11 @@ def test_dense_limit_is_a_fraction_of_physical_memory(monkeypatch):
     FiniteMDP(big, np.zeros((6, 2)), gamma=0.9)
     bigger = np.zeros((8, 2, 8))
     bigger[..., 0] = 1.0  # 1024 bytes
-    with pytest.raises(ValueError, match=r"would need 1024 bytes \(1.0 KiB\) as float64, more than the dense limit of "
-                                         r"1000 bytes"):
+    with pytest.raises(
+        ValueError,
+        match=r"would need 1024 bytes \(1.0 KiB\) as float64, more than the dense limit of "
+        r"1000 bytes",
+    ):
         FiniteMDP(bigger, np.zeros((8, 2)), gamma=0.9)
     sparse = FiniteMDP(sp.csr_array(bigger.reshape(16, 8)), np.zeros((8, 2)), gamma=0.9)
     with pytest.raises(ValueError, match=r"the dense view mdp.dense_P of shape \(8, 2, 8\) would need 1024 bytes"):
@@ -688,8 +716,11 @@ def test_load_checks_declared_sizes_before_allocating(tmp_path):
     np.savez(tmp_path / "lie.npz", **arrays)
     # R declares 10^12 doubles (8 TB) and holds 16 bytes
     _write_member(tmp_path / "lie.npz", "R.npy", _npy_header((10**6, 10**6)) + b"\0" * 16)
-    with pytest.raises(ValueError, match=r"cannot read MDP file .*member 'R' declares shape \(1000000, 1000000\) "
-                                         r"\(8000000000000 bytes\) but holds 16 bytes"):
+    with pytest.raises(
+        ValueError,
+        match=r"cannot read MDP file .*member 'R' declares shape \(1000000, 1000000\) "
+        r"\(8000000000000 bytes\) but holds 16 bytes",
+    ):
         FiniteMDP.load(tmp_path / "lie.npz")
     with pytest.raises(ValueError, match=r"cannot read MDP file .*its arrays need more than max_bytes = 100 bytes"):
         FiniteMDP.load(path, max_bytes=100)
@@ -699,7 +730,7 @@ def test_load_checks_declared_sizes_before_allocating(tmp_path):
 
 @pytest.mark.parametrize("text", ["1e100000000", "1e400", "0.5", "1/0x3", "1" * 4001])
 def test_load_bounds_exact_number_parsing(tmp_path, text):
-    """"1e100000000" used to hang and "1e400" raised OverflowError; both are ValueError now."""
+    """ "1e100000000" used to hang and "1e400" raised OverflowError; both are ValueError now."""
     path = tmp_path / "q.npz"
     mdp = FiniteMDP(np.array([[[Fraction(1)]]]), np.array([[Fraction(1, 3)]]), gamma=Fraction(1, 2))
     mdp.save(path)

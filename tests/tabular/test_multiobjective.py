@@ -28,8 +28,11 @@ def random_instance(seed, S, A, k, gamma=0.9, mask=False):
         action_mask = rng.uniform(size=(S, A)) < 0.7
         action_mask[np.arange(S), rng.integers(0, A, S)] = True
     mdp = FiniteMDP(
-        rng.dirichlet(np.full(S, 0.5), size=(S, A)), np.zeros((S, A)), gamma=gamma,
-        initial_distribution=rng.dirichlet(np.ones(S)), action_mask=action_mask,
+        rng.dirichlet(np.full(S, 0.5), size=(S, A)),
+        np.zeros((S, A)),
+        gamma=gamma,
+        initial_distribution=rng.dirichlet(np.ones(S)),
+        action_mask=action_mask,
     )
     return mdp, rng.uniform(-1, 1, size=(k, S, A))
 
@@ -43,8 +46,15 @@ def dominated_by_hull(x, V):
     n, k = V.shape
     c = np.r_[np.zeros(n), 1.0]
     A_ub = np.hstack([-V.T, -np.ones((k, 1))])
-    res = so.linprog(c, A_ub=A_ub, b_ub=-x, A_eq=np.r_[np.ones(n), 0.0][None], b_eq=[1.0],
-                     bounds=[(0, None)] * (n + 1), method="highs")
+    res = so.linprog(
+        c,
+        A_ub=A_ub,
+        b_ub=-x,
+        A_eq=np.r_[np.ones(n), 0.0][None],
+        b_eq=[1.0],
+        bounds=[(0, None)] * (n + 1),
+        method="highs",
+    )
     assert res.status == 0
     return res.fun
 

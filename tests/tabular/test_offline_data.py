@@ -11,15 +11,32 @@ from tests.tabular._helpers import hoeffding_radius, random_mdp
 
 
 def _ds(**kw):
-    base = dict(states=[0, 1, 1], actions=[1, 0, 1], rewards=[0.5, 1.0, 0.0], next_states=[1, 1, 0], n_states=2,
-                n_actions=2, gamma=0.9)
+    base = dict(
+        states=[0, 1, 1],
+        actions=[1, 0, 1],
+        rewards=[0.5, 1.0, 0.0],
+        next_states=[1, 1, 0],
+        n_states=2,
+        n_actions=2,
+        gamma=0.9,
+    )
     base.update(kw)
     return OfflineDataset(**base)
 
 
 def _episodic(**kw):
-    base = dict(states=[0, 1, 1, 0], actions=[0, 0, 1, 1], rewards=[1.0, 0.0, 0.0, 1.0], next_states=[1, 0, 0, 1],
-                n_states=2, n_actions=2, gamma=1.0, horizon=2, stages=[0, 1, 0, 1], episodes=[7, 7, 3, 3])
+    base = dict(
+        states=[0, 1, 1, 0],
+        actions=[0, 0, 1, 1],
+        rewards=[1.0, 0.0, 0.0, 1.0],
+        next_states=[1, 0, 0, 1],
+        n_states=2,
+        n_actions=2,
+        gamma=1.0,
+        horizon=2,
+        stages=[0, 1, 0, 1],
+        episodes=[7, 7, 3, 3],
+    )
     base.update(kw)
     return OfflineDataset(**base)
 
@@ -63,8 +80,18 @@ def test_bad_episodes_name_the_row(kw, message):
 
 def test_incomplete_last_episode_is_refused():
     with pytest.raises(ValueError, match="row 2 has stage 0, expected 0|complete episodes"):
-        OfflineDataset([0, 1, 1], [0, 0, 0], [0.0] * 3, [1, 1, 0], n_states=2, n_actions=1, gamma=1.0, horizon=2,
-                       stages=[0, 1, 0], episodes=[0, 0, 1])
+        OfflineDataset(
+            [0, 1, 1],
+            [0, 0, 0],
+            [0.0] * 3,
+            [1, 1, 0],
+            n_states=2,
+            n_actions=1,
+            gamma=1.0,
+            horizon=2,
+            stages=[0, 1, 0],
+            episodes=[0, 0, 1],
+        )
 
 
 def test_dataset_is_frozen_and_read_only():
@@ -113,8 +140,12 @@ def test_load_refuses_foreign_oversized_and_pickled_files(tmp_path):
     with pytest.raises(ValueError, match=r"not an .npz \(zip\) archive"):
         OfflineDataset.load(tmp_path / "x.npz")
     pickled = tmp_path / "p.npz"
-    np.savez(pickled, format=np.array("rltheory.OfflineDataset"), version=np.array(1),
-             states=np.array([object()], dtype=object))
+    np.savez(
+        pickled,
+        format=np.array("rltheory.OfflineDataset"),
+        version=np.array(1),
+        states=np.array([object()], dtype=object),
+    )
     with pytest.raises(ValueError, match="Object arrays cannot be loaded"):
         OfflineDataset.load(pickled)
     # a declared shape larger than the member's bytes is refused before any allocation

@@ -150,8 +150,9 @@ def test_unbiased_estimators_average_to_the_exact_value(method):
         res = doubly_robust(data, target, behavior, rng=1)
         var = res.standard_error**2 * res.n_episodes  # cross-fit: terms unbiased given the other fold
     else:
-        res = marginalized_importance_sampling(data, target, behavior,
-                                               state_ratio=state_distribution_ratio(mdp, target, behavior))
+        res = marginalized_importance_sampling(
+            data, target, behavior, state_ratio=state_distribution_ratio(mdp, target, behavior)
+        )
         var = res.standard_error**2 * 200_000
     assert abs(res.estimate - exact.value) <= Z * np.sqrt(var / 200_000)
     # the reported standard error is the sample version of the exact one (within 5% at n = 2e5)
@@ -164,8 +165,11 @@ def test_consistent_estimators_converge():
     v = finite_horizon_policy_evaluation(mdp, target).value
     bound = cramer_rao_bound(mdp, target, behavior)
     data = collect(mdp, behavior, n_episodes=200_000, rng=12)
-    for res in (fitted_q_evaluation(data, target), marginalized_importance_sampling(data, target, behavior),
-                weighted_importance_sampling(data, target, behavior)):
+    for res in (
+        fitted_q_evaluation(data, target),
+        marginalized_importance_sampling(data, target, behavior),
+        weighted_importance_sampling(data, target, behavior),
+    ):
         assert abs(res.estimate - v) <= Z * res.standard_error + 1e-3
     # FQE's standard error estimates the Markov efficiency bound (Kallus & Uehara 2020)
     fqe = fitted_q_evaluation(data, target)

@@ -84,8 +84,9 @@ def test_dense_and_sparse_agree(data):
     import scipy.sparse as sp
 
     mdp = data.draw(finite_mdps(n_states=st.integers(1, 6), n_actions=st.integers(1, 3), action_mask=True))
-    sparse = FiniteMDP(sp.csr_array(np.asarray(mdp.P).reshape(-1, mdp.n_states)), mdp.R, gamma=mdp.gamma,
-                       action_mask=mdp.action_mask)
+    sparse = FiniteMDP(
+        sp.csr_array(np.asarray(mdp.P).reshape(-1, mdp.n_states)), mdp.R, gamma=mdp.gamma, action_mask=mdp.action_mask
+    )
     v = data.draw(values(mdp))
     slack = backup_slack(mdp, v)
     assert np.max(np.abs(bellman_operator(mdp, v) - bellman_operator(sparse, v))) <= slack
@@ -99,8 +100,9 @@ def test_greedy_policy_ties_to_lowest_action():
     np.testing.assert_array_equal(greedy_policy(FiniteMDP(P, R, gamma=0.9), np.zeros(2)), [1, 0])
 
 
-@pytest.mark.parametrize("bad, match", [(np.zeros(3), "shape"), (np.array([0.0, np.nan]), "finite"),
-                                         (np.zeros((2, 1)), "shape")])
+@pytest.mark.parametrize(
+    "bad, match", [(np.zeros(3), "shape"), (np.array([0.0, np.nan]), "finite"), (np.zeros((2, 1)), "shape")]
+)
 def test_bad_values_raise(bad, match):
     mdp = FiniteMDP(np.ones((2, 1, 2)) / 2, np.zeros((2, 1)), gamma=0.5)
     for fn in (q_values, bellman_operator, greedy_policy):

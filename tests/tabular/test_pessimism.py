@@ -36,8 +36,15 @@ def test_vi_lcb_values_are_lower_bounds_of_its_policy():
 
 def test_contextual_bandit_lcb_by_hand():
     # gamma = 0: pi(s) = argmax r_hat - sqrt(L / n), L = log(2 S A / delta) / 2
-    data = OfflineDataset([0, 0, 0, 0, 0, 1], [0, 0, 0, 1, 1, 1], [0.6, 0.6, 0.6, 1.0, 0.6, 1.0], [0] * 6,
-                          n_states=2, n_actions=2, gamma=0.0)
+    data = OfflineDataset(
+        [0, 0, 0, 0, 0, 1],
+        [0, 0, 0, 1, 1, 1],
+        [0.6, 0.6, 0.6, 1.0, 0.6, 1.0],
+        [0] * 6,
+        n_states=2,
+        n_actions=2,
+        gamma=0.0,
+    )
     res = vi_lcb(data, delta=0.1)
     L = 0.5 * np.log(2 * 2 * 2 / 0.1)
     q = np.array([[0.6 - np.sqrt(L / 3), 0.8 - np.sqrt(L / 2)], [-np.sqrt(L), 1.0 - np.sqrt(L)]])
@@ -48,8 +55,9 @@ def test_contextual_bandit_lcb_by_hand():
 def test_reward_bounds_shift_the_values_not_the_policy():
     mdp = random_mdp(3, 2, 0.7, seed=8)
     data = collect(mdp, np.full((3, 2), 0.5), n_transitions=5000, rng=0)
-    shifted = OfflineDataset(data.states, data.actions, np.asarray(data.rewards) + 2.0, data.next_states,
-                             n_states=3, n_actions=2, gamma=0.7)
+    shifted = OfflineDataset(
+        data.states, data.actions, np.asarray(data.rewards) + 2.0, data.next_states, n_states=3, n_actions=2, gamma=0.7
+    )
     a = vi_lcb(data, rng=1)
     b = vi_lcb(shifted, reward_bounds=(2.0, 3.0), rng=1)
     np.testing.assert_array_equal(a.policy, b.policy)
@@ -105,7 +113,8 @@ def test_bad_requests():
     with pytest.raises(ValueError, match=r"rewards\[1\] = 1.5 \(row 1\) is outside reward_bounds = \(0.0, 1.0\)"):
         vi_lcb(data)
     with pytest.raises(ValueError, match="cannot be split into T \\+ 1 = 11 subsets"):
-        vi_lcb(OfflineDataset([0] * 3, [0] * 3, [0.0] * 3, [0] * 3, n_states=1, n_actions=1, gamma=0.5),
-               n_iterations=10)
+        vi_lcb(
+            OfflineDataset([0] * 3, [0] * 3, [0.0] * 3, [0] * 3, n_states=1, n_actions=1, gamma=0.5), n_iterations=10
+        )
     with pytest.raises(ValueError, match="needs gamma < 1"):
         pessimistic_model_based(OfflineDataset([0], [0], [0.0], [0], n_states=1, n_actions=1, gamma=1.0))

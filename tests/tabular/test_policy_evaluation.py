@@ -123,7 +123,10 @@ def test_dense_sparse_and_methods_agree(data, mdp):
 
 # ------------------------------------------------------------ occupancy
 @settings(max_examples=40)
-@given(st.data(), finite_mdps(n_states=st.integers(1, 6), n_actions=st.integers(1, 3), sparse=st.booleans(), action_mask=True))
+@given(
+    st.data(),
+    finite_mdps(n_states=st.integers(1, 6), n_actions=st.integers(1, 3), sparse=st.booleans(), action_mask=True),
+)
 def test_occupancy_identities(data, mdp):
     """Total mass 1/(1-gamma); flow constraints of Puterman Sec. 6.9.1; <r, d> = mu^T v^pi."""
     pi = data.draw(policies(mdp))
@@ -210,5 +213,9 @@ def test_occupancy_errors():
         discounted_occupancy(mdp, np.array([0, 0]))
     with pytest.raises(ValueError, match=r"initial_distribution sums to 0.5"):
         discounted_occupancy(mdp, np.array([0, 0]), [0.25, 0.25])
-    with pytest.raises(ValueError, match=r"discounted_occupancy solves infinite-horizon discounted \(gamma < 1\) models; this one is a stochastic shortest path"):
+    with pytest.raises(
+        ValueError,
+        match=r"discounted_occupancy solves infinite-horizon discounted \(gamma < 1\) models; this one is a "
+        r"stochastic shortest path",
+    ):
         discounted_occupancy(geometric_trial(F(1, 2)), np.array([0, 0]), [1.0, 0.0])

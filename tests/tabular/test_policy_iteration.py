@@ -97,7 +97,9 @@ def test_exact_pi_matches_brute_force_and_float_pi(mdp):
     optimal = optimal_action_sets(mdp, v_star)
     assert all(a in optimal[s] for s, a in enumerate(res.policy))
     # the same model in floating point
-    flt = FiniteMDP(mdp.P_exact.astype(float), mdp.R_exact.astype(float), gamma=float(mdp.gamma_exact), action_mask=mdp.action_mask)
+    flt = FiniteMDP(
+        mdp.P_exact.astype(float), mdp.R_exact.astype(float), gamma=float(mdp.gamma_exact), action_mask=mdp.action_mask
+    )
     fres = policy_iteration(flt)
     if all(len(o) == 1 for o in optimal):
         assert fres.policy.tolist() == res.policy.tolist()
@@ -133,7 +135,9 @@ def test_dense_and_sparse_agree(mdp):
     import scipy.sparse as sp
 
     S, A = mdp.n_states, mdp.n_actions
-    sparse = FiniteMDP(sp.csr_array(np.asarray(mdp.P).reshape(S * A, S)), mdp.R, gamma=mdp.gamma, action_mask=mdp.action_mask)
+    sparse = FiniteMDP(
+        sp.csr_array(np.asarray(mdp.P).reshape(S * A, S)), mdp.R, gamma=mdp.gamma, action_mask=mdp.action_mask
+    )
     a, b = policy_iteration(mdp), policy_iteration(sparse)
     assert np.max(np.abs(a.v - b.v)) <= 2 * float_tolerance(mdp, np.max(np.abs(a.v)))
 
@@ -183,7 +187,7 @@ def test_ssp_known_answer():
     res = policy_iteration(_ssp_walk_or_gamble(N))
     expected = -np.minimum(N - np.arange(N + 1), 2)
     np.testing.assert_allclose(res.v, expected, rtol=0, atol=float_tolerance(_ssp_walk_or_gamble(N), 2, condition=4))
-    assert res.policy[N - 1] == 0 and all(res.policy[:N - 2] == 1)
+    assert res.policy[N - 1] == 0 and all(res.policy[: N - 2] == 1)
 
 
 def test_ssp_exact():

@@ -24,7 +24,9 @@ from rltheory.tabular import (
 )
 
 EPS = np.finfo(float).eps
-_mdps = finite_mdps(n_states=st.integers(1, 4), n_actions=st.integers(1, 3), gamma=discounts(max_value=0.9), action_mask=True)
+_mdps = finite_mdps(
+    n_states=st.integers(1, 4), n_actions=st.integers(1, 3), gamma=discounts(max_value=0.9), action_mask=True
+)
 
 
 def _random_mdp(seed, S=5, A=3, gamma=0.9):

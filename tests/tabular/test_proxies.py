@@ -30,8 +30,12 @@ def hacking_instance():
 def random_instance(seed):
     rng = np.random.default_rng(seed)
     S, A = 4, 3
-    mdp = FiniteMDP(rng.dirichlet(np.ones(S), size=(S, A)), np.zeros((S, A)), gamma=0.8,
-                    initial_distribution=rng.dirichlet(np.ones(S)))
+    mdp = FiniteMDP(
+        rng.dirichlet(np.ones(S), size=(S, A)),
+        np.zeros((S, A)),
+        gamma=0.8,
+        initial_distribution=rng.dirichlet(np.ones(S)),
+    )
     R = rng.normal(size=(S, A))
     proxy = R + rng.uniform(0.2, 1.5) * rng.normal(size=(S, A))
     ref = rng.dirichlet(np.ones(A), size=S)
@@ -90,6 +94,7 @@ def test_kl_action_policy_is_the_reference_tilted_by_soft_q():
     P = np.asarray(mdp.dense_P)
     mu = np.asarray(mdp.initial_distribution)
     from rltheory.tabular import soft_value_iteration
+
     soft = soft_value_iteration(FiniteMDP(mdp.P, proxy, gamma=mdp.gamma), 0.7, reference_policy=ref, tol=1e-11)
     q = proxy + mdp.gamma * P @ np.asarray(soft.v)
     lhs = np.log(pi / ref)

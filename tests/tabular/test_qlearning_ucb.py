@@ -24,8 +24,9 @@ def test_learning_rate_weights_and_optimism():
 
     mdp = small_mdp(5)
     for bonus in ("hoeffding", "bernstein"):
-        run = reference_run(mdp, QLearningUCB(bonus=bonus), 200, seed=1, compiled=True, record_values=True,
-                            exact_regret=False)
+        run = reference_run(
+            mdp, QLearningUCB(bonus=bonus), 200, seed=1, compiled=True, record_values=True, exact_regret=False
+        )
         assert run.value_gaps.min() >= 0.0
 
 

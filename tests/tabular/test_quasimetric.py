@@ -39,8 +39,9 @@ def graph_distances(mdp, costs):
 def test_lp_optimum_is_the_shortest_path_distance(seed):
     mdp, rng = random_deterministic(seed, p_extra=0.3 if seed % 2 else 0.0)
     costs = rng.uniform(0.5, 2.0, size=(6, 2)) if seed >= 3 else np.ones((6, 2))
-    res = quasimetric_distances(mdp, costs=None if seed < 3 else costs,
-                                weights=rng.uniform(0.5, 1.5, size=(6, 6)) if seed == 4 else None)
+    res = quasimetric_distances(
+        mdp, costs=None if seed < 3 else costs, weights=rng.uniform(0.5, 1.5, size=(6, 6)) if seed == 4 else None
+    )
     expected = graph_distances(mdp, costs)
     np.testing.assert_allclose(res.distances, expected, atol=1e-6)
     assert res.status == "optimal" and res.duality_gap <= 1e-5

@@ -34,8 +34,18 @@ def _stitching_data(mdp, n, rng):
 
 
 def test_policy_is_the_empirical_law_given_stage_state_and_return():
-    d = OfflineDataset([0, 1, 0, 1, 0, 1], [0, 0, 1, 1, 0, 1], [0.0, 1.0, 0.0, 0.0, 0.0, 1.0], [1, 0, 1, 0, 1, 0],
-                       n_states=2, n_actions=2, gamma=0.5, horizon=2, stages=[0, 1] * 3, episodes=[0, 0, 1, 1, 2, 2])
+    d = OfflineDataset(
+        [0, 1, 0, 1, 0, 1],
+        [0, 0, 1, 1, 0, 1],
+        [0.0, 1.0, 0.0, 0.0, 0.0, 1.0],
+        [1, 0, 1, 0, 1, 0],
+        n_states=2,
+        n_actions=2,
+        gamma=0.5,
+        horizon=2,
+        stages=[0, 1] * 3,
+        episodes=[0, 0, 1, 1, 2, 2],
+    )
     pol = return_conditioned_policy(d)
     # returns-to-go at stage 0: 0 + 0.5 * 1 = 0.5 (episodes 0 and 2), 0 (episode 1)
     assert pol.stages.tolist() == [0, 0, 1, 1] and pol.returns_to_go.tolist() == [0.0, 0.5, 0.0, 1.0]
@@ -66,8 +76,18 @@ def test_value_matches_the_exact_value_of_the_equivalent_markov_policy():
 def test_value_on_a_stochastic_model_sums_over_the_augmented_law():
     # one state, H = 2, gamma = 1; logged: action 0 -> rewards (1, 0) and (1, 1); action 1 -> (0, 1)
     mdp = FiniteMDP(np.ones((1, 2, 1)), np.array([[1.0, 0.0]]), gamma=1.0, horizon=2, initial_distribution=[1.0])
-    d = OfflineDataset([0] * 6, [0, 1, 0, 0, 1, 0], [1.0, 0.0, 1.0, 1.0, 0.0, 1.0], [0] * 6, n_states=1,
-                       n_actions=2, gamma=1.0, horizon=2, stages=[0, 1] * 3, episodes=[0, 0, 1, 1, 2, 2])
+    d = OfflineDataset(
+        [0] * 6,
+        [0, 1, 0, 0, 1, 0],
+        [1.0, 0.0, 1.0, 1.0, 0.0, 1.0],
+        [0] * 6,
+        n_states=1,
+        n_actions=2,
+        gamma=1.0,
+        horizon=2,
+        stages=[0, 1] * 3,
+        episodes=[0, 0, 1, 1, 2, 2],
+    )
     pol = return_conditioned_policy(d)
     # target 2: episode 1 only (a0, a0) -> value 2; target 1 at stage 0: episodes 0 and 2: a0 then g = 0 at
     # stage 1 -> logged a1 (episode 0) -> value 1; target 1 from episode 2 is (a1 then a0)... stage 0 with g = 1:
@@ -117,8 +137,9 @@ def test_bad_inputs_are_refused():
     d = OfflineDataset([0], [0], [1.0], [0], n_states=1, n_actions=2, gamma=1.0, horizon=1, stages=[0], episodes=[0])
     pol = return_conditioned_policy(d)
     with pytest.raises(ValueError, match=r"the model has \(H, S, A\) = \(2, 1, 2\), the policy \(1, 1, 2\)"):
-        rcsl_value(FiniteMDP(np.ones((1, 2, 1)), np.zeros((1, 2)), gamma=1.0, horizon=2, initial_distribution=[1.0]),
-                   pol)
+        rcsl_value(
+            FiniteMDP(np.ones((1, 2, 1)), np.zeros((1, 2)), gamma=1.0, horizon=2, initial_distribution=[1.0]), pol
+        )
     with pytest.raises(ValueError, match="needs an RCSLPolicy"):
         rcsl_value(stitching_mdp(), "policy")
 
@@ -127,8 +148,9 @@ def test_concatenate_renumbers_episodes_and_refuses_mismatched_tasks():
     mdp = stitching_mdp()
     data = _stitching_data(mdp, 3, 1)
     assert data.n_episodes == 6 and np.asarray(data.episodes).tolist() == np.repeat(np.arange(6), 2).tolist()
-    other = OfflineDataset([0], [0], [1.0], [0], n_states=5, n_actions=2, gamma=0.5, horizon=1, stages=[0],
-                           episodes=[0])
+    other = OfflineDataset(
+        [0], [0], [1.0], [0], n_states=5, n_actions=2, gamma=0.5, horizon=1, stages=[0], episodes=[0]
+    )
     with pytest.raises(ValueError, match=r"datasets\[1\] has \(n_states, n_actions, gamma, horizon\)"):
         OfflineDataset.concatenate([data, other])
     with pytest.raises(ValueError, match="non-empty sequence"):

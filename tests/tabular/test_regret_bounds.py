@@ -12,10 +12,13 @@ def test_ucbvi_bounds_are_the_theorems():
     S, A, H, K, d = 5, 2, 4, np.array([10.0, 1000.0]), 0.05
     T = K * H
     L = np.log(5 * S * A * T / d)
-    np.testing.assert_array_equal(ucbvi_regret_bound(S, A, H, K, delta=d),
-                                  20 * H * L * np.sqrt(S * A * T) + 250 * H**2 * S**2 * A * L**2)
-    np.testing.assert_array_equal(ucbvi_regret_bound(S, A, H, K, delta=d, bonus="bernstein"),
-                                  30 * L * np.sqrt(H * S * A * T) + 2500 * H**2 * S**2 * A * L**2 + 4 * H * np.sqrt(T * L))
+    np.testing.assert_array_equal(
+        ucbvi_regret_bound(S, A, H, K, delta=d), 20 * H * L * np.sqrt(S * A * T) + 250 * H**2 * S**2 * A * L**2
+    )
+    np.testing.assert_array_equal(
+        ucbvi_regret_bound(S, A, H, K, delta=d, bonus="bernstein"),
+        30 * L * np.sqrt(H * S * A * T) + 2500 * H**2 * S**2 * A * L**2 + 4 * H * np.sqrt(T * L),
+    )
 
 
 def test_rates_grow_like_sqrt_k_up_to_logs():

@@ -60,7 +60,9 @@ def test_kernel_matches_reference(inst):
     out, q = np.empty(mdp.n_states), np.empty((mdp.n_states, mdp.n_actions))
     fn = _soft_kernels.soft_backup_dense if kind == "dense" else _soft_kernels.soft_backup_csr
     lo, hi = fn(*P, mdp.R, mdp.gamma, np.ascontiguousarray(v), tau, logref, mask, use_mask, out, q)
-    ref_out, ref_q = soft_backup_reference(mdp.P, np.asarray(mdp.R), mdp.gamma, v, tau, logref, np.asarray(mdp.action_mask))
+    ref_out, ref_q = soft_backup_reference(
+        mdp.P, np.asarray(mdp.R), mdp.gamma, v, tau, logref, np.asarray(mdp.action_mask)
+    )
     # both sum S products (reordered) then a log-sum-exp over A terms: O((S + A) eps) relative to the scale
     tol = 8 * (mdp.n_states + mdp.n_actions) * EPS * _scale(mdp, v, tau)
     np.testing.assert_allclose(out, ref_out, atol=tol, rtol=0)
@@ -77,7 +79,11 @@ def test_gibbs_variational_principle(inst, data):
     mdp, v, tau, ref = inst
     tv = soft_bellman_operator(mdp, v, tau, ref)
     logref = _log_reference(mdp, ref)
-    q = np.where(np.asarray(mdp.action_mask), soft_backup_reference(mdp.P, np.asarray(mdp.R), mdp.gamma, v, tau, logref, np.asarray(mdp.action_mask))[1], -np.inf)
+    q = np.where(
+        np.asarray(mdp.action_mask),
+        soft_backup_reference(mdp.P, np.asarray(mdp.R), mdp.gamma, v, tau, logref, np.asarray(mdp.action_mask))[1],
+        -np.inf,
+    )
     ok = np.asarray(mdp.action_mask) & np.isfinite(logref)
     w = np.array(data.draw(st.lists(st.floats(0.0, 1.0), min_size=ok.size, max_size=ok.size))).reshape(ok.shape)
     w = np.where(ok, w + 1e-3, 0.0)
@@ -85,7 +91,9 @@ def test_gibbs_variational_principle(inst, data):
     with np.errstate(divide="ignore", invalid="ignore"):
         val = np.where(p > 0, p * (q - tau * (np.log(np.where(p > 0, p, 1)) - logref)), 0.0).sum(axis=1)
         star = np.where(ok, np.exp(np.where(ok, q - tv[:, None], -np.inf) / tau + logref), 0.0)
-        val_star = np.where(star > 0, star * (q - tau * (np.log(np.where(star > 0, star, 1)) - logref)), 0.0).sum(axis=1)
+        val_star = np.where(star > 0, star * (q - tau * (np.log(np.where(star > 0, star, 1)) - logref)), 0.0).sum(
+            axis=1
+        )
     tol = 16 * (mdp.n_states + mdp.n_actions) * EPS * _scale(mdp, v, tau) * (1 + 1 / tau)
     assert np.all(val <= tv + tol)
     np.testing.assert_allclose(val_star, tv, atol=tol, rtol=0)
@@ -103,7 +111,17 @@ def test_soft_operator_contracts(inst, data):
 
 
 @settings(max_examples=40)
-@given(finite_mdps(n_states=st.integers(1, 4), n_actions=st.integers(1, 3), gamma=discounts(max_value=0.9), sparse=st.booleans(), action_mask=True), st.floats(0.05, 5.0), st.data())
+@given(
+    finite_mdps(
+        n_states=st.integers(1, 4),
+        n_actions=st.integers(1, 3),
+        gamma=discounts(max_value=0.9),
+        sparse=st.booleans(),
+        action_mask=True,
+    ),
+    st.floats(0.05, 5.0),
+    st.data(),
+)
 def test_soft_vi_bounds_bracket_soft_pi(mdp, tau, data):
     ref = data.draw(_reference(mdp))
     vi = soft_value_iteration(mdp, tau, ref, tol=1e-9)
@@ -115,13 +133,18 @@ def test_soft_vi_bounds_bracket_soft_pi(mdp, tau, data):
     assert np.all(vi.v_lower - fp <= pi.v) and np.all(pi.v <= vi.v_upper + fp)
     # soft PI's values are non-decreasing (regularized policy improvement, Geist et al. 2019 Sec. 4)
     assert np.all(np.diff(pi.values_history, axis=0) >= -fp)
-    # soft-greedy w.r.t. v with ||v - v*_tau|| <= bound/2 loses at most 2 gamma/(1-gamma) * bound/2 (Geist et al. 2019, Thm. 1)
+    # soft-greedy w.r.t. v with ||v - v*_tau|| <= bound/2 loses at most 2 gamma/(1-gamma) * bound/2 (Geist et al. 2019,
+    # Thm. 1)
     v_pol = regularized_policy_evaluation(mdp, vi.action_probabilities, tau, ref).v
     assert np.all(v_pol >= pi.v - mdp.gamma / (1 - mdp.gamma) * vi.bound - 2 * fp)
 
 
 @settings(max_examples=30)
-@given(finite_mdps(n_states=st.integers(1, 4), n_actions=st.integers(1, 3), gamma=discounts(max_value=0.9), action_mask=True))
+@given(
+    finite_mdps(
+        n_states=st.integers(1, 4), n_actions=st.integers(1, 3), gamma=discounts(max_value=0.9), action_mask=True
+    )
+)
 def test_temperature_zero_is_value_iteration(mdp):
     soft = soft_value_iteration(mdp, 0.0, tol=1e-10)
     hard = value_iteration(mdp, tol=1e-10)
@@ -143,7 +166,8 @@ def test_small_temperature_limit_entropy_bound(tau):
 
 @pytest.mark.parametrize("tau", [1e2, 1e4, 1e6])
 def test_large_temperature_limit_is_reference_policy(tau):
-    # pi*_tau = pi0 exp((q - v)/tau): |log(pi*_tau / pi0)| <= span_a q*_tau(s, .) / tau <= (max r - min r)/((1-gamma) tau)
+    # pi*_tau = pi0 exp((q - v)/tau): |log(pi*_tau / pi0)| <= span_a q*_tau(s, .) / tau <= (max r - min r)/((1-gamma)
+    # tau)
     rng = np.random.default_rng(4)
     S, A, g = 5, 3, 0.8
     mdp = FiniteMDP(rng.dirichlet(np.ones(S), size=(S, A)), rng.uniform(0, 1, (S, A)), gamma=g)
@@ -170,7 +194,8 @@ def test_kl_greedy_policy_is_softmax_of_summed_q_values(lam):
 
 
 def test_kl_entropy_greedy_policy_is_softmax_of_moving_average():
-    # Vieillard et al. 2020, Sec. 4: pi_{k+1} ∝ exp(h_k / (lambda + tau)), h_k = q_k + beta h_{k-1}, beta = lambda/(lambda+tau)
+    # Vieillard et al. 2020, Sec. 4: pi_{k+1} ∝ exp(h_k / (lambda + tau)), h_k = q_k + beta h_{k-1}, beta =
+    # lambda/(lambda+tau)
     rng = np.random.default_rng(6)
     S, A, lam, tau = 4, 3, 1.0, 0.5
     mdp = FiniteMDP(rng.dirichlet(np.ones(S), size=(S, A)), rng.uniform(0, 1, (S, A)), gamma=0.9)
@@ -191,8 +216,10 @@ def test_kl_regularization_averages_errors():
     rng = np.random.default_rng(7)
     S, A = 6, 3
     mdp = FiniteMDP(rng.dirichlet(np.ones(S), size=(S, A)), rng.uniform(0, 1, (S, A)), gamma=0.9)
+
     def run(lam, seed):
         return mirror_descent_value_iteration(mdp, lam, max_iter=300, noise_scale=1.0, rng=seed).suboptimality
+
     avi = [run(0.0, s)[-50:].mean() for s in range(4)]
     mdvi = [run(5.0, s)[-50:].mean() for s in range(4)]
     assert np.mean(mdvi) < 0.5 * np.mean(avi)

@@ -185,8 +185,9 @@ def test_compiled_kernel_matches_reference(sparse):
         if A > 1 and trial % 3 == 0:
             mask = rng.random((S, A)) < 0.7
             mask[:, 0] = True
-        mdp = FiniteMDP(sp.csr_array(P.reshape(S * A, S)) if sparse else P, rng.random((S, A)), gamma=0.9,
-                        action_mask=mask)
+        mdp = FiniteMDP(
+            sp.csr_array(P.reshape(S * A, S)) if sparse else P, rng.random((S, A)), gamma=0.9, action_mask=mask
+        )
         v = rng.normal(size=S) * 3
         if trial % 4 == 0:
             v = np.round(v)
@@ -205,8 +206,15 @@ def test_compiled_kernel_matches_reference(sparse):
 # ------------------------------------------------------------------ the operator
 @st.composite
 def _operator_instances(draw):
-    mdp = draw(finite_mdps(n_states=st.integers(1, 5), n_actions=st.integers(1, 3), gamma=st.floats(0.0, 0.95),
-                           sparse=st.booleans(), action_mask=True))
+    mdp = draw(
+        finite_mdps(
+            n_states=st.integers(1, 5),
+            n_actions=st.integers(1, 3),
+            gamma=st.floats(0.0, 0.95),
+            sparse=st.booleans(),
+            action_mask=True,
+        )
+    )
     kind = draw(st.sampled_from(KINDS + ("s-l1",)))
     kappa = draw(st.sampled_from([0.0, 0.05, 0.5, 2.0]))
     v = draw(value_vectors(mdp.n_states, magnitude=20.0))
@@ -363,8 +371,11 @@ def test_s_rectangular_optimal_policy_randomizes_closed_form():
 
 # ------------------------------------------------------------------ seed: regularized robust DP (R2PVI, tabular)
 @settings(max_examples=30)
-@given(inst=_inner_instances(), divergence=st.sampled_from(("kl", "chi2", "tv")),
-       beta=st.sampled_from([0.01, 0.3, 2.0, 20.0]))
+@given(
+    inst=_inner_instances(),
+    divergence=st.sampled_from(("kl", "chi2", "tv")),
+    beta=st.sampled_from([0.01, 0.3, 2.0, 20.0]),
+)
 def test_regularized_closed_form_duals_match_cvxpy(inst, divergence, beta):
     q, v, _ = inst
     S = q.size
@@ -383,8 +394,11 @@ def test_regularized_and_constrained_inner_values_are_lagrange_dual():
         q, v = rng.dirichlet(np.ones(5)), rng.normal(size=5) * 3
         kappa, beta = float(rng.choice([0.05, 0.3])), float(rng.choice([0.1, 1.0, 5.0]))
         for div, kind, scale in (("kl", "kl", 1.0), ("chi2", "chi2", 1.0), ("tv", "l1", 2.0)):
-            constrained = {"kl": R._inner_kl(q, v, kappa, 1e-13)[:3], "chi2": R._inner_chi2(q, v, kappa),
-                           "l1": R._inner_l1(q, v, scale * kappa)}[kind]
+            constrained = {
+                "kl": R._inner_kl(q, v, kappa, 1e-13)[:3],
+                "chi2": R._inner_chi2(q, v, kappa),
+                "l1": R._inner_l1(q, v, scale * kappa),
+            }[kind]
             lo, _, _ = R._regularized_inner(div, q, v, beta)
             assert constrained[0] >= lo - beta * kappa - 1e-12
 
@@ -453,8 +467,12 @@ def test_iwocs_rectangular_static_equals_dynamic(seed):
     rng = np.random.default_rng(seed)
     S, A, K = 2, 2, 2
     rows = rng.dirichlet(np.ones(S), size=(K, S, A))
-    kernels = np.array([rows[np.array(c).reshape(S, A), np.arange(S)[:, None], np.arange(A)[None, :]]
-                        for c in itertools.product(range(K), repeat=S * A)])  # the rectangular product set
+    kernels = np.array(
+        [
+            rows[np.array(c).reshape(S, A), np.arange(S)[:, None], np.arange(A)[None, :]]
+            for c in itertools.product(range(K), repeat=S * A)
+        ]
+    )  # the rectangular product set
     mdp = FiniteMDP(kernels[0], rng.random((S, A)), gamma=0.8)
     best = _static_brute_force(mdp, kernels)
     res = iwocs(mdp, kernels, tol=1e-9)
@@ -488,13 +506,19 @@ def test_s_rectangular_nature_response_is_certified(kind):
         r, v, pi = rng.random(A), rng.normal(size=S) * 3, rng.dirichlet(np.ones(A))
         lo, rows, values = R._s_div_response(kind, Q, r, np.ones(A, bool), v, kappa, g, pi, 1e-12)
         xs = [cp.Variable(S, nonneg=True) for _ in range(A)]
-        div = sum(cp.sum(cp.rel_entr(x, q)) if kind == "kl" else cp.sum(cp.multiply(1 / q, cp.square(x - q)))
-                  for x, q in zip(xs, Q))
-        prob = cp.Problem(cp.Minimize(sum(pi[a] * (r[a] + g * (v @ xs[a])) for a in range(A))),
-                          [cp.sum(x) == 1 for x in xs] + [div <= kappa])
+        div = sum(
+            cp.sum(cp.rel_entr(x, q)) if kind == "kl" else cp.sum(cp.multiply(1 / q, cp.square(x - q)))
+            for x, q in zip(xs, Q)
+        )
+        prob = cp.Problem(
+            cp.Minimize(sum(pi[a] * (r[a] + g * (v @ xs[a])) for a in range(A))),
+            [cp.sum(x) == 1 for x in xs] + [div <= kappa],
+        )
         prob.solve(solver="CLARABEL")
         upper = float(pi @ values)  # the response is feasible: its value is an upper bound
-        total = sum(float(np.sum(p * np.log(p / q))) if kind == "kl" else float(np.sum((p - q) ** 2 / q))
-                    for p, q in zip(rows, Q))
+        total = sum(
+            float(np.sum(p * np.log(p / q))) if kind == "kl" else float(np.sum((p - q) ** 2 / q))
+            for p, q in zip(rows, Q)
+        )
         assert total <= kappa * (1 + 1e-9) and np.allclose(rows.sum(axis=1), 1.0)
         assert lo <= prob.value + 1e-6 and prob.value <= upper + 1e-6 and upper - lo <= 1e-10

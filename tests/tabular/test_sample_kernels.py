@@ -34,7 +34,7 @@ def test_row_cumsum_matches_reference_and_ends_at_one():
         K.row_cumsum(Z.data, Z.indptr.astype(np.int64), out)
         np.testing.assert_array_equal(out, ref.row_cumsum_reference(Z.data, Z.indptr))
         for r in range(7):
-            seg = out[Z.indptr[r]:Z.indptr[r + 1]]
+            seg = out[Z.indptr[r] : Z.indptr[r + 1]]
             assert seg[-1] == 1.0 and np.all(np.diff(seg) >= 0)
 
 
@@ -93,13 +93,14 @@ def test_vi_lcb_loop_matches_reference():
     order = rng.permutation(N)
     bounds = np.linspace(0, N, T + 2).astype(np.int64)
     pairs = s * A + a
-    m0 = np.bincount(pairs[order[bounds[0]:bounds[1]]], minlength=S * A).reshape(S, A)
+    m0 = np.bincount(pairs[order[bounds[0] : bounds[1]]], minlength=S * A).reshape(S, A)
     v = np.zeros(S)
     policy = np.argmax(m0, axis=1).astype(np.int64)
     q = np.empty((S, A))
     hist = np.empty((T + 1, S))
-    K.vi_lcb_loop(pairs, r, s2, order, bounds, S, A, 0.8, 5.0, 0.3, v, policy, q, np.empty(S * A, np.int64),
-                  np.empty(S * A), hist)
+    K.vi_lcb_loop(
+        pairs, r, s2, order, bounds, S, A, 0.8, 5.0, 0.3, v, policy, q, np.empty(S * A, np.int64), np.empty(S * A), hist
+    )
     v_ref, pol_ref, q_ref, hist_ref = ref.vi_lcb_reference(s, a, r, s2, order, bounds, S, A, 0.8, 5.0, 0.3)
     np.testing.assert_allclose(v, v_ref, rtol=0, atol=1e-12)
     np.testing.assert_allclose(q, q_ref, rtol=0, atol=1e-12)

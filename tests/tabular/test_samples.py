@@ -47,8 +47,9 @@ def test_empirical_model_is_counts_over_n_exactly():
 
 def test_empirical_model_of_a_dataset_by_hand():
     # rows: (0,0)->1 r=1, (0,0)->0 r=0, (0,0)->1 r=2, (1,1)->1 r=5
-    data = OfflineDataset([0, 0, 0, 1], [0, 0, 0, 1], [1.0, 0.0, 2.0, 5.0], [1, 0, 1, 1], n_states=3, n_actions=2,
-                          gamma=0.9)
+    data = OfflineDataset(
+        [0, 0, 0, 1], [0, 0, 0, 1], [1.0, 0.0, 2.0, 5.0], [1, 0, 1, 1], n_states=3, n_actions=2, gamma=0.9
+    )
     model = empirical_mdp(data, unvisited_reward=-1.0)
     assert model.counts.tolist() == [[3, 0], [0, 1], [0, 0]]
     np.testing.assert_allclose(model.mdp.P[0, 0], [1 / 3, 2 / 3, 0.0], rtol=0, atol=1e-15)
@@ -58,8 +59,18 @@ def test_empirical_model_of_a_dataset_by_hand():
 
 
 def test_episodic_dataset_gives_a_finite_horizon_model_with_the_empirical_start():
-    data = OfflineDataset([0, 1, 1, 0], [0, 0, 0, 0], [1.0, 0.0, 0.0, 1.0], [1, 0, 0, 1], n_states=2, n_actions=1,
-                          gamma=1.0, horizon=2, stages=[0, 1, 0, 1], episodes=[0, 0, 1, 1])
+    data = OfflineDataset(
+        [0, 1, 1, 0],
+        [0, 0, 0, 0],
+        [1.0, 0.0, 0.0, 1.0],
+        [1, 0, 0, 1],
+        n_states=2,
+        n_actions=1,
+        gamma=1.0,
+        horizon=2,
+        stages=[0, 1, 0, 1],
+        episodes=[0, 0, 1, 1],
+    )
     model = empirical_mdp(data)
     assert model.mdp.horizon == 2 and model.mdp.initial_distribution.tolist() == [0.5, 0.5]
     np.testing.assert_array_equal(model.mdp.P[:, 0], [[0.0, 1.0], [1.0, 0.0]])

@@ -87,8 +87,10 @@ def test_subpo_gradient_is_the_marginal_gain_policy_gradient():
     for idx in np.ndindex(theta.shape):
         e = np.zeros_like(theta)
         e[idx] = eps
-        fd[idx] = (_markov_value_and_gradient(F, P, mask, 0, H, pi_of(theta + e))[0]
-                   - _markov_value_and_gradient(F, P, mask, 0, H, pi_of(theta - e))[0]) / (2 * eps)
+        fd[idx] = (
+            _markov_value_and_gradient(F, P, mask, 0, H, pi_of(theta + e))[0]
+            - _markov_value_and_gradient(F, P, mask, 0, H, pi_of(theta - e))[0]
+        ) / (2 * eps)
     np.testing.assert_allclose(g, fd, atol=1e-7)
     # the REINFORCE expectation with marginal gains, over every trajectory (the paper's estimator, in expectation)
     pi = pi_of(theta)

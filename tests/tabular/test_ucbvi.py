@@ -58,7 +58,10 @@ def test_bad_input():
         UCBVI(delta=1.0)
     mdp = small_mdp(0)
     with pytest.raises(ValueError, match="rewards in \\[0, 1\\]"):
-        simulate(FiniteMDP(mdp.P, 2.0 * mdp.R + 1.0, gamma=1.0, horizon=3, initial_distribution=mdp.initial_distribution),
-                 UCBVI(), n_episodes=3)
+        simulate(
+            FiniteMDP(mdp.P, 2.0 * mdp.R + 1.0, gamma=1.0, horizon=3, initial_distribution=mdp.initial_distribution),
+            UCBVI(),
+            n_episodes=3,
+        )
     with pytest.raises(ValueError, match="not a problem of any simulated kind|no simulated kind|horizon"):
         simulate(FiniteMDP(mdp.P, mdp.R, gamma=0.9), UCBVI(), n_episodes=3)

@@ -78,8 +78,17 @@ def test_fig2_on_the_support_is_the_dense_fig2_bit_for_bit(seed):
     supp = np.flatnonzero(p_hat).astype(np.int64)
     p_dense, p_sparse = np.empty(S), np.full(S, np.nan)
     value = _inner_max(p_hat, d, u, order, p_dense)
-    value_support = _inner_max_support(p_hat, d, u, int(order[0]), rank, np.concatenate([supp, np.zeros(S, np.int64)]),
-                                       supp.size, np.empty(S, dtype=np.int64), p_sparse)
+    value_support = _inner_max_support(
+        p_hat,
+        d,
+        u,
+        int(order[0]),
+        rank,
+        np.concatenate([supp, np.zeros(S, np.int64)]),
+        supp.size,
+        np.empty(S, dtype=np.int64),
+        p_sparse,
+    )
     assert value_support == value  # identical floating-point result
     written = np.union1d(supp, [order[0]])
     np.testing.assert_array_equal(p_sparse[written], p_dense[written])
@@ -107,7 +116,8 @@ def test_compiled_evi_equals_its_numpy_reference(seed):
     mask[0, 1] = False
     res = extended_value_iteration(p_hat, r_hat, p_rad, r_rad, tol=1e-8, action_mask=mask)
     u, pol, sweeps, converged, lo, hi = extended_value_iteration_reference(
-        p_hat, np.minimum(1, r_hat + r_rad), p_rad, mask, 1e-8, 100_000)
+        p_hat, np.minimum(1, r_hat + r_rad), p_rad, mask, 1e-8, 100_000
+    )
     assert res.converged and converged and res.iterations == sweeps
     np.testing.assert_array_equal(res.policy, pol)
     # the two sum in different orders: per sweep ~ S ulps of the values, accumulated over the sweeps
@@ -214,7 +224,9 @@ def test_a_masked_model_and_evi_convergence_counter():
     mask = np.ones((6, 2), dtype=bool)
     mask[3, 0] = False  # no swimming back from state 3
     masked = FiniteMDP(mdp.P, mdp.R, gamma=1.0, action_mask=mask, initial_distribution=mdp.initial_distribution)
-    curve = simulate(masked, UCRL2(), n_rounds=3000, n_runs=2, seed=1, checkpoints=3)  # raises if a masked action is played
+    curve = simulate(
+        masked, UCRL2(), n_rounds=3000, n_runs=2, seed=1, checkpoints=3
+    )  # raises if a masked action is played
     assert curve.regret.shape == (2, 3)
     infos = []
     step_continuing_agent(masked, UCRL2(), 500, seed=1, watch=lambda t, st: infos.append(st[-1][INFO_NOT_CONVERGED]))

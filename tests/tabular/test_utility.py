@@ -30,8 +30,11 @@ def random_mdp(seed, S=4, A=3, gamma=0.8, mask=False):
         action_mask = rng.uniform(size=(S, A)) < 0.7
         action_mask[np.arange(S), rng.integers(0, A, S)] = True
     return FiniteMDP(
-        rng.dirichlet(np.full(S, 0.5), size=(S, A)), np.zeros((S, A)), gamma=gamma,
-        initial_distribution=rng.dirichlet(np.ones(S)), action_mask=action_mask,
+        rng.dirichlet(np.full(S, 0.5), size=(S, A)),
+        np.zeros((S, A)),
+        gamma=gamma,
+        initial_distribution=rng.dirichlet(np.ones(S)),
+        action_mask=action_mask,
     )
 
 
@@ -119,8 +122,9 @@ def test_imitation_recovers_the_expert(divergence):
         L = divergence_utility(target, "chi2").smoothness
         assert -fw.value <= 8 * L / (fw.iterations + 2)
     else:  # the variational policy gradient closes the gap
-        pg = maximize_utility(mdp, divergence_utility(target, "kl"), method="policy_gradient", step_size=2.0,
-                              max_iter=3000, tol=1e-8)
+        pg = maximize_utility(
+            mdp, divergence_utility(target, "kl"), method="policy_gradient", step_size=2.0, max_iter=3000, tol=1e-8
+        )
         assert pg.converged and -pg.value <= pg.duality_gap <= 1e-8
 
 

@@ -112,11 +112,14 @@ def test_gauss_seidel_and_jacobi_reach_the_same_fixed_point(mdp):
     assert np.max(np.abs(a.v - b.v)) <= (a.bound + b.bound) / 2 + 2 * fp_slack(mdp)
 
 
-@given(finite_mdps(n_states=st.integers(1, 7), n_actions=st.integers(1, 4), action_mask=True),
-       st.sampled_from(["jacobi", "gauss-seidel", "mpi"]))
+@given(
+    finite_mdps(n_states=st.integers(1, 7), n_actions=st.integers(1, 4), action_mask=True),
+    st.sampled_from(["jacobi", "gauss-seidel", "mpi"]),
+)
 def test_dense_and_sparse_inputs_agree(mdp, method):
-    sparse = FiniteMDP(sp.csr_array(np.asarray(mdp.P).reshape(-1, mdp.n_states)), mdp.R, gamma=mdp.gamma,
-                       action_mask=mdp.action_mask)
+    sparse = FiniteMDP(
+        sp.csr_array(np.asarray(mdp.P).reshape(-1, mdp.n_states)), mdp.R, gamma=mdp.gamma, action_mask=mdp.action_mask
+    )
     if method == "mpi":
         a, b = modified_policy_iteration(mdp, m=3), modified_policy_iteration(sparse, m=3)
     else:
@@ -236,6 +239,7 @@ def test_a_non_finite_iterate_is_never_certified(monkeypatch):
     res = value_iteration(mdp)
     assert not res.converged and res.bound == np.inf and res.policy_suboptimality_bound == np.inf
     assert np.all(res.v_lower == -np.inf) and np.all(res.v_upper == np.inf)
+
 
 # ------------------------------------------------------------------------ errors
 def _small():

@@ -118,11 +118,13 @@ def _parse_layout(layout, walls=None, terminal_rewards=None) -> _Layout:
     terminals = dict(text_terminals)
     if terminal_rewards is not None:
         if not isinstance(terminal_rewards, dict):
-            raise ValueError(f"terminal_rewards must be a dict {{(row, col): reward}}, got {type(terminal_rewards).__name__}")
+            raise ValueError(
+                f"terminal_rewards must be a dict {{(row, col): reward}}, got {type(terminal_rewards).__name__}"
+            )
         for cell, reward in terminal_rewards.items():
             r, c = _check_cell("terminal_rewards key", cell, shape)
             terminals[(r, c)] = check_real(f"terminal_rewards[{cell!r}]", reward)
-    for (r, c) in terminals:
+    for r, c in terminals:
         if wall_mask[r, c]:
             raise ValueError(f"terminal cell ({r}, {c}) is a wall")
     if wall_mask.all():
@@ -349,7 +351,9 @@ def cell_to_state(layout, row, col, *, walls=None):
     out = (r < 0) | (r >= geo.shape[0]) | (c < 0) | (c >= geo.shape[1])
     if out.any():
         i = np.argwhere(out)[0] if out.ndim else ()
-        raise ValueError(f"cell ({int(r[tuple(i)])}, {int(c[tuple(i)])}) is outside the {geo.shape[0]} x {geo.shape[1]} grid")
+        raise ValueError(
+            f"cell ({int(r[tuple(i)])}, {int(c[tuple(i)])}) is outside the {geo.shape[0]} x {geo.shape[1]} grid"
+        )
     s = geo.state_of[r, c]
     if (s < 0).any():
         i = tuple(np.argwhere(s < 0)[0]) if s.ndim else ()
@@ -437,8 +441,16 @@ def plot_gridworld(layout, values=None, policy=None, *, walls=None, terminal_rew
     terminal_states = set()
     for (r, c), rew in geo.terminal_rewards.items():
         terminal_states.add(int(geo.state_of[r, c]))
-        ax.text(c, r, f"{rew:+g}", ha="center", va="center", fontsize=9, color="white",
-                bbox={"boxstyle": "round", "facecolor": "black", "alpha": 0.6})
+        ax.text(
+            c,
+            r,
+            f"{rew:+g}",
+            ha="center",
+            va="center",
+            fontsize=9,
+            color="white",
+            bbox={"boxstyle": "round", "facecolor": "black", "alpha": 0.6},
+        )
     if policy is not None:
         pol = np.asarray(policy)
         if pol.ndim == 1:
@@ -457,9 +469,19 @@ def plot_gridworld(layout, values=None, policy=None, *, walls=None, terminal_rew
             show = length > 0
             rr = geo.cells[keep, 0][show]
             cc = geo.cells[keep, 1][show]
-            ax.quiver(cc, rr, dc * length[show], dr * length[show],  # data coords: row axis points down
-                      angles="xy", scale_units="xy", scale=1,
-                      color="white", edgecolor="black", linewidth=0.5, width=0.012)
+            ax.quiver(
+                cc,
+                rr,
+                dc * length[show],
+                dr * length[show],  # data coords: row axis points down
+                angles="xy",
+                scale_units="xy",
+                scale=1,
+                color="white",
+                edgecolor="black",
+                linewidth=0.5,
+                width=0.012,
+            )
     ax.set_xticks(np.arange(geo.shape[1]))
     ax.set_yticks(np.arange(geo.shape[0]))
     ax.set_xlim(-0.5, geo.shape[1] - 0.5)

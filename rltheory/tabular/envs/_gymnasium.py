@@ -215,8 +215,9 @@ def from_gymnasium(env, *, gamma=1.0, sparse: bool | None = None) -> FiniteMDP:
         P = P.toarray().reshape(n, A, n)
     if declared:
         terminal = None if base.terminal_states is None else sorted(terminal_set)
-        return FiniteMDP(P, R, gamma=gamma, horizon=horizon, terminal_states=terminal, action_mask=allowed,
-                         initial_distribution=init)
+        return FiniteMDP(
+            P, R, gamma=gamma, horizon=horizon, terminal_states=terminal, action_mask=allowed, initial_distribution=init
+        )
     return FiniteMDP(P, R, gamma=gamma, terminal_states=[S], initial_distribution=init)
 
 

@@ -582,8 +582,9 @@ def replicator_dynamics(
             regrets[r, i] = float(np.max(w[off[i] : off[i + 1]]) - w[N + i])
         if sol.t[r] > 0:
             avg = [w[N + n + off[i] : N + n + off[i + 1]] / sol.t[r] for i in range(n)]
-            nc[r] = float(sum(_deviation_payoffs(U, avg, i).max() - _deviation_payoffs(U, avg, i) @ avg[i]
-                              for i in range(n)))
+            nc[r] = float(
+                sum(_deviation_payoffs(U, avg, i).max() - _deviation_payoffs(U, avg, i) @ avg[i] for i in range(n))
+            )
     t_last = sol.t[-1]
     avg = tuple(readonly(W[-1, N + n + off[i] : N + n + off[i + 1]] / t_last) for i in range(n))
     return ReplicatorResult(

@@ -161,8 +161,10 @@ def shapley_backward_induction(game: MarkovGame) -> ShapleyBackwardInductionResu
     if not isinstance(game, MarkovGame):
         raise ValueError(f"shapley_backward_induction needs a MarkovGame, got {type(game).__name__}")
     if game.horizon is None:
-        raise ValueError("shapley_backward_induction solves finite-horizon games (MarkovGame(..., horizon=H)); "
-                         "use shapley_value_iteration for a discounted game")
+        raise ValueError(
+            "shapley_backward_induction solves finite-horizon games (MarkovGame(..., horizon=H)); "
+            "use shapley_value_iteration for a discounted game"
+        )
     H, S, A, B = game.horizon, game.n_states, game.n_max_actions, game.n_min_actions
     g = game.gamma
     backup = _Backup(game)

@@ -212,8 +212,14 @@ class MarkovGame:
         True
         """
         init = None if self.initial_distribution is None else self.initial_distribution.tolist()
-        return {"type": "MarkovGame", "P": self.P.tolist(), "R": self.R.tolist(), "gamma": self.gamma,
-                "horizon": self.horizon, "initial_distribution": init}
+        return {
+            "type": "MarkovGame",
+            "P": self.P.tolist(),
+            "R": self.R.tolist(),
+            "gamma": self.gamma,
+            "horizon": self.horizon,
+            "initial_distribution": init,
+        }
 
     def require_discounted(self, who: str) -> None:
         """Raise ``ValueError`` naming ``who`` unless the game is discounted (``gamma < 1``, no horizon).

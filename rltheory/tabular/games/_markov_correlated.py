@@ -55,8 +55,7 @@ from rltheory._validation import (
 from rltheory.tabular.games._correlated import coarse_correlated_equilibrium, correlated_equilibrium
 from rltheory.tabular.games._matrix import MatrixGame
 
-__all__ = ["GeneralSumMarkovGame", "MarkovCorrelatedResult", "markov_correlated_equilibrium",
-           "markov_deviation_gains"]
+__all__ = ["GeneralSumMarkovGame", "MarkovCorrelatedResult", "markov_correlated_equilibrium", "markov_deviation_gains"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -99,8 +98,9 @@ class GeneralSumMarkovGame:
             raise ValueError(f"P{[int(i) for i in np.argwhere(P < 0)[0]]} is negative")
         bad = np.abs(P.sum(axis=-1) - 1.0) > PROBABILITY_SUM_ATOL
         if bad.any():
-            raise ValueError(f"P row {[int(i) for i in np.argwhere(bad)[0]]} does not sum to 1 "
-                             f"within {PROBABILITY_SUM_ATOL:g}")
+            raise ValueError(
+                f"P row {[int(i) for i in np.argwhere(bad)[0]]} does not sum to 1 within {PROBABILITY_SUM_ATOL:g}"
+            )
         n = P.ndim - 2
         R = np.array(self.R, dtype=float)
         want = (n,) + P.shape[:-1]
@@ -108,8 +108,11 @@ class GeneralSumMarkovGame:
             raise ValueError(f"R has shape {R.shape}, expected {want} (one reward table per player)")
         check_finite("R", R)
         S = P.shape[0]
-        rho = (np.full(S, 1.0 / S) if self.initial_distribution is None
-               else check_probability_vector("initial_distribution", self.initial_distribution, S))
+        rho = (
+            np.full(S, 1.0 / S)
+            if self.initial_distribution is None
+            else check_probability_vector("initial_distribution", self.initial_distribution, S)
+        )
         object.__setattr__(self, "P", readonly(P))
         object.__setattr__(self, "R", readonly(R))
         object.__setattr__(self, "horizon", check_int("horizon", self.horizon, low=1))
@@ -287,8 +290,9 @@ class MarkovCorrelatedResult:
     kind: str
 
 
-def markov_correlated_equilibrium(game: GeneralSumMarkovGame, kind: str = "cce", objective="welfare",
-                                  *, tol: float = 1e-7) -> MarkovCorrelatedResult:
+def markov_correlated_equilibrium(
+    game: GeneralSumMarkovGame, kind: str = "cce", objective="welfare", *, tol: float = 1e-7
+) -> MarkovCorrelatedResult:
     r"""A Markov CE or CCE by backward induction over stage CE/CCE linear programs (module docstring).
 
     ``objective`` and ``tol`` are passed to :func:`correlated_equilibrium` /
@@ -324,5 +328,10 @@ def markov_correlated_equilibrium(game: GeneralSumMarkovGame, kind: str = "cce",
             worst = max(worst, float(res.max_violation))
         V[h] = (Q * pi[h][None]).sum(axis=tuple(a + 1 for a in axes))
     gains = markov_deviation_gains(game, pi, kind)
-    return MarkovCorrelatedResult(policy=readonly(pi), values=readonly(V), stage_violation=max(worst, 0.0),
-                                  deviation_gains=readonly(gains), kind=kind)
+    return MarkovCorrelatedResult(
+        policy=readonly(pi),
+        values=readonly(V),
+        stage_violation=max(worst, 0.0),
+        deviation_gains=readonly(gains),
+        kind=kind,
+    )

@@ -180,8 +180,9 @@ class MeanFieldGame:
             raise ValueError(f"P{[int(i) for i in np.argwhere(P < 0)[0]]} is negative")
         bad = np.abs(P.sum(axis=3) - 1.0) > PROBABILITY_SUM_ATOL
         if bad.any():
-            raise ValueError(f"P row {[int(i) for i in np.argwhere(bad)[0]]} does not sum to 1 "
-                             f"within {PROBABILITY_SUM_ATOL:g}")
+            raise ValueError(
+                f"P row {[int(i) for i in np.argwhere(bad)[0]]} does not sum to 1 within {PROBABILITY_SUM_ATOL:g}"
+            )
         R = np.array(self.R, dtype=float)
         check_shape("R", R, (S, A))
         check_finite("R", R)
@@ -192,8 +193,11 @@ class MeanFieldGame:
         object.__setattr__(self, "R", readonly(R))
         object.__setattr__(self, "interaction", readonly(M))
         object.__setattr__(self, "horizon", check_int("horizon", self.horizon, low=1))
-        object.__setattr__(self, "initial_distribution",
-                           readonly(check_probability_vector("initial_distribution", self.initial_distribution, S)))
+        object.__setattr__(
+            self,
+            "initial_distribution",
+            readonly(check_probability_vector("initial_distribution", self.initial_distribution, S)),
+        )
         object.__setattr__(self, "mean_field_dynamics", dependent)
 
     @property
@@ -275,8 +279,9 @@ class MeanFieldGame:
         bad = np.abs(sums - 1.0) > PROBABILITY_SUM_ATOL
         if bad.any():
             h, s = (int(i) for i in np.argwhere(bad)[0])
-            raise ValueError(f"policy[h={h}, s={s}] sums to {float(sums[h, s])!r}, expected 1 within "
-                             f"{PROBABILITY_SUM_ATOL:g}")
+            raise ValueError(
+                f"policy[h={h}, s={s}] sums to {float(sums[h, s])!r}, expected 1 within {PROBABILITY_SUM_ATOL:g}"
+            )
         return pi
 
     def flow(self, policy) -> np.ndarray:
@@ -457,8 +462,13 @@ def _start(game, initial_policy):
 
 def _learning_result(game, pi, history, n):
     ex = mean_field_exploitability(game, pi)
-    return MeanFieldLearningResult(policy=readonly(pi), flow=ex.flow, exploitability=ex.exploitability,
-                                   exploitability_history=readonly(np.array(history)), iterations=n)
+    return MeanFieldLearningResult(
+        policy=readonly(pi),
+        flow=ex.flow,
+        exploitability=ex.exploitability,
+        exploitability_history=readonly(np.array(history)),
+        iterations=n,
+    )
 
 
 def mean_field_fixed_point(game: MeanFieldGame, n_iterations: int, *, initial_policy=None) -> MeanFieldLearningResult:
@@ -486,8 +496,9 @@ def mean_field_fixed_point(game: MeanFieldGame, n_iterations: int, *, initial_po
     return _learning_result(game, pi, history, n)
 
 
-def mean_field_fictitious_play(game: MeanFieldGame, n_iterations: int, *,
-                               initial_policy=None) -> MeanFieldLearningResult:
+def mean_field_fictitious_play(
+    game: MeanFieldGame, n_iterations: int, *, initial_policy=None
+) -> MeanFieldLearningResult:
     r"""Fictitious play for mean-field games (Perrin et al. 2020, Algorithm 1, discrete time; module docstring).
 
     The returned policy is the flow-weighted mixture of the initial policy
@@ -523,8 +534,9 @@ def mean_field_fictitious_play(game: MeanFieldGame, n_iterations: int, *,
     return _learning_result(game, pi_bar, history, n)
 
 
-def mean_field_mirror_descent(game: MeanFieldGame, n_iterations: int, *, learning_rate: float = 1.0,
-                              initial_policy=None) -> MeanFieldLearningResult:
+def mean_field_mirror_descent(
+    game: MeanFieldGame, n_iterations: int, *, learning_rate: float = 1.0, initial_policy=None
+) -> MeanFieldLearningResult:
     r"""Online mirror descent for mean-field games (Pérolat et al. 2022, Algorithm 1; module docstring).
 
     :math:`y^0 = \log \pi_0`, :math:`y^{k+1} = y^k + \alpha Q^{\pi_k, \mu^{\pi_k}}`,
@@ -548,8 +560,9 @@ def mean_field_mirror_descent(game: MeanFieldGame, n_iterations: int, *, learnin
     pi = _start(game, initial_policy)
     if (pi <= 0.0).any():
         h, s_, a = (int(i) for i in np.argwhere(pi <= 0.0)[0])
-        raise ValueError(f"mean_field_mirror_descent needs an initial policy with full support; "
-                         f"initial_policy[{h}, {s_}, {a}] = 0")
+        raise ValueError(
+            f"mean_field_mirror_descent needs an initial policy with full support; initial_policy[{h}, {s_}, {a}] = 0"
+        )
     y = np.log(pi)
     ex = mean_field_exploitability(game, pi)
     history = [ex.exploitability]
@@ -605,8 +618,11 @@ def _compositions(n: int, k: int) -> np.ndarray:
     """Every vector of ``k`` nonnegative integers summing to ``n``, shape (C(n + k - 1, k - 1), k)."""
     if k == 1:
         return np.array([[n]], dtype=np.int64)
-    rows = [np.column_stack([np.full(len(rest), i, dtype=np.int64), rest])
-            for i in range(n + 1) for rest in [_compositions(n - i, k - 1)]]
+    rows = [
+        np.column_stack([np.full(len(rest), i, dtype=np.int64), rest])
+        for i in range(n + 1)
+        for rest in [_compositions(n - i, k - 1)]
+    ]
     return np.vstack(rows)
 
 
@@ -681,5 +697,6 @@ def n_player_flow(game: MeanFieldGame, policy, n_players: int) -> NPlayerFlowRes
             for key, w in dist.items():
                 nxt[index[key]] += w
         law = nxt
-    return NPlayerFlowResult(mean_l1_error=readonly(err), expected_flow=readonly(mean), flow=readonly(mu),
-                             n_players=N, n_configurations=C)
+    return NPlayerFlowResult(
+        mean_l1_error=readonly(err), expected_flow=readonly(mean), flow=readonly(mu), n_players=N, n_configurations=C
+    )

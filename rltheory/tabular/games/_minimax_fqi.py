@@ -101,8 +101,9 @@ class MinimaxFQIResult:
     iterations: int
 
 
-def minimax_fqi(game: MarkovGame, n_iterations: int, n_samples: int, *, features=None, sampling=None,
-                rng=None) -> MinimaxFQIResult:
+def minimax_fqi(
+    game: MarkovGame, n_iterations: int, n_samples: int, *, features=None, sampling=None, rng=None
+) -> MinimaxFQIResult:
     r"""Minimax-FQI (Fan et al. 2020, Algorithm 2) with fresh samples every iteration (module docstring).
 
     Parameters
@@ -147,8 +148,11 @@ def minimax_fqi(game: MarkovGame, n_iterations: int, n_samples: int, *, features
             raise ValueError(f"features has shape {phi.shape}, expected ({S}, {A}, {B}, d)")
         check_finite("features", phi)
         phi = phi.reshape(S * A * B, -1)
-    sigma = (np.full(S * A * B, 1.0 / (S * A * B)) if sampling is None
-             else check_probability_vector("sampling", np.asarray(sampling, dtype=float).ravel(), S * A * B))
+    sigma = (
+        np.full(S * A * B, 1.0 / (S * A * B))
+        if sampling is None
+        else check_probability_vector("sampling", np.asarray(sampling, dtype=float).ravel(), S * A * B)
+    )
     gen = as_generator(rng)
     P = np.asarray(game.P).reshape(S * A * B, S)
     R = np.asarray(game.R).ravel()
@@ -171,6 +175,11 @@ def minimax_fqi(game: MarkovGame, n_iterations: int, n_samples: int, *, features
     Y = np.maximum(Y, 0.0)
     Y /= Y.sum(axis=1, keepdims=True)
     ex = markov_exploitability(game, X, Y)
-    return MinimaxFQIResult(q=readonly(Q.reshape(S, A, B)), max_action_probabilities=readonly(X),
-                            min_action_probabilities=readonly(Y), bellman_errors=readonly(errors),
-                            duality_gap=float(ex.duality_gap), iterations=K)
+    return MinimaxFQIResult(
+        q=readonly(Q.reshape(S, A, B)),
+        max_action_probabilities=readonly(X),
+        min_action_probabilities=readonly(Y),
+        bellman_errors=readonly(errors),
+        duality_gap=float(ex.duality_gap),
+        iterations=K,
+    )

@@ -120,10 +120,25 @@ def _nash_vi_init(params, S, A, B, H):
     info = np.zeros(4)  # best certified gap, its episode, CCE failures, max CCE violation
     info[0] = np.inf
     info[1] = -1.0
-    return (np.zeros((H, S, A, B)), np.zeros((H, S, A, B, S)), np.zeros((H, S, A, B)), np.zeros((H, S, A, B)),
-            np.zeros((H, S, A, B)), np.zeros((H + 1, S)), np.zeros((H + 1, S)), vmax, np.empty((AB, A + B)),
-            np.empty(AB), np.empty(A + B), np.empty((AB + 1, A + B + AB + 1)), np.empty(AB, dtype=np.int64),
-            np.zeros((H, S, A, B)), info, np.empty(A), np.empty(B))
+    return (
+        np.zeros((H, S, A, B)),
+        np.zeros((H, S, A, B, S)),
+        np.zeros((H, S, A, B)),
+        np.zeros((H, S, A, B)),
+        np.zeros((H, S, A, B)),
+        np.zeros((H + 1, S)),
+        np.zeros((H + 1, S)),
+        vmax,
+        np.empty((AB, A + B)),
+        np.empty(AB),
+        np.empty(A + B),
+        np.empty((AB + 1, A + B + AB + 1)),
+        np.empty(AB, dtype=np.int64),
+        np.zeros((H, S, A, B)),
+        info,
+        np.empty(A),
+        np.empty(B),
+    )
 
 
 @njit(cache=True)
@@ -304,9 +319,15 @@ class NashVI(MarkovGameAgent):
             log_term = math.log(S * A * B * budget * H / self.delta)  # iota = log(SABT / delta), T = KH
         else:
             log_term = 2.0 * (S * math.log(2.0) + math.log(H * S * A * B * budget / self.delta))
-        return _NashVIParams(self.bonus == "bernstein", float(self.c), float(log_term), float(R.min()),
-                             float(R.max() - R.min()), float(problem.gamma),
-                             np.ascontiguousarray(start_distribution(problem), dtype=np.float64))
+        return _NashVIParams(
+            self.bonus == "bernstein",
+            float(self.c),
+            float(log_term),
+            float(R.min()),
+            float(R.max() - R.min()),
+            float(problem.gamma),
+            np.ascontiguousarray(start_distribution(problem), dtype=np.float64),
+        )
 
 
 @njit(cache=True)
@@ -398,8 +419,9 @@ class NashVIResult:
     n_episodes: int
 
 
-def nash_vi(game: MarkovGame, n_episodes: int, *, bonus: str = "l1", c: float = 1.0, delta: float = 0.05,
-            seed: int = 0) -> NashVIResult:
+def nash_vi(
+    game: MarkovGame, n_episodes: int, *, bonus: str = "l1", c: float = 1.0, delta: float = 0.05, seed: int = 0
+) -> NashVIResult:
     r"""Run Nash-VI self-play for ``n_episodes`` and return its output policy, certified and evaluated exactly.
 
     The same compiled functions as the :class:`NashVI` agent, on one run

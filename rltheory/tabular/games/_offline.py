@@ -206,8 +206,10 @@ def pessimistic_minimax_value_iteration(game: MarkovGame, counts, *, delta: floa
         raise ValueError("counts must be nonnegative integers")
     K = int(N[0].sum())
     if K < 1 or (N.sum(axis=(1, 2, 3, 4)) != K).any():
-        raise ValueError(f"counts must hold the same number K >= 1 of episodes at every step; got "
-                         f"{N.sum(axis=(1, 2, 3, 4)).tolist()}")
+        raise ValueError(
+            f"counts must hold the same number K >= 1 of episodes at every step; got "
+            f"{N.sum(axis=(1, 2, 3, 4)).tolist()}"
+        )
     delta = check_probability("delta", delta)
     g = game.gamma
     R = np.asarray(game.R)

@@ -346,7 +346,7 @@ def regularized_nash(game: PreferenceGame, temperature: float, reference=None, *
             ratio = max(0.3, ratio * 0.9)
         else:
             # back off: a smaller temperature step from the last accepted point
-            ratio = min(0.99, ratio ** 0.5)
+            ratio = min(0.99, ratio**0.5)
             current = max(tau, current / ratio if current < max(1.0, tau) else current)
     z, _, steps = _newton(P, log_mu, tau, z, max(0, min(20, max_iter - used)))
     used += steps
@@ -595,8 +595,10 @@ def self_play_preference_optimization(
     _check_game(game, "self_play_preference_optimization")
     T = check_int("n_iterations", n_iterations, low=1)
     n = game.n_responses
-    eta = math.sqrt(8.0 * math.log(max(n, 2)) / T) if step_size is None else check_real(
-        "step_size", step_size, low=0.0, low_open=True
+    eta = (
+        math.sqrt(8.0 * math.log(max(n, 2)) / T)
+        if step_size is None
+        else check_real("step_size", step_size, low=0.0, low_open=True)
     )
     P = np.asarray(game.P)
     mu = np.full(n, 1.0 / n)

@@ -179,8 +179,9 @@ class _SoftBackup:
         S, A, B = g.n_states, g.n_max_actions, g.n_min_actions
         np.multiply(self.P2 @ v, g.gamma, out=self.Q.reshape(S * A * B))
         self.Q += g.R
-        failed = _soft_stage.solve_soft_stages(self.Q, tau, self.ZX, self.ZY, self.X, self.Y, self.lo, self.hi,
-                                               self.ok, STAGE_RTOL)
+        failed = _soft_stage.solve_soft_stages(
+            self.Q, tau, self.ZX, self.ZY, self.X, self.Y, self.lo, self.hi, self.ok, STAGE_RTOL
+        )
         if failed:
             for s in np.flatnonzero(~self.ok):
                 res = qre(MatrixGame.zero_sum(self.Q[s]), tau)

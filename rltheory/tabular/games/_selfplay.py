@@ -40,6 +40,12 @@ def _prepare(game: MarkovGame, agent, n_episodes: int):
 
 
 register_problem_kind(
-    ProblemKind(name="markov-game", problem_types=(MarkovGame,), agent_base=MarkovGameAgent, budget="n_episodes",
-                prepare=_prepare, accepts=lambda game: game.horizon is not None)
+    ProblemKind(
+        name="markov-game",
+        problem_types=(MarkovGame,),
+        agent_base=MarkovGameAgent,
+        budget="n_episodes",
+        prepare=_prepare,
+        accepts=lambda game: game.horizon is not None,
+    )
 )

@@ -305,8 +305,21 @@ def solve_soft_stage(M, tau, zx, zy, x, y, tol, work):
 def make_work(m, n):
     """Work buffers of :func:`solve_soft_stage` for an ``m x n`` game."""
     N = m + n
-    return (np.empty((N, N)), np.empty(N), np.empty(N), np.empty(m), np.empty(n), np.empty(m), np.empty(n),
-            np.empty(m), np.empty(n), np.empty(m), np.empty(n), np.empty(m), np.empty(n))
+    return (
+        np.empty((N, N)),
+        np.empty(N),
+        np.empty(N),
+        np.empty(m),
+        np.empty(n),
+        np.empty(m),
+        np.empty(n),
+        np.empty(m),
+        np.empty(n),
+        np.empty(m),
+        np.empty(n),
+        np.empty(m),
+        np.empty(n),
+    )
 
 
 @njit(cache=True)

@@ -53,8 +53,9 @@ def masked_mdp():
 
 
 def models():
-    grid = gridworld((3, 4), slip=0.2, step_reward=-0.04, terminal_rewards={(0, 3): 1.0, (1, 3): -1.0},
-                     start=(2, 0), gamma=0.9)
+    grid = gridworld(
+        (3, 4), slip=0.2, step_reward=-0.04, terminal_rewards={(0, 3): 1.0, (1, 3): -1.0}, start=(2, 0), gamma=0.9
+    )
     sparse_garnet = garnet(40, 3, 4, rng=7, sparse=True, gamma=0.7)
     sparse_garnet = FiniteMDP(sparse_garnet.P, sparse_garnet.R, gamma=0.7, initial_distribution=uniform(40))
     ch = chain(5, gamma=0.8)
@@ -137,8 +138,10 @@ def test_check_env(name):
         check_env(to_gymnasium(models()[name], render_mode="ansi"), skip_render_check=False)
 
 
-@pytest.mark.parametrize("bandit", [BernoulliBandit([0.1, 0.7]), GaussianBandit([0.0, 1.0], sigma=2.0),
-                                    BoundedBandit([2.0, 1.0], [1.0, 1.0])])
+@pytest.mark.parametrize(
+    "bandit",
+    [BernoulliBandit([0.1, 0.7]), GaussianBandit([0.0, 1.0], sigma=2.0), BoundedBandit([2.0, 1.0], [1.0, 1.0])],
+)
 def test_check_env_bandits(bandit):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
@@ -183,19 +186,25 @@ def test_bandit_horizon_truncates():
     assert [env.step(0)[3] for _ in range(3)] == [False, False, True]
 
 
-@pytest.mark.parametrize("action, match", [
-    (2, r"action 2 is outside the action space \[0, 2\)"),
-    (-1, r"action -1 is outside"),
-    (float("nan"), r"action nan is not an integer action of Discrete\(2\)"),
-    (1.0, r"action 1.0 is not an integer"),
-    (True, r"action True is not an integer"),
-    ("0", r"action '0' is not an integer"),
-    (1, r"action 1 is not allowed in state 0 \(the model's action_mask\)"),
-])
+@pytest.mark.parametrize(
+    "action, match",
+    [
+        (2, r"action 2 is outside the action space \[0, 2\)"),
+        (-1, r"action -1 is outside"),
+        (float("nan"), r"action nan is not an integer action of Discrete\(2\)"),
+        (1.0, r"action 1.0 is not an integer"),
+        (True, r"action True is not an integer"),
+        ("0", r"action '0' is not an integer"),
+        (1, r"action 1 is not allowed in state 0 \(the model's action_mask\)"),
+    ],
+)
 def test_bad_actions_raise(action, match):
     P = masked_mdp()
-    env = to_gymnasium(FiniteMDP(P.P, P.R, gamma=1.0, terminal_states=[2], action_mask=P.action_mask,
-                                 initial_distribution=[1.0, 0.0, 0.0]))
+    env = to_gymnasium(
+        FiniteMDP(
+            P.P, P.R, gamma=1.0, terminal_states=[2], action_mask=P.action_mask, initial_distribution=[1.0, 0.0, 0.0]
+        )
+    )
     env.reset(seed=0)
     with pytest.raises(ValueError, match=match):
         env.step(action)
@@ -266,9 +275,15 @@ def discounted_returns(env, policy, gamma, n, T, seed):
     return out
 
 
-@pytest.mark.parametrize("name, n, T", [("garnet", 2000, 40), ("gridworld", 12000, 250),
-                                        pytest.param("gridworld", 100_000, 250, marks=pytest.mark.slow),
-                                        pytest.param("chain", 4000, 120, marks=pytest.mark.slow)])
+@pytest.mark.parametrize(
+    "name, n, T",
+    [
+        ("garnet", 2000, 40),
+        ("gridworld", 12000, 250),
+        pytest.param("gridworld", 100_000, 250, marks=pytest.mark.slow),
+        pytest.param("chain", 4000, 120, marks=pytest.mark.slow),
+    ],
+)
 def test_rollouts_agree_with_policy_evaluation(name, n, T):
     r"""The Monte-Carlo mean of n truncated discounted returns vs mu^T V^pi of the optimal policy.
 
@@ -321,9 +336,14 @@ def test_finite_horizon_rollouts_agree_with_backward_induction():
     assert radius < 0.5 * exact  # not vacuous
 
 
-@pytest.mark.parametrize("bandit, sub_gaussian", [(BernoulliBandit([0.15, 0.6]), None),
-                                                  (BoundedBandit([2.0, 1.0], [1.0, 3.0]), None),
-                                                  (GaussianBandit([-1.0, 2.0], sigma=1.5), 1.5)])
+@pytest.mark.parametrize(
+    "bandit, sub_gaussian",
+    [
+        (BernoulliBandit([0.15, 0.6]), None),
+        (BoundedBandit([2.0, 1.0], [1.0, 3.0]), None),
+        (GaussianBandit([-1.0, 2.0], sigma=1.5), 1.5),
+    ],
+)
 def test_bandit_rewards_have_the_arm_means(bandit, sub_gaussian):
     """Mean of n pulls of each arm vs its mean: Hoeffding (rewards in [0, 1]) or the Gaussian tail
     sigma sqrt(2 log(2/delta)/n), at confidence 1 - delta per arm."""
@@ -332,8 +352,11 @@ def test_bandit_rewards_have_the_arm_means(bandit, sub_gaussian):
     env.reset(seed=9)
     for a, mu in enumerate(bandit.means):
         x = np.array([env.step(a)[1] for _ in range(n)])
-        radius = hoeffding_radius(n, DELTA, 1.0) if sub_gaussian is None else (
-            sub_gaussian * np.sqrt(2 * np.log(2 / DELTA) / n))
+        radius = (
+            hoeffding_radius(n, DELTA, 1.0)
+            if sub_gaussian is None
+            else (sub_gaussian * np.sqrt(2 * np.log(2 / DELTA) / n))
+        )
         assert abs(x.mean() - mu) <= radius
         if isinstance(bandit, BernoulliBandit):
             assert set(np.unique(x)) <= {0.0, 1.0}

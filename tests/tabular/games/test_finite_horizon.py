@@ -1,4 +1,5 @@
-"""Shapley backward induction and finite-horizon evaluation: certificates judged by exact best responses and brute force.
+"""Shapley backward induction and finite-horizon evaluation: certificates judged by exact best responses and brute
+force.
 
 Checked (tolerances: the certificates plus rounding O((S + AB) H eps scale), Higham 2002):
 - finite-horizon evaluation equals the explicit sum over every trajectory (enumeration, independent code);

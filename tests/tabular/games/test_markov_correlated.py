@@ -27,8 +27,12 @@ from rltheory.tabular.games import (
 
 def _game(seed, S=2, A=2, B=2, H=2):
     rng = np.random.default_rng(seed)
-    return GeneralSumMarkovGame(rng.dirichlet(np.ones(S), size=(S, A, B)), rng.uniform(-1, 1, size=(2, S, A, B)),
-                                horizon=H, initial_distribution=rng.dirichlet(np.ones(S)))
+    return GeneralSumMarkovGame(
+        rng.dirichlet(np.ones(S), size=(S, A, B)),
+        rng.uniform(-1, 1, size=(2, S, A, B)),
+        horizon=H,
+        initial_distribution=rng.dirichlet(np.ones(S)),
+    )
 
 
 def _value(game, i, step_law):
@@ -57,18 +61,22 @@ def _brute_gains(game, pi, kind):
         best = -np.inf
         if kind == "cce":
             for acts in itertools.product(range(n_own), repeat=H * S):
+
                 def law(h, s, acts=acts):
                     e = np.eye(n_own)[acts[h * S + s]]
                     other = pi[h, s].sum(axis=axis)
                     return np.outer(e, other) if i == 0 else np.outer(other, e)
+
                 best = max(best, _value(game, i, law))
         else:
             for phi in itertools.product(range(n_own), repeat=H * S * n_own):
+
                 def law(h, s, phi=phi):
                     m = np.zeros((n_own, n_own))
                     for r in range(n_own):
                         m[r, phi[(h * S + s) * n_own + r]] = 1.0
                     return m.T @ pi[h, s] if i == 0 else pi[h, s] @ m
+
                 best = max(best, _value(game, i, law))
         gains.append(best - base)
     return np.array(gains)

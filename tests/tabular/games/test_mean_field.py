@@ -38,8 +38,13 @@ EPS = np.finfo(float).eps
 def _random_game(seed, S=2, A=2, H=3, dependent=True):
     rng = np.random.default_rng(seed)
     P = rng.dirichlet(np.ones(S), size=(S, S, A) if dependent else (S, A))
-    return MeanFieldGame(P, rng.uniform(-1, 1, size=(S, A)), rng.normal(size=(S, S)), horizon=H,
-                         initial_distribution=rng.dirichlet(np.ones(S)))
+    return MeanFieldGame(
+        P,
+        rng.uniform(-1, 1, size=(S, A)),
+        rng.normal(size=(S, S)),
+        horizon=H,
+        initial_distribution=rng.dirichlet(np.ones(S)),
+    )
 
 
 def _enumerate(game, pi_agent, flow):

@@ -27,8 +27,13 @@ EPS = np.finfo(float).eps
 
 def _game(seed, S=2, A=2, B=2, H=2):
     rng = np.random.default_rng(seed)
-    return MarkovGame(rng.dirichlet(np.ones(S), size=(S, A, B)), rng.uniform(-1, 1, size=(S, A, B)), gamma=1.0,
-                      horizon=H, initial_distribution=rng.dirichlet(np.ones(S)))
+    return MarkovGame(
+        rng.dirichlet(np.ones(S), size=(S, A, B)),
+        rng.uniform(-1, 1, size=(S, A, B)),
+        gamma=1.0,
+        horizon=H,
+        initial_distribution=rng.dirichlet(np.ones(S)),
+    )
 
 
 @pytest.mark.parametrize("seed, shape", [(0, (2, 2, 2, 2)), (1, (3, 2, 3, 3))])

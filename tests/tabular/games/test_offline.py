@@ -70,8 +70,9 @@ def test_sampler_frequencies():
 def test_validation():
     game = _game(0, S=2, H=2)
     with pytest.raises(ValueError, match="finite-horizon"):
-        pessimistic_minimax_value_iteration(MarkovGame(np.ones((1, 1, 1, 1)), np.zeros((1, 1, 1)), gamma=0.5),
-                                            np.zeros((1, 1, 1, 1, 1), dtype=int))
+        pessimistic_minimax_value_iteration(
+            MarkovGame(np.ones((1, 1, 1, 1)), np.zeros((1, 1, 1)), gamma=0.5), np.zeros((1, 1, 1, 1, 1), dtype=int)
+        )
     bad = np.zeros((2, 2, 2, 2, 2), dtype=int)
     bad[0, 0, 0, 0, 0] = 3
     bad[1, 0, 0, 0, 0] = 2

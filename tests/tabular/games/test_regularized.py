@@ -75,8 +75,9 @@ def test_bounds_hold_before_convergence(game, max_iter):
 def test_one_state_game_is_the_matrix_qre():
     A = np.array([[3.0, -1.0, 0.5], [-2.0, 1.0, 0.0]])
     for tau in (0.05, 0.5, 2.0):
-        res = regularized_shapley_value_iteration(MarkovGame(np.ones((1, 2, 3, 1)), A[None], gamma=0.75), tau,
-                                                  tol=1e-12)
+        res = regularized_shapley_value_iteration(
+            MarkovGame(np.ones((1, 2, 3, 1)), A[None], gamma=0.75), tau, tol=1e-12
+        )
         q = qre(MatrixGame.zero_sum(A), tau)
         x, y = q.strategies
         H = lambda p: float(np.sum(scipy.special.entr(p)))  # noqa: E731
@@ -114,8 +115,9 @@ def test_exploitability_of_a_non_equilibrium():
     with pytest.raises(ValueError, match=r"temperature = 0.0 must be > 0.0"):
         regularized_markov_exploitability(game, [0], [0], 0.0)
     with pytest.raises(ValueError, match=r"solves discounted games"):
-        regularized_shapley_value_iteration(MarkovGame(np.ones((1, 1, 1, 1)), np.zeros((1, 1, 1)), gamma=1.0,
-                                                       horizon=2), 1.0)
+        regularized_shapley_value_iteration(
+            MarkovGame(np.ones((1, 1, 1, 1)), np.zeros((1, 1, 1)), gamma=1.0, horizon=2), 1.0
+        )
 
 
 def agent_soft_optimality(game, x, y, V, alpha):
@@ -125,10 +127,24 @@ def agent_soft_optimality(game, x, y, V, alpha):
     hy = np.sum(scipy.special.entr(y), axis=1)
     Q = game.R + game.gamma * (game.P @ V)
     for mdp, pi, Qi in (
-        (FiniteMDP(np.einsum("sb,sabt->sat", y, game.P), np.einsum("sb,sab->sa", y, game.R) + alpha * hy[:, None],
-                   gamma=game.gamma), x, np.einsum("sab,sb->sa", Q, y)),
-        (FiniteMDP(np.einsum("sa,sabt->sbt", x, game.P), np.einsum("sa,sab->sb", x, game.R) + alpha * hx[:, None],
-                   gamma=game.gamma), y, np.einsum("sa,sab->sb", x, Q)),
+        (
+            FiniteMDP(
+                np.einsum("sb,sabt->sat", y, game.P),
+                np.einsum("sb,sab->sa", y, game.R) + alpha * hy[:, None],
+                gamma=game.gamma,
+            ),
+            x,
+            np.einsum("sab,sb->sa", Q, y),
+        ),
+        (
+            FiniteMDP(
+                np.einsum("sa,sabt->sbt", x, game.P),
+                np.einsum("sa,sab->sb", x, game.R) + alpha * hx[:, None],
+                gamma=game.gamma,
+            ),
+            y,
+            np.einsum("sa,sab->sb", x, Q),
+        ),
     ):
         ref = soft_value_iteration(mdp, alpha, tol=1e-11)
         greedy = scipy.special.softmax(Qi / alpha, axis=1)
@@ -144,8 +160,9 @@ def test_hasac_monotone_improvement_and_qre(game, alpha, seed):
     slack = rounding(game, alpha)
     assert np.all(np.diff(H, axis=0) >= -slack)  # monotonic improvement, every state
     assert res.orders.shape == (res.iterations, 2) and set(map(tuple, res.orders)) <= {(0, 1), (1, 0)}
-    for lower_gap, kl_bound, upper_gap in agent_soft_optimality(game, res.first_action_probabilities,
-                                                                res.second_action_probabilities, res.v, alpha):
+    for lower_gap, kl_bound, upper_gap in agent_soft_optimality(
+        game, res.first_action_probabilities, res.second_action_probabilities, res.v, alpha
+    ):
         assert np.all(upper_gap >= -slack)  # V is the value of a policy: at most the soft optimum
         assert np.all(lower_gap <= kl_bound + slack)
 
