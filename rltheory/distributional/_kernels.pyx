@@ -21,6 +21,7 @@ inverse ``inf{x : F(x) >= tau}`` read off the running sum of the masses.
 """
 
 from cython.parallel cimport parallel, prange
+from libc.float cimport DBL_EPSILON
 from libc.stdint cimport int64_t
 from libc.stdlib cimport free, malloc, qsort
 
@@ -71,13 +72,18 @@ cdef inline void _project_atom(double x, double p, const double* z, Py_ssize_t m
 
 
 cdef inline void _quantiles_sorted(Pair* buf, Py_ssize_t K, Py_ssize_t n, double* out) noexcept nogil:
+    # F^{-1}(tau) = the first atom whose cumulative weight reaches tau. The running sum is off by at most
+    # K eps: a sum within 4 K eps of tau counts as reaching it, so an exact tie (weights summing to tau
+    # exactly, e.g. two successors of one (s, a)) picks the same atom whatever order rounding sorted them in
+    # (without it, the projection of an iterate could jump between the two neighbouring atoms).
     cdef Py_ssize_t i, k = 0
     cdef double c, tau
+    cdef double slack = 4.0 * K * DBL_EPSILON
     qsort(buf, K, sizeof(Pair), _cmp_pair)
     c = buf[0].w
     for i in range(n):
         tau = (2.0 * i + 1.0) / (2.0 * n)
-        while c < tau and k < K - 1:
+        while c < tau - slack and k < K - 1:
             k += 1
             c += buf[k].w
         out[i] = buf[k].x
