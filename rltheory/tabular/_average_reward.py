@@ -995,7 +995,7 @@ def average_reward_linear_programming(
     """
     import cvxpy as cp
 
-    from rltheory.tabular._lp_certificates import choose_solver
+    from rltheory.tabular._lp_certificates import check_certificate, choose_solver, require_optimal
 
     FiniteMDP.require(mdp, _INFINITE_HORIZON, "average_reward_linear_programming")
     tol = check_tol(tol)
@@ -1016,23 +1016,23 @@ def average_reward_linear_programming(
     constraint = g + M @ h >= r
     problem = cp.Problem(cp.Minimize(g), [constraint])
     problem.solve(solver=solver_name, **(solver_options or {}))
-    if problem.status != cp.OPTIMAL:
-        raise RuntimeError(f"the LP solver {solver_name} ended with status {problem.status!r} (expected 'optimal')")
+    require_optimal(problem, solver_name)
     gv, hv = float(g.value), np.asarray(h.value, dtype=float)
     x = np.asarray(constraint.dual_value, dtype=float).ravel()
     primal_inf = float(max(0.0, np.max(r - gv - M @ hv)))
     dual_inf = float(max(0.0, np.max(-x), np.max(np.abs(M.T @ x)), abs(x.sum() - 1.0)))
     gap = abs(gv - float(r @ x))
     scale = max(1.0, float(np.max(np.abs(r))))
-    for what, value in (
-        ("primal infeasibility", primal_inf),
-        ("dual infeasibility", dual_inf / scale),
-        ("duality gap", gap),
-    ):
-        if not np.isfinite(value) or value > tol * scale:
-            raise RuntimeError(
-                f"LP certificate check failed with solver {solver_name}: {what} = {value:.3e} > {tol * scale:.3e}"
-            )
+    limit = tol * scale
+    check_certificate(
+        [
+            ("primal infeasibility", primal_inf, limit),
+            ("dual infeasibility", dual_inf / scale, limit),
+            ("duality gap", gap, limit),
+        ],
+        solver_name,
+        tol,
+    )
     occ = np.zeros((S, A))
     occ[pairs[:, 0], pairs[:, 1]] = x
     has_mass = occ.sum(axis=1) > tol

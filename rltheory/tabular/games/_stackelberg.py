@@ -25,6 +25,7 @@ import numpy as np
 import scipy.optimize
 
 from rltheory._validation import check_int, check_tol, readonly
+from rltheory.tabular._lp_certificates import check_certificate
 from rltheory.tabular.games._matrix import MatrixGame
 
 __all__ = ["StackelbergResult", "stackelberg_commitment"]
@@ -141,11 +142,17 @@ def stackelberg_commitment(game: MatrixGame, *, leader: int = 0, tol: float = 1e
         reduced = -L[:, j] + (A_ub.T @ lam if others else 0.0) - mu
         dinf = max(0.0, float(-lam.min()) if others else 0.0, float(-reduced.min()))
         gap = abs(float(-L[:, j] @ x) - mu)
-        for what, value in (("primal infeasibility", pinf), ("dual infeasibility", dinf), ("LP duality gap", gap)):
-            if not value <= tol * scale:
-                raise RuntimeError(
-                    f"LP certificate check failed for follower response {j}: {what} = {value:.3e} > {tol * scale:.3e}"
-                )
+        limit = tol * scale
+        check_certificate(
+            [
+                ("primal infeasibility", pinf, limit),
+                ("dual infeasibility", dinf, limit),
+                ("LP duality gap", gap, limit),
+            ],
+            "HiGHS",
+            tol,
+            what=f"the LP of follower response {j}:",
+        )
         gap_max = max(gap_max, gap)
         lp_values[j] = float(L[:, j] @ x)
         if best is None or lp_values[j] > lp_values[best[0]] + tol * scale:
