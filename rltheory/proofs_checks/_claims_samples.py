@@ -117,10 +117,20 @@ def _planning_suboptimality(gamma: float, n: int, seeds) -> np.ndarray:
     return out
 
 
+def _suboptimality_rate(ctx, cid, xs, ys, claimed, reps, what) -> CheckResult:
+    """The power law fitted to the mean suboptimality ``ys`` (grid points x replications) against ``xs``."""
+    from rltheory.proofs_checks.rates import fit_power_law
+
+    if not (ys.mean(axis=1) > 0).all():
+        raise ValueError("a grid point had no suboptimal replication; raise the replications")
+    fit = fit_power_law(xs, ys, seed=ctx.seed)
+    return _rate_result(
+        cid, fit, claimed, ys.size, f"{reps} replications per point, exponent in {what}: {fit.describe()}"
+    )
+
+
 def _planning_rate_check(which: str):
     def check(ctx: CheckContext) -> CheckResult:
-        from rltheory.proofs_checks.rates import fit_power_law
-
         reps = max(60, 2 * ctx.examples)
         if which == "n":
             xs = np.array([4_000, 16_000, 64_000, 256_000])
@@ -140,12 +150,7 @@ def _planning_rate_check(which: str):
             )
             claimed, cid = 1.5, "generative.plugin.rate-horizon"
             what = "1/(1-gamma) (n = 1e6 per pair)"
-        if not (ys.mean(axis=1) > 0).all():
-            raise ValueError("a grid point had no suboptimal replication; raise the replications")
-        fit = fit_power_law(xs, ys, seed=ctx.seed)
-        return _rate_result(
-            cid, fit, claimed, ys.size, f"{reps} replications per point, exponent in {what}: {fit.describe()}"
-        )
+        return _suboptimality_rate(ctx, cid, xs, ys, claimed, reps, what)
 
     return check
 
@@ -304,8 +309,6 @@ def _reduction_suboptimality(q: float, n: int, seeds) -> np.ndarray:
 
 def _reduction_rate_check(which: str):
     def check(ctx: CheckContext) -> CheckResult:
-        from rltheory.proofs_checks.rates import fit_power_law
-
         reps = max(60, 2 * ctx.examples)
         if which == "n":
             xs = np.array([4_000, 16_000, 64_000, 256_000])
@@ -320,12 +323,7 @@ def _reduction_rate_check(which: str):
                 [_reduction_suboptimality(float(q), 1_000_000, _seeds(ctx, 52, k, reps=reps)) for k, q in enumerate(qs)]
             )
             claimed, cid, what = 0.5, "average-reward.reduction.rate-mixing", "t_mix ~ 1/q (n = 1e6)"
-        if not (ys.mean(axis=1) > 0).all():
-            raise ValueError("a grid point had no suboptimal replication; raise the replications")
-        fit = fit_power_law(xs, ys, seed=ctx.seed)
-        return _rate_result(
-            cid, fit, claimed, ys.size, f"{reps} replications per point, exponent in {what}: {fit.describe()}"
-        )
+        return _suboptimality_rate(ctx, cid, xs, ys, claimed, reps, what)
 
     return check
 
