@@ -37,10 +37,9 @@ import cvxpy as cp
 import numpy as np
 
 from rltheory._validation import check_choice, check_finite, check_real, check_tol, readonly
+from rltheory.tabular._lp_certificates import check_certificate, choose_solver
 from rltheory.tabular._model import FiniteMDP
 from rltheory.tabular._occupancy_lp import (
-    check_certificate,
-    choose_solver,
     flow_matrix,
     policy_from_occupancy,
     policy_occupancies,
@@ -254,7 +253,7 @@ def dual_rl(
             raise RuntimeError(f"dual_rl: the solver {solver_name} reports the {what} program {st}")
     xa = np.asarray(x.value, dtype=float)
     primal_inf = float(max(np.max(np.abs(Fm[:, pairs] @ xa - b)), np.max(-xa), 0.0))
-    check_certificate("dual_rl", solver_name, tol, [("primal infeasibility", primal_inf, tol)])
+    check_certificate([("primal infeasibility", primal_inf, tol)], solver_name, tol, what="dual_rl: the")
     d_full = np.zeros(S * A)
     d_full[pairs] = xa
     pi = policy_from_occupancy(mdp, d_full.reshape(S, A))
@@ -295,15 +294,15 @@ def dual_rl(
         kkt = float(np.max(dO_a * np.maximum(np.maximum(lo - ratio, ratio - hi), 0.0)))
     scale = max(1.0, abs(primal_value))
     check_certificate(
-        "dual_rl",
-        solver_name,
-        tol,
         [
             ("dual infeasibility", dual_inf if np.all(np.isfinite(conj)) else np.inf, tol),
             ("duality gap", max(gap, 0.0), tol * scale),
             ("negative duality gap (weak duality violated)", max(-gap, 0.0), tol * scale),
             ("KKT residual", kkt, np.sqrt(tol)),
         ],
+        solver_name,
+        tol,
+        what="dual_rl: the",
     )
     return DualRLResult(
         action_probabilities=readonly(pi),

@@ -11,8 +11,8 @@ initial distribution :math:`\mu` are exactly the points of the *flow polytope*
 (Puterman 2005, Theorem 6.9.1; total mass :math:`1/(1-\gamma)`), its vertices are the occupancies of the
 deterministic policies (Puterman 2005, Proposition 6.9.3), and :math:`\pi(a|s) \propto d(s,a)` recovers a
 policy with occupancy :math:`d`. Every program of :mod:`rltheory.tabular` over :math:`\mathcal D` builds its
-constraints here and checks its solve with :func:`check_certificate`: status first, then primal feasibility, dual
-feasibility and the duality gap (ARCHITECTURE.md, "Convex programs").
+constraints here and checks its solve with the one check of :mod:`rltheory.tabular._lp_certificates`:
+status first, then primal feasibility, dual feasibility and the duality gap (ARCHITECTURE.md, "Convex programs").
 
 This module is private; the solver choice and the certificate check are those of
 :mod:`rltheory.tabular._lp_certificates`, shared with the LP and CMDP solvers.
@@ -29,15 +29,12 @@ import numpy as np
 import scipy.sparse as sp
 
 from rltheory._validation import check_probability_vector
-from rltheory.tabular import _lp_certificates
-from rltheory.tabular._lp_certificates import choose_solver
+from rltheory.tabular._lp_certificates import check_certificate, choose_solver
 from rltheory.tabular._model import FiniteMDP
 
 __all__ = [
     "MAX_POLICIES",
     "allowed_pairs",
-    "check_certificate",
-    "choose_solver",
     "deterministic_policies",
     "flow_matrix",
     "resolve_initial_distribution",
@@ -183,14 +180,6 @@ def solve(problem: cp.Problem, who: str, solver: str, solver_options: dict | Non
     )
 
 
-def check_certificate(who: str, solver: str, tol: float, checks) -> None:
-    """Raise ``RuntimeError`` naming the first failed check; ``checks`` is ``[(what, value, limit), ...]``.
-
-    The one certificate check of :mod:`rltheory.tabular._lp_certificates`, with the caller's name first.
-    """
-    _lp_certificates.check_certificate(checks, solver, tol, what=f"{who}: the")
-
-
 class LPSolution:
     r"""A certified solution of :func:`solve_lp` (private; the public results copy its fields).
 
@@ -286,10 +275,10 @@ def solve_lp(
     gap = abs(objective - dual_obj)
     limit = tol * max(1.0, float(scale))
     check_certificate(
-        who,
+        [("primal infeasibility", primal, limit), ("dual infeasibility", dual_inf, limit), ("duality gap", gap, limit)],
         solver_name,
         tol,
-        [("primal infeasibility", primal, limit), ("dual infeasibility", dual_inf, limit), ("duality gap", gap, limit)],
+        what=f"{who}: the",
     )
     return LPSolution(
         x=xv,

@@ -34,10 +34,9 @@ import numpy as np
 import scipy.sparse as sp
 
 from rltheory._validation import check_choice, check_finite, check_real, check_tol, readonly
+from rltheory.tabular._lp_certificates import check_certificate, choose_solver
 from rltheory.tabular._model import FiniteMDP
 from rltheory.tabular._occupancy_lp import (
-    check_certificate,
-    choose_solver,
     flow_matrix,
     policy_from_occupancy,
     policy_occupancies,
@@ -306,7 +305,9 @@ def proxy_regularized_policy(
         raise RuntimeError(f"proxy_regularized_policy: the solver {solver_name} reports the program {status}")
     xv = np.asarray(x.value, dtype=float)
     primal_inf = float(max(np.max(np.abs(Fm[:, pairs] @ xv - b)), np.max(-xv), 0.0))
-    check_certificate("proxy_regularized_policy", solver_name, tol, [("primal infeasibility", primal_inf, tol)])
+    check_certificate(
+        [("primal infeasibility", primal_inf, tol)], solver_name, tol, what="proxy_regularized_policy: the"
+    )
     d = np.zeros(S * A)
     d[pairs] = xv
     pi = policy_from_occupancy(mdp, d.reshape(S, A))
@@ -332,12 +333,12 @@ def proxy_regularized_policy(
     dual = float(b @ V + lam * u @ sq)
     gap = dual - obj
     check_certificate(
-        "proxy_regularized_policy",
-        solver_name,
-        tol,
         [
             ("duality gap", max(gap, 0.0), tol * max(1.0, abs(obj))),
             ("negative duality gap (weak duality violated)", max(-gap, 0.0), tol * max(1.0, abs(obj))),
         ],
+        solver_name,
+        tol,
+        what="proxy_regularized_policy: the",
     )
     return ProxyPolicyResult(readonly(pi), readonly(occ), obj, float(max(gap, 0.0)), regularizer, lam)

@@ -45,10 +45,9 @@ from rltheory._validation import (
     check_tol,
     readonly,
 )
+from rltheory.tabular._lp_certificates import check_certificate, choose_solver
 from rltheory.tabular._model import FiniteMDP
 from rltheory.tabular._occupancy_lp import (
-    check_certificate,
-    choose_solver,
     flow_matrix,
     policy_from_occupancy,
     policy_occupancies,
@@ -589,7 +588,7 @@ def maximize_utility(
         lam = np.asarray(embed @ np.asarray(x.value, dtype=float)).reshape(S, A)
         # ---- 2. primal feasibility of the solver's point
         primal_inf = float(max(np.max(np.abs(Fm @ lam.ravel() - b)), np.max(-lam), 0.0))
-        check_certificate("maximize_utility", solver_name, tol, [("primal infeasibility", primal_inf, tol)])
+        check_certificate([("primal infeasibility", primal_inf, tol)], solver_name, tol, what="maximize_utility: the")
         pi = policy_from_occupancy(mdp, lam)
         occ = _exact_occupancy(mdp, pi, mu)
         val = float(utility.value(occ))
@@ -603,7 +602,9 @@ def maximize_utility(
             c = np.asarray(Fm.T @ y).reshape(S, A)
             c[~(mask & reach[:, None])] = np.inf  # pairs without a variable: lam = 0 there
             gap = min(gap, max(0.0, float(b @ y) + float(utility.conjugate(c)) - val))
-            check_certificate("maximize_utility", solver_name, tol, [("duality gap", gap, tol * max(1.0, abs(val)))])
+            check_certificate(
+                [("duality gap", gap, tol * max(1.0, abs(val)))], solver_name, tol, what="maximize_utility: the"
+            )
         return UtilityResult(
             action_probabilities=readonly(pi),
             occupancy=readonly(occ),
