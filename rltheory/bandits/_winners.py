@@ -19,7 +19,7 @@ For :math:`P_{ij} = \Pr(i \succ j)`:
   finding it through a two-player zero-sum game (and, for Bradley-Terry preferences, to
   reward-based RL: the reward-maximizing alternative is the Condorcet winner).
 
-:func:`von_neumann_winner` solves the linear program with cvxpy and certifies it (status, primal
+:func:`von_neumann_winner` solves the linear program with SciPy's HiGHS (``linprog``) and certifies it (status, primal
 feasibility, the duality gap of the LP and the exploitability of the lottery).
 """
 
@@ -160,7 +160,7 @@ class VonNeumannWinnerResult:
     primal_infeasibility: float
 
 
-def von_neumann_winner(model, *, tol: float = 1e-8, solver: str = "HIGHS") -> VonNeumannWinnerResult:
+def von_neumann_winner(model, *, tol: float = 1e-8) -> VonNeumannWinnerResult:
     r"""The von Neumann winner (maximal lottery) of a preference model, by linear programming.
 
     Solves :math:`\max_{p \in \Delta_K, v} v` subject to :math:`\sum_i p_i P_{ij} \ge v` for every
@@ -184,26 +184,29 @@ def von_neumann_winner(model, *, tol: float = 1e-8, solver: str = "HIGHS") -> Vo
     >>> von_neumann_winner(BradleyTerry([0.0, 2.0, 1.0])).lottery.round(9).tolist()  # the Condorcet winner
     [0.0, 1.0, 0.0]
     """
-    import cvxpy as cp
+    from scipy.optimize import linprog
 
     P = _matrix(model, "von_neumann_winner")
     tol = check_tol(tol)
     K = P.shape[0]
-    p = cp.Variable(K)
-    v = cp.Variable()
-    guarantee = P.T @ p >= v
-    problem = cp.Problem(cp.Maximize(v), [guarantee, cp.sum(p) == 1, p >= 0])
-    problem.solve(solver=solver)
-    status = str(problem.status)
-    if status != cp.OPTIMAL:
-        raise ValueError(f"von_neumann_winner: the LP solver {solver} returned status {status!r}")
-    raw = np.asarray(p.value, dtype=float)
+    # variables x = (p_1, ..., p_K, v): minimize -v subject to v - (P^T p)_j <= 0, sum p = 1, p >= 0
+    cost = np.zeros(K + 1)
+    cost[K] = -1.0
+    A_ub = np.hstack([-P.T, np.ones((K, 1))])
+    A_eq = np.hstack([np.ones((1, K)), np.zeros((1, 1))])
+    bounds = [(0.0, None)] * K + [(None, None)]
+    res = linprog(cost, A_ub=A_ub, b_ub=np.zeros(K), A_eq=A_eq, b_eq=[1.0], bounds=bounds, method="highs")
+    status = "optimal" if res.status == 0 else str(res.message)
+    if res.status != 0:
+        raise ValueError(f"von_neumann_winner: the LP solver (HiGHS) did not solve the program: {res.message}")
+    raw = np.asarray(res.x[:K], dtype=float)
     infeasible = max(float(-raw.min()), abs(float(raw.sum()) - 1.0), 0.0)
     if infeasible > tol:
         raise ValueError(f"von_neumann_winner: the solution violates p >= 0, sum p = 1 by {infeasible:.3g} > tol")
     lottery = np.clip(raw, 0.0, None)
     lottery /= lottery.sum()
-    q = np.clip(np.asarray(guarantee.dual_value, dtype=float), 0.0, None)
+    # the multipliers of the K guarantee constraints (<= 0 for a minimization) are the column player's lottery
+    q = np.clip(-np.asarray(res.ineqlin.marginals, dtype=float), 0.0, None)
     if not q.sum() > 0:
         raise ValueError("von_neumann_winner: the solver returned no dual lottery")
     q /= q.sum()
