@@ -129,6 +129,16 @@ from ._preference_models import (
     sample_comparisons,
     sample_rankings,
 )
+from ._sor_bandit import (
+    PoissonSystem,
+    SORCostTable,
+    SORResult,
+    sor_cost_table,
+    sor_iteration_matrix,
+    sor_solve,
+    young_optimal_omega,
+    young_sor_radius,
+)
 from ._theory import (
     exp3_regret_bound,
     klucb_regret_bound,
@@ -244,6 +254,7 @@ __all__ = [
     "plot_error_rates",
     "plot_stopping_times",
     "poisson_kl",
+    "PoissonSystem",
     "preference_confidence_bounds",
     "preference_model_from_spec",
     "PreferenceDataset",
@@ -267,6 +278,11 @@ __all__ = [
     "SequentialHalving",
     "soft_optimal_token_policy",
     "SoftTokenSolution",
+    "sor_cost_table",
+    "sor_iteration_matrix",
+    "sor_solve",
+    "SORCostTable",
+    "SORResult",
     "spo",
     "SPOResult",
     "successive_rejects_error_bound",
@@ -284,5 +300,7 @@ __all__ = [
     "VonNeumannWinnerResult",
     "vpo",
     "vpo_loss",
+    "young_optimal_omega",
+    "young_sor_radius",
     "zhu_confidence_radius",
 ]

@@ -1,0 +1,209 @@
+"""Claims of the seed bandit results: learning to relax (SOR as a bandit), ...
+
+Statistical convention (as in :mod:`rltheory.proofs_checks._claims_bandits`): a bound on an *expected* regret
+fails only if the lower end of the simulation's 95% confidence interval of the mean regret exceeds it.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from rltheory.proofs_checks._registry import CheckContext, CheckResult, Counterexample, claim
+
+
+def _seed(ctx: CheckContext, *key) -> int:
+    return int(ctx.seed_sequence(*key).generate_state(1)[0])
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Learning to relax: Young's theorem and the regret of Tsallis-INF / EXP3 over an omega grid
+# --------------------------------------------------------------------------------------------------------------
+
+#: (dimension, n, shift): consistently ordered model problems, 2-D in red-black order, 1-D tridiagonal
+_YOUNG_INSTANCES = ((1, 4, 0), (1, 3, 1), (1, 5, 2), (2, 2, 0), (2, 2, 1))
+
+
+def _young_instance(dim, n, shift):
+    """The exact matrix (sympy, red-black order in 2-D) and its exact Jacobi eigenvalues."""
+    import sympy as sp
+
+    c = sp.Integer(shift)
+    cos = [sp.cos(sp.pi * k / (n + 1)) for k in range(1, n + 1)]
+    if dim == 1:
+        A = sp.zeros(n, n)
+        for i in range(n):
+            A[i, i] = 2 + c
+            if i + 1 < n:
+                A[i, i + 1] = A[i + 1, i] = -1
+        mus = [2 * x / (2 + c) for x in cos]  # eigenvalues of J = I - D^{-1} A for tridiag(-1, 2 + c, -1)
+        return A, mus
+    N = n * n
+    A = sp.zeros(N, N)
+    for i in range(n):
+        for j in range(n):
+            k = i * n + j
+            A[k, k] = 4 + c
+            for a, b in ((i + 1, j), (i - 1, j), (i, j + 1), (i, j - 1)):
+                if 0 <= a < n and 0 <= b < n:
+                    A[k, a * n + b] = -1
+    red = [i * n + j for i in range(n) for j in range(n) if (i + j) % 2 == 0]
+    black = [i * n + j for i in range(n) for j in range(n) if (i + j) % 2 == 1]
+    order = red + black
+    A = A.extract(order, order)
+    mus = [(2 * x + 2 * y) / (4 + c) for x in cos for y in cos]
+    return A, mus
+
+
+def _young_check(ctx: CheckContext) -> CheckResult:
+    import sympy as sp
+
+    from rltheory.bandits import PoissonSystem, young_optimal_omega
+
+    lam, w = sp.symbols("lambda omega")
+    worst, cx = math.inf, None
+    for dim, n, shift in _YOUNG_INSTANCES:
+        A, mus = _young_instance(dim, n, shift)
+        N = A.shape[0]
+        D = sp.diag(*[A[k, k] for k in range(N)])
+        E = -A.lower_triangular(-1)
+        F = -A.upper_triangular(1)
+        # det(lambda I - L_w) = det(lambda (D - wE) - (1 - w) D - wF) / det(D)   (D - wE is lower triangular)
+        char = sp.expand((lam * (D - w * E) - (1 - w) * D - w * F).det(method="berkowitz") / D.det())
+        # Young's relation, squared so that the +-mu pairing is not needed: each pair +-mu gives its factor twice
+        rhs = sp.Integer(1)
+        for mu in mus:
+            rhs *= (lam + w - 1) ** 2 - lam * w**2 * mu**2
+        identity = sp.expand(char**2 - rhs) == 0  # the cosines are radicals: expansion decides zero
+        rho = max(mus, key=lambda m: float(abs(m)))
+        w_star = 2 / (1 + sp.sqrt(1 - rho**2))
+        # at omega*, the factor of rho has the double root omega* - 1: w*^2 rho^2 = 4 (w* - 1) exactly; every other
+        # factor has discriminant w^2 mu^2 (w^2 mu^2 - 4 (w - 1)) <= 0, so complex roots of modulus |w* - 1|
+        double_root = sp.expand(sp.fraction(sp.together(w_star**2 * rho**2 - 4 * (w_star - 1)))[0]) == 0
+        # given the double root, that discriminant's sign is the sign of mu^2 - rho^2: exact zeros stay zeros
+        margins = []
+        for mu in mus:
+            d = sp.expand(rho**2 - mu**2)
+            margins.append(0.0 if d == 0 else float(sp.N(d, 30)))
+        # the library's omega* and its rho(J) formula for the 2-D model problem
+        rho_f = float(sp.N(rho, 30))
+        lib_rho = PoissonSystem(n, float(shift)).jacobi_radius if dim == 2 else rho_f
+        lib = abs(young_optimal_omega(lib_rho) - float(sp.N(w_star, 30)))
+        slack = min(0.0 if identity else -1.0, 0.0 if double_root else -1.0, min(margins), 1e-12 - lib)
+        worst = min(worst, slack)
+        if slack < 0 and cx is None:
+            cx = Counterexample(
+                (dim, n, shift),
+                slack,
+                f"{dim}-D model problem n={n}, shift={shift}: identity={identity}, double root={double_root}, "
+                f"min rho^2 - mu^2 = {min(margins)!r}, |omega*_lib - omega*|={lib!r}",
+                seed=ctx.seed,
+            )
+    return CheckResult(
+        "bandits.sor.young-optimal-omega",
+        cx is None,
+        len(_YOUNG_INSTANCES),
+        worst,
+        cx,
+        0.0,
+        message=f"{len(_YOUNG_INSTANCES)} consistently ordered model problems (1-D tridiagonal, 2-D red-black), "
+        "exact in sympy; slack = min(0 if exact, min rho(J)^2 - mu^2, 1e-12 - |library omega* - exact|)",
+    )
+
+
+@claim(
+    id="bandits.sor.young-optimal-omega",
+    statement=(
+        "For a consistently ordered matrix with real Jacobi eigenvalues and rho(J) < 1, the SOR iteration matrix "
+        "satisfies det(lambda I - L_w)^2 = prod_mu ((lambda + w - 1)^2 - lambda w^2 mu^2) over the Jacobi "
+        "eigenvalues mu, and at w* = 2 / (1 + sqrt(1 - rho(J)^2)) every eigenvalue of L_w* has modulus w* - 1, "
+        "so rho(L_w*) = w* - 1 (checked exactly in sympy on 1-D tridiagonal and 2-D red-black model problems, "
+        "with the library's omega* and rho(J) = 4 cos(pi h) / (4 + c))."
+    ),
+    latex=r"\rho(L_{\omega^*}) = \omega^* - 1,\quad \omega^* = \frac{2}{1 + \sqrt{1 - \rho(J)^2}}",
+    source="D. M. Young, Iterative Solution of Large Linear Systems (1971), Thm 6.2.3; Y. Saad, Iterative Methods "
+    "for Sparse Linear Systems, 2nd ed. (2003), Thm 4.7 (the comparator of Khodak et al., ICLR 2024)",
+    kind="identity",
+    tags=("bandits", "sor", "exact", "fast"),
+)
+def _young_claim(ctx: CheckContext) -> CheckResult:
+    return _young_check(ctx)
+
+
+_SOR_N = 10
+_SOR_SHIFTS = (0.0, 0.1, 0.3, 0.6, 1.0, 2.0)
+_SOR_OMEGAS = tuple(np.round(np.linspace(1.0, 1.9, 10), 2))
+_SOR_ROUNDS = 1000
+_SOR_MAX_ITER = 400
+
+
+def _sor_table(seed: int):
+    from rltheory.bandits import PoissonSystem, sor_cost_table
+
+    rng = np.random.default_rng(seed)
+    shifts = rng.choice(np.array(_SOR_SHIFTS), size=_SOR_ROUNDS)
+    systems = [PoissonSystem(_SOR_N, float(c)) for c in shifts]
+    return sor_cost_table(systems, _SOR_OMEGAS, tol=1e-8, max_iter=_SOR_MAX_ITER)
+
+
+def _sor_regret_check(ctx: CheckContext) -> CheckResult:
+    from rltheory.bandits import EXP3, TsallisINF, exp3_regret_bound
+    from rltheory.simulation import simulate
+
+    table = _sor_table(_seed(ctx, 0))
+    bandit = table.bandit
+    K, T = bandit.n_arms, bandit.n_rounds
+    n_runs = max(20, ctx.examples // 5)
+    worst, worst_rel, cx, parts = math.inf, math.inf, None, []
+    for i, (agent, bound_fn) in enumerate(
+        (
+            # Zimmert & Seldin (2021), Thm 1: anytime pseudo-regret <= 4 sqrt(K t) + 1 against any fixed arm
+            (TsallisINF(), lambda t: 4.0 * np.sqrt(K * t) + 1.0),
+            # Auer et al. (2002b), Cor. 3.2 with g = T (Thm 3.1: the same constant bounds every t <= T)
+            (EXP3(), lambda t: np.full(t.shape, float(exp3_regret_bound(bandit, T)))),
+        )
+    ):
+        seed = _seed(ctx, 1, i)
+        curve = simulate(bandit, agent, n_rounds=T, n_runs=n_runs, seed=seed, checkpoints=10)
+        bound = bound_fn(curve.times.astype(float))
+        slack = float(np.min(bound - curve.lower))
+        worst_rel = min(worst_rel, float(np.min((bound - curve.lower) / bound)))
+        parts.append(f"{agent.name}: regret {float(curve.mean[-1]) * table.max_iter:.0f} iterations")
+        worst = min(worst, slack)
+        if slack < 0 and cx is None:
+            cx = Counterexample(
+                (agent.name, seed), slack, f"{agent.name} on the SOR table, T={T}, runs={n_runs}", seed=ctx.seed
+            )
+    return CheckResult(
+        "bandits.sor.regret",
+        cx is None,
+        2,
+        worst,
+        cx,
+        0.0,
+        relative_slack=worst_rel,
+        message=f"{T} shifted 2-D Poisson systems (n={_SOR_N}), {K} omegas in [1, 1.9], cap {table.max_iter}; "
+        f"{n_runs} runs; " + ", ".join(parts) + " (of the best fixed omega's "
+        f"{int(table.costs[:, table.best_fixed_arm].sum())})",
+    )
+
+
+@claim(
+    id="bandits.sor.regret",
+    statement=(
+        "Learning to relax: on a sequence of diagonally shifted 2-D Poisson systems, with cost = SOR iterations to "
+        "relative residual 1e-8 and reward 1 - cost / max_iter, Tsallis-INF over an omega grid has expected regret "
+        "against the best fixed grid omega at most 4 sqrt(K t) + 1 at every t, and EXP3 (g = T) at most "
+        "2 sqrt(e - 1) sqrt(T K ln K) (in units of max_iter iterations)."
+    ),
+    latex=r"\mathbb E\Big[\sum_{t\le T} c_t(\omega_t)\Big] - \min_k \sum_{t \le T} c_t(\omega_k) \le "
+    r"c_{\max}\,(4\sqrt{KT} + 1)",
+    source="M. Khodak, E. Chow, M.-F. Balcan, A. Talwalkar, Learning to relax: setting solver parameters across a "
+    "sequence of linear system instances, ICLR 2024 (arXiv:2310.02246), the setting; J. Zimmert, Y. Seldin, "
+    "Tsallis-INF, JMLR 22 (2021), Thm 1; Auer et al., SIAM J. Comput. 32 (2002), Cor. 3.2",
+    kind="inequality",
+    tags=("bandits", "sor", "statistical", "fast"),
+)
+def _sor_regret_claim(ctx: CheckContext) -> CheckResult:
+    return _sor_regret_check(ctx)
