@@ -1,4 +1,4 @@
-"""Claims of the seed bandit results: learning to relax (SOR as a bandit), ...
+"""Claims of the seed bandit results: learning to relax (SOR as a bandit), recovering bandits, ...
 
 Statistical convention (as in :mod:`rltheory.proofs_checks._claims_bandits`): a bound on an *expected* regret
 fails only if the lower end of the simulation's 95% confidence interval of the mean regret exceeds it.
@@ -207,3 +207,76 @@ def _sor_regret_check(ctx: CheckContext) -> CheckResult:
 )
 def _sor_regret_claim(ctx: CheckContext) -> CheckResult:
     return _sor_regret_check(ctx)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Recovering bandits: periodic schedules <= exact optimum <= fluid LP bound
+# --------------------------------------------------------------------------------------------------------------
+
+
+def _random_recovering(rng):
+    from rltheory.bandits import RecoveringBandit
+
+    n = int(rng.integers(2, 4))
+    k = int(rng.integers(1, n))
+    dmax = int(rng.integers(2, 5))
+    R = np.sort(rng.uniform(size=(n, dmax)), axis=1)
+    return RecoveringBandit(R, k, rng.integers(1, dmax + 1, size=n)), int(rng.integers(3, 11))
+
+
+def _recovering_check(ctx: CheckContext) -> CheckResult:
+    from rltheory.bandits import best_periodic_schedule, recovering_optimal_value, recovering_upper_bound
+
+    rng = np.random.default_rng(ctx.seed_sequence(0))
+    n_inst = max(10, ctx.examples // 5)
+    worst, worst_rel, cx, ratio = math.inf, math.inf, None, math.inf
+    for _ in range(n_inst):
+        bandit, T = _random_recovering(rng)
+        opt = recovering_optimal_value(bandit, T).value
+        ub = recovering_upper_bound(bandit, T).bound
+        per = best_periodic_schedule(bandit, T, max_period=3).value
+        # both sides of the sandwich; the rounding slack of the DP's sums is a few ulps of T
+        tol = 1e-12 * T
+        slack = min(ub - opt + tol, opt - per + tol)
+        scale = max(opt, 1e-12)
+        worst, worst_rel = min(worst, slack), min(worst_rel, slack / scale)
+        if opt > 0:
+            ratio = min(ratio, per / opt)
+        if slack < 0 and cx is None:
+            cx = Counterexample(
+                (bandit.recovery.tolist(), bandit.pulls_per_period, bandit.initial_idle.tolist(), T),
+                slack,
+                f"R={bandit.recovery.tolist()}, K={bandit.pulls_per_period}, T={T}: periodic {per!r}, "
+                f"optimum {opt!r}, bound {ub!r}",
+                seed=ctx.seed,
+            )
+    return CheckResult(
+        "bandits.recovering.fluid-bound",
+        cx is None,
+        n_inst,
+        worst,
+        cx,
+        0.0,
+        relative_slack=worst_rel,
+        message=f"{n_inst} random instances (N <= 3, K < N, d_max <= 4, T <= 10); optimum by backward induction; "
+        f"least ratio best periodic (periods <= 3) / optimum = {ratio:.3f}",
+    )
+
+
+@claim(
+    id="bandits.recovering.fluid-bound",
+    statement=(
+        "Recovering bandits (N arms, at most K pulls per period, nondecreasing R_i(d) of the capped idle time): "
+        "every purely periodic schedule's total reward <= the optimal total reward over T periods <= the fluid "
+        "LP bound min_beta beta K T + sum_i (T + d0_i - 1) max_d (R_i(d) - beta)^+ / d (checked against exact "
+        "backward induction and brute force over periodic schedules on random small instances)."
+    ),
+    latex=r"V^{\mathrm{periodic}}_T \le V^*_T \le \min_{\beta\ge0}\Big[\beta K T + \sum_i (T + d^0_i - 1)"
+    r"\max_d \frac{(R_i(d)-\beta)^+}{d}\Big]",
+    source="D. Simchi-Levi, Z. Zheng, F. Zhu, Dynamic planning and learning under recovering rewards, ICML 2021 "
+    "(the model and the purely periodic policies); the fluid bound by weak LP duality (rltheory.bandits._recovering)",
+    kind="inequality",
+    tags=("bandits", "recovering", "exact", "fast"),
+)
+def _recovering_claim(ctx: CheckContext) -> CheckResult:
+    return _recovering_check(ctx)
