@@ -1,4 +1,4 @@
-"""Claims of the seed bandit results: learning to relax (SOR as a bandit), recovering bandits, ...
+"""Claims of the seed bandit results: learning to relax (SOR as a bandit), recovering bandits, restless bandits.
 
 Statistical convention (as in :mod:`rltheory.proofs_checks._claims_bandits`): a bound on an *expected* regret
 fails only if the lower end of the simulation's 95% confidence interval of the mean regret exceeds it.
@@ -280,3 +280,122 @@ def _recovering_check(ctx: CheckContext) -> CheckResult:
 )
 def _recovering_claim(ctx: CheckContext) -> CheckResult:
     return _recovering_check(ctx)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Restless bandits: the Whittle index identity, and index policy <= optimum <= Whittle's relaxation
+# --------------------------------------------------------------------------------------------------------------
+
+
+def _random_arm(rng, S, gamma=0.9):
+    from rltheory.bandits import RestlessArm
+
+    return RestlessArm(rng.dirichlet(np.full(S, 0.7), size=(S, 2)), rng.uniform(size=(S, 2)), gamma)
+
+
+def _whittle_identity_check(ctx: CheckContext) -> CheckResult:
+    from rltheory.bandits import whittle_indices
+
+    rng = np.random.default_rng(ctx.seed_sequence(0))
+    n_arms = max(4, ctx.examples // 25)
+    worst, worst_rel, cx, n_indexable = math.inf, math.inf, None, 0
+    for _ in range(n_arms):
+        arm = _random_arm(rng, int(rng.integers(2, 4)))
+        res = whittle_indices(arm)
+        n_indexable += res.indexable
+        # |D(s, W(s))| <= (tol + 4 eps |W|) / (1 - gamma): W is that close to a zero of D(s, .) and
+        # |dD/dlambda| <= 1 / (1 - gamma); policy iteration's rounding adds a few ulps of the values (<= 1e-9 of them)
+        w_max = float(np.abs(res.indices).max())
+        allowed = (res.tol + 4 * np.finfo(float).eps * w_max) / (1.0 - arm.gamma) + 1e-9 * max(1.0, w_max) / (
+            1 - arm.gamma
+        )
+        slack = allowed - float(np.abs(res.advantage).max())
+        worst, worst_rel = min(worst, slack), min(worst_rel, slack / allowed)
+        if slack < 0 and cx is None:
+            cx = Counterexample(
+                (arm.P.tolist(), arm.R.tolist(), arm.gamma),
+                slack,
+                f"S={arm.n_states}: |D(s, W(s))| = {float(np.abs(res.advantage).max())!r} > {allowed!r}",
+                seed=ctx.seed,
+            )
+    return CheckResult(
+        "bandits.restless.whittle-index-identity",
+        cx is None,
+        n_arms,
+        worst,
+        cx,
+        0.0,
+        relative_slack=worst_rel,
+        message=f"{n_arms} random arms (S in {{2, 3}}, gamma = 0.9), {n_indexable} indexable on the subsidy grid; "
+        "slack = tol / (1 - gamma) - max_s |q(s, active) - q(s, passive)| at lambda = W(s)",
+    )
+
+
+@claim(
+    id="bandits.restless.whittle-index-identity",
+    statement=(
+        "At the Whittle index W(s) of a restless arm (the least subsidy for passivity at which s is passive in the "
+        "subsidy problem), both actions are optimal at s: q^W(s, active) = q^W(s, passive), up to the root "
+        "finder's tolerance times the Lipschitz constant 1 / (1 - gamma) of the active advantage in the subsidy."
+    ),
+    latex=r"q^{\lambda}(s, 1) = q^{\lambda}(s, 0) \text{ at } \lambda = W(s)",
+    source="P. Whittle, Restless bandits: activity allocation in a changing world, J. Appl. Probab. 25A (1988), "
+    "Sec. 3; J. Gittins, K. Glazebrook, R. Weber, Multi-armed Bandit Allocation Indices, 2nd ed. (2011), Sec. 6.2",
+    kind="identity",
+    tags=("bandits", "restless", "exact", "fast"),
+)
+def _whittle_identity_claim(ctx: CheckContext) -> CheckResult:
+    return _whittle_identity_check(ctx)
+
+
+def _restless_sandwich_check(ctx: CheckContext) -> CheckResult:
+    from rltheory.bandits import RestlessBandit, restless_optimal_value, whittle_policy_value, whittle_relaxation_bound
+
+    rng = np.random.default_rng(ctx.seed_sequence(1))
+    n_inst = max(2, ctx.examples // 50)
+    worst, worst_rel, cx, ratio = math.inf, math.inf, None, math.inf
+    for _ in range(n_inst):
+        bandit = RestlessBandit(tuple(_random_arm(rng, 2) for _ in range(3)), int(rng.integers(1, 3)))
+        opt = restless_optimal_value(bandit).v
+        wi = whittle_policy_value(bandit).v
+        ub = whittle_relaxation_bound(bandit).bound
+        tol = 1e-9 * max(1.0, float(np.abs(opt).max()))  # linear-solve rounding of the exact evaluations
+        slack = min(float(np.min(ub - opt)) + tol, float(np.min(opt - wi)) + tol)
+        worst, worst_rel = min(worst, slack), min(worst_rel, slack / max(1.0, float(np.abs(opt).max())))
+        ratio = min(ratio, float(np.min(wi / opt)))
+        if slack < 0 and cx is None:
+            cx = Counterexample(
+                ([(a.P.tolist(), a.R.tolist()) for a in bandit.arms], bandit.n_active),
+                slack,
+                f"N=3, K={bandit.n_active}: index policy {wi.tolist()}, optimum {opt.tolist()}, bound {ub.tolist()}",
+                seed=ctx.seed,
+            )
+    return CheckResult(
+        "bandits.restless.relaxation-sandwich",
+        cx is None,
+        n_inst,
+        worst,
+        cx,
+        0.0,
+        relative_slack=worst_rel,
+        message=f"{n_inst} random instances (3 two-state arms, K in {{1, 2}}, gamma = 0.9), every joint state; "
+        f"least Whittle-policy / optimum ratio {ratio:.4f}",
+    )
+
+
+@claim(
+    id="bandits.restless.relaxation-sandwich",
+    statement=(
+        "For N restless arms with exactly K active per period (discounted), the Whittle index policy's value <= the "
+        "optimal value (brute force on the joint MDP) <= Whittle's relaxation bound "
+        "min_lambda sum_i V_i^lambda(s_i) - lambda (N - K) / (1 - gamma), at every joint state."
+    ),
+    latex=r"V^{\mathrm{Whittle}}(s) \le V^*(s) \le \min_\lambda \sum_i V_i^\lambda(s_i) - "
+    r"\frac{\lambda (N-K)}{1-\gamma}",
+    source="P. Whittle, J. Appl. Probab. 25A (1988), Sec. 3 (the relaxation and the index policy); Gittins, "
+    "Glazebrook & Weber (2011), Sec. 6.2",
+    kind="inequality",
+    tags=("bandits", "restless", "exact", "fast"),
+)
+def _restless_sandwich_claim(ctx: CheckContext) -> CheckResult:
+    return _restless_sandwich_check(ctx)
