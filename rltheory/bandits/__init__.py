@@ -6,7 +6,10 @@ Instances (:class:`BernoulliBandit`, :class:`GaussianBandit`,
 :class:`BanditAgent` records (UCB1, KL-UCB, Thompson sampling, EXP3, ...)
 compiled into the engine, and a user policy is written the same way.
 Divergences and KL-UCB indices (:func:`bernoulli_kl`, :func:`klucb_bernoulli`,
-...) are compiled and callable from Python and from agents.
+...) are compiled and callable from Python and from agents. Seed results: learning
+to relax (:func:`sor_cost_table`, SOR's omega chosen by a bandit), recovering
+bandits (:func:`recovering_optimal_value`, :func:`recovering_upper_bound`) and
+restless bandits (:func:`whittle_indices`, :func:`whittle_relaxation_bound`).
 
 >>> from rltheory.bandits import BernoulliBandit, KLUCB, lai_robbins_constant
 >>> from rltheory.simulation import simulate

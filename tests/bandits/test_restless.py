@@ -100,3 +100,26 @@ def test_validation_names_the_argument():
         RestlessBandit((arm,), 2)
     with pytest.raises(ValueError, match="RestlessArm"):
         whittle_indices("arm")
+
+
+def test_a_non_indexable_arm_is_detected():
+    # found by random search; rounded to three decimals. State 0 is passive at subsidy -1 but active again at 0
+    # (checked directly with policy iteration below, both far from a tie), so the passive sets are not nested
+    from rltheory.tabular import policy_iteration
+
+    P = np.array(
+        [
+            [[0.553, 0.009, 0.438], [0.0, 0.99, 0.01]],
+            [[0.268, 0.672, 0.06], [0.0, 0.999, 0.001]],
+            [[1.0, 0.0, 0.0], [0.243, 0.022, 0.735]],
+        ]
+    )
+    R = np.array([[-0.983, -0.946], [0.226, -0.891], [-0.171, 0.275]])
+    arm = RestlessArm(P, R, 0.99)
+
+    def advantage(lam):
+        q = policy_iteration(arm.subsidy_mdp(lam)).q
+        return q[:, 1] - q[:, 0]
+
+    assert advantage(-1.0)[0] < -0.1 and advantage(0.0)[0] > 0.1
+    assert not whittle_indices(arm).indexable
