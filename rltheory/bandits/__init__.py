@@ -6,7 +6,10 @@ Instances (:class:`BernoulliBandit`, :class:`GaussianBandit`,
 :class:`BanditAgent` records (UCB1, KL-UCB, Thompson sampling, EXP3, ...)
 compiled into the engine, and a user policy is written the same way.
 Divergences and KL-UCB indices (:func:`bernoulli_kl`, :func:`klucb_bernoulli`,
-...) are compiled and callable from Python and from agents.
+...) are compiled and callable from Python and from agents. Seed results: learning
+to relax (:func:`sor_cost_table`, SOR's omega chosen by a bandit), recovering
+bandits (:func:`recovering_optimal_value`, :func:`recovering_upper_bound`) and
+restless bandits (:func:`whittle_indices`, :func:`whittle_relaxation_bound`).
 
 >>> from rltheory.bandits import BernoulliBandit, KLUCB, lai_robbins_constant
 >>> from rltheory.simulation import simulate
@@ -129,6 +132,37 @@ from ._preference_models import (
     sample_comparisons,
     sample_rankings,
 )
+from ._recovering import (
+    PeriodicSchedule,
+    RecoveringBandit,
+    RecoveringBound,
+    RecoveringPlan,
+    best_periodic_schedule,
+    periodic_schedule_value,
+    recovering_optimal_value,
+    recovering_upper_bound,
+)
+from ._restless import (
+    RestlessArm,
+    RestlessBandit,
+    RestlessValue,
+    WhittleIndexResult,
+    WhittleRelaxationBound,
+    restless_optimal_value,
+    whittle_indices,
+    whittle_policy_value,
+    whittle_relaxation_bound,
+)
+from ._sor_bandit import (
+    PoissonSystem,
+    SORCostTable,
+    SORResult,
+    sor_cost_table,
+    sor_iteration_matrix,
+    sor_solve,
+    young_optimal_omega,
+    young_sor_radius,
+)
 from ._theory import (
     exp3_regret_bound,
     klucb_regret_bound,
@@ -169,6 +203,7 @@ __all__ = [
     "best_of_n",
     "best_of_n_asymptotics",
     "best_of_n_kl_formula",
+    "best_periodic_schedule",
     "BestOfNAsymptotics",
     "BestOfNResult",
     "borda_scores",
@@ -236,6 +271,8 @@ __all__ = [
     "optimal_weights",
     "OptimalWeights",
     "PairwiseComparisons",
+    "periodic_schedule_value",
+    "PeriodicSchedule",
     "pessimistic_policy",
     "PessimisticPolicyResult",
     "plackett_luce_asymptotic_covariances",
@@ -244,6 +281,7 @@ __all__ = [
     "plot_error_rates",
     "plot_stopping_times",
     "poisson_kl",
+    "PoissonSystem",
     "preference_confidence_bounds",
     "preference_model_from_spec",
     "PreferenceDataset",
@@ -254,7 +292,16 @@ __all__ = [
     "Rankings",
     "rdpo",
     "rdpo_loss",
+    "recovering_optimal_value",
+    "recovering_upper_bound",
+    "RecoveringBandit",
+    "RecoveringBound",
+    "RecoveringPlan",
     "reference_return_distribution",
+    "restless_optimal_value",
+    "RestlessArm",
+    "RestlessBandit",
+    "RestlessValue",
     "RMED",
     "rpo",
     "rpo_loss",
@@ -267,6 +314,11 @@ __all__ = [
     "SequentialHalving",
     "soft_optimal_token_policy",
     "SoftTokenSolution",
+    "sor_cost_table",
+    "sor_iteration_matrix",
+    "sor_solve",
+    "SORCostTable",
+    "SORResult",
     "spo",
     "SPOResult",
     "successive_rejects_error_bound",
@@ -284,5 +336,12 @@ __all__ = [
     "VonNeumannWinnerResult",
     "vpo",
     "vpo_loss",
+    "whittle_indices",
+    "whittle_policy_value",
+    "whittle_relaxation_bound",
+    "WhittleIndexResult",
+    "WhittleRelaxationBound",
+    "young_optimal_omega",
+    "young_sor_radius",
     "zhu_confidence_radius",
 ]
