@@ -158,7 +158,7 @@ def _run_study(args, rep):
     print(f"{'series':<{width}}  {at}   {slope_axes(rep.study)} slope [95% CI]")
     for s in result.values:
         sl = result.slopes[s]
-        print(f"{s:<{width}}  {float(result.summary[s][-1]):.4g}   {sl[0]:.3f} [{sl[1]:.3f}, {sl[2]:.3f}]")
+        print(f"{s:<{width}}  {float(result.summary[s][-1]):.4g}   {sl[0]:.4g} [{sl[1]:.4g}, {sl[2]:.4g}]")
     for label, y in result.references.items():
         print(f"reference {label}: {float(y[-1]):.4g}")
     print(f"wrote {png}, {out / 'summary.csv'}, {out / 'study.npz'}")

@@ -341,7 +341,7 @@ def plot_study(result: StudyResult, study: Study, *, title=None, path=None):
         for j, s in enumerate(names):
             colour, dashes = LINE_STYLES[j % len(LINE_STYLES)]
             sl, lo, hi = result.slopes[s]
-            label = f"{s} (slope {sl:.2f} [{lo:.2f}, {hi:.2f}])" if np.isfinite(sl) else s
+            label = f"{s} (slope {sl:.3g} [{lo:.3g}, {hi:.3g}])" if np.isfinite(sl) else s
             y = np.asarray(result.summary[s])
             keep = y > 0 if study.log_y else np.ones_like(y, dtype=bool)
             if not keep.all():  # a log axis cannot show an exact 0 (e.g. an exactly optimal policy): say so
