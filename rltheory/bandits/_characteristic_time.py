@@ -295,11 +295,17 @@ def solve_y(family, m1, others, sigma, ytol, max_iter, xs):
         if f == 1.0 or (hi < math.inf and hi - lo <= ytol * hi):
             return y, it
         y_new = y - (f - 1.0) / fp if (fp > 0.0 and fp < math.inf) else -1.0
-        if not (y_new > lo and y_new < hi):
-            y_new = 2.0 * lo + 1.0 if hi == math.inf else 0.5 * (lo + hi)
-        if abs(y_new - y) <= ytol * y_new:
+        # a Newton step below ytol ends the iteration before the bracket test: at the resolution of F the step
+        # can land on an end of the bracket (F(y) - 1 = 1 ulp makes y the upper end), and bisecting the whole
+        # bracket then would throw the converged iterate away
+        if y_new > 0.0 and abs(y_new - y) <= ytol * y_new:
             _f_and_slope(family, m1, others, y_new, sigma, rtol, xs)
             return y_new, it
+        if not (y_new > lo and y_new < hi):
+            y_new = 2.0 * lo + 1.0 if hi == math.inf else 0.5 * (lo + hi)
+            if abs(y_new - y) <= ytol * y_new:
+                _f_and_slope(family, m1, others, y_new, sigma, rtol, xs)
+                return y_new, it
         y = y_new
     return y, -max_iter
 

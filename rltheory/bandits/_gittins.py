@@ -1,4 +1,5 @@
-r"""Gittins indices of Bernoulli arms with a Beta prior, certified by two independent formulations.
+r"""Gittins indices of Bernoulli arms with a Beta prior (certified, two independent formulations) and of
+normal arms with known variance and a normal prior on the mean (calibration on a discretized state).
 
 For an arm whose success probability has the posterior :math:`\mathrm{Beta}(\alpha, \beta)` and discount
 :math:`\gamma \in (0, 1)`, the Gittins index is (Gittins 1979; Gittins, Glazebrook & Weber 2011, Ch. 2)
@@ -28,6 +29,30 @@ lower bound of :math:`\nu`, that of the upper model an upper bound (monotonicity
 operators). The returned interval ``[lower, upper]`` contains :math:`\nu` (up to floating-point
 rounding of order :math:`10^{-15}/(1-\gamma)`), and the depth is increased until it is narrower than
 ``tol``.
+
+**Normal arms** (``prior="normal"``): rewards :math:`N(\theta, \sigma^2)` with :math:`\sigma` known and
+the posterior :math:`\theta \sim N(\mu, \sigma^2/n)` (``n`` observations' worth of information). The index
+has the location-scale form :math:`\nu(\mu, n, \sigma) = \mu + \sigma\,\nu(0, n, 1)` (Gittins, Glazebrook &
+Weber 2011, Sec. 7.5.1); the calibration is run directly on the arm's own :math:`(\mu, \sigma)` (the form is
+not assumed; the tests check it). After a pull the posterior mean moves by
+:math:`\sigma Z/\sqrt{(n+k)(n+k+1)}`, :math:`Z \sim N(0, 1)`, after :math:`k` earlier pulls, so
+
+.. math:: W_k(x) = \max\Big(\frac{\lambda}{1-\gamma},\ x + \gamma\,\mathbb E\,W_{k+1}\big(x + \tfrac{\sigma Z}
+   {\sqrt{(n+k)(n+k+1)}}\big)\Big),
+
+with the lower model :math:`\max(\lambda, x)/(1-\gamma)` and the upper (perfect-information) model
+:math:`\mathbb E_{\theta\sim N(x, \sigma^2/(n+N))}[\max(\lambda, \theta)]/(1-\gamma)` at depth :math:`N`
+(closed form; they differ by at most :math:`\sigma/(\sqrt{2\pi(n+N)}(1-\gamma))`, so the truncation is
+certified as for the Beta prior). The posterior mean lives on a uniform grid of step :math:`h` over
+:math:`\mu \pm 10\sigma/\sqrt n`; :math:`W_{k+1}` is interpolated piecewise linearly (constant below the grid,
+slope :math:`1/(1-\gamma)` above it) and its Gaussian expectation is exact for that interpolant (second
+differences of :math:`\mathbb E[(v + sZ)^+]`), a scheme of the kind of Gittins, Glazebrook & Weber (2011),
+Sec. 8.4, and of the ``gittins`` R package (Edwards). The interpolation error is :math:`O(h^2)` (and, :math:`W`
+being convex, an over-estimate): the index is computed at :math:`h` and :math:`h/2` and Richardson-extrapolated,
+the step is halved until the two values differ by less than ``tol``, and ``[lower, upper]`` is the truncation
+interval widened by the extrapolation's error estimate :math:`|\nu_h - \nu_{h/2}|/3`. **The discretization error
+is estimated, not certified** (unlike the Beta prior's interval). Checked against the published table of
+:math:`\nu(0, n, 1)` (Gittins 1989, as printed in Powell 2007, Table 10.2).
 """
 
 from __future__ import annotations
@@ -45,25 +70,34 @@ __all__ = ["GittinsIndex", "gittins_index"]
 
 @dataclass(frozen=True)
 class GittinsIndex:
-    r"""A certified Gittins index of a Bernoulli arm with a :math:`\mathrm{Beta}(\alpha, \beta)` posterior.
+    r"""A Gittins index: of a Bernoulli arm with a Beta posterior, or of a normal arm with a normal posterior.
 
     Attributes
     ----------
     index : float
         Midpoint of ``[lower, upper]``.
     lower, upper : float
-        Certified bounds: :math:`\text{lower} \le \nu(\alpha, \beta) \le \text{upper}`.
-    alpha, beta, discount : float
-        The posterior and the discount.
+        Bounds: certified for ``prior="beta"`` (:math:`\text{lower} \le \nu \le \text{upper}`); for
+        ``prior="normal"`` certified for the truncation and estimated for the discretization (module docstring).
+    prior : str
+        ``"beta"`` or ``"normal"``.
+    discount : float
     method : str
         ``"calibration"`` or ``"restart"``.
     depth : int
         Number of pulls of the truncated posterior tree.
+    alpha, beta : float or None
+        The Beta posterior (``prior="beta"``).
+    mean, n, sigma : float or None
+        The normal posterior :math:`N(\text{mean}, \sigma^2/n)` of a normal arm with known standard deviation
+        :math:`\sigma` (``prior="normal"``).
+    grid_step : float or None
+        The finest step of the posterior-mean grid (``prior="normal"``).
 
     Examples
     --------
     >>> from rltheory.bandits import gittins_index
-    >>> g = gittins_index(1, 1, 0.9, tol=1e-6)
+    >>> g = gittins_index("beta", 0.9, alpha=1, beta=1, tol=1e-6)
     >>> g.upper - g.lower <= 1e-6, round(g.index, 4)  # Gittins' table, gamma = 0.9: 0.7029
     (True, 0.7029)
     """
@@ -71,11 +105,16 @@ class GittinsIndex:
     index: float
     lower: float
     upper: float
-    alpha: float
-    beta: float
+    prior: str
     discount: float
     method: str
     depth: int
+    alpha: float | None = None
+    beta: float | None = None
+    mean: float | None = None
+    n: float | None = None
+    sigma: float | None = None
+    grid_step: float | None = None
 
 
 def _depth_bound(discount, tol):
@@ -162,22 +201,113 @@ def _restart(a, b, gamma, tol, depth):
     return ends[0], ends[1]
 
 
-def gittins_index(alpha, beta, discount, *, tol=1e-6, method="calibration") -> GittinsIndex:
-    r"""The Gittins index of a Bernoulli arm with a :math:`\mathrm{Beta}(\alpha, \beta)` posterior.
+def _positive_part_mean(v, s):
+    r""":math:`\mathbb E[(v + sZ)^+] = v\Phi(v/s) + s\varphi(v/s)`, :math:`Z \sim N(0, 1)`."""
+    from scipy import special
+
+    z = v / s
+    return v * special.ndtr(z) + s * np.exp(-0.5 * z * z) / math.sqrt(2.0 * math.pi)
+
+
+def _normal_depth(n, gamma, tol):
+    """Depth N with gamma^N sigma / (sqrt(2 pi (n + N)) (1 - gamma)) <= tol / 2 (sigma = 1 here)."""
+    N = 1
+    while gamma**N / (math.sqrt(2.0 * math.pi * (n + N)) * (1.0 - gamma)) > tol / 2.0:
+        N += 1
+    return N
+
+
+def _normal_calibration(mu, n, sigma, gamma, tol, depth, h):
+    """Index interval [lo, hi] of the truncated models on the grid of step h (bisection/Brent in lambda)."""
+    from scipy import fft, optimize
+
+    m = int(math.ceil(10.0 * sigma / (math.sqrt(n) * h)))
+    x = mu + np.arange(-m, m + 1) * h
+    kernels = []
+    for k in range(depth):
+        s = sigma / math.sqrt((n + k) * (n + k + 1))
+        P = int(math.ceil(10.0 * s / h)) + 1  # the hats farther than 10 s carry weight < 1e-22
+        d = np.arange(-P, P + 1) * h
+        c = (_positive_part_mean(d + h, s) - 2.0 * _positive_part_mean(d, s) + _positive_part_mean(d - h, s)) / h
+        size = fft.next_fast_len(x.size + 4 * P)
+        kernels.append((P, size, fft.rfft(c, size)))
+    t = sigma / math.sqrt(n + depth)
+
+    def gap(lam, upper):
+        retire = lam / (1.0 - gamma)
+        W = (lam + _positive_part_mean(x - lam, t)) / (1.0 - gamma) if upper else np.maximum(lam, x) / (1.0 - gamma)
+        for k in range(depth - 1, -1, -1):
+            P, size, kf = kernels[k]
+            # the interpolant: constant below the grid (W is non-decreasing and >= the retirement value there),
+            # slope 1 / (1 - gamma) above it (W(x + u) <= W(x) + u / (1 - gamma))
+            V = np.concatenate([np.full(P, W[0]), W, W[-1] + np.arange(1, P + 1) * h / (1.0 - gamma)])
+            EW = fft.irfft(fft.rfft(V, size) * kf, size)[2 * P : 2 * P + x.size]
+            cont = x + gamma * EW
+            if k == 0:
+                return float(cont[m] - retire)
+            W = np.maximum(retire, cont)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    ends = []
+    for upper in (False, True):
+        lo, hi = mu, mu + sigma / ((1.0 - gamma) * math.sqrt(n))
+        while gap(hi, upper) > 0.0:  # pragma: no cover (the bound above holds; kept as a guard)
+            hi += hi - mu
+        root = optimize.brentq(lambda v, u=upper: gap(v, u), lo, hi, xtol=tol / 16.0, rtol=1e-15)
+        ends.append(root - tol / 16.0 if not upper else root + tol / 16.0)
+    return ends[0], ends[1]
+
+
+def _normal_index(mu, n, sigma, gamma, tol):
+    depth = _normal_depth(n, gamma, tol / sigma)
+    h = 0.04 * sigma / math.sqrt(n)
+    lo_h, hi_h = _normal_calibration(mu, n, sigma, gamma, tol, depth, h)
+    for _ in range(8):
+        lo_2, hi_2 = _normal_calibration(mu, n, sigma, gamma, tol, depth, h / 2.0)
+        est = abs(0.5 * (lo_h + hi_h) - 0.5 * (lo_2 + hi_2)) / 3.0  # Richardson: the error of the h/2 value / 3
+        lo, hi = lo_2 - (lo_h - lo_2) / 3.0 - est, hi_2 - (hi_h - hi_2) / 3.0 + est
+        h /= 2.0
+        if hi - lo <= tol:
+            break
+        lo_h, hi_h = lo_2, hi_2
+    return lo, hi, depth, h
+
+
+def gittins_index(
+    prior,
+    discount,
+    *,
+    alpha=None,
+    beta=None,
+    mean=None,
+    n=None,
+    sigma=None,
+    tol=1e-6,
+    method="calibration",
+) -> GittinsIndex:
+    r"""The Gittins index of a Bernoulli arm with a Beta posterior or of a normal arm with a normal posterior.
 
     Parameters
     ----------
-    alpha, beta : float
-        Posterior parameters (> 0): with a uniform prior, :math:`\alpha = 1 + \text{successes}`,
-        :math:`\beta = 1 + \text{failures}`.
+    prior : {"beta", "normal"}
+        ``"beta"``: Bernoulli rewards, posterior :math:`\mathrm{Beta}(\alpha, \beta)`; ``"normal"``: rewards
+        :math:`N(\theta, \sigma^2)` with :math:`\sigma` known, posterior :math:`\theta \sim N(\text{mean},
+        \sigma^2/n)`.
     discount : float
         :math:`\gamma \in (0, 1)`.
+    alpha, beta : float
+        ``prior="beta"`` only (> 0): with a uniform prior, :math:`\alpha = 1 + \text{successes}`,
+        :math:`\beta = 1 + \text{failures}`.
+    mean, n, sigma : float
+        ``prior="normal"`` only: the posterior mean, the number of observations' worth of information
+        (``n > 0``) and the known reward standard deviation (``sigma > 0``).
     tol : float
-        Width of the certified interval (module docstring).
+        Width of the interval (module docstring; for ``"normal"`` keep ``tol >= 1e-5``: the grid is refined
+        until the extrapolated values agree to ``tol``).
     method : {"calibration", "restart"}
-        Retirement calibration by bisection (fast, any discount), or Katehakis & Veinott's
-        restart-in-state MDP solved by value iteration (an independent check; its tree has
-        :math:`O(N^2)` states with :math:`\gamma^N \le \text{tol}/2`, so keep :math:`\gamma \le 0.95`).
+        Retirement calibration (both priors), or Katehakis & Veinott's restart-in-state MDP solved by value
+        iteration (``prior="beta"``; an independent check; its tree has :math:`O(N^2)` states with
+        :math:`\gamma^N \le \text{tol}/2`, so keep :math:`\gamma \le 0.95`).
 
     Returns
     -------
@@ -187,21 +317,54 @@ def gittins_index(alpha, beta, discount, *, tol=1e-6, method="calibration") -> G
     ----------
     J. C. Gittins, Bandit processes and dynamic allocation indices, JRSS B 41 (1979); M. N. Katehakis,
     A. F. Veinott, Math. Oper. Res. 12(2) (1987); J. Gittins, K. Glazebrook, R. Weber, *Multi-armed Bandit
-    Allocation Indices*, 2nd ed., Wiley (2011).
+    Allocation Indices*, 2nd ed., Wiley (2011); W. B. Powell, *Approximate Dynamic Programming*, Wiley (2007),
+    Table 10.2 (normal indices).
 
     Examples
     --------
     >>> from rltheory.bandits import gittins_index
-    >>> c = gittins_index(2, 2, 0.9, tol=1e-5)
-    >>> r = gittins_index(2, 2, 0.9, tol=1e-5, method="restart")
+    >>> c = gittins_index("beta", 0.9, alpha=2, beta=2, tol=1e-5)
+    >>> r = gittins_index("beta", 0.9, alpha=2, beta=2, tol=1e-5, method="restart")
     >>> max(c.lower, r.lower) <= min(c.upper, r.upper), round(c.index, 4)  # the intervals meet; table: 0.6346
     (True, 0.6346)
+    >>> g = gittins_index("normal", 0.7, mean=1.0, n=2, sigma=0.5, tol=1e-4)
+    >>> g.lower <= g.upper, g.lower > 1.0  # above the posterior mean: information is worth something
+    (True, True)
     """
-    a = check_real("gittins_index: alpha", alpha, low=0.0, low_open=True)
-    b = check_real("gittins_index: beta", beta, low=0.0, low_open=True)
+    prior = check_choice("gittins_index: prior", prior, ("beta", "normal"))
     gamma = check_real("gittins_index: discount", discount, low=0.0, high=1.0, low_open=True, high_open=True)
     tol = check_tol(tol, "gittins_index: tol")
     method = check_choice("gittins_index: method", method, ("calibration", "restart"))
+    own = ("alpha", "beta") if prior == "beta" else ("mean", "n", "sigma")
+    given = {"alpha": alpha, "beta": beta, "mean": mean, "n": n, "sigma": sigma}
+    for name, value in given.items():
+        if (name in own) != (value is not None):
+            raise ValueError(
+                f"gittins_index: {name} is {'required' if name in own else 'not a parameter'} for prior={prior!r}"
+                f" (its parameters: {', '.join(own)})"
+            )
+    if prior == "normal":
+        if method != "calibration":
+            raise ValueError("gittins_index: method='restart' is for prior='beta'; use method='calibration'")
+        mu = check_real("gittins_index: mean", mean)
+        nn = check_real("gittins_index: n", n, low=0.0, low_open=True)
+        sd = check_real("gittins_index: sigma", sigma, low=0.0, low_open=True)
+        lo, hi, depth, h = _normal_index(mu, nn, sd, gamma, tol)
+        return GittinsIndex(
+            float(0.5 * (lo + hi)),
+            float(lo),
+            float(hi),
+            prior,
+            gamma,
+            method,
+            int(depth),
+            mean=mu,
+            n=nn,
+            sigma=sd,
+            grid_step=float(h),
+        )
+    a = check_real("gittins_index: alpha", alpha, low=0.0, low_open=True)
+    b = check_real("gittins_index: beta", beta, low=0.0, low_open=True)
     n_max = _depth_bound(gamma, tol)
     depth = min(n_max, 64)
     while True:
@@ -212,4 +375,4 @@ def gittins_index(alpha, beta, discount, *, tol=1e-6, method="calibration") -> G
         if hi - lo <= tol or depth >= n_max:
             break
         depth = min(n_max, 2 * depth)
-    return GittinsIndex(float(0.5 * (lo + hi)), float(lo), float(hi), a, b, gamma, method, int(depth))
+    return GittinsIndex(float(0.5 * (lo + hi)), float(lo), float(hi), prior, gamma, method, int(depth), alpha=a, beta=b)

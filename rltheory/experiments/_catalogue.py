@@ -348,6 +348,152 @@ OPE_ESTIMATORS = Study(
 )
 
 
+# --------------------------------------------------------------------------- studies (best-arm identification)
+#: Garivier & Kaufmann (2016), Sec. 6: the two Bernoulli instances of their experiments.
+BAI_FC_INSTANCES = (("mu_1", (0.5, 0.45, 0.43, 0.4)), ("mu_2", (0.3, 0.21, 0.2, 0.19, 0.18)))
+_BAI_FC_AGENTS = ("Track-and-Stop", "LUCB", "TTTS")
+#: Fixed budget: Audibert & Bubeck's "one group of bad arms" (K = 20), and a K = 4 instance on which SR's
+#: Theorem 2 bound is below 1 from a few hundred samples on.
+BAI_FB_INSTANCES = (("K=20, one group", (0.5,) + (0.4,) * 19), ("K=4", (0.6, 0.5, 0.45, 0.3)))
+_BAI_FB_AGENTS = ("SR", "SH")
+
+
+def _bai_fc_agent(name):
+    from rltheory import bandits as b
+
+    # the experiments' threshold beta(t, delta) = log((log t + 1) / delta) (G&K 2016, Sec. 6) for the GLR
+    # stopping rules; LUCB1 keeps its own (delta-correct) confidence bounds
+    return {
+        "Track-and-Stop": lambda: b.TrackAndStop(tracking="D", threshold="heuristic"),
+        "LUCB": lambda: b.LUCB(),
+        "TTTS": lambda: b.TopTwoThompson(beta=0.5, threshold="heuristic"),
+    }[name]()
+
+
+def _grid_seed(seed, k):
+    """The root seed of grid value k: run i of simulate(seed=...) then draws from a stream fixed by (seed, k, i)."""
+    return int(np.random.SeedSequence(seed, spawn_key=(k,)).generate_state(1)[0])
+
+
+def _bai_fixed_confidence_task(x, k, run_start, run_stop, seed):
+    """Stopping times tau at delta = exp(-x) of each agent on each instance (common reward streams)."""
+    from rltheory import bandits as b
+    from rltheory.simulation import simulate
+
+    out = {}
+    for label, means in BAI_FC_INSTANCES:
+        problem = b.IdentificationProblem(b.BernoulliBandit(means), float(np.exp(-x)))
+        for name in _BAI_FC_AGENTS:
+            res = simulate(
+                problem,
+                _bai_fc_agent(name),
+                n_rounds=10**7,
+                n_runs=run_stop - run_start,
+                run_start=run_start,
+                seed=_grid_seed(seed, k),
+            )
+            out[f"{name} ({label})"] = np.asarray(res.stopping_times, dtype=float)
+    return out
+
+
+def _bai_fixed_confidence_reference(x):
+    from rltheory import bandits as b
+
+    return {
+        _fc_label(label): np.array([b.bai_lower_bound(b.BernoulliBandit(means), float(np.exp(-v))) for v in x])
+        for label, means in BAI_FC_INSTANCES
+    }
+
+
+def _bai_fixed_budget_task(x, k, run_start, run_stop, seed):
+    """1 when the recommendation after budget x is wrong, per run, for SR and SH on each instance."""
+    from rltheory import bandits as b
+    from rltheory.simulation import simulate
+
+    out = {}
+    for label, means in BAI_FB_INSTANCES:
+        problem = b.FixedBudgetProblem(b.BernoulliBandit(means), int(x))
+        for name, agent in (("SR", b.SuccessiveRejects()), ("SH", b.SequentialHalving())):
+            res = simulate(
+                problem,
+                agent,
+                n_rounds=int(x),
+                n_runs=run_stop - run_start,
+                run_start=run_start,
+                seed=_grid_seed(seed, k),
+            )
+            out[f"{name} ({label})"] = (~np.asarray(res.correct)).astype(float)
+    return out
+
+
+def _bai_fixed_budget_reference(x):
+    from rltheory import bandits as b
+
+    return {
+        f"SR bound min(1, K(K-1)/2 exp(-(T-K)/(logbar(K) H_2))) ({label})": np.array(
+            [min(1.0, b.successive_rejects_error_bound(b.BernoulliBandit(means), int(v))) for v in x]
+        )
+        for label, means in BAI_FB_INSTANCES
+    }
+
+
+def _steps(start, step):
+    def grid(budget):
+        return tuple(range(start, int(budget) + 1, step)) or (int(budget),)
+
+    return grid
+
+
+def _fc_label(label):
+    return f"T*({label}) kl(delta, 1 - delta)"
+
+
+BAI_FIXED_CONFIDENCE = Study(
+    x_label="log(1/delta)",
+    y_label="stopping time tau (samples)",
+    grid=_steps(2, 2),
+    # LUCB1's union-bound confidence radii make it ~10x slower: it gets its own panel, so that the panels of the
+    # GLR-stopped agents show their distance to the lower bound
+    panels=tuple(
+        (
+            f"{label} = {list(means)} (Garivier & Kaufmann 2016)",
+            tuple(f"{n} ({label})" for n in _BAI_FC_AGENTS if n != "LUCB"),
+            (_fc_label(label),),
+        )
+        for label, means in BAI_FC_INSTANCES
+    )
+    + (
+        (
+            "LUCB1 on mu_1 and mu_2",
+            tuple(f"LUCB ({label})" for label, _ in BAI_FC_INSTANCES),
+            tuple(_fc_label(label) for label, _ in BAI_FC_INSTANCES),
+        ),
+    ),
+    task=_bai_fixed_confidence_task,
+    reference=_bai_fixed_confidence_reference,
+    log_x=False,
+    log_y=False,
+)
+BAI_FIXED_BUDGET = Study(
+    x_label="budget T",
+    y_label="error frequency P(recommended arm != best arm)",
+    grid=_doubling(100),
+    panels=tuple(
+        (
+            f"{label}: {list(means) if len(means) < 6 else 'mu_1 = 0.5, mu_2..20 = 0.4'}",
+            tuple(f"{n} ({label})" for n in _BAI_FB_AGENTS),
+            (f"SR bound min(1, K(K-1)/2 exp(-(T-K)/(logbar(K) H_2))) ({label})",),
+        )
+        for label, means in BAI_FB_INSTANCES
+    ),
+    task=_bai_fixed_budget_task,
+    statistic="frequency",
+    reference=_bai_fixed_budget_reference,
+    log_x=False,
+    log_y=True,
+)
+
+
 def _episodic_garnet_configs(budget):
     import numpy as np
 
@@ -613,6 +759,43 @@ CATALOGUE = {
             log_y=True,
             first_success=_deep_sea_first_success,
         ),
+        Reproduction(
+            name="bai-fixed-confidence",
+            description="Fixed-confidence best-arm identification on Garivier & Kaufmann's two Bernoulli instances: "
+            "mean stopping time tau against log(1/delta) of Track-and-Stop (D-tracking), LUCB1 and top-two Thompson "
+            "sampling (beta = 1/2), with the lower bound T*(mu) kl(delta, 1 - delta) (T* computed to a certified "
+            "tolerance); the GLR rules use the experiments' threshold log((log t + 1)/delta); the fitted slope "
+            "d tau / d log(1/delta) is to be compared with T*(mu) (Track-and-Stop: asymptotically equal)",
+            citation="Garivier & Kaufmann (2016), Optimal best arm identification with fixed confidence, COLT, Thm 1 "
+            "(lower bound), Thm 14 (asymptotic optimality) and Sec. 6 (instances mu_1, mu_2); Kalyanakrishnan, "
+            "Tewari, Auer & Stone (2012), ICML (LUCB1); Russo (2016), COLT (top-two Thompson sampling)",
+            build_configs=None,
+            budget=8,
+            n_runs=10,
+            full_budget=20,
+            full_runs=200,
+            log_x=False,
+            log_y=False,
+            study=BAI_FIXED_CONFIDENCE,
+        ),
+        Reproduction(
+            name="bai-fixed-budget",
+            description="Fixed-budget best-arm identification: error frequency (Clopper-Pearson 95% bands) against "
+            "the budget T of successive rejects and sequential halving on a K = 20 instance with one group of bad "
+            "arms and on a K = 4 instance, with SR's Theorem 2 bound (clipped at 1); the fitted slope of log error "
+            "on T is the error exponent, to be compared with SR's -1/(logbar(K) H_2)",
+            citation="Audibert, Bubeck & Munos (2010), Best arm identification in multi-armed bandits, COLT, Thm 2 "
+            "and Sec. 6 ('one group of bad arms'); Karnin, Koren & Somekh (2013), Almost optimal exploration in "
+            "multi-armed bandits, ICML, Thm 4.1",
+            build_configs=None,
+            budget=1_600,
+            n_runs=400,
+            full_budget=12_800,
+            full_runs=10_000,
+            log_x=False,
+            log_y=True,
+            study=BAI_FIXED_BUDGET,
+        ),
     )
 }
 
@@ -630,9 +813,9 @@ def get_reproduction(name):
     >>> get_reproduction("nope")  # doctest: +NORMALIZE_WHITESPACE
     Traceback (most recent call last):
     ...
-    ValueError: unknown reproduction 'nope'; known: adversarial, bernoulli-ten-arms, bernoulli-two-arms,
-        deep-sea, dueling-bandits, episodic-garnet, linear-bandit, linear-mdp, offline-pessimism, ope-estimators,
-        riverswim
+    ValueError: unknown reproduction 'nope'; known: adversarial, bai-fixed-budget, bai-fixed-confidence,
+        bernoulli-ten-arms, bernoulli-two-arms, deep-sea, dueling-bandits, episodic-garnet, linear-bandit,
+        linear-mdp, offline-pessimism, ope-estimators, riverswim
     """
     try:
         return CATALOGUE[name]

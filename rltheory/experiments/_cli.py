@@ -118,7 +118,7 @@ def _run_reproduce(args):
 def _run_study(args, rep):
     """``reproduce`` of a study: a statistic against a sample size, run on the chosen executor."""
     from rltheory.experiments._executors import make_executor
-    from rltheory.experiments._studies import run_study, write_study
+    from rltheory.experiments._studies import run_study, slope_axes, write_study
 
     if args.resume:
         raise ValueError(f"{rep.name} is a study: it has no chunk files to resume; run it again without --resume")
@@ -154,12 +154,11 @@ def _run_study(args, rep):
     png = write_study(result, rep.study, out, title=rep.name)
     print(f"[{rep.citation}]")
     width = max(len(s) for s in result.values)
-    print(
-        f"{'series':<{width}}  {result.statistic} at {rep.study.x_label} = {int(result.x[-1])}   log-log slope [95% CI]"
-    )
+    at = f"{result.statistic} at {rep.study.x_label} = {int(result.x[-1])}"
+    print(f"{'series':<{width}}  {at}   {slope_axes(rep.study)} slope [95% CI]")
     for s in result.values:
         sl = result.slopes[s]
-        print(f"{s:<{width}}  {float(result.summary[s][-1]):.4g}   {sl[0]:.3f} [{sl[1]:.3f}, {sl[2]:.3f}]")
+        print(f"{s:<{width}}  {float(result.summary[s][-1]):.4g}   {sl[0]:.4g} [{sl[1]:.4g}, {sl[2]:.4g}]")
     for label, y in result.references.items():
         print(f"reference {label}: {float(y[-1]):.4g}")
     print(f"wrote {png}, {out / 'summary.csv'}, {out / 'study.npz'}")

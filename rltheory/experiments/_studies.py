@@ -9,13 +9,16 @@ RMSE of off-policy estimators against the number of episodes.
 
 * :class:`Study` -- what to compute: the grid for a budget, a module-level
   ``task`` (so it pickles by reference and runs on any executor), the series and
-  panels, the summary statistic, and exact reference lines;
+  panels, the summary statistic (a mean, a root mean square, or the frequency of
+  an event with its Clopper-Pearson interval), and exact reference lines (on
+  every panel, or on the panels that name them);
 * :func:`run_study` -- cuts every grid value's runs into chunks and maps
   ``task`` over them on an executor (the runner's executors). Run ``i`` at grid
   value ``k`` draws only from ``SeedSequence(seed, spawn_key=(k, i))``, so the
   numbers do not depend on the executor or the chunking;
-* :func:`plot_study` -- log-log panels with bootstrap bands, fitted slopes in
-  the legend and the reference lines; :func:`write_study` -- the figure, the
+* :func:`plot_study` -- panels (log-log by default) with bootstrap or
+  Clopper-Pearson bands, slopes fitted on the plotted axes in the legend and the
+  reference lines; :func:`write_study` -- the figure, the
   values (``study.npz``, no pickle) and ``summary.csv``, written atomically.
 """
 
@@ -38,7 +41,7 @@ from rltheory.experiments._executors import SerialExecutor
 
 __all__ = ["Study", "StudyResult", "run_study", "plot_study", "write_study", "STUDY_FILES"]
 
-STATISTICS = ("mean", "rmse")
+STATISTICS = ("mean", "rmse", "frequency")
 #: The files :func:`write_study` writes (besides the figure ``NAME.png``).
 STUDY_FILES = ("study.json", "study.npz", "summary.csv")
 _N_BOOTSTRAP = 1000
@@ -54,16 +57,22 @@ class Study:
         Axis labels.
     grid : callable
         ``grid(budget) -> tuple of int``: the sample sizes for a budget (the largest one, usually).
-    panels : tuple of (str, tuple of str)
-        ``(title, series names)`` per panel; every series of ``task`` appears in one panel.
+    panels : tuple of (str, tuple of str) or (str, tuple of str, tuple of str)
+        ``(title, series names)`` per panel; every series of ``task`` appears in one panel. A third element names
+        the reference lines drawn on that panel (a line that belongs to one instance); without it a panel shows
+        every reference line.
     task : callable
         ``task(x, k, run_start, run_stop, seed) -> {series: array of run_stop - run_start values}``, a
         module-level function; run ``i`` must draw only from ``np.random.SeedSequence(seed, spawn_key=(k, i))``.
-    statistic : {"mean", "rmse"}
-        Summary of the runs at a grid value: the mean of the values, or the root mean square (for errors).
+    statistic : {"mean", "rmse", "frequency"}
+        Summary of the runs at a grid value: the mean of the values, the root mean square (for errors), or, for
+        values that are 0 or 1 (an event, e.g. a wrong recommendation), their frequency with the exact
+        Clopper-Pearson 95% interval (Clopper & Pearson 1934) in place of the bootstrap one.
     reference : callable, optional
         ``reference(x) -> {label: array}``: exact lines drawn in black on every panel (e.g. a Cramér-Rao bound).
     log_x, log_y : bool
+        Logarithmic axes. The fitted slope is taken on the plotted axes: of log statistic on log x (log-log), of
+        log statistic on x (an exponential rate), of the statistic on log x, or of the statistic on x.
 
     Examples
     --------
@@ -85,6 +94,9 @@ class Study:
     def __post_init__(self):
         if self.statistic not in STATISTICS:
             raise ValueError(f"Study: statistic = {self.statistic!r} must be one of {STATISTICS}")
+        for panel in self.panels:
+            if len(panel) not in (2, 3):
+                raise ValueError(f"Study: panel {panel!r} must be (title, series) or (title, series, references)")
 
     @property
     def series(self) -> tuple:
@@ -95,7 +107,18 @@ class Study:
         >>> Study("n", "e", lambda b: (1,), (("p", ("a", "b")), ("q", ("c",))), task=_demo_task).series
         ('a', 'b', 'c')
         """
-        return tuple(name for _, names in self.panels for name in names)
+        return tuple(name for panel in self.panels for name in panel[1])
+
+    def panel_references(self, panel) -> tuple | None:
+        """The reference labels drawn on ``panel`` (one entry of ``panels``); ``None`` means all of them.
+
+        Examples
+        --------
+        >>> s = Study("n", "e", lambda b: (1,), (("p", ("a",), ("line p",)), ("q", ("b",))), task=_demo_task)
+        >>> s.panel_references(s.panels[0]), s.panel_references(s.panels[1])
+        (('line p',), None)
+        """
+        return tuple(panel[2]) if len(panel) == 3 else None
 
 
 def _demo_task(x, k, run_start, run_stop, seed):
@@ -119,10 +142,12 @@ class StudyResult:
     values : Mapping[str, numpy.ndarray]
         Per series, ``(len(x), n_runs)``: run ``i`` at grid value ``k``.
     summary, lower, upper : Mapping[str, numpy.ndarray]
-        Per series and grid value: the statistic and its 95% percentile-bootstrap interval (runs resampled).
+        Per series and grid value: the statistic and its 95% percentile-bootstrap interval (runs resampled), or
+        its Clopper-Pearson interval for ``statistic="frequency"``.
     slopes : Mapping[str, tuple]
-        Per series ``(slope, low, high)``: least-squares slope of log statistic on log x and its bootstrap 95%
-        interval (``nan`` when a statistic is not positive).
+        Per series ``(slope, low, high)``: least-squares slope of the statistic on the plotted axes (log statistic
+        on log x for a log-log study, see :class:`Study`) and its bootstrap 95% interval (``nan`` when a
+        statistic on a log axis is not positive).
     references : Mapping[str, numpy.ndarray]
         The study's reference lines at ``x``.
     statistic : str
@@ -154,20 +179,29 @@ def _summarize(v: np.ndarray, statistic: str) -> np.ndarray:
     return np.sqrt(np.mean(v**2, axis=-1)) if statistic == "rmse" else np.mean(v, axis=-1)
 
 
-def _bootstrap(values: np.ndarray, x: np.ndarray, statistic: str, seed: int):
+def _clopper_pearson(values: np.ndarray):
+    """Exact 95% intervals of the frequency of 1s per row (Clopper & Pearson 1934; SciPy's ``method="exact"``)."""
+    from scipy.stats import binomtest
+
+    n = values.shape[1]
+    ends = [binomtest(int(round(k)), n).proportion_ci(confidence_level=0.95, method="exact") for k in values.sum(1)]
+    return np.array([e.low for e in ends]), np.array([e.high for e in ends])
+
+
+def _bootstrap(values: np.ndarray, x: np.ndarray, statistic: str, seed: int, log_x=True, log_y=True):
     """Per-point 95% intervals and the slope interval, runs resampled independently at every point."""
     n_x, n = values.shape
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(2**20,)))
     idx = rng.integers(0, n, size=(_N_BOOTSTRAP, n_x, n))
     boot = _summarize(np.take_along_axis(np.broadcast_to(values, (_N_BOOTSTRAP, n_x, n)), idx, axis=2), statistic)
-    lo, hi = np.quantile(boot, [0.025, 0.975], axis=0)
+    lo, hi = _clopper_pearson(values) if statistic == "frequency" else np.quantile(boot, [0.025, 0.975], axis=0)
     stat = _summarize(values, statistic)
     slope = (np.nan, np.nan, np.nan)
-    if n_x >= 2 and np.all(stat > 0):
-        lx = np.log(x)
-        s0 = np.polyfit(lx, np.log(stat), 1)[0]
+    if n_x >= 2 and (not log_y or np.all(stat > 0)):
+        lx = np.log(x) if log_x else x
+        s0 = np.polyfit(lx, np.log(stat) if log_y else stat, 1)[0]
         with np.errstate(divide="ignore", invalid="ignore"):
-            lb = np.log(boot)
+            lb = np.log(boot) if log_y else boot
         ok = np.all(np.isfinite(lb), axis=1)
         if ok.sum() >= _N_BOOTSTRAP // 2:
             dx = lx - lx.mean()
@@ -242,8 +276,10 @@ def run_study(name, study: Study, *, budget, n_runs, seed=0, executor=None, chun
             ex.shutdown()
     summary, lower, upper, slopes = {}, {}, {}, {}
     for s, v in values.items():
+        if study.statistic == "frequency" and not np.all((v == 0) | (v == 1)):
+            raise ValueError(f"study {name!r}: a frequency needs values 0 or 1 (an event per run), series {s!r}")
         summary[s] = readonly(_summarize(v, study.statistic))
-        lo, hi, slopes[s] = _bootstrap(v, x, study.statistic, seed)
+        lo, hi, slopes[s] = _bootstrap(v, x, study.statistic, seed, study.log_x, study.log_y)
         lower[s], upper[s] = readonly(lo), readonly(hi)
         values[s] = readonly(v)
     refs = (
@@ -265,6 +301,17 @@ def run_study(name, study: Study, *, budget, n_runs, seed=0, executor=None, chun
         n_runs=n_runs,
         seed=seed,
     )
+
+
+def slope_axes(study: Study) -> str:
+    """What the fitted slopes of ``study`` measure, for labels: ``"log-log"``, ``"log-linear"``, ...
+
+    Examples
+    --------
+    >>> slope_axes(Study("n", "e", lambda b: (1,), (), task=_demo_task, log_x=False))
+    'log-linear'
+    """
+    return f"{'log' if study.log_y else 'linear'}-{'log' if study.log_x else 'linear'}"
 
 
 def plot_study(result: StudyResult, study: Study, *, title=None, path=None):
@@ -289,11 +336,12 @@ def plot_study(result: StudyResult, study: Study, *, title=None, path=None):
     FigureCanvasAgg(fig)
     axes = fig.subplots(1, n, squeeze=False)[0]
     x = np.asarray(result.x)
-    for ax, (panel, names) in zip(axes, study.panels):
+    for ax, entry in zip(axes, study.panels):
+        panel, names, shown = entry[0], entry[1], study.panel_references(entry)
         for j, s in enumerate(names):
             colour, dashes = LINE_STYLES[j % len(LINE_STYLES)]
             sl, lo, hi = result.slopes[s]
-            label = f"{s} (slope {sl:.2f} [{lo:.2f}, {hi:.2f}])" if np.isfinite(sl) else s
+            label = f"{s} (slope {sl:.3g} [{lo:.3g}, {hi:.3g}])" if np.isfinite(sl) else s
             y = np.asarray(result.summary[s])
             keep = y > 0 if study.log_y else np.ones_like(y, dtype=bool)
             if not keep.all():  # a log axis cannot show an exact 0 (e.g. an exactly optimal policy): say so
@@ -302,7 +350,8 @@ def plot_study(result: StudyResult, study: Study, *, title=None, path=None):
             band_lo, band_hi = np.asarray(result.lower[s]), np.asarray(result.upper[s])
             ok = keep & (band_lo > 0) if study.log_y else keep
             ax.fill_between(x[ok], band_lo[ok], band_hi[ok], color=colour, alpha=0.15, linewidth=0)
-        for k, (label, y) in enumerate(result.references.items()):
+        refs = [(label, y) for label, y in result.references.items() if shown is None or label in shown]
+        for k, (label, y) in enumerate(refs):
             ax.plot(x, np.asarray(y), color="black", linestyle=("--", ":", "-.")[k % 3], linewidth=1.3, label=label)
         ax.set_xscale("log" if study.log_x else "linear")
         ax.set_yscale("log" if study.log_y else "linear")

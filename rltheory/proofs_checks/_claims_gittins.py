@@ -18,7 +18,11 @@ def _index_theorem_check(ctx: CheckContext) -> CheckResult:
     for prior, gamma, H in _INSTANCES:
         opt = bayes_optimal_policy(prior, H, discount=gamma).value
         git = index_policy_value(
-            prior, H, lambda a, b, gamma=gamma: gittins_index(a, b, gamma, tol=_INDEX_TOL), discount=gamma, ties="worst"
+            prior,
+            H,
+            lambda a, b, gamma=gamma: gittins_index("beta", gamma, alpha=a, beta=b, tol=_INDEX_TOL),
+            discount=gamma,
+            ties="worst",
         )
         bound = gamma**H / (1 - gamma)
         gap = opt - git

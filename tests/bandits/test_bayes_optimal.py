@@ -86,7 +86,9 @@ def test_gittins_policy_is_optimal_and_greedy_is_not():
     prior, gamma, H = [[1, 1], [1, 1]], 0.5, 14
     opt = bayes_optimal_policy(prior, H, discount=gamma).value
     bound = gamma**H / (1 - gamma)
-    git = index_policy_value(prior, H, lambda a, b: gittins_index(a, b, gamma, tol=1e-9), discount=gamma)
+    git = index_policy_value(
+        prior, H, lambda a, b: gittins_index("beta", gamma, alpha=a, beta=b, tol=1e-9), discount=gamma
+    )
     greedy = index_policy_value(prior, H, lambda a, b: a / (a + b), discount=gamma, ties="worst")
     assert -1e-12 <= opt - git <= bound
     assert opt - greedy > bound

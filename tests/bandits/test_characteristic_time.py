@@ -206,3 +206,15 @@ def test_bad_input(call, message):
 def test_unreachable_tolerance_is_reported_not_raised():
     ow = optimal_weights(BernoulliBandit([0.5, 0.45, 0.43, 0.4]), tol=1e-16)
     assert not ow.converged and ow.lower <= ow.characteristic_time <= ow.upper
+
+
+def test_outer_newton_converges_quadratically_without_falling_back_to_bisection():
+    # F is smooth and increasing near y*: safeguarded Newton from inside the bracket reaches 1e-13 in a handful of
+    # steps (quadratic convergence); a converged iterate must not be thrown away for a bisection of the whole
+    # bracket when F(y) - 1 is one ulp above 0 (regression: 51 outer iterations for this instance)
+    from rltheory.bandits._characteristic_time import solve_y
+
+    means = np.linspace(0.9, 0.1, 100)
+    y, iterations = solve_y(0, means[0], means[1:], 1.0, 1e-13, 200, np.empty((2, 99)))
+    assert 0 < iterations <= 8
+    assert optimal_weights(BernoulliBandit(means)).iterations <= 8

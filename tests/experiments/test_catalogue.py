@@ -24,6 +24,8 @@ def test_catalogue_names_match_keys_and_overlays_exist():
         "ope-estimators",
         "episodic-garnet",
         "deep-sea",
+        "bai-fixed-confidence",
+        "bai-fixed-budget",
     }
     for name, rep in CATALOGUE.items():
         assert isinstance(rep, Reproduction) and rep.name == name
@@ -181,3 +183,50 @@ def test_bernoulli_two_arms_is_figure_1_of_garivier_cappe():
     assert rep.budget == rep.full_budget == 5000 and rep.full_runs == 50_000
     assert rep.final_boxplot and rep.overlays == ("lai-robbins",)
     assert "Fig. 1" in rep.citation and "0.1 N_2(n)" in rep.description and "asymptotic" in rep.description
+
+
+def test_bai_fixed_confidence_entry_is_garivier_kaufmann_with_its_lower_bound_lines():
+    from rltheory.bandits import BernoulliBandit, bai_lower_bound
+    from rltheory.experiments._catalogue import (
+        BAI_FC_INSTANCES,
+        _bai_fixed_confidence_reference,
+        _bai_fixed_confidence_task,
+    )
+
+    rep = get_reproduction("bai-fixed-confidence")
+    # Garivier & Kaufmann (2016), Sec. 6: mu_1 and mu_2
+    assert dict(BAI_FC_INSTANCES) == {"mu_1": (0.5, 0.45, 0.43, 0.4), "mu_2": (0.3, 0.21, 0.2, 0.19, 0.18)}
+    study = rep.study
+    assert study.grid(rep.budget) == (2, 4, 6, 8) and not study.log_x and not study.log_y
+    ref = _bai_fixed_confidence_reference(np.array([2.0, 8.0]))
+    for label, means in BAI_FC_INSTANCES:
+        # Thm 1: T*(mu) kl(delta, 1 - delta) at delta = exp(-x)
+        line = ref[f"T*({label}) kl(delta, 1 - delta)"]
+        np.testing.assert_allclose(line, [bai_lower_bound(BernoulliBandit(means), np.exp(-x)) for x in (2, 8)])
+    for panel in study.panels:  # every panel shows the lower bound of the instances of its series
+        for line in panel[2]:
+            instance = line[len("T*(") : line.index(")")]
+            assert any(s.endswith(f"({instance})") for s in panel[1])
+    pickle.dumps(study.task)
+    out = _bai_fixed_confidence_task(1, 0, 3, 5, 0)  # two runs at delta = 1/e
+    assert set(out) == set(study.series) and all(v.shape == (2,) and (v >= 4).all() for v in out.values())
+    again = _bai_fixed_confidence_task(1, 0, 4, 5, 0)  # run 4 alone: the same numbers (resumable in chunks)
+    assert all(again[s][0] == out[s][1] for s in out)
+
+
+def test_bai_fixed_budget_entry_draws_srs_bound_and_counts_errors():
+    from rltheory.bandits import BernoulliBandit, successive_rejects_error_bound
+    from rltheory.experiments._catalogue import BAI_FB_INSTANCES, _bai_fixed_budget_reference, _bai_fixed_budget_task
+
+    rep = get_reproduction("bai-fixed-budget")
+    study = rep.study
+    assert study.statistic == "frequency" and study.grid(rep.budget) == (100, 200, 400, 800, 1600)
+    ref = _bai_fixed_budget_reference(np.array([100.0, 1600.0]))
+    for label, means in BAI_FB_INSTANCES:
+        b = BernoulliBandit(means)
+        # Audibert & Bubeck (2010), Thm 2, clipped at 1 (a probability)
+        expected = [min(1.0, successive_rejects_error_bound(b, n)) for n in (100, 1600)]
+        np.testing.assert_allclose(next(v for k, v in ref.items() if k.endswith(f"({label})")), expected)
+    out = _bai_fixed_budget_task(100, 0, 0, 3, 0)
+    assert set(out) == set(study.series)
+    assert all(set(np.unique(v)) <= {0.0, 1.0} and v.shape == (3,) for v in out.values())

@@ -88,3 +88,65 @@ def test_exact_zeros_on_a_log_axis_are_named_not_hidden():
     fig = run_study("z", s, budget=160, n_runs=2)
     label = plot_study(fig, s).axes[0].get_lines()[0].get_label()
     assert label.endswith("= 0 at 2 of 3 points (not drawn)")
+
+
+def _event(x, k, run_start, run_stop, seed):
+    """A Bernoulli(1 / x) event per run."""
+    out = []
+    for i in range(run_start, run_stop):
+        g = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(k, i)))
+        out.append(float(g.random() < 1.0 / x))
+    return {"a": np.array(out)}
+
+
+def test_frequency_intervals_are_clopper_pearson_and_slopes_follow_the_axes():
+    from scipy.stats import beta
+
+    s = Study("n", "P(event)", lambda b: (2, 4, 8), (("all", ("a",)),), task=_event, statistic="frequency")
+    res = run_study("f", s, budget=8, n_runs=40, seed=0)
+    for k in range(3):
+        e = int(res.values["a"][k].sum())
+        # Clopper & Pearson (1934): the ends are Beta(e, n - e + 1) and Beta(e + 1, n - e) quantiles
+        lo = beta.ppf(0.025, e, 40 - e + 1) if e > 0 else 0.0
+        hi = beta.ppf(0.975, e + 1, 40 - e) if e < 40 else 1.0
+        assert res.lower["a"][k] == pytest.approx(lo, rel=1e-9, abs=1e-15)
+        assert res.upper["a"][k] == pytest.approx(hi, rel=1e-9)
+    # on linear axes the slope is the least-squares slope of the statistic itself
+    lin = Study(
+        "n", "P", lambda b: (2, 4, 8), (("all", ("a",)),), task=_event, statistic="frequency", log_x=False, log_y=False
+    )
+    res = run_study("f", lin, budget=8, n_runs=40, seed=0)
+    assert res.slopes["a"][0] == pytest.approx(np.polyfit([2, 4, 8], res.summary["a"], 1)[0])
+    with pytest.raises(ValueError, match="a frequency needs values 0 or 1"):
+        run_study(
+            "bad",
+            Study("n", "e", lambda b: (4,), (("p", ("a",)),), task=_demo_task, statistic="frequency"),
+            budget=4,
+            n_runs=2,
+        )
+
+
+def _two_lines(x):
+    return {"line p": 1.0 / x, "line q": 2.0 / x}
+
+
+def test_a_panel_shows_only_the_reference_lines_it_names():
+    s = Study(
+        "n",
+        "error",
+        lambda b: (10, 40),
+        (("p", ("a",), ("line p",)), ("q", ("a2",))),
+        task=_two_series,
+        reference=_two_lines,
+    )
+    fig = plot_study(run_study("r", s, budget=40, n_runs=2), s)
+    labels = [[line.get_label() for line in ax.get_lines()] for ax in fig.axes]
+    assert "line p" in labels[0] and "line q" not in labels[0]
+    assert {"line p", "line q"} <= set(labels[1])
+    with pytest.raises(ValueError, match="must be \\(title, series\\) or"):
+        Study("n", "e", lambda b: (1,), (("p",),), task=_demo_task)
+
+
+def _two_series(x, k, run_start, run_stop, seed):
+    a = _demo_task(x, k, run_start, run_stop, seed)["a"]
+    return {"a": a, "a2": 2 * a}
