@@ -45,6 +45,7 @@ CLAIM_MODULES = (
     "_claims_tabular_learning",
     "_claims_gittins",
     "_claims_identification",
+    "_claims_nonstationary",
 )
 
 _LOADED = False
