@@ -5,6 +5,11 @@ Instances (:class:`BernoulliBandit`, :class:`GaussianBandit`,
 ``"bandit"`` kind of :func:`rltheory.simulation.simulate`; policies are
 :class:`BanditAgent` records (UCB1, KL-UCB, Thompson sampling, EXP3, ...)
 compiled into the engine, and a user policy is written the same way.
+Non-stationary instances (:class:`PiecewiseStationaryBandit`,
+:class:`DriftingBandit`) are problems of the ``"nonstationary-bandit"`` kind,
+whose regret is the dynamic regret against the per-round best arm; every
+bandit agent runs on them, and :class:`SlidingWindowUCB`,
+:class:`DiscountedUCB`, :class:`MUCB`, :class:`GLRklUCB` adapt to the changes.
 Divergences and KL-UCB indices (:func:`bernoulli_kl`, :func:`klucb_bernoulli`,
 ...) are compiled and callable from Python and from agents.
 

@@ -6,9 +6,11 @@ as T -> infinity (Garivier & Moulines 2011, Thms 1-2; Cao et al. 2019, Thm 1; Be
 the tuned policies (window, discount, forced exploration set from T and Upsilon_T) pay about sqrt(T) up to logs.
 
 Statistical convention (``rates``): the fitted exponent of the mean dynamic regret against T comes with a 95%
-bootstrap CI over runs; an upper-bound rate fails only when the whole CI lies above the bound's own log-log slope
-on the grid (the local slope of sqrt(T log T) is 1/2 + (log log T_max - log log T_min) / (2 log(T_max / T_min))),
-a linear-regret statement only when the whole CI lies below 1.
+bootstrap CI over runs. "About 1/2" passes when the whole CI lies in [0.4, 0.6]: the bounds' log factors add
+(log log T_max - log log T_min) / (2 log(T_max / T_min)) <= 0.06 to the log-log slope on the grids used, and the
+rest of the band is left to the lower-order terms a finite grid still sees. A finite-grid slope cannot certify an
+O() bound (its constants are not stated), so this checks the regime, not the bound. The linear-regret statement
+fails only when the whole CI lies below 1.
 """
 
 from __future__ import annotations
@@ -27,6 +29,12 @@ _MEANS = ((0.9, 0.5, 0.1), (0.3, 0.8, 0.1), (0.9, 0.1, 0.2))
 #: Adaptive policies checked, and the published regret rate each is compared with.
 _ADAPTIVE = ("SlidingWindowUCB", "MUCB", "GLRklUCB")
 _SEED_KEYS = {"SlidingWindowUCB": 0, "MUCB": 1, "GLRklUCB": 2, "UCB1": 3}
+
+#: "About 1/2": the band the fitted exponent's CI must lie in. 1/2 is the exponent of every bound; their log
+#: factors add at most 0.06 to the log-log slope on these grids (``_local_slope``), and the band's half-width 0.1
+#: leaves 0.04 for the lower-order terms that a finite grid still sees; a linear regret (1) and a logarithmic
+#: one (slope below 0.3 here) are far outside.
+_BAND = (0.4, 0.6)
 
 #: Horizons of the default effort, per policy: SW-UCB's regret reaches its asymptotic slope later (its window
 #: 2 sqrt(T log T / Upsilon) must hold the 4 xi log(tau) / Delta^2 pulls that separate the gaps) and costs least.
@@ -79,28 +87,38 @@ def _local_slope(name: str, grid) -> float:
     return float(math.log(r[1] / r[0]) / math.log(grid[-1] / grid[0]))
 
 
-def _grid(ctx: CheckContext, name: str, runs: int) -> tuple[list[int], int]:
-    """The policy's horizons and ``runs`` runs at the default effort (examples = 100); more effort, more runs."""
+def _grid(ctx: CheckContext, name: str, runs: int, large: bool = False) -> tuple[list[int], int]:
+    """The policy's horizons and ``runs`` runs at the default effort (examples = 100); more effort, more runs.
+
+    ``large`` (the slow claim): at an effort of at least 100 the horizons are 4 times longer and the runs doubled;
+    below (the reduced effort of the test suite) the default horizons with half the runs.
+    """
     grid = list(_GRIDS[name])
+    if large:
+        if ctx.examples >= 100:
+            return [4 * T for T in grid], 2 * runs * ctx.examples // 100
+        return grid, max(2, runs // 2)
     return grid, max(runs, runs * ctx.examples // 100)
 
 
-def _adaptive_check(ctx: CheckContext, claim_id: str) -> CheckResult:
+def _adaptive_check(ctx: CheckContext, claim_id: str, large: bool = False) -> CheckResult:
     from rltheory.proofs_checks.rates import fit_power_law
 
-    worst, worst_fit, worst_slope, parts, n = math.inf, None, 0.0, [], 0
+    worst, worst_fit, parts, n = math.inf, None, [], 0
     for name in _ADAPTIVE:
-        grid, n_runs = _grid(ctx, name, 8)
+        grid, n_runs = _grid(ctx, name, 8, large)
         n += len(grid)
         fit = fit_power_law(np.array(grid, dtype=float), _final_regrets(ctx, name, grid, n_runs), seed=ctx.seed)
         slope = _local_slope(name, grid)
-        slack = slope - fit.ci[0]
+        # "about 1/2": the whole CI inside the band (below: no faster than sqrt(T) up to its log factor plus the
+        # band's margin; above: not the log T regret of a stationary problem)
+        slack = min(fit.ci[0] - _BAND[0], _BAND[1] - fit.ci[1])
         parts.append(
             f"{name} (T in {grid}, {n_runs} runs): {fit.exponent:.3f} [{fit.ci[0]:.3f}, {fit.ci[1]:.3f}] "
-            f"vs rate slope {slope:.3f}"
+            f"(its bound's log-log slope here: {slope:.3f})"
         )
         if slack < worst:
-            worst, worst_fit, worst_slope = slack, fit, slope
+            worst, worst_fit = slack, fit
     return CheckResult(
         claim_id,
         worst >= 0,
@@ -116,7 +134,7 @@ def _adaptive_check(ctx: CheckContext, claim_id: str) -> CheckResult:
         message=(
             "Upsilon = 2 fixed; fitted exponent of the mean dynamic regret [95% CI]: "
             + "; ".join(parts)
-            + f"; slack = rate slope - lower CI end (worst {worst:.4f}, rate slope {worst_slope:.3f})"
+            + f"; slack = distance of the CI to the ends of the band {_BAND} (worst {worst:.4f})"
         ),
     )
 
@@ -159,18 +177,35 @@ if importlib.util.find_spec("numba") is not None:
                 "With a fixed number of breakpoints (Upsilon_T = 2) and their published tunings, the dynamic regret "
                 "sum_t max_a mu_t(a) - mu_t(A_t) of SW-UCB (O(sqrt(T Upsilon log T))), M-UCB "
                 "(O(sqrt(Upsilon K T log T))) and GLR-klUCB (O(K sqrt(Upsilon T log T))) grows like T^{1/2} up to "
-                "logs: on a horizon-scaled 3-segment Bernoulli instance (T = 3000..24000; SW-UCB 12000..96000) no "
-                "fitted exponent is significantly above the log-log slope of its bound (1/2 plus the log factor's "
-                "0.05). D-UCB is "
-                "left out: its tuned memory 4 sqrt(T / Upsilon) is still shorter than the pulls its padding "
-                "2 sqrt(xi log n / N) needs to separate these gaps up to T ~ 10^6 (fitted 0.63 at T = 1e5..8e5 vs a "
-                "bound slope of 0.58: pre-asymptotic)."
+                "logs: on a horizon-scaled 3-segment Bernoulli instance (T = 3000..24000; SW-UCB 12000..96000) the "
+                "95% CI of each fitted exponent lies in [0.4, 0.6] (1/2; the bounds' log factors add at most 0.06 "
+                "to the slope on these grids). D-UCB is left out: its tuned memory 4 sqrt(T / Upsilon) is still "
+                "shorter than the pulls its padding 2 sqrt(xi log n / N) needs to separate these gaps up to "
+                "T ~ 10^6 (fitted 0.63 at T = 1e5..8e5: pre-asymptotic)."
             ),
             latex=r"\sum_{t \le T} \max_a \mu_t(a) - \mu_t(A_t) = O(\sqrt{\Upsilon_T T \log T})",
             source=_SOURCE,
             kind="rate",
             tags=("bandits", "nonstationary", "rate", "fast"),
             check=lambda ctx: _adaptive_check(ctx, "bandits.nonstationary.adaptive-rate"),
+            published_form="E[R_T] = O(sqrt(Upsilon_T T log T)) (SW-UCB; M-UCB and GLR-klUCB with K factors)",
+            claimed_exponent=0.5,
+        )
+    )
+
+    register(
+        Claim(
+            id="bandits.nonstationary.adaptive-rate-large",
+            statement=(
+                "The adaptive-rate claim on horizons 4 times longer (T = 12000..96000; SW-UCB 48000..384000) with "
+                "16 runs: the 95% CI of the fitted dynamic-regret exponent of SW-UCB, M-UCB and GLR-klUCB lies in "
+                "[0.4, 0.6] (Upsilon_T = 2 fixed; at reduced effort the default horizons with 4 runs)."
+            ),
+            latex=r"\sum_{t \le T} \max_a \mu_t(a) - \mu_t(A_t) = O(\sqrt{\Upsilon_T T \log T})",
+            source=_SOURCE,
+            kind="rate",
+            tags=("bandits", "nonstationary", "rate", "slow"),
+            check=lambda ctx: _adaptive_check(ctx, "bandits.nonstationary.adaptive-rate-large", large=True),
             published_form="E[R_T] = O(sqrt(Upsilon_T T log T)) (SW-UCB; M-UCB and GLR-klUCB with K factors)",
             claimed_exponent=0.5,
         )
