@@ -202,20 +202,46 @@ class PiecewiseStationaryBandit(_NonStationaryMixin):
 
     @property
     def n_segments(self) -> int:
+        """Number of stationary segments (breakpoints + 1).
+
+        Examples
+        --------
+        >>> PiecewiseStationaryBandit([3], [[0.9, 0.1], [0.1, 0.9]]).n_segments
+        2
+        """
         return int(self.means.shape[0])
 
     @property
     def segment_starts(self) -> np.ndarray:
-        """``(n_segments,)`` int64: the first round of every segment (``1, breakpoints...``)."""
+        """``(n_segments,)`` int64: the first round of every segment (``1, breakpoints...``).
+
+        Examples
+        --------
+        >>> PiecewiseStationaryBandit([3, 7], [[0.9, 0.1], [0.1, 0.9], [0.5, 0.6]]).segment_starts.tolist()
+        [1, 3, 7]
+        """
         return readonly(np.array((1, *self.breakpoints), dtype=np.int64))
 
     @property
     def segment_means(self) -> np.ndarray:
+        """``(n_segments, K)``: the means of every segment (``means``).
+
+        Examples
+        --------
+        >>> PiecewiseStationaryBandit([3], [[0.9, 0.1], [0.1, 0.9]]).segment_means.tolist()
+        [[0.9, 0.1], [0.1, 0.9]]
+        """
         return self.means
 
     @property
     def best_arms(self) -> np.ndarray:
-        """``(n_segments,)``: the best arm of every segment (lowest index among the maximisers)."""
+        """``(n_segments,)``: the best arm of every segment (lowest index among the maximisers).
+
+        Examples
+        --------
+        >>> PiecewiseStationaryBandit([3], [[0.9, 0.9], [0.1, 0.9]]).best_arms.tolist()
+        [0, 1]
+        """
         return readonly(np.argmax(self.means, axis=1))
 
     def to_spec(self) -> dict:
@@ -293,15 +319,35 @@ class DriftingBandit(_NonStationaryMixin):
 
     @property
     def n_rounds(self) -> int:
+        """The number of rounds whose means are given (the longest simulable horizon).
+
+        Examples
+        --------
+        >>> DriftingBandit([[0.2, 0.8], [0.5, 0.5]]).n_rounds
+        2
+        """
         return int(self.means.shape[0])
 
     @property
     def segment_starts(self) -> np.ndarray:
-        """First rounds of the maximal stretches of constant means (``1`` and every changing round)."""
+        """First rounds of the maximal stretches of constant means (``1`` and every changing round).
+
+        Examples
+        --------
+        >>> DriftingBandit([[0.2, 0.8], [0.2, 0.8], [0.5, 0.5]]).segment_starts.tolist()
+        [1, 3]
+        """
         return self._starts
 
     @property
     def segment_means(self) -> np.ndarray:
+        """The means of every stretch of :attr:`segment_starts` (what the driver reads).
+
+        Examples
+        --------
+        >>> DriftingBandit([[0.2, 0.8], [0.2, 0.8], [0.5, 0.5]]).segment_means.tolist()
+        [[0.2, 0.8], [0.5, 0.5]]
+        """
         return readonly(self.means[self._starts - 1])
 
     def to_spec(self) -> dict:
