@@ -5,6 +5,11 @@ Instances (:class:`BernoulliBandit`, :class:`GaussianBandit`,
 ``"bandit"`` kind of :func:`rltheory.simulation.simulate`; policies are
 :class:`BanditAgent` records (UCB1, KL-UCB, Thompson sampling, EXP3, ...)
 compiled into the engine, and a user policy is written the same way.
+Non-stationary instances (:class:`PiecewiseStationaryBandit`,
+:class:`DriftingBandit`) are problems of the ``"nonstationary-bandit"`` kind,
+whose regret is the dynamic regret against the per-round best arm; every
+bandit agent runs on them, and :class:`SlidingWindowUCB`,
+:class:`DiscountedUCB`, :class:`MUCB`, :class:`GLRklUCB` adapt to the changes.
 Divergences and KL-UCB indices (:func:`bernoulli_kl`, :func:`klucb_bernoulli`,
 ...) are compiled and callable from Python and from agents. Seed results: learning
 to relax (:func:`sor_cost_table`, SOR's omega chosen by a bandit), recovering
@@ -96,6 +101,15 @@ from ._kl import (
     klucb_gaussian,
     klucb_poisson,
     poisson_kl,
+)
+from ._nonstationary import (
+    MUCB,
+    DiscountedUCB,
+    DriftingBandit,
+    GLRklUCB,
+    PiecewiseStationaryBandit,
+    SlidingWindowUCB,
+    nonstationary_regret_order,
 )
 from ._policies import (
     EXP3,
@@ -218,6 +232,8 @@ __all__ = [
     "copeland_winners",
     "cpl",
     "cpl_loss",
+    "DiscountedUCB",
+    "DriftingBandit",
     "DoubleThompson",
     "dpo",
     "dpo_loss",
@@ -240,6 +256,7 @@ __all__ = [
     "gittins_index",
     "GittinsIndex",
     "glr_threshold",
+    "GLRklUCB",
     "hardness_h1",
     "hardness_h2",
     "IdentificationAgent",
@@ -268,6 +285,8 @@ __all__ = [
     "minimax_lower_bound",
     "MOSS",
     "moss_regret_bound",
+    "MUCB",
+    "nonstationary_regret_order",
     "optimal_weights",
     "OptimalWeights",
     "PairwiseComparisons",
@@ -275,6 +294,7 @@ __all__ = [
     "PeriodicSchedule",
     "pessimistic_policy",
     "PessimisticPolicyResult",
+    "PiecewiseStationaryBandit",
     "plackett_luce_asymptotic_covariances",
     "plackett_luce_mle",
     "PlackettLuce",
@@ -312,6 +332,7 @@ __all__ = [
     "SequenceBandit",
     "sequential_halving_error_bound",
     "SequentialHalving",
+    "SlidingWindowUCB",
     "soft_optimal_token_policy",
     "SoftTokenSolution",
     "sor_cost_table",

@@ -204,6 +204,25 @@ def _dueling_configs(budget):
     return tuple(configs)
 
 
+#: Segment means of the piecewise-stationary reproduction (breakpoints at T/3 and 2T/3): the best arm changes at
+#: both, and after the first the old best arm's empirical mean keeps stationary UCB1 on it for a fraction of T.
+PIECEWISE_MEANS = ((0.9, 0.5, 0.1), (0.3, 0.8, 0.1), (0.9, 0.1, 0.2))
+
+
+def _piecewise_configs(budget):
+    from rltheory import bandits as b
+
+    problem = b.PiecewiseStationaryBandit([budget // 3, 2 * budget // 3], PIECEWISE_MEANS)
+    agents = (
+        b.UCB1(),
+        b.SlidingWindowUCB(),
+        b.DiscountedUCB(),
+        b.MUCB(),
+        b.GLRklUCB(check_every=10, split_every=5),
+    )
+    return tuple(ExperimentConfig(agent.name, problem, agent) for agent in agents)
+
+
 # --------------------------------------------------------------------------- studies (learning from samples)
 def _doubling(start):
     def grid(budget):
@@ -639,6 +658,22 @@ CATALOGUE = {
             log_x=True,
         ),
         Reproduction(
+            name="piecewise-stationary",
+            description="UCB1 against SW-UCB, D-UCB, M-UCB and GLR-klUCB (the papers' tunings from T and the number "
+            "of breakpoints; GLR test every 10th sample on splits at multiples of 5) on a 3-arm Bernoulli bandit "
+            "whose means change at T/3 and 2T/3 (the best arm changes at both): mean dynamic regret "
+            "sum_t max_a mu_t(a) - mu_t(A_t), with the breakpoints marked; UCB1's grows linearly after the first",
+            citation="Garivier & Moulines (2011), On upper-confidence bound policies for switching bandit problems, "
+            "ALT, Thms 1-2; Cao, Wen, Kveton & Xie (2019), AISTATS, Alg. 1 and Thm 1; Besson, Kaufmann, Maillard & "
+            "Seznec (2022), Efficient change-point detection for tackling piecewise-stationary bandits, JMLR, Alg. 1",
+            build_configs=_piecewise_configs,
+            budget=20_000,
+            n_runs=20,
+            full_budget=200_000,
+            full_runs=100,
+            overlays=("breakpoints",),
+        ),
+        Reproduction(
             name="linear-mdp",
             description="LSVI-UCB (beta = 0.5) and LMC-LSVI (inverse temperature 10, 20 Langevin steps) on random "
             "low-rank linear MDPs (S = 20, A = 4, d in {5, 10}, H = 5); the budget counts episodes and the regret "
@@ -815,7 +850,7 @@ def get_reproduction(name):
     ...
     ValueError: unknown reproduction 'nope'; known: adversarial, bai-fixed-budget, bai-fixed-confidence,
         bernoulli-ten-arms, bernoulli-two-arms, deep-sea, dueling-bandits, episodic-garnet, linear-bandit,
-        linear-mdp, offline-pessimism, ope-estimators, riverswim
+        linear-mdp, offline-pessimism, ope-estimators, piecewise-stationary, riverswim
     """
     try:
         return CATALOGUE[name]

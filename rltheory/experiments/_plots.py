@@ -30,6 +30,8 @@ OVERLAYS = {
     "S, A, D forces it on every algorithm; drawn for scale, with its conditions S, A >= 10, D >= 20 log_A S stated",
     "dueling-lower-bound": "asymptotic lower bound of the strong dueling regret, sum_j min_i (Delta_i + Delta_j)/2 / "
     "d(P_ij, 1/2) log t (Komiyama, Honda, Kashima & Nakagawa 2015, Thm 2), on problems with a Condorcet winner",
+    "breakpoints": "vertical lines at the breakpoints of a piecewise-stationary bandit (the rounds where the means "
+    "change; Garivier & Moulines 2011, Sec. 2)",
     "episodic-bounds": "on a tabular episodic panel: UCBVI-CH / -BF high-probability bounds (Azar et al. 2017, Thms "
     "1-2, "
     "delta = 0.1, explicit constants) and the minimax lower-bound rate sqrt(H^2 S A T) (Domingues et al. 2021, "
@@ -86,6 +88,10 @@ def _bandit_title(bandit):
         mdp = getattr(bandit, "mdp", bandit)
         r = float(np.max(mdp.R))
         return f"{kind} (S={mdp.n_states}, A={mdp.n_actions}, H={mdp.horizon}, max r = {r:.3g})"
+    if problem == "nonstationary-bandit":
+        bps = getattr(bandit, "breakpoints", None)
+        what = f"{len(bps)} breakpoints" if bps is not None else f"drifting means over {bandit.n_rounds} rounds"
+        return f"{kind} (K={bandit.n_arms}, {what}, {bandit.family} rewards)"
     means = np.asarray(bandit.means)
     if kind == "SequenceBandit":
         return f"{kind} (K={bandit.n_arms}, adversarial reward table)"
@@ -359,7 +365,15 @@ def first_success_rows(result, first_success):
     return rows
 
 
+def _overlay_breakpoints(ax, bandit, times, curves):
+    bps = [b for b in getattr(bandit, "breakpoints", ()) if b <= float(times[-1])]
+    for k, b in enumerate(bps):
+        label = "breakpoints" if k == 0 else "_nolegend_"
+        ax.axvline(b, color="black", linestyle=":", linewidth=1.0, label=label, gid="breakpoint")
+
+
 _OVERLAY_FUNCS = {
+    "breakpoints": _overlay_breakpoints,
     "dueling-lower-bound": _overlay_dueling_lower_bound,
     "lai-robbins": _overlay_lai_robbins,
     "exp3-bound": _overlay_exp3_bound,

@@ -46,6 +46,7 @@ CLAIM_MODULES = (
     "_claims_gittins",
     "_claims_identification",
     "_claims_bandit_seeds",
+    "_claims_nonstationary",
 )
 
 _LOADED = False

@@ -26,6 +26,7 @@ def test_catalogue_names_match_keys_and_overlays_exist():
         "deep-sea",
         "bai-fixed-confidence",
         "bai-fixed-budget",
+        "piecewise-stationary",
     }
     for name, rep in CATALOGUE.items():
         assert isinstance(rep, Reproduction) and rep.name == name
@@ -127,6 +128,20 @@ def test_dueling_entry_runs_the_four_agents_on_a_condorcet_and_a_cyclic_problem(
         assert condorcet_winner(problem) == 0  # the lower bound of Komiyama et al. applies to both
     cyclic = next(p for p in problems.values() if type(p).__name__ == "PreferenceMatrix")
     assert np.asarray(copeland_scores(cyclic)).tolist() == [1.0, 1 / 3, 1 / 3, 1 / 3]  # the cycle below the winner
+
+
+def test_piecewise_entry_runs_ucb1_and_the_four_adaptive_agents_with_breakpoints_at_thirds():
+    from rltheory.experiments import run_experiment
+    from rltheory.experiments._plots import plot_experiment
+
+    rep = get_reproduction("piecewise-stationary")
+    configs = rep.configs(900)
+    assert [c.name for c in configs] == ["UCB1", "SlidingWindowUCB", "DiscountedUCB", "MUCB", "GLRklUCB"]
+    assert {c.problem.breakpoints for c in configs} == {(300, 600)}
+    res = run_experiment(configs[:1], budget=900, n_runs=2, checkpoints=10, progress=False)
+    fig = plot_experiment(res, overlays=rep.overlays)
+    lines = [ln for ln in fig.axes[0].get_lines() if ln.get_gid() == "breakpoint"]
+    assert [float(np.asarray(ln.get_xdata())[0]) for ln in lines] == [300.0, 600.0]
 
 
 def test_episodic_garnet_entry_is_the_issue_garnet_with_every_learner():
