@@ -36,11 +36,13 @@ from rltheory._validation import check_int, readonly
 from rltheory.experiments import _atomic
 from rltheory.experiments._executors import SerialExecutor
 
-__all__ = ["Study", "StudyResult", "run_study", "plot_study", "write_study", "STUDY_FILES"]
+__all__ = ["Study", "StudyResult", "run_study", "plot_study", "write_study", "STUDY_FILES", "STUDY_TABLES"]
 
 STATISTICS = ("mean", "rmse")
 #: The files :func:`write_study` writes (besides the figure ``NAME.png``).
 STUDY_FILES = ("study.json", "study.npz", "summary.csv")
+#: The long tables ``rltheory reproduce --format csv|parquet`` writes next to them.
+STUDY_TABLES = ("runs.csv", "runs.parquet")
 _N_BOOTSTRAP = 1000
 
 
@@ -148,6 +150,53 @@ class StudyResult:
     n_runs: int
     seed: int
     extra: Mapping = field(default_factory=dict)
+
+    def to_columns(self) -> dict:
+        """The per-run values in long (tidy) form: a dict of equal-length 1-D arrays.
+
+        One row per series, grid value and run (in that order): ``series`` (str), ``x`` (float64, the grid
+        value), ``run`` (int64) and ``value`` (float64, run ``run`` of the series at ``x``; the study's
+        statistic is the mean, or the root mean square for ``"rmse"``, of ``value`` over the runs).
+
+        Examples
+        --------
+        >>> s = Study("n", "error", lambda b: (10, 100), (("all", ("a",)),), task=_demo_task)
+        >>> cols = run_study("demo", s, budget=100, n_runs=3).to_columns()
+        >>> list(cols), cols["x"].tolist()
+        (['series', 'x', 'run', 'value'], [10.0, 10.0, 10.0, 100.0, 100.0, 100.0])
+        """
+        x = np.asarray(self.x, dtype=np.float64)
+        series, xs, runs, values = [], [], [], []
+        for name, v in self.values.items():
+            v = np.asarray(v, dtype=np.float64)
+            n_x, n = v.shape
+            series.append(np.full(n_x * n, name, dtype=object))
+            xs.append(np.repeat(x, n))
+            runs.append(np.tile(np.arange(n, dtype=np.int64), n_x))
+            values.append(v.reshape(-1))
+        return {
+            "series": np.concatenate(series),
+            "x": np.concatenate(xs),
+            "run": np.concatenate(runs),
+            "value": np.concatenate(values),
+        }
+
+    def to_dataframe(self):
+        """The per-run values as a long (tidy) ``pandas.DataFrame``: the columns of :meth:`to_columns`.
+
+        Needs the optional pandas (``pip install rltheory[dataframe]``; an ``ImportError`` says so).
+
+        Examples
+        --------
+        >>> s = Study("n", "error", lambda b: (10, 100), (("all", ("a",)),), task=_demo_task)
+        >>> res = run_study("demo", s, budget=100, n_runs=3)
+        >>> df = res.to_dataframe()
+        >>> df.shape, bool(np.allclose(df.groupby("x")["value"].mean().to_numpy(), res.summary["a"]))
+        ((6, 4), True)
+        """
+        from rltheory._dataframe import dataframe
+
+        return dataframe(self.to_columns(), "StudyResult.to_dataframe")
 
 
 def _summarize(v: np.ndarray, statistic: str) -> np.ndarray:
@@ -337,7 +386,7 @@ def write_study(result: StudyResult, study: Study, out_dir, *, title=None) -> Pa
     if out.exists() and not out.is_dir():
         raise ValueError(f"out_dir: {str(out)!r} is a file, expected a folder")
     out.mkdir(parents=True, exist_ok=True)
-    ours = set(STUDY_FILES) | {f"{result.name}.png"}
+    ours = set(STUDY_FILES) | set(STUDY_TABLES) | {f"{result.name}.png"}
     foreign = sorted(p.name for p in out.iterdir() if p.name not in ours and not p.name.startswith(_atomic.TMP_PREFIX))
     if foreign:
         raise ValueError(

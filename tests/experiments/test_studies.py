@@ -88,3 +88,13 @@ def test_exact_zeros_on_a_log_axis_are_named_not_hidden():
     fig = run_study("z", s, budget=160, n_runs=2)
     label = plot_study(fig, s).axes[0].get_lines()[0].get_label()
     assert label.endswith("= 0 at 2 of 3 points (not drawn)")
+
+
+def test_study_columns_are_every_run_at_every_grid_value():
+    pd = pytest.importorskip("pandas")
+    s = Study("n", "error", lambda b: (10, 100), (("all", ("a",)),), task=_demo_task)
+    res = run_study("demo", s, budget=100, n_runs=4, seed=1)
+    df = res.to_dataframe()
+    assert isinstance(df, pd.DataFrame) and list(df) == ["series", "x", "run", "value"]
+    wide = df.pivot(index="x", columns="run", values="value").to_numpy()
+    np.testing.assert_array_equal(wide, res.values["a"])  # (len(x), n_runs), run i at grid value k
