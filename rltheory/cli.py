@@ -34,7 +34,14 @@ import sys
 import traceback
 
 from rltheory import __version__
-from rltheory.experiments._cli import add_compile_command, add_list_command, add_reproduce_command
+from rltheory.experiments._cli import (
+    add_compile_command,
+    add_list_command,
+    add_plot_command,
+    add_reproduce_command,
+    add_run_command,
+    add_summarize_command,
+)
 from rltheory.proofs_checks._cli import add_check_command
 from rltheory.tabular._cli import add_solve_command
 
@@ -45,6 +52,9 @@ __all__ = ["COMMAND_BUILDERS", "build_parser", "main", "describe_error"]
 COMMAND_BUILDERS = [
     add_solve_command,
     add_reproduce_command,
+    add_run_command,
+    add_plot_command,
+    add_summarize_command,
     add_list_command,
     add_compile_command,
     add_check_command,
