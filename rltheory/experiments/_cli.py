@@ -14,6 +14,7 @@ so that the first ``reproduce`` starts at once.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import shutil
 import textwrap
 import time
@@ -137,6 +138,8 @@ def _run_curves(args, rep, *, source, seed=0, checkpoints=200):
     from rltheory.experiments import _atomic
     from rltheory.experiments._runner import run_experiment
 
+    if _dry_run(args):
+        return 0
     _check_format(args.format)
     budget = rep.budget if args.budget is None else args.budget
     n_runs = rep.n_runs if args.runs is None else args.runs
@@ -186,6 +189,8 @@ def _run_study(args, rep):
 
     if args.resume:
         raise ValueError(f"{rep.name} is a study: it has no chunk files to resume; run it again without --resume")
+    if _dry_run(args):
+        return 0
     _check_format(args.format)
     budget = rep.budget if args.budget is None else args.budget
     n_runs = rep.n_runs if args.runs is None else args.runs
@@ -226,11 +231,54 @@ def _run_study(args, rep):
     return 0
 
 
+@contextlib.contextmanager
 def _executor(args):
     """The executor the options ask for (in-process, local processes, a Dask scheduler or cluster, MPI)."""
-    from rltheory.experiments._executors import make_executor
+    from rltheory.experiments._executors import make_executor, mpi_executor
 
-    return make_executor(workers=args.workers, scheduler=args.scheduler, report_compilations=True)
+    if getattr(args, "executor", None) == "mpi":
+        with mpi_executor() as executor:
+            yield executor
+        return
+    if getattr(args, "cluster", None):
+        cluster = _cluster(args)
+        try:
+            cluster.scale(jobs=args.jobs)
+            with make_executor(scheduler=cluster.scheduler_address, report_compilations=True) as executor:
+                yield executor
+        finally:
+            cluster.close()
+        return
+    with make_executor(workers=args.workers, scheduler=args.scheduler, report_compilations=True) as executor:
+        yield executor
+
+
+def _cluster(args):
+    from rltheory.experiments._executors import jobqueue_cluster
+
+    return jobqueue_cluster(
+        args.cluster,
+        cores=args.cores,
+        memory=args.memory,
+        walltime=args.walltime,
+        queue=args.queue,
+        account=args.account,
+    )
+
+
+def _dry_run(args):
+    """``--dry-run``: print the job script ``--cluster`` would submit, run nothing. ``True`` when it did."""
+    if not args.dry_run:
+        return False
+    if not args.cluster:
+        raise ValueError("--dry-run prints the batch job script of --cluster slurm|pbs: give --cluster")
+    cluster = _cluster(args)
+    try:
+        print(f"# {args.jobs} job(s) of this script would be submitted (sbatch/qsub), one Dask worker each:")
+        print(cluster.job_script())
+    finally:
+        cluster.close()
+    return True
 
 
 def _add_run_options(p, *, what):
@@ -241,6 +289,29 @@ def _add_run_options(p, *, what):
     where = p.add_mutually_exclusive_group()
     where.add_argument("--workers", type=_positive_int, default=None, help="local worker processes")
     where.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT", help="a running Dask scheduler")
+    where.add_argument(
+        "--cluster",
+        choices=("slurm", "pbs"),
+        default=None,
+        help="submit Dask workers as SLURM or PBS batch jobs (dask-jobqueue); see --jobs, --cores, --memory, "
+        "--walltime, --queue, --account, --dry-run",
+    )
+    where.add_argument(
+        "--executor",
+        choices=("mpi",),
+        default=None,
+        help="mpi: the ranks of `mpiexec -n N python -m mpi4py.futures -m rltheory.cli ...` (mpi4py.futures)",
+    )
+    batch = p.add_argument_group("batch jobs (--cluster)")
+    batch.add_argument("--jobs", type=_positive_int, default=1, help="batch jobs (Dask workers) to submit")
+    batch.add_argument("--cores", type=_positive_int, default=1, help="cores per job (default 1)")
+    batch.add_argument("--memory", default="2GiB", help="memory per job (default 2GiB)")
+    batch.add_argument("--walltime", default="01:00:00", help="time limit per job, HH:MM:SS (default 1 hour)")
+    batch.add_argument("--queue", default=None, help="SLURM partition / PBS queue")
+    batch.add_argument("--account", default=None, help="account to charge")
+    batch.add_argument(
+        "--dry-run", action="store_true", help="print the job script --cluster would submit; run nothing"
+    )
     p.add_argument("--out", default=None, help="results folder (default rltheory-results/NAME)")
     again = p.add_mutually_exclusive_group()
     again.add_argument(

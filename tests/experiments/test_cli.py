@@ -285,3 +285,18 @@ def test_parquet_without_pyarrow_is_a_usage_error_before_any_work(tmp_path, caps
     err = capsys.readouterr().err
     assert "--format parquet needs pyarrow" in err and "--format csv works without them" in err
     assert not (tmp_path / "x").exists()
+
+
+def test_cluster_dry_run_prints_the_job_script_and_runs_nothing(tmp_path, capsys):
+    pytest.importorskip("dask_jobqueue")
+    out = tmp_path / "never"
+    argv = ["reproduce", "bernoulli-two-arms", "--cluster", "slurm", "--jobs", "8", "--queue", "short"]
+    assert main(argv + ["--walltime", "00:20:00", "--dry-run", "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert text.startswith("# 8 job(s) of this script would be submitted")
+    assert "#SBATCH -p short" in text and "#SBATCH -t 00:20:00" in text and "dask_worker" in text
+    assert not out.exists()
+    assert main(["reproduce", "bernoulli-two-arms", "--dry-run"]) == 2
+    assert "--dry-run prints the batch job script of --cluster" in capsys.readouterr().err
+    with pytest.raises(SystemExit):  # one place to run: --cluster excludes --workers
+        main(["reproduce", "bernoulli-two-arms", "--cluster", "pbs", "--workers", "2"])
