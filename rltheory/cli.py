@@ -1,4 +1,5 @@
-"""The ``rltheory`` command line: ``solve``, ``reproduce``, ``list``, ``compile``, ``check``.
+"""The ``rltheory`` command line: ``solve``, ``reproduce``, ``run``, ``plot``, ``summarize``, ``list``, ``compile``,
+``check``.
 
 Each subcommand lives next to the code it drives and contributes an
 ``add_*_command(subparsers)`` function; this module assembles them and is the

@@ -1,14 +1,19 @@
-"""``rltheory reproduce NAME``, ``rltheory list`` and ``rltheory compile``.
+"""``rltheory reproduce NAME``, ``run FILE.toml``, ``plot DIR``, ``summarize DIR``, ``list`` and ``compile``.
 
 ``reproduce`` runs a catalogue entry with :func:`run_experiment` on the chosen
-executor (in-process, ``--workers N`` local processes, or ``--scheduler
-tcp://HOST:PORT`` for a Dask cluster), writes into ``--out`` the chunks, the
-curves (``curves/*.npz``, ``curves/*.csv``), ``summary.csv`` and the figure
-``NAME.png``, and prints the summary table. ``--resume`` continues an
+executor (in-process, ``--workers N`` local processes, ``--scheduler
+tcp://HOST:PORT`` for a Dask cluster, ``--cluster slurm|pbs`` for Dask workers
+submitted as batch jobs, ``--executor mpi`` for the ranks of an ``mpiexec``),
+writes into ``--out`` the chunks, the curves (``curves/*.npz``, ``curves/*.csv``),
+``summary.csv``, ``source.json`` (what ran, for ``plot``) and the figure
+``NAME.png`` (and with ``--format csv|parquet`` every run as ``runs.csv`` or
+``runs.parquet``), and prints the summary table. ``--resume`` continues an
 interrupted run from its chunk files; ``--overwrite`` replaces another
 experiment in ``--out`` (files rltheory did not write are never touched).
-``compile`` compiles (and caches) the kernels of the catalogue ahead of time,
-so that the first ``reproduce`` starts at once.
+``run`` does the same for an experiment file (:mod:`._config_file`). ``plot``
+and ``summarize`` redraw the figure and print the summary of a results folder
+without recomputing. ``compile`` compiles (and caches) the kernels of the
+catalogue ahead of time, so that the first ``reproduce`` starts at once.
 """
 
 from __future__ import annotations
