@@ -28,6 +28,8 @@ import concurrent.futures as cf
 import contextlib
 import multiprocessing
 import threading
+from collections.abc import Callable, Iterator
+from typing import Any
 
 __all__ = ["SerialExecutor", "make_executor", "executor_width", "jobqueue_cluster", "mpi_executor"]
 
@@ -51,7 +53,7 @@ class SerialExecutor(cf.Executor):
         self._shutdown = False
         self._lock = threading.Lock()
 
-    def submit(self, fn, /, *args, **kwargs):
+    def submit(self, fn: Callable, /, *args: Any, **kwargs: Any) -> cf.Future:
         """Run ``fn(*args, **kwargs)`` now; return a finished future holding its result or its exception.
 
         Examples
@@ -75,7 +77,7 @@ class SerialExecutor(cf.Executor):
             future.set_result(result)
         return future
 
-    def shutdown(self, wait=True, *, cancel_futures=False):
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         """Refuse further tasks (nothing is pending: every task ran when submitted).
 
         Examples
@@ -147,7 +149,9 @@ def _check_scheduler_address(scheduler):
 
 
 @contextlib.contextmanager
-def make_executor(*, workers=None, scheduler=None, report_compilations=False):
+def make_executor(
+    *, workers: int | None = None, scheduler: str | None = None, report_compilations: bool = False
+) -> Iterator[cf.Executor]:
     """Context manager yielding the executor chosen by ``workers``/``scheduler``.
 
     Parameters
@@ -219,7 +223,7 @@ def make_executor(*, workers=None, scheduler=None, report_compilations=False):
         executor.shutdown(wait=True)
 
 
-def executor_width(executor):
+def executor_width(executor: cf.Executor) -> int:
     """Number of tasks ``executor`` runs at once (1 for :class:`SerialExecutor`).
 
     Used by the runner to bound the work in flight: at most ``2 * width`` chunks
@@ -251,7 +255,15 @@ def executor_width(executor):
 JOBQUEUE_CLUSTERS = {"slurm": "SLURMCluster", "pbs": "PBSCluster"}
 
 
-def jobqueue_cluster(kind, *, cores=1, memory="2GiB", walltime="01:00:00", queue=None, account=None):
+def jobqueue_cluster(
+    kind: str,
+    *,
+    cores: int = 1,
+    memory: str = "2GiB",
+    walltime: str = "01:00:00",
+    queue: str | None = None,
+    account: str | None = None,
+) -> Any:
     """A ``dask_jobqueue`` cluster of batch jobs (not yet submitted: call ``cluster.scale(jobs=N)``).
 
     Each job is one Dask worker process with ``cores`` cores and as many threads (each chunk's kernels on
@@ -313,7 +325,7 @@ def jobqueue_cluster(kind, *, cores=1, memory="2GiB", walltime="01:00:00", queue
 
 
 @contextlib.contextmanager
-def mpi_executor():
+def mpi_executor() -> Iterator[cf.Executor]:
     """Context manager yielding an :class:`mpi4py.futures.MPIPoolExecutor` (``--executor mpi``).
 
     Start the program with ``mpiexec -n N python -m mpi4py.futures -m rltheory.cli ...``: rank 0 runs it

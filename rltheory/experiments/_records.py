@@ -6,9 +6,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rltheory.experiments._dispatch import check_pairing
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["ExperimentConfig", "ExperimentResult", "SummaryRow"]
 
@@ -195,7 +198,7 @@ class ExperimentResult:
             out[key] = np.concatenate(chunks)
         return out
 
-    def to_dataframe(self, what: str = "summary"):
+    def to_dataframe(self, what: str = "summary") -> pd.DataFrame:
         """The summary (``what="summary"``) or all runs (``"runs"``) as a tidy ``pandas.DataFrame``.
 
         The columns are those of :meth:`to_columns`. Needs the optional pandas

@@ -25,16 +25,22 @@ import concurrent.futures as cf
 import csv
 import io
 import json
+import os
 import types
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from rltheory._validation import check_int, readonly
 from rltheory.experiments import _atomic
 from rltheory.experiments._executors import SerialExecutor
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from matplotlib.figure import Figure
 
 __all__ = ["Study", "StudyResult", "run_study", "plot_study", "write_study", "STUDY_FILES", "STUDY_TABLES"]
 
@@ -181,7 +187,7 @@ class StudyResult:
             "value": np.concatenate(values),
         }
 
-    def to_dataframe(self):
+    def to_dataframe(self) -> pd.DataFrame:
         """The per-run values as a long (tidy) ``pandas.DataFrame``: the columns of :meth:`to_columns`.
 
         Needs the optional pandas (``pip install rltheory[dataframe]``; an ``ImportError`` says so).
@@ -227,7 +233,16 @@ def _bootstrap(values: np.ndarray, x: np.ndarray, statistic: str, seed: int):
     return lo, hi, slope
 
 
-def run_study(name, study: Study, *, budget, n_runs, seed=0, executor=None, chunk_size=None) -> StudyResult:
+def run_study(
+    name: str,
+    study: Study,
+    *,
+    budget: int,
+    n_runs: int,
+    seed: int = 0,
+    executor: cf.Executor | None = None,
+    chunk_size: int | None = None,
+) -> StudyResult:
     """Run ``study.task`` for ``n_runs`` runs at every grid value of ``study.grid(budget)``, on an executor.
 
     The runs of a grid value are cut into chunks of ``chunk_size`` (default: all of them) and each chunk is one
@@ -316,7 +331,9 @@ def run_study(name, study: Study, *, budget, n_runs, seed=0, executor=None, chun
     )
 
 
-def plot_study(result: StudyResult, study: Study, *, title=None, path=None):
+def plot_study(
+    result: StudyResult, study: Study, *, title: str | None = None, path: str | os.PathLike | None = None
+) -> Figure:
     """One panel per ``study.panels`` entry: the statistic with its bootstrap band, slopes in the legend.
 
     Built on :class:`matplotlib.figure.Figure` with the Agg canvas (no ``pyplot``). Reference lines are black.
@@ -367,7 +384,7 @@ def plot_study(result: StudyResult, study: Study, *, title=None, path=None):
     return fig
 
 
-def write_study(result: StudyResult, study: Study, out_dir, *, title=None) -> Path:
+def write_study(result: StudyResult, study: Study, out_dir: str | os.PathLike, *, title: str | None = None) -> Path:
     """Write ``NAME.png``, ``study.npz``, ``summary.csv`` and the marker ``study.json`` into ``out_dir``.
 
     Every file is written atomically (:mod:`._atomic`) with the process umask. A folder that holds files other
