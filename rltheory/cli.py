@@ -1,4 +1,5 @@
-"""The ``rltheory`` command line: ``solve``, ``reproduce``, ``list``, ``compile``, ``check``.
+"""The ``rltheory`` command line: ``solve``, ``reproduce``, ``run``, ``plot``, ``summarize``, ``list``, ``compile``,
+``check``.
 
 Each subcommand lives next to the code it drives and contributes an
 ``add_*_command(subparsers)`` function; this module assembles them and is the
@@ -34,7 +35,14 @@ import sys
 import traceback
 
 from rltheory import __version__
-from rltheory.experiments._cli import add_compile_command, add_list_command, add_reproduce_command
+from rltheory.experiments._cli import (
+    add_compile_command,
+    add_list_command,
+    add_plot_command,
+    add_reproduce_command,
+    add_run_command,
+    add_summarize_command,
+)
 from rltheory.proofs_checks._cli import add_check_command
 from rltheory.tabular._cli import add_solve_command
 
@@ -45,6 +53,9 @@ __all__ = ["COMMAND_BUILDERS", "build_parser", "main", "describe_error"]
 COMMAND_BUILDERS = [
     add_solve_command,
     add_reproduce_command,
+    add_run_command,
+    add_plot_command,
+    add_summarize_command,
     add_list_command,
     add_compile_command,
     add_check_command,

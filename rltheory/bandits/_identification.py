@@ -689,6 +689,51 @@ class IdentificationResult:
         return ax
 
     # --------------------------------------------------------------------- io
+    def to_columns(self) -> dict:
+        r"""The runs in tidy form: a dict of equal-length 1-D arrays, one row per run (as :meth:`to_csv`).
+
+        Columns: ``run`` (int64, global index ``run_start + j``), ``stopping_time`` (int64, :math:`\tau`),
+        ``recommendation`` (int64, :math:`\hat a_\tau`), ``correct`` and ``stopped`` (bool), and
+        ``pulls_0, ..., pulls_{K-1}`` (int64, pulls of each arm at the end of the run).
+
+        Examples
+        --------
+        >>> from rltheory.bandits import IdentificationResult
+        >>> r = IdentificationResult.from_runs([10, 12, 30], [0, 0, 1], [True, True, True], [[6, 4], [7, 5], [15, 15]],
+        ...                                    0, {"best_arm": 0})
+        >>> cols = r.to_columns()
+        >>> list(cols), cols["correct"].tolist()
+        (['run', 'stopping_time', 'recommendation', 'correct', 'stopped', 'pulls_0', 'pulls_1'], [True, True, False])
+        """
+        cols = {
+            "run": np.arange(self.run_start, self.run_start + self.n_runs, dtype=np.int64),
+            "stopping_time": np.asarray(self.stopping_times, dtype=np.int64),
+            "recommendation": np.asarray(self.recommendations, dtype=np.int64),
+            "correct": np.asarray(self.correct, dtype=bool),
+            "stopped": np.asarray(self.stopped, dtype=bool),
+        }
+        for k in range(self.pulls.shape[1]):
+            cols[f"pulls_{k}"] = np.asarray(self.pulls[:, k], dtype=np.int64)
+        return cols
+
+    def to_dataframe(self):
+        """The runs as a tidy ``pandas.DataFrame``, one row per run: the columns of :meth:`to_columns`.
+
+        Needs the optional pandas (``pip install rltheory[dataframe]``; an ``ImportError`` says so).
+
+        Examples
+        --------
+        >>> from rltheory.bandits import IdentificationResult
+        >>> r = IdentificationResult.from_runs([10, 12, 30], [0, 0, 1], [True, True, True], [[6, 4], [7, 5], [15, 15]],
+        ...                                    0, {"best_arm": 0})
+        >>> df = r.to_dataframe()
+        >>> float(df["stopping_time"].mean()) == r.mean_stopping_time, int((~df["correct"]).sum()) == r.n_errors
+        (True, True)
+        """
+        from rltheory._dataframe import dataframe
+
+        return dataframe(self.to_columns(), "IdentificationResult.to_dataframe")
+
     def to_csv(self, path) -> None:
         """One row per run: ``run, stopping_time, recommendation, correct, stopped, pulls_0, ...``.
 

@@ -13,7 +13,8 @@ holds the named paper reproductions behind ``rltheory reproduce NAME``,
 Modules: ``_records`` (configurations and results), ``_runner`` (the plan and
 its execution), ``_dispatch`` (the one place that calls the simulators),
 ``_store`` (the results folder), ``_atomic`` (atomic file writes),
-``_summary`` (the summary table), ``_studies`` (reproductions that are a statistic against a sample
+``_summary`` (the summary table), ``_config_file`` (experiments from TOML files, ``rltheory run``;
+the shipped files are in ``configs/``), ``_studies`` (reproductions that are a statistic against a sample
 size, not regret curves), ``_executors``, ``_catalogue``, ``_plots``,
 ``_cli``.
 """

@@ -93,7 +93,7 @@ class Reproduction:
     study: Study | None = None
     first_success: Callable | None = None
 
-    def configs(self, budget=None):
+    def configs(self, budget: int | None = None) -> tuple[ExperimentConfig, ...]:
         """The configurations for ``budget`` (default :attr:`budget`); none for a study.
 
         Examples
@@ -835,7 +835,7 @@ CATALOGUE = {
 }
 
 
-def get_reproduction(name):
+def get_reproduction(name: str) -> Reproduction:
     """The catalogue entry ``name``.
 
     Raises

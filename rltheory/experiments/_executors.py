@@ -10,7 +10,13 @@ provides the three a user picks from the command line:
   Numba/OpenMP thread state is forked, each worker limited to one Numba and
   one BLAS thread so that ``N`` workers use ``N`` cores;
 * the executor of a :class:`distributed.Client` connected to an existing Dask
-  scheduler (``--scheduler tcp://HOST:PORT``, the ``dist`` extra).
+  scheduler (``--scheduler tcp://HOST:PORT``, the ``dist`` extra);
+* a Dask cluster of batch jobs on SLURM or PBS (``--cluster slurm|pbs``), built by
+  :func:`jobqueue_cluster` with ``dask-jobqueue``: each job is one Dask worker, and
+  ``--dry-run`` prints the job script it would submit (``cluster.job_script()``);
+* an :class:`mpi4py.futures.MPIPoolExecutor` (``--executor mpi``), for clusters whose only
+  tool is MPI: run ``mpiexec -n N python -m mpi4py.futures -m rltheory.cli reproduce NAME
+  --executor mpi`` (rank 0 runs the command, the other ``N - 1`` ranks are its workers).
 
 Numbers never depend on the executor: every task is a pure function of its
 arguments (the seed of run ``i`` depends only on ``(seed, i)``).
@@ -22,8 +28,10 @@ import concurrent.futures as cf
 import contextlib
 import multiprocessing
 import threading
+from collections.abc import Callable, Iterator
+from typing import Any
 
-__all__ = ["SerialExecutor", "make_executor", "executor_width"]
+__all__ = ["SerialExecutor", "make_executor", "executor_width", "jobqueue_cluster", "mpi_executor"]
 
 
 class SerialExecutor(cf.Executor):
@@ -45,7 +53,7 @@ class SerialExecutor(cf.Executor):
         self._shutdown = False
         self._lock = threading.Lock()
 
-    def submit(self, fn, /, *args, **kwargs):
+    def submit(self, fn: Callable, /, *args: Any, **kwargs: Any) -> cf.Future:
         """Run ``fn(*args, **kwargs)`` now; return a finished future holding its result or its exception.
 
         Examples
@@ -69,7 +77,7 @@ class SerialExecutor(cf.Executor):
             future.set_result(result)
         return future
 
-    def shutdown(self, wait=True, *, cancel_futures=False):
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         """Refuse further tasks (nothing is pending: every task ran when submitted).
 
         Examples
@@ -141,7 +149,9 @@ def _check_scheduler_address(scheduler):
 
 
 @contextlib.contextmanager
-def make_executor(*, workers=None, scheduler=None, report_compilations=False):
+def make_executor(
+    *, workers: int | None = None, scheduler: str | None = None, report_compilations: bool = False
+) -> Iterator[cf.Executor]:
     """Context manager yielding the executor chosen by ``workers``/``scheduler``.
 
     Parameters
@@ -213,7 +223,7 @@ def make_executor(*, workers=None, scheduler=None, report_compilations=False):
         executor.shutdown(wait=True)
 
 
-def executor_width(executor):
+def executor_width(executor: cf.Executor) -> int:
     """Number of tasks ``executor`` runs at once (1 for :class:`SerialExecutor`).
 
     Used by the runner to bound the work in flight: at most ``2 * width`` chunks
@@ -230,6 +240,8 @@ def executor_width(executor):
     width = getattr(executor, "_max_workers", None)
     if isinstance(width, int) and width > 0:
         return width
+    if type(executor).__module__.startswith("mpi4py"):
+        return max(1, int(executor.num_workers))
     client = getattr(executor, "_client", None)
     if client is not None:
         try:
@@ -237,3 +249,113 @@ def executor_width(executor):
         except Exception:  # a cluster that does not answer: fall back below
             pass
     return 4
+
+
+#: Batch systems of ``--cluster``: name -> the ``dask_jobqueue`` cluster class.
+JOBQUEUE_CLUSTERS = {"slurm": "SLURMCluster", "pbs": "PBSCluster"}
+
+
+def jobqueue_cluster(
+    kind: str,
+    *,
+    cores: int = 1,
+    memory: str = "2GiB",
+    walltime: str = "01:00:00",
+    queue: str | None = None,
+    account: str | None = None,
+) -> Any:
+    """A ``dask_jobqueue`` cluster of batch jobs (not yet submitted: call ``cluster.scale(jobs=N)``).
+
+    Each job is one Dask worker process with ``cores`` cores and as many threads (each chunk's kernels on
+    one Numba thread, as for ``--workers``), ``memory``, and the time limit ``walltime``, submitted to ``queue``
+    (SLURM partition, PBS queue) under ``account`` (SLURM ``--account``, PBS ``-A``). The tasks the
+    runner sends to it are the same pure functions as on every executor, so the numbers are too.
+
+    Parameters
+    ----------
+    kind : {"slurm", "pbs"}
+    cores : int
+    memory : str
+        Per job, as dask-jobqueue reads it (``"2GiB"``, ``"500MB"``).
+    walltime : str
+        ``HH:MM:SS``.
+    queue, account : str or None
+
+    Returns
+    -------
+    dask_jobqueue.SLURMCluster or dask_jobqueue.PBSCluster
+        Its ``job_script()`` is the script each job submits (``--dry-run`` prints it); close it when done.
+
+    Raises
+    ------
+    ValueError
+        An unknown ``kind`` or bad sizes, or ``dask-jobqueue`` is not installed.
+
+    Examples
+    --------
+    >>> cluster = jobqueue_cluster("slurm", cores=2, memory="4GiB", queue="short")
+    >>> script = cluster.job_script()
+    >>> "#SBATCH -p short" in script and "#SBATCH --cpus-per-task=2" in script
+    True
+    >>> cluster.close()
+    """
+    from rltheory._validation import check_choice, check_int
+
+    check_choice("cluster", kind, tuple(JOBQUEUE_CLUSTERS))
+    cores = check_int("cores", cores, low=1)
+    for name, value in (("memory", memory), ("walltime", walltime)):
+        if not isinstance(value, str) or not value.strip():
+            raise ValueError(f"{name} must be a non-empty string, got {value!r}")
+    try:
+        import dask_jobqueue
+    except ImportError as exc:
+        raise ValueError("--cluster needs dask-jobqueue: pip install dask-jobqueue 'rltheory[dist]'") from exc
+    cls = getattr(dask_jobqueue, JOBQUEUE_CLUSTERS[kind])
+    return cls(
+        cores=cores,
+        processes=1,
+        memory=memory,
+        walltime=walltime,
+        queue=queue,
+        account=account,
+        # one Numba and one BLAS thread per worker, as for local worker processes
+        job_script_prologue=["export NUMBA_NUM_THREADS=1 OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1"],
+        scheduler_options={"dashboard_address": None},
+    )
+
+
+@contextlib.contextmanager
+def mpi_executor() -> Iterator[cf.Executor]:
+    """Context manager yielding an :class:`mpi4py.futures.MPIPoolExecutor` (``--executor mpi``).
+
+    Start the program with ``mpiexec -n N python -m mpi4py.futures -m rltheory.cli ...``: rank 0 runs it
+    and ranks ``1..N-1`` execute the chunks. Needs ``mpi4py`` and an MPI library (a system MPI, or the
+    ``mpich`` / ``impi-rt`` wheels from PyPI).
+
+    Raises
+    ------
+    ValueError
+        ``mpi4py`` or its MPI library is missing.
+
+    Examples
+    --------
+    >>> from rltheory.experiments._executors import mpi_executor
+    >>> mpi_executor.__doc__.split(":")[0]
+    'Context manager yielding an '
+    """
+    try:
+        from mpi4py import MPI  # noqa: F401  (loads the MPI library: fails here when there is none)
+        from mpi4py.futures import MPIPoolExecutor
+    except (ImportError, RuntimeError) as exc:
+        raise ValueError(
+            f"--executor mpi needs mpi4py and an MPI library ({exc}): pip install mpi4py mpich, "
+            "then start the command under `mpiexec -n N python -m mpi4py.futures -m rltheory.cli ...`"
+        ) from exc
+    executor = MPIPoolExecutor()
+    try:
+        yield executor
+    except BaseException:
+        executor.shutdown(wait=False, cancel_futures=True)
+        raise
+    else:
+        executor.shutdown(wait=True)

@@ -8,11 +8,19 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from rltheory.experiments._dispatch import problem_kind
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from rltheory.experiments._records import ExperimentResult
 
 __all__ = ["plot_experiment", "first_success_rows", "OVERLAYS", "PANELS", "LINE_STYLES"]
 
@@ -385,19 +393,19 @@ _OVERLAY_FUNCS = {
 
 
 def plot_experiment(
-    result,
+    result: ExperimentResult,
     *,
-    overlays=(),
-    log_x=False,
-    log_y=False,
-    panels="instance",
-    final_vs_dim=False,
-    final_boxplot=False,
-    also_linear=False,
-    first_success=None,
-    title=None,
-    path=None,
-):
+    overlays: Sequence[str] = (),
+    log_x: bool = False,
+    log_y: bool = False,
+    panels: str = "instance",
+    final_vs_dim: bool = False,
+    final_boxplot: bool = False,
+    also_linear: bool = False,
+    first_success: Callable | None = None,
+    title: str | None = None,
+    path: str | os.PathLike | None = None,
+) -> Figure:
     """Regret curves of an :class:`ExperimentResult`, one panel per problem instance (or one panel).
 
     Each configuration is drawn with ``RegretCurve.plot`` (mean regret and its

@@ -6,9 +6,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rltheory.experiments._dispatch import check_pairing
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["ExperimentConfig", "ExperimentResult", "SummaryRow"]
 
@@ -145,6 +148,74 @@ class ExperimentResult:
     chunks_computed: int
     chunks_reused: int
     chunks_rejected: tuple = field(default=())
+
+    def to_columns(self, what: str = "summary") -> dict:
+        """The summary or all runs in long (tidy) form: a dict of equal-length 1-D arrays.
+
+        ``what="summary"``: one row per configuration, in ``configs`` order, the fields of
+        :class:`SummaryRow` as columns (``name``, ``agent``, ``n_runs``, ``budget``, ``final_mean``, ...),
+        the same table as ``summary.csv``.
+
+        ``what="runs"``: one row per configuration, run and checkpoint: ``config`` (str, the configuration
+        name) followed by the columns of :meth:`rltheory.simulation.RegretCurve.to_columns` (``run``,
+        ``time``, ``regret``, ``realized_regret``, ``regret_<variant>``; a variant column that another
+        configuration lacks is NaN there).
+
+        Examples
+        --------
+        >>> from rltheory.bandits import BernoulliBandit, UCB1
+        >>> from rltheory.experiments import run_experiment
+        >>> res = run_experiment([ExperimentConfig("UCB1", BernoulliBandit([0.6, 0.4]), UCB1())],
+        ...                      budget=100, n_runs=3, checkpoints=5, progress=False)
+        >>> list(res.to_columns())[:4], res.to_columns()["final_mean"].tolist() == [res.summary[0].final_mean]
+        (['name', 'agent', 'n_runs', 'budget'], True)
+        >>> list(res.to_columns("runs")), len(res.to_columns("runs")["run"])
+        (['config', 'run', 'time', 'regret', 'realized_regret'], 15)
+        """
+        import dataclasses
+
+        import numpy as np
+
+        from rltheory._validation import check_choice
+
+        check_choice("what", what, ("summary", "runs"))
+        if what == "summary":
+            names = [f.name for f in dataclasses.fields(SummaryRow)]
+            return {n: np.array([getattr(r, n) for r in self.summary]) for n in names}
+        parts = [(cfg.name, self.curves[cfg.name].to_columns()) for cfg in self.configs]
+        keys = ["config"]
+        for _, cols in parts:
+            keys += [k for k in cols if k not in keys]
+        out = {}
+        for key in keys:
+            chunks = []
+            for name, cols in parts:
+                n = len(cols["run"])
+                if key == "config":
+                    chunks.append(np.full(n, name, dtype=object))
+                else:
+                    chunks.append(cols[key] if key in cols else np.full(n, np.nan))
+            out[key] = np.concatenate(chunks)
+        return out
+
+    def to_dataframe(self, what: str = "summary") -> pd.DataFrame:
+        """The summary (``what="summary"``) or all runs (``"runs"``) as a tidy ``pandas.DataFrame``.
+
+        The columns are those of :meth:`to_columns`. Needs the optional pandas
+        (``pip install rltheory[dataframe]``; an ``ImportError`` says so).
+
+        Examples
+        --------
+        >>> from rltheory.bandits import BernoulliBandit, UCB1
+        >>> from rltheory.experiments import run_experiment
+        >>> res = run_experiment([ExperimentConfig("UCB1", BernoulliBandit([0.6, 0.4]), UCB1())],
+        ...                      budget=100, n_runs=3, checkpoints=5, progress=False)
+        >>> res.to_dataframe().loc[0, "name"], res.to_dataframe("runs").shape
+        ('UCB1', (15, 5))
+        """
+        from rltheory._dataframe import dataframe
+
+        return dataframe(self.to_columns(what), "ExperimentResult.to_dataframe")
 
     def format_summary(self) -> str:
         """The summary as a plain-text table (see :func:`~rltheory.experiments.format_summary`).

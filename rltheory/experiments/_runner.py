@@ -19,8 +19,9 @@ folder, and when a stored chunk is reused, are the business of
 from __future__ import annotations
 
 import concurrent.futures as cf
+import os
 import types
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -235,20 +236,20 @@ def _execute(jobs, *, executor, store, progress, desc="chunks"):
 
 
 def run_experiment(
-    configs,
+    configs: Iterable[ExperimentConfig],
     *,
-    budget,
-    n_runs,
-    seed=0,
-    out_dir=None,
-    executor=None,
-    chunk_size=None,
-    resume=False,
-    overwrite=False,
-    extra_files=(),
-    checkpoints=200,
-    progress=True,
-):
+    budget: int,
+    n_runs: int,
+    seed: int = 0,
+    out_dir: str | os.PathLike | None = None,
+    executor: cf.Executor | None = None,
+    chunk_size: int | None = None,
+    resume: bool = False,
+    overwrite: bool = False,
+    extra_files: Sequence[str] = (),
+    checkpoints: int = 200,
+    progress: bool = True,
+) -> ExperimentResult:
     """Simulate every configuration for ``n_runs`` runs, in chunks, on an executor.
 
     Configuration ``k`` uses the seed :func:`config_seed` ``(seed, k)`` (the

@@ -42,7 +42,7 @@ from pathlib import Path
 
 from rltheory.experiments import _atomic
 
-__all__ = ["ChunkStore", "MARKER", "FORMAT", "FORMAT_VERSION", "slug", "check_curve_range"]
+__all__ = ["ChunkStore", "MARKER", "FORMAT", "FORMAT_VERSION", "slug", "curve_file", "check_curve_range"]
 
 MARKER = "experiment.json"
 FORMAT = "rltheory-experiment"
@@ -64,6 +64,17 @@ def slug(name: str) -> str:
     """
     s = re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-.").lower()
     return s[:60] or "config"
+
+
+def curve_file(root, index: int, name: str, ext: str) -> Path:
+    """Where the concatenated curve of configuration ``index`` named ``name`` lives in the folder ``root``.
+
+    Examples
+    --------
+    >>> curve_file(Path("out"), 2, "KL-UCB", ".npz").as_posix()
+    'out/curves/002-kl-ucb.npz'
+    """
+    return Path(root) / "curves" / f"{index:03d}-{slug(name)}{ext}"
 
 
 def check_curve_range(curve, start, stop):
@@ -169,7 +180,7 @@ class ChunkStore:
         return d / f"{stem}.npz", d / f"{stem}.json"
 
     def curve_path(self, index, ext):
-        return self.root / "curves" / f"{index:03d}-{slug(self.names[index])}{ext}"
+        return curve_file(self.root, index, self.names[index], ext)
 
     @property
     def summary_path(self):

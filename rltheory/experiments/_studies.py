@@ -28,10 +28,12 @@ import concurrent.futures as cf
 import csv
 import io
 import json
+import os
 import types
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -39,11 +41,17 @@ from rltheory._validation import check_int, readonly
 from rltheory.experiments import _atomic
 from rltheory.experiments._executors import SerialExecutor
 
-__all__ = ["Study", "StudyResult", "run_study", "plot_study", "write_study", "STUDY_FILES"]
+if TYPE_CHECKING:
+    import pandas as pd
+    from matplotlib.figure import Figure
+
+__all__ = ["Study", "StudyResult", "run_study", "plot_study", "write_study", "STUDY_FILES", "STUDY_TABLES"]
 
 STATISTICS = ("mean", "rmse", "frequency")
 #: The files :func:`write_study` writes (besides the figure ``NAME.png``).
 STUDY_FILES = ("study.json", "study.npz", "summary.csv")
+#: The long tables ``rltheory reproduce --format csv|parquet`` writes next to them.
+STUDY_TABLES = ("runs.csv", "runs.parquet")
 _N_BOOTSTRAP = 1000
 
 
@@ -174,6 +182,53 @@ class StudyResult:
     seed: int
     extra: Mapping = field(default_factory=dict)
 
+    def to_columns(self) -> dict:
+        """The per-run values in long (tidy) form: a dict of equal-length 1-D arrays.
+
+        One row per series, grid value and run (in that order): ``series`` (str), ``x`` (float64, the grid
+        value), ``run`` (int64) and ``value`` (float64, run ``run`` of the series at ``x``; the study's
+        statistic is the mean, or the root mean square for ``"rmse"``, of ``value`` over the runs).
+
+        Examples
+        --------
+        >>> s = Study("n", "error", lambda b: (10, 100), (("all", ("a",)),), task=_demo_task)
+        >>> cols = run_study("demo", s, budget=100, n_runs=3).to_columns()
+        >>> list(cols), cols["x"].tolist()
+        (['series', 'x', 'run', 'value'], [10.0, 10.0, 10.0, 100.0, 100.0, 100.0])
+        """
+        x = np.asarray(self.x, dtype=np.float64)
+        series, xs, runs, values = [], [], [], []
+        for name, v in self.values.items():
+            v = np.asarray(v, dtype=np.float64)
+            n_x, n = v.shape
+            series.append(np.full(n_x * n, name, dtype=object))
+            xs.append(np.repeat(x, n))
+            runs.append(np.tile(np.arange(n, dtype=np.int64), n_x))
+            values.append(v.reshape(-1))
+        return {
+            "series": np.concatenate(series),
+            "x": np.concatenate(xs),
+            "run": np.concatenate(runs),
+            "value": np.concatenate(values),
+        }
+
+    def to_dataframe(self) -> pd.DataFrame:
+        """The per-run values as a long (tidy) ``pandas.DataFrame``: the columns of :meth:`to_columns`.
+
+        Needs the optional pandas (``pip install rltheory[dataframe]``; an ``ImportError`` says so).
+
+        Examples
+        --------
+        >>> s = Study("n", "error", lambda b: (10, 100), (("all", ("a",)),), task=_demo_task)
+        >>> res = run_study("demo", s, budget=100, n_runs=3)
+        >>> df = res.to_dataframe()
+        >>> df.shape, bool(np.allclose(df.groupby("x")["value"].mean().to_numpy(), res.summary["a"]))
+        ((6, 4), True)
+        """
+        from rltheory._dataframe import dataframe
+
+        return dataframe(self.to_columns(), "StudyResult.to_dataframe")
+
 
 def _summarize(v: np.ndarray, statistic: str) -> np.ndarray:
     return np.sqrt(np.mean(v**2, axis=-1)) if statistic == "rmse" else np.mean(v, axis=-1)
@@ -212,7 +267,16 @@ def _bootstrap(values: np.ndarray, x: np.ndarray, statistic: str, seed: int, log
     return lo, hi, slope
 
 
-def run_study(name, study: Study, *, budget, n_runs, seed=0, executor=None, chunk_size=None) -> StudyResult:
+def run_study(
+    name: str,
+    study: Study,
+    *,
+    budget: int,
+    n_runs: int,
+    seed: int = 0,
+    executor: cf.Executor | None = None,
+    chunk_size: int | None = None,
+) -> StudyResult:
     """Run ``study.task`` for ``n_runs`` runs at every grid value of ``study.grid(budget)``, on an executor.
 
     The runs of a grid value are cut into chunks of ``chunk_size`` (default: all of them) and each chunk is one
@@ -314,7 +378,9 @@ def slope_axes(study: Study) -> str:
     return f"{'log' if study.log_y else 'linear'}-{'log' if study.log_x else 'linear'}"
 
 
-def plot_study(result: StudyResult, study: Study, *, title=None, path=None):
+def plot_study(
+    result: StudyResult, study: Study, *, title: str | None = None, path: str | os.PathLike | None = None
+) -> Figure:
     """One panel per ``study.panels`` entry: the statistic with its bootstrap band, slopes in the legend.
 
     Built on :class:`matplotlib.figure.Figure` with the Agg canvas (no ``pyplot``). Reference lines are black.
@@ -367,7 +433,7 @@ def plot_study(result: StudyResult, study: Study, *, title=None, path=None):
     return fig
 
 
-def write_study(result: StudyResult, study: Study, out_dir, *, title=None) -> Path:
+def write_study(result: StudyResult, study: Study, out_dir: str | os.PathLike, *, title: str | None = None) -> Path:
     """Write ``NAME.png``, ``study.npz``, ``summary.csv`` and the marker ``study.json`` into ``out_dir``.
 
     Every file is written atomically (:mod:`._atomic`) with the process umask. A folder that holds files other
@@ -386,7 +452,7 @@ def write_study(result: StudyResult, study: Study, out_dir, *, title=None) -> Pa
     if out.exists() and not out.is_dir():
         raise ValueError(f"out_dir: {str(out)!r} is a file, expected a folder")
     out.mkdir(parents=True, exist_ok=True)
-    ours = set(STUDY_FILES) | {f"{result.name}.png"}
+    ours = set(STUDY_FILES) | set(STUDY_TABLES) | {f"{result.name}.png"}
     foreign = sorted(p.name for p in out.iterdir() if p.name not in ours and not p.name.startswith(_atomic.TMP_PREFIX))
     if foreign:
         raise ValueError(

@@ -6,11 +6,17 @@ import csv
 import dataclasses
 import io
 import math
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from rltheory.experiments._dispatch import problem_kind
 from rltheory.experiments._records import SummaryRow
+
+if TYPE_CHECKING:
+    from rltheory.experiments._records import ExperimentConfig
+    from rltheory.simulation import RegretCurve
 
 __all__ = ["format_summary", "summary_row", "summary_csv"]
 
@@ -48,7 +54,7 @@ def _slope_fit(curve, budget):
     return float(fit.slope), float(lower), float(upper)
 
 
-def summary_row(cfg, curve, budget) -> SummaryRow:
+def summary_row(cfg: ExperimentConfig, curve: RegretCurve, budget: int) -> SummaryRow:
     """The :class:`SummaryRow` of configuration ``cfg`` with regret curve ``curve`` at ``budget``.
 
     Examples
@@ -85,7 +91,7 @@ def _fmt(x, spec):
     return "-" if not np.isfinite(x) else format(x, spec)
 
 
-def format_summary(rows) -> str:
+def format_summary(rows: Iterable[SummaryRow]) -> str:
     """Plain-text table of :class:`SummaryRow` s.
 
     Columns: configuration, runs, final mean regret with the half-width of its
@@ -128,7 +134,7 @@ def format_summary(rows) -> str:
     return "\n".join(out)
 
 
-def summary_csv(rows) -> bytes:
+def summary_csv(rows: Iterable[SummaryRow]) -> bytes:
     """The rows as CSV bytes: a header of the :class:`SummaryRow` field names, one line per row.
 
     Examples

@@ -457,6 +457,62 @@ class RegretCurve:
         return ax
 
     # --------------------------------------------------------------------- io
+    def to_columns(self) -> dict:
+        """The curve in long (tidy) form: a dict of equal-length 1-D arrays, one row per run and checkpoint.
+
+        Columns, rows ordered by run then time:
+
+        * ``run`` (int64): global run index ``run_start + j``;
+        * ``time`` (int64): the checkpoint, in the curve's ``unit``;
+        * ``regret`` (float64): pseudo-regret up to ``time`` (the ``regret`` attribute);
+        * ``realized_regret`` (float64): the same with the observed rewards;
+        * ``regret_<name>`` (float64): one column per entry of ``regret_variants`` (e.g. ``regret_weak``).
+
+        :meth:`to_dataframe` wraps it in a ``pandas.DataFrame``; the CLI writes it as CSV without pandas.
+
+        Examples
+        --------
+        >>> from rltheory.bandits import BernoulliBandit, UCB1
+        >>> from rltheory.simulation import simulate
+        >>> curve = simulate(BernoulliBandit([0.6, 0.4]), UCB1(), n_rounds=100, n_runs=3, seed=0, checkpoints=4)
+        >>> cols = curve.to_columns()
+        >>> list(cols), len(cols["run"]) == 3 * len(curve.times)
+        (['run', 'time', 'regret', 'realized_regret'], True)
+        """
+        n, c = self.regret.shape
+        cols = {
+            "run": np.repeat(np.arange(self.run_start, self.run_start + n, dtype=np.int64), c),
+            "time": np.tile(np.asarray(self.times, dtype=np.int64), n),
+            "regret": np.asarray(self.regret, dtype=np.float64).reshape(-1),
+            "realized_regret": np.asarray(self.realized_regret, dtype=np.float64).reshape(-1),
+        }
+        for name, values in self.regret_variants.items():
+            cols[f"regret_{name}"] = np.asarray(values, dtype=np.float64).reshape(-1)
+        return cols
+
+    def to_dataframe(self):
+        """The curve as a long (tidy) ``pandas.DataFrame``: the columns of :meth:`to_columns`.
+
+        Needs the optional pandas (``pip install rltheory[dataframe]``; an ``ImportError`` says so).
+        The mean and its band are ``df.groupby("time")["regret"].mean()`` and the ``mean``, ``lower``,
+        ``upper`` attributes.
+
+        Examples
+        --------
+        >>> from rltheory.bandits import BernoulliBandit, UCB1
+        >>> from rltheory.simulation import simulate
+        >>> curve = simulate(BernoulliBandit([0.6, 0.4]), UCB1(), n_rounds=100, n_runs=3, seed=0, checkpoints=4)
+        >>> df = curve.to_dataframe()
+        >>> df.shape == (3 * len(curve.times), 4)
+        True
+        >>> import numpy as np
+        >>> bool(np.allclose(df.groupby("time")["regret"].mean().to_numpy(), curve.mean, rtol=1e-12))
+        True
+        """
+        from .._dataframe import dataframe
+
+        return dataframe(self.to_columns(), "RegretCurve.to_dataframe")
+
     def to_csv(self, path) -> None:
         """Write ``time, mean, lower, upper`` (one row per checkpoint).
 

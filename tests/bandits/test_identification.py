@@ -131,3 +131,15 @@ def test_plots():
 def test_bad_input(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_identification_columns_are_one_row_per_run():
+    pytest.importorskip("pandas")
+    r = IdentificationResult.from_runs(
+        [3, 4, 9], [0, 1, 0], [True, True, False], [[2, 1], [1, 3], [5, 4]], 2, {"best_arm": 0}
+    )
+    df = r.to_dataframe()
+    assert df["run"].tolist() == [2, 3, 4]
+    assert df["correct"].tolist() == [True, False, False]  # the last run did not stop
+    assert df[["pulls_0", "pulls_1"]].to_numpy().tolist() == r.pulls.tolist()
+    assert df["stopping_time"].mean() == r.mean_stopping_time

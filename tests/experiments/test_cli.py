@@ -234,3 +234,69 @@ def _patched_plan(plan):
         return [dataclasses.replace(job, task=dying_simulate) for job in plan(*args, **kwargs)]
 
     return patched
+
+
+def test_plot_and_summarize_rerender_a_saved_run_without_recomputing(tmp_path, capsys, monkeypatch):
+    out = tmp_path / "run"
+    argv = ["reproduce", "bernoulli-two-arms", "--runs", "2", "--budget", "60", "--out", str(out), "--no-progress"]
+    assert main(argv + ["--format", "csv"]) == 0
+    printed = capsys.readouterr().out
+    table = printed[printed.index("config ") : printed.index("\nwrote ")]
+    png = out / "bernoulli-two-arms.png"
+    png.unlink()
+
+    def no_simulation(*args, **kwargs):
+        raise AssertionError("plot and summarize must not simulate")
+
+    monkeypatch.setattr(_dispatch, "simulate_chunk", no_simulation)
+    assert main(["plot", str(out)]) == 0
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert capsys.readouterr().out.strip() == f"wrote {png}"
+    assert main(["summarize", str(out)]) == 0
+    assert capsys.readouterr().out.rstrip("\n") == table  # the table the run printed, character for character
+    assert main(["summarize", str(out), "--csv"]) == 0
+    assert capsys.readouterr().out == (out / "summary.csv").read_text()
+    # runs.csv: one row per configuration, run and checkpoint, the curves' pseudo-regret
+    with open(out / "runs.csv") as f:
+        rows = list(csv.DictReader(f))
+    n_configs = len(CATALOGUE["bernoulli-two-arms"].configs(60))
+    assert list(rows[0]) == ["config", "run", "time", "regret", "realized_regret"]
+    assert len(rows) % (2 * n_configs) == 0 and {r["run"] for r in rows} == {"0", "1"}
+    last = [r for r in rows if r["config"] == "UCB1" and r["time"] == "60"]
+    with open(out / "summary.csv") as f:
+        ucb1 = next(r for r in csv.DictReader(f) if r["name"] == "UCB1")
+    assert sum(float(r["regret"]) for r in last) / 2 == pytest.approx(float(ucb1["final_mean"]), rel=1e-12)
+
+
+def test_plot_and_summarize_refuse_a_folder_that_is_not_a_run(tmp_path, capsys):
+    assert main(["plot", str(tmp_path)]) == 2
+    assert "is not an rltheory results folder" in capsys.readouterr().err
+    assert main(["summarize", str(tmp_path)]) == 2
+    assert "has no summary.csv" in capsys.readouterr().err
+
+
+def test_parquet_without_pyarrow_is_a_usage_error_before_any_work(tmp_path, capsys, monkeypatch):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "pyarrow" else real(name, *a))
+    argv = ["reproduce", "bernoulli-two-arms", "--out", str(tmp_path / "x"), "--format", "parquet"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "--format parquet needs pyarrow" in err and "--format csv works without them" in err
+    assert not (tmp_path / "x").exists()
+
+
+def test_cluster_dry_run_prints_the_job_script_and_runs_nothing(tmp_path, capsys):
+    pytest.importorskip("dask_jobqueue")
+    out = tmp_path / "never"
+    argv = ["reproduce", "bernoulli-two-arms", "--cluster", "slurm", "--jobs", "8", "--queue", "short"]
+    assert main(argv + ["--walltime", "00:20:00", "--dry-run", "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert text.startswith("# 8 job(s) of this script would be submitted")
+    assert "#SBATCH -p short" in text and "#SBATCH -t 00:20:00" in text and "dask_worker" in text
+    assert not out.exists()
+    assert main(["reproduce", "bernoulli-two-arms", "--dry-run"]) == 2
+    assert "--dry-run prints the batch job script of --cluster" in capsys.readouterr().err
+    with pytest.raises(SystemExit):  # one place to run: --cluster excludes --workers
+        main(["reproduce", "bernoulli-two-arms", "--cluster", "pbs", "--workers", "2"])

@@ -398,3 +398,22 @@ def test_a_pool_gets_the_chunks_round_robin_over_configurations():
     assert pool.order == sorted(pool.order) and [k for _, k in pool.order[:3]] == [0, 1, 2]
     for got, want in zip(assemble(jobs, results, 3), reference(3, 6)):
         np.testing.assert_array_equal(got, want)
+
+
+def test_experiment_result_tables_are_the_summary_and_every_run():
+    pytest.importorskip("pandas")
+    from rltheory.bandits import UCB1, BernoulliBandit
+    from rltheory.experiments import ExperimentConfig
+
+    configs = [ExperimentConfig(n, BernoulliBandit([0.6, 0.4]), UCB1(alpha=a)) for n, a in (("a", 2.0), ("b", 1.0))]
+    res = run_experiment(configs, budget=50, n_runs=3, checkpoints=4, progress=False)
+    summary = res.to_dataframe()
+    assert summary["name"].tolist() == ["a", "b"]
+    assert summary["final_mean"].tolist() == [row.final_mean for row in res.summary]
+    runs = res.to_dataframe("runs")
+    for name in ("a", "b"):
+        part = runs[runs["config"] == name]
+        wide = part.pivot(index="run", columns="time", values="regret").to_numpy()
+        np.testing.assert_array_equal(wide, res.curves[name].regret)
+    with pytest.raises(ValueError, match="what = 'chunks' must be one of"):
+        res.to_columns("chunks")

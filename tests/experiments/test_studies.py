@@ -150,3 +150,13 @@ def test_a_panel_shows_only_the_reference_lines_it_names():
 def _two_series(x, k, run_start, run_stop, seed):
     a = _demo_task(x, k, run_start, run_stop, seed)["a"]
     return {"a": a, "a2": 2 * a}
+
+
+def test_study_columns_are_every_run_at_every_grid_value():
+    pd = pytest.importorskip("pandas")
+    s = Study("n", "error", lambda b: (10, 100), (("all", ("a",)),), task=_demo_task)
+    res = run_study("demo", s, budget=100, n_runs=4, seed=1)
+    df = res.to_dataframe()
+    assert isinstance(df, pd.DataFrame) and list(df) == ["series", "x", "run", "value"]
+    wide = df.pivot(index="x", columns="run", values="value").to_numpy()
+    np.testing.assert_array_equal(wide, res.values["a"])  # (len(x), n_runs), run i at grid value k

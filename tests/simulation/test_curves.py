@@ -119,3 +119,23 @@ def test_regret_variants_are_validated_concatenated_saved_and_loaded(tmp_path):
     plain = RegretCurve.from_runs(times, strong[1:], strong[1:], pulls[1:], 1, {"seed": 0})
     with pytest.raises(ValueError, match="regret variants"):
         RegretCurve.concatenate([parts[0], plain])
+
+
+def _tidy_curve():
+    regret = np.array([[1.0, 2.0, 4.0], [0.0, 1.0, 1.5]])
+    pulls = np.zeros((2, 3, 2), dtype=np.int64)
+    return RegretCurve.from_runs(
+        [1, 5, 10], regret, regret - 0.5, pulls, 7, {"seed": 0}, regret_variants={"weak": regret / 2}
+    )
+
+
+def test_curve_columns_are_the_runs_in_long_form():
+    pytest.importorskip("pandas")
+    curve = _tidy_curve()
+    df = curve.to_dataframe()
+    assert df["run"].tolist() == [7, 7, 7, 8, 8, 8]  # global run indices, run-major
+    assert df["time"].tolist() == [1, 5, 10] * 2
+    wide = df.pivot(index="run", columns="time", values="regret").to_numpy()
+    np.testing.assert_array_equal(wide, curve.regret)
+    np.testing.assert_array_equal(df["regret_weak"].to_numpy(), curve.regret_variants["weak"].reshape(-1))
+    np.testing.assert_array_equal(df["realized_regret"].to_numpy(), curve.realized_regret.reshape(-1))
