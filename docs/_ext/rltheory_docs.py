@@ -30,6 +30,7 @@ import importlib
 import inspect
 import os
 import pkgutil
+import re
 import shutil
 import types
 from pathlib import Path
@@ -262,7 +263,7 @@ def write_theory(path: Path, targets: dict[int, str]) -> None:
             lines.append(
                 ":Calls: "
                 + (
-                    ", ".join(f":py:obj:`~{t}`" for t in calls)
+                    ", ".join(f":py:obj:`{t}`" for t in calls)
                     or "(no public function: NumPy, SciPy or private references only)"
                 )
             )
@@ -277,7 +278,10 @@ def write_theory(path: Path, targets: dict[int, str]) -> None:
 
 
 def _escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("*", r"\*").replace("`", r"\`").replace("|", r"\|").replace("_", r"\_")
+    """``text`` as literal reStructuredText: markup characters escaped, and a leading ``M.`` (an initial) not
+    read as an enumerated list."""
+    text = text.replace("\\", "\\\\").replace("*", r"\*").replace("`", r"\`").replace("|", r"\|").replace("_", r"\_")
+    return re.sub(r"^(\w{1,2})\.(\s)", r"\1\\.\2", text)
 
 
 def _indent_block(text: str) -> str:
