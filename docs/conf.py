@@ -84,6 +84,9 @@ html_theme = "pydata_sphinx_theme"
 html_title = f"rltheory {release}"
 html_theme_options = {
     "navigation_with_keys": False,
+    # the API has ~600 pages: the sidebar shows the current section only (the theme renders it on every page)
+    "collapse_navigation": True,
+    "navigation_depth": 2,
     "show_toc_level": 2,
     "secondary_sidebar_items": ["page-toc"],
 }
