@@ -20,7 +20,12 @@ from pathlib import Path
 DOCS = Path(__file__).resolve().parent
 sys.path.insert(0, str(DOCS / "_ext"))
 sys.path.insert(0, str(DOCS.parent))  # the working tree's rltheory, also when it is not installed
-os.environ.setdefault("MPLBACKEND", "Agg")  # inherited by the notebook kernels and the gallery runs
+# Figures: the gallery's reproductions run in this process, headless; the notebook kernels inherit the
+# environment and must keep ipykernel's inline backend (an inherited MPLBACKEND=Agg would drop every figure)
+os.environ.pop("MPLBACKEND", None)
+import matplotlib  # noqa: E402
+
+matplotlib.use("Agg")
 # the notebook kernels import the working tree too
 os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(DOCS.parent), os.environ.get("PYTHONPATH")) if p)
 
