@@ -548,7 +548,7 @@ def _ucbv_select(params, state, t, rng):
 
 @dataclass(frozen=True)
 class UCBV(BanditAgent):
-    r"""UCB-V (Audibert, Munos & Szepesvári 2009, *Theor. Comput. Sci.* 410).
+    r"""UCB-V (Audibert, Munos & Szepesvári 2009, *Theoretical Computer Science* 410).
 
     Index :math:`\bar X_{k,s} + \sqrt{2 V_{k,s}\mathcal E_{s,t}/s} +
     3cb\,\mathcal E_{s,t}/s` with :math:`\mathcal E_{s,t} = \zeta\log t`,

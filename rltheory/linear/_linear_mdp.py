@@ -47,6 +47,8 @@ class LinearMDP:
     theta : array_like, shape (H, d)
     initial_distribution : array_like, shape (S,)
 
+    Notes
+    -----
     Validation: every implied :math:`P_h(\cdot|s,a)` is a probability vector
     (entries :math:`\ge -10^{-10}`, row sums 1 within ``PROBABILITY_SUM_ATOL``;
     tiny negative rounding is clipped), and every reward is in :math:`[0, 1]`

@@ -42,13 +42,6 @@ BUDGETS = ("n_rounds", "n_episodes")
 class PreparedProblem:
     """What a problem kind hands to the engine for one call of :func:`simulate`.
 
-    Examples
-    --------
-    >>> from rltheory.bandits import BernoulliBandit, UCB1
-    >>> prepared = kind_of(BernoulliBandit([0.6, 0.4])).prepare(BernoulliBandit([0.6, 0.4]), UCB1(), 100)
-    >>> prepared.n_streams, prepared.bytes_per_checkpoint   # one stream per arm + the agent's; 8 (2 + K) bytes
-    (3, 32)
-
     Attributes
     ----------
     driver : numba dispatcher
@@ -77,6 +70,13 @@ class PreparedProblem:
         JSON-serialisable facts of the problem kind recorded in the result's
         metadata (e.g. an episodic problem's ``horizon`` and its reward model
         ``rewards``).
+
+    Examples
+    --------
+    >>> from rltheory.bandits import BernoulliBandit, UCB1
+    >>> prepared = kind_of(BernoulliBandit([0.6, 0.4])).prepare(BernoulliBandit([0.6, 0.4]), UCB1(), 100)
+    >>> prepared.n_streams, prepared.bytes_per_checkpoint   # one stream per arm + the agent's; 8 (2 + K) bytes
+    (3, 32)
     """
 
     driver: Any
@@ -95,13 +95,6 @@ class PreparedProblem:
 class ProblemKind:
     """A family of problems run by one driver.
 
-    Examples
-    --------
-    >>> from rltheory.linear import LinearMDP
-    >>> kind = kind_of(LinearMDP.random(3, 2, 2, horizon=2, rng=0))
-    >>> kind.name, kind.budget, kind.unit, kind.agent_base.__name__
-    ('episodic', 'n_episodes', 'episodes', 'EpisodicAgent')
-
     Attributes
     ----------
     name : str
@@ -119,6 +112,13 @@ class ProblemKind:
         belong to the kind (a :class:`~rltheory.tabular.FiniteMDP` with a horizon
         is episodic, one with ``gamma = 1`` and no terminal state is continuing);
         kinds that share a problem type must all give one.
+
+    Examples
+    --------
+    >>> from rltheory.linear import LinearMDP
+    >>> kind = kind_of(LinearMDP.random(3, 2, 2, horizon=2, rng=0))
+    >>> kind.name, kind.budget, kind.unit, kind.agent_base.__name__
+    ('episodic', 'n_episodes', 'episodes', 'EpisodicAgent')
     """
 
     name: str

@@ -528,22 +528,6 @@ def constrained_lp(
     :math:`\min_x \max_i (c_i^\top x - d_i)` is solved and its value and the
     binding constraints are reported.
 
-    Notes
-    -----
-    *Basic solutions and randomization.* An interior-point solver (the
-    default CLARABEL) returns a point in the relative interior of the
-    optimal face, which may randomize in many states. With ``basic=True``
-    the solution is purified into a basic optimal solution (a vertex) by
-    null-space steps along the optimal face (fundamental theorem of linear
-    programming; see ``_basic_solution``). A basic solution has at most
-    :math:`S + m` positive entries (the number of rows), and every state
-    with positive occupancy has at least one, so at most :math:`m` states
-    randomize (Altman 1999, Ch. 3, the theorem cited as 3.8 in issue 14; Feinberg
-    2000). The purification
-    costs :math:`O(n)` SVDs of :math:`(S + m) \times n` matrices
-    (:math:`n` allowed pairs): meant for the small and medium models this
-    solver targets.
-
     Parameters
     ----------
     cmdp : ConstrainedMDP
@@ -567,6 +551,22 @@ def constrained_lp(
         or ``solver_options``.
     RuntimeError
         When the solver status is not optimal or a certificate check fails.
+
+    Notes
+    -----
+    *Basic solutions and randomization.* An interior-point solver (the
+    default CLARABEL) returns a point in the relative interior of the
+    optimal face, which may randomize in many states. With ``basic=True``
+    the solution is purified into a basic optimal solution (a vertex) by
+    null-space steps along the optimal face (fundamental theorem of linear
+    programming; see ``_basic_solution``). A basic solution has at most
+    :math:`S + m` positive entries (the number of rows), and every state
+    with positive occupancy has at least one, so at most :math:`m` states
+    randomize (Altman 1999, Ch. 3, the theorem cited as 3.8 in issue 14; Feinberg
+    2000). The purification
+    costs :math:`O(n)` SVDs of :math:`(S + m) \times n` matrices
+    (:math:`n` allowed pairs): meant for the small and medium models this
+    solver targets.
 
     References
     ----------

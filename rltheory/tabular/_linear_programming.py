@@ -142,6 +142,36 @@ def linear_programming(
     dual infeasibility :math:`\le \mathrm{tol}\cdot\max(1, \sum x)`, and the
     duality gap :math:`\le \mathrm{tol}\cdot\max(1, |\mu^\top v|)`.
 
+    Parameters
+    ----------
+    mdp : FiniteMDP
+        A discounted model (``gamma < 1``, no horizon) or a stochastic
+        shortest path model (``gamma = 1`` with terminal states; see Notes).
+    solver : str, optional
+        A cvxpy solver name; default ``"CLARABEL"``, else ``"HIGHS"``.
+    tol : float
+        Acceptance threshold of the certificate (see above).
+    weights : array_like, shape (S,), optional
+        :math:`\mu`, strictly positive, summing to 1. Default: uniform,
+        :math:`\mu(s) = 1/S` (``mdp.initial_distribution`` is not used: it
+        often has zeros, e.g. RiverSwim's, and the LP determines
+        :math:`v` only where :math:`\mu > 0`).
+    solver_options : dict, optional
+        Keyword arguments for this call's ``problem.solve`` (e.g. solver
+        tolerances). Global solver state is never touched.
+
+    Returns
+    -------
+    LinearProgramResult
+
+    Raises
+    ------
+    ValueError
+        On a finite-horizon or average-reward model, weights that are not a
+        strictly positive distribution, an unknown solver, or a bad ``tol``.
+    RuntimeError
+        When the solver status is not optimal or the certificate check fails.
+
     Notes
     -----
     *Certified error bound.* Let :math:`\epsilon_p` be the primal
@@ -175,36 +205,6 @@ def linear_programming(
     at ``v`` (see :func:`~rltheory.tabular.value_iteration`), which need no
     properness of every policy; otherwise, with some policy improper,
     ``bound = inf``.
-
-    Parameters
-    ----------
-    mdp : FiniteMDP
-        A discounted model (``gamma < 1``, no horizon) or a stochastic
-        shortest path model (``gamma = 1`` with terminal states; see Notes).
-    solver : str, optional
-        A cvxpy solver name; default ``"CLARABEL"``, else ``"HIGHS"``.
-    tol : float
-        Acceptance threshold of the certificate (see above).
-    weights : array_like, shape (S,), optional
-        :math:`\mu`, strictly positive, summing to 1. Default: uniform,
-        :math:`\mu(s) = 1/S` (``mdp.initial_distribution`` is not used: it
-        often has zeros, e.g. RiverSwim's, and the LP determines
-        :math:`v` only where :math:`\mu > 0`).
-    solver_options : dict, optional
-        Keyword arguments for this call's ``problem.solve`` (e.g. solver
-        tolerances). Global solver state is never touched.
-
-    Returns
-    -------
-    LinearProgramResult
-
-    Raises
-    ------
-    ValueError
-        On a finite-horizon or average-reward model, weights that are not a
-        strictly positive distribution, an unknown solver, or a bad ``tol``.
-    RuntimeError
-        When the solver status is not optimal or the certificate check fails.
 
     References
     ----------

@@ -569,7 +569,7 @@ def nash_mp(
 def self_play_preference_optimization(
     game: PreferenceGame, *, n_iterations: int, step_size=None, initial=None
 ) -> PreferenceDynamicsResult:
-    r"""SPO (Swamy et al. 2024): Hedge self-play on the win rate ``P(. ≻ pi_t)``; the average is a minimax winner.
+    r"""SPO (Swamy et al. 2024): Hedge self-play on the win rate ``P(pi ≻ pi_t)``; the average is a minimax winner.
 
     ``pi_{t+1} ∝ pi_t exp(eta P(. ≻ pi_t))``. Since ``P(pi ≻ pi) = 1/2``, the
     average of the played policies satisfies exactly
