@@ -1,4 +1,4 @@
-"""Execute every teaching notebook in notebooks/ and fail on any error (DESIGN.md, convention 12)."""
+"""Execute every teaching notebook in notebooks/ and fail on any error (docs/ARCHITECTURE.md, Tests)."""
 
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ def test_notebook_executes(path, monkeypatch):
     monkeypatch.setenv("MPLBACKEND", "Agg")
     client = nbclient.NotebookClient(
         nb,
-        timeout=None,  # no wall-clock limit (DESIGN.md); a failing cell raises CellExecutionError
+        timeout=None,  # no wall-clock limit (docs/ARCHITECTURE.md, Tests); a failing cell raises CellExecutionError
         kernel_name="python3",
         resources={"metadata": {"path": str(path.parent)}},
     )

@@ -109,7 +109,7 @@ def _soft_vi_slack(instance):
         "rltheory.tabular.value_iteration both contain v*, hence intersect, at tol = 1e-10."
     ),
     latex=r"T_0 = T:\quad [v^{soft}_{lower}, v^{soft}_{upper}] \cap [v^{VI}_{lower}, v^{VI}_{upper}] \ne \emptyset",
-    source=f"{GEIST}, Sec. 3 (tau -> 0 limit); DESIGN.md reduction identities",
+    source=f"{GEIST}, Sec. 3 (tau -> 0 limit); the reduction identities of docs/ARCHITECTURE.md (Tests)",
     kind="identity",
     tags=("regularized", "soft-vi", "fast"),
     strategy=lambda: _soft_instances(),

@@ -22,7 +22,7 @@ from rltheory.tabular._ssp import certify
 __all__ = ["PolicyIterationResult", "policy_iteration"]
 
 #: Up to this many states the float loop runs with BLAS capped to one thread
-#: (DESIGN.md, "Threads on small machines": each iteration's LU is small, and
+#: (docs/ARCHITECTURE.md, "Threads on small machines": each iteration's LU is small, and
 #: waking BLAS workers every iteration costs more than it saves).
 _SINGLE_THREAD_MAX_STATES = 2000
 
@@ -306,7 +306,7 @@ def policy_iteration(
     Up to 2000 states the floating-point loop runs with BLAS capped to one
     thread (threadpoolctl, restored on return): each iteration's solve is
     small and waking BLAS workers every iteration costs more than it saves
-    on small machines (DESIGN.md, "Threads on small machines").
+    on small machines (docs/ARCHITECTURE.md, "Threads on small machines").
 
     References
     ----------

@@ -6,7 +6,7 @@ tests/tabular/test_kernels.py):
   v_lower <= v^pi <= v* <= v_upper, hence ||v - v*|| <= bound / 2 for the
   midpoint and ||v* - v^pi|| <= policy_suboptimality_bound.
 - Contraction (Puterman 2005, Thm. 6.2.3): ||v_k - v*|| <= gamma^k ||v_0 - v*||.
-- Reduction identities (DESIGN.md 7): MPI with m = 0 is VI; large m is PI.
+- Reduction identities (docs/ARCHITECTURE.md, Tests): MPI with m = 0 is VI; large m is PI.
 - Monotone MPI from T v0 >= v0 (Puterman 2005, Sec. 6.5.2): v_n increases to v*.
 """
 
