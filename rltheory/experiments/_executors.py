@@ -309,7 +309,7 @@ def jobqueue_cluster(
     try:
         import dask_jobqueue
     except ImportError as exc:
-        raise ValueError("--cluster needs dask-jobqueue: pip install dask-jobqueue 'rltheory[dist]'") from exc
+        raise ValueError("--cluster needs dask-jobqueue: pip install 'rltheory[cluster]'") from exc
     cls = getattr(dask_jobqueue, JOBQUEUE_CLUSTERS[kind])
     return cls(
         cores=cores,
