@@ -205,7 +205,6 @@ def test_bai_fixed_confidence_entry_is_garivier_kaufmann_with_its_lower_bound_li
     from rltheory.experiments._catalogue import (
         BAI_FC_INSTANCES,
         _bai_fixed_confidence_reference,
-        _bai_fixed_confidence_task,
     )
 
     rep = get_reproduction("bai-fixed-confidence")
@@ -223,15 +222,22 @@ def test_bai_fixed_confidence_entry_is_garivier_kaufmann_with_its_lower_bound_li
             instance = line[len("T*(") : line.index(")")]
             assert any(s.endswith(f"({instance})") for s in panel[1])
     pickle.dumps(study.task)
+
+
+@pytest.mark.slow  # compiles the three agents with the heuristic threshold; the entry's lines are checked above
+def test_bai_fixed_confidence_task_is_resumable_run_by_run():
+    from rltheory.experiments._catalogue import _bai_fixed_confidence_task
+
+    study = get_reproduction("bai-fixed-confidence").study
     out = _bai_fixed_confidence_task(1, 0, 3, 5, 0)  # two runs at delta = 1/e
     assert set(out) == set(study.series) and all(v.shape == (2,) and (v >= 4).all() for v in out.values())
     again = _bai_fixed_confidence_task(1, 0, 4, 5, 0)  # run 4 alone: the same numbers (resumable in chunks)
     assert all(again[s][0] == out[s][1] for s in out)
 
 
-def test_bai_fixed_budget_entry_draws_srs_bound_and_counts_errors():
+def test_bai_fixed_budget_entry_draws_srs_bound():
     from rltheory.bandits import BernoulliBandit, successive_rejects_error_bound
-    from rltheory.experiments._catalogue import BAI_FB_INSTANCES, _bai_fixed_budget_reference, _bai_fixed_budget_task
+    from rltheory.experiments._catalogue import BAI_FB_INSTANCES, _bai_fixed_budget_reference
 
     rep = get_reproduction("bai-fixed-budget")
     study = rep.study
@@ -242,6 +248,13 @@ def test_bai_fixed_budget_entry_draws_srs_bound_and_counts_errors():
         # Audibert & Bubeck (2010), Thm 2, clipped at 1 (a probability)
         expected = [min(1.0, successive_rejects_error_bound(b, n)) for n in (100, 1600)]
         np.testing.assert_allclose(next(v for k, v in ref.items() if k.endswith(f"({label})")), expected)
+
+
+@pytest.mark.slow  # compiles SR and SH on the entry's instances; the entry's bound lines are checked above
+def test_bai_fixed_budget_task_counts_errors():
+    from rltheory.experiments._catalogue import _bai_fixed_budget_task
+
+    study = get_reproduction("bai-fixed-budget").study
     out = _bai_fixed_budget_task(100, 0, 0, 3, 0)
     assert set(out) == set(study.series)
     assert all(set(np.unique(v)) <= {0.0, 1.0} and v.shape == (3,) for v in out.values())
