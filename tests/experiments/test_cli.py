@@ -91,6 +91,7 @@ def test_reproduce_linear_bandit_end_to_end(tmp_path, capsys):
     assert f"{len(configs)} chunk(s) reused, 0 computed" in capsys.readouterr().out
 
 
+@pytest.mark.slow  # ~110 s of first compiles in three processes; process pools: test_dispatch, test_executors
 def test_reproduce_with_two_workers_gives_the_same_summary(tmp_path, capsys):
     common = ["reproduce", "adversarial", "--runs", "3", "--budget", "200", "--no-progress"]
     assert main(common + ["--out", str(tmp_path / "a")]) == 0
